@@ -1,0 +1,42 @@
+# llink — developer targets. `make test` is the README's test command.
+GO ?= go
+FUZZTIME ?= 20s
+PKGS_KERNEL = ./asm/... ./tensor/...
+
+.PHONY: test test-short bench fuzz lint cross fixtures generate check-generate ci
+
+test:
+	$(GO) test ./...
+
+test-short:
+	$(GO) test -short ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1s ./asm/ ./tensor/
+
+# Each fuzz target for FUZZTIME (go test runs one fuzz target per invocation).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; done
+
+lint:
+	@test -z "$$(gofmt -l . | tee /dev/stderr)" || (echo "gofmt: files above need formatting"; exit 1)
+	$(GO) vet ./...
+
+# arm64 build under qemu-user (Debian's qemu-user-static).
+cross:
+	GOARCH=arm64 $(GO) test -short -exec qemu-aarch64-static $(PKGS_KERNEL)
+
+fixtures:
+	bash scripts/fixtures.sh
+
+generate:
+	$(GO) generate ./...
+
+check-generate: generate
+	@git diff --exit-code -- '*.s' || (echo "generated assembly is stale: run make generate"; exit 1)
+
+ci:
+	bash .ci/run

@@ -1,0 +1,55 @@
+package asm
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/llink-go/llink/internal/testutil"
+)
+
+// benchShapes are the square sizes and the transformer shapes of the issue:
+// a Llama-3.2-1B MLP projection, a d=512 model's projections, an attention
+// block and the decode matvec.
+var benchShapes = []struct {
+	name    string
+	m, n, k int
+	transB  bool
+}{
+	{"sq256", 256, 256, 256, false},
+	{"sq512", 512, 512, 512, false},
+	{"sq1024", 1024, 1024, 1024, false},
+	{"sq2048", 2048, 2048, 2048, false},
+	{"512x2048x2048", 512, 2048, 2048, true},
+	{"128x256x1024", 128, 256, 1024, true},
+	{"2048x8192x2048", 2048, 8192, 2048, true},
+	{"1x2048x8192", 1, 2048, 8192, true},
+}
+
+func BenchmarkSgemm(b *testing.B) {
+	for _, s := range benchShapes {
+		for _, th := range []int{1, 2} {
+			for _, l := range Available() {
+				if l == Generic && s.m*s.n*s.k > 1<<30 {
+					continue
+				}
+				b.Run(fmt.Sprintf("%s/%s/t%d", s.name, l, th), func(b *testing.B) {
+					defer SetLevel(l)()
+					defer SetThreads(th)()
+					r := testutil.RNG(1)
+					a := testutil.Uniform(r, s.m*s.k)
+					bb := testutil.Uniform(r, s.k*s.n)
+					c := make([]float32, s.m*s.n)
+					ldb := s.n
+					if s.transB {
+						ldb = s.k
+					}
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						Sgemm(false, s.transB, s.m, s.n, s.k, 1, a, s.k, bb, ldb, 0, c, s.n)
+					}
+					b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
+		}
+	}
+}

@@ -1,0 +1,107 @@
+package asm
+
+import (
+	"fmt"
+	"os"
+	"unsafe"
+)
+
+// microKernel computes, for one MR×NR tile,
+//
+//	C[i*ldc+j] = alpha*Σ_p a[p*MR+i]*b[p*NR+j] + beta*C[i*ldc+j]
+//
+// over p < kc, where a and b are packed panels. When beta == 0 the kernel
+// must not read C (it may hold NaN). kc ≥ 1.
+type microKernel func(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32)
+
+// kernels is one level's implementation table. Entries a level does not
+// accelerate point at the generic twins.
+type kernels struct {
+	level Level
+	mr    int // micro-kernel rows
+	nr    int // micro-kernel columns
+	gemm  microKernel
+
+	dot     func(x, y []float32) float32
+	axpy    func(alpha float32, x, y []float32)
+	scale   func(alpha float32, x []float32)
+	add     func(dst, x, y []float32)
+	mul     func(dst, x, y []float32)
+	sum     func(x []float32) float32
+	max     func(x []float32) float32
+	exp     func(dst, x []float32)
+	silu    func(dst, x []float32)
+	gelu    func(dst, x []float32)
+	geluTan func(dst, x []float32)
+	bf16to  func(dst []float32, src []uint16)
+	tobf16  func(dst []uint16, src []float32)
+}
+
+// genericKernels returns the pure-Go table; architecture files copy it and
+// replace what they accelerate.
+func genericKernels() kernels {
+	return kernels{
+		level:   Generic,
+		mr:      genericMR,
+		nr:      genericNR,
+		gemm:    gemmGeneric,
+		dot:     dotGeneric,
+		axpy:    axpyGeneric,
+		scale:   scaleGeneric,
+		add:     addGeneric,
+		mul:     mulGeneric,
+		sum:     sumGeneric,
+		max:     maxGeneric,
+		exp:     expGeneric,
+		silu:    siluGeneric,
+		gelu:    geluGeneric,
+		geluTan: geluTanhGeneric,
+		bf16to:  bf16ToF32Generic,
+		tobf16:  f32ToBF16Generic,
+	}
+}
+
+// tables holds the implementation table of every available level.
+var tables = map[Level]*kernels{}
+
+func register(k kernels) {
+	kk := k
+	tables[k.level] = &kk
+	if k.level != Generic {
+		available = append(available, k.level)
+	}
+}
+
+// cur is the active table. It is set at init and by SetLevel only; SetLevel
+// is not safe to call while kernels run on other goroutines.
+var cur *kernels
+
+func init() {
+	register(genericKernels())
+	registerArch()
+	l, err := defaultLevel()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "llink: %v; using %s\n", err, l)
+	}
+	cur = tables[l]
+}
+
+// Active returns the level the package-level kernels currently use.
+func Active() Level { return cur.level }
+
+// SetLevel switches every kernel to level l and returns a function restoring
+// the previous level. It is meant for tests and benchmarks and must not be
+// called while kernels run on other goroutines. It panics if l is not
+// available on this machine.
+func SetLevel(l Level) (restore func()) {
+	t, ok := tables[l]
+	if !ok {
+		panic(fmt.Sprintf("asm: SIMD level %s is not available on this machine (have %v)", l, available))
+	}
+	prev := cur
+	cur = t
+	return func() { cur = prev }
+}
+
+// TileSize returns the active micro-kernel tile (MR rows × NR columns).
+func TileSize() (mr, nr int) { return cur.mr, cur.nr }

@@ -1,0 +1,25 @@
+//go:build !purego
+
+package asm
+
+import "golang.org/x/sys/cpu"
+
+// registerArch registers the AVX2+FMA and AVX-512 tables when the CPU (and
+// the OS, which x/sys/cpu checks through XGETBV) supports them.
+func registerArch() {
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		k := genericKernels()
+		k.level = AVX2
+		k.mr, k.nr, k.gemm = 6, 16, gemmAVX2
+		vecAVX2(&k)
+		register(k)
+	}
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512BW && cpu.X86.HasFMA && cpu.X86.HasAVX2 {
+		k := genericKernels()
+		k.level = AVX512
+		k.mr, k.nr, k.gemm = avx512MR, 32, gemmAVX512
+		vecAVX2(&k)
+		vecAVX512(&k)
+		register(k)
+	}
+}

@@ -1,0 +1,361 @@
+package asm
+
+import (
+	"fmt"
+	"sync"
+	"unsafe"
+)
+
+// Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices, where
+// op(X) is X or Xᵀ as transA/transB say. op(A) is m×k, op(B) is k×n and C is
+// m×n; lda, ldb and ldc are the row strides of A, B and C as stored (so A is
+// stored k×m with lda ≥ m when transA). When beta == 0, C is not read (it
+// may hold NaN). Large calls run on up to [Threads] threads.
+//
+// Reference:
+//
+//	for i < m, j < n: C[i*ldc+j] = alpha*Σ_p opA(i,p)*opB(p,j) + beta*C[i*ldc+j]
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	bo := bOperand{f32: b, ld: ldb, trans: transB}
+	checkGemm("Sgemm", transA, m, n, k, len(a), lda, &bo, len(c), ldc)
+	gemm(cur, transA, m, n, k, alpha, a, lda, &bo, beta, c, ldc, Threads())
+}
+
+// SgemmBF16 is [Sgemm] with B stored as bfloat16 bit patterns (weights of
+// frozen models), widened to float32 while packing. Compute is float32.
+func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []uint16, ldb int, beta float32, c []float32, ldc int) {
+	bo := bOperand{bf16: b, ld: ldb, trans: transB}
+	if b == nil {
+		bo.bf16 = []uint16{}
+	}
+	checkGemm("SgemmBF16", transA, m, n, k, len(a), lda, &bo, len(c), ldc)
+	gemm(cur, transA, m, n, k, alpha, a, lda, &bo, beta, c, ldc, Threads())
+}
+
+// SgemmStrided runs batch independent GEMMs (as [Sgemm]) on matrices at
+// offsets i·strideA, i·strideB, i·strideC in a, b and c — the attention
+// heads' QKᵀ and PV products. The batch is spread over threads.
+func SgemmStrided(transA, transB bool, m, n, k int, alpha float32, a []float32, lda, strideA int, b []float32, ldb, strideB int, beta float32, c []float32, ldc, strideC int, batch int) {
+	if batch <= 0 || m == 0 || n == 0 {
+		return
+	}
+	for _, s := range []int{strideA, strideB, strideC} {
+		if s < 0 {
+			panic(fmt.Sprintf("asm.SgemmStrided: negative stride in (%d, %d, %d)", strideA, strideB, strideC))
+		}
+	}
+	last := batch - 1
+	bo := bOperand{f32: b, ld: ldb, trans: transB}
+	// Check the last matrix of each operand (the others lie below it).
+	if len(a) < last*strideA || len(b) < last*strideB || len(c) < last*strideC {
+		panic(fmt.Sprintf("asm.SgemmStrided: batch %d with strides (%d, %d, %d) exceeds lengths (%d, %d, %d)",
+			batch, strideA, strideB, strideC, len(a), len(b), len(c)))
+	}
+	boLast := bOperand{f32: b[last*strideB:], ld: ldb, trans: transB}
+	checkGemm("SgemmStrided", transA, m, n, k, len(a)-last*strideA, lda, &boLast, len(c)-last*strideC, ldc)
+	t := Threads()
+	small := 2*m*n*k < parallelFlops
+	if t <= 1 || batch == 1 || small && batch < 2 {
+		for i := 0; i < batch; i++ {
+			bi := bo
+			bi.f32 = b[i*strideB:]
+			gemm(cur, transA, m, n, k, alpha, a[i*strideA:], lda, &bi, beta, c[i*strideC:], ldc, t)
+		}
+		return
+	}
+	parts := min(t, batch)
+	k0 := cur
+	parallel(parts, func(w int) {
+		for i := w * batch / parts; i < (w+1)*batch/parts; i++ {
+			bi := bo
+			bi.f32 = b[i*strideB:]
+			gemm(k0, transA, m, n, k, alpha, a[i*strideA:], lda, &bi, beta, c[i*strideC:], ldc, 1)
+		}
+	})
+}
+
+// need returns the slice length a rows×cols matrix with stride ld occupies.
+func need(rows, cols, ld int) int {
+	if rows == 0 || cols == 0 {
+		return 0
+	}
+	return (rows-1)*ld + cols
+}
+
+func checkGemm(op string, transA bool, m, n, k, la, lda int, b *bOperand, lc, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("asm.%s: negative size m=%d n=%d k=%d", op, m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if b.trans {
+		br, bc = n, k
+	}
+	switch {
+	case lda < max(ac, 1):
+		panic(fmt.Sprintf("asm.%s: lda=%d < %d (A is %d×%d as stored)", op, lda, ac, ar, ac))
+	case b.ld < max(bc, 1):
+		panic(fmt.Sprintf("asm.%s: ldb=%d < %d (B is %d×%d as stored)", op, b.ld, bc, br, bc))
+	case ldc < max(n, 1):
+		panic(fmt.Sprintf("asm.%s: ldc=%d < n=%d", op, ldc, n))
+	case m > 0 && n > 0 && k > 0 && la < need(ar, ac, lda):
+		panic(fmt.Sprintf("asm.%s: len(a)=%d < %d needed for %d×%d with lda=%d", op, la, need(ar, ac, lda), ar, ac, lda))
+	case m > 0 && n > 0 && k > 0 && b.length() < need(br, bc, b.ld):
+		panic(fmt.Sprintf("asm.%s: len(b)=%d < %d needed for %d×%d with ldb=%d", op, b.length(), need(br, bc, b.ld), br, bc, b.ld))
+	case lc < need(m, n, ldc):
+		panic(fmt.Sprintf("asm.%s: len(c)=%d < %d needed for %d×%d with ldc=%d", op, lc, need(m, n, ldc), m, n, ldc))
+	}
+}
+
+// parallelFlops is the work (2·m·n·k) below which a GEMM runs on one thread:
+// splitting smaller calls costs more in hand-off than it saves.
+const parallelFlops = 1 << 21
+
+// blocking holds the cache block sizes of the BLIS loops.
+type blocking struct{ mc, kc, nc int }
+
+// blockOverride, when non-nil, replaces the cache-derived block sizes (tests
+// use tiny blocks so small shapes cross every block edge).
+var blockOverride *blocking
+
+func (kr *kernels) blocks() blocking {
+	if blockOverride != nil {
+		return *blockOverride
+	}
+	kc := 256
+	// A block (mc×kc) in half of L2, B block (kc×nc) in a share of L3.
+	mc := max(caches.L2/2/(kc*4)/kr.mr*kr.mr, kr.mr)
+	nc := max(min(caches.L3/4/(kc*4), 4096)/kr.nr*kr.nr, kr.nr)
+	return blocking{mc: mc, kc: kc, nc: nc}
+}
+
+// gemmBuf holds one thread's packing buffers.
+type gemmBuf struct {
+	a, b []float32
+	tile []float32
+}
+
+var bufPool = sync.Pool{New: func() any { return new(gemmBuf) }}
+
+// alignedFloats returns a slice of n float32 starting on a 64-byte boundary.
+func alignedFloats(n int) []float32 {
+	s := make([]float32, n+16)
+	off := (64 - int(uintptr(unsafe.Pointer(&s[0]))&63)) & 63 / 4
+	return s[off : off+n : off+n]
+}
+
+func (g *gemmBuf) ensure(na, nb, nt int) {
+	if cap(g.a) < na {
+		g.a = alignedFloats(na)
+	}
+	if cap(g.b) < nb {
+		g.b = alignedFloats(nb)
+	}
+	if cap(g.tile) < nt {
+		g.tile = alignedFloats(nt)
+	}
+}
+
+// gemm validates nothing; it dispatches to the special paths or splits the
+// problem over up to t threads, each running gemmSerial on a slab of C.
+func gemm(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int, t int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	if m == 1 && !transA || n == 1 && !b.trans {
+		if gemv(kr, transA, m, n, k, alpha, a, lda, b, beta, c, ldc, t) {
+			return
+		}
+	}
+	flops := 2 * m * n * k
+	if t <= 1 || flops < parallelFlops {
+		gemmSerial(kr, transA, m, n, k, alpha, a, lda, b, beta, c, ldc)
+		return
+	}
+	// Split the larger of m and n into t slabs aligned to the tile.
+	if n >= m {
+		step := ceilDiv(ceilDiv(n, t), kr.nr) * kr.nr
+		parts := ceilDiv(n, step)
+		parallel(parts, func(w int) {
+			j0 := w * step
+			nn := min(step, n-j0)
+			bs := b.sub(0, j0)
+			gemmSerial(kr, transA, m, nn, k, alpha, a, lda, &bs, beta, c[j0:], ldc)
+		})
+		return
+	}
+	step := ceilDiv(ceilDiv(m, t), kr.mr) * kr.mr
+	parts := ceilDiv(m, step)
+	parallel(parts, func(w int) {
+		i0 := w * step
+		mm := min(step, m-i0)
+		aoff := i0 * lda
+		if transA {
+			aoff = i0
+		}
+		gemmSerial(kr, transA, mm, n, k, alpha, a[aoff:], lda, b, beta, c[i0*ldc:], ldc)
+	})
+}
+
+// sub returns the operand shifted to start at op(B)(p0, j0).
+func (b *bOperand) sub(p0, j0 int) bOperand {
+	off := p0*b.ld + j0
+	if b.trans {
+		off = j0*b.ld + p0
+	}
+	s := *b
+	if s.bf16 != nil {
+		s.bf16 = s.bf16[off:]
+	} else {
+		s.f32 = s.f32[off:]
+	}
+	return s
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// scaleC computes C = beta·C (C = 0 when beta == 0, without reading C).
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+		} else if beta != 1 {
+			cur.scale(beta, row)
+		}
+	}
+}
+
+// gemmSerial is the BLIS five-loop GEMM on one thread.
+func gemmSerial(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) {
+	bl := kr.blocks()
+	mr, nr := kr.mr, kr.nr
+	mcMax := min(bl.mc, ceilDiv(m, mr)*mr)
+	ncMax := min(bl.nc, ceilDiv(n, nr)*nr)
+	kcMax := min(bl.kc, k)
+	buf := bufPool.Get().(*gemmBuf)
+	defer bufPool.Put(buf)
+	buf.ensure(mcMax*kcMax, kcMax*ncMax, mr*nr)
+	tile := buf.tile[:mr*nr]
+
+	for jc := 0; jc < n; jc += bl.nc {
+		nc := min(bl.nc, n-jc)
+		for pc := 0; pc < k; pc += bl.kc {
+			kc := min(bl.kc, k-pc)
+			packB(buf.b, b, pc, jc, kc, nc, nr)
+			bet := beta
+			if pc > 0 {
+				bet = 1
+			}
+			for ic := 0; ic < m; ic += bl.mc {
+				mc := min(bl.mc, m-ic)
+				packA(buf.a, transA, a, lda, ic, pc, mc, kc, mr)
+				for jr := 0; jr < nc; jr += nr {
+					nrr := min(nr, nc-jr)
+					pb := unsafe.Pointer(&buf.b[jr*kc])
+					for ir := 0; ir < mc; ir += mr {
+						mrr := min(mr, mc-ir)
+						pa := unsafe.Pointer(&buf.a[ir*kc])
+						ci := (ic+ir)*ldc + jc + jr
+						if mrr == mr && nrr == nr {
+							kr.gemm(kc, pa, pb, unsafe.Pointer(&c[ci]), ldc, alpha, bet)
+							continue
+						}
+						kr.gemm(kc, pa, pb, unsafe.Pointer(&tile[0]), nr, alpha, 0)
+						for i := 0; i < mrr; i++ {
+							dst := c[ci+i*ldc : ci+i*ldc+nrr]
+							src := tile[i*nr : i*nr+nrr]
+							if bet == 0 {
+								copy(dst, src)
+							} else {
+								for j := range dst {
+									dst[j] = src[j] + bet*dst[j]
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// gemv handles m == 1 (row vector times matrix) and n == 1 (matrix times
+// column vector) with the dot/axpy kernels: memory-bound shapes where packing
+// would double the traffic. It reports false when it does not apply.
+func gemv(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int, t int) bool {
+	if m == 1 && !transA && b.trans {
+		// c[j] = alpha·a·B[j,:] + beta·c[j]: one dot per row of B.
+		x := a[:k]
+		rows := func(j0, j1 int, tmp []float32) {
+			for j := j0; j < j1; j++ {
+				var d float32
+				if b.bf16 != nil {
+					d = dotBF16(kr, x, b.bf16[j*b.ld:j*b.ld+k], tmp)
+				} else {
+					d = kr.dot(x, b.f32[j*b.ld:j*b.ld+k])
+				}
+				if beta == 0 {
+					c[j] = alpha * d
+				} else {
+					c[j] = alpha*d + beta*c[j]
+				}
+			}
+		}
+		splitRows(n, k, t, rows)
+		return true
+	}
+	if n == 1 && !transA && !b.trans && b.bf16 == nil && b.ld == 1 {
+		// c[i] = alpha·A[i,:]·b + beta·c[i].
+		x := b.f32[:k]
+		splitRows(m, k, t, func(i0, i1 int, _ []float32) {
+			for i := i0; i < i1; i++ {
+				d := kr.dot(a[i*lda:i*lda+k], x)
+				if beta == 0 {
+					c[i*ldc] = alpha * d
+				} else {
+					c[i*ldc] = alpha*d + beta*c[i*ldc]
+				}
+			}
+		})
+		return true
+	}
+	return false
+}
+
+// splitRows runs f over [0, rows) in up to t contiguous chunks, each with a
+// scratch buffer of k floats.
+func splitRows(rows, k, t int, f func(r0, r1 int, tmp []float32)) {
+	parts := 1
+	if 2*rows*k >= parallelFlops/4 {
+		parts = min(t, rows)
+	}
+	parallel(parts, func(w int) {
+		buf := bufPool.Get().(*gemmBuf)
+		defer bufPool.Put(buf)
+		if cap(buf.tile) < k {
+			buf.tile = alignedFloats(k)
+		}
+		f(w*rows/parts, (w+1)*rows/parts, buf.tile[:k])
+	})
+}
+
+// dotBF16 returns x·widen(h), widening h in chunks through tmp.
+func dotBF16(kr *kernels, x []float32, h []uint16, tmp []float32) float32 {
+	var s float32
+	const chunk = 1024
+	for p := 0; p < len(x); p += chunk {
+		e := min(p+chunk, len(x))
+		t := tmp[:e-p]
+		kr.bf16to(t, h[p:e])
+		s += kr.dot(x[p:e], t)
+	}
+	return s
+}

@@ -1,0 +1,2 @@
+// Package autograd implements llink's reverse-mode automatic differentiation.
+package autograd

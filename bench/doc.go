@@ -1,0 +1,2 @@
+// Package bench holds llink's end-to-end benchmark programs.
+package bench

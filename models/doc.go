@@ -1,0 +1,2 @@
+// Package models holds llink's model families, checkpoint formats and tokenizers.
+package models

@@ -1,0 +1,2 @@
+// Package nn provides neural-network layers, losses and optimizers on autograd.
+package nn

@@ -1,0 +1,2 @@
+// Package tensor provides dense row-major float32 tensors for llink.
+package tensor

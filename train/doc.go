@@ -1,0 +1,2 @@
+// Package train runs LLINK's training stages, baselines and evaluation.
+package train
