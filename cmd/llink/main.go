@@ -1,68 +1,76 @@
 // Command llink runs LLINK — Latent Language Injection for Non-English
-// Knowledge — on CPUs. With no arguments it reports the engine and checks
-// the kernels; subcommands are added as the pipeline lands.
+// Knowledge — on CPUs. With no arguments it runs the main job; `llink help`
+// lists the subcommands.
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"runtime"
-	"time"
-
-	"github.com/llink-go/llink/asm"
-	"github.com/llink-go/llink/internal/testutil"
+	"sort"
 )
 
+// command is one subcommand. Each lives in its own cmd_*.go file and
+// registers itself from an init function.
+type command struct {
+	name  string
+	short string // one line for `llink help`
+	// run executes the command; args exclude the command name.
+	run func(args []string, stdin io.Reader, stdout, stderr io.Writer) error
+}
+
+var commands = map[string]command{}
+
+func register(c command) {
+	if _, dup := commands[c.name]; dup {
+		panic("llink: duplicate command " + c.name)
+	}
+	commands[c.name] = c
+}
+
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "llink:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, out io.Writer) error {
-	if len(args) > 0 {
-		return fmt.Errorf("unknown command %q (this build knows none yet; run without arguments)", args[0])
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return defaultJob(stdout)
 	}
-	return selfCheck(out)
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" {
+		usage(stdout)
+		return nil
+	}
+	c, ok := commands[name]
+	if !ok {
+		usage(stderr)
+		return fmt.Errorf("unknown command %q", name)
+	}
+	return c.run(args[1:], stdin, stdout, stderr)
 }
 
-// selfCheck prints the CPU, the kernel levels and one GEMM per level checked
-// against a float64 reference, with its speed.
-func selfCheck(out io.Writer) error {
-	c := asm.Caches()
-	fmt.Fprintf(out, "llink engine on %s (%s/%s, %d threads)\n", asm.CPUName(), runtime.GOOS, runtime.GOARCH, asm.Threads())
-	fmt.Fprintf(out, "caches: L1d %d KiB, L2 %d KiB, L3 %d MiB\n", c.L1D>>10, c.L2>>10, c.L3>>20)
-	fmt.Fprintf(out, "kernel levels: %v (active: %s)\n", asm.Available(), asm.Active())
-	const m, n, k = 384, 384, 384
-	r := testutil.RNG(1)
-	a, b := testutil.Uniform(r, m*k), testutil.Uniform(r, k*n)
-	ref, mag := testutil.RefGemm(false, false, m, n, k, 1, a, k, b, n, 0, nil, n)
-	for _, l := range asm.Available() {
-		restore := asm.SetLevel(l)
-		cm := make([]float32, m*n)
-		asm.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, cm, n)
-		var worst float64
-		for i := range cm {
-			worst = math.Max(worst, math.Abs(float64(cm[i])-ref[i])/(mag[i]+1e-30))
-		}
-		reps := 20
-		t0 := time.Now()
-		for i := 0; i < reps; i++ {
-			asm.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, cm, n)
-		}
-		gf := 2 * float64(m*n*k) * float64(reps) / time.Since(t0).Seconds() / 1e9
-		restore()
-		status := "ok"
-		if worst > 1e-5 {
-			status = "FAILED"
-		}
-		fmt.Fprintf(out, "sgemm %dx%dx%d %-8s %s (max rel err %.1e) %7.1f GFLOP/s\n", m, n, k, l, status, worst, gf)
-		if status != "ok" {
-			return fmt.Errorf("GEMM self-check failed at level %s", l)
-		}
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: llink [command] [flags]\n\nWith no command, runs the default job.\n\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
 	}
-	return nil
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].short)
+	}
+	fmt.Fprintln(w, "\nRun `llink COMMAND -h` for a command's flags.")
 }
+
+// defaultJob is what `go run ./cmd/llink` does. Until the LLINK pipeline
+// lands it is the engine self-check.
+func defaultJob(w io.Writer) error { return selfCheck(w) }
