@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/llink-go/llink/internal/testutil"
+	"gonum.org/v1/gonum/blas"
+	gonum "gonum.org/v1/gonum/blas/gonum"
 )
 
 // benchShapes are the square sizes and the transformer shapes of the issue:
@@ -51,5 +53,46 @@ func BenchmarkSgemm(b *testing.B) {
 				})
 			}
 		}
+	}
+}
+
+// BenchmarkFMAPeak measures the FMA throughput ceiling per level, so the
+// SGEMM numbers of the same run can be read as a fraction of peak.
+func BenchmarkFMAPeak(b *testing.B) {
+	for l, pk := range peakKernels() {
+		if _, ok := tables[l]; !ok {
+			continue
+		}
+		b.Run(l.String(), func(b *testing.B) {
+			const iters = 1 << 16
+			for i := 0; i < b.N; i++ {
+				pk.run(iters)
+			}
+			b.ReportMetric(float64(pk.flops)*iters*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// BenchmarkGonumSgemm is the baseline: gonum's pure-Go Sgemm, same shapes.
+func BenchmarkGonumSgemm(b *testing.B) {
+	impl := gonum.Implementation{}
+	for _, s := range benchShapes {
+		if s.m*s.n*s.k > 1<<31 {
+			continue
+		}
+		b.Run(s.name, func(b *testing.B) {
+			r := testutil.RNG(1)
+			a := testutil.Uniform(r, s.m*s.k)
+			bb := testutil.Uniform(r, s.k*s.n)
+			c := make([]float32, s.m*s.n)
+			tb, ldb := blas.NoTrans, s.n
+			if s.transB {
+				tb, ldb = blas.Trans, s.k
+			}
+			for i := 0; i < b.N; i++ {
+				impl.Sgemm(blas.NoTrans, tb, s.m, s.n, s.k, 1, a, s.k, bb, ldb, 0, c, s.n)
+			}
+			b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
 	}
 }
