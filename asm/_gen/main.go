@@ -19,6 +19,7 @@ func main() {
 	files := map[string]func(*bytes.Buffer){
 		"sgemm_avx2_amd64.s":   genAVX2,
 		"sgemm_avx512_amd64.s": genAVX512,
+		"sgemm_neon_arm64.s":   genNEON,
 	}
 	for name, gen := range files {
 		var b bytes.Buffer
