@@ -21,12 +21,7 @@ func packA(dst []float32, trans bool, a []float32, lda, i0, p0, mc, kc, mr int) 
 			}
 			continue
 		}
-		for i := 0; i < rows; i++ {
-			src := a[(i0+ir+i)*lda+p0:][:kc]
-			for p, v := range src {
-				panel[p*mr+i] = v
-			}
-		}
+		transposeInto(panel, mr, a[(i0+ir)*lda+p0:], lda, rows, kc)
 		if rows < mr {
 			for p := 0; p < kc; p++ {
 				clear(panel[p*mr+rows : p*mr+mr])
@@ -72,12 +67,7 @@ func packB(dst []float32, b *bOperand, p0, j0, kc, nc, nr int) {
 			}
 		case b.bf16 == nil:
 			// op(B)(p,j) = B[j, p]: row j of B gives column j of the panel.
-			for j := 0; j < cols; j++ {
-				src := b.f32[(j0+jr+j)*ld+p0:][:kc]
-				for p, v := range src {
-					panel[p*nr+j] = v
-				}
-			}
+			transposeInto(panel, nr, b.f32[(j0+jr)*ld+p0:], ld, cols, kc)
 			zeroCols(panel, kc, nr, cols)
 		default:
 			for j := 0; j < cols; j++ {
@@ -97,5 +87,29 @@ func zeroCols(panel []float32, kc, nr, cols int) {
 	}
 	for p := 0; p < kc; p++ {
 		clear(panel[p*nr+cols : p*nr+nr])
+	}
+}
+
+// transposeInto writes the rows×kc block src (row stride ld) transposed into
+// dst with row stride w: dst[p*w+i] = src[i*ld+p]. Four source rows are read
+// together so each destination write covers 16 contiguous bytes.
+func transposeInto(dst []float32, w int, src []float32, ld, rows, kc int) {
+	i := 0
+	for ; i+4 <= rows; i += 4 {
+		s0 := src[i*ld:][:kc]
+		s1 := src[(i+1)*ld:][:kc]
+		s2 := src[(i+2)*ld:][:kc]
+		s3 := src[(i+3)*ld:][:kc]
+		d := dst[i:]
+		for p := range s0 {
+			q := d[p*w : p*w+4]
+			q[0], q[1], q[2], q[3] = s0[p], s1[p], s2[p], s3[p]
+		}
+	}
+	for ; i < rows; i++ {
+		s0 := src[i*ld:][:kc]
+		for p, v := range s0 {
+			dst[p*w+i] = v
+		}
 	}
 }
