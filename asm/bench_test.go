@@ -96,3 +96,27 @@ func BenchmarkGonumSgemm(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStreamSum reads a 256 MiB buffer with the Sum kernel: the memory
+// bandwidth one thread can draw, the ceiling for decode-shaped matvecs.
+func BenchmarkStreamSum(b *testing.B) {
+	x := testutil.Uniform(testutil.RNG(1), 64<<20)
+	b.SetBytes(int64(len(x) * 4))
+	for i := 0; i < b.N; i++ {
+		Sum(x)
+	}
+}
+
+// BenchmarkGemvBF16 is the decode matvec with bf16 weights (1×2048×8192).
+func BenchmarkGemvBF16(b *testing.B) {
+	const n, k = 2048, 8192
+	r := testutil.RNG(1)
+	x := testutil.Uniform(r, k)
+	w := make([]uint16, n*k)
+	F32ToBF16Slice(w, testutil.Uniform(r, n*k))
+	c := make([]float32, n)
+	b.SetBytes(int64(n * k * 2))
+	for i := 0; i < b.N; i++ {
+		SgemmBF16(false, true, 1, n, k, 1, x, k, w, k, 0, c, n)
+	}
+}
