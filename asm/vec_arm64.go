@@ -2,5 +2,85 @@
 
 package asm
 
-// vecNEON installs the NEON vector kernels into k (none yet: generic twins).
-func vecNEON(k *kernels) {}
+// The NEON vector kernels (vec_neon_arm64.s). Each stub's comment is its Go
+// reference; the stubs trust their slice lengths, so vecNEON installs them
+// behind wrappers that re-slice the operands (a bounds check, as in the
+// generic twins) before any assembly runs.
+
+// dotNEON returns Σ x[i]*y[i] with 16 lanes of partial sums (len(y) ≥ len(x)):
+//
+//	for i := range x { s += x[i] * y[i] }
+//
+//go:noescape
+func dotNEON(x, y []float32) float32
+
+// axpyNEON computes (fused multiply-add, as Go's arm64 compiler does)
+//
+//	for i, v := range x { y[i] += alpha * v }
+//
+//go:noescape
+func axpyNEON(alpha float32, x, y []float32)
+
+// scaleNEON computes
+//
+//	for i := range x { x[i] *= alpha }
+//
+//go:noescape
+func scaleNEON(alpha float32, x []float32)
+
+// addNEON computes (len(x), len(y) ≥ len(dst))
+//
+//	for i := range dst { dst[i] = x[i] + y[i] }
+//
+//go:noescape
+func addNEON(dst, x, y []float32)
+
+// mulNEON computes (len(x), len(y) ≥ len(dst))
+//
+//	for i := range dst { dst[i] = x[i] * y[i] }
+//
+//go:noescape
+func mulNEON(dst, x, y []float32)
+
+// sumNEON returns Σ x[i] with 16 lanes of partial sums:
+//
+//	for _, v := range x { s += v }
+//
+//go:noescape
+func sumNEON(x []float32) float32
+
+// maxNEON returns the largest element, NaN if any element is NaN, -Inf for
+// an empty slice (FMAX propagates NaN):
+//
+//	m := -Inf; for _, v := range x { if v != v { return v }; if v > m { m = v } }
+//
+//go:noescape
+func maxNEON(x []float32) float32
+
+// bf16ToF32NEON widens bfloat16 bit patterns (len(src) ≥ len(dst)):
+//
+//	for i := range dst { dst[i] = math.Float32frombits(uint32(src[i]) << 16) }
+//
+//go:noescape
+func bf16ToF32NEON(dst []float32, src []uint16)
+
+// f32ToBF16NEON rounds to bfloat16, nearest with ties to even, NaN kept
+// quiet (len(src) ≥ len(dst)):
+//
+//	for i := range dst { dst[i] = F32ToBF16(src[i]) }
+//
+//go:noescape
+func f32ToBF16NEON(dst []uint16, src []float32)
+
+// vecNEON installs the NEON vector kernels into k.
+func vecNEON(k *kernels) {
+	k.dot = func(x, y []float32) float32 { return dotNEON(x, y[:len(x)]) }
+	k.axpy = func(alpha float32, x, y []float32) { axpyNEON(alpha, x, y[:len(x)]) }
+	k.scale = scaleNEON
+	k.add = func(dst, x, y []float32) { addNEON(dst, x[:len(dst)], y[:len(dst)]) }
+	k.mul = func(dst, x, y []float32) { mulNEON(dst, x[:len(dst)], y[:len(dst)]) }
+	k.sum = sumNEON
+	k.max = maxNEON
+	k.bf16to = func(dst []float32, src []uint16) { bf16ToF32NEON(dst, src[:len(dst)]) }
+	k.tobf16 = func(dst []uint16, src []float32) { f32ToBF16NEON(dst, src[:len(dst)]) }
+}

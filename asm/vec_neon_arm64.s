@@ -1,0 +1,401 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// NEON vector kernels. The Go stubs and their reference loops are in
+// vec_arm64.go. Go's arm64 assembler lacks most floating-point vector
+// instructions, so the macros below emit their encodings; operands are in
+// ARM order (destination first) and all use the .4S arrangement.
+
+// FADD Vd.4S, Vn.4S, Vm.4S
+#define FADD4(d, n, m) WORD $(0x4E20D400 | (m)<<16 | (n)<<5 | (d))
+// FSUB Vd.4S, Vn.4S, Vm.4S
+#define FSUB4(d, n, m) WORD $(0x4EA0D400 | (m)<<16 | (n)<<5 | (d))
+// FMUL Vd.4S, Vn.4S, Vm.4S
+#define FMUL4(d, n, m) WORD $(0x6E20DC00 | (m)<<16 | (n)<<5 | (d))
+// FDIV Vd.4S, Vn.4S, Vm.4S
+#define FDIV4(d, n, m) WORD $(0x6E20FC00 | (m)<<16 | (n)<<5 | (d))
+// FMAX Vd.4S, Vn.4S, Vm.4S (NaN if either is NaN)
+#define FMAX4(d, n, m) WORD $(0x4E20F400 | (m)<<16 | (n)<<5 | (d))
+// FMIN Vd.4S, Vn.4S, Vm.4S (NaN if either is NaN)
+#define FMIN4(d, n, m) WORD $(0x4EA0F400 | (m)<<16 | (n)<<5 | (d))
+// FADDP Vd.4S, Vn.4S, Vm.4S
+#define FADDP4(d, n, m) WORD $(0x6E20D400 | (m)<<16 | (n)<<5 | (d))
+// FADDP Sd, Vn.2S
+#define FADDP2S(d, n) WORD $(0x7E30D800 | (n)<<5 | (d))
+// FMAXV Sd, Vn.4S
+#define FMAXV4(d, n) WORD $(0x6E30F800 | (n)<<5 | (d))
+// FCMEQ Vd.4S, Vn.4S, Vm.4S
+#define FCMEQ4(d, n, m) WORD $(0x4E20E400 | (m)<<16 | (n)<<5 | (d))
+// FCMLT Vd.4S, Vn.4S, #0.0
+#define FCMLTZ4(d, n) WORD $(0x4EA0E800 | (n)<<5 | (d))
+// FABS Vd.4S, Vn.4S
+#define FABS4(d, n) WORD $(0x4EA0F800 | (n)<<5 | (d))
+// FNEG Vd.4S, Vn.4S
+#define FNEG4(d, n) WORD $(0x6EA0F800 | (n)<<5 | (d))
+// FCVTNS Vd.4S, Vn.4S (to int32, nearest, ties to even)
+#define FCVTNS4(d, n) WORD $(0x4E21A800 | (n)<<5 | (d))
+// SCVTF Vd.4S, Vn.4S
+#define SCVTF4(d, n) WORD $(0x4E21D800 | (n)<<5 | (d))
+// SSHR Vd.4S, Vn.4S, #1
+#define SSHR1(d, n) WORD $(0x4F3F0400 | (n)<<5 | (d))
+
+// func dotNEON(x, y []float32) float32
+TEXT ·dotNEON(SB), NOSPLIT, $0-52
+	MOVD x_base+0(FP), R0
+	MOVD x_len+8(FP), R2
+	MOVD y_base+24(FP), R1
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+
+dot16:
+	CMP  $16, R2
+	BLT  dot4
+	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P 64(R1), [V16.S4, V17.S4, V18.S4, V19.S4]
+	VFMLA V4.S4, V16.S4, V0.S4
+	VFMLA V5.S4, V17.S4, V1.S4
+	VFMLA V6.S4, V18.S4, V2.S4
+	VFMLA V7.S4, V19.S4, V3.S4
+	SUB  $16, R2
+	B    dot16
+
+dot4:
+	CMP  $4, R2
+	BLT  dotreduce
+	VLD1.P 16(R0), [V4.S4]
+	VLD1.P 16(R1), [V16.S4]
+	VFMLA V4.S4, V16.S4, V0.S4
+	SUB  $4, R2
+	B    dot4
+
+dotreduce:
+	FADD4(0, 0, 1)
+	FADD4(2, 2, 3)
+	FADD4(0, 0, 2)
+	FADDP4(0, 0, 0)
+	FADDP2S(0, 0)
+
+dottail:
+	CBZ    R2, dotdone
+	FMOVS.P 4(R0), F4
+	FMOVS.P 4(R1), F5
+	FMADDS F4, F0, F5, F0
+	SUB    $1, R2
+	B      dottail
+
+dotdone:
+	FMOVS F0, ret+48(FP)
+	RET
+
+// func axpyNEON(alpha float32, x, y []float32)
+TEXT ·axpyNEON(SB), NOSPLIT, $0-56
+	FMOVS alpha+0(FP), F31
+	MOVD  x_base+8(FP), R0
+	MOVD  x_len+16(FP), R2
+	MOVD  y_base+32(FP), R1
+	VDUP  V31.S[0], V30.S4
+
+axpy16:
+	CMP  $16, R2
+	BLT  axpy4
+	VLD1.P 64(R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1   (R1), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VFMLA  V30.S4, V0.S4, V4.S4
+	VFMLA  V30.S4, V1.S4, V5.S4
+	VFMLA  V30.S4, V2.S4, V6.S4
+	VFMLA  V30.S4, V3.S4, V7.S4
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R1)
+	SUB  $16, R2
+	B    axpy16
+
+axpy4:
+	CMP  $4, R2
+	BLT  axpytail
+	VLD1.P 16(R0), [V0.S4]
+	VLD1   (R1), [V4.S4]
+	VFMLA  V30.S4, V0.S4, V4.S4
+	VST1.P [V4.S4], 16(R1)
+	SUB  $4, R2
+	B    axpy4
+
+axpytail:
+	CBZ    R2, axpydone
+	FMOVS.P 4(R0), F0
+	FMOVS  (R1), F1
+	FMADDS F0, F1, F31, F1
+	FMOVS.P F1, 4(R1)
+	SUB    $1, R2
+	B      axpytail
+
+axpydone:
+	RET
+
+// func scaleNEON(alpha float32, x []float32)
+TEXT ·scaleNEON(SB), NOSPLIT, $0-32
+	FMOVS alpha+0(FP), F31
+	MOVD  x_base+8(FP), R0
+	MOVD  x_len+16(FP), R2
+	VDUP  V31.S[0], V30.S4
+
+scale16:
+	CMP  $16, R2
+	BLT  scale4
+	VLD1   (R0), [V0.S4, V1.S4, V2.S4, V3.S4]
+	FMUL4(0, 0, 30)
+	FMUL4(1, 1, 30)
+	FMUL4(2, 2, 30)
+	FMUL4(3, 3, 30)
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+	SUB  $16, R2
+	B    scale16
+
+scale4:
+	CMP  $4, R2
+	BLT  scaletail
+	VLD1   (R0), [V0.S4]
+	FMUL4(0, 0, 30)
+	VST1.P [V0.S4], 16(R0)
+	SUB  $4, R2
+	B    scale4
+
+scaletail:
+	CBZ   R2, scaledone
+	FMOVS (R0), F0
+	FMULS F31, F0, F0
+	FMOVS.P F0, 4(R0)
+	SUB   $1, R2
+	B     scaletail
+
+scaledone:
+	RET
+
+// BINARY expands to a kernel dst[i] = x[i] op y[i]; OP4 is the vector
+// macro, OPS the scalar instruction.
+#define BINARY(name, OP4, OPS) \
+TEXT name(SB), NOSPLIT, $0-72; \
+	MOVD dst_base+0(FP), R0; \
+	MOVD dst_len+8(FP), R3; \
+	MOVD x_base+24(FP), R1; \
+	MOVD y_base+48(FP), R2; \
+loop16: \
+	CMP  $16, R3; \
+	BLT  loop4; \
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]; \
+	VLD1.P 64(R2), [V4.S4, V5.S4, V6.S4, V7.S4]; \
+	OP4(0, 0, 4); \
+	OP4(1, 1, 5); \
+	OP4(2, 2, 6); \
+	OP4(3, 3, 7); \
+	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R0); \
+	SUB  $16, R3; \
+	B    loop16; \
+loop4: \
+	CMP  $4, R3; \
+	BLT  tail; \
+	VLD1.P 16(R1), [V0.S4]; \
+	VLD1.P 16(R2), [V4.S4]; \
+	OP4(0, 0, 4); \
+	VST1.P [V0.S4], 16(R0); \
+	SUB  $4, R3; \
+	B    loop4; \
+tail: \
+	CBZ  R3, done; \
+	FMOVS.P 4(R1), F0; \
+	FMOVS.P 4(R2), F1; \
+	OPS  F1, F0, F0; \
+	FMOVS.P F0, 4(R0); \
+	SUB  $1, R3; \
+	B    tail; \
+done: \
+	RET
+
+// func addNEON(dst, x, y []float32)
+BINARY(·addNEON, FADD4, FADDS)
+
+// func mulNEON(dst, x, y []float32)
+BINARY(·mulNEON, FMUL4, FMULS)
+
+// func sumNEON(x []float32) float32
+TEXT ·sumNEON(SB), NOSPLIT, $0-28
+	MOVD x_base+0(FP), R0
+	MOVD x_len+8(FP), R2
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+
+sum16:
+	CMP  $16, R2
+	BLT  sum4
+	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
+	FADD4(0, 0, 4)
+	FADD4(1, 1, 5)
+	FADD4(2, 2, 6)
+	FADD4(3, 3, 7)
+	SUB  $16, R2
+	B    sum16
+
+sum4:
+	CMP  $4, R2
+	BLT  sumreduce
+	VLD1.P 16(R0), [V4.S4]
+	FADD4(0, 0, 4)
+	SUB  $4, R2
+	B    sum4
+
+sumreduce:
+	FADD4(0, 0, 1)
+	FADD4(2, 2, 3)
+	FADD4(0, 0, 2)
+	FADDP4(0, 0, 0)
+	FADDP2S(0, 0)
+
+sumtail:
+	CBZ    R2, sumdone
+	FMOVS.P 4(R0), F4
+	FADDS  F4, F0, F0
+	SUB    $1, R2
+	B      sumtail
+
+sumdone:
+	FMOVS F0, ret+24(FP)
+	RET
+
+// func maxNEON(x []float32) float32
+TEXT ·maxNEON(SB), NOSPLIT, $0-28
+	MOVD x_base+0(FP), R0
+	MOVD x_len+8(FP), R2
+	MOVW $0xFF800000, R3 // -Inf
+	VDUP R3, V0.S4
+	VDUP R3, V1.S4
+	VDUP R3, V2.S4
+	VDUP R3, V3.S4
+
+max16:
+	CMP  $16, R2
+	BLT  max4
+	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
+	FMAX4(0, 0, 4)
+	FMAX4(1, 1, 5)
+	FMAX4(2, 2, 6)
+	FMAX4(3, 3, 7)
+	SUB  $16, R2
+	B    max16
+
+max4:
+	CMP  $4, R2
+	BLT  maxreduce
+	VLD1.P 16(R0), [V4.S4]
+	FMAX4(0, 0, 4)
+	SUB  $4, R2
+	B    max4
+
+maxreduce:
+	FMAX4(0, 0, 1)
+	FMAX4(2, 2, 3)
+	FMAX4(0, 0, 2)
+	FMAXV4(0, 0)
+
+maxtail:
+	CBZ    R2, maxdone
+	FMOVS.P 4(R0), F4
+	FMAXS  F4, F0, F0
+	SUB    $1, R2
+	B      maxtail
+
+maxdone:
+	FMOVS F0, ret+24(FP)
+	RET
+
+// func bf16ToF32NEON(dst []float32, src []uint16)
+// Interleaving zero halfwords below each bf16 (ZIP1/ZIP2) is the << 16.
+TEXT ·bf16ToF32NEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R2
+	MOVD src_base+24(FP), R1
+	VEOR V31.B16, V31.B16, V31.B16
+
+b2f16:
+	CMP  $16, R2
+	BLT  b2f8
+	VLD1.P 32(R1), [V0.H8, V1.H8]
+	VZIP1  V0.H8, V31.H8, V4.H8
+	VZIP2  V0.H8, V31.H8, V5.H8
+	VZIP1  V1.H8, V31.H8, V6.H8
+	VZIP2  V1.H8, V31.H8, V7.H8
+	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	SUB  $16, R2
+	B    b2f16
+
+b2f8:
+	CMP  $8, R2
+	BLT  b2ftail
+	VLD1.P 16(R1), [V0.H8]
+	VZIP1  V0.H8, V31.H8, V4.H8
+	VZIP2  V0.H8, V31.H8, V5.H8
+	VST1.P [V4.S4, V5.S4], 32(R0)
+	SUB  $8, R2
+	B    b2f8
+
+b2ftail:
+	CBZ    R2, b2fdone
+	MOVHU.P 2(R1), R3
+	LSLW   $16, R3, R3
+	MOVW.P R3, 4(R0)
+	SUB    $1, R2
+	B      b2ftail
+
+b2fdone:
+	RET
+
+// TOBF16 rounds the floats in x to bfloat16 in the high halves of x:
+// non-NaN b + 0x7fff + ((b>>16)&1), NaN b | 0x00400000 (quiet bit).
+// xn is x's number. Needs V28 = 1s, V29 = 0x7fff s, V30 = 0x00400000 s;
+// clobbers t and u.
+#define TOBF16(x, xn, t, u) \
+	VUSHR $16, x.S4, t.S4; \
+	VAND  V28.B16, t.B16, t.B16; \
+	VADD  V29.S4, t.S4, t.S4; \
+	VADD  x.S4, t.S4, t.S4; \
+	VORR  V30.B16, x.B16, u.B16; \
+	FCMEQ4(xn, xn, xn); \
+	VBSL  u.B16, t.B16, x.B16
+
+// func f32ToBF16NEON(dst []uint16, src []float32)
+TEXT ·f32ToBF16NEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R2
+	MOVD src_base+24(FP), R1
+	MOVW $1, R3
+	VDUP R3, V28.S4
+	MOVW $0x7fff, R3
+	VDUP R3, V29.S4
+	MOVW $0x00400000, R3
+	VDUP R3, V30.S4
+
+f2b8:
+	CMP  $8, R2
+	BLT  f2btail
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	TOBF16(V0, 0, V4, V5)
+	TOBF16(V1, 1, V6, V7)
+	VUZP2  V1.H8, V0.H8, V2.H8
+	VST1.P [V2.H8], 16(R0)
+	SUB  $8, R2
+	B    f2b8
+
+f2btail:
+	CBZ    R2, f2bdone
+	FMOVS.P 4(R1), F0
+	TOBF16(V0, 0, V4, V5)
+	FMOVS  F0, R3
+	LSRW   $16, R3, R3
+	MOVH.P R3, 2(R0)
+	SUB    $1, R2
+	B      f2btail
+
+f2bdone:
+	RET
