@@ -286,3 +286,68 @@ func MaxAbsDiff(a, b *Tensor) float64 {
 	}
 	return m
 }
+
+// binaryIntoChecked checks that dst has the broadcast shape of a and b.
+func binaryIntoChecked(o binop, dst, a, b *Tensor) {
+	shape, err := BroadcastShape(a.shape, b.shape)
+	if err != nil {
+		panic(fmt.Sprintf("tensor.%sInto: %v", opNames[o], err))
+	}
+	if !slices.Equal(shape, dst.shape) {
+		panic(fmt.Sprintf("tensor.%sInto: dst shape %v, want %v for %v and %v", opNames[o], dst.shape, shape, a.shape, b.shape))
+	}
+	binaryInto(o, dst, a, b)
+}
+
+// AddInto computes dst = a + b with broadcasting; dst may alias a or b when
+// it has the same shape.
+func AddInto(dst, a, b *Tensor) { binaryIntoChecked(opAdd, dst, a, b) }
+
+// SubInto computes dst = a − b with broadcasting.
+func SubInto(dst, a, b *Tensor) { binaryIntoChecked(opSub, dst, a, b) }
+
+// MulInto computes dst = a ⊙ b with broadcasting.
+func MulInto(dst, a, b *Tensor) { binaryIntoChecked(opMul, dst, a, b) }
+
+// DivInto computes dst = a / b with broadcasting.
+func DivInto(dst, a, b *Tensor) { binaryIntoChecked(opDiv, dst, a, b) }
+
+// SumToInto adds src, summed over the axes along which dst's shape was
+// broadcast to src's, into dst: the reduction that the backward pass of a
+// broadcasting op needs (NumPy's sum_to). dst's shape must broadcast to src's.
+func SumToInto(dst, src *Tensor) {
+	shape, err := BroadcastShape(dst.shape, src.shape)
+	if err != nil || !slices.Equal(shape, src.shape) {
+		panic(fmt.Sprintf("tensor.SumToInto: %v does not broadcast to %v", dst.shape, src.shape))
+	}
+	if len(dst.data) == len(src.data) {
+		asm.Axpy(1, src.data, dst.data)
+		return
+	}
+	n := len(src.shape)
+	last := 1
+	if n > 0 {
+		last = src.shape[n-1]
+	}
+	if len(dst.data) == last { // bias-style: sum the rows
+		for r := 0; r < len(src.data)/max(last, 1); r++ {
+			asm.Axpy(1, src.data[r*last:(r+1)*last], dst.data)
+		}
+		return
+	}
+	sd := bstrides(dst.shape, n)
+	idx := make([]int, n)
+	id := 0
+	for _, v := range src.data {
+		dst.data[id] += v
+		for d := n - 1; d >= 0; d-- {
+			idx[d]++
+			id += sd[d]
+			if idx[d] < src.shape[d] {
+				break
+			}
+			id -= sd[d] * idx[d]
+			idx[d] = 0
+		}
+	}
+}

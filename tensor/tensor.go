@@ -19,7 +19,7 @@ func numel(shape []int) int {
 	n := 1
 	for _, d := range shape {
 		if d < 0 {
-			panic(fmt.Sprintf("tensor: negative dimension in shape %v", shape))
+			panic(fmt.Sprintf("tensor: negative dimension in shape %v", slices.Clone(shape))) // clone: keep shape from escaping
 		}
 		n *= d
 	}
@@ -131,25 +131,25 @@ func (t *Tensor) Reshape(shape ...int) *Tensor {
 	for i, d := range s {
 		if d == -1 {
 			if infer >= 0 {
-				panic(fmt.Sprintf("tensor.Reshape: more than one -1 in %v", shape))
+				panic(fmt.Sprintf("tensor.Reshape: more than one -1 in %v", s))
 			}
 			infer = i
 			continue
 		}
 		if d < 0 {
-			panic(fmt.Sprintf("tensor.Reshape: bad size in %v", shape))
+			panic(fmt.Sprintf("tensor.Reshape: bad size in %v", s))
 		}
 		n *= d
 	}
 	if infer >= 0 {
 		if n == 0 || len(t.data)%n != 0 {
-			panic(fmt.Sprintf("tensor.Reshape: cannot reshape %v into %v", t.shape, shape))
+			panic(fmt.Sprintf("tensor.Reshape: cannot reshape %v into %v", t.shape, s))
 		}
 		s[infer] = len(t.data) / n
 		n *= s[infer]
 	}
 	if n != len(t.data) {
-		panic(fmt.Sprintf("tensor.Reshape: cannot reshape %v (%d elements) into %v", t.shape, len(t.data), shape))
+		panic(fmt.Sprintf("tensor.Reshape: cannot reshape %v (%d elements) into %v", t.shape, len(t.data), s))
 	}
 	return &Tensor{shape: s, data: t.data}
 }

@@ -1,0 +1,240 @@
+package autograd
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/llink-go/llink/internal/testutil"
+	"github.com/llink-go/llink/tensor"
+)
+
+func randT(r *rand.Rand, shape ...int) *tensor.Tensor {
+	return tensor.FromSlice(testutil.Uniform(r, numelOf(shape)), shape...)
+}
+
+func numelOf(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+// posT returns values in [0.5, 1.5): safe for log, sqrt and division.
+func posT(r *rand.Rand, shape ...int) *tensor.Tensor {
+	t := randT(r, shape...)
+	for i, v := range t.Data() {
+		t.Data()[i] = 1 + v/2
+	}
+	return t
+}
+
+type gcase struct {
+	name   string
+	inputs func(r *rand.Rand) []*tensor.Tensor
+	f      func(tp *Tape, x []*Var) *Var
+	tol    float64
+}
+
+func ins(ts ...*tensor.Tensor) []*tensor.Tensor { return ts }
+
+func gradCases() []gcase {
+	ids := []int{3, 0, 3, 5, 1}
+	targets := []int{2, -100, 4, 0, 6, 1}
+	mask := []bool{true, true, false, true, true, // batch 0: key 2 padded
+		false, true, true, true, true} // batch 1: key 0 padded
+	inv := RoPEInvFreq(6, 10000, &RoPEScaling{Factor: 8, LowFreqFactor: 1, HighFreqFactor: 4, OriginalMaxPos: 8})
+	cos, sin := RoPETables(nil, inv, []int{0, 1, 2, 7})
+	cos2, sin2 := RoPETables(nil, inv, []int{5, 6, 7, 8, 0, 1, 2, 3})
+	return []gcase{
+		{"matmul", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 3, 4), randT(r, 4, 5)) },
+			func(tp *Tape, x []*Var) *Var { return tp.MatMul(x[0], x[1], false, false) }, 0},
+		{"matmulTT", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 4, 3), randT(r, 5, 4)) },
+			func(tp *Tape, x []*Var) *Var { return tp.MatMul(x[0], x[1], true, true) }, 0},
+		{"matmulSharedB", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 3, 4), randT(r, 5, 4)) },
+			func(tp *Tape, x []*Var) *Var { return tp.MatMul(x[0], x[1], false, true) }, 0},
+		{"matmulSharedBTransA", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 4, 3), randT(r, 4, 5)) },
+			func(tp *Tape, x []*Var) *Var { return tp.MatMul(x[0], x[1], true, false) }, 0},
+		{"matmulSharedBTT", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 4, 3), randT(r, 5, 4)) },
+			func(tp *Tape, x []*Var) *Var { return tp.MatMul(x[0], x[1], true, true) }, 0},
+		{"matmulBatched", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 3, 4), randT(r, 2, 4, 5)) },
+			func(tp *Tape, x []*Var) *Var { return tp.MatMul(x[0], x[1], false, false) }, 0},
+		{"matmulBatchedTA", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 4, 3), randT(r, 2, 5, 4)) },
+			func(tp *Tape, x []*Var) *Var { return tp.MatMul(x[0], x[1], true, true) }, 0},
+		{"linear", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 3, 4), randT(r, 5, 4), randT(r, 5)) },
+			func(tp *Tape, x []*Var) *Var { return tp.Linear(x[0], x[1], x[2]) }, 0},
+		{"linearBF16", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 3, 4), randT(r, 5)) },
+			func(tp *Tape, x []*Var) *Var {
+				w := tensor.ToBF16(tensor.FromSlice(testutil.Uniform(testutil.RNG(9), 20), 5, 4))
+				return tp.LinearBF16(x[0], w, x[1])
+			}, 0},
+		{"add", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 3, 4), randT(r, 3, 1)) },
+			func(tp *Tape, x []*Var) *Var { return tp.Add(x[0], x[1]) }, 0},
+		{"sub", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 1, 4), randT(r, 3, 4)) },
+			func(tp *Tape, x []*Var) *Var { return tp.Sub(x[0], x[1]) }, 0},
+		{"mul", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 3, 4), randT(r, 4)) },
+			func(tp *Tape, x []*Var) *Var { return tp.Mul(x[0], x[1]) }, 0},
+		{"div", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 3), posT(r, 2, 1)) },
+			func(tp *Tape, x []*Var) *Var { return tp.Div(x[0], x[1]) }, 0},
+		{"scale+addScalar", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 3, 4)) },
+			func(tp *Tape, x []*Var) *Var { return tp.AddScalar(tp.Scale(x[0], -1.7), 0.3) }, 0},
+		{"sum+mean", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 3, 4)) },
+			func(tp *Tape, x []*Var) *Var { return tp.Add(tp.Sum(x[0]), tp.Scale(tp.Mean(tp.Mul(x[0], x[0])), 3)) }, 0},
+		{"sumAxis", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 3, 4)) },
+			func(tp *Tape, x []*Var) *Var { return tp.SumAxis(x[0], 1, false) }, 0},
+		{"meanAxisKeep", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 3, 4)) },
+			func(tp *Tape, x []*Var) *Var { return tp.MeanAxis(x[0], -1, true) }, 0},
+		{"reshape+transpose", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 3, 4)) },
+			func(tp *Tape, x []*Var) *Var { return tp.TransposeLast2(tp.Reshape(x[0], 4, 3, 2)) }, 0},
+		{"slice", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 5, 3)) },
+			func(tp *Tape, x []*Var) *Var { return tp.Slice(x[0], 1, 1, 4) }, 0},
+		{"concat", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 2, 3), randT(r, 2, 4, 3)) },
+			func(tp *Tape, x []*Var) *Var { return tp.Concat(1, x[0], x[1], x[0]) }, 0},
+		{"gather", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 6, 4)) },
+			func(tp *Tape, x []*Var) *Var { return tp.Gather(x[0], ids) }, 0},
+		{"scatterRows", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 4, 3), randT(r, 3, 3)) },
+			func(tp *Tape, x []*Var) *Var { return tp.ScatterRows(x[0], x[1], []int{5, 1, 2}) }, 0},
+		{"softmax", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 3, 5)) },
+			func(tp *Tape, x []*Var) *Var { return tp.Softmax(tp.Scale(x[0], 2)) }, 0},
+		{"logSoftmax", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 3, 5)) },
+			func(tp *Tape, x []*Var) *Var { return tp.LogSoftmax(tp.Scale(x[0], 2)) }, 0},
+		{"crossEntropy", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 3, 7)) },
+			func(tp *Tape, x []*Var) *Var { return tp.CrossEntropy(tp.Scale(x[0], 3), targets, -100) }, 0},
+		{"gelu", func(r *rand.Rand) []*tensor.Tensor { return ins(tensor.Scale(2, randT(r, 3, 5))) },
+			func(tp *Tape, x []*Var) *Var { return tp.GELU(x[0]) }, 0},
+		{"silu", func(r *rand.Rand) []*tensor.Tensor { return ins(tensor.Scale(2, randT(r, 3, 5))) },
+			func(tp *Tape, x []*Var) *Var { return tp.SiLU(x[0]) }, 0},
+		{"swiglu", func(r *rand.Rand) []*tensor.Tensor { return ins(tensor.Scale(2, randT(r, 3, 5)), randT(r, 3, 5)) },
+			func(tp *Tape, x []*Var) *Var { return tp.SwiGLU(x[0], x[1]) }, 0},
+		{"tanh+sigmoid", func(r *rand.Rand) []*tensor.Tensor { return ins(tensor.Scale(2, randT(r, 3, 5))) },
+			func(tp *Tape, x []*Var) *Var { return tp.Mul(tp.Tanh(x[0]), tp.Sigmoid(x[0])) }, 0},
+		{"exp+log+sqrt", func(r *rand.Rand) []*tensor.Tensor { return ins(posT(r, 3, 5)) },
+			func(tp *Tape, x []*Var) *Var { return tp.Add(tp.Exp(x[0]), tp.Mul(tp.Log(x[0]), tp.Sqrt(x[0]))) }, 0},
+		{"clamp", func(r *rand.Rand) []*tensor.Tensor { return ins(clampSafe(randT(r, 4, 5))) },
+			func(tp *Tape, x []*Var) *Var { return tp.Add(tp.Clamp(x[0], -0.5, 0.5), tp.ReLU(x[0])) }, 0},
+		{"rmsnorm", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 3, 6), posT(r, 6)) },
+			func(tp *Tape, x []*Var) *Var { return tp.RMSNorm(x[0], x[1], 1e-5) }, 0},
+		{"rmsnormNoGain", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 3, 6)) },
+			func(tp *Tape, x []*Var) *Var { return tp.RMSNorm(x[0], nil, 1e-5) }, 0},
+		{"layernorm", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 3, 6), posT(r, 6), randT(r, 6)) },
+			func(tp *Tape, x []*Var) *Var { return tp.LayerNorm(x[0], x[1], x[2], 1e-5) }, 0},
+		{"layernormNoAffine", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 3, 6)) },
+			func(tp *Tape, x []*Var) *Var { return tp.LayerNorm(x[0], nil, nil, 1e-5) }, 0},
+		{"l2normalize", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 3, 6)) },
+			func(tp *Tape, x []*Var) *Var { return tp.L2Normalize(x[0], 1e-12) }, 0},
+		{"rope", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 4, 3, 6)) },
+			func(tp *Tape, x []*Var) *Var { return tp.RoPE(x[0], cos, sin) }, 0},
+		{"ropePerBatch", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 4, 1, 6)) },
+			func(tp *Tape, x []*Var) *Var { return tp.RoPE(x[0], cos2, sin2) }, 0},
+		{"attention", func(r *rand.Rand) []*tensor.Tensor {
+			return ins(randT(r, 2, 5, 4, 3), randT(r, 2, 5, 2, 3), randT(r, 2, 5, 2, 3))
+		}, func(tp *Tape, x []*Var) *Var {
+			return tp.Attention(tensorScale(tp, x[0], 2), x[1], x[2], AttnOpts{Causal: true, KeyMask: mask})
+		}, 0},
+		{"attentionCross", func(r *rand.Rand) []*tensor.Tensor {
+			return ins(randT(r, 2, 3, 2, 4), randT(r, 2, 5, 1, 4), randT(r, 2, 5, 1, 4))
+		}, func(tp *Tape, x []*Var) *Var {
+			return tp.Attention(tensorScale(tp, x[0], 2), x[1], x[2], AttnOpts{Causal: true})
+		}, 0},
+		{"attentionFull", func(r *rand.Rand) []*tensor.Tensor {
+			return ins(randT(r, 1, 70, 1, 3), randT(r, 1, 70, 1, 3), randT(r, 1, 70, 1, 3))
+		}, func(tp *Tape, x []*Var) *Var {
+			return tp.Attention(tensorScale(tp, x[0], 3), x[1], x[2], AttnOpts{Scale: 0.7})
+		}, 0},
+		{"dropout", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 4, 5)) },
+			func(tp *Tape, x []*Var) *Var { return tp.Dropout(x[0], 0.3, testutil.RNG(5)) }, 0},
+		{"mse", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 3, 4), randT(r, 3, 4)) },
+			func(tp *Tape, x []*Var) *Var { return tp.MSE(x[0], x[1]) }, 0},
+		{"cosine", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 3, 4), randT(r, 3, 4)) },
+			func(tp *Tape, x []*Var) *Var { return tp.CosineSimilarity(x[0], x[1], 1e-8) }, 0},
+		{"bce", func(r *rand.Rand) []*tensor.Tensor { return ins(tensor.Scale(3, randT(r, 3, 4))) },
+			func(tp *Tape, x []*Var) *Var {
+				y := tensor.RandU(testutil.RNG(4), 0, 1, 3, 4)
+				return tp.BCEWithLogits(x[0], y)
+			}, 0},
+		{"infoNCE", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 4, 5), randT(r, 4, 5), randT(r, 3, 5)) },
+			func(tp *Tape, x []*Var) *Var {
+				a, b := tp.L2Normalize(x[0], 1e-12), tp.L2Normalize(x[1], 1e-12)
+				return tp.InfoNCE(a, b, x[2], 0.2, true)
+			}, 0},
+	}
+}
+
+func tensorScale(tp *Tape, x *Var, s float32) *Var { return tp.Scale(x, s) }
+
+// clampSafe moves values away from the clamp kinks so finite differences do
+// not straddle them.
+func clampSafe(t *tensor.Tensor) *tensor.Tensor {
+	for i, v := range t.Data() {
+		for _, k := range []float32{-0.5, 0, 0.5} {
+			if d := v - k; d > -0.05 && d < 0.05 {
+				t.Data()[i] = k + 0.1
+			}
+		}
+	}
+	return t
+}
+
+func TestGradients(t *testing.T) {
+	for i, c := range gradCases() {
+		t.Run(c.name, func(t *testing.T) {
+			r := testutil.RNG(uint64(100 + i))
+			res, err := Check(c.f, c.inputs(r), CheckOpts{Tol: c.tol, Seed: uint64(i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("score %.2e", res.Score)
+		})
+	}
+}
+
+// TestCheckCatchesWrongBackward proves the checker has teeth: an op whose
+// backward is off by a factor (or uses the wrong sign) must fail.
+func TestCheckCatchesWrongBackward(t *testing.T) {
+	for _, factor := range []float32{1.1, -1, 0} {
+		bad := func(tp *Tape, x []*Var) *Var {
+			out := tp.empty(x[0].Shape()...)
+			for i, v := range x[0].Data() {
+				out.Data()[i] = v * v
+			}
+			y := tp.newVar(out, tp.needs(x[0]))
+			if y.requires {
+				tp.record(func() {
+					dx := tp.grad(x[0]).Data()
+					for i, g := range y.Grad.Data() {
+						dx[i] += factor * 2 * x[0].Data()[i] * g
+					}
+				})
+			}
+			return y
+		}
+		r := testutil.RNG(7)
+		if _, err := Check(bad, ins(randT(r, 3, 4)), CheckOpts{}); err == nil {
+			t.Errorf("backward scaled by %g passed the check", factor)
+		}
+	}
+}
+
+func TestCrossEntropyValue(t *testing.T) {
+	// Against an explicit log-softmax in float64.
+	r := testutil.RNG(3)
+	x := randT(r, 4, 6)
+	tg := []int{1, -100, 5, 0}
+	got := (*Tape)(nil).CrossEntropy(Const(x), tg, -100).Item()
+	var want float64
+	for i, k := range tg {
+		if k < 0 {
+			continue
+		}
+		var s float64
+		for _, v := range x.Row(i) {
+			s += math.Exp(float64(v))
+		}
+		want += math.Log(s) - float64(x.Row(i)[k])
+	}
+	want /= 3
+	if math.Abs(float64(got)-want) > 1e-5 {
+		t.Fatalf("CE = %g, want %g", got, want)
+	}
+}

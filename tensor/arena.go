@@ -1,0 +1,137 @@
+package tensor
+
+// Arena hands out tensors whose buffers are recycled by [Arena.Reset]: a
+// training step allocates its activations and gradients from an arena, and
+// the next step with the same shapes gets the same buffers back, so a
+// steady-state training loop does not churn the garbage collector.
+//
+// Tensors from an arena are valid until the next Reset; keep nothing from a
+// step past it (copy out what you need). A nil *Arena is valid and allocates
+// fresh tensors, which makes "no arena" the goroutine-safe default for
+// inference. An Arena is not safe for concurrent use.
+type Arena struct {
+	free map[int][][]float32 // recycled buffers by length
+	used [][]float32         // buffers handed out since the last Reset
+	hdrs []*Tensor           // tensor headers, reused in order
+	nh   int                 // headers handed out since the last Reset
+	ints map[int][][]int     // recycled index buffers
+	iuse [][]int
+}
+
+// NewArena returns an empty arena.
+func NewArena() *Arena { return &Arena{free: map[int][][]float32{}, ints: map[int][][]int{}} }
+
+// New returns a zeroed tensor of the given shape from the arena.
+func (a *Arena) New(shape ...int) *Tensor {
+	t := a.Empty(shape...)
+	if a != nil {
+		clear(t.data)
+	}
+	return t
+}
+
+// Empty is [Arena.New] without zeroing: the contents are whatever the buffer
+// last held. Use it for outputs every element of which is written.
+func (a *Arena) Empty(shape ...int) *Tensor {
+	if a == nil {
+		return New(shape...)
+	}
+	n := numel(shape)
+	var buf []float32
+	if l := a.free[n]; len(l) > 0 {
+		buf = l[len(l)-1]
+		a.free[n] = l[:len(l)-1]
+	} else {
+		buf = make([]float32, n)
+	}
+	a.used = append(a.used, buf)
+	return a.header(buf, shape)
+}
+
+// header returns a recycled tensor header viewing buf with the given shape.
+func (a *Arena) header(buf []float32, shape []int) *Tensor {
+	if a.nh == len(a.hdrs) {
+		a.hdrs = append(a.hdrs, &Tensor{})
+	}
+	t := a.hdrs[a.nh]
+	a.nh++
+	t.shape = append(t.shape[:0], shape...)
+	t.data = buf
+	return t
+}
+
+// View returns an arena-owned header viewing t's data with a new shape (as
+// [Tensor.Reshape], but without allocating in steady state). A nil arena
+// falls back to Reshape.
+func (a *Arena) View(t *Tensor, shape ...int) *Tensor {
+	if a == nil {
+		return t.Reshape(shape...)
+	}
+	if numel(shape) != len(t.data) {
+		return t.Reshape(shape...) // panics with the shapes
+	}
+	return a.header(t.data, shape)
+}
+
+// Clone returns an arena copy of t.
+func (a *Arena) Clone(t *Tensor) *Tensor {
+	out := a.Empty(t.shape...)
+	copy(out.data, t.data)
+	return out
+}
+
+// Ints returns a zeroed []int of length n from the arena (masks, indices).
+func (a *Arena) Ints(n int) []int {
+	if a == nil {
+		return make([]int, n)
+	}
+	var buf []int
+	if l := a.ints[n]; len(l) > 0 {
+		buf = l[len(l)-1]
+		a.ints[n] = l[:len(l)-1]
+		clear(buf)
+	} else {
+		buf = make([]int, n)
+	}
+	a.iuse = append(a.iuse, buf)
+	return buf
+}
+
+// Reset returns every buffer handed out since the last Reset to the arena.
+// Tensors obtained before must not be used afterwards.
+func (a *Arena) Reset() {
+	if a == nil {
+		return
+	}
+	for _, b := range a.used {
+		a.free[len(b)] = append(a.free[len(b)], b)
+	}
+	clear(a.used)
+	a.used = a.used[:0]
+	for _, b := range a.iuse {
+		a.ints[len(b)] = append(a.ints[len(b)], b)
+	}
+	clear(a.iuse)
+	a.iuse = a.iuse[:0]
+	for _, h := range a.hdrs[:a.nh] {
+		h.data = nil
+	}
+	a.nh = 0
+}
+
+// Bytes returns the float32 bytes the arena holds (in use and free).
+func (a *Arena) Bytes() int {
+	if a == nil {
+		return 0
+	}
+	n := 0
+	for _, b := range a.used {
+		n += len(b)
+	}
+	for _, l := range a.free {
+		for _, b := range l {
+			n += len(b)
+		}
+	}
+	return 4 * n
+}

@@ -1,0 +1,105 @@
+package tensor
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/llink-go/llink/internal/testutil"
+)
+
+func TestSliceConcat(t *testing.T) {
+	r := testutil.RNG(20)
+	a, b := RandN(r, 1, 2, 3, 4), RandN(r, 1, 2, 1, 4)
+	c := Concat(1, a, b)
+	if !slices.Equal(c.Shape(), []int{2, 4, 4}) {
+		t.Fatalf("concat shape %v", c.Shape())
+	}
+	if d := MaxAbsDiff(Slice(c, 1, 0, 3), a); d != 0 {
+		t.Fatal("slice of concat differs from first part")
+	}
+	if d := MaxAbsDiff(Slice(c, -2, 3, 4), b); d != 0 {
+		t.Fatal("slice of concat differs from second part")
+	}
+	acc := New(2, 4, 4)
+	AddSlice(acc, a, 1, 0)
+	AddSlice(acc, b, 1, 3)
+	if d := MaxAbsDiff(acc, c); d != 0 {
+		t.Fatal("AddSlice does not invert Slice")
+	}
+}
+
+func TestGatherScatterRows(t *testing.T) {
+	w := FromSlice([]float32{0, 1, 10, 11, 20, 21}, 3, 2)
+	g := GatherRows(w, []int{2, 0, 2})
+	if !slices.Equal(g.Data(), []float32{20, 21, 0, 1, 20, 21}) {
+		t.Fatalf("gather = %v", g.Data())
+	}
+	acc := New(3, 2)
+	ScatterAddRows(acc, g, []int{2, 0, 2})
+	if !slices.Equal(acc.Data(), []float32{0, 1, 0, 0, 40, 42}) {
+		t.Fatalf("scatter-add = %v", acc.Data())
+	}
+	ScatterRows(w, FromSlice([]float32{7, 8}, 1, 2), []int{1})
+	if !slices.Equal(w.Data(), []float32{0, 1, 7, 8, 20, 21}) {
+		t.Fatalf("scatter = %v", w.Data())
+	}
+}
+
+func TestSumToInto(t *testing.T) {
+	r := testutil.RNG(21)
+	src := RandN(r, 1, 2, 3, 4)
+	for _, shape := range [][]int{{2, 3, 4}, {4}, {3, 1}, {2, 1, 4}, {1}} {
+		dst := New(shape...)
+		SumToInto(dst, src)
+		// Reference: sum src elements into the broadcast position.
+		want := New(shape...)
+		st := bstrides(shape, 3)
+		for i := 0; i < 2; i++ {
+			for j := 0; j < 3; j++ {
+				for k := 0; k < 4; k++ {
+					want.Data()[i*st[0]+j*st[1]+k*st[2]] += src.At(i, j, k)
+				}
+			}
+		}
+		if d := MaxAbsDiff(dst, want); d > 1e-5 {
+			t.Fatalf("SumToInto %v off by %g", shape, d)
+		}
+	}
+}
+
+func TestArenaReuse(t *testing.T) {
+	a := NewArena()
+	step := func() {
+		x := a.New(64, 32)
+		y := a.Empty(16)
+		_ = a.View(x, 32, 64)
+		_ = a.Ints(5)
+		x.Data()[0], y.Data()[0] = 1, 2
+		a.Reset()
+	}
+	step()
+	before := a.Bytes()
+	if allocs := testing.AllocsPerRun(20, step); allocs != 0 {
+		t.Errorf("steady-state arena step allocates %v times", allocs)
+	}
+	if a.Bytes() != before {
+		t.Errorf("arena grew from %d to %d bytes", before, a.Bytes())
+	}
+	if x := a.New(64, 32); x.Data()[0] != 0 {
+		t.Error("New did not zero a recycled buffer")
+	}
+	var nilArena *Arena
+	if x := nilArena.New(3); x.Len() != 3 {
+		t.Error("nil arena")
+	}
+}
+
+func TestParallel(t *testing.T) {
+	hits := make([]int, 100)
+	Parallel(100, func(i int) { hits[i]++ })
+	for i, h := range hits {
+		if h != 1 {
+			t.Fatalf("item %d ran %d times", i, h)
+		}
+	}
+}
