@@ -1,0 +1,131 @@
+package llama
+
+import "fmt"
+
+// Cache holds the rotated keys and the values of every layer for the tokens
+// a batch has seen so far, for incremental decoding. It grows as needed.
+type Cache struct {
+	// B is the number of rows.
+	B int
+
+	m     *Model
+	cap   int         // positions allocated per row
+	len   int         // positions filled (padding included)
+	k, v  [][]float32 // per layer: [B, kv heads, cap, hd]
+	valid []bool      // [B, cap]: the position holds a real token
+	seen  []int       // per row: real tokens seen (the next position id)
+}
+
+// NewCache returns an empty cache for batch rows with room for capacity
+// positions (it grows beyond that when needed).
+func (m *Model) NewCache(batch, capacity int) *Cache {
+	c := &Cache{B: batch, m: m, seen: make([]int, batch)}
+	c.grow(max(capacity, 1))
+	return c
+}
+
+// Len returns the number of positions (padding included) the cache holds.
+func (c *Cache) Len() int { return c.len }
+
+// Seen returns the number of real tokens row b has seen: the position id of
+// its next token.
+func (c *Cache) Seen(b int) int { return c.seen[b] }
+
+func (c *Cache) grow(capacity int) {
+	cfg := c.m.Config
+	hd, kvh := cfg.HeadDim, cfg.KVHeads
+	old := c.cap
+	nk := make([][]float32, cfg.Layers)
+	nv := make([][]float32, cfg.Layers)
+	for l := range nk {
+		nk[l] = make([]float32, c.B*kvh*capacity*hd)
+		nv[l] = make([]float32, c.B*kvh*capacity*hd)
+		if old > 0 {
+			for bh := range c.B * kvh {
+				copy(nk[l][bh*capacity*hd:], c.k[l][bh*old*hd:bh*old*hd+c.len*hd])
+				copy(nv[l][bh*capacity*hd:], c.v[l][bh*old*hd:bh*old*hd+c.len*hd])
+			}
+		}
+	}
+	valid := make([]bool, c.B*capacity)
+	for b := range c.B {
+		if old > 0 {
+			copy(valid[b*capacity:], c.valid[b*old:b*old+c.len])
+		}
+	}
+	c.k, c.v, c.valid, c.cap = nk, nv, valid, capacity
+}
+
+// append reserves T new positions with the given mask ([B·T] or nil) and
+// returns the position id of every new token, [B·T] (padding gets 0).
+func (c *Cache) append(T int, mask []bool) []int {
+	if c.len+T > c.cap {
+		c.grow(max(c.len+T, 2*c.cap))
+	}
+	pos := make([]int, c.B*T)
+	for b := range c.B {
+		n := c.seen[b]
+		for t := range T {
+			real := mask == nil || mask[b*T+t]
+			c.valid[b*c.cap+c.len+t] = real
+			if real {
+				pos[b*T+t] = n
+				n++
+			}
+		}
+	}
+	return pos
+}
+
+// store writes the new keys and values [B·T, kv heads·hd] of one layer.
+func (c *Cache) store(layer int, k, v []float32, T int) {
+	cfg := c.m.Config
+	hd, kvh := cfg.HeadDim, cfg.KVHeads
+	for b := range c.B {
+		for t := range T {
+			src := (b*T + t) * kvh * hd
+			for h := range kvh {
+				dst := ((b*kvh+h)*c.cap + c.len + t) * hd
+				copy(c.k[layer][dst:dst+hd], k[src+h*hd:src+(h+1)*hd])
+				copy(c.v[layer][dst:dst+hd], v[src+h*hd:src+(h+1)*hd])
+			}
+		}
+	}
+}
+
+// kv returns the keys and values of one row and kv head, [cap, hd] each
+// (only the first len+T rows are meaningful during a forward pass).
+func (c *Cache) kv(layer, b, h int) (k, v []float32) {
+	hd := c.m.Config.HeadDim
+	off := (b*c.m.Config.KVHeads + h) * c.cap * hd
+	return c.k[layer][off : off+c.cap*hd], c.v[layer][off : off+c.cap*hd]
+}
+
+// commit marks the T positions of the finished forward pass as filled.
+func (c *Cache) commit(T int) {
+	for b := range c.B {
+		for t := range T {
+			if c.valid[b*c.cap+c.len+t] {
+				c.seen[b]++
+			}
+		}
+	}
+	c.len += T
+}
+
+// Truncate drops every position from n on (n ≤ Len), e.g. to reuse a shared
+// prompt prefix.
+func (c *Cache) Truncate(n int) {
+	if n < 0 || n > c.len {
+		panic(fmt.Sprintf("llama.Cache.Truncate(%d) with %d positions", n, c.len))
+	}
+	for b := range c.B {
+		for j := n; j < c.len; j++ {
+			if c.valid[b*c.cap+j] {
+				c.seen[b]--
+			}
+			c.valid[b*c.cap+j] = false
+		}
+	}
+	c.len = n
+}

@@ -1,0 +1,213 @@
+package llama
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/llink-go/llink/models/safetensors"
+)
+
+// memSource is an in-memory tensor Source for loader tests.
+type memSource map[string]safetensors.TensorInfo
+
+func (s memSource) Names() []string {
+	var n []string
+	for k := range s {
+		n = append(n, k)
+	}
+	return n
+}
+func (s memSource) Info(n string) (safetensors.TensorInfo, bool) { i, ok := s[n]; return i, ok }
+func (s memSource) Float32(n string) ([]float32, error) {
+	return make([]float32, s[n].NumElements()), nil
+}
+func (s memSource) BF16(n string) ([]uint16, error) { return make([]uint16, s[n].NumElements()), nil }
+
+func tinyConfig() Config {
+	c := Tiny(50)
+	c.Hidden, c.Intermediate, c.Layers, c.Heads, c.KVHeads, c.HeadDim = 16, 24, 2, 4, 2, 4
+	return c
+}
+
+func completeSource(c Config) memSource {
+	s := memSource{}
+	names, shapes := TensorNames(c)
+	for i, n := range names {
+		s[n] = safetensors.TensorInfo{Name: n, DType: safetensors.F32, Shape: shapes[i]}
+	}
+	return s
+}
+
+func TestLoadErrorsNameTensors(t *testing.T) {
+	c := tinyConfig()
+	tests := []struct {
+		name  string
+		edit  func(s memSource)
+		wants []string // substrings of the error; none means success
+	}{
+		{"complete", func(memSource) {}, nil},
+		{"missing", func(s memSource) { delete(s, "model.layers.1.mlp.up_proj.weight") },
+			[]string{"missing tensor model.layers.1.mlp.up_proj.weight"}},
+		{"unexpected", func(s memSource) { s["model.layers.2.mlp.up_proj.weight"] = safetensors.TensorInfo{Shape: []int{1}} },
+			[]string{"unexpected tensor model.layers.2.mlp.up_proj.weight"}},
+		{"shape", func(s memSource) {
+			s["model.layers.0.self_attn.k_proj.weight"] = safetensors.TensorInfo{Shape: []int{16, 16}}
+		}, []string{"model.layers.0.self_attn.k_proj.weight has shape [16 16], want [8 16]"}},
+		{"several", func(s memSource) {
+			delete(s, "model.norm.weight")
+			s["extra"] = safetensors.TensorInfo{Shape: []int{2}}
+		}, []string{"missing tensor model.norm.weight", "unexpected tensor extra"}},
+		{"tied head copy ignored", func(s memSource) {
+			s["lm_head.weight"] = safetensors.TensorInfo{Shape: []int{50, 16}}
+		}, nil},
+		{"rotary buffers ignored", func(s memSource) {
+			s["model.layers.0.self_attn.rotary_emb.inv_freq"] = safetensors.TensorInfo{Shape: []int{2}}
+		}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := completeSource(c)
+			tc.edit(s)
+			_, err := FromCheckpoint(c, s, LoadOptions{})
+			if len(tc.wants) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.wants {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestParseConfig(t *testing.T) {
+	tests := []struct {
+		name, json string
+		check      func(c Config) bool
+		bad        bool
+	}{
+		{"defaults", `{"vocab_size":10,"hidden_size":8,"intermediate_size":16,"num_hidden_layers":1,"num_attention_heads":2}`,
+			func(c Config) bool { return c.KVHeads == 2 && c.HeadDim == 4 && c.RopeTheta == 10000 }, false},
+		{"eos list", `{"vocab_size":10,"hidden_size":8,"intermediate_size":16,"num_hidden_layers":1,"num_attention_heads":2,"eos_token_id":[3,4],"bos_token_id":1}`,
+			func(c Config) bool { return slices.Equal(c.EOS, []int{3, 4}) && slices.Equal(c.BOS, []int{1}) }, false},
+		{"bad gqa", `{"vocab_size":10,"hidden_size":8,"intermediate_size":16,"num_hidden_layers":1,"num_attention_heads":3,"num_key_value_heads":2}`, nil, true},
+		{"bad rope", `{"vocab_size":10,"hidden_size":8,"intermediate_size":16,"num_hidden_layers":1,"num_attention_heads":2,"rope_scaling":{"rope_type":"yarn","factor":2}}`, nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseConfig([]byte(tc.json))
+			if tc.bad != (err != nil) {
+				t.Fatalf("err = %v, want error %v", err, tc.bad)
+			}
+			if err == nil && !tc.check(c) {
+				t.Errorf("config %+v", c)
+			}
+		})
+	}
+	if got := Llama32_1B().Params(); got < 1_235_000_000 || got > 1_236_000_000 {
+		t.Errorf("Llama-3.2-1B has %d parameters, want ≈1.2358e9", got)
+	}
+}
+
+func TestSamplingOptions(t *testing.T) {
+	m := New(tinyConfig(), rand.New(rand.NewPCG(1, 2)))
+	// Larger weights make the distribution less flat.
+	for _, l := range m.Layers {
+		l.O.W.ScaleInPlace(20)
+	}
+	m.Emb.W.ScaleInPlace(50)
+	prompts := [][]int{{1, 2, 3}, {4, 5}}
+	tests := []struct {
+		name string
+		opt  GenerateOptions
+	}{
+		{"greedy", GenerateOptions{MaxNew: 6}},
+		{"temperature", GenerateOptions{MaxNew: 6, Temperature: 0.8, Seed: 7}},
+		{"top-k", GenerateOptions{MaxNew: 6, Temperature: 1, TopK: 3, Seed: 7}},
+		{"top-p", GenerateOptions{MaxNew: 6, Temperature: 1, TopP: 0.5, Seed: 7}},
+		{"repetition", GenerateOptions{MaxNew: 6, RepetitionPenalty: 1.3}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := m.Generate(prompts, tc.opt)
+			b := m.Generate(prompts, tc.opt)
+			for r := range prompts {
+				if !slices.Equal(a[r], b[r]) || len(a[r]) != tc.opt.MaxNew {
+					t.Errorf("row %d: %v then %v", r, a[r], b[r])
+				}
+				alone := m.Generate(prompts[r:r+1], tc.opt)[0]
+				if tc.opt.Temperature == 0 && !slices.Equal(alone, a[r]) {
+					t.Errorf("row %d alone %v, batched %v", r, alone, a[r])
+				}
+			}
+		})
+	}
+	// top-k 1 is greedy whatever the temperature.
+	g := m.Generate(prompts, GenerateOptions{MaxNew: 6})
+	k1 := m.Generate(prompts, GenerateOptions{MaxNew: 6, Temperature: 2, TopK: 1, Seed: 3})
+	if !slices.Equal(g[0], k1[0]) || !slices.Equal(g[1], k1[1]) {
+		t.Errorf("top-k 1 %v differs from greedy %v", k1, g)
+	}
+	// A stop token ends its row (and is included) while the other row goes on.
+	stop := g[0][1]
+	s := m.Generate(prompts, GenerateOptions{MaxNew: 6, Stop: []int{stop}})
+	if i := slices.Index(s[0], stop); i < 0 || i != len(s[0])-1 {
+		t.Errorf("row 0 %v does not end at stop token %d", s[0], stop)
+	}
+	if j := slices.Index(g[1], stop); j < 0 && !slices.Equal(s[1], g[1]) {
+		t.Errorf("row 1 changed by row 0's stop: %v vs %v", s[1], g[1])
+	}
+}
+
+func TestAddTokens(t *testing.T) {
+	for _, bf16 := range []bool{false, true} {
+		c := tinyConfig()
+		c.TieWordEmbeddings = false
+		m := New(c, rand.New(rand.NewPCG(3, 4)))
+		if bf16 {
+			m.ToBF16()
+		}
+		first := m.AddTokens(3)
+		if first != 50 || m.Config.VocabSize != 53 || m.Emb.Out() != 53 || m.Head.Out() != 53 {
+			t.Fatalf("first %d vocab %d emb %v head %v", first, m.Config.VocabSize, m.Emb.Shape(), m.Head.Shape())
+		}
+		e := m.Emb.Float32()
+		for j := range 16 {
+			var mean float64
+			for r := range 50 {
+				mean += float64(e.At(r, j))
+			}
+			mean /= 50
+			if d := float64(e.At(52, j)) - mean; d > 1e-2*max(1e-3, -mean, mean) && d > 1e-5 {
+				t.Errorf("bf16=%v: new row col %d = %g, mean %g", bf16, j, e.At(52, j), mean)
+			}
+		}
+		if got := m.Logits(m.Forward(Batch{B: 1, T: 2, IDs: []int{51, 52}}, nil)); got.Dim(-1) != 53 {
+			t.Errorf("logits shape %v", got.Shape())
+		}
+	}
+}
+
+func TestCacheTruncate(t *testing.T) {
+	m := New(tinyConfig(), rand.New(rand.NewPCG(5, 6)))
+	ids := []int{3, 9, 27, 31, 7}
+	full := m.Logits(m.Forward(Batch{B: 1, T: 5, IDs: ids}, nil))
+	c := m.NewCache(1, 8)
+	m.Forward(Batch{B: 1, T: 3, IDs: ids[:3]}, c)
+	m.Forward(Batch{B: 1, T: 2, IDs: []int{1, 1}}, c)
+	c.Truncate(3)
+	if c.Len() != 3 || c.Seen(0) != 3 {
+		t.Fatalf("after Truncate: len %d seen %d", c.Len(), c.Seen(0))
+	}
+	got := m.Logits(m.Forward(Batch{B: 1, T: 2, IDs: ids[3:]}, c))
+	checkClose(t, "after truncate", got.Data(), full.Data()[3*50:])
+}

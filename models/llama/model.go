@@ -1,0 +1,340 @@
+package llama
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+
+	"github.com/llink-go/llink/asm"
+	"github.com/llink-go/llink/tensor"
+)
+
+// Model is a Llama decoder with its weights.
+type Model struct {
+	Config Config
+	// Emb is the token embedding table [vocab, d] (the Weight layout is
+	// [out, in], so the tied LM head is Emb itself).
+	Emb *Weight
+	// Layers are the decoder blocks.
+	Layers []*Layer
+	// Norm is the final RMSNorm gain [d].
+	Norm *tensor.Tensor
+	// Head is the untied LM head [vocab, d]; nil when the embeddings are tied.
+	Head *Weight
+
+	inv    []float32 // RoPE inverse frequencies
+	closer func() error
+}
+
+// Layer is one decoder block: pre-norm attention and pre-norm SwiGLU MLP,
+// each added to the residual stream.
+type Layer struct {
+	AttnNorm, MLPNorm *tensor.Tensor // RMSNorm gains [d]
+	Q, K, V, O        *Weight        // [heads·hd, d], [kv·hd, d], [kv·hd, d], [d, heads·hd]
+	Gate, Up, Down    *Weight        // [ffn, d], [ffn, d], [d, ffn]
+}
+
+// Projections returns the layer's projections by their Hugging Face names
+// (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj): the LoRA
+// targets.
+func (l *Layer) Projections() map[string]*Weight {
+	return map[string]*Weight{
+		"q_proj": l.Q, "k_proj": l.K, "v_proj": l.V, "o_proj": l.O,
+		"gate_proj": l.Gate, "up_proj": l.Up, "down_proj": l.Down,
+	}
+}
+
+// New returns a model with random weights drawn from r (normal, std 0.02 as
+// Hugging Face initialises; norm gains 1). It panics on an invalid config.
+func New(c Config, r *rand.Rand) *Model {
+	if err := c.Validate(); err != nil {
+		panic(err)
+	}
+	d, f := c.Hidden, c.Intermediate
+	q, kv := c.Heads*c.HeadDim, c.KVHeads*c.HeadDim
+	w := func(out, in int) *Weight { return &Weight{W: tensor.RandN(r, 0.02, out, in)} }
+	m := &Model{Config: c, Emb: w(c.VocabSize, d), Norm: tensor.Full(1, d)}
+	for range c.Layers {
+		m.Layers = append(m.Layers, &Layer{
+			AttnNorm: tensor.Full(1, d), MLPNorm: tensor.Full(1, d),
+			Q: w(q, d), K: w(kv, d), V: w(kv, d), O: w(d, q),
+			Gate: w(f, d), Up: w(f, d), Down: w(d, f),
+		})
+	}
+	if !c.TieWordEmbeddings {
+		m.Head = w(c.VocabSize, d)
+	}
+	m.init()
+	return m
+}
+
+func (m *Model) init() { m.inv = invFreq(m.Config) }
+
+// Close releases the memory-mapped checkpoint behind bf16 weights loaded
+// without a copy. The model must not be used afterwards.
+func (m *Model) Close() error {
+	if m.closer == nil {
+		return nil
+	}
+	err := m.closer()
+	m.closer = nil
+	return err
+}
+
+// LMHead returns the matrix logits are computed with: Head, or Emb when
+// the embeddings are tied.
+func (m *Model) LMHead() *Weight {
+	if m.Head != nil {
+		return m.Head
+	}
+	return m.Emb
+}
+
+// ToBF16 stores every projection, the embedding table and the head as
+// bfloat16 (norm gains stay float32).
+func (m *Model) ToBF16() {
+	m.Emb.ToBF16()
+	if m.Head != nil {
+		m.Head.ToBF16()
+	}
+	for _, l := range m.Layers {
+		for _, w := range l.Projections() {
+			w.ToBF16()
+		}
+	}
+}
+
+// Bytes returns the memory the weights take.
+func (m *Model) Bytes() int64 {
+	n := m.Emb.Bytes() + 4*int64(m.Norm.Len())
+	if m.Head != nil {
+		n += m.Head.Bytes()
+	}
+	for _, l := range m.Layers {
+		for _, w := range l.Projections() {
+			n += w.Bytes()
+		}
+		n += 4 * int64(l.AttnNorm.Len()+l.MLPNorm.Len())
+	}
+	return n
+}
+
+// Batch is a rectangular batch of B sequences of T tokens. Mask marks real
+// tokens (true) and padding (false); a nil mask means every token is real.
+type Batch struct {
+	B, T int
+	IDs  []int  // [B·T] token ids (padding slots hold any valid id)
+	Mask []bool // [B·T] or nil
+}
+
+// PadLeft packs seqs into a batch padded on the left with pad (the layout
+// generation needs: every row ends at the last column).
+func PadLeft(seqs [][]int, pad int) Batch { return padBatch(seqs, pad, true) }
+
+// PadRight packs seqs into a batch padded on the right with pad.
+func PadRight(seqs [][]int, pad int) Batch { return padBatch(seqs, pad, false) }
+
+func padBatch(seqs [][]int, pad int, left bool) Batch {
+	t := 0
+	for _, s := range seqs {
+		t = max(t, len(s))
+	}
+	b := Batch{B: len(seqs), T: t, IDs: make([]int, len(seqs)*t), Mask: make([]bool, len(seqs)*t)}
+	for i, s := range seqs {
+		off := i * t
+		if left {
+			off += t - len(s)
+		}
+		for j := range b.IDs[i*t : (i+1)*t] {
+			b.IDs[i*t+j] = pad
+		}
+		copy(b.IDs[off:], s)
+		for j := range s {
+			b.Mask[off+j] = true
+		}
+	}
+	return b
+}
+
+// Embed looks up the embeddings of ids, returning [len(ids), d]; reshape to
+// [B, T, d] as needed. It panics on an id outside the vocabulary.
+func (m *Model) Embed(ids []int) *tensor.Tensor {
+	d := m.Config.Hidden
+	out := tensor.New(len(ids), d)
+	m.embedInto(out.Data(), ids)
+	return out
+}
+
+func (m *Model) embedInto(dst []float32, ids []int) {
+	d, v := m.Config.Hidden, m.Emb.Out()
+	for i, id := range ids {
+		if id < 0 || id >= v {
+			panic(fmt.Sprintf("llama: token id %d outside the vocabulary [0, %d)", id, v))
+		}
+		row := dst[i*d : (i+1)*d]
+		if m.Emb.H != nil {
+			asm.BF16ToF32Slice(row, m.Emb.H.Data()[id*d:(id+1)*d])
+		} else {
+			copy(row, m.Emb.W.Row(id))
+		}
+	}
+}
+
+// Forward embeds the batch's ids and runs [Model.ForwardEmbeds].
+func (m *Model) Forward(b Batch, cache *Cache) *tensor.Tensor {
+	x := m.Embed(b.IDs).Reshape(b.B, b.T, m.Config.Hidden)
+	return m.ForwardEmbeds(x, b.Mask, cache)
+}
+
+// ForwardEmbeds runs the decoder on input embeddings x [B, T, d] (mask
+// [B·T] or nil, as in [Batch]) and returns the final-normed hidden states
+// [B, T, d]. With a cache the tokens are appended to the ones it holds
+// (incremental decoding); a nil cache is a fresh one. Rows at padding
+// positions of the result are unspecified.
+func (m *Model) ForwardEmbeds(x *tensor.Tensor, mask []bool, cache *Cache) *tensor.Tensor {
+	c := m.Config
+	if x.Dims() != 3 || x.Dim(2) != c.Hidden {
+		panic(fmt.Sprintf("llama.ForwardEmbeds: input shape %v, want [B, T, %d]", x.Shape(), c.Hidden))
+	}
+	B, T := x.Dim(0), x.Dim(1)
+	if mask != nil && len(mask) != B*T {
+		panic(fmt.Sprintf("llama.ForwardEmbeds: mask has %d entries for a [%d, %d] batch", len(mask), B, T))
+	}
+	if cache == nil {
+		cache = m.NewCache(B, T)
+	}
+	if cache.B != B {
+		panic(fmt.Sprintf("llama.ForwardEmbeds: cache holds %d rows, batch has %d", cache.B, B))
+	}
+	pos := cache.append(T, mask)
+	cos, sin := ropeTable(m.inv, pos)
+
+	N, d := B*T, c.Hidden
+	h := x.Clone().Data()
+	a := make([]float32, N*d)
+	qd, kvd := c.Heads*c.HeadDim, c.KVHeads*c.HeadDim
+	q := make([]float32, N*qd)
+	k := make([]float32, N*kvd)
+	v := make([]float32, N*kvd)
+	att := make([]float32, N*qd)
+	g := make([]float32, N*c.Intermediate)
+	u := make([]float32, N*c.Intermediate)
+	eps := float32(c.RMSNormEps)
+	for li, l := range m.Layers {
+		rmsRows(a, h, l.AttnNorm.Data(), d, eps)
+		l.Q.applyInto(q, a, N)
+		l.K.applyInto(k, a, N)
+		l.V.applyInto(v, a, N)
+		ropeRows(q, cos, sin, c.Heads, c.HeadDim)
+		ropeRows(k, cos, sin, c.KVHeads, c.HeadDim)
+		cache.store(li, k, v, T)
+		m.attention(att, q, cache, li, T)
+		l.O.applyInto(a, att, N)
+		asm.Add(h, h, a)
+
+		rmsRows(a, h, l.MLPNorm.Data(), d, eps)
+		l.Gate.applyInto(g, a, N)
+		l.Up.applyInto(u, a, N)
+		asm.SiLU(g, g)
+		asm.Mul(g, g, u)
+		l.Down.applyInto(a, g, N)
+		asm.Add(h, h, a)
+	}
+	cache.commit(T)
+	rmsRows(h, h, m.Norm.Data(), d, eps)
+	return tensor.FromSlice(h, B, T, d)
+}
+
+// Logits returns h·headᵀ for final-normed hidden states h [..., d]: logits
+// [..., vocab].
+func (m *Model) Logits(h *tensor.Tensor) *tensor.Tensor {
+	head := m.LMHead()
+	shape := append([]int(nil), h.Shape()...)
+	shape[len(shape)-1] = head.Out()
+	out := tensor.New(shape...)
+	head.applyInto(out.Data(), h.Data(), h.Rows())
+	return out
+}
+
+// rmsRows applies RMSNorm with gain w to each row of x (length d) into dst.
+func rmsRows(dst, x, w []float32, d int, eps float32) {
+	for r := 0; r < len(x)/d; r++ {
+		asm.RMSNorm(dst[r*d:(r+1)*d], x[r*d:(r+1)*d], w, eps)
+	}
+}
+
+// ropeRows rotates every head of every row of x [rows, heads·hd].
+func ropeRows(x, cos, sin []float32, heads, hd int) {
+	half := hd / 2
+	rows := len(x) / (heads * hd)
+	for r := range rows {
+		cr, sr := cos[r*half:(r+1)*half], sin[r*half:(r+1)*half]
+		for h := range heads {
+			off := (r*heads + h) * hd
+			applyRope(x[off:off+hd], cr, sr)
+		}
+	}
+}
+
+// attention computes softmax(q·Kᵀ/√hd + mask)·V for the T new queries of
+// every row and head against all keys in the cache, writing [B·T, heads·hd].
+func (m *Model) attention(dst, q []float32, cache *Cache, layer, T int) {
+	c := m.Config
+	hd, H := c.HeadDim, c.Heads
+	rep := H / c.KVHeads
+	qd := H * hd
+	past := cache.len
+	S := past + T
+	scale := float32(1 / math.Sqrt(float64(hd)))
+	negInf := float32(math.Inf(-1))
+	parallelFor(cache.B*H, func(i int) {
+		b, h := i/H, i%H
+		kvh := h / rep
+		K, V := cache.kv(layer, b, kvh)
+		sc := make([]float32, T*S)
+		qo := b*T*qd + h*hd
+		asm.Sgemm(false, true, T, S, hd, scale, q[qo:], qd, K, hd, 0, sc, S)
+		valid := cache.valid[b*cache.cap : b*cache.cap+S]
+		for t := range T {
+			row := sc[t*S : (t+1)*S]
+			for j := range row {
+				if j > past+t || !valid[j] {
+					row[j] = negInf
+				}
+			}
+			asm.Softmax(row)
+		}
+		asm.Sgemm(false, false, T, hd, S, 1, sc, S, V, hd, 0, dst[qo:], qd)
+	})
+}
+
+// parallelFor runs f(0), …, f(n-1) on up to asm.Threads() goroutines (the
+// caller's included), handing out indices from an atomic counter.
+func parallelFor(n int, f func(i int)) {
+	t := min(asm.Threads(), n)
+	if t <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	work := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= n {
+				return
+			}
+			f(i)
+		}
+	}
+	for range t - 1 {
+		wg.Add(1)
+		go func() { defer wg.Done(); work() }()
+	}
+	work()
+	wg.Wait()
+}

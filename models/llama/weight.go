@@ -1,0 +1,84 @@
+package llama
+
+import (
+	"fmt"
+
+	"github.com/llink-go/llink/asm"
+	"github.com/llink-go/llink/tensor"
+)
+
+// Weight is a projection matrix in PyTorch's Linear layout [out, in], held
+// either in float32 (W) or as bfloat16 (H) for frozen checkpoints. Exactly
+// one of the two is set.
+type Weight struct {
+	W *tensor.Tensor
+	H *tensor.BF16
+	// LoRA, when set, adds Scale·(x·Aᵀ)·Bᵀ to the projection's output.
+	LoRA *LoRA
+}
+
+// LoRA is a low-rank update of a frozen projection: y += Scale·(x·Aᵀ)·Bᵀ
+// with A [r, in] and B [out, r] (the PEFT layout and convention: B starts at
+// zero, Scale = α/r).
+type LoRA struct {
+	A, B  *tensor.Tensor
+	Scale float32
+}
+
+// Out returns the output size (rows of the matrix).
+func (w *Weight) Out() int { return w.Shape()[0] }
+
+// In returns the input size (columns of the matrix).
+func (w *Weight) In() int { return w.Shape()[1] }
+
+// Shape returns [out, in].
+func (w *Weight) Shape() []int {
+	if w.H != nil {
+		return w.H.Shape()
+	}
+	return w.W.Shape()
+}
+
+// Bytes returns the storage size of the matrix.
+func (w *Weight) Bytes() int64 {
+	s := w.Shape()
+	n := int64(s[0]) * int64(s[1])
+	if w.H != nil {
+		return 2 * n
+	}
+	return 4 * n
+}
+
+// ToBF16 converts a float32 weight to bfloat16 storage in place.
+func (w *Weight) ToBF16() {
+	if w.H == nil {
+		w.H, w.W = tensor.ToBF16(w.W), nil
+	}
+}
+
+// Float32 returns the weight as float32 (widening a bf16 weight into a copy).
+func (w *Weight) Float32() *tensor.Tensor {
+	if w.H != nil {
+		return w.H.Float32()
+	}
+	return w.W
+}
+
+// applyInto computes dst[rows, out] = x[rows, in]·Wᵀ (+ the LoRA update).
+func (w *Weight) applyInto(dst, x []float32, rows int) {
+	out, in := w.Out(), w.In()
+	if len(x) < rows*in || len(dst) < rows*out {
+		panic(fmt.Sprintf("llama: projection %v on %d rows: buffers too short", w.Shape(), rows))
+	}
+	if w.H != nil {
+		asm.SgemmBF16(false, true, rows, out, in, 1, x, in, w.H.Data(), in, 0, dst, out)
+	} else {
+		asm.Sgemm(false, true, rows, out, in, 1, x, in, w.W.Data(), in, 0, dst, out)
+	}
+	if l := w.LoRA; l != nil {
+		r := l.A.Dim(0)
+		tmp := make([]float32, rows*r)
+		asm.Sgemm(false, true, rows, r, in, 1, x, in, l.A.Data(), in, 0, tmp, r)
+		asm.Sgemm(false, true, rows, out, r, l.Scale, tmp, r, l.B.Data(), r, 1, dst, out)
+	}
+}
