@@ -1,0 +1,130 @@
+package llink
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/internal/testutil"
+	"github.com/llink-go/llink/tensor"
+)
+
+func tinyConfig() Config {
+	c := DefaultConfig(6, 8)
+	c.ProjHidden, c.ExpHidden, c.K = 10, 12, 3
+	return c
+}
+
+func TestShapes(t *testing.T) {
+	c := tinyConfig()
+	r := testutil.RNG(1)
+	p := NewProjector(c, r)
+	s := NewSlots(c, 1.5, r)
+	tp := autograd.NewTape()
+	z := autograd.Const(tensor.RandN(r, 1, 4, c.EncDim))
+	v := p.Forward(tp, z, rand.New(rand.NewPCG(1, 2)))
+	if !slices.Equal(v.Shape(), []int{4, c.DecDim}) {
+		t.Fatalf("projector out %v", v.Shape())
+	}
+	out := s.Forward(tp, v)
+	if !slices.Equal(out.Shape(), []int{4, c.K, c.DecDim}) {
+		t.Fatalf("slots out %v", out.Shape())
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	bad := c
+	bad.K = 0
+	if bad.Validate() == nil {
+		t.Fatal("K = 0 accepted")
+	}
+}
+
+// TestGradients checks the backward pass of the whole Stage B path and the
+// Stage A loss against finite differences, with respect to the inputs.
+func TestGradients(t *testing.T) {
+	c := tinyConfig()
+	c.Dropout = 0
+	r := testutil.RNG(2)
+	p := NewProjector(c, r)
+	s := NewSlots(c, 1.3, r)
+	z := tensor.RandN(r, 1, 3, c.EncDim)
+	res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
+		return s.Forward(tp, p.Forward(tp, xs[0], nil))
+	}, []*tensor.Tensor{z}, autograd.CheckOpts{Tol: 2e-3})
+	if err != nil {
+		t.Fatalf("slots path: %v (%+v)", err, res)
+	}
+	h := tensor.RandN(r, 1, 3, c.DecDim)
+	neg := normalizedRows(tensor.RandN(r, 1, 2, c.DecDim))
+	res, err = autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
+		return StageALoss(tp, xs[0], h, neg, 0.2, DefaultStageAWeights())
+	}, []*tensor.Tensor{tensor.RandN(r, 1, 3, c.DecDim)}, autograd.CheckOpts{Tol: 2e-3})
+	if err != nil {
+		t.Fatalf("stage A loss: %v (%+v)", err, res)
+	}
+}
+
+func TestAdapterGateStartsAtTanhG0(t *testing.T) {
+	c := tinyConfig()
+	a := NewAdapter(c, testutil.RNG(3))
+	tp := autograd.NewTape()
+	g := tp.Clamp(tp.Tanh(a.Gate), 0, a.GateMax).Item()
+	if math.Abs(float64(g)-math.Tanh(0.5)) > 1e-6 {
+		t.Fatalf("gate %v, want tanh(0.5)", g)
+	}
+	a.Gate.Value.Data()[0] = 5 // tanh ≈ 1: clamped at 0.7
+	if g := tp.Clamp(tp.Tanh(a.Gate), 0, a.GateMax).Item(); g != 0.7 {
+		t.Fatalf("gate %v, want clamp 0.7", g)
+	}
+}
+
+func TestScaleNorm(t *testing.T) {
+	// After Scale, every row has norm γ·√d (unit-variance, zero-mean row).
+	c := tinyConfig()
+	s := NewScale(2, 1e-6)
+	r := testutil.RNG(4)
+	out := s.Forward(nil, autograd.Const(tensor.RandN(r, 3, 5, c.DecDim)))
+	for i := 0; i < 5; i++ {
+		var n float64
+		for _, v := range out.Value.Row(i) {
+			n += float64(v) * float64(v)
+		}
+		if want := 2 * math.Sqrt(float64(c.DecDim)); math.Abs(math.Sqrt(n)-want) > 1e-3*want {
+			t.Fatalf("row %d norm %v, want %v", i, math.Sqrt(n), want)
+		}
+	}
+	emb := tensor.FromSlice([]float32{3, 4, 0, 1, 6, 8}, 3, 2)
+	if got := MedianRowNorm(emb); got != 5 {
+		t.Fatalf("median norm %v, want 5", got)
+	}
+}
+
+func TestQueueHardest(t *testing.T) {
+	q := NewQueue(3, 2)
+	q.Push(tensor.FromSlice([]float32{1, 0, 0, 1, -1, 0}, 3, 2), []int{10, 11, 12})
+	q.Push(tensor.FromSlice([]float32{0.6, 0.8}, 1, 2), []int{13}) // evicts id 10
+	if q.Len() != 3 {
+		t.Fatalf("len %d", q.Len())
+	}
+	p := tensor.FromSlice([]float32{0, 2}, 1, 2) // closest: id 11 (0,1), then 13
+	got := q.Hardest(p, 2, nil)
+	want := []float32{0, 1, 0.6, 0.8}
+	for i := range want {
+		if math.Abs(float64(got.Data()[i]-want[i])) > 1e-6 {
+			t.Fatalf("hardest %v, want %v", got.Data(), want)
+		}
+	}
+	got = q.Hardest(p, 2, []int{11}) // positive excluded
+	if got.Dim(0) != 2 || got.Data()[0] != 0.6 {
+		t.Fatalf("with exclusion %v", got.Data())
+	}
+}
+
+func TestTau(t *testing.T) {
+	if Tau(0, 11, 0.17, 0.08) != 0.17 || math.Abs(float64(Tau(10, 11, 0.17, 0.08)-0.08)) > 1e-7 || math.Abs(float64(Tau(5, 11, 0.17, 0.08)-0.125)) > 1e-6 {
+		t.Fatal("tau schedule wrong")
+	}
+}

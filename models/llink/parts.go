@@ -1,0 +1,211 @@
+package llink
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/nn"
+	"github.com/llink-go/llink/tensor"
+)
+
+// Config sizes the LLINK parts. Widths derive from the encoder and decoder.
+type Config struct {
+	EncDim     int     `json:"enc_dim"`     // encoder hidden size (xlm-roberta-base: 768)
+	DecDim     int     `json:"dec_dim"`     // decoder hidden size (Llama-3.2-1B: 2048)
+	ProjHidden int     `json:"proj_hidden"` // projector hidden width (paper: 3072 = 4·768)
+	ExpHidden  int     `json:"exp_hidden"`  // expander hidden width (paper: 4096 = 2·2048)
+	K          int     `json:"k"`           // soft slots (paper: 8)
+	Dropout    float32 `json:"dropout"`     // projector dropout (paper: 0.1)
+	GateInit   float32 `json:"gate_init"`   // adapter gate g₀ (paper: 0.5)
+	GateMax    float32 `json:"gate_max"`    // adapter gate clamp (paper: 0.7)
+	Eps        float32 `json:"eps"`         // LayerNorm epsilon
+}
+
+// DefaultConfig returns the paper's settings for an encoder of width enc and
+// a decoder of width dec.
+func DefaultConfig(enc, dec int) Config {
+	return Config{EncDim: enc, DecDim: dec, ProjHidden: 4 * enc, ExpHidden: 2 * dec, K: 8,
+		Dropout: 0.1, GateInit: 0.5, GateMax: 0.7, Eps: 1e-5}
+}
+
+// Validate reports the first inconsistent setting.
+func (c Config) Validate() error {
+	switch {
+	case c.EncDim <= 0 || c.DecDim <= 0 || c.ProjHidden <= 0 || c.ExpHidden <= 0:
+		return fmt.Errorf("llink: widths must be positive (enc %d, dec %d, proj hidden %d, exp hidden %d)", c.EncDim, c.DecDim, c.ProjHidden, c.ExpHidden)
+	case c.K <= 0 || c.K > 256:
+		return fmt.Errorf("llink: K = %d slots, want 1..256", c.K)
+	case c.Dropout < 0 || c.Dropout >= 1:
+		return fmt.Errorf("llink: dropout %g not in [0, 1)", c.Dropout)
+	case c.GateMax <= 0 || c.GateMax > 1:
+		return fmt.Errorf("llink: gate clamp %g not in (0, 1]", c.GateMax)
+	}
+	return nil
+}
+
+// Projector is Stage A's map from encoder space to decoder space:
+// LayerNorm(W₂·Dropout(GELU(W₁z + b₁)) + b₂).
+type Projector struct {
+	FC1, FC2 *nn.Linear
+	Norm     *nn.LayerNorm
+	Dropout  float32
+}
+
+// NewProjector returns a projector with parameters named
+// "projector.{fc1,fc2,norm}.*", initialised from r.
+func NewProjector(c Config, r *rand.Rand) *Projector {
+	return &Projector{
+		FC1:     nn.NewLinear("projector.fc1", c.EncDim, c.ProjHidden, true, nil, r),
+		FC2:     nn.NewLinear("projector.fc2", c.ProjHidden, c.DecDim, true, nil, r),
+		Norm:    nn.NewLayerNorm("projector.norm", c.DecDim, c.Eps, true),
+		Dropout: c.Dropout,
+	}
+}
+
+// Forward maps z [N, enc] to [N, dec]. Dropout is applied when rng is
+// non-nil (training).
+func (p *Projector) Forward(tp *autograd.Tape, z *autograd.Var, rng *rand.Rand) *autograd.Var {
+	h := tp.GELU(p.FC1.Forward(tp, z))
+	if rng != nil && p.Dropout > 0 {
+		h = tp.Dropout(h, p.Dropout, rng)
+	}
+	return p.Norm.Forward(tp, p.FC2.Forward(tp, h))
+}
+
+// Params lists the projector's parameters.
+func (p *Projector) Params() []*autograd.Var { return nn.Join(p.FC1, p.FC2, p.Norm) }
+
+// Scale renormalises a projected vector to the decoder's embedding scale:
+// v ← γ·LN(v/‖v‖) with an affine-free LayerNorm and one learned scalar γ.
+type Scale struct {
+	Gamma *autograd.Var // [1], "scale.gamma"
+	Eps   float32
+}
+
+// NewScale returns a Scale with γ₀ = gamma0 (the paper: the median norm of
+// the decoder's embedding rows, see [MedianRowNorm]).
+func NewScale(gamma0, eps float32) *Scale {
+	return &Scale{Gamma: autograd.NewParam("scale.gamma", tensor.FromSlice([]float32{gamma0}, 1)), Eps: eps}
+}
+
+// Forward applies the scale to v [N, d].
+func (s *Scale) Forward(tp *autograd.Tape, v *autograd.Var) *autograd.Var {
+	u := tp.L2Normalize(v, 1e-12)
+	return tp.Mul(tp.LayerNorm(u, nil, nil, s.Eps), s.Gamma)
+}
+
+// Params lists γ.
+func (s *Scale) Params() []*autograd.Var { return []*autograd.Var{s.Gamma} }
+
+// MedianRowNorm returns the median L2 norm of the rows of a [rows, d]
+// embedding matrix (γ₀ for [Scale]).
+func MedianRowNorm(emb *tensor.Tensor) float32 {
+	rows := emb.Rows()
+	norms := make([]float64, rows)
+	for i := 0; i < rows; i++ {
+		var s float64
+		for _, v := range emb.Row(i) {
+			s += float64(v) * float64(v)
+		}
+		norms[i] = math.Sqrt(s)
+	}
+	return float32(median(norms))
+}
+
+func median(x []float64) float64 {
+	if len(x) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), x...)
+	sortFloats(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// Adapter is the identity-gated residual adapter
+// x + clamp(tanh(g), 0, max)·W₂·GELU(W₁·LN(x)).
+type Adapter struct {
+	Norm     *nn.LayerNorm
+	FC1, FC2 *nn.Linear
+	Gate     *autograd.Var // [1], "adapter.gate"
+	GateMax  float32
+}
+
+// NewAdapter returns an adapter on width d with gate g₀ = c.GateInit.
+func NewAdapter(c Config, r *rand.Rand) *Adapter {
+	d := c.DecDim
+	return &Adapter{
+		Norm:    nn.NewLayerNorm("adapter.norm", d, c.Eps, true),
+		FC1:     nn.NewLinear("adapter.fc1", d, d, true, nil, r),
+		FC2:     nn.NewLinear("adapter.fc2", d, d, true, nil, r),
+		Gate:    autograd.NewParam("adapter.gate", tensor.FromSlice([]float32{c.GateInit}, 1)),
+		GateMax: c.GateMax,
+	}
+}
+
+// Forward applies the adapter to x [N, d].
+func (a *Adapter) Forward(tp *autograd.Tape, x *autograd.Var) *autograd.Var {
+	h := a.FC2.Forward(tp, tp.GELU(a.FC1.Forward(tp, a.Norm.Forward(tp, x))))
+	g := tp.Clamp(tp.Tanh(a.Gate), 0, a.GateMax)
+	return tp.Add(x, tp.Mul(h, g))
+}
+
+// Params lists the adapter's parameters.
+func (a *Adapter) Params() []*autograd.Var {
+	return append(nn.Join(a.Norm, a.FC1, a.FC2), a.Gate)
+}
+
+// Expander turns one d-vector into K slot vectors: Linear → GELU → Linear
+// to K·d, then a LayerNorm per slot (shared affine parameters).
+type Expander struct {
+	FC1, FC2 *nn.Linear
+	Norm     *nn.LayerNorm
+	K, D     int
+}
+
+// NewExpander returns an expander for c.K slots of width c.DecDim.
+func NewExpander(c Config, r *rand.Rand) *Expander {
+	return &Expander{
+		FC1:  nn.NewLinear("expander.fc1", c.DecDim, c.ExpHidden, true, nil, r),
+		FC2:  nn.NewLinear("expander.fc2", c.ExpHidden, c.K*c.DecDim, true, nil, r),
+		Norm: nn.NewLayerNorm("expander.norm", c.DecDim, c.Eps, true),
+		K:    c.K, D: c.DecDim,
+	}
+}
+
+// Forward maps v [N, d] to slots [N, K, d].
+func (e *Expander) Forward(tp *autograd.Tape, v *autograd.Var) *autograd.Var {
+	n := v.Shape()[0]
+	s := e.FC2.Forward(tp, tp.GELU(e.FC1.Forward(tp, v)))
+	return e.Norm.Forward(tp, tp.Reshape(s, n, e.K, e.D))
+}
+
+// Params lists the expander's parameters.
+func (e *Expander) Params() []*autograd.Var { return nn.Join(e.FC1, e.FC2, e.Norm) }
+
+// Slots bundles Stage B's path from a projected vector to K soft tokens:
+// Expander(Adapter(Scale(v))).
+type Slots struct {
+	Scale    *Scale
+	Adapter  *Adapter
+	Expander *Expander
+}
+
+// NewSlots returns the Stage B parts with γ₀ = gamma0.
+func NewSlots(c Config, gamma0 float32, r *rand.Rand) *Slots {
+	return &Slots{Scale: NewScale(gamma0, c.Eps), Adapter: NewAdapter(c, r), Expander: NewExpander(c, r)}
+}
+
+// Forward maps projected vectors v [N, d] to slots [N, K, d].
+func (s *Slots) Forward(tp *autograd.Tape, v *autograd.Var) *autograd.Var {
+	return s.Expander.Forward(tp, s.Adapter.Forward(tp, s.Scale.Forward(tp, v)))
+}
+
+// Params lists the Stage B parameters (not the decoder's LoRA).
+func (s *Slots) Params() []*autograd.Var {
+	return append(append(s.Scale.Params(), s.Adapter.Params()...), s.Expander.Params()...)
+}

@@ -1,0 +1,5 @@
+package llink
+
+import "sort"
+
+func sortFloats(x []float64) { sort.Float64s(x) }

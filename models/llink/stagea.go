@@ -1,0 +1,165 @@
+package llink
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/llink-go/llink/asm"
+	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/tensor"
+)
+
+// StageAWeights are the coefficients of the Stage A loss.
+type StageAWeights struct {
+	Dir     float32 `json:"dir"`      // direction MSE ‖p̂−ĥ‖² (paper: 0.05)
+	LogNorm float32 `json:"log_norm"` // (log‖p‖−log‖h‖)² (paper: 0.02)
+}
+
+// DefaultStageAWeights returns the paper's coefficients.
+func DefaultStageAWeights() StageAWeights { return StageAWeights{Dir: 0.05, LogNorm: 0.02} }
+
+// StageALoss returns Stage A's objective for projections p [N, d] (on the
+// tape) and teacher vectors h [N, d] (constants):
+//
+//	½[InfoNCE(p̂→ĥ ∪ negatives) + InfoNCE(ĥ→p̂)] + w.Dir·mean_i‖p̂ᵢ−ĥᵢ‖²
+//	  + w.LogNorm·mean_i(log‖pᵢ‖ − log‖hᵢ‖)²
+//
+// where x̂ is x/‖x‖ and negatives [M, d] (may be nil) are extra unit-norm
+// teacher vectors, e.g. the hardest entries of a [Queue].
+func StageALoss(tp *autograd.Tape, p *autograd.Var, h *tensor.Tensor, negatives *tensor.Tensor, tau float32, w StageAWeights) *autograd.Var {
+	if !tensor.SameShape(p.Value, h) || p.Value.Dims() != 2 {
+		panic(fmt.Sprintf("llink.StageALoss: projections %v and teachers %v must be the same [N, d]", p.Shape(), h.Shape()))
+	}
+	n, d := h.Dim(0), h.Dim(1)
+	pn := tp.L2Normalize(p, 1e-12)
+	hn := autograd.Const(normalizedRows(h))
+	var neg *autograd.Var
+	if negatives != nil && negatives.Dim(0) > 0 {
+		neg = autograd.Const(negatives)
+	}
+	loss := tp.InfoNCE(pn, hn, neg, tau, true)
+	if w.Dir != 0 {
+		// MSE averages over N·d elements; ×d gives the mean squared row distance.
+		loss = tp.Add(loss, tp.Scale(tp.MSE(pn, hn), w.Dir*float32(d)))
+	}
+	if w.LogNorm != 0 {
+		logp := tp.Scale(tp.Log(tp.AddScalar(tp.SumAxis(tp.Mul(p, p), -1, false), 1e-12)), 0.5)
+		logh := tensor.New(n)
+		for i := 0; i < n; i++ {
+			logh.Data()[i] = float32(0.5 * math.Log(float64(asm.Dot(h.Row(i), h.Row(i)))+1e-12))
+		}
+		diff := tp.Sub(logp, autograd.Const(logh))
+		loss = tp.Add(loss, tp.Scale(tp.Mean(tp.Mul(diff, diff)), w.LogNorm))
+	}
+	return loss
+}
+
+// normalizedRows returns a copy of x [N, d] with unit-norm rows.
+func normalizedRows(x *tensor.Tensor) *tensor.Tensor {
+	out := x.Clone()
+	for i := 0; i < out.Rows(); i++ {
+		r := out.Row(i)
+		s := asm.Dot(r, r)
+		if s > 0 {
+			asm.Scale(float32(1/math.Sqrt(float64(s))), r)
+		}
+	}
+	return out
+}
+
+// Queue is a FIFO of the most recent teacher vectors (unit norm) with the
+// ids of the pairs they came from, the source of hard negatives in Stage A.
+type Queue struct {
+	dim, cap int
+	vecs     []float32
+	ids      []int
+	next, n  int
+}
+
+// NewQueue returns an empty queue holding up to capacity vectors of width dim.
+func NewQueue(capacity, dim int) *Queue {
+	return &Queue{dim: dim, cap: capacity, vecs: make([]float32, capacity*dim), ids: make([]int, capacity)}
+}
+
+// Len returns how many vectors the queue holds.
+func (q *Queue) Len() int { return q.n }
+
+// Push adds the rows of h [N, dim] (normalised on the way in) with their
+// pair ids, evicting the oldest entries when full.
+func (q *Queue) Push(h *tensor.Tensor, ids []int) {
+	if q.cap == 0 {
+		return
+	}
+	if h.Dim(1) != q.dim || h.Dim(0) != len(ids) {
+		panic(fmt.Sprintf("llink.Queue.Push: %v vectors with %d ids into a queue of width %d", h.Shape(), len(ids), q.dim))
+	}
+	for i := 0; i < h.Dim(0); i++ {
+		dst := q.vecs[q.next*q.dim : (q.next+1)*q.dim]
+		copy(dst, h.Row(i))
+		if s := asm.Dot(dst, dst); s > 0 {
+			asm.Scale(float32(1/math.Sqrt(float64(s))), dst)
+		}
+		q.ids[q.next] = ids[i]
+		q.next = (q.next + 1) % q.cap
+		q.n = min(q.n+1, q.cap)
+	}
+}
+
+// Hardest returns the (at most) m queue vectors most similar to any row of
+// the batch projections p [N, dim] — each entry scored by its largest cosine
+// with the batch — skipping entries whose pair id is in exclude (the
+// batch's own positives). The result is [m', dim] with m' ≤ m, or nil.
+func (q *Queue) Hardest(p *tensor.Tensor, m int, exclude []int) *tensor.Tensor {
+	if q.n == 0 || m <= 0 {
+		return nil
+	}
+	pn := normalizedRows(p)
+	sims := make([]float32, pn.Rows()*q.n)
+	// sims[i, j] = p̂ᵢ·q̂ⱼ for the filled part of the ring.
+	asm.Sgemm(false, true, pn.Rows(), q.n, q.dim, 1, pn.Data(), q.dim, q.vecs, q.dim, 0, sims, q.n)
+	skip := make(map[int]bool, len(exclude))
+	for _, id := range exclude {
+		skip[id] = true
+	}
+	type cand struct {
+		j     int
+		score float32
+	}
+	cands := make([]cand, 0, q.n)
+	for j := 0; j < q.n; j++ {
+		if skip[q.ids[j]] {
+			continue
+		}
+		best := float32(math.Inf(-1))
+		for i := 0; i < pn.Rows(); i++ {
+			best = max(best, sims[i*q.n+j])
+		}
+		cands = append(cands, cand{j, best})
+	}
+	sort.Slice(cands, func(a, b int) bool {
+		if cands[a].score != cands[b].score {
+			return cands[a].score > cands[b].score
+		}
+		return cands[a].j < cands[b].j
+	})
+	cands = cands[:min(m, len(cands))]
+	if len(cands) == 0 {
+		return nil
+	}
+	out := tensor.New(len(cands), q.dim)
+	for i, c := range cands {
+		copy(out.Row(i), q.vecs[c.j*q.dim:(c.j+1)*q.dim])
+	}
+	return out
+}
+
+// Tau returns the temperature annealed linearly from start to end over
+// steps (the paper: 0.17 → 0.08).
+func Tau(step, steps int, start, end float32) float32 {
+	if steps <= 1 {
+		return end
+	}
+	f := float32(min(max(step, 0), steps-1)) / float32(steps-1)
+	return start + (end-start)*f
+}
