@@ -2,8 +2,10 @@ package llama
 
 import (
 	"fmt"
+	"math/rand/v2"
 
 	"github.com/llink-go/llink/asm"
+	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/tensor"
 )
 
@@ -18,11 +20,14 @@ type Weight struct {
 }
 
 // LoRA is a low-rank update of a frozen projection: y += Scale·(x·Aᵀ)·Bᵀ
-// with A [r, in] and B [out, r] (the PEFT layout and convention: B starts at
-// zero, Scale = α/r).
+// with A [r, in] and B [out, r] trainable parameters (the PEFT layout and
+// convention: B starts at zero, Scale = α/r). Dropout, when positive, is
+// applied to the LoRA branch's input during training ([Model.ForwardTape]
+// with a non-nil RNG).
 type LoRA struct {
-	A, B  *tensor.Tensor
-	Scale float32
+	A, B    *autograd.Var
+	Scale   float32
+	Dropout float32
 }
 
 // Out returns the output size (rows of the matrix).
@@ -76,9 +81,29 @@ func (w *Weight) applyInto(dst, x []float32, rows int) {
 		asm.Sgemm(false, true, rows, out, in, 1, x, in, w.W.Data(), in, 0, dst, out)
 	}
 	if l := w.LoRA; l != nil {
-		r := l.A.Dim(0)
+		r := l.A.Value.Dim(0)
 		tmp := make([]float32, rows*r)
 		asm.Sgemm(false, true, rows, r, in, 1, x, in, l.A.Data(), in, 0, tmp, r)
 		asm.Sgemm(false, true, rows, out, r, l.Scale, tmp, r, l.B.Data(), r, 1, dst, out)
 	}
+}
+
+// applyTape records x·Wᵀ (+ LoRA) on tp: the frozen matrix gets no
+// gradient; x and the LoRA parameters do.
+func (w *Weight) applyTape(tp *autograd.Tape, x *autograd.Var, rng *rand.Rand) *autograd.Var {
+	var y *autograd.Var
+	if w.H != nil {
+		y = tp.LinearBF16(x, w.H, nil)
+	} else {
+		y = tp.Linear(x, autograd.Const(w.W), nil)
+	}
+	if l := w.LoRA; l != nil {
+		in := x
+		if l.Dropout > 0 && rng != nil {
+			in = tp.Dropout(x, l.Dropout, rng)
+		}
+		delta := tp.Linear(tp.Linear(in, l.A, nil), l.B, nil)
+		y = tp.Add(y, tp.Scale(delta, l.Scale))
+	}
+	return y
 }

@@ -1,0 +1,120 @@
+package llama
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/tensor"
+)
+
+// ForwardTape is the differentiable forward pass: input embeddings x
+// [B, T, d] (typically tp.ScatterRows of the token embeddings and LLINK's
+// slot vectors) through the decoder, recorded on tp, returning the
+// final-normed hidden states [B, T, d]. The checkpoint's weights are
+// constants (no gradient, bf16 allowed); gradients reach x and the LoRA
+// parameters. rng drives LoRA dropout (nil: no dropout, as in evaluation).
+// It computes what [Model.ForwardEmbeds] computes, without a cache.
+func (m *Model) ForwardTape(tp *autograd.Tape, x *autograd.Var, mask []bool, rng *rand.Rand) *autograd.Var {
+	c := m.Config
+	if x.Value.Dims() != 3 || x.Value.Dim(2) != c.Hidden {
+		panic(fmt.Sprintf("llama.ForwardTape: input shape %v, want [B, T, %d]", x.Shape(), c.Hidden))
+	}
+	B, T := x.Value.Dim(0), x.Value.Dim(1)
+	if mask != nil && len(mask) != B*T {
+		panic(fmt.Sprintf("llama.ForwardTape: mask has %d entries for a [%d, %d] batch", len(mask), B, T))
+	}
+	pos := make([]int, B*T)
+	for b := range B {
+		n := 0
+		for t := range T {
+			if mask == nil || mask[b*T+t] {
+				pos[b*T+t] = n
+				n++
+			}
+		}
+	}
+	cos, sin := autograd.RoPETables(tp.Arena(), m.inv, pos)
+	eps := float32(c.RMSNormEps)
+	opts := autograd.AttnOpts{Causal: true, KeyMask: mask}
+	h := x
+	for _, l := range m.Layers {
+		a := tp.RMSNorm(h, autograd.Const(l.AttnNorm), eps)
+		q := tp.Reshape(l.Q.applyTape(tp, a, rng), B, T, c.Heads, c.HeadDim)
+		k := tp.Reshape(l.K.applyTape(tp, a, rng), B, T, c.KVHeads, c.HeadDim)
+		v := tp.Reshape(l.V.applyTape(tp, a, rng), B, T, c.KVHeads, c.HeadDim)
+		q, k = tp.RoPE(q, cos, sin), tp.RoPE(k, cos, sin)
+		att := tp.Reshape(tp.Attention(q, k, v, opts), B, T, c.Heads*c.HeadDim)
+		h = tp.Add(h, l.O.applyTape(tp, att, rng))
+		f := tp.RMSNorm(h, autograd.Const(l.MLPNorm), eps)
+		g := tp.SwiGLU(l.Gate.applyTape(tp, f, rng), l.Up.applyTape(tp, f, rng))
+		h = tp.Add(h, l.Down.applyTape(tp, g, rng))
+	}
+	return tp.RMSNorm(h, autograd.Const(m.Norm), eps)
+}
+
+// LogitsTape records logits = h·headᵀ for hidden states h [..., d].
+func (m *Model) LogitsTape(tp *autograd.Tape, h *autograd.Var) *autograd.Var {
+	return m.LMHead().applyTape(tp, h, nil)
+}
+
+// EmbedTape looks up ids [B·T] as a constant [B, T, d] input for
+// [Model.ForwardTape] (the embedding table is frozen).
+func (m *Model) EmbedTape(ids []int, B, T int) *autograd.Var {
+	return autograd.Const(m.Embed(ids).Reshape(B, T, m.Config.Hidden))
+}
+
+// LoRAOptions selects the projections [Model.AddLoRA] adapts.
+type LoRAOptions struct {
+	Rank    int
+	Alpha   float32
+	Dropout float32
+	// Targets are Hugging Face projection names (q_proj, k_proj, v_proj,
+	// o_proj, gate_proj, up_proj, down_proj); LLINK uses q,k,v,o,up,down.
+	Targets []string
+}
+
+// AddLoRA attaches fresh LoRA adapters to the target projections of every
+// layer and returns their parameters (A then B per adapter, named
+// "layers.L.q_proj.lora_A" …) for an optimizer. A is Kaiming-uniform with
+// bound 1/√in and B zero, as PEFT initialises them, so the model's output is
+// unchanged until B is trained.
+func (m *Model) AddLoRA(opt LoRAOptions, r *rand.Rand) []*autograd.Var {
+	if opt.Rank <= 0 {
+		panic(fmt.Sprintf("llama.AddLoRA: rank %d", opt.Rank))
+	}
+	var params []*autograd.Var
+	for i, l := range m.Layers {
+		projs := l.Projections()
+		for _, name := range opt.Targets {
+			w, ok := projs[name]
+			if !ok {
+				panic(fmt.Sprintf("llama.AddLoRA: unknown target %q", name))
+			}
+			bound := float32(1 / math.Sqrt(float64(w.In())))
+			a := autograd.NewParam(fmt.Sprintf("layers.%d.%s.lora_A", i, name), tensor.RandU(r, -bound, bound, opt.Rank, w.In()))
+			b := autograd.NewParam(fmt.Sprintf("layers.%d.%s.lora_B", i, name), tensor.New(w.Out(), opt.Rank))
+			w.LoRA = &LoRA{A: a, B: b, Scale: opt.Alpha / float32(opt.Rank), Dropout: opt.Dropout}
+			params = append(params, a, b)
+		}
+	}
+	return params
+}
+
+// LoRAParams returns the parameters of every attached adapter, in layer
+// order and the projection order of Hugging Face's module.
+func (m *Model) LoRAParams() []*autograd.Var {
+	var ps []*autograd.Var
+	order := []string{"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
+	for _, l := range m.Layers {
+		projs := l.Projections()
+		for _, n := range order {
+			if lr := projs[n].LoRA; lr != nil {
+				ps = append(ps, lr.A, lr.B)
+			}
+		}
+	}
+	return slices.Clip(ps)
+}
