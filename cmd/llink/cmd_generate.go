@@ -1,0 +1,84 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/llink-go/llink/models/llama"
+)
+
+func init() {
+	register(command{name: "generate", short: "continue a prompt with a Llama decoder from a Hugging Face folder", run: runGenerate})
+}
+
+// parseIDs parses space- or comma-separated token ids.
+func parseIDs(s string) ([]int, error) {
+	var ids []int
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' }) {
+		id, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("bad token id %q", f)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+func runGenerate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("decoder", "", "Hugging Face Llama folder (config.json + safetensors)")
+	prompt := fs.String("prompt", "", "prompt text (needs the tokenizer)")
+	promptIDs := fs.String("prompt-ids", "", `prompt token ids, e.g. "128000 9906 1917"`)
+	maxNew := fs.Int("max-new", 32, "maximum new tokens")
+	greedy := fs.Bool("greedy", false, "greedy decoding (same as --temperature 0)")
+	temp := fs.Float64("temperature", 0, "sampling temperature (0: greedy)")
+	topK := fs.Int("top-k", 0, "keep the K most likely tokens (0: off)")
+	topP := fs.Float64("top-p", 0, "nucleus sampling mass (0: off)")
+	rep := fs.Float64("repetition-penalty", 1, "penalty for repeated tokens (1: off)")
+	seed := fs.Uint64("seed", 0, "sampling seed")
+	bf16 := fs.Bool("bf16", false, "keep the weights in bfloat16")
+	noStop := fs.Bool("no-stop", false, "do not stop at the config's eos tokens")
+	fs.Bool("print-ids", true, "print the generated token ids (always on until the tokenizer is wired in)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return errors.New("generate: --decoder is required")
+	}
+	if *prompt != "" {
+		return errors.New("generate: --prompt needs the tokenizer, which is not wired in yet; use --prompt-ids")
+	}
+	ids, err := parseIDs(*promptIDs)
+	if err != nil || len(ids) == 0 {
+		return fmt.Errorf("generate: --prompt-ids: want at least one id (%v)", err)
+	}
+	m, err := llama.Load(*dir, llama.LoadOptions{BF16: *bf16})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	for _, id := range ids {
+		if id < 0 || id >= m.Config.VocabSize {
+			return fmt.Errorf("generate: token id %d outside the vocabulary [0, %d)", id, m.Config.VocabSize)
+		}
+	}
+	opt := llama.GenerateOptions{MaxNew: *maxNew, Temperature: *temp, TopK: *topK, TopP: *topP, RepetitionPenalty: *rep, Seed: *seed}
+	if *greedy {
+		opt.Temperature = 0
+	}
+	if !*noStop {
+		opt.Stop = m.Config.EOS
+	}
+	out := m.Generate([][]int{ids}, opt)[0]
+	s := make([]string, len(out))
+	for i, id := range out {
+		s[i] = strconv.Itoa(id)
+	}
+	fmt.Fprintln(stdout, strings.Join(s, " "))
+	return nil
+}

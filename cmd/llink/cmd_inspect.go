@@ -1,0 +1,89 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/safetensors"
+	"github.com/llink-go/llink/models/xlmr"
+)
+
+func init() {
+	register(command{name: "inspect", short: "print a checkpoint folder's config, parameter count, dtypes and memory estimate", run: runInspect})
+}
+
+func runInspect(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("inspect: want one PATH (a Hugging Face folder)")
+	}
+	dir := fs.Arg(0)
+	raw, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return fmt.Errorf("inspect: %w", err)
+	}
+	var head struct {
+		ModelType string `json:"model_type"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return fmt.Errorf("inspect: config.json: %w", err)
+	}
+	switch head.ModelType {
+	case "llama":
+		c, err := llama.ParseConfig(raw)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "llama decoder: vocab %d, d %d, %d layers, %d heads (%d kv, head dim %d), SwiGLU %d, θ %g",
+			c.VocabSize, c.Hidden, c.Layers, c.Heads, c.KVHeads, c.HeadDim, c.Intermediate, c.RopeTheta)
+		if c.RopeScaling != nil {
+			fmt.Fprintf(stdout, ", rope_scaling %s×%g (orig %d)", c.RopeScaling.RopeType, c.RopeScaling.Factor, c.RopeScaling.OriginalMaxPositionEmbeddings)
+		}
+		fmt.Fprintf(stdout, ", tied %v, eos %v\n", c.TieWordEmbeddings, c.EOS)
+		p := c.Params()
+		fmt.Fprintf(stdout, "parameters: %d (%.3g B); memory: %.1f MiB f32, %.1f MiB bf16\n", p, float64(p)/1e9, float64(4*p)/(1<<20), float64(2*p)/(1<<20))
+	case "xlm-roberta", "roberta", "bert", "camembert":
+		c, err := xlmr.ParseConfig(raw)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s encoder: vocab %d, d %d, %d layers, %d heads, FFN %d, max positions %d, types %d, pad %d\n",
+			c.ModelType, c.VocabSize, c.Hidden, c.Layers, c.Heads, c.Intermediate, c.MaxPositions, c.TypeVocabSize, c.PadTokenID)
+	default:
+		fmt.Fprintf(stdout, "model_type %q (not a family llink implements)\n", head.ModelType)
+	}
+	ck, err := safetensors.OpenCheckpoint(dir)
+	if err != nil {
+		return fmt.Errorf("inspect: %w", err)
+	}
+	defer ck.Close()
+	counts := map[string]int64{}
+	var bytes int64
+	for _, n := range ck.Names() {
+		info, _ := ck.Info(n)
+		counts[string(info.DType)] += int64(info.NumElements())
+		bytes += info.Size
+	}
+	var dts []string
+	for d := range counts {
+		dts = append(dts, d)
+	}
+	sort.Strings(dts)
+	fmt.Fprintf(stdout, "checkpoint: %d tensors in %d file(s), %.1f MiB;", len(ck.Names()), len(ck.Files()), float64(bytes)/(1<<20))
+	for _, d := range dts {
+		fmt.Fprintf(stdout, " %s %d", d, counts[d])
+	}
+	fmt.Fprintln(stdout)
+	return nil
+}
