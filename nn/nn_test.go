@@ -79,7 +79,9 @@ func TestModuleGradients(t *testing.T) {
 		cos, sin := autograd.RoPETables(nil, autograd.RoPEInvFreq(2, 10000, nil), []int{0, 1, 2, 3, 4})
 		args := AttnArgs{Cos: cos, Sin: sin, Causal: true, KeyMask: []bool{true, true, true, true, true, false, true, true, true, true}}
 		checkModule(t, randT(r, 2, 5, 8), []**autograd.Var{&lin(a.Q).Weight, &lin(a.K).Weight, &lin(a.V).Weight, &lin(a.O).Weight, &lin(a.Q).Bias},
-			func(tp *autograd.Tape, x *autograd.Var) *autograd.Var { return a.Forward(tp, tp.Scale(x, 3), args, nil) })
+			func(tp *autograd.Tape, x *autograd.Var) *autograd.Var {
+				return a.Forward(tp, tp.Scale(x, 3), args, nil)
+			})
 	})
 	t.Run("lm", func(t *testing.T) {
 		m := newTinyLM(lmConfig{vocab: 7, dim: 8, layers: 1, heads: 2, kvHeads: 1, hidden: 12}, r)
