@@ -1,0 +1,204 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/models/llink"
+	"github.com/llink-go/llink/nn"
+	"github.com/llink-go/llink/tensor"
+	"github.com/llink-go/llink/train/eval"
+)
+
+// Pairs are cached vectors of parallel sentences: row i of Z is the frozen
+// encoder's pooled vector of the foreign sentence of pair IDs[i], row i of H
+// the frozen decoder's hidden state for its English side.
+type Pairs struct {
+	Z   *tensor.Tensor // [N, enc]
+	H   *tensor.Tensor // [N, dec]
+	IDs []int          // pair ids (distinct per sentence pair)
+}
+
+// Len returns the number of pairs.
+func (p Pairs) Len() int { return len(p.IDs) }
+
+// Validate checks the shapes agree.
+func (p Pairs) Validate() error {
+	if p.Z == nil || p.H == nil || p.Z.Dims() != 2 || p.H.Dims() != 2 {
+		return errors.New("train: pairs need Z [N, enc] and H [N, dec] matrices")
+	}
+	if p.Z.Dim(0) != len(p.IDs) || p.H.Dim(0) != len(p.IDs) {
+		return fmt.Errorf("train: pairs have Z %v, H %v and %d ids", p.Z.Shape(), p.H.Shape(), len(p.IDs))
+	}
+	return nil
+}
+
+// rows gathers the given rows of x into a new tensor.
+func rows(x *tensor.Tensor, idx []int) *tensor.Tensor {
+	out := tensor.New(len(idx), x.Dim(1))
+	for i, r := range idx {
+		copy(out.Row(i), x.Row(r))
+	}
+	return out
+}
+
+// StageAConfig holds Stage A's optimisation settings. [DefaultStageA] gives
+// the paper's values.
+type StageAConfig struct {
+	Steps       int                 `json:"steps"`
+	Warmup      int                 `json:"warmup"`
+	Batch       int                 `json:"batch"`
+	LR          float32             `json:"lr"`
+	LRMin       float32             `json:"lr_min"`
+	Beta1       float32             `json:"beta1"`
+	Beta2       float32             `json:"beta2"`
+	WeightDecay float32             `json:"weight_decay"`
+	Clip        float32             `json:"clip"`
+	TauStart    float32             `json:"tau_start"`
+	TauEnd      float32             `json:"tau_end"`
+	QueueSize   int                 `json:"queue_size"`
+	HardM       int                 `json:"hard_negatives"`
+	Weights     llink.StageAWeights `json:"weights"`
+	EvalEvery   int                 `json:"eval_every"`
+	Seed        uint64              `json:"seed"`
+}
+
+// DefaultStageA returns the paper's Stage A settings (20k steps, 3k warm-up,
+// batch 128 — as one real batch, not 8×16 accumulation: with cached vectors
+// a large batch is cheap and gives more in-batch negatives).
+func DefaultStageA() StageAConfig {
+	return StageAConfig{Steps: 20000, Warmup: 3000, Batch: 128, LR: 1e-3, LRMin: 1e-5,
+		Beta1: 0.9, Beta2: 0.98, WeightDecay: 0.05, Clip: 1, TauStart: 0.17, TauEnd: 0.08,
+		QueueSize: 32768, HardM: 256, Weights: llink.DefaultStageAWeights(), EvalEvery: 500, Seed: 1}
+}
+
+// Validate reports the first unusable setting.
+func (c StageAConfig) Validate() error {
+	switch {
+	case c.Steps <= 0 || c.Batch < 2:
+		return fmt.Errorf("train: stage A needs steps > 0 and batch ≥ 2 (got %d, %d)", c.Steps, c.Batch)
+	case c.LR <= 0 || c.LRMin < 0 || c.LRMin > c.LR:
+		return fmt.Errorf("train: stage A learning rates %g → %g", c.LR, c.LRMin)
+	case c.TauStart <= 0 || c.TauEnd <= 0:
+		return fmt.Errorf("train: temperatures must be positive (%g → %g)", c.TauStart, c.TauEnd)
+	case c.Warmup < 0 || c.Warmup >= c.Steps:
+		return fmt.Errorf("train: warm-up %d must be below steps %d", c.Warmup, c.Steps)
+	}
+	return nil
+}
+
+// StepLog is one logged training step.
+type StepLog struct {
+	Step int     `json:"step"`
+	Loss float64 `json:"loss"`
+	LR   float64 `json:"lr"`
+	Tau  float64 `json:"tau,omitempty"`
+	Norm float64 `json:"grad_norm"`
+	Dev  *float64 `json:"dev_r1,omitempty"`
+}
+
+// StageAResult reports a Stage A run.
+type StageAResult struct {
+	BestStep int
+	Best     eval.Retrieval // dev retrieval of the kept (best) projector
+	Final    float64        // last training loss
+	Elapsed  time.Duration
+}
+
+// TrainStageA trains proj on cached pairs and keeps the parameters with the
+// best dev MRR (dev may be empty: then the final parameters are kept). log,
+// if non-nil, receives every step.
+func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log func(StepLog)) (StageAResult, error) {
+	if err := c.Validate(); err != nil {
+		return StageAResult{}, err
+	}
+	if err := trainSet.Validate(); err != nil {
+		return StageAResult{}, fmt.Errorf("train set: %w", err)
+	}
+	if trainSet.Len() < c.Batch {
+		return StageAResult{}, fmt.Errorf("train: stage A batch %d larger than the %d training pairs", c.Batch, trainSet.Len())
+	}
+	start := time.Now()
+	params := proj.Params()
+	opt := nn.NewAdamW([]nn.ParamGroup{{Params: params, LR: c.LR, WeightDecay: c.WeightDecay}}, c.Beta1, c.Beta2, 1e-8)
+	opt.Schedule = nn.WarmupCosine(c.Warmup, c.Steps, c.LRMin/c.LR)
+	rng := rand.New(rand.NewPCG(c.Seed, 0xA11CE))
+	queue := llink.NewQueue(c.QueueSize, trainSet.H.Dim(1))
+	tp := autograd.NewTape()
+
+	order := rng.Perm(trainSet.Len())
+	pos := 0
+	var res StageAResult
+	res.Best.MRR = -1
+	var best []*tensor.Tensor
+	for step := 0; step < c.Steps; step++ {
+		if pos+c.Batch > len(order) {
+			order, pos = rng.Perm(trainSet.Len()), 0
+		}
+		idx := order[pos : pos+c.Batch]
+		pos += c.Batch
+		ids := make([]int, len(idx))
+		for i, r := range idx {
+			ids[i] = trainSet.IDs[r]
+		}
+		z, h := rows(trainSet.Z, idx), rows(trainSet.H, idx)
+		tau := llink.Tau(step, c.Steps, c.TauStart, c.TauEnd)
+
+		tp.Reset()
+		autograd.ZeroGrad(params)
+		p := proj.Forward(tp, autograd.Const(z), rng)
+		neg := queue.Hardest(p.Value, c.HardM, ids)
+		loss := llink.StageALoss(tp, p, h, neg, tau, c.Weights)
+		if err := nn.CheckFinite(loss, nil); err != nil {
+			return res, fmt.Errorf("train: stage A step %d: %w", step, err)
+		}
+		tp.Backward(loss)
+		if err := nn.CheckFinite(nil, params); err != nil {
+			return res, fmt.Errorf("train: stage A step %d: %w", step, err)
+		}
+		norm := nn.ClipGradNorm(params, c.Clip)
+		lr := opt.LR(0)
+		opt.Step()
+		queue.Push(h, ids)
+		res.Final = float64(loss.Item())
+
+		entry := StepLog{Step: step + 1, Loss: res.Final, LR: float64(lr), Tau: float64(tau), Norm: float64(norm)}
+		last := step == c.Steps-1
+		if dev.Len() > 0 && (last || c.EvalEvery > 0 && (step+1)%c.EvalEvery == 0) {
+			m, err := RetrievalStageA(proj, dev)
+			if err != nil {
+				return res, err
+			}
+			r1 := m.R1
+			entry.Dev = &r1
+			if m.MRR > res.Best.MRR {
+				res.Best, res.BestStep, best = m, step+1, snapshot(params)
+			}
+		}
+		if log != nil {
+			log(entry)
+		}
+	}
+	if best != nil {
+		restore(params, best)
+	} else {
+		res.BestStep = c.Steps
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// Project runs the projector without dropout or tape on z [N, enc].
+func Project(proj *llink.Projector, z *tensor.Tensor) *tensor.Tensor {
+	return proj.Forward(nil, autograd.Const(z), nil).Value
+}
+
+// RetrievalStageA ranks each projected foreign vector against all English
+// teacher vectors of the set (foreign → English).
+func RetrievalStageA(proj *llink.Projector, set Pairs) (eval.Retrieval, error) {
+	p := Project(proj, set.Z)
+	return eval.CosineRetrieval(p.Data(), set.H.Data(), set.Len(), set.H.Dim(1))
+}
