@@ -92,11 +92,11 @@ func (c StageAConfig) Validate() error {
 
 // StepLog is one logged training step.
 type StepLog struct {
-	Step int     `json:"step"`
-	Loss float64 `json:"loss"`
-	LR   float64 `json:"lr"`
-	Tau  float64 `json:"tau,omitempty"`
-	Norm float64 `json:"grad_norm"`
+	Step int      `json:"step"`
+	Loss float64  `json:"loss"`
+	LR   float64  `json:"lr"`
+	Tau  float64  `json:"tau,omitempty"`
+	Norm float64  `json:"grad_norm"`
 	Dev  *float64 `json:"dev_r1,omitempty"`
 }
 
