@@ -1,0 +1,90 @@
+// Command llamabench times llink's Llama decoder on the LLaMA-style configs
+// of issue 5 ("small": d=256, 4 layers, 8 heads, ffn 688, vocab 8192,
+// seq 128, batch 8; "big": d=512, 8 layers, 8 heads, ffn 1376, vocab 32000,
+// seq 256, batch 4) on random weights: forward tokens/s (logits for every
+// position), greedy KV-cache decode tokens/s (batch 1) and peak RSS. Its
+// PyTorch twin is bench/llama_torch.py; run both with the same flags and
+// compare.
+//
+//	go run ./bench/llamabench -config small -threads 1
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/llink-go/llink/asm"
+	"github.com/llink-go/llink/models/llama"
+)
+
+type shape struct {
+	d, layers, heads, ffn, vocab, seq, batch int
+}
+
+var configs = map[string]shape{
+	"small": {256, 4, 8, 688, 8192, 128, 8},
+	"big":   {512, 8, 8, 1376, 32000, 256, 4},
+}
+
+func main() {
+	name := flag.String("config", "small", "small or big")
+	threads := flag.Int("threads", 1, "threads")
+	decodeN := flag.Int("decode", 64, "decode steps")
+	reps := flag.Int("reps", 3, "forward repetitions (best is reported)")
+	bf16 := flag.Bool("bf16", false, "bf16 weights")
+	flag.Parse()
+	s, ok := configs[*name]
+	if !ok {
+		fmt.Fprintln(os.Stderr, "unknown config", *name)
+		os.Exit(2)
+	}
+	asm.SetThreads(*threads)
+	c := llama.Tiny(s.vocab)
+	c.Hidden, c.Layers, c.Heads, c.KVHeads, c.HeadDim, c.Intermediate = s.d, s.layers, s.heads, s.heads, s.d/s.heads, s.ffn
+	c.MaxPositions = 4096
+	m := llama.New(c, rand.New(rand.NewPCG(1, 2)))
+	if *bf16 {
+		m.ToBF16()
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	ids := make([]int, s.batch*s.seq)
+	for i := range ids {
+		ids[i] = r.IntN(s.vocab)
+	}
+	best := time.Duration(1 << 62)
+	for range *reps {
+		t0 := time.Now()
+		h := m.Forward(llama.Batch{B: s.batch, T: s.seq, IDs: ids}, nil)
+		m.Logits(h)
+		best = min(best, time.Since(t0))
+	}
+	fwd := float64(s.batch*s.seq) / best.Seconds()
+
+	prompt := ids[:16]
+	t0 := time.Now()
+	m.Generate([][]int{prompt}, llama.GenerateOptions{MaxNew: 1})
+	prefill := time.Since(t0)
+	t0 = time.Now()
+	m.Generate([][]int{prompt}, llama.GenerateOptions{MaxNew: *decodeN + 1})
+	dec := float64(*decodeN) / (time.Since(t0) - prefill).Seconds()
+	fmt.Printf("llink %s threads=%d bf16=%v: forward %.0f tok/s, decode %.1f tok/s, peak RSS %s\n",
+		*name, *threads, *bf16, fwd, dec, peakRSS())
+}
+
+// peakRSS returns VmHWM from /proc/self/status (Linux), or "?".
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "?"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:"))
+		}
+	}
+	return "?"
+}
