@@ -49,21 +49,21 @@ func neonOffsets() []int {
 	return offs
 }
 
-// guarded is a float32 operand inside a buffer of NaN sentinels: reading past
+// neonBuf is a float32 operand inside a buffer of NaN sentinels: reading past
 // either end of the operand feeds a NaN into the result, writing past it
 // overwrites a sentinel.
-type guarded struct {
+type neonBuf struct {
 	buf []float32
 	off int
 }
 
-func newGuarded() *guarded {
-	return &guarded{buf: make([]float32, neonMaxLen+16+2*neonGuard)}
+func newNeonBuf() *neonBuf {
+	return &neonBuf{buf: make([]float32, neonMaxLen+16+2*neonGuard)}
 }
 
 // fill sets the operand of length n at offset off to src (or random values)
 // and everything else to NaN; it returns the operand.
-func (g *guarded) fill(r *rand.Rand, n, off int, src []float32) []float32 {
+func (g *neonBuf) fill(r *rand.Rand, n, off int, src []float32) []float32 {
 	nan := float32(math.NaN())
 	for i := range g.buf {
 		g.buf[i] = nan
@@ -82,7 +82,7 @@ func (g *guarded) fill(r *rand.Rand, n, off int, src []float32) []float32 {
 
 // intact reports whether every sentinel outside the operand of length n is
 // still NaN.
-func (g *guarded) intact(n int) bool {
+func (g *neonBuf) intact(n int) bool {
 	for i, v := range g.buf {
 		if (i < g.off || i >= g.off+n) && v == v {
 			return false
@@ -113,8 +113,8 @@ func neonTable(t *testing.T) *kernels {
 	return k
 }
 
-// ulpDiff is |a-b| in units of the float32 spacing at b.
-func ulpDiff(a, b float32) float64 {
+// neonUlps is |a-b| in units of the float32 spacing at b.
+func neonUlps(a, b float32) float64 {
 	if a == b || a != a && b != b {
 		return 0
 	}
@@ -128,7 +128,7 @@ func ulpDiff(a, b float32) float64 {
 
 func TestNEONReductions(t *testing.T) {
 	k := neonTable(t)
-	gx, gy := newGuarded(), newGuarded()
+	gx, gy := newNeonBuf(), newNeonBuf()
 	// Any summation order of n terms is within n·u·Σ|terms| of the exact
 	// sum (u = 2⁻²⁴); the float64 reference is exact enough to compare.
 	u := math.Ldexp(1, -24)
@@ -174,7 +174,7 @@ func TestNEONReductions(t *testing.T) {
 
 func TestNEONElementwise(t *testing.T) {
 	k := neonTable(t)
-	gx, gy, gd := newGuarded(), newGuarded(), newGuarded()
+	gx, gy, gd := newNeonBuf(), newNeonBuf(), newNeonBuf()
 	neonSweep(t, func(r *rand.Rand, n, ox, oy int) string {
 		x := gx.fill(r, n, ox, nil)
 		y := gy.fill(r, n, oy, nil)
@@ -269,7 +269,7 @@ func TestNEONBF16(t *testing.T) {
 	src32 := make([]float32, neonMaxLen+16+2*neonGuard)
 	dst16 := make([]uint16, len(src32))
 	src16 := make([]uint16, len(src32))
-	gd := newGuarded()
+	gd := newNeonBuf()
 	neonSweep(t, func(r *rand.Rand, n, ox, oy int) string {
 		// f32 → bf16: random bit patterns (every class) plus the specials.
 		for i := range src32 {
@@ -313,4 +313,79 @@ func TestNEONBF16(t *testing.T) {
 		}
 		return ""
 	})
+}
+
+// expSpecials are inputs at the edges of exp's range and its special cases.
+var expSpecials = []float32{
+	0, float32(math.Copysign(0, -1)), 1, -1, 1e-10, -1e-10, 1e-45, 0.34657359, -0.34657359,
+	88.72283, 88.72284, 88.7229, 88.8, 89, 1000, -87.33654, -87.3366, -100, -103.27893,
+	-103.97208, -103.9721, -104, -104.5, -150, -1000,
+	float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()),
+}
+
+// expWithin checks got against float32(math.Exp(x)) within maxUlp.
+func expWithin(x, got float32, maxUlp float64) string {
+	want := float32(math.Exp(float64(x)))
+	if d := neonUlps(got, want); d > maxUlp {
+		return fmt.Sprintf("exp(%g) = %g, want %g (%.1f ulp)", x, got, want, d)
+	}
+	return ""
+}
+
+// TestNEONExp sweeps lengths and offsets with inputs over exp's whole float32
+// range, then scans the range densely. Bound: 2 ulp (Exp's contract; the
+// kernel is designed for 1).
+func TestNEONExp(t *testing.T) {
+	k := neonTable(t)
+	gx, gd := newNeonBuf(), newNeonBuf()
+	neonSweep(t, func(r *rand.Rand, n, ox, oy int) string {
+		x := gx.fill(r, n, ox, nil)
+		for i := range x {
+			x[i] = 200*r.Float32() - 110
+			if r.IntN(16) == 0 {
+				x[i] = expSpecials[r.IntN(len(expSpecials))]
+			}
+		}
+		dst := gd.fill(r, n, oy, nil)
+		k.exp(dst, x)
+		if !gd.intact(n) {
+			return "wrote outside dst"
+		}
+		for i := range dst {
+			if msg := expWithin(x[i], dst[i], 2); msg != "" {
+				return msg
+			}
+		}
+		// In place.
+		y := append([]float32(nil), x...)
+		k.exp(y, y)
+		for i := range y {
+			if math.Float32bits(y[i]) != math.Float32bits(dst[i]) && y[i] == y[i] {
+				return fmt.Sprintf("in place [%d] = %g, out of place %g", i, y[i], dst[i])
+			}
+		}
+		return ""
+	})
+	// Dense scan: a stride of float32 bit patterns across [-110, 90].
+	step := uint32(61)
+	if testing.Short() {
+		step = 997
+	}
+	var xs []float32
+	for b := uint32(0); b < 0x42b40000; b += step { // 0 ≤ x < 90
+		xs = append(xs, math.Float32frombits(b), -math.Float32frombits(b))
+		if len(xs) >= 1<<14 || b+step >= 0x42b40000 {
+			got := make([]float32, len(xs))
+			k.exp(got, xs)
+			for i, x := range xs {
+				if x < -110 {
+					continue
+				}
+				if msg := expWithin(x, got[i], 2); msg != "" {
+					t.Fatal(msg)
+				}
+			}
+			xs = xs[:0]
+		}
+	}
 }

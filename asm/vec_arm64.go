@@ -72,6 +72,28 @@ func bf16ToF32NEON(dst []float32, src []uint16)
 //go:noescape
 func f32ToBF16NEON(dst []uint16, src []float32)
 
+// expNEON computes, within 1 ulp (subnormal results included, 0 below
+// -104, +Inf past overflow, NaN for NaN), for len(dst) a multiple of 4:
+//
+//	for i := range dst { dst[i] = float32(math.Exp(float64(x[i]))) }
+//
+//go:noescape
+func expNEON(dst, x []float32)
+
+// expNEONAll runs expNEON over whole vectors and the tail through a
+// 4-float buffer, so every element gets the same (vector) arithmetic.
+func expNEONAll(dst, x []float32) {
+	x = x[:len(dst)]
+	n := len(dst) &^ 3
+	expNEON(dst[:n], x[:n])
+	if n < len(dst) {
+		var b [4]float32
+		copy(b[:], x[n:])
+		expNEON(b[:], b[:])
+		copy(dst[n:], b[:])
+	}
+}
+
 // vecNEON installs the NEON vector kernels into k.
 func vecNEON(k *kernels) {
 	k.dot = func(x, y []float32) float32 { return dotNEON(x, y[:len(x)]) }
@@ -80,6 +102,7 @@ func vecNEON(k *kernels) {
 	k.add = func(dst, x, y []float32) { addNEON(dst, x[:len(dst)], y[:len(dst)]) }
 	k.mul = func(dst, x, y []float32) { mulNEON(dst, x[:len(dst)], y[:len(dst)]) }
 	k.sum = sumNEON
+	k.exp = expNEONAll
 	k.max = maxNEON
 	k.bf16to = func(dst []float32, src []uint16) { bf16ToF32NEON(dst, src[:len(dst)]) }
 	k.tobf16 = func(dst []uint16, src []float32) { f32ToBF16NEON(dst, src[:len(dst)]) }

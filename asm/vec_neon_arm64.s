@@ -39,6 +39,20 @@
 #define SCVTF4(d, n) WORD $(0x4E21D800 | (n)<<5 | (d))
 // SSHR Vd.4S, Vn.4S, #1
 #define SSHR1(d, n) WORD $(0x4F3F0400 | (n)<<5 | (d))
+// FMLA Vd.4S, Vn.4S, Vm.4S (Vd += Vn·Vm)
+#define FMLA4(d, n, m) WORD $(0x4E20CC00 | (m)<<16 | (n)<<5 | (d))
+// FMLS Vd.4S, Vn.4S, Vm.4S (Vd -= Vn·Vm)
+#define FMLS4(d, n, m) WORD $(0x4EA0CC00 | (m)<<16 | (n)<<5 | (d))
+// MOV Vd.16B, Vn.16B (ORR Vd, Vn, Vn)
+#define VMOV4(d, n) WORD $(0x4EA01C00 | (n)<<16 | (n)<<5 | (d))
+// ADD Vd.4S, Vn.4S, Vm.4S (int32)
+#define IADD4(d, n, m) WORD $(0x4EA08400 | (m)<<16 | (n)<<5 | (d))
+// SUB Vd.4S, Vn.4S, Vm.4S (int32)
+#define ISUB4(d, n, m) WORD $(0x6EA08400 | (m)<<16 | (n)<<5 | (d))
+// SHL Vd.4S, Vn.4S, #23
+#define SHL23(d, n) WORD $(0x4F375400 | (n)<<5 | (d))
+// BSL Vd.16B, Vn.16B, Vm.16B (Vd = Vd ? Vn : Vm, bitwise)
+#define BSL16(d, n, m) WORD $(0x6E601C00 | (m)<<16 | (n)<<5 | (d))
 
 // func dotNEON(x, y []float32) float32
 TEXT ·dotNEON(SB), NOSPLIT, $0-52
@@ -398,4 +412,93 @@ f2btail:
 	B      f2btail
 
 f2bdone:
+	RET
+
+// EXPCONST loads the constants of EXP4 into V19–V31.
+#define EXPCONST \
+	MOVW $127, R3; VDUP R3, V19.S4; \
+	MOVW $0x42b1999a, R3; VDUP R3, V20.S4; \
+	MOVW $0xc2d00000, R3; VDUP R3, V21.S4; \
+	MOVW $0x3fb8aa3b, R3; VDUP R3, V22.S4; \
+	MOVW $0x3f318000, R3; VDUP R3, V23.S4; \
+	MOVW $0xb95e8083, R3; VDUP R3, V24.S4; \
+	MOVW $0x39506967, R3; VDUP R3, V25.S4; \
+	MOVW $0x3ab743ce, R3; VDUP R3, V26.S4; \
+	MOVW $0x3c088908, R3; VDUP R3, V27.S4; \
+	MOVW $0x3d2aa9c1, R3; VDUP R3, V28.S4; \
+	MOVW $0x3e2aaaaa, R3; VDUP R3, V29.S4; \
+	MOVW $0x3f000000, R3; VDUP R3, V30.S4; \
+	MOVW $0x3f800000, R3; VDUP R3, V31.S4
+
+// EXP4 replaces the 4 floats in V(x) by e^x, within 1 ulp of the correctly
+// rounded result (subnormals included), using V(n), V(r), V(p), V(t):
+//
+//	x = clamp(x, -104, 88.8)        // beyond: 0 or +Inf anyway; NaN stays
+//	n = round(x·log2 e)             // ties to even
+//	r = x - n·ln2hi - n·ln2lo       // |r| ≤ ln2/2; ln2hi has 9 significant bits
+//	x = 1 + r + r²·P(r)             // P: degree-5 minimax fit of (e^r-1-r)/r²
+//	x = x · 2^(n>>1) · 2^(n-(n>>1)) // two normal scale factors: the second
+//	                                // product rounds once into the subnormals
+//
+// With V19 = 127 (int32), V20 = 88.8, V21 = -104, V22 = log2 e,
+// V23 = ln2hi, V24 = ln2lo, V25–V30 = P's coefficients from the highest
+// degree down, V31 = 1.
+#define EXP4(x, n, r, p, t) \
+	FMIN4(x, x, 20); \
+	FMAX4(x, x, 21); \
+	FMUL4(t, x, 22); \
+	FCVTNS4(n, t); \
+	SCVTF4(t, n); \
+	VMOV4(r, x); \
+	FMLS4(r, t, 23); \
+	FMLS4(r, t, 24); \
+	VMOV4(p, 26); \
+	FMLA4(p, 25, r); \
+	VMOV4(t, 27); \
+	FMLA4(t, p, r); \
+	VMOV4(p, 28); \
+	FMLA4(p, t, r); \
+	VMOV4(t, 29); \
+	FMLA4(t, p, r); \
+	VMOV4(p, 30); \
+	FMLA4(p, t, r); \
+	FMUL4(t, r, r); \
+	FADD4(x, r, 31); \
+	FMLA4(x, p, t); \
+	SSHR1(r, n); \
+	ISUB4(n, n, r); \
+	IADD4(r, r, 19); \
+	SHL23(r, r); \
+	IADD4(n, n, 19); \
+	SHL23(n, n); \
+	FMUL4(x, x, r); \
+	FMUL4(x, x, n)
+
+// func expNEON(dst, x []float32)
+// len(dst) is a multiple of 4 (the Go wrapper handles the tail).
+TEXT ·expNEON(SB), NOSPLIT, $0-48
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R2
+	MOVD x_base+24(FP), R1
+	EXPCONST
+
+exp8:
+	CMP  $8, R2
+	BLT  exp4
+	VLD1.P 32(R1), [V0.S4, V1.S4]
+	VMOV4(5, 1)
+	EXP4(0, 1, 2, 3, 4)
+	EXP4(5, 6, 7, 8, 9)
+	VST1.P [V0.S4], 16(R0)
+	VST1.P [V5.S4], 16(R0)
+	SUB  $8, R2
+	B    exp8
+
+exp4:
+	CBZ  R2, expdone
+	VLD1.P 16(R1), [V0.S4]
+	EXP4(0, 1, 2, 3, 4)
+	VST1.P [V0.S4], 16(R0)
+
+expdone:
 	RET
