@@ -1,0 +1,106 @@
+package train
+
+import (
+	"hash/fnv"
+	"strings"
+	"testing"
+
+	"github.com/llink-go/llink/tensor"
+)
+
+// fakeEmbedder maps a sentence to a deterministic vector and counts calls.
+type fakeEmbedder struct {
+	dim   int
+	fp    string
+	calls int
+}
+
+func (f *fakeEmbedder) Dim() int            { return f.dim }
+func (f *fakeEmbedder) Fingerprint() string { return f.fp }
+func (f *fakeEmbedder) Embed(texts []string) (*tensor.Tensor, error) {
+	f.calls++
+	out := tensor.New(len(texts), f.dim)
+	for i, s := range texts {
+		h := fnv.New64a()
+		h.Write([]byte(f.fp + s))
+		x := h.Sum64()
+		for j := range out.Row(i) {
+			x = x*6364136223846793005 + 1442695040888963407
+			out.Row(i)[j] = float32(int32(x>>33)) / (1 << 30)
+		}
+	}
+	return out, nil
+}
+
+func spec(dir string) *CacheSpec {
+	var fo, en []string
+	for i := 0; i < 23; i++ {
+		fo = append(fo, strings.Repeat("ក", i+1))
+		en = append(en, strings.Repeat("e", i+1))
+	}
+	return &CacheSpec{Dir: dir, Student: &fakeEmbedder{dim: 3, fp: "enc"}, Teacher: &fakeEmbedder{dim: 5, fp: "dec"}, Foreign: fo, English: en, Batch: 4}
+}
+
+func TestCacheBuildReuseInvalidate(t *testing.T) {
+	dir := t.TempDir()
+	s := spec(dir)
+	p1, err := LoadOrBuildCache(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := s.Student.(*fakeEmbedder).calls
+	if calls != 6 {
+		t.Fatalf("%d student calls for 23 sentences in batches of 4", calls)
+	}
+	p2, err := LoadOrBuildCache(s)
+	if err != nil || s.Student.(*fakeEmbedder).calls != calls {
+		t.Fatalf("cache not reused (%d calls, %v)", s.Student.(*fakeEmbedder).calls, err)
+	}
+	if tensor.MaxAbsDiff(p1.Z, p2.Z) != 0 || tensor.MaxAbsDiff(p1.H, p2.H) != 0 {
+		t.Fatal("reloaded vectors differ")
+	}
+	// A different teacher (or data) gets a different key: recomputed.
+	s2 := spec(dir)
+	s2.Teacher.(*fakeEmbedder).fp = "dec-v2"
+	if s2.Key() == s.Key() {
+		t.Fatal("teacher change did not change the key")
+	}
+	s3 := spec(dir)
+	s3.English[5] = "changed"
+	if s3.Key() == s.Key() {
+		t.Fatal("data change did not change the key")
+	}
+}
+
+func TestCacheShardsMerge(t *testing.T) {
+	whole, err := LoadOrBuildCache(spec(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	s := spec(dir)
+	if _, err := MergeShards(s, 3); err == nil || !strings.Contains(err.Error(), "shard 0/3 missing") {
+		t.Fatalf("merge without shards: %v", err)
+	}
+	for i := 2; i >= 0; i-- { // any order, as independent jobs would
+		if _, err := BuildShard(spec(dir), i, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := MergeShards(s, 3); err != nil {
+		t.Fatal(err)
+	}
+	merged, err := LoadOrBuildCache(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Student.(*fakeEmbedder).calls != 0 {
+		t.Fatal("merged cache was recomputed")
+	}
+	if tensor.MaxAbsDiff(whole.Z, merged.Z) != 0 || tensor.MaxAbsDiff(whole.H, merged.H) != 0 {
+		t.Fatal("sharded vectors differ from a single build")
+	}
+	if _, err := BuildShard(s, 3, 3); err == nil {
+		t.Fatal("shard 3/3 accepted")
+	}
+}
