@@ -92,23 +92,27 @@ func siluGeneric(dst, x []float32) {
 	}
 }
 
-// geluGeneric is the exact (erf) GELU: x·Φ(x).
+// geluGeneric is the exact (erf) GELU: x·Φ(x) = ½x·erfc(-x/√2). The erfc
+// form keeps full relative accuracy for negative x, where ½x(1+erf(x/√2))
+// cancels (at x = -8 it is off by 10%).
 func geluGeneric(dst, x []float32) {
 	x = x[:len(dst)]
 	for i, v := range x {
 		f := float64(v)
-		dst[i] = float32(0.5 * f * (1 + math.Erf(f/math.Sqrt2)))
+		dst[i] = float32(0.5 * f * math.Erfc(-f/math.Sqrt2))
 	}
 }
 
 // geluTanhGeneric is the tanh approximation of GELU used by GPT-2 style
-// models: 0.5x(1+tanh(√(2/π)(x+0.044715x³))).
+// models, 0.5x(1+tanh(y)) with y = √(2/π)(x+0.044715x³), evaluated as
+// x/(1+e^(-2y)) (the same function) so that it stays accurate where
+// 1+tanh(y) would cancel.
 func geluTanhGeneric(dst, x []float32) {
 	x = x[:len(dst)]
 	const c = 0.7978845608028654 // √(2/π)
 	for i, v := range x {
 		f := float64(v)
-		dst[i] = float32(0.5 * f * (1 + math.Tanh(c*(f+0.044715*f*f*f))))
+		dst[i] = float32(f / (1 + math.Exp(-2*c*(f+0.044715*f*f*f))))
 	}
 }
 
