@@ -113,6 +113,17 @@ func (tp *Tape) Clamp(x *Var, lo, hi float32) *Var {
 
 func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
 
+// sigmoidVec computes dst = σ(x) with the vector exp kernel.
+func sigmoidVec(dst, x []float32) {
+	for i, v := range x {
+		dst[i] = -v
+	}
+	asm.Exp(dst, dst)
+	for i, e := range dst {
+		dst[i] = 1 / (1 + e)
+	}
+}
+
 // SwiGLU returns silu(gate) ⊙ up, the LLaMA MLP's gated unit, fused so the
 // silu activation is never stored.
 //
@@ -140,13 +151,22 @@ func (tp *Tape) SwiGLU(gate, up *Var) *Var {
 			if up.requires {
 				du = tp.grad(up).Data()
 			}
-			for i, dy := range g.Data() {
-				s := sigmoid(gd[i])
-				if dg != nil {
-					dg[i] += dy * ud[i] * s * (1 + gd[i]*(1-s))
-				}
-				if du != nil {
-					du[i] += dy * gd[i] * s
+			// σ(g) through the vector exp kernel, a chunk at a time.
+			const chunk = 1024
+			sg := tp.empty(min(chunk, len(gd))).Data()
+			gy := g.Data()
+			for lo := 0; lo < len(gd); lo += chunk {
+				hi := min(lo+chunk, len(gd))
+				s := sg[:hi-lo]
+				sigmoidVec(s, gd[lo:hi])
+				for j, sj := range s {
+					i, dy := lo+j, gy[lo+j]
+					if dg != nil {
+						dg[i] += dy * ud[i] * sj * (1 + gd[i]*(1-sj))
+					}
+					if du != nil {
+						du[i] += dy * gd[i] * sj
+					}
 				}
 			}
 		})
