@@ -51,7 +51,8 @@ func LoadParams(path string, params []*autograd.Var) (map[string]string, error) 
 			return nil, fmt.Errorf("train: %s: unexpected tensor %q (not a parameter of this model; expected %v)", path, name, slices.Sorted(maps.Keys(want)))
 		}
 	}
-	for name, p := range want {
+	for _, p := range params {
+		name := p.Name
 		info, ok := f.Info(name)
 		if !ok {
 			return nil, fmt.Errorf("train: %s: missing tensor %q", path, name)
