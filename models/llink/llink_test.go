@@ -128,3 +128,38 @@ func TestTau(t *testing.T) {
 		t.Fatal("tau schedule wrong")
 	}
 }
+
+func TestStageBLosses(t *testing.T) {
+	tp := autograd.NewTape()
+	ce := autograd.NewParam("ce", tensor.FromSlice([]float32{2}, 1))
+	// Slots help (CE_with 2 < CE_zero 3): no penalty, no gradient.
+	if v := UsageLoss(tp, ce, 3, 0).Item(); v != 0 {
+		t.Fatalf("helpful slots penalised: %v", v)
+	}
+	// Slots do not help (CE_with 2 ≥ CE_zero 1.5): penalty 0.5 + margin.
+	l := UsageLoss(tp, ce, 1.5, 0.25)
+	if v := l.Item(); math.Abs(float64(v)-0.75) > 1e-6 {
+		t.Fatalf("usage loss %v, want 0.75", v)
+	}
+	tp.Backward(l)
+	if g := ce.Grad.Data()[0]; g != 1 {
+		t.Fatalf("usage gradient %v, want 1 (pushes CE_with down)", g)
+	}
+	r := testutil.RNG(5)
+	h := tensor.RandN(r, 1, 3, 8)
+	res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
+		return SlotAlignLoss(tp, xs[0], h, 0.05, 0.001, 0.07)
+	}, []*tensor.Tensor{tensor.RandN(r, 1, 3, 4, 8)}, autograd.CheckOpts{Tol: 2e-3})
+	if err != nil {
+		t.Fatalf("slot align: %v (%+v)", err, res)
+	}
+	// Slots whose mean points along h have (near) zero MSE part.
+	s := tensor.New(3, 2, 8)
+	for i := 0; i < 3; i++ {
+		copy(s.Data()[i*16:], h.Row(i))
+		copy(s.Data()[i*16+8:], h.Row(i))
+	}
+	if v := SlotAlignLoss(nil, autograd.Const(s), h, 1, 0, 0.07).Item(); v > 1e-6 {
+		t.Fatalf("aligned slots MSE %v", v)
+	}
+}

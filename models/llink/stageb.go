@@ -1,0 +1,54 @@
+package llink
+
+import (
+	"fmt"
+
+	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/tensor"
+)
+
+// StageBWeights are the coefficients of the Stage B loss terms besides the
+// answer cross-entropy.
+type StageBWeights struct {
+	Usage      float32 `json:"usage"`        // λ_use (paper: 0.05)
+	Margin     float32 `json:"margin"`       // m ≥ 0 (paper default: 0)
+	UsageEvery int     `json:"usage_every"`  // apply the usage term every n-th step (paper: 3)
+	AlignMSE   float32 `json:"align_mse"`    // slot-mean direction MSE (paper: 0.05)
+	AlignNCE   float32 `json:"align_nce"`    // slot-mean InfoNCE (paper: 0.001)
+	AlignTau   float32 `json:"align_tau"`    // its temperature (paper: 0.07)
+	BagOfWords float32 `json:"bag_of_words"` // optional BCE head (paper: 0.1; 0 = off)
+}
+
+// DefaultStageBWeights returns the paper's values with the bag-of-words head
+// off (costly for big vocabularies; `llink ablate` turns it on).
+func DefaultStageBWeights() StageBWeights {
+	return StageBWeights{Usage: 0.05, Margin: 0, UsageEvery: 3, AlignMSE: 0.05, AlignNCE: 0.001, AlignTau: 0.07}
+}
+
+// UsageLoss is the usage-enforcement hinge max(0, m + CE_with − CE_zero):
+// it is positive — and pushes the slots to help — whenever the answer loss
+// with the slots is not at least m below the loss with the slot positions
+// holding the plain <fi> embeddings. This is the sign of the authors'
+// write-up; their released code has it reversed, which would reward
+// ignoring the slots (see LLINK.md). CE_zero is a constant here: gradients
+// flow through CE_with only.
+func UsageLoss(tp *autograd.Tape, ceWith *autograd.Var, ceZero float32, margin float32) *autograd.Var {
+	return tp.Clamp(tp.AddScalar(ceWith, margin-ceZero), 0, float32(1e30))
+}
+
+// SlotAlignLoss ties the mean of the K slots to the Stage A teacher vector:
+// wMSE·mean_i‖ŝ̄ᵢ−ĥᵢ‖² + wNCE·InfoNCE_τ(ŝ̄, ĥ) for slots [N, K, d] and
+// teachers h [N, d] (constants; x̂ = x/‖x‖).
+func SlotAlignLoss(tp *autograd.Tape, slots *autograd.Var, h *tensor.Tensor, wMSE, wNCE, tau float32) *autograd.Var {
+	s := slots.Shape()
+	if len(s) != 3 || h.Dims() != 2 || h.Dim(0) != s[0] || h.Dim(1) != s[2] {
+		panic(fmt.Sprintf("llink.SlotAlignLoss: slots %v and teachers %v must be [N, K, d] and [N, d]", s, h.Shape()))
+	}
+	mean := tp.L2Normalize(tp.MeanAxis(slots, 1, false), 1e-12)
+	hn := autograd.Const(normalizedRows(h))
+	loss := tp.Scale(tp.MSE(mean, hn), wMSE*float32(s[2]))
+	if wNCE != 0 && s[0] > 1 {
+		loss = tp.Add(loss, tp.Scale(tp.InfoNCE(mean, hn, nil, tau, false), wNCE))
+	}
+	return loss
+}
