@@ -238,3 +238,56 @@ func TestCrossEntropyValue(t *testing.T) {
 		t.Fatalf("CE = %g, want %g", got, want)
 	}
 }
+
+// TestGradientsRandomShapes re-checks the shape-sensitive ops (batched and
+// shared-weight products, broadcasting, norms, attention with GQA and
+// masks) on shapes drawn from a seeded RNG.
+func TestGradientsRandomShapes(t *testing.T) {
+	r := testutil.RNG(77)
+	n := 6
+	if testing.Short() {
+		n = 2
+	}
+	for trial := 0; trial < n; trial++ {
+		b, m, k, nn := 1+r.IntN(3), 1+r.IntN(5), 1+r.IntN(5), 1+r.IntN(5)
+		ta, tb := r.IntN(2) == 1, r.IntN(2) == 1
+		ash := []int{b, m, k}
+		if ta {
+			ash = []int{b, k, m}
+		}
+		bsh := []int{k, nn}
+		if tb {
+			bsh = []int{nn, k}
+		}
+		if r.IntN(2) == 1 {
+			bsh = append([]int{b}, bsh...)
+		}
+		hkv := 1 + r.IntN(2)
+		hq := hkv * (1 + r.IntN(2))
+		tq, d := 1+r.IntN(6), 2*(1+r.IntN(3))
+		s := tq + r.IntN(3)
+		causal := r.IntN(2) == 1
+		cases := []struct {
+			name string
+			in   []*tensor.Tensor
+			f    func(tp *Tape, x []*Var) *Var
+		}{
+			{"matmul", ins(randT(r, ash...), randT(r, bsh...)),
+				func(tp *Tape, x []*Var) *Var { return tp.MatMul(x[0], x[1], ta, tb) }},
+			{"broadcastMul", ins(randT(r, b, 1, k), randT(r, m, 1)),
+				func(tp *Tape, x []*Var) *Var { return tp.Mul(x[0], x[1]) }},
+			{"layernorm", ins(randT(r, b, m, k+3), posT(r, k+3), randT(r, k+3)), // ≥4 features: 2 make x̂ = ±1, ill-conditioned
+				func(tp *Tape, x []*Var) *Var { return tp.LayerNorm(x[0], x[1], x[2], 1e-5) }},
+			{"attention", ins(randT(r, b, tq, hq, d), randT(r, b, s, hkv, d), randT(r, b, s, hkv, d)),
+				func(tp *Tape, x []*Var) *Var {
+					return tp.Attention(tp.Scale(x[0], 2), x[1], x[2], AttnOpts{Causal: causal})
+				}},
+		}
+		for _, c := range cases {
+			if _, err := Check(c.f, c.in, CheckOpts{Seed: uint64(trial)}); err != nil {
+				t.Errorf("trial %d %s (a %v transA=%v, b %v transB=%v; attn B=%d T=%d S=%d Hq=%d Hkv=%d D=%d causal=%v): %v",
+					trial, c.name, ash, ta, bsh, tb, b, tq, s, hq, hkv, d, causal, err)
+			}
+		}
+	}
+}

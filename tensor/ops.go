@@ -111,14 +111,15 @@ func binaryInto(o binop, out, a, b *Tensor) {
 		last = out.shape[n-1]
 	}
 	// Fast path: both operands are contiguous along the last axis (b a row
-	// vector broadcast over rows, or the reverse).
-	if len(b.data) == last && len(a.data) == len(out.data) {
+	// vector broadcast over rows, or the reverse). A column [m, 1] with
+	// m == last has the same length but is not a row: check the last dim.
+	if len(b.data) == last && isRow(b, last) && len(a.data) == len(out.data) {
 		for r := 0; r < len(out.data)/max(last, 1); r++ {
 			o.apply(out.data[r*last:(r+1)*last], a.data[r*last:(r+1)*last], b.data)
 		}
 		return
 	}
-	if len(a.data) == last && len(b.data) == len(out.data) {
+	if len(a.data) == last && isRow(a, last) && len(b.data) == len(out.data) {
 		for r := 0; r < len(out.data)/max(last, 1); r++ {
 			o.apply(out.data[r*last:(r+1)*last], a.data, b.data[r*last:(r+1)*last])
 		}
@@ -329,7 +330,7 @@ func SumToInto(dst, src *Tensor) {
 	if n > 0 {
 		last = src.shape[n-1]
 	}
-	if len(dst.data) == last { // bias-style: sum the rows
+	if len(dst.data) == last && isRow(dst, last) { // bias-style: sum the rows
 		for r := 0; r < len(src.data)/max(last, 1); r++ {
 			asm.Axpy(1, src.data[r*last:(r+1)*last], dst.data)
 		}
@@ -350,4 +351,9 @@ func SumToInto(dst, src *Tensor) {
 			idx[d] = 0
 		}
 	}
+}
+
+// isRow reports whether t is a row vector of length last (all leading dims 1).
+func isRow(t *Tensor, last int) bool {
+	return len(t.shape) == 0 && last == 1 || len(t.shape) > 0 && t.shape[len(t.shape)-1] == last
 }

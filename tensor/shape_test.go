@@ -48,14 +48,26 @@ func TestGatherScatterRows(t *testing.T) {
 func TestSumToInto(t *testing.T) {
 	r := testutil.RNG(21)
 	src := RandN(r, 1, 2, 3, 4)
-	for _, shape := range [][]int{{2, 3, 4}, {4}, {3, 1}, {2, 1, 4}, {1}} {
+	// A column whose length equals the last axis must not take the row path.
+	col := RandN(r, 1, 4, 1)
+	sq := RandN(r, 1, 4, 4)
+	prod := Mul(sq, col)
+	for i := 0; i < 4; i++ {
+		for j := 0; j < 4; j++ {
+			if prod.At(i, j) != sq.At(i, j)*col.At(i, 0) {
+				t.Fatalf("Mul([4 4], [4 1])[%d,%d] wrong", i, j)
+			}
+		}
+	}
+	src = RandN(r, 1, 4, 4, 4)
+	for _, shape := range [][]int{{4, 4, 4}, {4}, {4, 1}, {4, 1, 4}, {1}, {4, 1, 1}} {
 		dst := New(shape...)
 		SumToInto(dst, src)
 		// Reference: sum src elements into the broadcast position.
 		want := New(shape...)
 		st := bstrides(shape, 3)
-		for i := 0; i < 2; i++ {
-			for j := 0; j < 3; j++ {
+		for i := 0; i < 4; i++ {
+			for j := 0; j < 4; j++ {
 				for k := 0; k < 4; k++ {
 					want.Data()[i*st[0]+j*st[1]+k*st[2]] += src.At(i, j, k)
 				}
