@@ -1,0 +1,195 @@
+package gguf
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io/fs"
+	"math"
+	"unsafe"
+
+	"github.com/llink-go/llink/models/safetensors"
+)
+
+// Keys returns the metadata keys in file order.
+func (f *File) Keys() []string { return append([]string(nil), f.keys...) }
+
+// Value returns the metadata value stored under key.
+func (f *File) Value(key string) (Value, bool) {
+	v, ok := f.kv[key]
+	return v, ok
+}
+
+// String returns a string metadata value, e.g. general.architecture.
+func (f *File) String(key string) (string, bool) { return f.kv[key].Str() }
+
+// Uint returns an integer metadata value of any integer type, when it is
+// non-negative.
+func (f *File) Uint(key string) (uint64, bool) { return f.kv[key].Uint() }
+
+// Int returns an integer metadata value of any integer type that fits in
+// int64.
+func (f *File) Int(key string) (int64, bool) { return f.kv[key].Int() }
+
+// Float returns a float (or integer) metadata value as float64.
+func (f *File) Float(key string) (float64, bool) { return f.kv[key].Float() }
+
+// Bool returns a bool metadata value.
+func (f *File) Bool(key string) (bool, bool) { return f.kv[key].Bool() }
+
+// Strings returns an array-of-string metadata value, e.g.
+// tokenizer.ggml.tokens or tokenizer.ggml.merges. The caller must not
+// modify the slice.
+func (f *File) Strings(key string) ([]string, bool) { return f.kv[key].Strings() }
+
+// Float32s returns an array-of-float32 metadata value, e.g.
+// tokenizer.ggml.scores. The caller must not modify the slice.
+func (f *File) Float32s(key string) ([]float32, bool) { return f.kv[key].Float32s() }
+
+// Int32s returns an array-of-int32 metadata value (other integer arrays
+// are converted when every element fits), e.g. tokenizer.ggml.token_type.
+func (f *File) Int32s(key string) ([]int32, bool) { return f.kv[key].Int32s() }
+
+// Bytes returns an array-of-uint8/int8 metadata value, e.g.
+// tokenizer.ggml.precompiled_charsmap.
+func (f *File) Bytes(key string) ([]byte, bool) { return f.kv[key].Bytes() }
+
+// Tensor returns the description of the named tensor.
+func (f *File) Tensor(name string) (TensorInfo, bool) {
+	i, ok := f.byName[name]
+	if !ok {
+		return TensorInfo{}, false
+	}
+	return f.Tensors[i], true
+}
+
+func (f *File) lookup(name string) (TensorInfo, error) {
+	t, ok := f.Tensor(name)
+	if !ok {
+		return t, fmt.Errorf("gguf: %s: no tensor %q: %w", f.name, name, fs.ErrNotExist)
+	}
+	return t, nil
+}
+
+// ReadRaw returns a new copy of the named tensor's bytes, whatever its
+// type (quantised blocks included).
+func (f *File) ReadRaw(name string) ([]byte, error) {
+	t, err := f.lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	if t.Size < 0 {
+		return nil, fmt.Errorf("gguf: %s: tensor %q has unknown type %s", f.name, name, t.Type)
+	}
+	buf := make([]byte, t.Size)
+	if err := f.readInto(buf, t); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+func (f *File) readInto(buf []byte, t TensorInfo) error {
+	if len(buf) == 0 {
+		return nil
+	}
+	n, err := f.r.ReadAt(buf, f.DataOffset+int64(t.Offset))
+	if n == len(buf) {
+		return nil
+	}
+	return fmt.Errorf("gguf: %s: reading tensor %q: %w", f.name, t.Name, err)
+}
+
+func (f *File) checkFloat(t TensorInfo) error {
+	switch {
+	case t.Type == F32 || t.Type == F16 || t.Type == BF16:
+		return nil
+	case t.Type.Quantised():
+		return fmt.Errorf("gguf: %s: tensor %q: quantised type %s not supported (supported: F32, F16, BF16)", f.name, t.Name, t.Type)
+	}
+	return fmt.Errorf("gguf: %s: tensor %q: type %s not supported (supported: F32, F16, BF16)", f.name, t.Name, t.Type)
+}
+
+// ReadFloat32 reads the named F32, F16 or BF16 tensor into a new float32
+// slice (in file order: Dims[0] fastest, i.e. row-major for Shape()).
+func (f *File) ReadFloat32(name string) ([]float32, error) {
+	t, err := f.lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.checkFloat(t); err != nil {
+		return nil, err
+	}
+	n := t.NumElements()
+	out := make([]float32, n)
+	if t.Type == F32 && littleEndian {
+		if err := f.readInto(asBytes(out), t); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	raw, err := f.ReadRaw(name)
+	if err != nil {
+		return nil, err
+	}
+	le := binary.LittleEndian
+	switch t.Type {
+	case F32:
+		for i := range out {
+			out[i] = math.Float32frombits(le.Uint32(raw[4*i:]))
+		}
+	case F16:
+		for i := range out {
+			out[i] = safetensors.F16ToF32(le.Uint16(raw[2*i:]))
+		}
+	case BF16:
+		for i := range out {
+			out[i] = safetensors.BF16ToF32(le.Uint16(raw[2*i:]))
+		}
+	}
+	return out, nil
+}
+
+// ReadBF16 reads the named tensor as bfloat16 bits into a new slice: BF16
+// data as stored, F32 and F16 rounded to nearest-even bf16.
+func (f *File) ReadBF16(name string) ([]uint16, error) {
+	t, err := f.lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.checkFloat(t); err != nil {
+		return nil, err
+	}
+	out := make([]uint16, t.NumElements())
+	if t.Type == BF16 {
+		if littleEndian {
+			if err := f.readInto(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), 2*len(out)), t); err != nil {
+				return nil, err
+			}
+			return out, nil
+		}
+		raw, err := f.ReadRaw(name)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			out[i] = binary.LittleEndian.Uint16(raw[2*i:])
+		}
+		return out, nil
+	}
+	v, err := f.ReadFloat32(name)
+	if err != nil {
+		return nil, err
+	}
+	for i, x := range v {
+		out[i] = safetensors.F32ToBF16(x)
+	}
+	return out, nil
+}
+
+func asBytes(s []float32) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), 4*len(s))
+}
+
+var littleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()

@@ -1,0 +1,19 @@
+// Package gguf reads and writes GGUF files (versions 2 and 3), the format
+// of llama.cpp / ggml: a header, typed metadata key–value pairs (including
+// nested arrays), tensor descriptions, and aligned tensor data.
+//
+// The reader bounds every count and length it reads against the bytes left
+// in the file before allocating, so a corrupted or hostile file is an
+// error naming the file and the key or tensor concerned, never a panic or
+// a huge allocation. Metadata is decoded eagerly (tokenizer vocabularies
+// live there: see the tokenizer.ggml.* accessors such as [File.Strings],
+// [File.Float32s], [File.Int32s] and [File.Bytes]); tensor data is read on
+// demand. F32, F16 and BF16 tensors can be read as float32 or bf16;
+// quantised types are reported with a clear error.
+//
+// Dimensions in a GGUF tensor description are in ggml order (the first is
+// the fastest varying); [TensorInfo.Shape] gives the usual row-major
+// shape.
+//
+// The format is described in ggml's docs/gguf.md.
+package gguf

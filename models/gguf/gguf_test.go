@@ -1,0 +1,378 @@
+package gguf
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io/fs"
+	"math"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/llink-go/llink/models/safetensors"
+)
+
+func randFloats(r *rand.Rand, n int) []float32 {
+	out := make([]float32, n)
+	for i := range out {
+		out[i] = float32(r.NormFloat64())
+	}
+	return out
+}
+
+// namedReader gives Parse a file name for its messages.
+type namedReader struct {
+	*bytes.Reader
+	name string
+}
+
+func (n namedReader) Name() string { return n.name }
+
+func parseBytes(b []byte, name string) (*File, error) {
+	return Parse(namedReader{bytes.NewReader(b), name}, int64(len(b)))
+}
+
+func TestRoundTrip(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	w := NewWriter()
+	nested, _ := NewArray(TypeArray, []Value{NewInt32s([]int32{1, 2}), NewStrings([]string{"x"})})
+	bools, _ := NewArray(TypeBool, []Value{NewBool(true), NewBool(false)})
+	i8s, _ := NewArray(TypeInt8, []Value{NewInt8(-1), NewInt8(5)})
+	u32s := NewUint32s([]uint32{7, 8, 1 << 31})
+	w.Set("general.architecture", NewString("llama"))
+	w.Set("general.alignment", NewUint32(64))
+	w.Set("u8", NewUint8(200))
+	w.Set("i8", NewInt8(-3))
+	w.Set("u16", NewUint16(60000))
+	w.Set("i16", NewInt16(-30000))
+	w.Set("u32", NewUint32(4000000000))
+	w.Set("i32", NewInt32(-7))
+	w.Set("f32", NewFloat32(1.5))
+	w.Set("b", NewBool(true))
+	w.Set("u64", NewUint64(1<<63))
+	w.Set("i64", NewInt64(42))
+	w.Set("f64", NewFloat64(math.Pi))
+	w.Set("tokenizer.ggml.tokens", NewStrings([]string{"<s>", "▁hello", "ខ្មែរ", ""}))
+	w.Set("tokenizer.ggml.scores", NewFloat32s([]float32{0, -1.5, -2.25, -9}))
+	w.Set("tokenizer.ggml.token_type", NewInt32s([]int32{3, 1, 1, 2}))
+	w.Set("tokenizer.ggml.precompiled_charsmap", NewBytes([]byte{0, 1, 2, 255}))
+	w.Set("nested", nested)
+	w.Set("bools", bools)
+	w.Set("i8s", i8s)
+	w.Set("u32s", u32s)
+	w.Set("empty", NewStrings(nil))
+	w.Set("u8", NewUint8(201)) // replaces, keeps position
+
+	a := randFloats(r, 3*5)
+	a[0], a[1] = 6e-8, float32(math.Inf(-1))
+	if err := w.AddFloat32("a", []int{3, 5}, a, F32); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddFloat32("h", []int{5, 3}, a, F16); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddFloat32("bf", []int{15}, a, BF16); err != nil {
+		t.Fatal(err)
+	}
+	q := make([]byte, 2*144)
+	r.Read(q)
+	if err := w.AddTensor("blk.0.attn_q.weight", Q4_K, []uint64{256, 2}, q); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.AddTensor("ids", I32, []uint64{2}, []byte{1, 0, 0, 0, 2, 0, 0, 0}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.gguf")
+	if err := w.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	for _, v := range []uint32{2, 3} {
+		w.Version = v
+		var buf bytes.Buffer
+		if _, err := w.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if v == 3 && !bytes.Equal(buf.Bytes(), data) {
+			t.Fatal("WriteFile and WriteTo differ")
+		}
+		for _, mode := range []string{"open", "parse"} {
+			var f *File
+			var err error
+			if mode == "open" {
+				if v != 3 {
+					continue
+				}
+				f, err = Open(path)
+			} else {
+				f, err = parseBytes(buf.Bytes(), "mem.gguf")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Version != v || f.Alignment != 64 || f.DataOffset%64 != 0 {
+				t.Errorf("version %d alignment %d data offset %d", f.Version, f.Alignment, f.DataOffset)
+			}
+			wantKeys := "general.architecture general.alignment u8 i8 u16 i16 u32 i32 f32 b u64 i64 f64 tokenizer.ggml.tokens tokenizer.ggml.scores tokenizer.ggml.token_type tokenizer.ggml.precompiled_charsmap nested bools i8s u32s empty"
+			if got := strings.Join(f.Keys(), " "); got != wantKeys {
+				t.Errorf("keys = %s", got)
+			}
+			if s, ok := f.String("general.architecture"); !ok || s != "llama" {
+				t.Errorf("architecture = %q %v", s, ok)
+			}
+			uints := map[string]uint64{"u8": 201, "u16": 60000, "u32": 4000000000, "u64": 1 << 63, "i64": 42, "general.alignment": 64}
+			for k, want := range uints {
+				if got, ok := f.Uint(k); !ok || got != want {
+					t.Errorf("Uint(%s) = %d %v, want %d", k, got, ok, want)
+				}
+			}
+			for _, k := range []string{"i8", "i16", "i32", "f32", "b", "general.architecture", "missing"} {
+				if _, ok := f.Uint(k); ok {
+					t.Errorf("Uint(%s) should fail", k)
+				}
+			}
+			if x, ok := f.Int("i16"); !ok || x != -30000 {
+				t.Errorf("Int(i16) = %d", x)
+			}
+			if x, ok := f.Float("f64"); !ok || x != math.Pi {
+				t.Errorf("Float(f64) = %v", x)
+			}
+			if x, ok := f.Float("f32"); !ok || x != 1.5 {
+				t.Errorf("Float(f32) = %v", x)
+			}
+			if b, ok := f.Bool("b"); !ok || !b {
+				t.Error("Bool(b)")
+			}
+			if s, _ := f.Strings("tokenizer.ggml.tokens"); !reflect.DeepEqual(s, []string{"<s>", "▁hello", "ខ្មែរ", ""}) {
+				t.Errorf("tokens = %q", s)
+			}
+			if s, _ := f.Float32s("tokenizer.ggml.scores"); !reflect.DeepEqual(s, []float32{0, -1.5, -2.25, -9}) {
+				t.Errorf("scores = %v", s)
+			}
+			if s, _ := f.Int32s("tokenizer.ggml.token_type"); !reflect.DeepEqual(s, []int32{3, 1, 1, 2}) {
+				t.Errorf("token_type = %v", s)
+			}
+			if s, _ := f.Int32s("i8s"); !reflect.DeepEqual(s, []int32{-1, 5}) {
+				t.Errorf("Int32s(i8s) = %v", s)
+			}
+			if _, ok := f.Int32s("u32s"); ok {
+				t.Error("Int32s(u32s) must fail: 1<<31 does not fit")
+			}
+			if _, ok := f.Int32s("tokenizer.ggml.tokens"); ok {
+				t.Error("Int32s of strings must fail")
+			}
+			if b, _ := f.Bytes("tokenizer.ggml.precompiled_charsmap"); !bytes.Equal(b, []byte{0, 1, 2, 255}) {
+				t.Errorf("charsmap = %v", b)
+			}
+			if b, _ := f.Bytes("i8s"); !bytes.Equal(b, []byte{255, 5}) {
+				t.Errorf("Bytes(i8s) = %v", b)
+			}
+			if s, ok := f.Strings("empty"); !ok || len(s) != 0 {
+				t.Errorf("empty = %v %v", s, ok)
+			}
+			nv, _ := f.Value("nested")
+			arr, _ := nv.Array()
+			if nv.ElemType() != TypeArray || len(arr) != 2 {
+				t.Fatalf("nested = %v", nv)
+			}
+			if x, _ := arr[0].Int32s(); !reflect.DeepEqual(x, []int32{1, 2}) {
+				t.Errorf("nested[0] = %v", arr[0])
+			}
+			if x, _ := arr[1].Strings(); !reflect.DeepEqual(x, []string{"x"}) {
+				t.Errorf("nested[1] = %v", arr[1])
+			}
+			bv, _ := f.Value("bools")
+			if !reflect.DeepEqual(bv.Any(), []bool{true, false}) || bv.String() != "[bool×2: true false]" {
+				t.Errorf("bools = %v", bv)
+			}
+
+			// Tensors.
+			ti, _ := f.Tensor("a")
+			if !reflect.DeepEqual(ti.Dims, []uint64{5, 3}) || !reflect.DeepEqual(ti.Shape(), []int{3, 5}) || ti.Type != F32 {
+				t.Errorf("a info = %+v", ti)
+			}
+			for _, tt := range f.Tensors {
+				if tt.Offset%64 != 0 {
+					t.Errorf("%s offset %d not aligned", tt.Name, tt.Offset)
+				}
+			}
+			got, err := f.ReadFloat32("a")
+			if err != nil || !reflect.DeepEqual(got, a) {
+				t.Errorf("a = %v, %v", got, err)
+			}
+			gh, _ := f.ReadFloat32("h")
+			gb, _ := f.ReadBF16("bf")
+			gbf, _ := f.ReadFloat32("bf")
+			ga16, _ := f.ReadBF16("a")
+			for i, x := range a {
+				if gh[i] != safetensors.F16ToF32(safetensors.F32ToF16(x)) {
+					t.Fatalf("h[%d] = %v", i, gh[i])
+				}
+				if gb[i] != safetensors.F32ToBF16(x) || ga16[i] != gb[i] || gbf[i] != safetensors.BF16ToF32(gb[i]) {
+					t.Fatalf("bf[%d] = %#x", i, gb[i])
+				}
+			}
+			raw, err := f.ReadRaw("blk.0.attn_q.weight")
+			if err != nil || !bytes.Equal(raw, q) {
+				t.Errorf("raw q: %v", err)
+			}
+			_, err = f.ReadFloat32("blk.0.attn_q.weight")
+			if err == nil || !strings.Contains(err.Error(), "quantised type Q4_K not supported") || !strings.Contains(err.Error(), `"blk.0.attn_q.weight"`) || !strings.Contains(err.Error(), f.Name()) {
+				t.Errorf("quantised error = %v", err)
+			}
+			if _, err := f.ReadBF16("ids"); err == nil || !strings.Contains(err.Error(), "type I32 not supported") {
+				t.Errorf("I32 error = %v", err)
+			}
+			if _, err := f.ReadFloat32("nope"); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("missing tensor error = %v", err)
+			}
+			f.Close()
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("temporary files left: %v", ents)
+	}
+}
+
+// bld hand-assembles GGUF bytes.
+type bld struct{ bytes.Buffer }
+
+func (b *bld) u32(x uint32) *bld { binary.Write(b, binary.LittleEndian, x); return b }
+func (b *bld) u64(x uint64) *bld { binary.Write(b, binary.LittleEndian, x); return b }
+func (b *bld) str(s string) *bld { b.u64(uint64(len(s))); b.WriteString(s); return b }
+func (b *bld) pad(n int) *bld    { b.Write(make([]byte, n)); return b }
+func hdr(version uint32, nT, nKV uint64) *bld {
+	b := &bld{}
+	b.WriteString("GGUF")
+	return b.u32(version).u64(nT).u64(nKV)
+}
+
+// tensor appends a tensor info.
+func (b *bld) tensor(name string, typ TensorType, off uint64, dims ...uint64) *bld {
+	b.str(name).u32(uint32(len(dims)))
+	for _, d := range dims {
+		b.u64(d)
+	}
+	return b.u32(uint32(typ)).u64(off)
+}
+
+func TestBadFiles(t *testing.T) {
+	const name = "bad.gguf"
+	kvU32 := func(b *bld, key string, v uint32) *bld { return b.str(key).u32(uint32(TypeUint32)).u32(v) }
+	// A valid file with one 4-float tensor, to mutate.
+	valid := func(extraTensors int) *bld {
+		b := hdr(3, uint64(1+extraTensors), 0)
+		b.tensor("w", F32, 0, 4)
+		return b
+	}
+	finish := func(b *bld, dataBytes int) []byte {
+		b.pad((32 - b.Len()%32) % 32)
+		b.pad(dataBytes)
+		return b.Bytes()
+	}
+	cases := []struct {
+		name string
+		file []byte
+		want []string
+	}{
+		{"short", []byte("GGUF"), []string{"too short"}},
+		{"magic", hdr(3, 0, 0).pad(4).Bytes()[1:], []string{"bad magic"}},
+		{"v1", hdr(1, 0, 0).Bytes(), []string{"version 1 is not supported"}},
+		{"big endian", append([]byte("GGUF\x00\x00\x00\x03"), make([]byte, 16)...), []string{"big-endian"}},
+		{"v4", hdr(4, 0, 0).Bytes(), []string{"unsupported GGUF version 4"}},
+		{"tensor count", hdr(3, 1<<40, 0).Bytes(), []string{"tensor count", "cannot fit"}},
+		{"kv count", hdr(3, 0, 1<<62).Bytes(), []string{"metadata count", "cannot fit"}},
+		{"key length", hdr(3, 0, 1).u64(1 << 50).pad(8).Bytes(), []string{"metadata entry 0", "string length"}},
+		{"truncated kv", hdr(3, 0, 1).str("general.name").u32(uint32(TypeString)).u64(100).Bytes(), []string{`"general.name"`, "string length 100"}},
+		{"value type", hdr(3, 0, 1).str("k").u32(99).pad(8).Bytes(), []string{`"k"`, "invalid value type 99"}},
+		{"bool", hdr(3, 0, 1).str("flag").u32(uint32(TypeBool)).pad(0).u32(2).Bytes()[:0:0], nil},
+		{"array length", hdr(3, 0, 1).str("tokenizer.ggml.tokens").u32(uint32(TypeArray)).u32(uint32(TypeString)).u64(1 << 40).Bytes(), []string{`"tokenizer.ggml.tokens"`, "array length"}},
+		{"array elem", hdr(3, 0, 1).str("tokenizer.ggml.tokens").u32(uint32(TypeArray)).u32(uint32(TypeString)).u64(2).str("a").u64(99).Bytes(), []string{`"tokenizer.ggml.tokens"`, "element 1"}},
+		{"array type", hdr(3, 0, 1).str("arr").u32(uint32(TypeArray)).u32(77).u64(1).Bytes(), []string{`"arr"`, "invalid type 77"}},
+		{"dup key", kvU32(kvU32(hdr(3, 0, 2), "a", 1), "a", 2).Bytes(), []string{`duplicate metadata key "a"`}},
+		{"alignment", finish(kvU32(hdr(3, 0, 1), "general.alignment", 24), 0), []string{"general.alignment", "power of two"}},
+		{"dims", finish(hdr(3, 1, 0).tensor("t", F32, 0, 1, 1, 1, 1, 1), 4), []string{`"t"`, "5 dimensions"}},
+		{"unaligned", finish(hdr(3, 1, 0).tensor("t", F32, 4, 1), 8), []string{`"t"`, "not a multiple of the alignment"}},
+		{"past end", finish(valid(0), 8), []string{`"w"`, "past the end", "truncated"}},
+		{"overlap", finish(valid(1).tensor("v", F32, 0, 8), 32), []string{"overlaps", `"w"`, `"v"`}},
+		{"dup tensor", finish(valid(1).tensor("w", F32, 32, 4), 64), []string{`duplicate tensor name "w"`}},
+		{"block", finish(hdr(3, 1, 0).tensor("q", Q4_K, 0, 100), 256), []string{`"q"`, "block size 256"}},
+		{"overflow", finish(hdr(3, 1, 0).tensor("o", F32, 0, 1<<40, 1<<40), 8), []string{`"o"`, "overflow"}},
+		{"huge dim", finish(hdr(3, 1, 0).tensor("o", F32, 0, 1<<63), 8), []string{`"o"`, "too large"}},
+		{"tensor name", hdr(3, 1, 0).u64(1 << 40).pad(24).Bytes(), []string{"tensor info 0", "string length"}},
+	}
+	// Nesting too deep.
+	deep := hdr(3, 0, 1).str("deep").u32(uint32(TypeArray))
+	for i := 0; i < 40; i++ {
+		deep.u32(uint32(TypeArray)).u64(1)
+	}
+	deep.u32(uint32(TypeUint8)).u64(0)
+	cases = append(cases, struct {
+		name string
+		file []byte
+		want []string
+	}{"deep", deep.Bytes(), []string{`"deep"`, "nested deeper"}})
+	badBool := hdr(3, 0, 1).str("flag").u32(uint32(TypeBool))
+	badBool.WriteByte(2)
+	cases[10].file, cases[10].want = badBool.Bytes(), []string{`"flag"`, "invalid bool"}
+
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := parseBytes(c.file, name)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range append(c.want, name) {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestWriterErrors(t *testing.T) {
+	w := NewWriter()
+	if err := w.AddFloat32("a", []int{2}, []float32{1, 2}, F32); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{w.AddFloat32("a", []int{1}, []float32{1}, F32), `duplicate tensor name "a"`},
+		{w.AddTensor("b", F32, []uint64{3}, make([]byte, 8)), `tensor "b": F32 dims [3] need 12 bytes`},
+		{w.AddTensor("c", Q4_0, []uint64{30}, nil), `tensor "c": first dimension 30`},
+		{w.AddTensor("d", TensorType(99), []uint64{1}, nil), `tensor "d": unknown type`},
+		{w.AddFloat32("e", []int{1}, []float32{1}, Q8_0), `tensor "e": AddFloat32 supports`},
+	}
+	for _, c := range cases {
+		if c.err == nil || !strings.Contains(c.err.Error(), c.want) {
+			t.Errorf("error %v, want %q", c.err, c.want)
+		}
+	}
+	w.Set("general.alignment", NewUint32(3))
+	if _, err := w.WriteTo(&bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "power of two") {
+		t.Errorf("alignment error = %v", err)
+	}
+}
+
+func TestVocabOnly(t *testing.T) {
+	// Vocabulary-only files end right after the metadata, with no padding.
+	w := NewWriter()
+	w.Set("tokenizer.ggml.model", NewString("gpt2"))
+	var buf bytes.Buffer
+	w.WriteTo(&buf)
+	f, err := Parse(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := f.String("tokenizer.ggml.model"); m != "gpt2" || len(f.Tensors) != 0 {
+		t.Errorf("model %q tensors %d", m, len(f.Tensors))
+	}
+}
