@@ -22,5 +22,9 @@
 // gradient (a frozen parameter, a constant) makes ops on it record nothing
 // and keep no activations.
 //
+// Slices handed to ops (ids, targets, masks, scatter indices) and the
+// tensors wrapped by [Const] are referenced, not copied, until Backward has
+// run: do not modify them in between.
+//
 // [Check] compares an op's backward with central finite differences.
 package autograd
