@@ -1,0 +1,83 @@
+package autograd
+
+import (
+	"math"
+	"testing"
+
+	"github.com/llink-go/llink/internal/testutil"
+	"github.com/llink-go/llink/tensor"
+)
+
+func TestDropoutReproducible(t *testing.T) {
+	x := Const(tensor.Full(1, 100, 100))
+	a := (*Tape)(nil).Dropout(x, 0.25, testutil.RNG(1))
+	b := (*Tape)(nil).Dropout(x, 0.25, testutil.RNG(1))
+	if tensor.MaxAbsDiff(a.Value, b.Value) != 0 {
+		t.Fatal("same seed gave different masks")
+	}
+	zeros := 0
+	for _, v := range a.Data() {
+		switch v {
+		case 0:
+			zeros++
+		case 1 / 0.75:
+		default:
+			t.Fatalf("survivor scaled to %g, want %g", v, 1/0.75)
+		}
+	}
+	if f := float64(zeros) / 1e4; math.Abs(f-0.25) > 0.02 {
+		t.Fatalf("dropped fraction %g, want ≈0.25", f)
+	}
+	if (*Tape)(nil).Dropout(x, 0.5, nil) != x {
+		t.Fatal("dropout without an RNG must be the identity")
+	}
+}
+
+// TestRoPELlama3 checks the llama3 frequency bands (Llama-3.2 config):
+// short wavelengths unchanged, long ones slowed by the factor, the band in
+// between strictly in between, and the frequencies still decreasing.
+func TestRoPELlama3(t *testing.T) {
+	sc := &RoPEScaling{Factor: 32, LowFreqFactor: 1, HighFreqFactor: 4, OriginalMaxPos: 8192}
+	plain := RoPEInvFreq(64, 500000, nil)
+	scaled := RoPEInvFreq(64, 500000, sc)
+	var hi, lo, mid int
+	for i := range plain {
+		wave := 2 * math.Pi / float64(plain[i])
+		p, s := float64(plain[i]), float64(scaled[i])
+		switch {
+		case wave < 8192/4:
+			hi++
+			if s != p {
+				t.Errorf("high-frequency %d changed: %g → %g", i, p, s)
+			}
+		case wave > 8192:
+			lo++
+			if math.Abs(s-p/32) > 1e-6*p {
+				t.Errorf("low-frequency %d: %g, want %g", i, s, p/32)
+			}
+		default:
+			mid++
+			if !(s < p && s > p/32) {
+				t.Errorf("medium frequency %d: %g not in (%g, %g)", i, s, p/32, p)
+			}
+		}
+		if i > 0 && scaled[i] >= scaled[i-1] {
+			t.Errorf("scaled frequencies not decreasing at %d", i)
+		}
+	}
+	if hi == 0 || lo == 0 || mid == 0 {
+		t.Fatalf("bands high/mid/low = %d/%d/%d; want all non-empty", hi, mid, lo)
+	}
+	// Rotate-half at position p equals a rotation of each (i, i+D/2) pair.
+	cos, sin := RoPETables(nil, plain[:2], []int{3})
+	x := Const(tensor.FromSlice([]float32{1, 2, 3, 4}, 1, 1, 1, 4))
+	y := (*Tape)(nil).RoPE(x, cos, sin).Data()
+	for i := 0; i < 2; i++ {
+		a := 3 * float64(plain[i])
+		x1, x2 := float64(1+i), float64(3+i)
+		w1, w2 := x1*math.Cos(a)-x2*math.Sin(a), x2*math.Cos(a)+x1*math.Sin(a)
+		if math.Abs(float64(y[i])-w1) > 1e-6 || math.Abs(float64(y[i+2])-w2) > 1e-6 {
+			t.Fatalf("pair %d: got (%g, %g), want (%g, %g)", i, y[i], y[i+2], w1, w2)
+		}
+	}
+}
