@@ -24,8 +24,19 @@ func vecAVX2(k *kernels) {
 	k.tobf16 = f32ToBF16AVX2
 }
 
-// vecAVX512 installs the AVX-512 vector kernels into k.
-func vecAVX512(k *kernels) {}
+// vecAVX512 installs the AVX-512 vector kernels into k (on top of the AVX2
+// ones). The elementwise memory-bound kernels (scale, add, mul, bf16), and
+// max, measured no faster with zmm than with ymm on Zen 5, so they keep the
+// AVX2 code.
+func vecAVX512(k *kernels) {
+	k.dot = dotAVX512
+	k.sum = sumAVX512
+	k.axpy = axpyAVX512
+	k.exp = expAVX512
+	k.silu = func(dst, x []float32) { sigmulAVX512(dst, x, -1, 0) }
+	k.gelu = geluAVX512
+	k.geluTan = func(dst, x []float32) { sigmulAVX512(dst, x, geluTanK1, geluTanK2) }
+}
 
 // geluTanK1 and geluTanK2 write GELU-tanh as x/(1+e^(x(k1+k2x²))): since
 // ½(1+tanh(y)) = 1/(1+e^(-2y)) with y = √(2/π)(x+0.044715x³).
@@ -160,3 +171,51 @@ func bf16ToF32AVX2(dst []float32, src []uint16)
 //
 //go:noescape
 func f32ToBF16AVX2(dst []uint16, src []float32)
+
+// dotAVX512 is dotAVX2 with eight zmm accumulators.
+//
+//go:noescape
+func dotAVX512(x, y []float32) float32
+
+// sumAVX512 is sumAVX2 with eight zmm accumulators.
+//
+//go:noescape
+func sumAVX512(x []float32) float32
+
+// axpyAVX512 is axpyAVX2 on zmm registers:
+//
+//	for i, v := range x {
+//		y[i] += alpha * v
+//	}
+//
+//go:noescape
+func axpyAVX512(alpha float32, x, y []float32)
+
+// expAVX512 is expAVX2 with VSCALEFPS for the ·2^n step:
+//
+//	for i := range dst {
+//		dst[i] = float32(math.Exp(float64(x[i])))
+//	}
+//
+//go:noescape
+func expAVX512(dst, x []float32)
+
+// sigmulAVX512 is sigmulAVX2 on 8 float64 lanes per zmm:
+//
+//	for i := range dst {
+//		v := float64(x[i])
+//		dst[i] = float32(v / (1 + math.Exp(v*(k1+k2*v*v))))
+//	}
+//
+//go:noescape
+func sigmulAVX512(dst, x []float32, k1, k2 float64)
+
+// geluAVX512 is geluAVX2 on 8 float64 lanes per zmm:
+//
+//	for i := range dst {
+//		v := float64(x[i])
+//		dst[i] = float32(0.5 * v * math.Erfc(-v/math.Sqrt2))
+//	}
+//
+//go:noescape
+func geluAVX512(dst, x []float32)
