@@ -1,0 +1,284 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/llink"
+	"github.com/llink-go/llink/nn"
+	"github.com/llink-go/llink/tensor"
+)
+
+// Example is one instruction example for the decoder: a prompt that ends
+// where the answer starts (after the assistant header of the chat template),
+// the answer tokens (with the end-of-turn token), and — for LLINK — the
+// prompt positions of the slot tokens <f0>…<fK-1> with the example's
+// projected vector V and teacher vector H. Raw-text examples (the
+// baselines) have no SlotPos.
+type Example struct {
+	Prompt  []int
+	Answer  []int
+	SlotPos []int
+	V       []float32 // projected foreign vector P(z) [d] (LLINK only)
+	H       []float32 // Stage A teacher vector [d] (LLINK only)
+}
+
+// StageBConfig holds Stage B's (and the direct fine-tuning baseline's)
+// optimisation settings. [DefaultStageB] gives the paper's values.
+type StageBConfig struct {
+	Steps       int                 `json:"steps"`
+	Batch       int                 `json:"batch"`
+	WarmupFrac  float32             `json:"warmup_frac"`
+	LRLoRA      float32             `json:"lr_lora"`
+	LRSlots     float32             `json:"lr_slots"` // adapter and expander
+	LRScale     float32             `json:"lr_scale"`
+	WeightDecay float32             `json:"weight_decay"`
+	Clip        float32             `json:"clip"`
+	Weights     llink.StageBWeights `json:"weights"`
+	Seed        uint64              `json:"seed"`
+}
+
+// DefaultStageB returns the paper's Stage B settings (batch 128, 15%
+// warm-up then linear decay, lr LoRA 1e-4, adapter/expander 3e-5, scale
+// 5e-4, AdamW wd 0.01, clip 1). Steps: 40k examples × 3 epochs / 128.
+func DefaultStageB() StageBConfig {
+	return StageBConfig{Steps: 940, Batch: 128, WarmupFrac: 0.15, LRLoRA: 1e-4, LRSlots: 3e-5, LRScale: 5e-4,
+		WeightDecay: 0.01, Clip: 1, Weights: llink.DefaultStageBWeights(), Seed: 1}
+}
+
+// Validate reports the first unusable setting.
+func (c StageBConfig) Validate() error {
+	switch {
+	case c.Steps <= 0 || c.Batch <= 0:
+		return fmt.Errorf("train: stage B needs steps and batch > 0 (got %d, %d)", c.Steps, c.Batch)
+	case c.WarmupFrac < 0 || c.WarmupFrac >= 1:
+		return fmt.Errorf("train: warm-up fraction %g not in [0, 1)", c.WarmupFrac)
+	case c.LRLoRA < 0 || c.LRSlots < 0 || c.LRScale < 0:
+		return errors.New("train: negative learning rate")
+	}
+	return nil
+}
+
+// StageBResult reports a Stage B (or direct fine-tuning) run.
+type StageBResult struct {
+	Final   float64 // last answer cross-entropy
+	Elapsed time.Duration
+}
+
+// batchInputs packs examples (prompt+answer) into a right-padded batch and
+// returns the ids, mask, the flat positions whose next token is an answer
+// token with those targets, and the flat slot rows in example order.
+func batchInputs(exs []Example, pad int) (b llama.Batch, predPos, targets, slotRows []int) {
+	seqs := make([][]int, len(exs))
+	for i, e := range exs {
+		seqs[i] = append(append([]int(nil), e.Prompt...), e.Answer...)
+	}
+	b = llama.PadRight(seqs, pad)
+	for i, e := range exs {
+		base := i * b.T
+		for t := len(e.Prompt) - 1; t < len(seqs[i])-1; t++ {
+			predPos = append(predPos, base+t)
+			targets = append(targets, seqs[i][t+1])
+		}
+		for _, p := range e.SlotPos {
+			slotRows = append(slotRows, base+p)
+		}
+	}
+	return b, predPos, targets, slotRows
+}
+
+// answerCE records the mean cross-entropy of the answer tokens given input
+// embeddings x [B, T, d].
+func answerCE(tp *autograd.Tape, m *llama.Model, x *autograd.Var, mask []bool, predPos, targets []int, rng *rand.Rand) *autograd.Var {
+	h := m.ForwardTape(tp, x, mask, rng)
+	d := m.Config.Hidden
+	rows := tp.Gather(tp.Reshape(h, h.Value.Len()/d, d), predPos)
+	return tp.CrossEntropy(m.LogitsTape(tp, rows), targets, -100)
+}
+
+// exampleVecs stacks the V and H vectors of a batch.
+func exampleVecs(exs []Example, d int) (v, h *tensor.Tensor, err error) {
+	v, h = tensor.New(len(exs), d), tensor.New(len(exs), d)
+	for i, e := range exs {
+		if len(e.V) != d || len(e.H) != d {
+			return nil, nil, fmt.Errorf("train: example %d has V/H of width %d/%d, decoder width %d", i, len(e.V), len(e.H), d)
+		}
+		copy(v.Row(i), e.V)
+		copy(h.Row(i), e.H)
+	}
+	return v, h, nil
+}
+
+// TrainStageB trains the LLINK slots (scale, adapter, expander) and the
+// decoder's LoRA parameters on examples, with the answer cross-entropy, the
+// usage-enforcement hinge every Weights.UsageEvery steps and the slot-mean
+// alignment terms. With slots == nil it is the direct fine-tuning baseline:
+// LoRA only, answer cross-entropy only, on raw-text prompts. pad is any
+// valid token id (padding is masked).
+func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs []Example, pad int, c StageBConfig, log func(StepLog)) (StageBResult, error) {
+	if err := c.Validate(); err != nil {
+		return StageBResult{}, err
+	}
+	if len(exs) == 0 {
+		return StageBResult{}, errors.New("train: stage B: no training examples")
+	}
+	start := time.Now()
+	d := m.Config.Hidden
+	groups := []nn.ParamGroup{{Params: lora, LR: c.LRLoRA, WeightDecay: c.WeightDecay}}
+	params := append([]*autograd.Var(nil), lora...)
+	if slots != nil {
+		rest := append(slots.Adapter.Params(), slots.Expander.Params()...)
+		groups = append(groups,
+			nn.ParamGroup{Params: rest, LR: c.LRSlots, WeightDecay: c.WeightDecay},
+			nn.ParamGroup{Params: slots.Scale.Params(), LR: c.LRScale, WeightDecay: 0})
+		params = append(params, slots.Params()...)
+	}
+	if len(params) == 0 {
+		return StageBResult{}, errors.New("train: stage B: nothing to train (no LoRA and no slots)")
+	}
+	opt := nn.NewAdamW(groups, 0.9, 0.999, 1e-8)
+	opt.Schedule = nn.WarmupLinear(int(c.WarmupFrac*float32(c.Steps)), c.Steps)
+	rng := rand.New(rand.NewPCG(c.Seed, 0xB0B))
+	tp := autograd.NewTape()
+	order, pos := rng.Perm(len(exs)), 0
+	bs := min(c.Batch, len(exs))
+	var res StageBResult
+	for step := 0; step < c.Steps; step++ {
+		if pos+bs > len(order) {
+			order, pos = rng.Perm(len(exs)), 0
+		}
+		batch := make([]Example, bs)
+		for i, j := range order[pos : pos+bs] {
+			batch[i] = exs[j]
+		}
+		pos += bs
+		b, predPos, targets, slotRows := batchInputs(batch, pad)
+
+		tp.Reset()
+		autograd.ZeroGrad(params)
+		x := m.EmbedTape(b.IDs, b.B, b.T)
+		var loss, ce *autograd.Var
+		if slots != nil {
+			if len(slotRows) != bs*slots.Expander.K {
+				return res, fmt.Errorf("train: stage B step %d: %d slot positions for %d examples of K=%d", step, len(slotRows), bs, slots.Expander.K)
+			}
+			v, h, err := exampleVecs(batch, d)
+			if err != nil {
+				return res, err
+			}
+			s := slots.Forward(tp, autograd.Const(v))
+			xs := tp.ScatterRows(x, s, slotRows)
+			ce = answerCE(tp, m, xs, b.Mask, predPos, targets, rng)
+			loss = ce
+			w := c.Weights
+			if w.Usage != 0 && w.UsageEvery > 0 && step%w.UsageEvery == w.UsageEvery-1 {
+				var ceZero float32
+				func() {
+					defer tp.NoGrad()()
+					ceZero = answerCE(tp, m, x, b.Mask, predPos, targets, nil).Item()
+				}()
+				loss = tp.Add(loss, tp.Scale(llink.UsageLoss(tp, ce, ceZero, w.Margin), w.Usage))
+			}
+			if w.AlignMSE != 0 || w.AlignNCE != 0 {
+				loss = tp.Add(loss, llink.SlotAlignLoss(tp, s, h, w.AlignMSE, w.AlignNCE, w.AlignTau))
+			}
+		} else {
+			ce = answerCE(tp, m, x, b.Mask, predPos, targets, rng)
+			loss = ce
+		}
+		if err := nn.CheckFinite(loss, nil); err != nil {
+			return res, fmt.Errorf("train: stage B step %d: %w", step, err)
+		}
+		tp.Backward(loss)
+		if err := nn.CheckFinite(nil, params); err != nil {
+			return res, fmt.Errorf("train: stage B step %d: %w", step, err)
+		}
+		norm := nn.ClipGradNorm(params, c.Clip)
+		lr := opt.LR(0)
+		opt.Step()
+		res.Final = float64(ce.Item())
+		if log != nil {
+			log(StepLog{Step: step + 1, Loss: float64(loss.Item()), LR: float64(lr), Norm: float64(norm)})
+		}
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// SlotVectors computes the K slot vectors [N, K, d] of projected vectors v
+// [N, d] without a tape (inference).
+func SlotVectors(slots *llink.Slots, v *tensor.Tensor) *tensor.Tensor {
+	return slots.Forward(nil, autograd.Const(v)).Value
+}
+
+// GenerateAnswers generates greedy answers (up to maxNew tokens, stopping
+// at any stop token, which is not returned) for examples' prompts; for
+// examples with SlotPos the slot vectors of slots replace those embeddings.
+// Examples are run in batches of batch rows.
+func GenerateAnswers(m *llama.Model, slots *llink.Slots, exs []Example, pad, maxNew int, stop []int, batch int) ([][]int, error) {
+	out := make([][]int, len(exs))
+	d := m.Config.Hidden
+	if batch <= 0 {
+		batch = 16
+	}
+	for lo := 0; lo < len(exs); lo += batch {
+		hi := min(lo+batch, len(exs))
+		part := exs[lo:hi]
+		prompts := make([][]int, len(part))
+		for i, e := range part {
+			prompts[i] = e.Prompt
+		}
+		b := llama.PadLeft(prompts, pad)
+		x := m.Embed(b.IDs).Reshape(b.B, b.T, d)
+		if slots != nil {
+			var withSlots []int
+			for i, e := range part {
+				if len(e.SlotPos) > 0 {
+					withSlots = append(withSlots, i)
+				}
+			}
+			if len(withSlots) > 0 {
+				v := tensor.New(len(withSlots), d)
+				for r, i := range withSlots {
+					if len(part[i].V) != d {
+						return nil, fmt.Errorf("train: example %d has a projected vector of width %d, decoder width %d", lo+i, len(part[i].V), d)
+					}
+					copy(v.Row(r), part[i].V)
+				}
+				s := SlotVectors(slots, v)
+				k := slots.Expander.K
+				for r, i := range withSlots {
+					e := part[i]
+					if len(e.SlotPos) != k {
+						return nil, fmt.Errorf("train: example %d has %d slot positions, K=%d", lo+i, len(e.SlotPos), k)
+					}
+					off := b.T - len(e.Prompt) // left padding
+					for j, p := range e.SlotPos {
+						copy(x.Data()[((i*b.T)+off+p)*d:][:d], s.Data()[(r*k+j)*d:][:d])
+					}
+				}
+			}
+		}
+		gen := m.GenerateEmbeds(x, b.Mask, prompts, llama.GenerateOptions{MaxNew: maxNew, Stop: stop, Pad: pad})
+		for i, g := range gen {
+			if n := len(g); n > 0 && containsInt(stop, g[n-1]) {
+				g = g[:n-1]
+			}
+			out[lo+i] = g
+		}
+	}
+	return out, nil
+}
+
+func containsInt(xs []int, v int) bool {
+	for _, x := range xs {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
