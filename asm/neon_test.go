@@ -389,3 +389,41 @@ func TestNEONExp(t *testing.T) {
 		}
 	}
 }
+
+// TestNEONSigmul checks SiLU and GELU-tanh (both v/(1+e^(v(k1+k2v²))) in
+// float64) within 1 ulp of their float64 twins: the float64 evaluation's
+// relative error (< 1e-9) only matters within that distance of a float32
+// rounding tie.
+func TestNEONSigmul(t *testing.T) {
+	k := neonTable(t)
+	gx, gd := newNeonBuf(), newNeonBuf()
+	specials := append([]float32{1e4, -1e4, 3e38, -3e38, 20, -20, 87, -87, 90, -90, 200, -200, 1e-30, -1e-30}, expSpecials...)
+	for _, op := range []struct {
+		name string
+		f    func(dst, x []float32)
+		twin func(dst, x []float32)
+	}{{"silu", k.silu, siluGeneric}, {"geluTanh", k.geluTan, geluTanhGeneric}} {
+		neonSweep(t, func(r *rand.Rand, n, ox, oy int) string {
+			x := gx.fill(r, n, ox, nil)
+			for i := range x {
+				x[i] = float32(r.NormFloat64() * 6)
+				if r.IntN(16) == 0 {
+					x[i] = specials[r.IntN(len(specials))]
+				}
+			}
+			want := make([]float32, n)
+			op.twin(want, x)
+			dst := gd.fill(r, n, oy, nil)
+			op.f(dst, x)
+			if !gd.intact(n) {
+				return op.name + ": wrote outside dst"
+			}
+			for i := range dst {
+				if d := neonUlps(dst[i], want[i]); d > 1 {
+					return fmt.Sprintf("%s(%g) = %g, want %g (%.1f ulp)", op.name, x[i], dst[i], want[i], d)
+				}
+			}
+			return ""
+		})
+	}
+}

@@ -94,6 +94,38 @@ func expNEONAll(dst, x []float32) {
 	}
 }
 
+// sigmulNEON computes, in float64 (so the float32 result is within 1 ulp;
+// x = -Inf gives NaN as the reference does), for len(dst) a multiple of 4:
+//
+//	for i := range dst {
+//		v := float64(x[i])
+//		dst[i] = float32(v / (1 + math.Exp(v*(k1+k2*v*v))))
+//	}
+//
+// k1 = -1, k2 = 0 is SiLU; k1 = -2√(2/π), k2 = 0.044715·k1 is GELU-tanh
+// (½v(1+tanh u) = v/(1+e^(-2u))).
+//
+//go:noescape
+func sigmulNEON(dst, x []float32, k1, k2 float64)
+
+// sigmulNEONAll is sigmulNEON over any length (tail via a 4-float buffer).
+func sigmulNEONAll(dst, x []float32, k1, k2 float64) {
+	x = x[:len(dst)]
+	n := len(dst) &^ 3
+	sigmulNEON(dst[:n], x[:n], k1, k2)
+	if n < len(dst) {
+		var b [4]float32
+		copy(b[:], x[n:])
+		sigmulNEON(b[:], b[:], k1, k2)
+		copy(dst[n:], b[:])
+	}
+}
+
+const (
+	neonGeluK1 = -2 * 0.7978845608028654
+	neonGeluK2 = neonGeluK1 * 0.044715
+)
+
 // vecNEON installs the NEON vector kernels into k.
 func vecNEON(k *kernels) {
 	k.dot = func(x, y []float32) float32 { return dotNEON(x, y[:len(x)]) }
@@ -103,6 +135,8 @@ func vecNEON(k *kernels) {
 	k.mul = func(dst, x, y []float32) { mulNEON(dst, x[:len(dst)], y[:len(dst)]) }
 	k.sum = sumNEON
 	k.exp = expNEONAll
+	k.silu = func(dst, x []float32) { sigmulNEONAll(dst, x, -1, 0) }
+	k.geluTan = func(dst, x []float32) { sigmulNEONAll(dst, x, neonGeluK1, neonGeluK2) }
 	k.max = maxNEON
 	k.bf16to = func(dst []float32, src []uint16) { bf16ToF32NEON(dst, src[:len(dst)]) }
 	k.tobf16 = func(dst []uint16, src []float32) { f32ToBF16NEON(dst, src[:len(dst)]) }

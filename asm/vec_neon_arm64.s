@@ -502,3 +502,129 @@ exp4:
 
 expdone:
 	RET
+
+// Float64 (.2D) forms for sigmulNEON, ARM operand order.
+#define DMUL(d, n, m) WORD $(0x6E60DC00 | (m)<<16 | (n)<<5 | (d))  // FMUL Vd.2D, Vn.2D, Vm.2D
+#define DADD(d, n, m) WORD $(0x4E60D400 | (m)<<16 | (n)<<5 | (d))  // FADD Vd.2D, Vn.2D, Vm.2D
+#define DDIV(d, n, m) WORD $(0x6E60FC00 | (m)<<16 | (n)<<5 | (d))  // FDIV Vd.2D, Vn.2D, Vm.2D
+#define DFMLA(d, n, m) WORD $(0x4E60CC00 | (m)<<16 | (n)<<5 | (d)) // FMLA Vd.2D, Vn.2D, Vm.2D
+#define DFMLS(d, n, m) WORD $(0x4EE0CC00 | (m)<<16 | (n)<<5 | (d)) // FMLS Vd.2D, Vn.2D, Vm.2D
+#define DMIN(d, n, m) WORD $(0x4EE0F400 | (m)<<16 | (n)<<5 | (d))  // FMIN Vd.2D, Vn.2D, Vm.2D
+#define DMAX(d, n, m) WORD $(0x4E60F400 | (m)<<16 | (n)<<5 | (d))  // FMAX Vd.2D, Vn.2D, Vm.2D
+#define DCVTNS(d, n) WORD $(0x4E61A800 | (n)<<5 | (d))             // FCVTNS Vd.2D, Vn.2D
+#define DSCVTF(d, n) WORD $(0x4E61D800 | (n)<<5 | (d))             // SCVTF Vd.2D, Vn.2D
+#define DSSHR1(d, n) WORD $(0x4F7F0400 | (n)<<5 | (d))             // SSHR Vd.2D, Vn.2D, #1
+#define DIADD(d, n, m) WORD $(0x4EE08400 | (m)<<16 | (n)<<5 | (d)) // ADD Vd.2D, Vn.2D, Vm.2D
+#define DISUB(d, n, m) WORD $(0x6EE08400 | (m)<<16 | (n)<<5 | (d)) // SUB Vd.2D, Vn.2D, Vm.2D
+#define DSHL52(d, n) WORD $(0x4F745400 | (n)<<5 | (d))             // SHL Vd.2D, Vn.2D, #52
+#define FCVTL(d, n) WORD $(0x0E617800 | (n)<<5 | (d))              // FCVTL Vd.2D, Vn.2S
+#define FCVTL2(d, n) WORD $(0x4E617800 | (n)<<5 | (d))             // FCVTL2 Vd.2D, Vn.4S
+#define FCVTN(d, n) WORD $(0x0E616800 | (n)<<5 | (d))              // FCVTN Vd.2S, Vn.2D
+#define FCVTN2(d, n) WORD $(0x4E616800 | (n)<<5 | (d))             // FCVTN2 Vd.4S, Vn.2D
+
+// SIGMUL2D replaces the doubles in V(v) by v/(1+e^(v(k1+k2v²))), using
+// V(a), V(n), V(r), V(p), V(t). The polynomial argument takes v clamped to
+// ±1e4 (so v = ±Inf with k2 = 0 stays out of 0·Inf), the exponent is
+// clamped to ±1000 (e^±1000 is 0 or +Inf after scaling), and e^a is
+// 2^n·(degree-8 Taylor of e^r), |r| ≤ ln2/2 (truncation < 3e-10 relative),
+// scaled by two factors so neither exponent overflows. Constants:
+// V15 = 1e4, V16 = -1e4, V17 = k1, V18 = k2, V19 = 1000, V20 = -1000,
+// V21 = log2 e, V22 = ln2, V23–V29 = 1/8!, 1/7!, …, 1/2!, V30 = 1,
+// V31 = 1023 (int64).
+#define SIGMUL2D(v, a, n, r, p, t) \
+	DMIN(a, v, 15); \
+	DMAX(a, a, 16); \
+	DMUL(t, a, a); \
+	VMOV4(p, 17); \
+	DFMLA(p, t, 18); \
+	DMUL(a, a, p); \
+	DMIN(a, a, 19); \
+	DMAX(a, a, 20); \
+	DMUL(t, a, 21); \
+	DCVTNS(n, t); \
+	DSCVTF(t, n); \
+	VMOV4(r, a); \
+	DFMLS(r, t, 22); \
+	VMOV4(p, 24); \
+	DFMLA(p, 23, r); \
+	VMOV4(t, 25); \
+	DFMLA(t, p, r); \
+	VMOV4(p, 26); \
+	DFMLA(p, t, r); \
+	VMOV4(t, 27); \
+	DFMLA(t, p, r); \
+	VMOV4(p, 28); \
+	DFMLA(p, t, r); \
+	VMOV4(t, 29); \
+	DFMLA(t, p, r); \
+	VMOV4(p, 30); \
+	DFMLA(p, t, r); \
+	VMOV4(t, 30); \
+	DFMLA(t, p, r); \
+	DSSHR1(r, n); \
+	DISUB(n, n, r); \
+	DIADD(r, r, 31); \
+	DSHL52(r, r); \
+	DIADD(n, n, 31); \
+	DSHL52(n, n); \
+	DMUL(t, t, r); \
+	DMUL(t, t, n); \
+	DADD(t, t, 30); \
+	DDIV(v, v, t)
+
+// func sigmulNEON(dst, x []float32, k1, k2 float64)
+// len(dst) is a multiple of 4 (the Go wrapper handles the tail).
+TEXT ·sigmulNEON(SB), NOSPLIT, $0-64
+	MOVD dst_base+0(FP), R0
+	MOVD dst_len+8(FP), R2
+	MOVD x_base+24(FP), R1
+	FMOVD k1+48(FP), F17
+	VDUP V17.D[0], V17.D2
+	FMOVD k2+56(FP), F18
+	VDUP V18.D[0], V18.D2
+	MOVD $0x40c3880000000000, R3
+	VDUP R3, V15.D2
+	MOVD $0xc0c3880000000000, R3
+	VDUP R3, V16.D2
+	MOVD $0x408f400000000000, R3
+	VDUP R3, V19.D2
+	MOVD $0xc08f400000000000, R3
+	VDUP R3, V20.D2
+	MOVD $0x3ff71547652b82fe, R3
+	VDUP R3, V21.D2
+	MOVD $0x3fe62e42fefa39ef, R3
+	VDUP R3, V22.D2
+	MOVD $0x3efa01a01a01a01a, R3
+	VDUP R3, V23.D2
+	MOVD $0x3f2a01a01a01a01a, R3
+	VDUP R3, V24.D2
+	MOVD $0x3f56c16c16c16c17, R3
+	VDUP R3, V25.D2
+	MOVD $0x3f81111111111111, R3
+	VDUP R3, V26.D2
+	MOVD $0x3fa5555555555555, R3
+	VDUP R3, V27.D2
+	MOVD $0x3fc5555555555555, R3
+	VDUP R3, V28.D2
+	MOVD $0x3fe0000000000000, R3
+	VDUP R3, V29.D2
+	MOVD $0x3ff0000000000000, R3
+	VDUP R3, V30.D2
+	MOVD $1023, R3
+	VDUP R3, V31.D2
+
+sig4:
+	CBZ  R2, sigdone
+	VLD1.P 16(R1), [V0.S4]
+	FCVTL(1, 0)
+	FCVTL2(2, 0)
+	SIGMUL2D(1, 3, 4, 5, 6, 7)
+	SIGMUL2D(2, 8, 9, 10, 11, 12)
+	FCVTN(13, 1)
+	FCVTN2(13, 2)
+	VST1.P [V13.S4], 16(R0)
+	SUB  $4, R2
+	B    sig4
+
+sigdone:
+	RET
