@@ -174,6 +174,10 @@ func gemm(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda
 			return
 		}
 	}
+	if m <= smallM && !transA && b.trans {
+		gemmSmallM(kr, m, n, k, alpha, a, lda, b, beta, c, ldc, t)
+		return
+	}
 	flops := 2 * m * n * k
 	if t <= 1 || flops < parallelFlops {
 		gemmSerial(kr, transA, m, n, k, alpha, a, lda, b, beta, c, ldc)
@@ -328,6 +332,35 @@ func gemv(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda
 		return true
 	}
 	return false
+}
+
+// smallM is the row count up to which C = A·Bᵀ skips packing: with a few
+// rows (decoding a small batch) the GEMM is memory-bound on B, and packing
+// would copy all of B for a handful of flops per element.
+const smallM = 4
+
+// gemmSmallM computes C = alpha·A·Bᵀ + beta·C for m ≤ smallM rows as dot
+// products, reading each row of B (widened once if bf16) for all rows of A.
+func gemmSmallM(kr *kernels, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int, t int) {
+	splitRows(n, m*k, t, func(j0, j1 int, tmp []float32) {
+		for j := j0; j < j1; j++ {
+			var brow []float32
+			if b.bf16 != nil {
+				brow = tmp[:k]
+				kr.bf16to(brow, b.bf16[j*b.ld:j*b.ld+k])
+			} else {
+				brow = b.f32[j*b.ld : j*b.ld+k]
+			}
+			for i := 0; i < m; i++ {
+				d := kr.dot(a[i*lda:i*lda+k], brow)
+				if beta == 0 {
+					c[i*ldc+j] = alpha * d
+				} else {
+					c[i*ldc+j] = alpha*d + beta*c[i*ldc+j]
+				}
+			}
+		}
+	})
 }
 
 // splitRows runs f over [0, rows) in up to t contiguous chunks, each with a
