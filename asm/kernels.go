@@ -30,6 +30,7 @@ type kernels struct {
 	sum     func(x []float32) float32
 	max     func(x []float32) float32
 	exp     func(dst, x []float32)
+	expSum  func(dst, x []float32, shift float32) float32 // softmax's fused pass
 	silu    func(dst, x []float32)
 	gelu    func(dst, x []float32)
 	geluTan func(dst, x []float32)
@@ -53,6 +54,7 @@ func genericKernels() kernels {
 		sum:     sumGeneric,
 		max:     maxGeneric,
 		exp:     expGeneric,
+		expSum:  expSumGeneric,
 		silu:    siluGeneric,
 		gelu:    geluGeneric,
 		geluTan: geluTanhGeneric,

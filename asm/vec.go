@@ -101,11 +101,7 @@ func Softmax(x []float32) (logSumExp float32) {
 		}
 		return m
 	}
-	for i := range x {
-		x[i] -= m
-	}
-	cur.exp(x, x)
-	s := cur.sum(x)
+	s := cur.expSum(x, x, m)
 	cur.scale(1/s, x)
 	return m + float32(math.Log(float64(s)))
 }

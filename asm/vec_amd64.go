@@ -17,6 +17,7 @@ func vecAVX2(k *kernels) {
 	k.sum = sumAVX2
 	k.max = maxAVX2
 	k.exp = expAVX2
+	k.expSum = expSumAVX2
 	k.silu = func(dst, x []float32) { sigmulAVX2(dst, x, -1, 0) }
 	k.gelu = geluAVX2
 	k.geluTan = func(dst, x []float32) { sigmulAVX2(dst, x, geluTanK1, geluTanK2) }
@@ -33,6 +34,7 @@ func vecAVX512(k *kernels) {
 	k.sum = sumAVX512
 	k.axpy = axpyAVX512
 	k.exp = expAVX512
+	k.expSum = expSumAVX512
 	k.silu = func(dst, x []float32) { sigmulAVX512(dst, x, -1, 0) }
 	k.gelu = geluAVX512
 	k.geluTan = func(dst, x []float32) { sigmulAVX512(dst, x, geluTanK1, geluTanK2) }
@@ -219,3 +221,21 @@ func sigmulAVX512(dst, x []float32, k1, k2 float64)
 //
 //go:noescape
 func geluAVX512(dst, x []float32)
+
+// expSumAVX2 is softmax's fused pass: exp as expAVX2, and the sum (eight
+// lanes per accumulator, so the order differs from the twin's):
+//
+//	var s float32
+//	for i := range dst {
+//		dst[i] = float32(math.Exp(float64(x[i] - shift)))
+//		s += dst[i]
+//	}
+//	return s
+//
+//go:noescape
+func expSumAVX2(dst, x []float32, shift float32) float32
+
+// expSumAVX512 is expSumAVX2 on zmm registers.
+//
+//go:noescape
+func expSumAVX512(dst, x []float32, shift float32) float32

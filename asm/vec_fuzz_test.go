@@ -16,7 +16,7 @@ func FuzzVec(f *testing.F) {
 	f.Add(uint8(0), uint8(3), float32(1.5), []byte("\x00\x00\x80\x3f\x00\x00\x00\x40\x00\x00\xc0\x7f\x00\x00\x80\xff"))
 	f.Add(uint8(7), uint8(0), float32(-2), make([]byte, 4*37))
 	f.Add(uint8(12), uint8(9), float32(0), []byte("\x01\x80\x80\x3f\xff\xff\x7f\x7f\x00\x80\x01\x00\x12\x34\x56\x78\x9a\xbc\xde\xf0"))
-	for op := uint8(0); op < 14; op++ {
+	for op := uint8(0); op < 15; op++ {
 		b := make([]byte, 4*(int(op)*7+5))
 		for i := range b {
 			b[i] = byte(i*37 + int(op))
@@ -38,7 +38,7 @@ func FuzzVec(f *testing.F) {
 				continue
 			}
 			k := tables[l]
-			switch op % 14 {
+			switch op % 15 {
 			case 0, 1, 2, 3: // unary elementwise
 				u := unaryOps[op%4]
 				simd := []func(dst, x []float32){k.exp, k.silu, k.gelu, k.geluTan}[op%4]
@@ -56,7 +56,7 @@ func FuzzVec(f *testing.F) {
 				}
 			case 4, 5: // add, mul: exact
 				simd, twin := k.add, gen.add
-				if op%14 == 5 {
+				if op%15 == 5 {
 					simd, twin = k.mul, gen.mul
 				}
 				want := make([]float32, n)
@@ -68,7 +68,7 @@ func FuzzVec(f *testing.F) {
 				}
 				for i := range dst {
 					if !sameFloat(dst[i], want[i]) {
-						t.Fatalf("%s op %d: %g, %g -> %g, want %g", l, op%14, x[i], y[i], dst[i], want[i])
+						t.Fatalf("%s op %d: %g, %g -> %g, want %g", l, op%15, x[i], y[i], dst[i], want[i])
 					}
 				}
 			case 6: // scale: exact
@@ -113,7 +113,7 @@ func FuzzVec(f *testing.F) {
 				nan := false
 				for i := range x {
 					term := float64(x[i])
-					if op%14 == 8 {
+					if op%15 == 8 {
 						term *= float64(y[i])
 						nan = nan || y[i] != y[i]
 					}
@@ -121,7 +121,7 @@ func FuzzVec(f *testing.F) {
 					ref, mag = ref+term, mag+math.Abs(term)
 				}
 				var got float32
-				if op%14 == 8 {
+				if op%15 == 8 {
 					got = k.dot(x, y)
 				} else {
 					got = k.sum(x)
@@ -129,13 +129,13 @@ func FuzzVec(f *testing.F) {
 				switch {
 				case nan:
 					if got == got {
-						t.Fatalf("%s op %d = %g with a NaN input", l, op%14, got)
+						t.Fatalf("%s op %d = %g with a NaN input", l, op%15, got)
 					}
 				case mag < 1e37:
 					// Products that underflow lose up to half a subnormal
 					// ulp (2⁻¹⁵⁰) each, which no relative bound covers.
 					if b := float64(n+1) * (math.Ldexp(mag, -24) + math.Ldexp(1, -149)); math.Abs(float64(got)-ref) > b {
-						t.Fatalf("%s op %d n=%d = %g, want %g (bound %g)", l, op%14, n, got, ref, b)
+						t.Fatalf("%s op %d n=%d = %g, want %g (bound %g)", l, op%15, n, got, ref, b)
 					}
 				}
 			case 10: // max: exact
@@ -151,6 +151,26 @@ func FuzzVec(f *testing.F) {
 					if got[o+i] != want[i] {
 						t.Fatalf("%s F32ToBF16(%#08x) = %#04x, want %#04x", l, math.Float32bits(x[i]), got[o+i], want[i])
 					}
+				}
+			case 14: // softmax's fused exp-and-sum pass
+				want := make([]float32, n)
+				gen.expSum(want, x, alpha)
+				dst, check := guarded(n, o)
+				got := k.expSum(dst, x, alpha)
+				if msg := check(); msg != "" {
+					t.Fatalf("%s expSum n=%d off=%d: %s", l, n, o, msg)
+				}
+				var ref float64
+				for i := range dst {
+					if d := ulpDiff(dst[i], want[i]); d > 2 {
+						t.Fatalf("%s expSum exp(%g-%g) = %g, want %g", l, x[i], alpha, dst[i], want[i])
+					}
+					ref += float64(want[i])
+				}
+				if ref < 1e37 && math.Abs(float64(got)-ref) > float64(n+5)*math.Ldexp(ref, -24)+float64(n+1)*math.Ldexp(1, -149) {
+					t.Fatalf("%s expSum n=%d sum %g, want %g", l, n, got, ref)
+				} else if ref != ref && got == got {
+					t.Fatalf("%s expSum sum %g, want NaN", l, got)
 				}
 			case 12, 13: // bf16 -> f32: exact
 				h := make([]uint16, len(data)/2)

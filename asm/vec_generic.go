@@ -85,6 +85,19 @@ func expGeneric(dst, x []float32) {
 	}
 }
 
+// expSumGeneric computes dst[i] = e^(x[i]-shift) and returns their sum: the
+// exp-and-normaliser pass of a softmax row in one sweep.
+func expSumGeneric(dst, x []float32, shift float32) float32 {
+	x = x[:len(dst)]
+	var s float32
+	for i, v := range x {
+		e := float32(math.Exp(float64(v - shift)))
+		dst[i] = e
+		s += e
+	}
+	return s
+}
+
 func siluGeneric(dst, x []float32) {
 	x = x[:len(dst)]
 	for i, v := range x {

@@ -562,3 +562,36 @@ func TestVecRows(t *testing.T) {
 		}
 	})
 }
+
+// TestVecExpSum checks softmax's fused pass: each element within the exp
+// bound of the twin, the returned sum within (n+1)·u·Σ of the float64 sum of
+// the twin's elements (all terms are positive) plus each element's 2 ulp.
+func TestVecExpSum(t *testing.T) {
+	forEachLevel(t, func(t *testing.T) {
+		r := testutil.RNG(18)
+		u := math.Ldexp(1, -24)
+		for _, n := range vecLengths() {
+			for _, off := range vecOffsets() {
+				x := testutil.Normal(r, n, 5)
+				shift := float32(r.NormFloat64() * 3)
+				want := make([]float32, n)
+				expSumGeneric(want, x, shift)
+				dst, check := guarded(n, off)
+				got := cur.expSum(dst, x, shift)
+				if msg := check(); msg != "" {
+					t.Fatalf("expSum n=%d off=%d: %s", n, off, msg)
+				}
+				var ref float64
+				for i := range dst {
+					if d := ulpDiff(dst[i], want[i]); d > 2 {
+						t.Fatalf("expSum n=%d off=%d: [%d] = %g, want %g", n, off, i, dst[i], want[i])
+					}
+					ref += float64(want[i])
+				}
+				if b := (float64(n+1)*u + 4*u) * ref; math.Abs(float64(got)-ref) > b {
+					t.Fatalf("expSum n=%d off=%d: sum %g, want %g (bound %g)", n, off, got, ref, b)
+				}
+			}
+		}
+	})
+}
