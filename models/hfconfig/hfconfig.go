@@ -26,51 +26,54 @@ type RopeScaling struct {
 	OriginalMaxPositionEmbeddings int
 }
 
-// Llama holds a Llama decoder's hyper-parameters.
+// Llama holds a Llama decoder's hyper-parameters. Comments give the
+// config.json key and the default used when it is absent.
 type Llama struct {
-	ModelType        string
-	VocabSize        int
-	HiddenSize       int
-	IntermediateSize int
-	NumLayers        int // num_hidden_layers
-	NumHeads         int // num_attention_heads
-	NumKVHeads       int // num_key_value_heads; defaults to NumHeads
-	HeadDim          int // head_dim; defaults to HiddenSize/NumHeads
-	RMSNormEps       float64
-	RopeTheta        float64
-	RopeScaling      *RopeScaling // nil: plain RoPE
+	ModelType        string  // model_type; must be "llama"
+	VocabSize        int     // vocab_size (required)
+	HiddenSize       int     // hidden_size (required)
+	IntermediateSize int     // intermediate_size (required): SwiGLU width
+	NumLayers        int     // num_hidden_layers (required)
+	NumHeads         int     // num_attention_heads (required)
+	NumKVHeads       int     // num_key_value_heads; default NumHeads (GQA when smaller)
+	HeadDim          int     // head_dim; default HiddenSize/NumHeads
+	RMSNormEps       float64 // rms_norm_eps; default 1e-6
+	RopeTheta        float64 // rope_theta (or rope_parameters.rope_theta); default 10000
+	// RopeScaling is rope_scaling (or rope_parameters); nil means plain RoPE.
+	RopeScaling *RopeScaling
 	// RopeFreqsTensor, set only by LlamaFromGGUF, names a tensor of
 	// per-frequency divisors that replaces RopeScaling (llama.cpp's form
 	// of llama3 scaling).
 	RopeFreqsTensor       string
-	MaxPositionEmbeddings int
-	TieWordEmbeddings     bool
-	AttentionBias         bool
-	MLPBias               bool
-	HiddenAct             string
-	BOSTokenID            int   // -1 when absent
-	EOSTokenIDs           []int // eos_token_id, an int or a list
-	TorchDType            string
+	MaxPositionEmbeddings int    // max_position_embeddings; default 2048
+	TieWordEmbeddings     bool   // tie_word_embeddings; default false
+	AttentionBias         bool   // attention_bias; default false
+	MLPBias               bool   // mlp_bias; default false
+	HiddenAct             string // hidden_act; must be "silu"
+	BOSTokenID            int    // bos_token_id; -1 when absent or null
+	EOSTokenIDs           []int  // eos_token_id, an int or a list; nil when absent
+	TorchDType            string // torch_dtype (or dtype), e.g. "bfloat16"; "" when absent
 }
 
 // Encoder holds a BERT-family encoder's hyper-parameters (BERT, LaBSE,
-// RoBERTa, XLM-RoBERTa, E5 variants).
+// RoBERTa, XLM-RoBERTa, E5 variants). Defaults follow transformers'
+// BertConfig for "bert" and XLMRobertaConfig for the RoBERTa family.
 type Encoder struct {
-	ModelType             string // bert, roberta, xlm-roberta, camembert
-	VocabSize             int
-	HiddenSize            int
-	NumLayers             int
-	NumHeads              int
-	IntermediateSize      int
-	HiddenAct             string // gelu (erf), gelu_new / gelu_pytorch_tanh, relu
-	MaxPositionEmbeddings int
-	TypeVocabSize         int
-	LayerNormEps          float64
-	PadTokenID            int
+	ModelType             string  // model_type (required): bert, roberta, xlm-roberta, camembert
+	VocabSize             int     // vocab_size (required)
+	HiddenSize            int     // hidden_size (required)
+	NumLayers             int     // num_hidden_layers (required)
+	NumHeads              int     // num_attention_heads (required)
+	IntermediateSize      int     // intermediate_size (required)
+	HiddenAct             string  // hidden_act: gelu (erf), gelu_new / gelu_pytorch_tanh, relu; default gelu
+	MaxPositionEmbeddings int     // max_position_embeddings (required)
+	TypeVocabSize         int     // type_vocab_size; default 2 (bert) or 1
+	LayerNormEps          float64 // layer_norm_eps; default 1e-12 (bert) or 1e-5
+	PadTokenID            int     // pad_token_id; default 0 (bert) or 1
 	// PositionOffset is added to token positions before the position
 	// embedding lookup: padding_idx+1 for the RoBERTa family, 0 for BERT.
 	PositionOffset int
-	TorchDType     string
+	TorchDType     string // torch_dtype; "" when absent
 }
 
 // obj is a decoded JSON object with typed, error-reporting getters.

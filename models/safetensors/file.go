@@ -254,6 +254,7 @@ var littleEndian = func() bool {
 // bytesReaderAt is an io.ReaderAt over a byte slice.
 type bytesReaderAt []byte
 
+// ReadAt implements io.ReaderAt.
 func (b bytesReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 || off > int64(len(b)) {
 		return 0, io.EOF
