@@ -1,0 +1,527 @@
+package train
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/llink"
+	"github.com/llink-go/llink/models/xlmr"
+	"github.com/llink-go/llink/tensor"
+	"github.com/llink-go/llink/train/eval"
+)
+
+// Pair is one parallel sentence pair.
+type Pair struct {
+	English string `json:"english"`
+	Foreign string `json:"foreign"`
+}
+
+// Task is one instruction about a foreign passage with its reference
+// answer. Kind "translate" is scored with chrF, every other kind with
+// normalised exact match; numeric fidelity is scored on all.
+type Task struct {
+	Kind        string `json:"kind"`
+	Instruction string `json:"instruction"`
+	Foreign     string `json:"foreign"`
+	English     string `json:"english"` // the passage in English (teacher side)
+	Answer      string `json:"answer"`
+}
+
+// Data is everything the pipeline trains and evaluates on.
+type Data struct {
+	TrainPairs, DevPairs  []Pair // Stage A
+	Pool                  []Pair // held-out retrieval pool (paper: 1,024)
+	TrainTasks, TestTasks []Task
+}
+
+// DecoderSpecials are the decoder's chat and LLINK token ids.
+type DecoderSpecials struct {
+	BOS, EOT, Pad                  int
+	Foreign, ForeignEnd, ForeignEm int
+	Slots                          []int // <f0>…<fK-1>
+}
+
+// Models are the frozen networks with their tokenizers.
+type Models struct {
+	Decoder   *llama.Model
+	DecTok    Tokenizer
+	Specials  DecoderSpecials
+	DecoderID string
+	// Chat wraps a user message in the decoder's chat template, ending
+	// where the assistant's answer starts (nil: Llama-3 format).
+	Chat func(user string) string
+
+	Encoder   *xlmr.Model
+	EncTok    Tokenizer
+	EncPad    int
+	EncoderID string
+}
+
+// Llama3Chat wraps user in the Llama-3 instruct template with the
+// assistant header open.
+func Llama3Chat(user string) string {
+	return "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n" + user +
+		"<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"
+}
+
+// PipelineConfig holds the whole run's settings.
+type PipelineConfig struct {
+	Slots    llink.Config      `json:"slots"`
+	StageA   StageAConfig      `json:"stage_a"`
+	StageB   StageBConfig      `json:"stage_b"`
+	LoRA     llama.LoRAOptions `json:"lora"`
+	MaxNew   int               `json:"max_new_tokens"`
+	GenBatch int               `json:"generate_batch"`
+	CacheDir string            `json:"cache_dir"`
+	Seed     uint64            `json:"seed"`
+}
+
+// MethodResult is one row of the results table.
+type MethodResult struct {
+	Method        string             `json:"method"`
+	KmToEn        *eval.Retrieval    `json:"retrieval_km_en,omitempty"`
+	EnToKm        *eval.Retrieval    `json:"retrieval_en_km,omitempty"`
+	ExactMatch    float64            `json:"exact_match"`     // share of non-translation tasks
+	ChrF          float64            `json:"chrf"`            // corpus chrF of translations
+	NumericMatch  int                `json:"numeric_matched"` // reference quantities reproduced
+	NumericTotal  int                `json:"numeric_total"`
+	PerKind       map[string]float64 `json:"per_kind"`       // EM (or chrF for translate) per task kind
+	PromptTokens  float64            `json:"prompt_tokens"`  // mean decoder input tokens per prompt
+	ForeignTokens float64            `json:"foreign_tokens"` // mean tokens of the foreign span
+	Samples       []Sample           `json:"samples,omitempty"`
+}
+
+// Sample is one generation shown in the report.
+type Sample struct {
+	Instruction string `json:"instruction"`
+	Foreign     string `json:"foreign"`
+	Output      string `json:"output"`
+	Reference   string `json:"reference"`
+}
+
+// NumericFidelity returns matched/total (0 when there is nothing to match).
+func (r *MethodResult) NumericFidelity() float64 {
+	if r.NumericTotal == 0 {
+		return 0
+	}
+	return float64(r.NumericMatch) / float64(r.NumericTotal)
+}
+
+// Results is a whole pipeline run.
+type Results struct {
+	Methods []MethodResult     `json:"methods"`
+	StageA  StageAResult       `json:"stage_a"`
+	Timing  map[string]float64 `json:"timing_seconds"`
+	Config  PipelineConfig     `json:"config"`
+}
+
+// pipeline carries the state of one run.
+type pipeline struct {
+	m   *Models
+	c   PipelineConfig
+	log io.Writer
+	res *Results
+}
+
+func (p *pipeline) logf(format string, args ...any) {
+	if p.log != nil {
+		fmt.Fprintf(p.log, format+"\n", args...)
+	}
+}
+
+func (p *pipeline) timed(name string, f func() error) error {
+	t0 := time.Now()
+	err := f()
+	p.res.Timing[name] = time.Since(t0).Seconds()
+	return err
+}
+
+// RunPipeline runs Stage A, Stage B, both baselines and the evaluation, and
+// returns the results table. Progress lines go to log (may be nil).
+func RunPipeline(m *Models, d Data, c PipelineConfig, log io.Writer) (*Results, error) {
+	if m.Chat == nil {
+		m.Chat = Llama3Chat
+	}
+	if len(m.Specials.Slots) != c.Slots.K {
+		return nil, fmt.Errorf("train: %d slot tokens for K=%d", len(m.Specials.Slots), c.Slots.K)
+	}
+	if err := c.Slots.Validate(); err != nil {
+		return nil, err
+	}
+	if len(d.TrainPairs) < c.StageA.Batch || len(d.Pool) < 2 || len(d.TrainTasks) == 0 || len(d.TestTasks) == 0 {
+		return nil, fmt.Errorf("train: not enough data (%d train pairs for batch %d, %d pool, %d train tasks, %d test tasks)",
+			len(d.TrainPairs), c.StageA.Batch, len(d.Pool), len(d.TrainTasks), len(d.TestTasks))
+	}
+	p := &pipeline{m: m, c: c, log: log, res: &Results{Timing: map[string]float64{}, Config: c}}
+	teacher := &TeacherEmbedder{Model: m.Decoder, Tok: m.DecTok, BOS: m.Specials.BOS, ForeignEmb: m.Specials.ForeignEm, ModelID: m.DecoderID}
+	student := &StudentEmbedder{Model: m.Encoder, Tok: m.EncTok, Pad: m.EncPad, ModelID: m.EncoderID}
+	vectors := func(name string, pairs []Pair) (Pairs, error) {
+		spec := &CacheSpec{Dir: c.CacheDir, Student: student, Teacher: teacher, Batch: 32}
+		for _, pr := range pairs {
+			spec.Foreign = append(spec.Foreign, pr.Foreign)
+			spec.English = append(spec.English, pr.English)
+		}
+		var out Pairs
+		err := p.timed("cache_"+name, func() (err error) {
+			out, err = LoadOrBuildCache(spec)
+			return err
+		})
+		p.logf("vectors %-11s %5d pairs (%.1fs)", name, len(pairs), p.res.Timing["cache_"+name])
+		return out, err
+	}
+	trainV, err := vectors("train", d.TrainPairs)
+	if err != nil {
+		return nil, err
+	}
+	devV, err := vectors("dev", d.DevPairs)
+	if err != nil {
+		return nil, err
+	}
+	poolV, err := vectors("pool", d.Pool)
+	if err != nil {
+		return nil, err
+	}
+	taskPairs := func(ts []Task) []Pair {
+		out := make([]Pair, len(ts))
+		for i, t := range ts {
+			out[i] = Pair{English: t.English, Foreign: t.Foreign}
+		}
+		return out
+	}
+	trainTV, err := vectors("train-tasks", taskPairs(d.TrainTasks))
+	if err != nil {
+		return nil, err
+	}
+	testTV, err := vectors("test-tasks", taskPairs(d.TestTasks))
+	if err != nil {
+		return nil, err
+	}
+
+	// Stage A.
+	rng := rand.New(rand.NewPCG(c.Seed, 0x11))
+	proj := llink.NewProjector(c.Slots, rng)
+	p.logf("stage A: %d steps, batch %d", c.StageA.Steps, c.StageA.Batch)
+	err = p.timed("stage_a", func() (err error) {
+		p.res.StageA, err = TrainStageA(proj, trainV, devV, c.StageA, p.stepLogger("stage A", c.StageA.Steps))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// Stage B and direct fine-tuning.
+	dec := m.Decoder
+	gamma0 := llink.MedianRowNorm(dec.Emb.Float32())
+	slots := llink.NewSlots(c.Slots, gamma0, rng)
+	slotEx := p.examples(d.TrainTasks, true, Project(proj, trainTV.Z), trainTV.H)
+	rawEx := p.examples(d.TrainTasks, false, nil, nil)
+	base := detachLoRA(dec)
+	llinkLoRA := dec.AddLoRA(c.LoRA, rng)
+	p.logf("stage B: %d steps, batch %d, %d LoRA tensors", c.StageB.Steps, c.StageB.Batch, len(llinkLoRA))
+	if err := p.timed("stage_b", func() error {
+		_, err := TrainStageB(dec, slots, llinkLoRA, slotEx, m.Specials.Pad, c.StageB, p.stepLogger("stage B", c.StageB.Steps))
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	llinkSet := detachLoRA(dec)
+	ftLoRA := dec.AddLoRA(c.LoRA, rng)
+	p.logf("direct fine-tuning baseline: %d steps", c.StageB.Steps)
+	if err := p.timed("direct_ft", func() error {
+		_, err := TrainStageB(dec, nil, ftLoRA, rawEx, m.Specials.Pad, c.StageB, p.stepLogger("direct FT", c.StageB.Steps))
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	ftSet := detachLoRA(dec)
+
+	// Evaluation.
+	testV := Project(proj, testTV.Z)
+	stageAOnly := llink.NewScale(gamma0, c.Slots.Eps)
+	err = p.timed("eval", func() error {
+		for _, method := range []struct {
+			name  string
+			lora  loraSet
+			slots bool
+		}{{"base", base, false}, {"direct FT", ftSet, false}, {"Stage A only", base, true}, {"LLINK", llinkSet, true}} {
+			attachLoRA(dec, method.lora)
+			var r MethodResult
+			var err error
+			switch {
+			case method.name == "Stage A only":
+				r, err = p.evalStageAOnly(d.TestTasks, testV, stageAOnly)
+			case method.slots:
+				r, err = p.evalTasks(method.name, d.TestTasks, slots, testV, testTV.H)
+			default:
+				r, err = p.evalTasks(method.name, d.TestTasks, nil, nil, nil)
+			}
+			if err != nil {
+				return fmt.Errorf("evaluating %s: %w", method.name, err)
+			}
+			if err := p.retrieval(&r, method.name, proj, slots, poolV, d.Pool); err != nil {
+				return err
+			}
+			p.logf("%-13s EM %.3f  chrF %.1f  numbers %d/%d", r.Method, r.ExactMatch, r.ChrF, r.NumericMatch, r.NumericTotal)
+			p.res.Methods = append(p.res.Methods, r)
+		}
+		attachLoRA(dec, base)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p.res, nil
+}
+
+// stepLogger prints about 10 progress lines per stage.
+func (p *pipeline) stepLogger(stage string, steps int) func(StepLog) {
+	every := max(steps/10, 1)
+	t0 := time.Now()
+	return func(l StepLog) {
+		if l.Step%every != 0 && l.Step != steps {
+			return
+		}
+		el := time.Since(t0)
+		eta := time.Duration(float64(el) / float64(l.Step) * float64(steps-l.Step))
+		dev := ""
+		if l.Dev != nil {
+			dev = fmt.Sprintf("  dev R@1 %.3f", *l.Dev)
+		}
+		p.logf("  %s step %5d/%d  loss %.4f  lr %.2e%s  (%s, eta %s)", stage, l.Step, steps, l.Loss, l.LR, dev,
+			el.Round(time.Second), eta.Round(time.Second))
+	}
+}
+
+// prompt returns the chat-wrapped prompt text with the given foreign span.
+func (p *pipeline) prompt(t Task, span string) string {
+	return p.m.Chat("Instruction: " + t.Instruction + "\nForeign: " + span + "\nAnswer in English only.")
+}
+
+func (p *pipeline) slotSpan(k int) string {
+	var b strings.Builder
+	b.WriteString("<foreign>")
+	for i := 0; i < k; i++ {
+		fmt.Fprintf(&b, "<f%d>", i)
+	}
+	b.WriteString("</foreign>")
+	return b.String()
+}
+
+// examples turns tasks into decoder examples: with slots (LLINK, vectors v
+// and h row-aligned with tasks) or with the raw foreign text (baselines).
+func (p *pipeline) examples(tasks []Task, withSlots bool, v, h *tensor.Tensor) []Example {
+	exs := make([]Example, len(tasks))
+	k := p.c.Slots.K
+	for i, t := range tasks {
+		span := "<foreign>" + t.Foreign + "</foreign>"
+		if withSlots {
+			span = p.slotSpan(k)
+		}
+		e := Example{Prompt: p.m.DecTok.Encode(p.prompt(t, span), false)}
+		e.Answer = append(p.m.DecTok.Encode(t.Answer, false), p.m.Specials.EOT)
+		if withSlots {
+			e.SlotPos = p.slotPositions(e.Prompt, k)
+			e.V, e.H = v.Row(i), h.Row(i)
+		}
+		exs[i] = e
+	}
+	return exs
+}
+
+// slotPositions finds <f0>…<fk-1> in a prompt (panics if the tokenizer did
+// not keep them as single tokens: a programmer error in setting up
+// specials, caught by the first pipeline test).
+func (p *pipeline) slotPositions(ids []int, k int) []int {
+	pos := make([]int, 0, k)
+	for j := 0; j < k; j++ {
+		at := slices.Index(ids, p.m.Specials.Slots[j])
+		if at < 0 {
+			panic(fmt.Sprintf("train: slot token <f%d> (id %d) not found in the tokenised prompt", j, p.m.Specials.Slots[j]))
+		}
+		pos = append(pos, at)
+	}
+	return pos
+}
+
+// score fills the task metrics of r from generated outputs.
+func score(r *MethodResult, tasks []Task, outputs []string) {
+	var chrf eval.ChrFStats
+	byKind := map[string][2]float64{}
+	var em, emN float64
+	for i, t := range tasks {
+		out := outputs[i]
+		m, n := eval.NumericFidelity(out, t.Answer)
+		r.NumericMatch += m
+		r.NumericTotal += n
+		k := byKind[t.Kind]
+		if t.Kind == "translate" {
+			chrf.Add(out, t.Answer)
+			k[0] += eval.ChrF(out, t.Answer)
+		} else {
+			ok := 0.0
+			if eval.ExactMatch(out, t.Answer) {
+				ok = 1
+			}
+			em += ok
+			emN++
+			k[0] += ok
+		}
+		k[1]++
+		byKind[t.Kind] = k
+	}
+	if emN > 0 {
+		r.ExactMatch = em / emN
+	}
+	r.ChrF = chrf.Score()
+	r.PerKind = map[string]float64{}
+	for kind, v := range byKind {
+		r.PerKind[kind] = v[0] / v[1]
+	}
+	for i := 0; i < min(4, len(tasks)); i++ {
+		r.Samples = append(r.Samples, Sample{Instruction: tasks[i].Instruction, Foreign: tasks[i].Foreign, Output: outputs[i], Reference: tasks[i].Answer})
+	}
+}
+
+func (p *pipeline) generate(exs []Example, slots *llink.Slots) ([]string, error) {
+	gen, err := GenerateAnswers(p.m.Decoder, slots, exs, p.m.Specials.Pad, p.c.MaxNew, []int{p.m.Specials.EOT}, p.c.GenBatch)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(gen))
+	for i, g := range gen {
+		out[i] = strings.TrimSpace(p.m.DecTok.Decode(g))
+	}
+	return out, nil
+}
+
+func (p *pipeline) tokenUsage(r *MethodResult, exs []Example, tasks []Task, withSlots bool) {
+	var n, f float64
+	for i, e := range exs {
+		n += float64(len(e.Prompt))
+		if withSlots {
+			f += float64(len(e.SlotPos))
+		} else {
+			f += float64(len(p.m.DecTok.Encode(tasks[i].Foreign, false)))
+		}
+	}
+	r.PromptTokens, r.ForeignTokens = n/float64(len(exs)), f/float64(len(exs))
+}
+
+func (p *pipeline) evalTasks(name string, tasks []Task, slots *llink.Slots, v, h *tensor.Tensor) (MethodResult, error) {
+	r := MethodResult{Method: name}
+	exs := p.examples(tasks, slots != nil, v, h)
+	out, err := p.generate(exs, slots)
+	if err != nil {
+		return r, err
+	}
+	score(&r, tasks, out)
+	p.tokenUsage(&r, exs, tasks, slots != nil)
+	return r, nil
+}
+
+// evalStageAOnly injects the Stage A projection, rescaled to the embedding
+// norm, as a single slot into an untrained decoder.
+func (p *pipeline) evalStageAOnly(tasks []Task, v *tensor.Tensor, scale *llink.Scale) (MethodResult, error) {
+	r := MethodResult{Method: "Stage A only"}
+	sv := scale.Forward(nil, constOf(v)).Value
+	exs := make([]Example, len(tasks))
+	d := p.m.Decoder.Config.Hidden
+	for i, t := range tasks {
+		ids := p.m.DecTok.Encode(p.prompt(t, "<foreign><f0></foreign>"), false)
+		exs[i] = Example{Prompt: ids, SlotPos: p.slotPositions(ids, 1)}
+	}
+	// Inject by hand: GenerateAnswers expects K-slot examples from slots.
+	out := make([]string, len(tasks))
+	batch := max(p.c.GenBatch, 1)
+	for lo := 0; lo < len(exs); lo += batch {
+		hi := min(lo+batch, len(exs))
+		prompts := make([][]int, hi-lo)
+		for i := range prompts {
+			prompts[i] = exs[lo+i].Prompt
+		}
+		b := llama.PadLeft(prompts, p.m.Specials.Pad)
+		x := p.m.Decoder.Embed(b.IDs).Reshape(b.B, b.T, d)
+		for i := range prompts {
+			off := b.T - len(prompts[i])
+			copy(x.Data()[(i*b.T+off+exs[lo+i].SlotPos[0])*d:][:d], sv.Row(lo+i))
+		}
+		gen := p.m.Decoder.GenerateEmbeds(x, b.Mask, prompts, llama.GenerateOptions{MaxNew: p.c.MaxNew, Stop: []int{p.m.Specials.EOT}, Pad: p.m.Specials.Pad})
+		for i, g := range gen {
+			if n := len(g); n > 0 && g[n-1] == p.m.Specials.EOT {
+				g = g[:n-1]
+			}
+			out[lo+i] = strings.TrimSpace(p.m.DecTok.Decode(g))
+		}
+	}
+	score(&r, tasks, out)
+	p.tokenUsage(&r, exs, tasks, true)
+	return r, nil
+}
+
+// retrieval fills the pool retrieval metrics of a method: Stage A ranks
+// P(z) against the teachers; LLINK the normalised slot mean; base and
+// direct FT the decoder's own hidden state at <foreign_emb> after the raw
+// foreign text.
+func (p *pipeline) retrieval(r *MethodResult, method string, proj *llink.Projector, slots *llink.Slots, pool Pairs, raw []Pair) error {
+	n, d := pool.Len(), pool.H.Dim(1)
+	var q *tensor.Tensor
+	switch method {
+	case "Stage A only":
+		q = Project(proj, pool.Z)
+	case "LLINK":
+		s := SlotVectors(slots, Project(proj, pool.Z))
+		q = tensor.MeanAxis(s, 1, false)
+	default:
+		seqs := make([][]int, n)
+		for i, pr := range raw {
+			seqs[i] = append(append([]int{p.m.Specials.BOS}, p.m.DecTok.Encode(pr.Foreign, false)...), p.m.Specials.ForeignEm)
+		}
+		q = LastHidden(p.m.Decoder, seqs, p.m.Specials.Pad)
+	}
+	sim, err := eval.CosineMatrix(q.Data(), pool.H.Data(), n, d)
+	if err != nil {
+		return fmt.Errorf("retrieval for %s: %w", method, err)
+	}
+	for dir, s := range map[string][]float32{"km-en": sim, "en-km": eval.Transpose(sim, n)} {
+		ranks, err := eval.RanksFromSimilarity(s, n)
+		if err != nil {
+			return err
+		}
+		m := eval.FromRanks(ranks)
+		if dir == "km-en" {
+			r.KmToEn = &m
+		} else {
+			r.EnToKm = &m
+		}
+	}
+	return nil
+}
+
+// loraSet records which LoRA adapter each projection carries.
+type loraSet map[*llama.Weight]*llama.LoRA
+
+// detachLoRA removes every adapter from m and returns them.
+func detachLoRA(m *llama.Model) loraSet {
+	s := loraSet{}
+	for _, l := range m.Layers {
+		for _, w := range l.Projections() {
+			s[w] = w.LoRA
+			w.LoRA = nil
+		}
+	}
+	return s
+}
+
+// attachLoRA puts a recorded set of adapters back (nil entries remove).
+func attachLoRA(m *llama.Model, s loraSet) {
+	for _, l := range m.Layers {
+		for _, w := range l.Projections() {
+			w.LoRA = s[w]
+		}
+	}
+}

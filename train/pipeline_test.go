@@ -1,0 +1,232 @@
+package train
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/llink-go/llink/internal/testutil"
+	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/llink"
+	"github.com/llink-go/llink/models/safetensors"
+	"github.com/llink-go/llink/models/xlmr"
+)
+
+// charTok is a character-level tokenizer with special tokens, enough to
+// drive the pipeline in tests.
+type charTok struct {
+	specials []string
+	ids      map[string]int
+	toks     []string
+	bos, eos int // added by Encode(addSpecial) when ≥ 0
+}
+
+func newCharTok(texts []string, specials []string) *charTok {
+	t := &charTok{ids: map[string]int{}, bos: -1, eos: -1}
+	add := func(s string) {
+		if _, ok := t.ids[s]; !ok {
+			t.ids[s] = len(t.toks)
+			t.toks = append(t.toks, s)
+		}
+	}
+	for _, s := range specials {
+		add(s)
+	}
+	var runes []string
+	for _, s := range texts {
+		for _, r := range s {
+			runes = append(runes, string(r))
+		}
+	}
+	sort.Strings(runes)
+	for _, r := range runes {
+		add(r)
+	}
+	t.specials = specials
+	return t
+}
+
+func (t *charTok) Encode(s string, addSpecial bool) []int {
+	var out []int
+	if addSpecial && t.bos >= 0 {
+		out = append(out, t.bos)
+	}
+outer:
+	for len(s) > 0 {
+		for _, sp := range t.specials {
+			if strings.HasPrefix(s, sp) {
+				out = append(out, t.ids[sp])
+				s = s[len(sp):]
+				continue outer
+			}
+		}
+		r := []rune(s)[0]
+		id, ok := t.ids[string(r)]
+		if !ok {
+			id = t.ids["<unk>"]
+		}
+		out = append(out, id)
+		s = s[len(string(r)):]
+	}
+	if addSpecial && t.eos >= 0 {
+		out = append(out, t.eos)
+	}
+	return out
+}
+
+func (t *charTok) Decode(ids []int) string {
+	var b strings.Builder
+	for _, id := range ids {
+		if id >= 0 && id < len(t.toks) && !slices.Contains(t.specials, t.toks[id]) {
+			b.WriteString(t.toks[id])
+		}
+	}
+	return b.String()
+}
+
+func toyData() Data {
+	names := []string{"sok", "dara", "vy", "nita", "chan", "mey", "rith", "pov"}
+	khm := []string{"សុខ", "ដារា", "វី", "នីតា", "ចាន់", "ម៉ី", "រិទ្ធ", "ពៅ"}
+	var d Data
+	for i := 0; i < 64; i++ {
+		n := i % len(names)
+		pr := Pair{English: fmt.Sprintf("%s has %d cows", names[n], i), Foreign: fmt.Sprintf("%sមានគោ%dក្បាល", khm[n], i)}
+		switch {
+		case i < 40:
+			d.TrainPairs = append(d.TrainPairs, pr)
+		case i < 48:
+			d.DevPairs = append(d.DevPairs, pr)
+		default:
+			d.Pool = append(d.Pool, pr)
+		}
+		t := Task{Kind: "who", Instruction: "Who has cows?", Foreign: pr.Foreign, English: pr.English, Answer: names[n]}
+		if i%2 == 1 {
+			t = Task{Kind: "translate", Instruction: "Translate to English.", Foreign: pr.Foreign, English: pr.English, Answer: pr.English}
+		}
+		if i < 48 {
+			d.TrainTasks = append(d.TrainTasks, t)
+		} else {
+			d.TestTasks = append(d.TestTasks, t)
+		}
+	}
+	return d
+}
+
+func TestPipelineEndToEnd(t *testing.T) {
+	d := toyData()
+	var texts []string
+	for _, p := range append(append(d.TrainPairs, d.DevPairs...), d.Pool...) {
+		texts = append(texts, p.English, p.Foreign)
+	}
+	texts = append(texts, Llama3Chat("Instruction: Who has cows?\nForeign: \nAnswer in English only.Translate to English."))
+	const k = 2
+	decSpecials := []string{"<|begin_of_text|>", "<|eot_id|>", "<|start_header_id|>", "<|end_header_id|>", "<foreign>", "</foreign>", "<foreign_emb>", "<f0>", "<f1>", "<unk>"}
+	dt := newCharTok(texts, decSpecials)
+	et := newCharTok(texts, []string{"<s>", "<pad>", "</s>", "<unk>"})
+	et.bos, et.eos = 0, 2
+
+	dc := llama.Tiny(len(dt.toks))
+	dc.Hidden, dc.Intermediate, dc.Layers, dc.Heads, dc.KVHeads, dc.HeadDim = 32, 64, 2, 4, 2, 8
+	dec := llama.New(dc, testutil.RNG(1))
+	ec := xlmr.Tiny(len(et.toks))
+	ec.Hidden, ec.Intermediate, ec.Layers, ec.Heads = 24, 48, 1, 2
+	enc := xlmrNew(t, ec)
+
+	m := &Models{Decoder: dec, DecTok: dt, DecoderID: "toy-dec", Encoder: enc, EncTok: et, EncPad: 1, EncoderID: "toy-enc",
+		Specials: DecoderSpecials{BOS: 0, EOT: 1, Pad: 1, Foreign: 4, ForeignEnd: 5, ForeignEm: 6, Slots: []int{7, 8}}}
+	c := PipelineConfig{Slots: llink.DefaultConfig(ec.Hidden, dc.Hidden), StageA: DefaultStageA(), StageB: DefaultStageB(),
+		LoRA:   llama.LoRAOptions{Rank: 2, Alpha: 2, Targets: []string{"q_proj", "v_proj"}},
+		MaxNew: 6, GenBatch: 8, CacheDir: t.TempDir(), Seed: 1}
+	c.Slots.K, c.Slots.ProjHidden, c.Slots.ExpHidden = k, 32, 32
+	c.StageA.Steps, c.StageA.Warmup, c.StageA.Batch, c.StageA.EvalEvery, c.StageA.QueueSize = 20, 2, 8, 10, 64
+	c.StageB.Steps, c.StageB.Batch = 6, 8
+	var log bytes.Buffer
+	res, err := RunPipeline(m, d, c, &log)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	var md bytes.Buffer
+	res.WriteMarkdown(&md)
+	t.Logf("\n%s\n%s", log.String(), md.String())
+	if len(res.Methods) != 4 {
+		t.Fatalf("%d methods", len(res.Methods))
+	}
+	for _, r := range res.Methods {
+		if r.KmToEn == nil || r.KmToEn.N != len(d.Pool) || r.PromptTokens == 0 {
+			t.Fatalf("%s: incomplete result %+v", r.Method, r)
+		}
+	}
+	raw, slots := res.Methods[0], res.Methods[3]
+	if slots.ForeignTokens != k || raw.ForeignTokens <= k || raw.PromptTokens <= slots.PromptTokens {
+		t.Fatalf("token usage: raw %v/%v, slots %v/%v", raw.PromptTokens, raw.ForeignTokens, slots.PromptTokens, slots.ForeignTokens)
+	}
+	for _, want := range []string{"| LLINK |", "| direct FT |", "| Stage A only |", "km→en R@1", "numeric fidelity"} {
+		if !strings.Contains(md.String(), want) {
+			t.Fatalf("report lacks %q", want)
+		}
+	}
+	// A second run reuses every vector cache.
+	if _, err := RunPipeline(m, d, c, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// randSource serves random tensors for any BERT-family name, its shape
+// inferred from the name (enough to build a random xlmr model in tests).
+type randSource struct {
+	c    xlmr.Config
+	seed uint64
+}
+
+func (s randSource) shape(name string) []int {
+	d, f := s.c.Hidden, s.c.Intermediate
+	switch {
+	case strings.HasSuffix(name, "word_embeddings.weight"):
+		return []int{s.c.VocabSize, d}
+	case strings.HasSuffix(name, "position_embeddings.weight"):
+		return []int{s.c.MaxPositions, d}
+	case strings.HasSuffix(name, "token_type_embeddings.weight"):
+		return []int{s.c.TypeVocabSize, d}
+	case strings.HasSuffix(name, "intermediate.dense.weight"):
+		return []int{f, d}
+	case strings.HasSuffix(name, "intermediate.dense.bias"):
+		return []int{f}
+	case strings.HasSuffix(name, "output.dense.weight") && !strings.Contains(name, "attention"):
+		return []int{d, f}
+	case strings.HasSuffix(name, ".weight") && !strings.Contains(name, "LayerNorm"):
+		return []int{d, d}
+	default:
+		return []int{d}
+	}
+}
+
+func (s randSource) Names() []string { return nil }
+func (s randSource) Info(name string) (safetensors.TensorInfo, bool) {
+	return safetensors.TensorInfo{Name: name, DType: safetensors.F32, Shape: s.shape(name)}, true
+}
+func (s randSource) Float32(name string) ([]float32, error) {
+	n := 1
+	for _, v := range s.shape(name) {
+		n *= v
+	}
+	if strings.Contains(name, "LayerNorm.weight") {
+		out := make([]float32, n)
+		for i := range out {
+			out[i] = 1
+		}
+		return out, nil
+	}
+	return testutil.Normal(testutil.RNG(s.seed+uint64(len(name))), n, 0.2), nil
+}
+
+func xlmrNew(t *testing.T, c xlmr.Config) *xlmr.Model {
+	t.Helper()
+	m, err := xlmr.FromCheckpoint(c, randSource{c: c, seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
