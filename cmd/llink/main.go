@@ -43,7 +43,7 @@ func main() {
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return defaultJob(stdout)
+		return defaultJob(stdin, stdout, stderr)
 	}
 	name := args[0]
 	if name == "help" || name == "-h" || name == "--help" {
@@ -71,6 +71,3 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun `llink COMMAND -h` for a command's flags.")
 }
 
-// defaultJob is what `go run ./cmd/llink` does. Until the LLINK pipeline
-// lands it is the engine self-check.
-func defaultJob(w io.Writer) error { return selfCheck(w) }
