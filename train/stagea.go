@@ -1,9 +1,12 @@
 package train
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/llink-go/llink/autograd"
@@ -64,6 +67,7 @@ type StageAConfig struct {
 	Weights     llink.StageAWeights `json:"weights"`
 	EvalEvery   int                 `json:"eval_every"`
 	Seed        uint64              `json:"seed"`
+	Checkpoint  Checkpointing       `json:"checkpoint"`
 }
 
 // DefaultStageA returns the paper's Stage A settings (20k steps, 3k warm-up,
@@ -125,16 +129,30 @@ func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log
 	params := proj.Params()
 	opt := nn.NewAdamW([]nn.ParamGroup{{Params: params, LR: c.LR, WeightDecay: c.WeightDecay}}, c.Beta1, c.Beta2, 1e-8)
 	opt.Schedule = nn.WarmupCosine(c.Warmup, c.Steps, c.LRMin/c.LR)
-	rng := rand.New(rand.NewPCG(c.Seed, 0xA11CE))
+	src := rand.NewPCG(c.Seed, 0xA11CE)
+	rng := rand.New(src)
 	queue := llink.NewQueue(c.QueueSize, trainSet.H.Dim(1))
 	tp := autograd.NewTape()
 
 	order := rng.Perm(trainSet.Len())
-	pos := 0
+	pos, first := 0, 0
 	var res StageAResult
 	res.Best.MRR = -1
 	var best []*tensor.Tensor
-	for step := 0; step < c.Steps; step++ {
+	ck := &c.Checkpoint
+	if ck.enabled() && ck.Resume {
+		if _, err := os.Stat(ck.Path); err == nil {
+			st, extra, err := loadState(ck.Path, params, opt)
+			if err != nil {
+				return res, err
+			}
+			if err := restoreStageA(st, extra, src, queue, params, &res, &best); err != nil {
+				return res, fmt.Errorf("train: resume %s: %w", ck.Path, err)
+			}
+			first, order, pos = st.Step, st.Order, st.Pos
+		}
+	}
+	for step := first; step < c.Steps; step++ {
 		if pos+c.Batch > len(order) {
 			order, pos = rng.Perm(trainSet.Len()), 0
 		}
@@ -181,6 +199,16 @@ func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log
 		if log != nil {
 			log(entry)
 		}
+		stop := ck.stopRequested()
+		if ck.enabled() && (stop || last || ck.Every > 0 && (step+1)%ck.Every == 0) {
+			st, extra := saveStageA(step+1, pos, order, src, queue, params, &res, best)
+			if err := saveState(ck.Path, params, opt, st, extra); err != nil {
+				return res, err
+			}
+		}
+		if stop && !last {
+			return res, fmt.Errorf("train: stage A stopped after step %d, checkpoint in %s (rerun with resume to continue): %w", step+1, ck.Path, ErrInterrupted)
+		}
 	}
 	if best != nil {
 		restore(params, best)
@@ -189,6 +217,65 @@ func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// saveStageA gathers Stage A's loop state for a checkpoint.
+func saveStageA(step, pos int, order []int, src *rand.PCG, q *llink.Queue, params []*autograd.Var, res *StageAResult, best []*tensor.Tensor) (loopState, map[string]*tensor.Tensor) {
+	qs := q.State()
+	extra := map[string]*tensor.Tensor{"queue": tensor.FromSlice(qs.Vecs, len(qs.Vecs))}
+	for i, b := range best {
+		extra["best/"+params[i].Name] = b
+	}
+	ids, _ := json.Marshal(qs.IDs)
+	bestJSON, _ := json.Marshal(struct {
+		Best     eval.Retrieval
+		BestStep int
+		HasBest  bool
+	}{res.Best, res.BestStep, best != nil})
+	return loopState{Step: step, Pos: pos, Order: order, RNG: pcgState(src), Extra: map[string]string{
+		"queue_ids": string(ids), "queue_next": strconv.Itoa(qs.Next), "queue_n": strconv.Itoa(qs.N), "best": string(bestJSON),
+	}}, extra
+}
+
+// restoreStageA puts a checkpoint's loop state back.
+func restoreStageA(st loopState, extra map[string][]float32, src *rand.PCG, q *llink.Queue, params []*autograd.Var, res *StageAResult, best *[]*tensor.Tensor) error {
+	if err := src.UnmarshalBinary(st.RNG); err != nil {
+		return err
+	}
+	qs := queueStateFrom(st, extra)
+	if err := q.SetState(qs); err != nil {
+		return err
+	}
+	var b struct {
+		Best     eval.Retrieval
+		BestStep int
+		HasBest  bool
+	}
+	if err := json.Unmarshal([]byte(st.Extra["best"]), &b); err != nil {
+		return fmt.Errorf("bad best record: %w", err)
+	}
+	res.Best, res.BestStep = b.Best, b.BestStep
+	if b.HasBest {
+		*best = make([]*tensor.Tensor, len(params))
+		for i, p := range params {
+			v, ok := extra["best/"+p.Name]
+			if !ok || len(v) != p.Value.Len() {
+				return fmt.Errorf("best snapshot of %s missing", p.Name)
+			}
+			(*best)[i] = tensor.FromSlice(v, p.Shape()...)
+		}
+	}
+	return nil
+}
+
+// queueStateFrom decodes the queue saved by saveStageA.
+func queueStateFrom(st loopState, extra map[string][]float32) llink.QueueState {
+	var qs llink.QueueState
+	qs.Vecs = extra["queue"]
+	_ = json.Unmarshal([]byte(st.Extra["queue_ids"]), &qs.IDs)
+	qs.Next, _ = strconv.Atoi(st.Extra["queue_next"])
+	qs.N, _ = strconv.Atoi(st.Extra["queue_n"])
+	return qs
 }
 
 // Project runs the projector without dropout or tape on z [N, enc].

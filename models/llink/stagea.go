@@ -163,3 +163,28 @@ func Tau(step, steps int, start, end float32) float32 {
 	f := float32(min(max(step, 0), steps-1)) / float32(steps-1)
 	return start + (end-start)*f
 }
+
+// QueueState is a queue's full contents, for checkpoints.
+type QueueState struct {
+	Vecs []float32 // [capacity·dim] ring buffer
+	IDs  []int     // [capacity]
+	Next int       // ring position of the next push
+	N    int       // entries filled
+}
+
+// State returns a copy of the queue's contents.
+func (q *Queue) State() QueueState {
+	return QueueState{Vecs: append([]float32(nil), q.vecs...), IDs: append([]int(nil), q.ids...), Next: q.next, N: q.n}
+}
+
+// SetState restores contents saved by [Queue.State] from a queue of the same
+// capacity and width.
+func (q *Queue) SetState(s QueueState) error {
+	if len(s.Vecs) != len(q.vecs) || len(s.IDs) != len(q.ids) || s.Next < 0 || s.N < 0 || s.N > q.cap || (q.cap > 0 && s.Next >= q.cap) {
+		return fmt.Errorf("llink: queue state of %d vectors/%d ids does not fit a queue of %d×%d", len(s.Vecs), len(s.IDs), q.cap, q.dim)
+	}
+	copy(q.vecs, s.Vecs)
+	copy(q.ids, s.IDs)
+	q.next, q.n = s.Next, s.N
+	return nil
+}

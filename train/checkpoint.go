@@ -1,0 +1,170 @@
+package train
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/models/safetensors"
+	"github.com/llink-go/llink/nn"
+	"github.com/llink-go/llink/tensor"
+)
+
+// Checkpointing makes a training loop crash-safe: every Every steps (and
+// when Stop fires) the full training state — parameters, AdamW moments,
+// step, RNG state, data order and any stage-specific state — is written
+// atomically to Path (temp file, fsync, rename; the previous checkpoint
+// survives a failed write). With Resume, a run starting where Path exists
+// continues from it and ends bit-identical to an uninterrupted run.
+type Checkpointing struct {
+	Path   string `json:"path,omitempty"`
+	Every  int    `json:"every,omitempty"`
+	Resume bool   `json:"resume,omitempty"`
+	// Stop, when it is closed or receives, makes the loop finish its current
+	// step, write a checkpoint and return an [ErrInterrupted] error.
+	Stop <-chan struct{} `json:"-"`
+}
+
+// ErrInterrupted is returned (wrapped) when a run stopped on request after
+// writing its checkpoint.
+var ErrInterrupted = errors.New("training interrupted")
+
+func (c *Checkpointing) enabled() bool { return c != nil && c.Path != "" }
+
+func (c *Checkpointing) stopRequested() bool {
+	if c == nil || c.Stop == nil {
+		return false
+	}
+	select {
+	case <-c.Stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// loopState is the non-tensor part of a training loop's state.
+type loopState struct {
+	Step  int               `json:"step"`
+	Pos   int               `json:"pos"`
+	Order []int             `json:"order"`
+	RNG   []byte            `json:"rng"`
+	Extra map[string]string `json:"extra,omitempty"`
+}
+
+// saveState writes params, AdamW state, loop state and extra tensors.
+func saveState(path string, params []*autograd.Var, opt *nn.AdamW, st loopState, extra map[string]*tensor.Tensor) error {
+	var ts []safetensors.Tensor
+	for _, p := range params {
+		ts = append(ts, safetensors.FromFloat32("param/"+p.Name, p.Shape(), p.Data(), safetensors.F32))
+		if m, v := opt.Moments(p); m != nil {
+			ts = append(ts,
+				safetensors.FromFloat32("adam_m/"+p.Name, p.Shape(), m, safetensors.F32),
+				safetensors.FromFloat32("adam_v/"+p.Name, p.Shape(), v, safetensors.F32))
+		}
+	}
+	for name, t := range extra {
+		ts = append(ts, safetensors.FromFloat32("extra/"+name, t.Shape(), t.Data(), safetensors.F32))
+	}
+	js, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	md := map[string]string{"format": "llink-train-state-v1", "state": string(js), "adam_step": strconv.Itoa(opt.Steps())}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("train: checkpoint: %w", err)
+	}
+	if err := safetensors.Write(path, ts, md); err != nil {
+		return fmt.Errorf("train: checkpoint: %w", err)
+	}
+	return nil
+}
+
+// loadState restores what saveState wrote into params and opt, and returns
+// the loop state and the extra tensors.
+func loadState(path string, params []*autograd.Var, opt *nn.AdamW) (loopState, map[string][]float32, error) {
+	var st loopState
+	f, err := safetensors.Open(path)
+	if err != nil {
+		return st, nil, fmt.Errorf("train: resume: %w", err)
+	}
+	defer f.Close()
+	md := f.Metadata()
+	if md["format"] != "llink-train-state-v1" {
+		return st, nil, fmt.Errorf("train: resume: %s is not a training checkpoint (format %q)", path, md["format"])
+	}
+	if err := json.Unmarshal([]byte(md["state"]), &st); err != nil {
+		return st, nil, fmt.Errorf("train: resume: %s: bad state: %w", path, err)
+	}
+	adamStep, err := strconv.Atoi(md["adam_step"])
+	if err != nil {
+		return st, nil, fmt.Errorf("train: resume: %s: bad adam_step %q", path, md["adam_step"])
+	}
+	read := func(name string, want []int) ([]float32, error) {
+		info, ok := f.Info(name)
+		if !ok {
+			return nil, nil
+		}
+		if want != nil && !equalInts(info.Shape, want) {
+			return nil, fmt.Errorf("train: resume: %s: %q has shape %v, the model needs %v (different model or config)", path, name, info.Shape, want)
+		}
+		return f.Float32(name)
+	}
+	for _, p := range params {
+		v, err := read("param/"+p.Name, p.Shape())
+		if err != nil {
+			return st, nil, err
+		}
+		if v == nil {
+			return st, nil, fmt.Errorf("train: resume: %s lacks parameter %q (different model or config)", path, p.Name)
+		}
+		copy(p.Data(), v)
+		m, err := read("adam_m/"+p.Name, p.Shape())
+		if err != nil {
+			return st, nil, err
+		}
+		vv, err := read("adam_v/"+p.Name, p.Shape())
+		if err != nil {
+			return st, nil, err
+		}
+		opt.SetState(adamStep, p, m, vv)
+	}
+	opt.SetState(adamStep, nil, nil, nil)
+	extra := map[string][]float32{}
+	for _, name := range f.Names() {
+		if len(name) > 6 && name[:6] == "extra/" {
+			v, err := f.Float32(name)
+			if err != nil {
+				return st, nil, err
+			}
+			extra[name[6:]] = v
+		}
+	}
+	return st, extra, nil
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// pcgState marshals a PCG source.
+func pcgState(src *rand.PCG) []byte {
+	b, err := src.MarshalBinary()
+	if err != nil {
+		panic(err) // PCG's MarshalBinary cannot fail
+	}
+	return b
+}
