@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/internal/testutil"
+	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/tensor"
@@ -123,5 +125,48 @@ func TestStageAStopAndResume(t *testing.T) {
 	_, err = TrainStageA(llink.NewProjector(cfg, testutil.RNG(2)), tr3, dev3, c3, nil)
 	if err == nil {
 		t.Fatal("resumed into a different model")
+	}
+}
+
+// TestStageBStopAndResume interrupts Stage B and resumes it bit-identically.
+func TestStageBStopAndResume(t *testing.T) {
+	setup := func() (*llama.Model, *llink.Slots, []*autograd.Var, []Example, StageBConfig) {
+		m := tinyDecoder(1)
+		r := testutil.RNG(2)
+		exs := synthTask(r, tensor.RandN(r, 1, 4, m.Config.Hidden), 48)
+		cfg := llink.DefaultConfig(m.Config.Hidden, m.Config.Hidden)
+		cfg.K, cfg.ExpHidden = tK, 32
+		slots := llink.NewSlots(cfg, 1, testutil.RNG(3))
+		lora := m.AddLoRA(llama.LoRAOptions{Rank: 2, Alpha: 2, Dropout: 0.1, Targets: []string{"q_proj", "v_proj"}}, testutil.RNG(4))
+		c := DefaultStageB()
+		c.Steps, c.Batch = 24, 8
+		return m, slots, lora, exs, c
+	}
+	m1, slots, lora, exs, c := setup()
+	if _, err := TrainStageB(m1, slots, lora, exs, 0, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	m2, slots2, lora2, exs2, c2 := setup()
+	stop := make(chan struct{})
+	c2.Checkpoint = Checkpointing{Path: filepath.Join(t.TempDir(), "b.safetensors"), Stop: stop}
+	_, err := TrainStageB(m2, slots2, lora2, exs2, 0, c2, func(l StepLog) {
+		if l.Step == 10 {
+			close(stop)
+		}
+	})
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("want ErrInterrupted, got %v", err)
+	}
+	m3, slots3, lora3, exs3, c3 := setup()
+	c3.Checkpoint = Checkpointing{Path: c2.Checkpoint.Path, Resume: true}
+	if _, err := TrainStageB(m3, slots3, lora3, exs3, 0, c3, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := append(lora, slots.Params()...)
+	got := append(lora3, slots3.Params()...)
+	for i := range want {
+		if d := tensor.MaxAbsDiff(want[i].Value, got[i].Value); d != 0 {
+			t.Fatalf("%s differs after resume by %g", want[i].Name, d)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"time"
 
 	"github.com/llink-go/llink/autograd"
@@ -40,6 +41,7 @@ type StageBConfig struct {
 	Clip        float32             `json:"clip"`
 	Weights     llink.StageBWeights `json:"weights"`
 	Seed        uint64              `json:"seed"`
+	Checkpoint  Checkpointing       `json:"checkpoint"`
 }
 
 // DefaultStageB returns the paper's Stage B settings (batch 128, 15%
@@ -142,12 +144,26 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 	}
 	opt := nn.NewAdamW(groups, 0.9, 0.999, 1e-8)
 	opt.Schedule = nn.WarmupLinear(int(c.WarmupFrac*float32(c.Steps)), c.Steps)
-	rng := rand.New(rand.NewPCG(c.Seed, 0xB0B))
+	src := rand.NewPCG(c.Seed, 0xB0B)
+	rng := rand.New(src)
 	tp := autograd.NewTape()
-	order, pos := rng.Perm(len(exs)), 0
+	order, pos, first := rng.Perm(len(exs)), 0, 0
 	bs := min(c.Batch, len(exs))
 	var res StageBResult
-	for step := 0; step < c.Steps; step++ {
+	ck := &c.Checkpoint
+	if ck.enabled() && ck.Resume {
+		if _, err := os.Stat(ck.Path); err == nil {
+			st, _, err := loadState(ck.Path, params, opt)
+			if err != nil {
+				return res, err
+			}
+			if err := src.UnmarshalBinary(st.RNG); err != nil {
+				return res, fmt.Errorf("train: resume %s: %w", ck.Path, err)
+			}
+			first, order, pos = st.Step, st.Order, st.Pos
+		}
+	}
+	for step := first; step < c.Steps; step++ {
 		if pos+bs > len(order) {
 			order, pos = rng.Perm(len(exs)), 0
 		}
@@ -203,6 +219,16 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 		res.Final = float64(ce.Item())
 		if log != nil {
 			log(StepLog{Step: step + 1, Loss: float64(loss.Item()), LR: float64(lr), Norm: float64(norm)})
+		}
+		stop, last := ck.stopRequested(), step == c.Steps-1
+		if ck.enabled() && (stop || last || ck.Every > 0 && (step+1)%ck.Every == 0) {
+			st := loopState{Step: step + 1, Pos: pos, Order: order, RNG: pcgState(src)}
+			if err := saveState(ck.Path, params, opt, st, nil); err != nil {
+				return res, err
+			}
+		}
+		if stop && !last {
+			return res, fmt.Errorf("train: stage B stopped after step %d, checkpoint in %s (rerun with resume to continue): %w", step+1, ck.Path, ErrInterrupted)
 		}
 	}
 	res.Elapsed = time.Since(start)
