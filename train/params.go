@@ -84,3 +84,13 @@ func restore(params []*autograd.Var, s []*tensor.Tensor) {
 		p.Value.CopyFrom(s[i])
 	}
 }
+
+// readMetadata returns a safetensors file's metadata.
+func readMetadata(path string) (map[string]string, error) {
+	f, err := safetensors.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	defer f.Close()
+	return f.Metadata(), nil
+}
