@@ -63,7 +63,10 @@ func TestBundleRoundTrip(t *testing.T) {
 		err  func() error
 		want string
 	}{
-		{"width", func() error { _, err := LoadBundle(path, llama.New(other, testutil.RNG(1)), cfg.EncDim, "", ""); return err }, "width 32"},
+		{"width", func() error {
+			_, err := LoadBundle(path, llama.New(other, testutil.RNG(1)), cfg.EncDim, "", "")
+			return err
+		}, "width 32"},
 		{"encoder", func() error { _, err := LoadBundle(path, tinyDecoder(1), 99, "", ""); return err }, "encoder of width"},
 		{"id", func() error { _, err := LoadBundle(path, tinyDecoder(1), cfg.EncDim, "other-dec", ""); return err }, "tiny-dec"},
 		{"not a bundle", func() error {
