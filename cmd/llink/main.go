@@ -70,4 +70,3 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nRun `llink COMMAND -h` for a command's flags.")
 }
-
