@@ -145,6 +145,8 @@ func TestNumericFidelity(t *testing.T) {
 		{"in 2019", "in 2019 and 2020", 1, 2},
 		{"no numbers", "no numbers", 0, 0},
 		{"25% growth", "growth of 25 percent", 1, 1},
+		{"a 70 MW farm", "a capacity of 70 megawatts", 1, 1},
+		{"a 70 kW farm", "a capacity of 70 megawatts", 0, 1},
 	}
 	for _, c := range cases {
 		m, n := NumericFidelity(c.out, c.ref)

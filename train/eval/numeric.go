@@ -17,6 +17,7 @@ type Quantity struct {
 // and singular forms map to one canonical unit.
 var units = map[string]string{
 	"mw": "mw", "kw": "kw", "w": "w", "gw": "gw", "kwh": "kwh", "mwh": "mwh",
+	"megawatts": "mw", "megawatt": "mw", "kilowatts": "kw", "kilowatt": "kw", "gigawatts": "gw", "gigawatt": "gw",
 	"km": "km", "m": "m", "cm": "cm", "mm": "mm", "kilometres": "km", "kilometers": "km", "kilometre": "km", "kilometer": "km",
 	"kg": "kg", "g": "g", "t": "t", "tons": "t", "tonnes": "t", "ton": "t", "tonne": "t", "kilograms": "kg", "kilogram": "kg",
 	"%": "%", "percent": "%",
