@@ -76,3 +76,20 @@ func Monolingual(n int, seed uint64) (english, khmer []string) {
 	}
 	return english, khmer
 }
+
+// Tasks returns the instruction tasks of the train, dev and test splits
+// (see [MakeTasks]); the seed picks instruction paraphrases.
+func (c *Corpus) Tasks(seed uint64) (train, dev, test []Task) {
+	return MakeTasks(c.Train, seed), MakeTasks(c.Dev, seed+1), MakeTasks(c.Test, seed+2)
+}
+
+// Default builds the default corpus ([DefaultConfig]) and its tasks: what
+// the LLINK pipeline uses when no data is given.
+func Default() (c *Corpus, train, dev, test []Task) {
+	c, err := Build(DefaultConfig())
+	if err != nil {
+		panic(err) // DefaultConfig is valid
+	}
+	train, dev, test = c.Tasks(DefaultConfig().Seed)
+	return c, train, dev, test
+}

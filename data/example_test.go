@@ -46,3 +46,9 @@ func ExampleToKhmerDigits() {
 	fmt.Println(data.ToKhmerDigits("30 MW"), data.ToArabicDigits("១២០០០"))
 	// Output: ៣០ MW 12000
 }
+
+func ExampleDefault() {
+	c, train, dev, test := data.Default()
+	fmt.Println(len(c.Pool), len(train) > len(dev), len(test) > 0)
+	// Output: 1024 true true
+}
