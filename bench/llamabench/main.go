@@ -31,14 +31,14 @@ var configs = map[string]shape{
 }
 
 func main() {
-	name := flag.String("config", "small", "small or big")
+	name := flag.String("config", "small", "small, big or 1b (Llama-3.2-1B shape, random bf16 weights)")
 	threads := flag.Int("threads", 1, "threads")
 	decodeN := flag.Int("decode", 64, "decode steps")
 	reps := flag.Int("reps", 3, "forward repetitions (best is reported)")
 	bf16 := flag.Bool("bf16", false, "bf16 weights")
 	flag.Parse()
 	s, ok := configs[*name]
-	if !ok {
+	if !ok && *name != "1b" {
 		fmt.Fprintln(os.Stderr, "unknown config", *name)
 		os.Exit(2)
 	}
@@ -46,6 +46,12 @@ func main() {
 	c := llama.Tiny(s.vocab)
 	c.Hidden, c.Layers, c.Heads, c.KVHeads, c.HeadDim, c.Intermediate = s.d, s.layers, s.heads, s.heads, s.d/s.heads, s.ffn
 	c.MaxPositions = 4096
+	if *name == "1b" {
+		// What a user with the real checkpoint gets: its exact shapes, bf16
+		// weights, one 128-token prompt.
+		c, s = llama.Llama32_1B(), shape{vocab: 128256, seq: 128, batch: 1}
+		*bf16 = true
+	}
 	m := llama.New(c, rand.New(rand.NewPCG(1, 2)))
 	if *bf16 {
 		m.ToBF16()
