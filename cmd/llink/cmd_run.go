@@ -1,8 +1,227 @@
 package main
 
-import "io"
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/llink-go/llink/data"
+	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/train"
+)
+
+func init() {
+	register(command{name: "run", short: "the whole LLINK pipeline (Stage A, Stage B, baselines, evaluation)", run: runPipeline})
+}
 
 // defaultJob is what `go run ./cmd/llink` does: the LLINK pipeline on the
-// embedded default. Until the embedded models land it is the engine
-// self-check.
-func defaultJob(_ io.Reader, stdout, _ io.Writer) error { return selfCheck(stdout) }
+// embedded default models and data. Until the embedded models are wired in,
+// it runs the engine self-check.
+func defaultJob(stdin io.Reader, stdout, stderr io.Writer) error {
+	return selfCheck(stdout)
+}
+
+// runOptions are the pipeline command's flags.
+type runOptions struct {
+	decoder, encoder string
+	corpus, tasks    string
+	out, cache       string
+	seed             uint64
+	k                int
+	trainPairs       int
+	trainTasks       int
+	testTasks        int
+	stageASteps      int
+	stageBSteps      int
+	resume           bool
+}
+
+func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o runOptions
+	fs.StringVar(&o.decoder, "decoder", "", "decoder: Hugging Face Llama folder with tokenizer.json (default: the embedded tiny decoder)")
+	fs.StringVar(&o.encoder, "encoder", "", "encoder: Hugging Face XLM-R/BERT folder with tokenizer.json (default: the embedded tiny encoder)")
+	fs.StringVar(&o.corpus, "corpus", "", "parallel corpus (TSV english<TAB>khmer or JSONL); default: the generated corpus")
+	fs.StringVar(&o.tasks, "tasks", "", "instruction tasks JSONL {input, output, foreign_raw, english_ref, kind}; default: generated")
+	fs.StringVar(&o.out, "out", "", "run folder (default runs/<date-time>)")
+	fs.StringVar(&o.cache, "cache", filepath.Join(".cache", "vectors"), "vector cache folder (reused across runs)")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed for everything")
+	fs.IntVar(&o.k, "k", 8, "soft slots K")
+	fs.IntVar(&o.trainPairs, "train-pairs", 4000, "Stage A training pairs taken from the corpus")
+	fs.IntVar(&o.trainTasks, "train-tasks", 1200, "Stage B / direct fine-tuning examples")
+	fs.IntVar(&o.testTasks, "test-tasks", 160, "held-out test tasks evaluated per method")
+	fs.IntVar(&o.stageASteps, "stage-a-steps", 600, "Stage A steps")
+	fs.IntVar(&o.stageBSteps, "stage-b-steps", 120, "Stage B (and direct fine-tuning) steps")
+	fs.BoolVar(&o.resume, "resume", false, "resume the run in --out from its checkpoints")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("run: unexpected argument %q", fs.Arg(0))
+	}
+	start := time.Now()
+	m, err := loadModels(o.decoder, o.encoder, o.k)
+	if err != nil {
+		return err
+	}
+	d, err := loadData(o)
+	if err != nil {
+		return err
+	}
+	if o.out == "" {
+		o.out = filepath.Join("runs", time.Now().Format("20060102-150405"))
+	}
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return err
+	}
+	c := pipelineConfig(o, m)
+	fmt.Fprintf(stdout, "LLINK: decoder %s, encoder %s, K=%d; %d/%d/%d pairs, %d train / %d test tasks; run folder %s\n",
+		m.DecoderID, m.EncoderID, o.k, len(d.TrainPairs), len(d.DevPairs), len(d.Pool), len(d.TrainTasks), len(d.TestTasks), o.out)
+	res, err := train.RunPipeline(m, d, c, stdout)
+	if err != nil {
+		return err
+	}
+	if err := writeResults(o.out, res); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout)
+	res.WriteMarkdown(stdout)
+	fmt.Fprintf(stdout, "\nresults: %s (%.0fs)\n", filepath.Join(o.out, "results.md"), time.Since(start).Seconds())
+	return nil
+}
+
+// pipelineConfig derives the run's settings from the flags and models: the
+// paper's values, scaled to the step budget.
+func pipelineConfig(o runOptions, m *train.Models) train.PipelineConfig {
+	c := train.PipelineConfig{
+		Slots:    llinkConfig(m, o.k),
+		StageA:   train.DefaultStageA(),
+		StageB:   train.DefaultStageB(),
+		LoRA:     llama.LoRAOptions{Rank: 16, Alpha: 16, Dropout: 0.05, Targets: []string{"q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj"}},
+		MaxNew:   48,
+		GenBatch: 16,
+		CacheDir: o.cache,
+		Seed:     o.seed,
+	}
+	c.StageA.Steps, c.StageA.Warmup, c.StageA.Seed = o.stageASteps, o.stageASteps/10, o.seed
+	c.StageA.EvalEvery = max(o.stageASteps/6, 1)
+	c.StageA.QueueSize = min(c.StageA.QueueSize, o.trainPairs)
+	c.StageB.Steps, c.StageB.Seed = o.stageBSteps, o.seed
+	c.StageB.Batch = 16
+	if o.resume {
+		c.StageA.Checkpoint = train.Checkpointing{Path: filepath.Join(o.out, "checkpoints", "stage-a.safetensors"), Every: 100, Resume: true}
+		c.StageB.Checkpoint = train.Checkpointing{Path: filepath.Join(o.out, "checkpoints", "stage-b.safetensors"), Every: 20, Resume: true}
+	}
+	return c
+}
+
+// loadData builds the pipeline's data from the generated corpus or the
+// user's files.
+func loadData(o runOptions) (train.Data, error) {
+	var d train.Data
+	var pairs, dev []data.Pair
+	var trainTasks, testTasks []data.Task
+	if o.corpus == "" {
+		cfg := data.DefaultConfig()
+		cfg.Seed = o.seed
+		c, err := data.Build(cfg)
+		if err != nil {
+			return d, err
+		}
+		pairs, dev = c.Train, c.Dev
+		d.Pool = toPairs(c.Pool)
+		tr, _, te := c.Tasks(o.seed)
+		trainTasks, testTasks = tr, te
+	} else {
+		all, _, err := data.ReadFile(o.corpus, data.ReadOptions{})
+		if err != nil {
+			return d, err
+		}
+		if len(all) < 2200 {
+			return d, fmt.Errorf("run: %s has %d pairs; need at least 2,200 (1,024 pool + dev + train)", o.corpus, len(all))
+		}
+		r := rand.New(rand.NewPCG(o.seed, 7))
+		r.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+		d.Pool, dev, pairs = toPairs(all[:1024]), all[1024:1124], all[1124:]
+	}
+	if o.tasks != "" {
+		f, err := os.Open(o.tasks)
+		if err != nil {
+			return d, err
+		}
+		ts, _, err := data.ReadTasksJSONL(f, o.tasks, data.ReadOptions{})
+		f.Close()
+		if err != nil {
+			return d, err
+		}
+		n := len(ts) / 10
+		testTasks, trainTasks = ts[:n], ts[n:]
+	}
+	if len(trainTasks) == 0 || len(testTasks) == 0 {
+		return d, errors.New("run: no instruction tasks: give --tasks with a user corpus")
+	}
+	d.TrainPairs = toPairs(pairs[:min(o.trainPairs, len(pairs))])
+	d.DevPairs = toPairs(dev[:min(200, len(dev))])
+	d.TrainTasks = sampleTasks(trainTasks, o.trainTasks, o.seed)
+	d.TestTasks = sampleTasks(testTasks, o.testTasks, o.seed+1)
+	return d, nil
+}
+
+func toPairs(ps []data.Pair) []train.Pair {
+	out := make([]train.Pair, len(ps))
+	for i, p := range ps {
+		out[i] = train.Pair{English: p.English, Foreign: p.Foreign}
+	}
+	return out
+}
+
+// sampleTasks takes n tasks spread evenly over the kinds (deterministic).
+func sampleTasks(ts []data.Task, n int, seed uint64) []train.Task {
+	byKind := map[string][]data.Task{}
+	var kinds []string
+	for _, t := range ts {
+		if _, ok := byKind[t.Kind]; !ok {
+			kinds = append(kinds, t.Kind)
+		}
+		byKind[t.Kind] = append(byKind[t.Kind], t)
+	}
+	r := rand.New(rand.NewPCG(seed, 9))
+	var out []train.Task
+	for i := 0; len(out) < n && len(out) < len(ts); i++ {
+		k := kinds[i%len(kinds)]
+		pool := byKind[k]
+		if len(pool) == 0 {
+			if i > n*len(kinds)+len(ts) {
+				break
+			}
+			continue
+		}
+		j := r.IntN(len(pool))
+		t := pool[j]
+		pool[j] = pool[len(pool)-1]
+		byKind[k] = pool[:len(pool)-1]
+		out = append(out, train.Task{Kind: t.Kind, Instruction: t.Instruction, Foreign: t.Foreign, English: t.EnglishPassage, Answer: t.Answer})
+	}
+	return out
+}
+
+// writeResults stores results.json and results.md in the run folder.
+func writeResults(dir string, res *train.Results) error {
+	js, err := jsonIndent(res)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, "results.json"), js); err != nil {
+		return err
+	}
+	var md bytes.Buffer
+	res.WriteMarkdown(&md)
+	return writeFileAtomic(filepath.Join(dir, "results.md"), md.Bytes())
+}
