@@ -1,0 +1,279 @@
+// Package rundir lays out one llink run on disk:
+//
+//	runs/<name>/
+//	  config.json     the resolved configuration (every flag and default)
+//	  metrics.jsonl   one JSON object per logged training step, per stage
+//	  checkpoints/    crash-safe training checkpoints
+//	  results.json    the results table, machine-readable
+//	  results.md      the results table as Markdown
+//	  plots/          SVG/PNG figures
+//
+// The pipeline command creates the folder ([Create]) or reopens it to
+// resume ([Open]), writes the config, plugs [Dir.Steps] into the training
+// loops, and writes the results at the end. Files other than the metrics
+// log are written atomically (temp file, fsync, rename), so a crash leaves
+// the old version or the new one.
+package rundir
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/llink-go/llink/train"
+)
+
+// File and folder names inside a run folder.
+const (
+	ConfigFile     = "config.json"
+	MetricsFile    = "metrics.jsonl"
+	ResultsJSON    = "results.json"
+	ResultsMD      = "results.md"
+	CheckpointsDir = "checkpoints"
+	PlotsDir       = "plots"
+)
+
+// Record is one line of metrics.jsonl: a training step of a stage ("stage
+// A", "stage B", "direct FT", …) with the wall-clock time it was logged.
+type Record struct {
+	Stage string    `json:"stage"`
+	Time  time.Time `json:"time"`
+	train.StepLog
+}
+
+// Dir is an open run folder. Its methods are safe for concurrent use.
+type Dir struct {
+	// Path is the run folder.
+	Path string
+
+	mu      sync.Mutex
+	metrics *os.File
+	w       *bufio.Writer
+	now     func() time.Time
+}
+
+// DefaultName is the folder name of a run started at t: its date and time
+// (20060102-150405).
+func DefaultName(t time.Time) string { return t.Format("20060102-150405") }
+
+// Create makes a new run folder root/name (name "" → [DefaultName] of now)
+// with its checkpoints and plots subfolders. It refuses a folder that
+// already holds a run (a config.json): reopen that one with [Open].
+func Create(root, name string) (*Dir, error) {
+	if name == "" {
+		name = DefaultName(time.Now())
+	}
+	path := filepath.Join(root, name)
+	if _, err := os.Stat(filepath.Join(path, ConfigFile)); err == nil {
+		return nil, fmt.Errorf("rundir: %s already holds a run (resume it, or pick another name)", path)
+	}
+	return open(path)
+}
+
+// Open reopens the run folder at path (to resume it), creating any missing
+// subfolder; the metrics log is appended to.
+func Open(path string) (*Dir, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("rundir: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("rundir: %s is not a folder", path)
+	}
+	return open(path)
+}
+
+func open(path string) (*Dir, error) {
+	for _, sub := range []string{CheckpointsDir, PlotsDir} {
+		if err := os.MkdirAll(filepath.Join(path, sub), 0o755); err != nil {
+			return nil, fmt.Errorf("rundir: %w", err)
+		}
+	}
+	f, err := os.OpenFile(filepath.Join(path, MetricsFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("rundir: %w", err)
+	}
+	return &Dir{Path: path, metrics: f, w: bufio.NewWriter(f), now: time.Now}, nil
+}
+
+// File returns the path of name inside the run folder.
+func (d *Dir) File(name string) string { return filepath.Join(d.Path, name) }
+
+// Checkpoint returns the path of checkpoint name (e.g.
+// "stage-a.safetensors") in the checkpoints folder.
+func (d *Dir) Checkpoint(name string) string { return filepath.Join(d.Path, CheckpointsDir, name) }
+
+// Plot returns the path of figure name (e.g. "loss.svg") in the plots
+// folder.
+func (d *Dir) Plot(name string) string { return filepath.Join(d.Path, PlotsDir, name) }
+
+// WriteConfig stores the resolved configuration v as indented JSON.
+func (d *Dir) WriteConfig(v any) error { return d.WriteJSON(ConfigFile, v) }
+
+// ReadConfig reads config.json into v (when resuming).
+func (d *Dir) ReadConfig(v any) error {
+	b, err := os.ReadFile(d.File(ConfigFile))
+	if err != nil {
+		return fmt.Errorf("rundir: %w", err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("rundir: %s: %w", d.File(ConfigFile), err)
+	}
+	return nil
+}
+
+// WriteJSON stores v as indented JSON in the file name of the run folder.
+func (d *Dir) WriteJSON(name string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("rundir: %s: %w", name, err)
+	}
+	return WriteFileAtomic(d.File(name), append(b, '\n'))
+}
+
+// WriteResults stores results.json and results.md.
+func (d *Dir) WriteResults(res *train.Results) error {
+	if err := d.WriteJSON(ResultsJSON, res); err != nil {
+		return err
+	}
+	var md bytes.Buffer
+	res.WriteMarkdown(&md)
+	return WriteFileAtomic(d.File(ResultsMD), md.Bytes())
+}
+
+// Log appends one step of stage to the metrics log.
+func (d *Dir) Log(stage string, l train.StepLog) error {
+	b, err := json.Marshal(Record{Stage: stage, Time: d.now().UTC(), StepLog: l})
+	if err != nil {
+		return fmt.Errorf("rundir: metrics: %w", err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.w == nil {
+		return errors.New("rundir: metrics log is closed")
+	}
+	if _, err := d.w.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("rundir: metrics: %w", err)
+	}
+	// Flush at every record: a crash keeps every step logged so far, and a
+	// step costs far more than a small write.
+	if err := d.w.Flush(); err != nil {
+		return fmt.Errorf("rundir: metrics: %w", err)
+	}
+	return nil
+}
+
+// Steps returns a training-step hook that logs every step of stage; a
+// write error is reported once to errs (may be nil) and logging stops.
+// Chain it with other hooks with [Tee].
+func (d *Dir) Steps(stage string, errs io.Writer) func(train.StepLog) {
+	failed := false
+	return func(l train.StepLog) {
+		if failed {
+			return
+		}
+		if err := d.Log(stage, l); err != nil {
+			failed = true
+			if errs != nil {
+				fmt.Fprintln(errs, "warning:", err, "(metrics logging stopped)")
+			}
+		}
+	}
+}
+
+// Tee returns a hook calling each non-nil hook in order.
+func Tee(hooks ...func(train.StepLog)) func(train.StepLog) {
+	return func(l train.StepLog) {
+		for _, h := range hooks {
+			if h != nil {
+				h(l)
+			}
+		}
+	}
+}
+
+// Close flushes and closes the metrics log.
+func (d *Dir) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.w == nil {
+		return nil
+	}
+	err := d.w.Flush()
+	if cerr := d.metrics.Close(); err == nil {
+		err = cerr
+	}
+	d.w = nil
+	return err
+}
+
+// ReadMetrics reads a metrics log. When a resumed run logged a step
+// twice, the later record wins; records keep their first position.
+func ReadMetrics(r io.Reader) ([]Record, error) {
+	var out []Record
+	at := map[[2]any]int{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var rec Record
+		if err := json.Unmarshal(line, &rec); err != nil {
+			return nil, fmt.Errorf("rundir: metrics line %d: %w", n, err)
+		}
+		key := [2]any{rec.Stage, rec.Step}
+		if i, ok := at[key]; ok {
+			out[i] = rec
+			continue
+		}
+		at[key] = len(out)
+		out = append(out, rec)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("rundir: metrics: %w", err)
+	}
+	return out, nil
+}
+
+// ReadMetricsFile reads the metrics log at path (see [ReadMetrics]).
+func ReadMetricsFile(path string) ([]Record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("rundir: %w", err)
+	}
+	defer f.Close()
+	return ReadMetrics(f)
+}
+
+// WriteFileAtomic writes data to path through a temp file in the same
+// folder, fsynced and renamed, so a crash leaves the old file or the new.
+func WriteFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("rundir: %w", err)
+	}
+	tmp := f.Name()
+	_, werr := f.Write(data)
+	serr := f.Sync()
+	cerr := f.Close()
+	for _, err := range []error{werr, serr, cerr} {
+		if err != nil {
+			os.Remove(tmp)
+			return fmt.Errorf("rundir: writing %s: %w", path, err)
+		}
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("rundir: %w", err)
+	}
+	return nil
+}

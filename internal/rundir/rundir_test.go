@@ -1,0 +1,96 @@
+package rundir
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/llink-go/llink/train"
+)
+
+func TestLayoutAndFiles(t *testing.T) {
+	root := t.TempDir()
+	d, err := Create(root, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range []string{CheckpointsDir, PlotsDir} {
+		if st, err := os.Stat(filepath.Join(d.Path, sub)); err != nil || !st.IsDir() {
+			t.Fatalf("%s: %v", sub, err)
+		}
+	}
+	cfg := map[string]any{"seed": 1, "k": 8}
+	if err := d.WriteConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]any
+	if err := d.ReadConfig(&back); err != nil || back["k"] != 8.0 {
+		t.Fatalf("%v %v", back, err)
+	}
+	dev := 0.5
+	hook := Tee(d.Steps("stage A", nil), nil)
+	for s := 1; s <= 3; s++ {
+		hook(train.StepLog{Step: s, Loss: 3 - float64(s), LR: 1e-3})
+	}
+	hook(train.StepLog{Step: 3, Loss: 0.25, Dev: &dev}) // the resumed copy of step 3
+	if err := d.WriteResults(&train.Results{Methods: []train.MethodResult{{Method: "LLINK"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Log("stage A", train.StepLog{}); err == nil {
+		t.Fatal("logging after Close succeeded")
+	}
+	recs, err := ReadMetricsFile(d.File(MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 3 || recs[2].Loss != 0.25 || recs[2].Dev == nil || recs[0].Stage != "stage A" || recs[0].Time.IsZero() {
+		t.Fatalf("%+v", recs)
+	}
+	js, err := os.ReadFile(d.File(ResultsJSON))
+	if err != nil || !json.Valid(js) {
+		t.Fatalf("results.json: %v", err)
+	}
+	md, err := os.ReadFile(d.File(ResultsMD))
+	if err != nil || !strings.Contains(string(md), "LLINK") {
+		t.Fatalf("results.md: %v\n%s", err, md)
+	}
+
+	// The folder now holds a run: Create refuses it, Open resumes it.
+	if _, err := Create(root, filepath.Base(d.Path)); err == nil || !strings.Contains(err.Error(), "already holds a run") {
+		t.Fatalf("Create over a run: %v", err)
+	}
+	d2, err := Open(d.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d2.Log("stage B", train.StepLog{Step: 1}); err != nil {
+		t.Fatal(err)
+	}
+	d2.Close()
+	recs, _ = ReadMetricsFile(d.File(MetricsFile))
+	if len(recs) != 4 || recs[3].Stage != "stage B" {
+		t.Fatalf("after resume: %+v", recs)
+	}
+	if d.Checkpoint("a.safetensors") != filepath.Join(d.Path, "checkpoints", "a.safetensors") || d.Plot("x.svg") != filepath.Join(d.Path, "plots", "x.svg") {
+		t.Fatal("paths")
+	}
+}
+
+func TestReadMetricsBadLine(t *testing.T) {
+	_, err := ReadMetrics(bytes.NewBufferString("{\"stage\":\"a\",\"step\":1}\nnot json\n"))
+	if err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Fatalf("%v", err)
+	}
+}
+
+func TestOpenMissing(t *testing.T) {
+	if _, err := Open(filepath.Join(t.TempDir(), "nope")); err == nil {
+		t.Fatal("opened a missing folder")
+	}
+}
