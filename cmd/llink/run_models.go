@@ -1,16 +1,106 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
 
+	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
+	"github.com/llink-go/llink/models/tokenizer"
+	"github.com/llink-go/llink/models/xlmr"
 	"github.com/llink-go/llink/train"
 )
 
 // loadModels loads the frozen decoder and encoder with their tokenizers
-// (the embedded tiny models when the paths are empty).
+// (the embedded tiny models when the paths are empty), and makes sure the
+// decoder knows LLINK's tokens (<foreign>, </foreign>, <foreign_emb>,
+// <f0>…<fK-1>), adding them — as mean embedding rows — when it does not.
 func loadModels(decoder, encoder string, k int) (*train.Models, error) {
-	return nil, errors.New("run: the tokenizers and the embedded tiny models are not wired in yet")
+	if decoder == "" || encoder == "" {
+		return loadEmbedded(decoder, encoder, k)
+	}
+	dec, err := llama.Load(decoder, llama.LoadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	dt, err := tokenizer.Load(decoder)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := xlmr.Load(encoder)
+	if err != nil {
+		return nil, err
+	}
+	et, err := tokenizer.Load(encoder)
+	if err != nil {
+		return nil, err
+	}
+	return assemble(dec, dt, dirID(decoder), enc, et, dirID(encoder), k)
+}
+
+// assemble resolves the decoder's special tokens and wraps everything up.
+func assemble(dec *llama.Model, dt tokenizer.Tokenizer, decID string, enc *xlmr.Model, et tokenizer.Tokenizer, encID string, k int) (*train.Models, error) {
+	need := func(tok string) (int, error) {
+		id, ok := dt.TokenID(tok)
+		if !ok {
+			return 0, fmt.Errorf("decoder tokenizer lacks %q (a Llama-3 chat tokenizer is required)", tok)
+		}
+		return id, nil
+	}
+	var s train.DecoderSpecials
+	var err error
+	if s.BOS, err = need("<|begin_of_text|>"); err != nil {
+		return nil, err
+	}
+	if s.EOT, err = need("<|eot_id|>"); err != nil {
+		return nil, err
+	}
+	s.Pad = s.EOT
+	toks := []string{"<foreign>", "</foreign>", "<foreign_emb>"}
+	for i := 0; i < k; i++ {
+		toks = append(toks, fmt.Sprintf("<f%d>", i))
+	}
+	ids := dt.AddSpecialTokens(toks...)
+	maxID := 0
+	for _, id := range ids {
+		maxID = max(maxID, id)
+	}
+	if grow := maxID + 1 - dec.Config.VocabSize; grow > 0 {
+		if first := dec.AddTokens(grow); first+grow != maxID+1 {
+			return nil, errors.New("internal: vocabulary growth mismatch")
+		}
+	}
+	s.Foreign, s.ForeignEnd, s.ForeignEm, s.Slots = ids[0], ids[1], ids[2], ids[3:]
+	pad := enc.Config.PadTokenID
+	if id, ok := et.TokenID("<pad>"); ok {
+		pad = id
+	}
+	return &train.Models{Decoder: dec, DecTok: dt, Specials: s, DecoderID: decID, Chat: train.Llama3Chat,
+		Encoder: enc, EncTok: et, EncPad: pad, EncoderID: encID}, nil
+}
+
+// dirID identifies a model folder for cache keys: a hash of its config and
+// tokenizer files and of the names, sizes and times of its weight files.
+func dirID(dir string) string {
+	h := sha256.New()
+	for _, f := range []string{"config.json", "tokenizer.json"} {
+		if b, err := os.ReadFile(filepath.Join(dir, f)); err == nil {
+			h.Write(b)
+		}
+	}
+	ws, _ := filepath.Glob(filepath.Join(dir, "*.safetensors"))
+	sort.Strings(ws)
+	for _, w := range ws {
+		if st, err := os.Stat(w); err == nil {
+			fmt.Fprintf(h, "%s:%d:%d;", filepath.Base(w), st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	return filepath.Base(filepath.Clean(dir)) + "-" + hex.EncodeToString(h.Sum(nil))[:12]
 }
 
 // llinkConfig derives the LLINK part sizes from the models (paper ratios).
