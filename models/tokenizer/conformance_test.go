@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 )
 
 // cacheDir is where scripts/fixtures.sh puts the third-party vocabularies.
@@ -225,4 +226,49 @@ func TestXLMRConformance(t *testing.T) {
 		}
 	}
 	t.Logf("%s: %d/%d identical to llama.cpp", xlmrGGUF, len(rows)-bad, len(rows))
+}
+
+// TestLlama3Specials checks the special tokens and the chat template with
+// the real Llama-3 vocabulary, and LLINK's added tokens.
+func TestLlama3Specials(t *testing.T) {
+	tok := cachedLoad(t, llama3JSON)
+	want := map[string]int{BeginOfText: 128000, EndOfText: 128001, StartHeader: 128006, EndHeader: 128007, EOT: 128009, "<|reserved_special_token_0|>": 128002}
+	for s, id := range want {
+		if got, ok := tok.TokenID(s); !ok || got != id {
+			t.Errorf("%s = %d, want %d", s, got, id)
+		}
+	}
+	ids := tok.Encode(Llama3Prompt("", "Hi"), false)
+	exp := []int{128000, 128006, 882, 128007, 271, 13347, 128009, 128006, 78191, 128007, 271}
+	if !eqIDs(ids, exp) {
+		t.Errorf("chat prompt: got %v want %v", ids, exp)
+	}
+	if got := tok.Encode("Hi", true); !eqIDs(got, []int{128000, 13347}) {
+		t.Errorf("with BOS: %v", got)
+	}
+	if tok.VocabSize() != 128256 {
+		t.Errorf("vocab size %d", tok.VocabSize())
+	}
+}
+
+// TestKhmerInflation reports how many Llama-3 tokens a Khmer sentence costs
+// against its English translation (the paper: 16 → 104).
+func TestKhmerInflation(t *testing.T) {
+	tok := cachedLoad(t, llama3JSON)
+	pairs := [][2]string{
+		{"I love the Khmer language.", "ខ្ញុំស្រលាញ់ភាសាខ្មែរ។"},
+		{"Cambodia is a country in Southeast Asia, and its capital is Phnom Penh.", "កម្ពុជាជាប្រទេសមួយនៅអាស៊ីអាគ្នេយ៍ ហើយរាជធានីរបស់វាគឺភ្នំពេញ។"},
+		{"The students go to school every day to learn to read and write.", "សិស្សទៅសាលារៀនរាល់ថ្ងៃដើម្បីរៀនអាននិងសរសេរ។"},
+	}
+	var en, km, kmChars int
+	for _, p := range pairs {
+		e, k := len(tok.Encode(p[0], false)), len(tok.Encode(p[1], false))
+		c := utf8.RuneCountInString(p[1])
+		t.Logf("English %2d tokens | Khmer %3d tokens (%d chars, %.2f tokens/char, ×%.1f) | %s", e, k, c, float64(k)/float64(c), float64(k)/float64(e), p[0])
+		en, km, kmChars = en+e, km+k, kmChars+c
+	}
+	t.Logf("total: English %d, Khmer %d tokens: ×%.1f inflation, %.2f Khmer tokens/char", en, km, float64(km)/float64(en), float64(km)/float64(kmChars))
+	if km <= 2*en {
+		t.Errorf("expected heavy Khmer inflation, got %d vs %d", km, en)
+	}
 }
