@@ -2,6 +2,7 @@ package llink_test
 
 import (
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/llink-go/llink"
+	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/train"
 )
 
@@ -147,6 +149,19 @@ func TestBundleMismatch(t *testing.T) {
 			t.Errorf("%s:\n got %v\nwant %s", tc.name, err, tc.msg)
 		}
 	}
+	// A bundle for a decoder of another width, and one with K=3 slots for a
+	// decoder whose vocabulary has room for two.
+	other := llama.Tiny(c.Decoder.Config.VocabSize)
+	other.Hidden, other.Intermediate, other.Layers, other.Heads, other.KVHeads, other.HeadDim = 16, 32, 1, 2, 1, 8
+	_, err := train.LoadBundle(path, llama.New(other, rand.New(rand.NewPCG(1, 1))), c.Encoder.Config.Hidden, "", "")
+	if want := "train: " + path + " was trained for a decoder of width 32; this decoder has 16 (tiny-decoder)"; err == nil || err.Error() != want {
+		t.Errorf("other decoder width:\n got %v\nwant %s", err, want)
+	}
+	_, path3 := tinyParts(t.TempDir(), 3)
+	_, err = train.LoadBundle(path3, c.Decoder, c.Encoder.Config.Hidden, "", "")
+	if want := "train: " + path3 + " needs a decoder vocabulary of 266 (+0 LLINK tokens); this decoder has 265"; err == nil || err.Error() != want {
+		t.Errorf("K=3 bundle on a K=2 decoder:\n got %v\nwant %s", err, want)
+	}
 	// train.LoadBundle itself refuses a bundle for another decoder id.
 	if _, err := train.LoadBundle(path, c.Decoder, c.Encoder.Config.Hidden, "other-decoder", ""); err == nil || !strings.Contains(err.Error(), `was trained with decoder "tiny-decoder", not "other-decoder"`) {
 		t.Errorf("LoadBundle with the wrong decoder: %v", err)
@@ -161,5 +176,38 @@ func TestLoadMissing(t *testing.T) {
 	_, err := llink.Load(llink.Options{Decoder: filepath.Join(dir, "nope"), Encoder: dir, Bundle: filepath.Join(dir, "b")})
 	if err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("missing folder: %v", err)
+	}
+}
+
+// TestBadBundleFile: truncated, corrupt and wrong-kind bundle files.
+func TestBadBundleFile(t *testing.T) {
+	dir := t.TempDir()
+	c, path := tinyParts(dir, 2)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	truncated := write("truncated.safetensors", b[:len(b)-64])
+	cut := write("cut.safetensors", b[:100])
+	notBundle := write("params.safetensors", nil)
+	if err := train.SaveParams(notBundle, c.Decoder.LoRAParams(), map[string]string{"format": "something-else"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, path, msg string }{
+		{"truncated bundle", truncated, "train: safetensors: " + truncated + ": header: tensor"},
+		{"bundle cut inside its header", cut, "train: safetensors: " + cut + ": header length"},
+		{"not a bundle", notBundle, "train: " + notBundle + ` is not an LLINK bundle (format "something-else")`},
+	} {
+		_, err := train.LoadBundle(tc.path, c.Decoder, c.Encoder.Config.Hidden, "", "")
+		if err == nil || !strings.HasPrefix(err.Error(), tc.msg) {
+			t.Errorf("%s:\n got %v\nwant %s…", tc.name, err, tc.msg)
+		}
 	}
 }

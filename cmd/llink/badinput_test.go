@@ -1,0 +1,127 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/llink-go/llink/internal/testutil"
+	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/safetensors"
+)
+
+// tinyDecoderDir writes a random tiny Llama checkpoint folder (config.json
+// and model.safetensors) and returns it.
+func tinyDecoderDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	c := llama.Tiny(64)
+	c.Hidden, c.Intermediate, c.Layers, c.Heads, c.KVHeads, c.HeadDim, c.MaxPositions = 16, 32, 1, 2, 1, 8, 32
+	cfg, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	names, shapes := llama.TensorNames(c)
+	var ts []safetensors.Tensor
+	r := testutil.RNG(1)
+	for i, n := range names {
+		size := 1
+		for _, d := range shapes[i] {
+			size *= d
+		}
+		ts = append(ts, safetensors.FromFloat32(n, shapes[i], testutil.Normal(r, size, 0.02), safetensors.F32))
+	}
+	if err := safetensors.Write(filepath.Join(dir, "model.safetensors"), ts, nil); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// badCase is one row of README.md's "Bad input" table: the command line,
+// the exact error and the exit status.
+type badCase struct {
+	name string
+	args []string
+	err  string // exact error text (after "llink: ")
+	code int
+}
+
+func checkBad(t *testing.T, cases []badCase) {
+	t.Helper()
+	for _, c := range cases {
+		_, _, err, code := runCLI(t, c.args...)
+		if err == nil || err.Error() != c.err || code != c.code {
+			t.Errorf("%s: llink %s\n got %v (exit %d)\nwant %s (exit %d)", c.name, strings.Join(c.args, " "), err, code, c.err, c.code)
+		}
+	}
+}
+
+func TestBadInputCheckpoints(t *testing.T) {
+	good := tinyDecoderDir(t)
+	if _, _, err, _ := runCLI(t, "generate", "--decoder", good, "--prompt-ids", "1 2 3", "--max-new", "2"); err != nil {
+		t.Fatalf("the intact checkpoint fails: %v", err)
+	}
+	st := filepath.Join(good, "model.safetensors")
+	b, err := os.ReadFile(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := tinyDecoderDir(t)
+	if err := os.WriteFile(filepath.Join(truncated, "model.safetensors"), b[:len(b)-100], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	garbage := tinyDecoderDir(t)
+	if err := os.WriteFile(filepath.Join(garbage, "model.safetensors"), []byte("this is not a checkpoint, just text"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	noConfig := tinyDecoderDir(t)
+	os.Remove(filepath.Join(noConfig, "config.json"))
+	checkBad(t, []badCase{
+		{"truncated checkpoint", []string{"generate", "--decoder", truncated, "--prompt-ids", "1 2"},
+			"llama: safetensors: " + filepath.Join(truncated, "model.safetensors") + `: header: tensor "model.layers.0.mlp.down_proj.weight": data_offsets [11392,13440) out of range: the data section has 13404 bytes`, 1},
+		{"corrupt checkpoint", []string{"generate", "--decoder", garbage, "--prompt-ids", "1 2"},
+			"llama: safetensors: " + filepath.Join(garbage, "model.safetensors") + ": header length 2338328219631577204 exceeds the limit of 100000000 bytes", 1},
+		{"missing config.json", []string{"generate", "--decoder", noConfig, "--prompt-ids", "1 2"},
+			"llama: open " + filepath.Join(noConfig, "config.json") + ": no such file or directory", 1},
+		{"token id outside the vocabulary", []string{"generate", "--decoder", good, "--prompt-ids", "1 99"},
+			"generate: token id 99 outside the vocabulary [0, 64)", 1},
+	})
+
+}
+
+func TestBadInputCorpus(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	empty := write("empty.tsv", "")
+	oneCol := write("bad.tsv", "hello\tសួស្តី\njust one column\n")
+	badJSON := write("bad.jsonl", "{\"english\":\"hi\",\"foreign\":\"សួស្តី\"}\n{\"english\": 3\n")
+	nonUTF8 := write("latin1.tsv", "hello\t\xff\xfe\n")
+	checkBad(t, []badCase{
+		{"empty corpus", []string{"corpus", "stats", empty}, empty + ": no records (empty file)", 1},
+		{"malformed TSV", []string{"corpus", "stats", oneCol}, oneCol + ":2: expected 2 tab-separated fields (english<TAB>khmer), found 1", 1},
+		{"malformed JSONL", []string{"corpus", "stats", badJSON}, badJSON + ":2: invalid JSON: unexpected EOF", 1},
+		{"non-UTF-8 corpus", []string{"corpus", "stats", nonUTF8}, nonUTF8 + ":1: not valid UTF-8 (the file must be UTF-8 encoded)", 1},
+		{"missing corpus", []string{"corpus", "stats", filepath.Join(dir, "nope.tsv")}, "open " + filepath.Join(dir, "nope.tsv") + ": no such file or directory", 1},
+	})
+}
+
+func TestBadInputCommandLine(t *testing.T) {
+	checkBad(t, []badCase{
+		{"unknown command", []string{"trian"}, `unknown command "trian" (see ` + "`llink help`)", 2},
+		{"unknown flag", []string{"generate", "--temprature", "0.7"}, "flag provided but not defined: -temprature", 2},
+		{"bad flag value", []string{"generate", "--max-new", "many"}, `invalid value "many" for flag -max-new: parse error`, 2},
+		{"flag without value", []string{"generate", "--decoder"}, "flag needs an argument: -decoder", 2},
+		{"negative threads", []string{"-threads", "-2", "selfcheck"}, "-threads -2: want 0 (all cores) or more", 2},
+	})
+}
