@@ -337,3 +337,21 @@ func saveSideBySide(path string, p, bar *plot.Plot) error {
 	}
 	return f.Close()
 }
+
+// RunLossCurves reads the metrics log of the run folder d and writes
+// plots/loss.svg and plots/loss.png, returning their paths.
+func RunLossCurves(d *rundir.Dir) ([]string, error) {
+	recs, err := rundir.ReadMetricsFile(d.File(rundir.MetricsFile))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, name := range []string{"loss.svg", "loss.png"} {
+		p := d.Plot(name)
+		if err := LossCurves(recs, p); err != nil {
+			return out, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}

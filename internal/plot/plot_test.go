@@ -216,3 +216,22 @@ func TestLayerStatsExact(t *testing.T) {
 		}
 	}
 }
+
+func TestRunLossCurves(t *testing.T) {
+	d, err := rundir.Create(t.TempDir(), "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook := d.Steps("stage A", nil)
+	for _, r := range fakeMetrics()[:50] {
+		hook(r.StepLog)
+	}
+	d.Close()
+	paths, err := RunLossCurves(d)
+	if err != nil || len(paths) != 2 {
+		t.Fatal(paths, err)
+	}
+	for _, p := range paths {
+		checkFile(t, p)
+	}
+}
