@@ -116,6 +116,9 @@ func NewBPE(c BPEConfig) (*BPE, error) {
 	for _, a := range c.Added {
 		t.addAdded(a)
 	}
+	if err := checkPost(t.post, len(t.tokens)); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 

@@ -471,3 +471,12 @@ func SaveJSON(t Tokenizer, path string) error {
 	}
 	return nil
 }
+
+// SaveJSONBytes returns the tokenizer.json of a BPE or Unigram tokenizer.
+func SaveJSONBytes(t Tokenizer) ([]byte, error) {
+	m, ok := t.(json.Marshaler)
+	if !ok {
+		return nil, fmt.Errorf("tokenizer: %T cannot be saved", t)
+	}
+	return m.MarshalJSON()
+}

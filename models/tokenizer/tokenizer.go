@@ -187,3 +187,13 @@ func (p postProcessor) apply(ids []int) []int {
 // idLimit bounds ids read from a file with n entries, so a corrupt id
 // cannot make the id table huge (real vocabularies are dense).
 func idLimit(n int) int { return 2*n + 1024 }
+
+// checkPost rejects post-processor ids outside a vocabulary of n ids.
+func checkPost(p postProcessor, n int) error {
+	for _, id := range append(append([]int(nil), p.prefix...), p.suffix...) {
+		if id < 0 || id >= n {
+			return fmt.Errorf("post-processor token id %d outside the vocabulary (%d ids)", id, n)
+		}
+	}
+	return nil
+}

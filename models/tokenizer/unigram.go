@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -44,10 +45,16 @@ type UnigramConfig struct {
 
 // Unigram is a SentencePiece Unigram tokenizer (XLM-R, T5).
 type Unigram struct {
-	pieces   []string
-	scores   []float64
-	types    []int
-	ids      map[string]int // matchable pieces only
+	pieces []string
+	scores []float64
+	types  []int
+	ids    map[string]int // matchable pieces only
+	// prefix maps every rune-boundary prefix of a matchable piece to the
+	// piece's id, or -1 when it is only a prefix: Viterbi stops extending
+	// a candidate as soon as it is no prefix.
+	prefix   map[string]int32
+	mu       sync.RWMutex
+	cache    map[string][]int32
 	unk      int
 	unkScore float64
 	maxLen   int
@@ -111,6 +118,18 @@ func NewUnigram(c UnigramConfig) (*Unigram, error) {
 			u.added.add(AddedToken{ID: i, Content: p})
 		}
 	}
+	u.prefix = make(map[string]int32, 2*len(u.ids))
+	for p, id := range u.ids {
+		for k := range p {
+			if k > 0 {
+				if _, ok := u.prefix[p[:k]]; !ok {
+					u.prefix[p[:k]] = -1
+				}
+			}
+		}
+		u.prefix[p] = int32(id)
+	}
+	u.cache = map[string][]int32{}
 	if math.IsInf(minScore, 1) {
 		minScore = 0
 	}
@@ -120,6 +139,9 @@ func NewUnigram(c UnigramConfig) (*Unigram, error) {
 			return nil, fmt.Errorf("added token %q has id %d out of range", a.Content, a.ID)
 		}
 		u.addAdded(a)
+	}
+	if err := checkPost(u.post, len(u.pieces)); err != nil {
+		return nil, err
 	}
 	return u, nil
 }
@@ -206,7 +228,24 @@ func (u *Unigram) segment(ids []int, s string) []int {
 		} else {
 			end++
 		}
-		ids = u.viterbi(ids, s[:end])
+		w := s[:end]
+		u.mu.RLock()
+		c, ok := u.cache[w]
+		u.mu.RUnlock()
+		if !ok {
+			for _, id := range u.viterbi(nil, w) {
+				c = append(c, int32(id))
+			}
+			u.mu.Lock()
+			if len(u.cache) >= cacheMax {
+				clear(u.cache)
+			}
+			u.cache[w] = c
+			u.mu.Unlock()
+		}
+		for _, id := range c {
+			ids = append(ids, int(id))
+		}
 		s = s[end:]
 	}
 	return ids
@@ -240,7 +279,12 @@ func (u *Unigram) viterbi(ids []int, s string) []int {
 			if j-i > u.maxLen {
 				break
 			}
-			if id, ok := u.ids[s[i:j]]; ok {
+			pid, ok := u.prefix[s[i:j]]
+			if !ok {
+				break
+			}
+			if pid >= 0 {
+				id := int(pid)
 				if j == i+cw {
 					covered = true
 				}

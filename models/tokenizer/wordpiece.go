@@ -72,6 +72,9 @@ func NewWordPiece(c WordPieceConfig) (*WordPiece, error) {
 		}
 		w.addAdded(a)
 	}
+	if err := checkPost(w.post, len(w.tokens)); err != nil {
+		return nil, err
+	}
 	return w, nil
 }
 
