@@ -12,7 +12,7 @@ test-short:
 	$(GO) test -short ./...
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 1s ./asm/ ./tensor/
+	$(GO) test -run '^$$' -bench . -benchtime 1s ./asm/ ./tensor/ ./models/tokenizer/ ./models/safetensors/ ./nn/
 
 # Each fuzz target for FUZZTIME (go test runs one fuzz target per invocation).
 fuzz:
