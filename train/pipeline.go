@@ -79,6 +79,12 @@ type PipelineConfig struct {
 	GenBatch int               `json:"generate_batch"`
 	CacheDir string            `json:"cache_dir"`
 	Seed     uint64            `json:"seed"`
+
+	// StepHook, when set, receives every training step of each stage
+	// ("stage A", "stage B", "direct FT") instead of the periodic log lines.
+	StepHook func(stage string, steps int) func(StepLog) `json:"-"`
+	// CacheProgress, when set, reports vector-cache building per set.
+	CacheProgress func(name string) func(done, total int) `json:"-"`
 }
 
 // MethodResult is one row of the results table.
@@ -162,6 +168,9 @@ func RunPipeline(m *Models, d Data, c PipelineConfig, log io.Writer) (*Results, 
 	student := &StudentEmbedder{Model: m.Encoder, Tok: m.EncTok, Pad: m.EncPad, ModelID: m.EncoderID}
 	vectors := func(name string, pairs []Pair) (Pairs, error) {
 		spec := &CacheSpec{Dir: c.CacheDir, Student: student, Teacher: teacher, Batch: 32}
+		if c.CacheProgress != nil {
+			spec.Progress = c.CacheProgress(name)
+		}
 		for _, pr := range pairs {
 			spec.Foreign = append(spec.Foreign, pr.Foreign)
 			spec.English = append(spec.English, pr.English)
@@ -280,6 +289,9 @@ func RunPipeline(m *Models, d Data, c PipelineConfig, log io.Writer) (*Results, 
 
 // stepLogger prints about 10 progress lines per stage.
 func (p *pipeline) stepLogger(stage string, steps int) func(StepLog) {
+	if p.c.StepHook != nil {
+		return p.c.StepHook(stage, steps)
+	}
 	every := max(steps/10, 1)
 	t0 := time.Now()
 	return func(l StepLog) {

@@ -1,17 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/llink-go/llink/data"
+	"github.com/llink-go/llink/internal/plot"
+	"github.com/llink-go/llink/internal/progress"
+	"github.com/llink-go/llink/internal/rundir"
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/train"
 )
@@ -43,15 +46,15 @@ type runOptions struct {
 }
 
 func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("run", stderr)
+	cf := addCommonFlags(fs)
 	var o runOptions
-	fs.StringVar(&o.decoder, "decoder", "", "decoder: Hugging Face Llama folder with tokenizer.json (default: the embedded tiny decoder)")
-	fs.StringVar(&o.encoder, "encoder", "", "encoder: Hugging Face XLM-R/BERT folder with tokenizer.json (default: the embedded tiny encoder)")
-	fs.StringVar(&o.corpus, "corpus", "", "parallel corpus (TSV english<TAB>khmer or JSONL); default: the generated corpus")
-	fs.StringVar(&o.tasks, "tasks", "", "instruction tasks JSONL {input, output, foreign_raw, english_ref, kind}; default: generated")
-	fs.StringVar(&o.out, "out", "", "run folder (default runs/<date-time>)")
-	fs.StringVar(&o.cache, "cache", filepath.Join(".cache", "vectors"), "vector cache folder (reused across runs)")
+	fs.StringVar(&o.decoder, "decoder", "", "decoder: Hugging Face Llama `folder` with tokenizer.json (default: the embedded tiny decoder)")
+	fs.StringVar(&o.encoder, "encoder", "", "encoder: Hugging Face XLM-R/BERT `folder` with tokenizer.json (default: the embedded tiny encoder)")
+	fs.StringVar(&o.corpus, "corpus", "", "parallel corpus `file` (TSV english<TAB>khmer or JSONL); default: the generated corpus")
+	fs.StringVar(&o.tasks, "tasks", "", "instruction tasks JSONL `file` {input, output, foreign_raw, english_ref, kind}; default: generated")
+	fs.StringVar(&o.out, "out", "", "run `folder` (default runs/<date-time>); with -resume, the run to continue")
+	fs.StringVar(&o.cache, "cache", filepath.Join(".cache", "vectors"), "vector cache `folder` (reused across runs)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed for everything")
 	fs.IntVar(&o.k, "k", 8, "soft slots K")
 	fs.IntVar(&o.trainPairs, "train-pairs", 4000, "Stage A training pairs taken from the corpus")
@@ -59,13 +62,24 @@ func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.testTasks, "test-tasks", 160, "held-out test tasks evaluated per method")
 	fs.IntVar(&o.stageASteps, "stage-a-steps", 600, "Stage A steps")
 	fs.IntVar(&o.stageBSteps, "stage-b-steps", 120, "Stage B (and direct fine-tuning) steps")
-	fs.BoolVar(&o.resume, "resume", false, "resume the run in --out from its checkpoints")
+	fs.BoolVar(&o.resume, "resume", false, "resume the run in -out from its checkpoints")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("run: unexpected argument %q", fs.Arg(0))
+		return usageErrorf("run: unexpected argument %q", fs.Arg(0))
 	}
+	if o.k < 1 || o.k > 64 {
+		return usageErrorf("run: -k %d: want 1..64 slots", o.k)
+	}
+	if o.resume && o.out == "" {
+		return usageErrorf("run: -resume needs -out FOLDER (the run to continue)")
+	}
+	stop, err := cf.start()
+	if err != nil {
+		return err
+	}
+	defer stop()
 	start := time.Now()
 	m, err := loadModels(o.decoder, o.encoder, o.k)
 	if err != nil {
@@ -75,31 +89,94 @@ func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if o.out == "" {
-		o.out = filepath.Join("runs", time.Now().Format("20060102-150405"))
+	var dir *rundir.Dir
+	if o.resume {
+		dir, err = rundir.Open(o.out)
+	} else {
+		root, name := filepath.Split(o.out)
+		if o.out == "" {
+			root = "runs"
+		}
+		dir, err = rundir.Create(root, name)
 	}
-	if err := os.MkdirAll(o.out, 0o755); err != nil {
-		return err
-	}
-	c := pipelineConfig(o, m)
-	fmt.Fprintf(stdout, "LLINK: decoder %s, encoder %s, K=%d; %d/%d/%d pairs, %d train / %d test tasks; run folder %s\n",
-		m.DecoderID, m.EncoderID, o.k, len(d.TrainPairs), len(d.DevPairs), len(d.Pool), len(d.TrainTasks), len(d.TestTasks), o.out)
-	res, err := train.RunPipeline(m, d, c, stdout)
 	if err != nil {
 		return err
 	}
-	if err := writeResults(o.out, res); err != nil {
+	defer dir.Close()
+	c := pipelineConfig(o, m, dir)
+	popt := cf.progressOptions()
+	c.StepHook = func(stage string, steps int) func(train.StepLog) {
+		return rundir.Tee(dir.Steps(stage, stderr), progress.New(stderr, stage, steps, popt).Steps())
+	}
+	c.CacheProgress = func(name string) func(done, total int) {
+		return progress.Counter(stderr, "vectors "+name, popt)
+	}
+	// SIGINT/SIGTERM: finish the step, checkpoint, exit non-zero.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	halt := make(chan struct{})
+	go func() {
+		if _, ok := <-sig; ok {
+			fmt.Fprintln(stderr, "\nllink: interrupt: finishing the current step and writing a checkpoint…")
+			close(halt)
+		}
+	}()
+	c.StageA.Checkpoint.Stop, c.StageB.Checkpoint.Stop = halt, halt
+	if err := dir.WriteConfig(c); err != nil {
+		return err
+	}
+	log := io.Writer(stdout)
+	if cf.Quiet || cf.JSON {
+		log = io.Discard
+	}
+	fmt.Fprintf(log, "LLINK: decoder %s, encoder %s, K=%d; %d/%d/%d pairs, %d train / %d test tasks; run folder %s\n",
+		m.DecoderID, m.EncoderID, o.k, len(d.TrainPairs), len(d.DevPairs), len(d.Pool), len(d.TrainTasks), len(d.TestTasks), dir.Path)
+	res, err := train.RunPipeline(m, d, c, log)
+	if errors.Is(err, train.ErrInterrupted) {
+		return fmt.Errorf("%w\nresume with: llink run -resume -out %s (and the same flags)", err, dir.Path)
+	}
+	if err != nil {
+		return err
+	}
+	if err := dir.WriteResults(res); err != nil {
+		return err
+	}
+	writePlots(dir, res, stderr)
+	if cf.JSON {
+		js, err := jsonIndent(res)
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(append(js, '\n'))
 		return err
 	}
 	fmt.Fprintln(stdout)
 	res.WriteMarkdown(stdout)
-	fmt.Fprintf(stdout, "\nresults: %s (%.0fs)\n", filepath.Join(o.out, "results.md"), time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "\nresults: %s, plots in %s (%.0fs)\n", dir.File("results.md"), dir.Plot(""), time.Since(start).Seconds())
 	return nil
+}
+
+// writePlots draws the loss curves and the retrieval rank histogram; a
+// failure to plot is reported but does not fail the run.
+func writePlots(dir *rundir.Dir, res *train.Results, stderr io.Writer) {
+	if _, err := plot.RunLossCurves(dir); err != nil {
+		fmt.Fprintln(stderr, "llink: plotting loss curves:", err)
+	}
+	var rs []plot.Ranks
+	for _, m := range res.Methods {
+		if m.KmToEn != nil {
+			rs = append(rs, plot.Ranks{Method: m.Method, Ranks: m.KmToEn.Ranks})
+		}
+	}
+	if err := plot.RankHistogram(rs, dir.Plot("ranks.svg")); err != nil {
+		fmt.Fprintln(stderr, "llink: plotting ranks:", err)
+	}
 }
 
 // pipelineConfig derives the run's settings from the flags and models: the
 // paper's values, scaled to the step budget.
-func pipelineConfig(o runOptions, m *train.Models) train.PipelineConfig {
+func pipelineConfig(o runOptions, m *train.Models, dir *rundir.Dir) train.PipelineConfig {
 	c := train.PipelineConfig{
 		Slots:    llinkConfig(m, o.k),
 		StageA:   train.DefaultStageA(),
@@ -115,10 +192,8 @@ func pipelineConfig(o runOptions, m *train.Models) train.PipelineConfig {
 	c.StageA.QueueSize = min(c.StageA.QueueSize, o.trainPairs)
 	c.StageB.Steps, c.StageB.Seed = o.stageBSteps, o.seed
 	c.StageB.Batch = 16
-	if o.resume {
-		c.StageA.Checkpoint = train.Checkpointing{Path: filepath.Join(o.out, "checkpoints", "stage-a.safetensors"), Every: 100, Resume: true}
-		c.StageB.Checkpoint = train.Checkpointing{Path: filepath.Join(o.out, "checkpoints", "stage-b.safetensors"), Every: 20, Resume: true}
-	}
+	c.StageA.Checkpoint = train.Checkpointing{Path: dir.Checkpoint("stage-a.safetensors"), Every: 100, Resume: o.resume}
+	c.StageB.Checkpoint = train.Checkpointing{Path: dir.Checkpoint("stage-b.safetensors"), Every: 20, Resume: o.resume}
 	return c
 }
 
@@ -210,18 +285,4 @@ func sampleTasks(ts []data.Task, n int, seed uint64) []train.Task {
 		out = append(out, train.Task{Kind: t.Kind, Instruction: t.Instruction, Foreign: t.Foreign, English: t.EnglishPassage, Answer: t.Answer})
 	}
 	return out
-}
-
-// writeResults stores results.json and results.md in the run folder.
-func writeResults(dir string, res *train.Results) error {
-	js, err := jsonIndent(res)
-	if err != nil {
-		return err
-	}
-	if err := writeFileAtomic(filepath.Join(dir, "results.json"), js); err != nil {
-		return err
-	}
-	var md bytes.Buffer
-	res.WriteMarkdown(&md)
-	return writeFileAtomic(filepath.Join(dir, "results.md"), md.Bytes())
 }
