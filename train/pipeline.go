@@ -241,8 +241,12 @@ func RunPipeline(m *Models, d Data, c PipelineConfig, log io.Writer) (*Results, 
 	llinkSet := detachLoRA(dec)
 	ftLoRA := dec.AddLoRA(c.LoRA, rng)
 	p.logf("direct fine-tuning baseline: %d steps", c.StageB.Steps)
+	ftCfg := c.StageB
+	if ck := &ftCfg.Checkpoint; ck.Path != "" {
+		ck.Path = strings.TrimSuffix(ck.Path, ".safetensors") + "-direct-ft.safetensors"
+	}
 	if err := p.timed("direct_ft", func() error {
-		_, err := TrainStageB(dec, nil, ftLoRA, rawEx, m.Specials.Pad, c.StageB, p.stepLogger("direct FT", c.StageB.Steps))
+		_, err := TrainStageB(dec, nil, ftLoRA, rawEx, m.Specials.Pad, ftCfg, p.stepLogger("direct FT", c.StageB.Steps))
 		return err
 	}); err != nil {
 		return nil, err

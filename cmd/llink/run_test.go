@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/llink-go/llink/data"
+	"github.com/llink-go/llink/internal/testutil"
+	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/safetensors"
+	"github.com/llink-go/llink/models/tokenizer"
+	"github.com/llink-go/llink/models/xlmr"
+)
+
+// writeFolder writes config.json, model.safetensors (random weights: norm
+// gains 1, the rest N(0, std)) and tokenizer.json into dir.
+func writeFolder(t *testing.T, dir string, cfg any, names []string, shapes [][]int, tok tokenizer.Tokenizer, std float64) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	js, _ := json.Marshal(cfg)
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), js, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := testutil.RNG(uint64(len(names)))
+	var ts []safetensors.Tensor
+	for i, n := range names {
+		size := 1
+		for _, d := range shapes[i] {
+			size *= d
+		}
+		v := testutil.Normal(r, size, std)
+		if strings.Contains(n, "norm") || strings.Contains(n, "LayerNorm.weight") {
+			for j := range v {
+				v[j] = 1
+			}
+		}
+		ts = append(ts, safetensors.FromFloat32(n, shapes[i], v, safetensors.F32))
+	}
+	if err := safetensors.Write(filepath.Join(dir, "model.safetensors"), ts, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := tokenizer.SaveJSON(tok, filepath.Join(dir, "tokenizer.json")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func xlmrNames(c xlmr.Config) (names []string, shapes [][]int) {
+	d, f := c.Hidden, c.Intermediate
+	add := func(n string, s ...int) { names, shapes = append(names, n), append(shapes, s) }
+	add("embeddings.word_embeddings.weight", c.VocabSize, d)
+	add("embeddings.position_embeddings.weight", c.MaxPositions, d)
+	add("embeddings.token_type_embeddings.weight", c.TypeVocabSize, d)
+	add("embeddings.LayerNorm.weight", d)
+	add("embeddings.LayerNorm.bias", d)
+	for i := 0; i < c.Layers; i++ {
+		p := fmt.Sprintf("encoder.layer.%d.", i)
+		for _, n := range []string{"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"} {
+			add(p+n+".weight", d, d)
+			add(p+n+".bias", d)
+		}
+		add(p+"attention.output.LayerNorm.weight", d)
+		add(p+"attention.output.LayerNorm.bias", d)
+		add(p+"intermediate.dense.weight", f, d)
+		add(p+"intermediate.dense.bias", f)
+		add(p+"output.dense.weight", d, f)
+		add(p+"output.dense.bias", d)
+		add(p+"output.LayerNorm.weight", d)
+		add(p+"output.LayerNorm.bias", d)
+	}
+	return names, shapes
+}
+
+// tinyFolders writes a random tiny decoder and encoder as Hugging Face
+// folders with trained tokenizers (the decoder's English-only).
+func tinyFolders(t *testing.T) (dec, enc string) {
+	t.Helper()
+	en, km := data.Monolingual(1500, 1)
+	dt, err := tokenizer.TrainBPE(en, tokenizer.BPETrainConfig{VocabSize: 700, BOS: "<|begin_of_text|>",
+		Specials: []string{"<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	et, err := tokenizer.TrainUnigram(append(en[:500], km...), tokenizer.UnigramTrainConfig{VocabSize: 800})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	dc := llama.Tiny(dt.VocabSize())
+	dc.Hidden, dc.Intermediate, dc.Layers, dc.Heads, dc.KVHeads, dc.HeadDim = 32, 64, 2, 4, 2, 8
+	names, shapes := llama.TensorNames(dc)
+	dec = filepath.Join(root, "decoder")
+	writeFolder(t, dec, dc, names, shapes, dt, 0.2)
+	ec := xlmr.Tiny(et.VocabSize())
+	ec.Hidden, ec.Intermediate, ec.Layers, ec.Heads = 24, 48, 1, 2
+	names, shapes = xlmrNames(ec)
+	enc = filepath.Join(root, "encoder")
+	writeFolder(t, enc, ec, names, shapes, et, 0.2)
+	return dec, enc
+}
+
+// TestRunOnHFFolders runs the whole pipeline command on Hugging Face
+// folders: tokenizers, LLINK tokens added to the decoder, caches, training,
+// evaluation and the run folder's files.
+func TestRunOnHFFolders(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end pipeline")
+	}
+	dec, enc := tinyFolders(t)
+	out := filepath.Join(t.TempDir(), "run1")
+	args := []string{"run", "-quiet", "-decoder", dec, "-encoder", enc, "-out", out, "-cache", filepath.Join(t.TempDir(), "cache"),
+		"-k", "4", "-train-pairs", "300", "-train-tasks", "48", "-test-tasks", "16", "-stage-a-steps", "12", "-stage-b-steps", "3"}
+	var stdout, stderr bytes.Buffer
+	if err := run(args, nil, &stdout, &stderr); err != nil {
+		t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	for _, f := range []string{"config.json", "metrics.jsonl", "results.json", "results.md", "plots/loss.svg", "plots/ranks.svg", "checkpoints/stage-a.safetensors"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("run folder lacks %s (%v)", f, err)
+		}
+	}
+	md := stdout.String()
+	for _, want := range []string{"| LLINK |", "| base |", "km→en R@1", "pool of 1024 pairs"} {
+		if !strings.Contains(md, want) {
+			t.Fatalf("output lacks %q:\n%s", want, md)
+		}
+	}
+	// Resuming a finished run reuses its checkpoints and caches.
+	stdout.Reset()
+	if err := run(append(args, "-resume"), nil, &stdout, &stderr); err != nil {
+		t.Fatalf("resume: %v\n%s", err, stderr.String())
+	}
+}
