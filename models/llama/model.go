@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/llink-go/llink/asm"
+	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/tensor"
 )
 
@@ -26,6 +27,8 @@ type Model struct {
 
 	inv    []float32 // RoPE inverse frequencies
 	closer func() error
+	gains  map[*tensor.Tensor]*autograd.Var // RMSNorm gains made trainable
+
 }
 
 // Layer is one decoder block: pre-norm attention and pre-norm SwiGLU MLP,

@@ -41,18 +41,18 @@ func (m *Model) ForwardTape(tp *autograd.Tape, x *autograd.Var, mask []bool, rng
 	opts := autograd.AttnOpts{Causal: true, KeyMask: mask}
 	h := x
 	for _, l := range m.Layers {
-		a := tp.RMSNorm(h, autograd.Const(l.AttnNorm), eps)
+		a := tp.RMSNorm(h, m.gain(l.AttnNorm), eps)
 		q := tp.Reshape(l.Q.applyTape(tp, a, rng), B, T, c.Heads, c.HeadDim)
 		k := tp.Reshape(l.K.applyTape(tp, a, rng), B, T, c.KVHeads, c.HeadDim)
 		v := tp.Reshape(l.V.applyTape(tp, a, rng), B, T, c.KVHeads, c.HeadDim)
 		q, k = tp.RoPE(q, cos, sin), tp.RoPE(k, cos, sin)
 		att := tp.Reshape(tp.Attention(q, k, v, opts), B, T, c.Heads*c.HeadDim)
 		h = tp.Add(h, l.O.applyTape(tp, att, rng))
-		f := tp.RMSNorm(h, autograd.Const(l.MLPNorm), eps)
+		f := tp.RMSNorm(h, m.gain(l.MLPNorm), eps)
 		g := tp.SwiGLU(l.Gate.applyTape(tp, f, rng), l.Up.applyTape(tp, f, rng))
 		h = tp.Add(h, l.Down.applyTape(tp, g, rng))
 	}
-	return tp.RMSNorm(h, autograd.Const(m.Norm), eps)
+	return tp.RMSNorm(h, m.gain(m.Norm), eps)
 }
 
 // LogitsTape records logits = h·headᵀ for hidden states h [..., d].
@@ -60,10 +60,72 @@ func (m *Model) LogitsTape(tp *autograd.Tape, h *autograd.Var) *autograd.Var {
 	return m.LMHead().applyTape(tp, h, nil)
 }
 
-// EmbedTape looks up ids [B·T] as a constant [B, T, d] input for
-// [Model.ForwardTape] (the embedding table is frozen).
+// EmbedTape looks up ids [B·T] as a [B, T, d] input for
+// [Model.ForwardTape]: a constant when the embedding table is frozen, a
+// recorded gather when [Model.Trainable] made it a parameter.
 func (m *Model) EmbedTape(ids []int, B, T int) *autograd.Var {
+	return m.EmbedTapeOn(nil, ids, B, T)
+}
+
+// EmbedTapeOn is [Model.EmbedTape] recording on tp (needed when the
+// embedding table is trainable).
+func (m *Model) EmbedTapeOn(tp *autograd.Tape, ids []int, B, T int) *autograd.Var {
+	if m.Emb.P != nil && tp != nil {
+		return tp.Reshape(tp.Gather(m.Emb.P, ids), B, T, m.Config.Hidden)
+	}
 	return autograd.Const(m.Embed(ids).Reshape(B, T, m.Config.Hidden))
+}
+
+// gain returns an RMSNorm gain as a parameter (after Trainable) or constant.
+func (m *Model) gain(g *tensor.Tensor) *autograd.Var {
+	if v, ok := m.gains[g]; ok {
+		return v
+	}
+	return autograd.Const(g)
+}
+
+// Trainable makes every weight of the model a parameter named as in the
+// Hugging Face checkpoint (sharing storage, so training updates the model
+// in place) and returns them — full-parameter training, used to pretrain
+// small models. The weights must be float32. With tied embeddings the one
+// table receives the gradients of both the lookup and the LM head.
+func (m *Model) Trainable() []*autograd.Var {
+	names, _ := TensorNames(m.Config)
+	byName := map[string]*autograd.Var{}
+	m.gains = map[*tensor.Tensor]*autograd.Var{}
+	param := func(name string, w *Weight) {
+		if w.W == nil {
+			panic("llama.Trainable: bf16 weight " + name)
+		}
+		if w.P == nil {
+			w.P = autograd.NewParam(name, w.W)
+		}
+		byName[name] = w.P
+	}
+	gain := func(name string, g *tensor.Tensor) {
+		v := autograd.NewParam(name, g)
+		m.gains[g] = v
+		byName[name] = v
+	}
+	param("model.embed_tokens.weight", m.Emb)
+	for i, l := range m.Layers {
+		p := fmt.Sprintf("model.layers.%d.", i)
+		gain(p+"input_layernorm.weight", l.AttnNorm)
+		gain(p+"post_attention_layernorm.weight", l.MLPNorm)
+		for n, w := range map[string]*Weight{"self_attn.q_proj": l.Q, "self_attn.k_proj": l.K, "self_attn.v_proj": l.V,
+			"self_attn.o_proj": l.O, "mlp.gate_proj": l.Gate, "mlp.up_proj": l.Up, "mlp.down_proj": l.Down} {
+			param(p+n+".weight", w)
+		}
+	}
+	gain("model.norm.weight", m.Norm)
+	if m.Head != nil {
+		param("lm_head.weight", m.Head)
+	}
+	out := make([]*autograd.Var, len(names))
+	for i, n := range names {
+		out[i] = byName[n]
+	}
+	return out
 }
 
 // LoRAOptions selects the projections [Model.AddLoRA] adapts.

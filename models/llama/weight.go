@@ -17,6 +17,9 @@ type Weight struct {
 	H *tensor.BF16
 	// LoRA, when set, adds Scale·(x·Aᵀ)·Bᵀ to the projection's output.
 	LoRA *LoRA
+	// P, when set by [Model.Trainable], is a parameter sharing W's storage:
+	// the differentiable path then trains the matrix itself.
+	P *autograd.Var
 }
 
 // LoRA is a low-rank update of a frozen projection: y += Scale·(x·Aᵀ)·Bᵀ
@@ -92,9 +95,12 @@ func (w *Weight) applyInto(dst, x []float32, rows int) {
 // gradient; x and the LoRA parameters do.
 func (w *Weight) applyTape(tp *autograd.Tape, x *autograd.Var, rng *rand.Rand) *autograd.Var {
 	var y *autograd.Var
-	if w.H != nil {
+	switch {
+	case w.P != nil:
+		y = tp.Linear(x, w.P, nil)
+	case w.H != nil:
 		y = tp.LinearBF16(x, w.H, nil)
-	} else {
+	default:
 		y = tp.Linear(x, autograd.Const(w.W), nil)
 	}
 	if l := w.LoRA; l != nil {
