@@ -10,7 +10,7 @@ package tensor
 // fresh tensors, which makes "no arena" the goroutine-safe default for
 // inference. An Arena is not safe for concurrent use.
 type Arena struct {
-	free map[int][][]float32 // recycled buffers by length
+	free map[int][][]float32 // recycled buffers by capacity (size class)
 	used [][]float32         // buffers handed out since the last Reset
 	hdrs []*Tensor           // tensor headers, reused in order
 	nh   int                 // headers handed out since the last Reset
@@ -37,12 +37,13 @@ func (a *Arena) Empty(shape ...int) *Tensor {
 		return New(shape...)
 	}
 	n := numel(shape)
+	c := sizeClass(n)
 	var buf []float32
-	if l := a.free[n]; len(l) > 0 {
-		buf = l[len(l)-1]
-		a.free[n] = l[:len(l)-1]
+	if l := a.free[c]; len(l) > 0 {
+		buf = l[len(l)-1][:n]
+		a.free[c] = l[:len(l)-1]
 	} else {
-		buf = make([]float32, n)
+		buf = make([]float32, n, c)
 	}
 	a.used = append(a.used, buf)
 	return a.header(buf, shape)
@@ -104,7 +105,7 @@ func (a *Arena) Reset() {
 		return
 	}
 	for _, b := range a.used {
-		a.free[len(b)] = append(a.free[len(b)], b)
+		a.free[cap(b)] = append(a.free[cap(b)], b)
 	}
 	clear(a.used)
 	a.used = a.used[:0]
@@ -126,12 +127,27 @@ func (a *Arena) Bytes() int {
 	}
 	n := 0
 	for _, b := range a.used {
-		n += len(b)
+		n += cap(b)
 	}
 	for _, l := range a.free {
 		for _, b := range l {
-			n += len(b)
+			n += cap(b)
 		}
 	}
 	return 4 * n
+}
+
+// sizeClass rounds a buffer length up to one of four classes per power of
+// two (at most 25% waste), so steps whose shapes vary a little — batches
+// padded to different lengths — still reuse each other's buffers.
+func sizeClass(n int) int {
+	if n <= 256 {
+		return n
+	}
+	p := 1
+	for p < n {
+		p <<= 1
+	}
+	q := p / 8 // classes p/2 + k·p/8, k = 1..4
+	return (n + q - 1) / q * q
 }

@@ -313,9 +313,16 @@ func (p *pipeline) stepLogger(stage string, steps int) func(StepLog) {
 	}
 }
 
+// UserMessage is LLINK's instruction prompt (before the chat template)
+// with the given foreign span: "<foreign>…</foreign>" around raw text, or
+// the slot tokens.
+func UserMessage(instruction, span string) string {
+	return "Instruction: " + instruction + "\nForeign: " + span + "\nAnswer in English only."
+}
+
 // prompt returns the chat-wrapped prompt text with the given foreign span.
 func (p *pipeline) prompt(t Task, span string) string {
-	return p.m.Chat("Instruction: " + t.Instruction + "\nForeign: " + span + "\nAnswer in English only.")
+	return p.m.Chat(UserMessage(t.Instruction, span))
 }
 
 func (p *pipeline) slotSpan(k int) string {
