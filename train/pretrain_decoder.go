@@ -22,25 +22,29 @@ import (
 
 // DecoderPretrainConfig sizes the tiny English decoder and its training.
 type DecoderPretrainConfig struct {
-	Vocab      int           `json:"vocab"`  // byte-level BPE vocabulary (English only)
-	Hidden     int           `json:"hidden"` // model width
-	Layers     int           `json:"layers"`
-	Heads      int           `json:"heads"`
-	KVHeads    int           `json:"kv_heads"`
-	FFN        int           `json:"ffn"`
-	Steps      int           `json:"steps"`
-	Batch      int           `json:"batch"`
-	LR         float32       `json:"lr"`
-	LMShare    float64       `json:"lm_share"` // share of batch rows that are plain English sentences
-	DevTasks   int           `json:"dev_tasks"`
-	Seed       uint64        `json:"seed"`
-	Checkpoint Checkpointing `json:"checkpoint"`
+	Vocab    int     `json:"vocab"`  // byte-level BPE vocabulary (English only)
+	Hidden   int     `json:"hidden"` // model width
+	Layers   int     `json:"layers"`
+	Heads    int     `json:"heads"`
+	KVHeads  int     `json:"kv_heads"`
+	FFN      int     `json:"ffn"`
+	Steps    int     `json:"steps"`
+	Batch    int     `json:"batch"`
+	LR       float32 `json:"lr"`
+	LMShare  float64 `json:"lm_share"` // share of batch rows that are plain English sentences
+	DevTasks int     `json:"dev_tasks"`
+	Seed     uint64  `json:"seed"`
+	// AnswerWeight scales the extra loss on the answer tokens.
+	AnswerWeight float32 `json:"answer_weight"`
+	// InitFrom continues training from a folder this function wrote (its
+	// tokenizer and weights) instead of starting from scratch.
+	InitFrom string `json:"init_from,omitempty"`
 }
 
 // DefaultDecoderPretrain is the embedded default's tiny decoder.
 func DefaultDecoderPretrain() DecoderPretrainConfig {
 	return DecoderPretrainConfig{Vocab: 2048, Hidden: 256, Layers: 4, Heads: 8, KVHeads: 4, FFN: 688,
-		Steps: 1200, Batch: 32, LR: 2e-3, LMShare: 0.2, DevTasks: 240, Seed: 1}
+		Steps: 1200, Batch: 32, LR: 2e-3, LMShare: 0.2, DevTasks: 240, Seed: 1, AnswerWeight: 1}
 }
 
 // llamaSpecials are the Llama-3 special tokens the tiny decoder's tokenizer
@@ -69,20 +73,36 @@ func PretrainDecoder(dir string, c DecoderPretrainConfig, provenance map[string]
 		tokText = append(tokText, t.Instruction, t.Answer)
 	}
 	tokText = append(tokText, UserMessage("", ""), "user", "assistant")
-	tok, err := tokenizer.TrainBPE(tokText, tokenizer.BPETrainConfig{VocabSize: c.Vocab, Specials: llamaSpecials, BOS: llamaSpecials[0]})
-	if err != nil {
-		return 0, err
+	var tok tokenizer.Tokenizer
+	var m *llama.Model
+	if c.InitFrom != "" {
+		var err error
+		if tok, err = tokenizer.Load(c.InitFrom); err != nil {
+			return 0, err
+		}
+		if m, err = llama.Load(c.InitFrom, llama.LoadOptions{}); err != nil {
+			return 0, err
+		}
+		fmt.Fprintf(log, "continuing from %s\n", c.InitFrom)
+	} else {
+		bpe, err := tokenizer.TrainBPE(tokText, tokenizer.BPETrainConfig{VocabSize: c.Vocab, Specials: llamaSpecials, BOS: llamaSpecials[0]})
+		if err != nil {
+			return 0, err
+		}
+		bpe.AddSpecialTokens(tokenizer.LLINKTokens...)
+		tok = bpe
 	}
-	tok.AddSpecialTokens(tokenizer.LLINKTokens...)
 	eot, _ := tok.TokenID("<|eot_id|>")
 	bos, _ := tok.TokenID("<|begin_of_text|>")
 	fmt.Fprintf(log, "decoder tokenizer: %d tokens (%.1fs)\n", tok.VocabSize(), time.Since(start).Seconds())
-
-	cfg := llama.Tiny(tok.VocabSize())
-	cfg.Hidden, cfg.Layers, cfg.Heads, cfg.KVHeads, cfg.HeadDim, cfg.Intermediate = c.Hidden, c.Layers, c.Heads, c.KVHeads, c.Hidden/c.Heads, c.FFN
-	cfg.MaxPositions = 512
-	cfg.BOS, cfg.EOS = llama.TokenIDs{bos}, llama.TokenIDs{eot}
-	m := llama.New(cfg, rand.New(rand.NewPCG(c.Seed, 21)))
+	if m == nil {
+		cfg := llama.Tiny(tok.VocabSize())
+		cfg.Hidden, cfg.Layers, cfg.Heads, cfg.KVHeads, cfg.HeadDim, cfg.Intermediate = c.Hidden, c.Layers, c.Heads, c.KVHeads, c.Hidden/c.Heads, c.FFN
+		cfg.MaxPositions = 512
+		cfg.BOS, cfg.EOS = llama.TokenIDs{bos}, llama.TokenIDs{eot}
+		m = llama.New(cfg, rand.New(rand.NewPCG(c.Seed, 21)))
+	}
+	cfg := m.Config
 	params := m.Trainable()
 
 	var insts []Example
@@ -135,7 +155,7 @@ func PretrainDecoder(dir string, c DecoderPretrainConfig, provenance map[string]
 		logits := m.LogitsTape(tp, flat)
 		loss := tp.CrossEntropy(tp.Gather(logits, allPos), allTgt, -100)
 		if len(ansPos) > 0 {
-			loss = tp.Add(loss, tp.CrossEntropy(tp.Gather(logits, ansPos), ansTgt, -100))
+			loss = tp.Add(loss, tp.Scale(tp.CrossEntropy(tp.Gather(logits, ansPos), ansTgt, -100), c.AnswerWeight))
 		}
 		if err := nn.CheckFinite(loss, nil); err != nil {
 			return 0, fmt.Errorf("train: decoder pretraining step %d: %w", step, err)

@@ -25,6 +25,9 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	dc, ec := train.DefaultDecoderPretrain(), train.DefaultEncoderPretrain()
 	steps := fs.Int("steps", 0, "training steps (0: the default for the model)")
 	seed := fs.Uint64("seed", 1, "seed")
+	initFrom := fs.String("init", "", "decoder only: continue training from this `folder` (written by an earlier run)")
+	answerW := fs.Float64("answer-weight", 1, "decoder only: extra weight of the answer tokens' loss")
+	lr := fs.Float64("lr", 0, "learning rate (0: the default)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -45,9 +48,12 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		log = io.Discard
 	}
 	if which == "decoder" {
-		dc.Seed = *seed
+		dc.Seed, dc.InitFrom, dc.AnswerWeight = *seed, *initFrom, float32(*answerW)
 		if *steps > 0 {
 			dc.Steps = *steps
+		}
+		if *lr > 0 {
+			dc.LR = float32(*lr)
 		}
 		_, err = train.PretrainDecoder(*out, dc, prov, log)
 	} else {
