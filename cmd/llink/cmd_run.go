@@ -42,6 +42,7 @@ type runOptions struct {
 	testTasks        int
 	stageASteps      int
 	stageBSteps      int
+	paperLR          bool
 	resume           bool
 }
 
@@ -60,8 +61,9 @@ func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.trainPairs, "train-pairs", 4000, "Stage A training pairs taken from the corpus")
 	fs.IntVar(&o.trainTasks, "train-tasks", 1200, "Stage B / direct fine-tuning examples")
 	fs.IntVar(&o.testTasks, "test-tasks", 160, "held-out test tasks evaluated per method")
-	fs.IntVar(&o.stageASteps, "stage-a-steps", 600, "Stage A steps")
-	fs.IntVar(&o.stageBSteps, "stage-b-steps", 120, "Stage B (and direct fine-tuning) steps")
+	fs.IntVar(&o.stageASteps, "stage-a-steps", 3000, "Stage A steps")
+	fs.IntVar(&o.stageBSteps, "stage-b-steps", 150, "Stage B (and direct fine-tuning) steps")
+	fs.BoolVar(&o.paperLR, "paper-lr", false, "Stage B learning rates exactly as the paper (LoRA 1e-4, adapter/expander 3e-5, scale 5e-4; meant for its ~940 steps of batch 128); default: 10× that for short runs")
 	fs.BoolVar(&o.resume, "resume", false, "resume the run in -out from its checkpoints")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -192,6 +194,11 @@ func pipelineConfig(o runOptions, m *train.Models, dir *rundir.Dir) train.Pipeli
 	c.StageA.QueueSize = min(c.StageA.QueueSize, o.trainPairs)
 	c.StageB.Steps, c.StageB.Seed = o.stageBSteps, o.seed
 	c.StageB.Batch = 16
+	if !o.paperLR {
+		// The paper's rates are for ~940 steps of batch 128; a default run
+		// has a tenth of the steps and an eighth of the batch.
+		c.StageB.LRLoRA, c.StageB.LRSlots, c.StageB.LRScale = 1e-3, 3e-4, 5e-3
+	}
 	c.StageA.Checkpoint = train.Checkpointing{Path: dir.Checkpoint("stage-a.safetensors"), Every: 100, Resume: o.resume}
 	c.StageB.Checkpoint = train.Checkpointing{Path: dir.Checkpoint("stage-b.safetensors"), Every: 20, Resume: o.resume}
 	return c
