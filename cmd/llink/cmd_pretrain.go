@@ -15,11 +15,11 @@ func init() {
 }
 
 func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "decoder" && args[0] != "encoder") {
-		return usageErrorf("pretrain: want `llink pretrain decoder|encoder -out DIR`")
+	which := ""
+	if len(args) > 0 && (args[0] == "decoder" || args[0] == "encoder") {
+		which, args = args[0], args[1:]
 	}
-	which := args[0]
-	fs := newFlagSet("pretrain "+which, stderr)
+	fs := newFlagSet("pretrain", stderr)
 	cf := addCommonFlags(fs)
 	out := fs.String("out", "", "output Hugging Face `folder`")
 	dc, ec := train.DefaultDecoderPretrain(), train.DefaultEncoderPretrain()
@@ -28,8 +28,11 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	initFrom := fs.String("init", "", "decoder only: continue training from this `folder` (written by an earlier run)")
 	answerW := fs.Float64("answer-weight", 1, "decoder only: extra weight of the answer tokens' loss")
 	lr := fs.Float64("lr", 0, "learning rate (0: the default)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if which == "" {
+		return usageErrorf("pretrain: want `llink pretrain decoder|encoder -out DIR`")
 	}
 	if *out == "" {
 		return usageErrorf("pretrain %s: -out is required", which)
@@ -39,7 +42,7 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer stop()
-	prov := map[string]string{"command": "llink pretrain " + strings.Join(args, " "), "seed": fmt.Sprint(*seed)}
+	prov := map[string]string{"command": "llink pretrain " + which + " " + strings.Join(args, " "), "seed": fmt.Sprint(*seed)}
 	if rev := vcsRevision(); rev != "" {
 		prov["commit"] = rev
 	}

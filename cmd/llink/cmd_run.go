@@ -24,10 +24,9 @@ func init() {
 }
 
 // defaultJob is what `go run ./cmd/llink` does: the LLINK pipeline on the
-// embedded default models and data. Until the embedded models are wired in,
-// it runs the engine self-check.
+// embedded default models and the generated corpus.
 func defaultJob(stdin io.Reader, stdout, stderr io.Writer) error {
-	return selfCheck(stdout)
+	return runPipeline(nil, stdin, stdout, stderr)
 }
 
 // runOptions are the pipeline command's flags.
