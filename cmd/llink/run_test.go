@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,32 +50,6 @@ func writeFolder(t *testing.T, dir string, cfg any, names []string, shapes [][]i
 	}
 }
 
-func xlmrNames(c xlmr.Config) (names []string, shapes [][]int) {
-	d, f := c.Hidden, c.Intermediate
-	add := func(n string, s ...int) { names, shapes = append(names, n), append(shapes, s) }
-	add("embeddings.word_embeddings.weight", c.VocabSize, d)
-	add("embeddings.position_embeddings.weight", c.MaxPositions, d)
-	add("embeddings.token_type_embeddings.weight", c.TypeVocabSize, d)
-	add("embeddings.LayerNorm.weight", d)
-	add("embeddings.LayerNorm.bias", d)
-	for i := 0; i < c.Layers; i++ {
-		p := fmt.Sprintf("encoder.layer.%d.", i)
-		for _, n := range []string{"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"} {
-			add(p+n+".weight", d, d)
-			add(p+n+".bias", d)
-		}
-		add(p+"attention.output.LayerNorm.weight", d)
-		add(p+"attention.output.LayerNorm.bias", d)
-		add(p+"intermediate.dense.weight", f, d)
-		add(p+"intermediate.dense.bias", f)
-		add(p+"output.dense.weight", d, f)
-		add(p+"output.dense.bias", d)
-		add(p+"output.LayerNorm.weight", d)
-		add(p+"output.LayerNorm.bias", d)
-	}
-	return names, shapes
-}
-
 // tinyFolders writes a random tiny decoder and encoder as Hugging Face
 // folders with trained tokenizers (the decoder's English-only).
 func tinyFolders(t *testing.T) (dec, enc string) {
@@ -99,7 +72,7 @@ func tinyFolders(t *testing.T) (dec, enc string) {
 	writeFolder(t, dec, dc, names, shapes, dt, 0.2)
 	ec := xlmr.Tiny(et.VocabSize())
 	ec.Hidden, ec.Intermediate, ec.Layers, ec.Heads = 24, 48, 1, 2
-	names, shapes = xlmrNames(ec)
+	names, shapes = xlmr.TensorNames(ec)
 	enc = filepath.Join(root, "encoder")
 	writeFolder(t, enc, ec, names, shapes, et, 0.2)
 	return dec, enc

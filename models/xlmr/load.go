@@ -60,8 +60,9 @@ func Load(dir string) (*Model, error) {
 	return m, nil
 }
 
-// tensorNames returns the required names (without prefix) and shapes.
-func tensorNames(c Config) (names []string, shapes [][]int) {
+// TensorNames returns the names (without a model prefix) and shapes of the
+// tensors a checkpoint of configuration c must hold, in a fixed order.
+func TensorNames(c Config) (names []string, shapes [][]int) {
 	d, f := c.Hidden, c.Intermediate
 	add := func(n string, s ...int) { names, shapes = append(names, n), append(shapes, s) }
 	add("embeddings.word_embeddings.weight", c.VocabSize, d)
@@ -100,7 +101,7 @@ func FromCheckpoint(cfg Config, src Source) (*Model, error) {
 			break
 		}
 	}
-	names, shapes := tensorNames(cfg)
+	names, shapes := TensorNames(cfg)
 	want := map[string][]int{}
 	for i, n := range names {
 		want[prefix+n] = shapes[i]

@@ -129,7 +129,7 @@ func TestLoadNames(t *testing.T) {
 	c.Hidden, c.Heads, c.Intermediate, c.MaxPositions = 8, 2, 16, 12
 	complete := func(prefix string) memSource {
 		s := memSource{}
-		names, shapes := tensorNames(c)
+		names, shapes := TensorNames(c)
 		for i, n := range names {
 			s[prefix+n] = safetensors.TensorInfo{Name: prefix + n, Shape: shapes[i]}
 		}
