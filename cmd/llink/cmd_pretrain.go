@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/llink-go/llink/train"
+	"github.com/llink-go/llink/train/pretrain"
 )
 
 func init() {
@@ -21,13 +22,13 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	fs := newFlagSet("pretrain", stderr)
 	cf := addCommonFlags(fs)
-	out := fs.String("out", "", "output Hugging Face `folder`")
-	dc, ec := train.DefaultDecoderPretrain(), train.DefaultEncoderPretrain()
+	out := fs.String("out", "", "output Hugging Face `folder` (also holds the training checkpoint)")
 	steps := fs.Int("steps", 0, "training steps (0: the default for the model)")
 	seed := fs.Uint64("seed", 1, "seed")
-	initFrom := fs.String("init", "", "decoder only: continue training from this `folder` (written by an earlier run)")
-	answerW := fs.Float64("answer-weight", 1, "decoder only: extra weight of the answer tokens' loss")
-	lr := fs.Float64("lr", 0, "learning rate (0: the default)")
+	lr := fs.Float64("lr", 0, "peak learning rate (0: the default)")
+	resume := fs.Bool("resume", false, "continue the interrupted run whose checkpoint is in -out")
+	every := fs.Int("checkpoint-every", 100, "write the training checkpoint every `N` steps (negative: never)")
+	f32 := fs.Bool("f32", false, "save float32 weights (default bfloat16)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -37,12 +38,15 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return usageErrorf("pretrain %s: -out is required", which)
 	}
+	if fs.NArg() > 0 {
+		return usageErrorf("pretrain %s: unexpected arguments %q", which, fs.Args())
+	}
 	stop, err := cf.start()
 	if err != nil {
 		return err
 	}
 	defer stop()
-	prov := map[string]string{"command": "llink pretrain " + which + " " + strings.Join(args, " "), "seed": fmt.Sprint(*seed)}
+	prov := map[string]string{"command": strings.TrimSpace("llink pretrain " + which + " " + strings.Join(args, " ")), "seed": fmt.Sprint(*seed)}
 	if rev := vcsRevision(); rev != "" {
 		prov["commit"] = rev
 	}
@@ -50,16 +54,19 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if cf.Quiet {
 		log = io.Discard
 	}
+	opts := pretrain.Options{Resume: *resume, CheckpointEvery: *every, Log: log, Provenance: prov, BF16: !*f32}
 	if which == "decoder" {
-		dc.Seed, dc.InitFrom, dc.AnswerWeight = *seed, *initFrom, float32(*answerW)
+		c := pretrain.DefaultDecoder()
+		c.Seed = *seed
 		if *steps > 0 {
-			dc.Steps = *steps
+			c.Steps = *steps
 		}
 		if *lr > 0 {
-			dc.LR = float32(*lr)
+			c.LR = float32(*lr)
 		}
-		_, err = train.PretrainDecoder(*out, dc, prov, log)
+		_, err = pretrain.Decoder(*out, pretrain.DefaultDecoderData(c.Seed), c, opts)
 	} else {
+		ec := train.DefaultEncoderPretrain()
 		ec.Seed = *seed
 		if *steps > 0 {
 			ec.Steps = *steps

@@ -1,0 +1,184 @@
+package pretrain
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+
+	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/models/safetensors"
+	"github.com/llink-go/llink/models/tokenizer"
+	"github.com/llink-go/llink/nn"
+	"github.com/llink-go/llink/tensor"
+)
+
+// stateFormat marks a pretraining checkpoint's metadata.
+const stateFormat = "llink-pretrain-state-v1"
+
+// CheckpointName is the training checkpoint's file name inside the output
+// folder; it is removed once the final model is written.
+const CheckpointName = "pretrain-state.safetensors"
+
+// loopState is the non-tensor part of a pretraining loop's state.
+type loopState struct {
+	Step   int       `json:"step"`
+	RNG    []byte    `json:"rng"`    // the sampler's PCG state
+	Config string    `json:"config"` // the run's config, JSON: a resume must match it
+	Loss   float64   `json:"loss"`   // running mean of the loss
+	Tail   []float64 `json:"tail"`   // the last losses behind Loss
+}
+
+// saveState atomically writes params, their AdamW moments and st to path.
+func saveState(path string, params []*autograd.Var, opt *nn.AdamW, st loopState) error {
+	var ts []safetensors.Tensor
+	for _, p := range params {
+		ts = append(ts, safetensors.FromFloat32("param/"+p.Name, p.Shape(), p.Data(), safetensors.F32))
+		if m, v := opt.Moments(p); m != nil {
+			ts = append(ts,
+				safetensors.FromFloat32("adam_m/"+p.Name, p.Shape(), m, safetensors.F32),
+				safetensors.FromFloat32("adam_v/"+p.Name, p.Shape(), v, safetensors.F32))
+		}
+	}
+	js, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	md := map[string]string{"format": stateFormat, "state": string(js), "adam_step": strconv.Itoa(opt.Steps())}
+	if err := safetensors.Write(path, ts, md); err != nil {
+		return fmt.Errorf("pretrain: checkpoint: %w", err)
+	}
+	return nil
+}
+
+// loadState restores what saveState wrote into params and opt and returns
+// the loop state. The checkpoint must come from the same config.
+func loadState(path string, params []*autograd.Var, opt *nn.AdamW, config string) (loopState, error) {
+	var st loopState
+	f, err := safetensors.Open(path)
+	if err != nil {
+		return st, fmt.Errorf("pretrain: resume: %w", err)
+	}
+	defer f.Close()
+	md := f.Metadata()
+	if md["format"] != stateFormat {
+		return st, fmt.Errorf("pretrain: resume: %s is not a pretraining checkpoint", path)
+	}
+	if err := json.Unmarshal([]byte(md["state"]), &st); err != nil {
+		return st, fmt.Errorf("pretrain: resume: %s: %w", path, err)
+	}
+	if st.Config != config {
+		return st, fmt.Errorf("pretrain: resume: %s was written with config %s, this run has %s", path, st.Config, config)
+	}
+	adamStep, err := strconv.Atoi(md["adam_step"])
+	if err != nil {
+		return st, fmt.Errorf("pretrain: resume: %s: bad adam_step %q", path, md["adam_step"])
+	}
+	read := func(name string, shape []int) ([]float32, error) {
+		info, ok := f.Info(name)
+		if !ok {
+			return nil, nil
+		}
+		if !slices.Equal(info.Shape, shape) {
+			return nil, fmt.Errorf("pretrain: resume: %s: %s has shape %v, want %v", path, name, info.Shape, shape)
+		}
+		return f.Float32(name)
+	}
+	for _, p := range params {
+		w, err := read("param/"+p.Name, p.Shape())
+		if err != nil {
+			return st, err
+		}
+		if w == nil {
+			return st, fmt.Errorf("pretrain: resume: %s lacks %s", path, p.Name)
+		}
+		copy(p.Data(), w)
+		m, err := read("adam_m/"+p.Name, p.Shape())
+		if err != nil {
+			return st, err
+		}
+		v, err := read("adam_v/"+p.Name, p.Shape())
+		if err != nil {
+			return st, err
+		}
+		opt.SetState(adamStep, p, m, v)
+	}
+	opt.SetState(adamStep, nil, nil, nil)
+	return st, nil
+}
+
+// roundBF16 rounds every parameter's values to bfloat16 precision, as
+// they will be saved.
+func roundBF16(params []*autograd.Var) {
+	for _, p := range params {
+		for i, v := range p.Data() {
+			p.Data()[i] = safetensors.BF16ToF32(safetensors.F32ToBF16(v))
+		}
+	}
+}
+
+// pcgBytes marshals a PCG source (which cannot fail).
+func pcgBytes(src *rand.PCG) []byte {
+	b, err := src.MarshalBinary()
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// writeFile writes b to path atomically (temporary file + rename).
+func writeFile(path string, b []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("pretrain: %w", err)
+	}
+	_, err = tmp.Write(b)
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("pretrain: %w", err)
+	}
+	return nil
+}
+
+// writeJSON writes v as indented JSON to path atomically.
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFile(path, append(b, '\n'))
+}
+
+// writeTokenizer writes tok's tokenizer.json into dir atomically.
+func writeTokenizer(dir string, tok tokenizer.Tokenizer) error {
+	b, err := tokenizer.SaveJSONBytes(tok)
+	if err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(dir, "tokenizer.json"), b)
+}
+
+// writeWeights writes params (rounded to bf16 when bf16) with metadata md.
+func writeWeights(path string, params []*autograd.Var, md map[string]string, bf16 bool) error {
+	var ts []safetensors.Tensor
+	for _, p := range params {
+		if bf16 {
+			ts = append(ts, safetensors.FromBF16(p.Name, p.Shape(), tensor.ToBF16(p.Value).Data()))
+		} else {
+			ts = append(ts, safetensors.FromFloat32(p.Name, p.Shape(), p.Data(), safetensors.F32))
+		}
+	}
+	return safetensors.Write(path, ts, md)
+}
