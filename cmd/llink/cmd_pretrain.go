@@ -6,7 +6,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/llink-go/llink/train"
 	"github.com/llink-go/llink/train/pretrain"
 )
 
@@ -66,12 +65,15 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 		_, err = pretrain.Decoder(*out, pretrain.DefaultDecoderData(c.Seed), c, opts)
 	} else {
-		ec := train.DefaultEncoderPretrain()
-		ec.Seed = *seed
+		c := pretrain.DefaultEncoder()
+		c.Seed = *seed
 		if *steps > 0 {
-			ec.Steps = *steps
+			c.Steps = *steps
 		}
-		_, err = train.PretrainEncoder(*out, ec, prov, log)
+		if *lr > 0 {
+			c.LR = float32(*lr)
+		}
+		_, err = pretrain.Encoder(*out, pretrain.DefaultEncoderData(c.Seed), c, opts)
 	}
 	if err != nil {
 		return err

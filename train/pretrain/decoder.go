@@ -73,7 +73,12 @@ type Options struct {
 	Provenance map[string]string
 	// BF16 stores the final weights as bfloat16 (half the size).
 	BF16 bool
+
+	stopAfter int // tests: return errStopped after this step, as if killed
 }
+
+// errStopped is returned by a run stopped by Options.stopAfter.
+var errStopped = errors.New("pretrain: stopped")
 
 func (o *Options) defaults(steps int) {
 	if o.CheckpointEvery == 0 {
@@ -296,6 +301,9 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 			if err := saveState(statePath, params, opt, st); err != nil {
 				return Result{}, err
 			}
+		}
+		if o.stopAfter > 0 && st.Step == o.stopAfter {
+			return Result{}, errStopped
 		}
 	}
 	elapsed := time.Since(t0)

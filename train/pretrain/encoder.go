@@ -1,0 +1,198 @@
+package pretrain
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/data"
+	"github.com/llink-go/llink/models/tokenizer"
+	"github.com/llink-go/llink/models/xlmr"
+	"github.com/llink-go/llink/nn"
+)
+
+// EncoderConfig sizes the tiny multilingual encoder, its tokenizer and its
+// masked language modelling.
+type EncoderConfig struct {
+	Vocab  int `json:"vocab"` // Unigram vocabulary over Khmer + English, specials included
+	Hidden int `json:"hidden"`
+	Layers int `json:"layers"`
+	Heads  int `json:"heads"`
+	FFN    int `json:"ffn"`
+	Steps  int `json:"steps"`
+	Batch  int `json:"batch"`
+	// LR is AdamW's peak learning rate (warm-up then linear decay).
+	LR   float32 `json:"lr"`
+	Seed uint64  `json:"seed"`
+}
+
+// DefaultEncoder is the embedded default's tiny encoder.
+func DefaultEncoder() EncoderConfig {
+	return EncoderConfig{Vocab: 4000, Hidden: 256, Layers: 4, Heads: 4, FFN: 768, Steps: 1500, Batch: 48, LR: 1e-3, Seed: 1}
+}
+
+// EncoderData is the encoder's monolingual text.
+type EncoderData struct {
+	English, Khmer []string
+}
+
+// DefaultEncoderData is 20,000 English and 20,000 Khmer sentences drawn
+// independently (not translations of each other).
+func DefaultEncoderData(seed uint64) EncoderData {
+	en, km := data.Monolingual(20000, seed+100)
+	return EncoderData{English: en, Khmer: km}
+}
+
+// EncoderTokenizer trains the encoder's Unigram vocabulary (XLM-R id
+// layout, <mask> last) on up to 8,000 sentences of each language.
+func EncoderTokenizer(d EncoderData, c EncoderConfig) (*tokenizer.Unigram, error) {
+	texts := append(append([]string(nil), d.English[:min(len(d.English), 8000)]...), d.Khmer[:min(len(d.Khmer), 8000)]...)
+	return tokenizer.TrainUnigram(texts, tokenizer.UnigramTrainConfig{VocabSize: c.Vocab})
+}
+
+// Encoder trains the tiny encoder (tokenizer included) with masked
+// language modelling on d's monolingual sentences and writes a Hugging Face
+// XLM-R folder to dir (the MLM head's lm_head.* tensors included; the
+// inference loader ignores them). The final loss is recorded in
+// model.safetensors' metadata with o.Provenance.
+func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, error) {
+	o.defaults(c.Steps)
+	start := time.Now()
+	cj, _ := json.Marshal(c)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Result{}, err
+	}
+	statePath := filepath.Join(dir, CheckpointName)
+	var tok tokenizer.Tokenizer
+	if o.Resume {
+		if _, err := os.Stat(statePath); err != nil {
+			return Result{}, fmt.Errorf("pretrain: resume: no checkpoint in %s", dir)
+		}
+		t, err := tokenizer.Load(filepath.Join(dir, "tokenizer.json"))
+		if err != nil {
+			return Result{}, fmt.Errorf("pretrain: resume: %w", err)
+		}
+		tok = t
+	} else {
+		t, err := EncoderTokenizer(d, c)
+		if err != nil {
+			return Result{}, err
+		}
+		if err := writeTokenizer(dir, t); err != nil {
+			return Result{}, err
+		}
+		tok = t
+	}
+	maskID, ok := tok.TokenID("<mask>")
+	if !ok {
+		return Result{}, errors.New("pretrain: encoder tokenizer has no <mask>")
+	}
+	fmt.Fprintf(o.Log, "encoder tokenizer: %d pieces (%.1fs)\n", tok.VocabSize(), time.Since(start).Seconds())
+	cfg := xlmr.Tiny(tok.VocabSize())
+	cfg.Hidden, cfg.Layers, cfg.Heads, cfg.Intermediate = c.Hidden, c.Layers, c.Heads, c.FFN
+	m, err := xlmr.NewMLM(cfg, rand.New(rand.NewPCG(c.Seed, 31)))
+	if err != nil {
+		return Result{}, err
+	}
+	params := m.Params()
+	nParams := 0
+	for _, p := range params {
+		nParams += p.Value.Len()
+	}
+	specials := map[int]bool{maskID: true}
+	for _, s := range []string{"<s>", "<pad>", "</s>", "<unk>"} {
+		if id, ok := tok.TokenID(s); ok {
+			specials[id] = true
+		}
+	}
+	mc := xlmr.MaskConfig{Prob: 0.15, MaskID: maskID, VocabSize: tok.VocabSize(), Special: func(id int) bool { return specials[id] }}
+	var seqs [][]int
+	for _, s := range append(append([]string(nil), d.English...), d.Khmer...) {
+		ids := tok.Encode(s, true)
+		if n := cfg.MaxPositions - 2; len(ids) > n { // positions start at pad+1
+			ids = append(ids[:n-1:n-1], ids[len(ids)-1])
+		}
+		seqs = append(seqs, ids)
+	}
+	if len(seqs) == 0 {
+		return Result{}, errors.New("pretrain: no encoder text")
+	}
+	opt := nn.NewAdamW([]nn.ParamGroup{{Params: params, LR: c.LR, WeightDecay: 0.01}}, 0.9, 0.98, 1e-6)
+	opt.Schedule = nn.WarmupLinear(max(c.Steps/20, 1), c.Steps)
+	src := rand.NewPCG(c.Seed, 32)
+	rng := rand.New(src)
+	st := loopState{Config: string(cj)}
+	if o.Resume {
+		if st, err = loadState(statePath, params, opt, string(cj)); err != nil {
+			return Result{}, err
+		}
+		if err := src.UnmarshalBinary(st.RNG); err != nil {
+			return Result{}, fmt.Errorf("pretrain: resume: sampler state: %w", err)
+		}
+		fmt.Fprintf(o.Log, "resuming at step %d\n", st.Step)
+	}
+	fmt.Fprintf(o.Log, "encoder: %d parameters, %d sentences (Khmer and English, monolingual), %d steps of %d rows\n",
+		nParams, len(seqs), c.Steps, c.Batch)
+	tp := autograd.NewTape()
+	t0, tokens, first := time.Now(), 0, st.Step
+	lossAvg := newTail(c.Steps)
+	lossAvg.restore(st.Tail)
+	for st.Step < c.Steps {
+		batch := make([][]int, c.Batch)
+		for i := range batch {
+			batch[i] = seqs[rng.IntN(len(seqs))]
+			tokens += len(batch[i])
+		}
+		b := xlmr.PadRight(batch, cfg.PadTokenID)
+		rows, tgts := xlmr.MaskTokens(&b, mc, rng)
+		tp.Reset()
+		autograd.ZeroGrad(params)
+		loss := tp.CrossEntropy(m.LogitsTape(tp, m.EncodeTape(tp, b), rows), tgts, -100)
+		if err := nn.CheckFinite(loss, nil); err != nil {
+			return Result{}, fmt.Errorf("pretrain: encoder step %d: %w", st.Step, err)
+		}
+		tp.Backward(loss)
+		nn.ClipGradNorm(params, 1)
+		opt.Step()
+		st.Step++
+		lossAvg.add(float64(loss.Item()))
+		st.Loss = lossAvg.mean()
+		if st.Step%o.LogEvery == 0 || st.Step == first+1 || st.Step == c.Steps {
+			progress(o.Log, "encoder", st.Step, first, c.Steps, float64(loss.Item()), tokens, time.Since(t0))
+		}
+		if o.CheckpointEvery > 0 && st.Step%o.CheckpointEvery == 0 && st.Step < c.Steps {
+			st.RNG, st.Tail = pcgBytes(src), lossAvg.values()
+			if err := saveState(statePath, params, opt, st); err != nil {
+				return Result{}, err
+			}
+		}
+		if o.stopAfter > 0 && st.Step == o.stopAfter {
+			return Result{}, errStopped
+		}
+	}
+	elapsed := time.Since(t0)
+	fmt.Fprintf(o.Log, "encoder: final MLM loss %.4f (%s)\n", st.Loss, time.Since(start).Round(time.Second))
+	md := map[string]string{
+		"final_mlm_loss": fmt.Sprintf("%.4f", st.Loss), "steps": fmt.Sprint(c.Steps), "parameters": fmt.Sprint(nParams),
+		"pretrain_config": string(cj), "train_seconds": fmt.Sprintf("%.0f", elapsed.Seconds()),
+	}
+	for k, v := range o.Provenance {
+		md[k] = v
+	}
+	if o.BF16 {
+		roundBF16(params)
+	}
+	if err := writeJSON(filepath.Join(dir, "config.json"), cfg); err != nil {
+		return Result{}, err
+	}
+	if err := writeWeights(filepath.Join(dir, "model.safetensors"), params, md, o.BF16); err != nil {
+		return Result{}, err
+	}
+	os.Remove(statePath)
+	return Result{Steps: st.Step, Loss: st.Loss, Elapsed: elapsed, Metadata: md}, nil
+}

@@ -1,0 +1,162 @@
+package pretrain
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/llink-go/llink/data"
+	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/safetensors"
+	"github.com/llink-go/llink/models/tokenizer"
+	"github.com/llink-go/llink/models/xlmr"
+)
+
+func smallData(t *testing.T) (DecoderData, EncoderData) {
+	t.Helper()
+	c, err := data.Build(data.Config{Seed: 3, Train: 60, Dev: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, dev, _ := c.Tasks(3)
+	en, km := data.Monolingual(80, 3)
+	return DecoderData{Train: tr, Dev: dev, English: en}, EncoderData{English: en, Khmer: km}
+}
+
+func tinyDecoder() DecoderConfig {
+	return DecoderConfig{Vocab: 320, Hidden: 16, Layers: 1, Heads: 2, KVHeads: 1, FFN: 32, Steps: 6, Batch: 4,
+		LR: 1e-3, LMShare: 0.3, ContextWeight: 0.5, SplitDigits: true, DevTasks: 8, Seed: 5}
+}
+
+func tinyEncoder() EncoderConfig {
+	return EncoderConfig{Vocab: 400, Hidden: 16, Layers: 1, Heads: 2, FFN: 32, Steps: 6, Batch: 4, LR: 1e-3, Seed: 5}
+}
+
+func weights(t *testing.T, dir string) (map[string][]float32, map[string]string) {
+	t.Helper()
+	f, err := safetensors.Open(filepath.Join(dir, "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string][]float32{}
+	for _, n := range f.Names() {
+		if out[n], err = f.Float32(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out, f.Metadata()
+}
+
+func sameWeights(t *testing.T, a, b map[string][]float32) {
+	t.Helper()
+	if len(a) != len(b) {
+		t.Fatalf("%d tensors vs %d", len(a), len(b))
+	}
+	for n, v := range a {
+		if !slices.Equal(v, b[n]) {
+			t.Fatalf("tensor %s differs", n)
+		}
+	}
+}
+
+// TestDecoderResume: a run interrupted after its step-4 checkpoint and
+// resumed ends with exactly the weights of an uninterrupted run, and the
+// folder loads through llama.Load with the recorded metadata.
+func TestDecoderResume(t *testing.T) {
+	dd, _ := smallData(t)
+	c := tinyDecoder()
+	full := t.TempDir()
+	res, err := Decoder(full, dd, c, Options{Provenance: map[string]string{"command": "test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(full, CheckpointName)); !os.IsNotExist(err) {
+		t.Fatal("the training checkpoint was left behind")
+	}
+	part := t.TempDir()
+	c4 := c
+	c4.Steps = 4 // stop early: a run killed after step 4, with the config of the full run
+	if _, err := Decoder(part, dd, c, Options{CheckpointEvery: 4, stopAfter: 4}); err != errStopped {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	if _, err := Decoder(part, dd, c4, Options{Resume: true}); err == nil {
+		t.Fatal("resumed with a different config")
+	}
+	if _, err := Decoder(part, dd, c, Options{Resume: true, Provenance: map[string]string{"command": "test"}}); err != nil {
+		t.Fatal(err)
+	}
+	wa, mda := weights(t, full)
+	wb, mdb := weights(t, part)
+	sameWeights(t, wa, wb)
+	if mda["final_loss"] != mdb["final_loss"] || mda["dev_exact_match"] != mdb["dev_exact_match"] || mda["command"] != "test" {
+		t.Fatalf("metadata %v vs %v", mda, mdb)
+	}
+	if em, _ := strconv.ParseFloat(mda["dev_exact_match"], 64); em != res.DevEM {
+		t.Fatalf("recorded EM %v, returned %v", mda["dev_exact_match"], res.DevEM)
+	}
+	m, err := llama.Load(full, llama.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenizer.Load(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range append([]string{"<|eot_id|>"}, tokenizer.LLINKTokens...) {
+		if _, ok := tok.TokenID(s); !ok {
+			t.Fatalf("tokenizer lacks %s", s)
+		}
+	}
+	if m.Config.VocabSize != tok.VocabSize() || !m.Config.TieWordEmbeddings {
+		t.Fatalf("config %+v, tokenizer of %d", m.Config, tok.VocabSize())
+	}
+	// Numbers are spelled digit by digit.
+	if ids := tok.Encode("1234", false); len(ids) != 4 {
+		t.Fatalf("\"1234\" is %d tokens", len(ids))
+	}
+	if _, err := Decoder(t.TempDir(), dd, c, Options{Resume: true}); err == nil {
+		t.Fatal("resumed without a checkpoint")
+	}
+}
+
+// TestEncoderResume is TestDecoderResume for the MLM encoder, whose folder
+// loads through xlmr.Load.
+func TestEncoderResume(t *testing.T) {
+	_, ed := smallData(t)
+	c := tinyEncoder()
+	full := t.TempDir()
+	if _, err := Encoder(full, ed, c, Options{BF16: true}); err != nil {
+		t.Fatal(err)
+	}
+	part := t.TempDir()
+	if _, err := Encoder(part, ed, c, Options{CheckpointEvery: 3, stopAfter: 3, BF16: true}); err != errStopped {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	if _, err := Encoder(part, ed, c, Options{Resume: true, BF16: true}); err != nil {
+		t.Fatal(err)
+	}
+	wa, mda := weights(t, full)
+	wb, mdb := weights(t, part)
+	sameWeights(t, wa, wb)
+	if mda["final_mlm_loss"] == "" || mda["final_mlm_loss"] != mdb["final_mlm_loss"] {
+		t.Fatalf("metadata %v vs %v", mda, mdb)
+	}
+	if _, ok := wa["lm_head.dense.weight"]; !ok {
+		t.Fatal("no MLM head saved")
+	}
+	m, err := xlmr.Load(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenizer.Load(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := xlmr.PadRight([][]int{tok.Encode(ed.Khmer[0], true)}, m.Config.PadTokenID)
+	if h := m.Encode(b); h.Len() != b.T*c.Hidden {
+		t.Fatalf("hidden state of %d values", h.Len())
+	}
+}
