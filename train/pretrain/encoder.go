@@ -33,7 +33,7 @@ type EncoderConfig struct {
 
 // DefaultEncoder is the embedded default's tiny encoder.
 func DefaultEncoder() EncoderConfig {
-	return EncoderConfig{Vocab: 4000, Hidden: 256, Layers: 4, Heads: 4, FFN: 768, Steps: 1500, Batch: 48, LR: 1e-3, Seed: 1}
+	return EncoderConfig{Vocab: 4000, Hidden: 256, Layers: 4, Heads: 4, FFN: 768, Steps: 3000, Batch: 48, LR: 1e-3, Seed: 1}
 }
 
 // EncoderData is the encoder's monolingual text.
