@@ -3,6 +3,7 @@ package xlmr
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/tensor"
@@ -163,4 +164,29 @@ func MaskTokens(b *Batch, c MaskConfig, r *rand.Rand) (rows, targets []int) {
 		}
 	}
 	return rows, targets
+}
+
+// MLMFromCheckpoint builds the encoder and its MLM head from src (tensors
+// named as [MLM.Params] names them, e.g. a folder written by llink
+// pretrain encoder), to continue training or to measure MLM loss.
+func MLMFromCheckpoint(cfg Config, src Source) (*MLM, error) {
+	m, err := NewMLM(cfg, rand.New(rand.NewPCG(0, 0)))
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range m.params {
+		info, ok := src.Info(p.Name)
+		if !ok {
+			return nil, fmt.Errorf("xlmr: checkpoint lacks %s", p.Name)
+		}
+		if !slices.Equal(info.Shape, p.Shape()) {
+			return nil, fmt.Errorf("xlmr: tensor %s has shape %v, want %v", p.Name, info.Shape, p.Shape())
+		}
+		w, err := src.Float32(p.Name)
+		if err != nil {
+			return nil, err
+		}
+		copy(p.Data(), w)
+	}
+	return m, nil
 }

@@ -98,6 +98,15 @@ func TestMLMMatchesInference(t *testing.T) {
 	if e := maxDiff(loaded.Encode(b).Data(), want); e != 0 {
 		t.Fatalf("reloaded encoder differs by %g", e)
 	}
+	m2, err := MLMFromCheckpoint(m.Model.Config, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range m2.Params() {
+		if !slices.Equal(p.Data(), m.Params()[i].Data()) {
+			t.Fatalf("MLMFromCheckpoint: %s differs", p.Name)
+		}
+	}
 }
 
 func maxDiff(a, b []float32) float64 {

@@ -39,13 +39,84 @@ func DefaultEncoder() EncoderConfig {
 // EncoderData is the encoder's monolingual text.
 type EncoderData struct {
 	English, Khmer []string
+	// Dev sentences (both languages) measure the final MLM loss and
+	// masked-token accuracy.
+	Dev []string
 }
 
 // DefaultEncoderData is 20,000 English and 20,000 Khmer sentences drawn
-// independently (not translations of each other).
+// independently (not translations of each other), and 250 more of each
+// from another seed as the dev set.
 func DefaultEncoderData(seed uint64) EncoderData {
 	en, km := data.Monolingual(20000, seed+100)
-	return EncoderData{English: en, Khmer: km}
+	den, dkm := data.Monolingual(250, seed+200)
+	return EncoderData{English: en, Khmer: km, Dev: append(den, dkm...)}
+}
+
+// DevSeed seeds the masking of [MLMEval] in recorded metrics.
+const DevSeed = 77
+
+// MLMEval returns the MLM loss and masked-token accuracy of m on sents
+// (BERT masking seeded by seed, batches of 32 sentences).
+func MLMEval(m *xlmr.MLM, tok tokenizer.Tokenizer, sents []string, seed uint64) (loss, acc float64) {
+	mc, err := maskConfig(tok)
+	if err != nil || len(sents) == 0 {
+		return 0, 0
+	}
+	cfg := m.Model.Config
+	rng := rand.New(rand.NewPCG(seed, 33))
+	var sum float64
+	n, right := 0, 0
+	for lo := 0; lo < len(sents); lo += 32 {
+		var seqs [][]int
+		for _, s := range sents[lo:min(lo+32, len(sents))] {
+			seqs = append(seqs, clip(tok.Encode(s, true), cfg.MaxPositions-2))
+		}
+		b := xlmr.PadRight(seqs, cfg.PadTokenID)
+		rows, tgts := xlmr.MaskTokens(&b, mc, rng)
+		tp := autograd.NewTape()
+		logits := m.LogitsTape(tp, m.EncodeTape(tp, b), rows)
+		sum += float64(tp.CrossEntropy(logits, tgts, -100).Item()) * float64(len(rows))
+		n += len(rows)
+		v := cfg.VocabSize
+		for i, t := range tgts {
+			row := logits.Data()[i*v : (i+1)*v]
+			best := 0
+			for j, x := range row {
+				if x > row[best] {
+					best = j
+				}
+			}
+			if best == t {
+				right++
+			}
+		}
+	}
+	return sum / float64(n), float64(right) / float64(n)
+}
+
+// maskConfig is BERT's 15% / 80-10-10 masking for tok's vocabulary, its
+// specials never chosen.
+func maskConfig(tok tokenizer.Tokenizer) (xlmr.MaskConfig, error) {
+	maskID, ok := tok.TokenID("<mask>")
+	if !ok {
+		return xlmr.MaskConfig{}, errors.New("pretrain: encoder tokenizer has no <mask>")
+	}
+	specials := map[int]bool{maskID: true}
+	for _, s := range []string{"<s>", "<pad>", "</s>", "<unk>"} {
+		if id, ok := tok.TokenID(s); ok {
+			specials[id] = true
+		}
+	}
+	return xlmr.MaskConfig{Prob: 0.15, MaskID: maskID, VocabSize: tok.VocabSize(), Special: func(id int) bool { return specials[id] }}, nil
+}
+
+// clip keeps at most n tokens of ids, the last one (</s>) included.
+func clip(ids []int, n int) []int {
+	if len(ids) <= n {
+		return ids
+	}
+	return append(ids[:n-1:n-1], ids[len(ids)-1])
 }
 
 // EncoderTokenizer trains the encoder's Unigram vocabulary (XLM-R id
@@ -88,9 +159,9 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 		}
 		tok = t
 	}
-	maskID, ok := tok.TokenID("<mask>")
-	if !ok {
-		return Result{}, errors.New("pretrain: encoder tokenizer has no <mask>")
+	mc, err := maskConfig(tok)
+	if err != nil {
+		return Result{}, err
 	}
 	fmt.Fprintf(o.Log, "encoder tokenizer: %d pieces (%.1fs)\n", tok.VocabSize(), time.Since(start).Seconds())
 	cfg := xlmr.Tiny(tok.VocabSize())
@@ -104,20 +175,9 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 	for _, p := range params {
 		nParams += p.Value.Len()
 	}
-	specials := map[int]bool{maskID: true}
-	for _, s := range []string{"<s>", "<pad>", "</s>", "<unk>"} {
-		if id, ok := tok.TokenID(s); ok {
-			specials[id] = true
-		}
-	}
-	mc := xlmr.MaskConfig{Prob: 0.15, MaskID: maskID, VocabSize: tok.VocabSize(), Special: func(id int) bool { return specials[id] }}
 	var seqs [][]int
 	for _, s := range append(append([]string(nil), d.English...), d.Khmer...) {
-		ids := tok.Encode(s, true)
-		if n := cfg.MaxPositions - 2; len(ids) > n { // positions start at pad+1
-			ids = append(ids[:n-1:n-1], ids[len(ids)-1])
-		}
-		seqs = append(seqs, ids)
+		seqs = append(seqs, clip(tok.Encode(s, true), cfg.MaxPositions-2)) // positions start at pad+1
 	}
 	if len(seqs) == 0 {
 		return Result{}, errors.New("pretrain: no encoder text")
@@ -176,16 +236,19 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 		}
 	}
 	elapsed := time.Since(t0)
-	fmt.Fprintf(o.Log, "encoder: final MLM loss %.4f (%s)\n", st.Loss, time.Since(start).Round(time.Second))
+	if o.BF16 {
+		roundBF16(params) // measure the weights that are saved
+	}
+	devLoss, devAcc := MLMEval(m, tok, d.Dev, DevSeed)
+	fmt.Fprintf(o.Log, "encoder: final MLM loss %.4f; dev MLM loss %.4f, masked-token accuracy %.3f on %d sentences (%s)\n",
+		st.Loss, devLoss, devAcc, len(d.Dev), time.Since(start).Round(time.Second))
 	md := map[string]string{
 		"final_mlm_loss": fmt.Sprintf("%.4f", st.Loss), "steps": fmt.Sprint(c.Steps), "parameters": fmt.Sprint(nParams),
+		"dev_mlm_loss": fmt.Sprintf("%.4f", devLoss), "dev_mlm_accuracy": fmt.Sprintf("%.4f", devAcc), "dev_sentences": fmt.Sprint(len(d.Dev)),
 		"pretrain_config": string(cj), "train_seconds": fmt.Sprintf("%.0f", elapsed.Seconds()),
 	}
 	for k, v := range o.Provenance {
 		md[k] = v
-	}
-	if o.BF16 {
-		roundBF16(params)
 	}
 	if err := writeJSON(filepath.Join(dir, "config.json"), cfg); err != nil {
 		return Result{}, err

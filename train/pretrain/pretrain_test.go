@@ -22,7 +22,7 @@ func smallData(t *testing.T) (DecoderData, EncoderData) {
 	}
 	tr, dev, _ := c.Tasks(3)
 	en, km := data.Monolingual(80, 3)
-	return DecoderData{Train: tr, Dev: dev, English: en}, EncoderData{English: en, Khmer: km}
+	return DecoderData{Train: tr, Dev: dev, English: en}, EncoderData{English: en[:60], Khmer: km[:60], Dev: append(en[60:], km[60:]...)}
 }
 
 func tinyDecoder() DecoderConfig {
@@ -141,7 +141,7 @@ func TestEncoderResume(t *testing.T) {
 	wa, mda := weights(t, full)
 	wb, mdb := weights(t, part)
 	sameWeights(t, wa, wb)
-	if mda["final_mlm_loss"] == "" || mda["final_mlm_loss"] != mdb["final_mlm_loss"] {
+	if mda["final_mlm_loss"] == "" || mda["final_mlm_loss"] != mdb["final_mlm_loss"] || mda["dev_mlm_loss"] == "" || mda["dev_mlm_loss"] != mdb["dev_mlm_loss"] {
 		t.Fatalf("metadata %v vs %v", mda, mdb)
 	}
 	if _, ok := wa["lm_head.dense.weight"]; !ok {
@@ -158,5 +158,19 @@ func TestEncoderResume(t *testing.T) {
 	b := xlmr.PadRight([][]int{tok.Encode(ed.Khmer[0], true)}, m.Config.PadTokenID)
 	if h := m.Encode(b); h.Len() != b.T*c.Hidden {
 		t.Fatalf("hidden state of %d values", h.Len())
+	}
+	// The recorded dev loss is reproduced from the saved folder (head included).
+	f, err := safetensors.Open(filepath.Join(full, "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	mlm, err := xlmr.MLMFromCheckpoint(m.Config, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, _ := MLMEval(mlm, tok, ed.Dev, DevSeed)
+	if got := strconv.FormatFloat(loss, 'f', 4, 64); got != mda["dev_mlm_loss"] {
+		t.Fatalf("dev MLM loss %s from the folder, recorded %s", got, mda["dev_mlm_loss"])
 	}
 }
