@@ -49,8 +49,14 @@ type EncoderData struct {
 // from another seed as the dev set.
 func DefaultEncoderData(seed uint64) EncoderData {
 	en, km := data.Monolingual(20000, seed+100)
-	den, dkm := data.Monolingual(250, seed+200)
-	return EncoderData{English: en, Khmer: km, Dev: append(den, dkm...)}
+	return EncoderData{English: en, Khmer: km, Dev: DefaultEncoderDev(seed)}
+}
+
+// DefaultEncoderDev is [DefaultEncoderData]'s dev set: 250 English then
+// 250 Khmer sentences.
+func DefaultEncoderDev(seed uint64) []string {
+	en, km := data.Monolingual(250, seed+200)
+	return append(en, km...)
 }
 
 // DevSeed seeds the masking of [MLMEval] in recorded metrics.
