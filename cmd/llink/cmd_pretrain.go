@@ -28,8 +28,12 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	resume := fs.Bool("resume", false, "continue the interrupted run whose checkpoint is in -out")
 	every := fs.Int("checkpoint-every", 100, "write the training checkpoint every `N` steps (negative: never)")
 	f32 := fs.Bool("f32", false, "save float32 weights (default bfloat16)")
+	initFrom := fs.String("init", "", "decoder: continue from the weights and tokenizer of this `folder` (an earlier run's -out), with a fresh schedule")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if which == "encoder" && *initFrom != "" {
+		return usageErrorf("pretrain encoder: -init is for the decoder")
 	}
 	if which == "" {
 		return usageErrorf("pretrain: want `llink pretrain decoder|encoder -out DIR`")
@@ -56,7 +60,7 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	opts := pretrain.Options{Resume: *resume, CheckpointEvery: *every, Log: log, Provenance: prov, BF16: !*f32}
 	if which == "decoder" {
 		c := pretrain.DefaultDecoder()
-		c.Seed = *seed
+		c.Seed, c.InitFrom = *seed, *initFrom
 		if *steps > 0 {
 			c.Steps = *steps
 		}

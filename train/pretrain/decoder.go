@@ -15,6 +15,7 @@ import (
 	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/nn"
 	"github.com/llink-go/llink/train"
@@ -46,6 +47,11 @@ type DecoderConfig struct {
 	SplitDigits bool   `json:"split_digits"`
 	DevTasks    int    `json:"dev_tasks"` // dev questions the final exact match is measured on
 	Seed        uint64 `json:"seed"`
+	// InitFrom continues training from the weights and tokenizer of a
+	// folder an earlier run wrote (a second phase with its own schedule)
+	// instead of starting from scratch; its provenance is kept in the
+	// metadata under "init.".
+	InitFrom string `json:"init_from,omitempty"`
 }
 
 // DefaultDecoder is the embedded default's tiny decoder.
@@ -179,7 +185,13 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 		}
 		tok = t
 	} else {
-		t, err := DecoderTokenizer(d, c)
+		var t tokenizer.Tokenizer
+		var err error
+		if c.InitFrom != "" {
+			t, err = tokenizer.Load(filepath.Join(c.InitFrom, "tokenizer.json"))
+		} else {
+			t, err = DecoderTokenizer(d, c)
+		}
 		if err != nil {
 			return Result{}, err
 		}
@@ -200,6 +212,24 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	cfg.MaxPositions = 512
 	cfg.BOS, cfg.EOS = llama.TokenIDs{bos}, llama.TokenIDs{eot}
 	m := llama.New(cfg, rand.New(rand.NewPCG(c.Seed, 21)))
+	initMD := map[string]string{}
+	if c.InitFrom != "" {
+		var err error
+		if m, err = llama.Load(c.InitFrom, llama.LoadOptions{}); err != nil {
+			return Result{}, err
+		}
+		if m.Config.VocabSize != tok.VocabSize() || m.Config.Hidden != c.Hidden || m.Config.Layers != c.Layers {
+			return Result{}, fmt.Errorf("pretrain: %s holds a different model than the config describes", c.InitFrom)
+		}
+		cfg = m.Config
+		if f, err := safetensors.Open(filepath.Join(c.InitFrom, "model.safetensors")); err == nil {
+			for k, v := range f.Metadata() {
+				initMD["init."+k] = v
+			}
+			f.Close()
+		}
+		fmt.Fprintf(o.Log, "continuing from %s\n", c.InitFrom)
+	}
 	params := m.Trainable()
 	nParams := 0
 	for _, p := range params {
@@ -320,6 +350,9 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 		"dev_exact_match": fmt.Sprintf("%.4f", em), "dev_questions": fmt.Sprint(min(c.DevTasks, countQuestions(d.Dev))),
 		"final_loss": fmt.Sprintf("%.4f", st.Loss), "steps": fmt.Sprint(c.Steps), "parameters": fmt.Sprint(nParams),
 		"pretrain_config": string(cj), "train_seconds": fmt.Sprintf("%.0f", elapsed.Seconds()),
+	}
+	for k, v := range initMD {
+		md[k] = v
 	}
 	for k, v := range o.Provenance {
 		md[k] = v

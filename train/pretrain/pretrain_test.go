@@ -120,6 +120,17 @@ func TestDecoderResume(t *testing.T) {
 	if _, err := Decoder(t.TempDir(), dd, c, Options{Resume: true}); err == nil {
 		t.Fatal("resumed without a checkpoint")
 	}
+	// A second phase continues from the folder, keeping its provenance.
+	c2 := c
+	c2.InitFrom, c2.Steps = full, 2
+	next := t.TempDir()
+	if _, err := Decoder(next, dd, c2, Options{Provenance: map[string]string{"command": "phase 2"}}); err != nil {
+		t.Fatal(err)
+	}
+	wc, mdc := weights(t, next)
+	if mdc["init.command"] != "test" || mdc["command"] != "phase 2" || slices.Equal(wc["model.norm.weight"], wa["model.norm.weight"]) {
+		t.Fatalf("second phase: metadata %v", mdc)
+	}
 }
 
 // TestEncoderResume is TestDecoderResume for the MLM encoder, whose folder
