@@ -4,7 +4,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/llink-go/llink/data"
 
 	"github.com/llink-go/llink/train/pretrain"
 )
@@ -28,6 +32,7 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	resume := fs.Bool("resume", false, "continue the interrupted run whose checkpoint is in -out")
 	every := fs.Int("checkpoint-every", 100, "write the training checkpoint every `N` steps (negative: never)")
 	f32 := fs.Bool("f32", false, "save float32 weights (default bfloat16)")
+	boost := fs.String("boost", "", "decoder: repeat the training tasks of these kinds, e.g. `yes_no=3,what=2`")
 	initFrom := fs.String("init", "", "decoder: continue from the weights and tokenizer of this `folder` (an earlier run's -out), with a fresh schedule")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -61,6 +66,17 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if which == "decoder" {
 		c := pretrain.DefaultDecoder()
 		c.Seed, c.InitFrom = *seed, *initFrom
+		if *boost != "" {
+			c.Boost = map[string]int{}
+			for _, kv := range strings.Split(*boost, ",") {
+				k, v, ok := strings.Cut(kv, "=")
+				n, err := strconv.Atoi(v)
+				if !ok || err != nil || n < 1 || !slices.Contains(data.TaskKinds, k) {
+					return usageErrorf("pretrain decoder: -boost %q: want KIND=N,... with kinds %v", *boost, data.TaskKinds)
+				}
+				c.Boost[k] = n
+			}
+		}
 		if *steps > 0 {
 			c.Steps = *steps
 		}

@@ -52,6 +52,10 @@ type DecoderConfig struct {
 	// instead of starting from scratch; its provenance is kept in the
 	// metadata under "init.".
 	InitFrom string `json:"init_from,omitempty"`
+	// Boost repeats the training tasks of the named kinds (data.Kind*) that
+	// many times in the sampling pool, for kinds a phase should practise
+	// more (yes/no questions need many examples to rise above chance).
+	Boost map[string]int `json:"boost,omitempty"`
 }
 
 // DefaultDecoder is the embedded default's tiny decoder.
@@ -236,9 +240,12 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 		nParams += p.Value.Len()
 	}
 
-	insts := make([]train.Example, len(d.Train))
-	for i, t := range d.Train {
-		insts[i] = InstructionExample(tok, t, eot)
+	insts := make([]train.Example, 0, len(d.Train))
+	for _, t := range d.Train {
+		e := InstructionExample(tok, t, eot)
+		for range max(c.Boost[t.Kind], 1) {
+			insts = append(insts, e)
+		}
 	}
 	sents := make([][]int, len(d.English))
 	for i, s := range d.English {
