@@ -5,7 +5,7 @@ import (
 	"encoding/hex"
 	"io/fs"
 
-	"github.com/llink-go/llink/models/embedded"
+	"github.com/llink-go/llink/models/tiny"
 	"github.com/llink-go/llink/train"
 )
 
@@ -15,11 +15,11 @@ func loadEmbedded(decoder, encoder string, k int) (*train.Models, error) {
 	if decoder != "" || encoder != "" {
 		return nil, usageErrorf("run: give both -decoder and -encoder, or neither (the embedded tiny models)")
 	}
-	dec, dt, err := embedded.Decoder()
+	dec, dt, err := tiny.Decoder()
 	if err != nil {
 		return nil, err
 	}
-	enc, et, err := embedded.Encoder()
+	enc, et, err := tiny.Encoder()
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +28,7 @@ func loadEmbedded(decoder, encoder string, k int) (*train.Models, error) {
 
 // embeddedID names an embedded model by a hash of its weights.
 func embeddedID(model string) string {
-	b, err := fs.ReadFile(embedded.FS(), model+"/model.safetensors")
+	b, err := fs.ReadFile(tiny.FS(), model+"/model.safetensors")
 	if err != nil {
 		return "embedded-" + model
 	}

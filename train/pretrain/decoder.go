@@ -273,7 +273,7 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 		nParams, len(insts), len(sents), c.Steps, c.Batch)
 
 	tp := autograd.NewTape()
-	t0, tokens, first := time.Now(), 0, st.Step
+	t0, tokens, first, before := time.Now(), 0, st.Step, st.Seconds
 	lossAvg := newTail(c.Steps)
 	lossAvg.restore(st.Tail)
 	for st.Step < c.Steps {
@@ -334,7 +334,7 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 			progress(o.Log, "decoder", st.Step, first, c.Steps, float64(loss.Item()), tokens, time.Since(t0))
 		}
 		if o.CheckpointEvery > 0 && st.Step%o.CheckpointEvery == 0 && st.Step < c.Steps {
-			st.RNG, st.Tail = pcgBytes(src), lossAvg.values()
+			st.RNG, st.Tail, st.Seconds = pcgBytes(src), lossAvg.values(), before+time.Since(t0).Seconds()
 			if err := saveState(statePath, params, opt, st); err != nil {
 				return Result{}, err
 			}
@@ -343,7 +343,7 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 			return Result{}, errStopped
 		}
 	}
-	elapsed := time.Since(t0)
+	elapsed := time.Duration(before*float64(time.Second)) + time.Since(t0) // resumes included
 	if o.BF16 {
 		roundBF16(params) // measure the weights that are saved
 	}

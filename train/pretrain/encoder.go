@@ -205,7 +205,7 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 	fmt.Fprintf(o.Log, "encoder: %d parameters, %d sentences (Khmer and English, monolingual), %d steps of %d rows\n",
 		nParams, len(seqs), c.Steps, c.Batch)
 	tp := autograd.NewTape()
-	t0, tokens, first := time.Now(), 0, st.Step
+	t0, tokens, first, before := time.Now(), 0, st.Step, st.Seconds
 	lossAvg := newTail(c.Steps)
 	lossAvg.restore(st.Tail)
 	for st.Step < c.Steps {
@@ -232,7 +232,7 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 			progress(o.Log, "encoder", st.Step, first, c.Steps, float64(loss.Item()), tokens, time.Since(t0))
 		}
 		if o.CheckpointEvery > 0 && st.Step%o.CheckpointEvery == 0 && st.Step < c.Steps {
-			st.RNG, st.Tail = pcgBytes(src), lossAvg.values()
+			st.RNG, st.Tail, st.Seconds = pcgBytes(src), lossAvg.values(), before+time.Since(t0).Seconds()
 			if err := saveState(statePath, params, opt, st); err != nil {
 				return Result{}, err
 			}
@@ -241,7 +241,7 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 			return Result{}, errStopped
 		}
 	}
-	elapsed := time.Since(t0)
+	elapsed := time.Duration(before*float64(time.Second)) + time.Since(t0) // resumes included
 	if o.BF16 {
 		roundBF16(params) // measure the weights that are saved
 	}

@@ -30,6 +30,9 @@ type loopState struct {
 	Config string    `json:"config"` // the run's config, JSON: a resume must match it
 	Loss   float64   `json:"loss"`   // running mean of the loss
 	Tail   []float64 `json:"tail"`   // the last losses behind Loss
+	// Seconds is the training time spent before this checkpoint, summed
+	// over every process that worked on the run (resumes included).
+	Seconds float64 `json:"seconds,omitempty"`
 }
 
 // saveState atomically writes params, their AdamW moments and st to path.

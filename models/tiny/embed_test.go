@@ -1,0 +1,102 @@
+package tiny_test
+
+import (
+	"math"
+	"strconv"
+	"testing"
+
+	"github.com/llink-go/llink/data"
+	"github.com/llink-go/llink/models/tiny"
+	"github.com/llink-go/llink/models/tokenizer"
+	"github.com/llink-go/llink/models/xlmr"
+	"github.com/llink-go/llink/train/pretrain"
+)
+
+func recorded(t *testing.T, md map[string]string, key string) float64 {
+	t.Helper()
+	v, err := strconv.ParseFloat(md[key], 64)
+	if err != nil {
+		t.Fatalf("metadata lacks %s: %v", key, md)
+	}
+	return v
+}
+
+func provenance(t *testing.T, md map[string]string) {
+	t.Helper()
+	for _, k := range []string{"command", "seed", "commit", "pretrain_config"} {
+		if md[k] == "" {
+			t.Errorf("provenance lacks %q", k)
+		}
+	}
+}
+
+// TestDecoderDevExactMatch re-measures the embedded decoder's greedy exact
+// match on the English-passage dev questions it was measured on at
+// pretraining time and checks it against the recorded value.
+func TestDecoderDevExactMatch(t *testing.T) {
+	md, err := tiny.Metadata("decoder")
+	if err != nil {
+		t.Fatal(err)
+	}
+	provenance(t, md)
+	want := recorded(t, md, "dev_exact_match")
+	n, err := strconv.Atoi(md["dev_questions"])
+	if err != nil {
+		t.Fatalf("metadata lacks dev_questions: %v", md)
+	}
+	if want < 0.9 {
+		t.Errorf("recorded dev exact match %.3f < 0.9", want)
+	}
+	m, tok, err := tiny.Decoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range append([]string{"<|begin_of_text|>", "<|eot_id|>"}, tokenizer.LLINKTokens...) {
+		if _, ok := tok.TokenID(s); !ok {
+			t.Fatalf("decoder tokenizer lacks %s", s)
+		}
+	}
+	_, _, dev, _ := data.Default()
+	em, err := pretrain.DevExactMatch(m, tok, dev, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("dev exact match on %d questions: %.4f (recorded %.4f)", n, em, want)
+	// The same weights and prompts: only float summation order (SIMD level)
+	// may flip a near-tie token.
+	if em < want-0.02 {
+		t.Fatalf("embedded decoder answers %.4f of dev questions, recorded %.4f", em, want)
+	}
+}
+
+// TestEncoderDevMLM re-measures the embedded encoder's MLM loss on its dev
+// sentences and checks the inference encoder runs on Khmer.
+func TestEncoderDevMLM(t *testing.T) {
+	md, err := tiny.Metadata("encoder")
+	if err != nil {
+		t.Fatal(err)
+	}
+	provenance(t, md)
+	want := recorded(t, md, "dev_mlm_loss")
+	seed, err := strconv.ParseUint(md["seed"], 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, tok, err := tiny.EncoderMLM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, acc := pretrain.MLMEval(m, tok, pretrain.DefaultEncoderDev(seed), pretrain.DevSeed)
+	t.Logf("dev MLM loss %.4f (recorded %.4f), masked-token accuracy %.3f", loss, want, acc)
+	if math.Abs(loss-want) > 1e-3 {
+		t.Fatalf("dev MLM loss %.4f, recorded %.4f", loss, want)
+	}
+	enc, etok, err := tiny.Encoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := xlmr.PadRight([][]int{etok.Encode("សុខ ដារ៉ា បានទិញប្រេងសាំង៩៥លីត្រ។", true)}, enc.Config.PadTokenID)
+	if v := xlmr.MeanPool(enc.Encode(b), b.Mask); v.Len() != enc.Config.Hidden {
+		t.Fatalf("pooled vector of %d values", v.Len())
+	}
+}
