@@ -3,6 +3,7 @@ package asm
 import (
 	"fmt"
 	"testing"
+	"unsafe"
 
 	"github.com/llink-go/llink/internal/testutil"
 	"gonum.org/v1/gonum/blas"
@@ -118,5 +119,57 @@ func BenchmarkGemvBF16(b *testing.B) {
 	b.SetBytes(int64(n * k * 2))
 	for i := 0; i < b.N; i++ {
 		SgemmBF16(false, true, 1, n, k, 1, x, k, w, k, 0, c, n)
+	}
+}
+
+// BenchmarkSgemmLayers splits SGEMM's distance from peak into its layers, per
+// level, on random data: "micro" is the micro-kernel alone on one A and one B
+// micro-panel that stay in L1 (the register-blocking ceiling); "macro" the
+// two inner loops over an L2-sized packed A block and a packed B block, warm
+// (what cache blocking leaves); "gemm" the whole call on the same shape,
+// packing and cold operands included. Read each against FMAPeak of the same
+// run.
+func BenchmarkSgemmLayers(b *testing.B) {
+	const kc, mc, nc = 256, 504, 2048
+	for _, l := range Available() {
+		if l == Generic {
+			continue
+		}
+		restore := SetLevel(l)
+		kr := cur
+		restore()
+		mr, nr := kr.mr, kr.nr
+		mcl := mc / mr * mr
+		r := testutil.RNG(1)
+		pa, pb := testutil.Uniform(r, mcl*kc), testutil.Uniform(r, kc*nc)
+		c := make([]float32, mcl*nc)
+		flops := func(b *testing.B, m, n int) {
+			b.ReportMetric(2*float64(m)*float64(n)*kc*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		}
+		b.Run(fmt.Sprintf("micro/%s", l), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				kr.gemm(kc, unsafe.Pointer(&pa[0]), unsafe.Pointer(&pb[0]), unsafe.Pointer(&c[0]), nr, 1, 1)
+			}
+			flops(b, mr, nr)
+		})
+		b.Run(fmt.Sprintf("macro/%s", l), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				for jr := 0; jr+nr <= nc; jr += nr {
+					pj := unsafe.Pointer(&pb[jr*kc])
+					for ir := 0; ir < mcl; ir += mr {
+						kr.gemm(kc, unsafe.Pointer(&pa[ir*kc]), pj, unsafe.Pointer(&c[ir*nc+jr]), nc, 1, 1)
+					}
+				}
+			}
+			flops(b, mcl, nc/nr*nr)
+		})
+		b.Run(fmt.Sprintf("gemm/%s", l), func(b *testing.B) {
+			defer SetLevel(l)()
+			defer SetThreads(1)()
+			for i := 0; i < b.N; i++ {
+				Sgemm(false, false, mcl, nc, kc, 1, pa, kc, pb, nc, 1, c, nc)
+			}
+			flops(b, mcl, nc)
+		})
 	}
 }
