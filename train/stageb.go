@@ -139,6 +139,14 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 			nn.ParamGroup{Params: slots.Scale.Params(), LR: c.LRScale, WeightDecay: 0})
 		params = append(params, slots.Params()...)
 	}
+	var bow *llink.BagOfWords
+	if slots != nil && c.Weights.BagOfWords != 0 {
+		// The optional head trains with the adapter/expander learning rate;
+		// it only shapes the slot mean and is dropped after training.
+		bow = llink.NewBagOfWords(d, m.Config.VocabSize, rand.New(rand.NewPCG(c.Seed, 0xB0E)))
+		groups[1].Params = append(groups[1].Params, bow.Params()...)
+		params = append(params, bow.Params()...)
+	}
 	if len(params) == 0 {
 		return StageBResult{}, errors.New("train: stage B: nothing to train (no LoRA and no slots)")
 	}
@@ -201,6 +209,13 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 			}
 			if w.AlignMSE != 0 || w.AlignNCE != 0 {
 				loss = tp.Add(loss, llink.SlotAlignLoss(tp, s, h, w.AlignMSE, w.AlignNCE, w.AlignTau))
+			}
+			if bow != nil {
+				answers := make([][]int, len(batch))
+				for i, e := range batch {
+					answers[i] = e.Answer
+				}
+				loss = tp.Add(loss, tp.Scale(bow.Loss(tp, s, answers), w.BagOfWords))
 			}
 		} else {
 			ce = answerCE(tp, m, x, b.Mask, predPos, targets, rng)

@@ -135,3 +135,36 @@ func TestDirectFineTuneBaseline(t *testing.T) {
 		t.Fatal("nothing to train accepted")
 	}
 }
+
+// TestStageBBagOfWords checks that the optional bag-of-words term joins the
+// Stage B loss: the same first step with the head on reports the answer
+// loss plus w·BCE, a positive amount more than with it off.
+func TestStageBBagOfWords(t *testing.T) {
+	firstLoss := func(w float32) float64 {
+		m := tinyDecoder(1)
+		r := testutil.RNG(2)
+		protos := tensor.RandN(r, 1, 4, m.Config.Hidden)
+		exs := synthTask(r, protos, 32)
+		cfg := llink.DefaultConfig(m.Config.Hidden, m.Config.Hidden)
+		cfg.K, cfg.ExpHidden = tK, 64
+		slots := llink.NewSlots(cfg, 1, testutil.RNG(3))
+		lora := m.AddLoRA(llama.LoRAOptions{Rank: 4, Alpha: 4, Targets: []string{"q_proj", "v_proj"}}, testutil.RNG(4))
+		c := DefaultStageB()
+		c.Steps, c.Batch = 2, 8
+		c.Weights.BagOfWords = w
+		var first float64
+		if _, err := TrainStageB(m, slots, lora, exs, 0, c, func(s StepLog) {
+			if s.Step == 1 {
+				first = s.Loss
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return first
+	}
+	off, on := firstLoss(0), firstLoss(0.1)
+	// BCE of a fresh head is about ln 2 per logit, so 0.1·BCE ≈ 0.07.
+	if diff := on - off; diff < 0.02 || diff > 0.2 {
+		t.Fatalf("first loss %v with the head, %v without: difference %v, want ≈ 0.07", on, off, diff)
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/internal/testutil"
+	"github.com/llink-go/llink/nn"
 	"github.com/llink-go/llink/tensor"
 )
 
@@ -161,5 +162,52 @@ func TestStageBLosses(t *testing.T) {
 	}
 	if v := SlotAlignLoss(nil, autograd.Const(s), h, 1, 0, 0.07).Item(); v > 1e-6 {
 		t.Fatalf("aligned slots MSE %v", v)
+	}
+}
+
+// TestBagOfWords checks the bag-of-words loss against finite differences
+// with respect to the slots and the head's weight and bias, and that it
+// falls when the head is trained to predict the answers' tokens.
+func TestBagOfWords(t *testing.T) {
+	r := testutil.RNG(7)
+	const n, k, d, vocab = 3, 2, 5, 7
+	bow := NewBagOfWords(d, vocab, r)
+	answers := [][]int{{1, 4, 4}, {0}, {6, 2, 5}}
+	slots := tensor.RandN(r, 1, n, k, d)
+	w, b := bow.Head.Weight.Value.Clone(), bow.Head.Bias.Value.Clone()
+	res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
+		h := &BagOfWords{Head: &nn.Linear{Weight: xs[1], Bias: xs[2], In: d, Out: vocab}}
+		return h.Loss(tp, xs[0], answers)
+	}, []*tensor.Tensor{slots, w, b}, autograd.CheckOpts{Tol: 2e-3})
+	if err != nil {
+		t.Fatalf("bag-of-words loss: %v (%+v)", err, res)
+	}
+
+	// Training the head alone lowers the loss and ranks each answer's
+	// tokens above the others.
+	opt := nn.NewAdamW([]nn.ParamGroup{{Params: bow.Params(), LR: 0.05}}, 0.9, 0.999, 1e-8)
+	tp := autograd.NewTape()
+	sv := autograd.Const(slots)
+	first := bow.Loss(tp, sv, answers).Item()
+	var last float32
+	for range 300 {
+		tp.Reset()
+		autograd.ZeroGrad(bow.Params())
+		l := bow.Loss(tp, sv, answers)
+		tp.Backward(l)
+		opt.Step()
+		last = l.Item()
+	}
+	if !(last < first/4) {
+		t.Fatalf("loss %v → %v, want a fourfold drop", first, last)
+	}
+	logits := bow.Head.Forward(autograd.NewTape(), autograd.Const(tensor.MeanAxis(slots, 1, false))).Value
+	for i, ans := range answers {
+		row := logits.Row(i)
+		for tok := range vocab {
+			if in := slices.Contains(ans, tok); in != (row[tok] > 0) {
+				t.Fatalf("example %d token %d: logit %v, in answer %v", i, tok, row[tok], in)
+			}
+		}
 	}
 }

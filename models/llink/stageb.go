@@ -2,8 +2,10 @@ package llink
 
 import (
 	"fmt"
+	"math/rand/v2"
 
 	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/nn"
 	"github.com/llink-go/llink/tensor"
 )
 
@@ -51,4 +53,45 @@ func SlotAlignLoss(tp *autograd.Tape, slots *autograd.Var, h *tensor.Tensor, wMS
 		loss = tp.Add(loss, tp.Scale(tp.InfoNCE(mean, hn, nil, tau, false), wNCE))
 	}
 	return loss
+}
+
+// BagOfWords is the optional Stage B bag-of-words head (LLINK.md: "0.1·BCE
+// (bag-of-words head on s̄ vs multi-hot answer tokens)"): a linear map from
+// the mean of the K slots to one logit per decoder vocabulary entry, trained
+// with binary cross-entropy against the set of tokens in the answer. It is a
+// training-time auxiliary only — generation never reads it — so it is not
+// part of [Slots] nor of a saved bundle.
+type BagOfWords struct {
+	Head *nn.Linear // [vocab, d], "bow.head.*"
+}
+
+// NewBagOfWords returns a head from slot width d to vocab logits.
+func NewBagOfWords(d, vocab int, r *rand.Rand) *BagOfWords {
+	return &BagOfWords{Head: nn.NewLinear("bow.head", d, vocab, true, nil, r)}
+}
+
+// Params lists the head's parameters.
+func (b *BagOfWords) Params() []*autograd.Var { return b.Head.Params() }
+
+// Loss returns the mean BCE of the head's logits on the slot mean of slots
+// [N, K, d] against the multi-hot rows of answers (answers[i] are example
+// i's answer token ids; repeats count once, ids outside the vocabulary are
+// a programmer error and panic).
+func (b *BagOfWords) Loss(tp *autograd.Tape, slots *autograd.Var, answers [][]int) *autograd.Var {
+	s := slots.Shape()
+	if len(s) != 3 || s[0] != len(answers) || s[2] != b.Head.In {
+		panic(fmt.Sprintf("llink.BagOfWords.Loss: slots %v for %d answers and head width %d", s, len(answers), b.Head.In))
+	}
+	v := b.Head.Out
+	y := tensor.New(len(answers), v)
+	for i, ans := range answers {
+		row := y.Row(i)
+		for _, t := range ans {
+			if t < 0 || t >= v {
+				panic(fmt.Sprintf("llink.BagOfWords.Loss: answer %d has token %d outside vocabulary %d", i, t, v))
+			}
+			row[t] = 1
+		}
+	}
+	return tp.BCEWithLogits(b.Head.Forward(tp, tp.MeanAxis(slots, 1, false)), y)
 }
