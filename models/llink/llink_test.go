@@ -50,22 +50,61 @@ func TestGradients(t *testing.T) {
 	c.Dropout = 0
 	r := testutil.RNG(2)
 	p := NewProjector(c, r)
-	s := NewSlots(c, 1.3, r)
 	z := tensor.RandN(r, 1, 3, c.EncDim)
-	res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
-		return s.Forward(tp, p.Forward(tp, xs[0], nil))
-	}, []*tensor.Tensor{z}, autograd.CheckOpts{Tol: 2e-3})
-	if err != nil {
-		t.Fatalf("slots path: %v (%+v)", err, res)
+	for _, residual := range []bool{false, true} {
+		c.ExpResidual = residual
+		s := NewSlots(c, 1.3, r)
+		res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
+			return s.Forward(tp, p.Forward(tp, xs[0], nil))
+		}, []*tensor.Tensor{z}, autograd.CheckOpts{Tol: 2e-3})
+		if err != nil {
+			t.Fatalf("slots path (residual expander %v): %v (%+v)", residual, err, res)
+		}
 	}
 	h := tensor.RandN(r, 1, 3, c.DecDim)
 	neg := normalizedRows(tensor.RandN(r, 1, 2, c.DecDim))
-	res, err = autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
+	res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
 		return StageALoss(tp, xs[0], h, neg, 0.2, DefaultStageAWeights())
 	}, []*tensor.Tensor{tensor.RandN(r, 1, 3, c.DecDim)}, autograd.CheckOpts{Tol: 2e-3})
 	if err != nil {
 		t.Fatalf("stage A loss: %v (%+v)", err, res)
 	}
+}
+
+// TestResidualExpanderKeepsStageAVector checks what the residual expander is
+// for: before any training the mean of the K slots points where its input
+// does (cosine near 1), while the paper's plain MLP expander starts at a
+// random projection of it (cosine near 0).
+func TestResidualExpanderKeepsStageAVector(t *testing.T) {
+	for _, tc := range []struct {
+		residual bool
+		lo, hi   float64
+	}{{true, 0.8, 1.01}, {false, -0.5, 0.5}} {
+		c := DefaultConfig(24, 64)
+		c.ExpResidual = tc.residual
+		e := NewExpander(c, testutil.RNG(5))
+		r := testutil.RNG(6)
+		v := tensor.RandN(r, 1, 16, c.DecDim)
+		s := e.Forward(nil, autograd.Const(v)).Value // [16, K, d]
+		mean := tensor.MeanAxis(s, 1, false)
+		var sum float64
+		for i := 0; i < 16; i++ {
+			sum += cosine(mean.Row(i), v.Row(i))
+		}
+		if got := sum / 16; got < tc.lo || got > tc.hi {
+			t.Errorf("residual %v: mean cosine(slot mean, input) = %.3f, want in [%.2f, %.2f]", tc.residual, got, tc.lo, tc.hi)
+		}
+	}
+}
+
+func cosine(a, b []float32) float64 {
+	var ab, aa, bb float64
+	for i := range a {
+		ab += float64(a[i]) * float64(b[i])
+		aa += float64(a[i]) * float64(a[i])
+		bb += float64(b[i]) * float64(b[i])
+	}
+	return ab / math.Sqrt(aa*bb)
 }
 
 func TestAdapterGateStartsAtTanhG0(t *testing.T) {

@@ -21,13 +21,22 @@ type Config struct {
 	GateInit   float32 `json:"gate_init"`   // adapter gate g₀ (paper: 0.5)
 	GateMax    float32 `json:"gate_max"`    // adapter gate clamp (paper: 0.7)
 	Eps        float32 `json:"eps"`         // LayerNorm epsilon
+	// ExpResidual adds the expander's input to each of its K outputs before
+	// the per-slot LayerNorm (slot_i = LN(v + FC2(GELU(FC1 v))_i)), so every
+	// slot — and above all the slot mean, which Stage B aligns with the
+	// teacher and retrieval ranks — starts near the Stage A vector instead of
+	// a random projection of it (the slots' random parts average out in the
+	// mean). Not in the paper (its expander is the plain MLP); false gives
+	// the paper's.
+	ExpResidual bool `json:"exp_residual,omitempty"`
 }
 
 // DefaultConfig returns the paper's settings for an encoder of width enc and
-// a decoder of width dec.
+// a decoder of width dec, with one addition: the residual expander (see
+// Config.ExpResidual).
 func DefaultConfig(enc, dec int) Config {
 	return Config{EncDim: enc, DecDim: dec, ProjHidden: 4 * enc, ExpHidden: 2 * dec, K: 8,
-		Dropout: 0.1, GateInit: 0.5, GateMax: 0.7, Eps: 1e-5}
+		Dropout: 0.1, GateInit: 0.5, GateMax: 0.7, Eps: 1e-5, ExpResidual: true}
 }
 
 // Validate reports the first inconsistent setting.
@@ -160,28 +169,35 @@ func (a *Adapter) Params() []*autograd.Var {
 }
 
 // Expander turns one d-vector into K slot vectors: Linear → GELU → Linear
-// to K·d, then a LayerNorm per slot (shared affine parameters).
+// to K·d (plus the input itself with Residual), then a LayerNorm per slot
+// (shared affine parameters).
 type Expander struct {
 	FC1, FC2 *nn.Linear
 	Norm     *nn.LayerNorm
 	K, D     int
+	Residual bool
 }
 
 // NewExpander returns an expander for c.K slots of width c.DecDim.
 func NewExpander(c Config, r *rand.Rand) *Expander {
 	return &Expander{
-		FC1:  nn.NewLinear("expander.fc1", c.DecDim, c.ExpHidden, true, nil, r),
-		FC2:  nn.NewLinear("expander.fc2", c.ExpHidden, c.K*c.DecDim, true, nil, r),
-		Norm: nn.NewLayerNorm("expander.norm", c.DecDim, c.Eps, true),
-		K:    c.K, D: c.DecDim,
+		FC1:      nn.NewLinear("expander.fc1", c.DecDim, c.ExpHidden, true, nil, r),
+		FC2:      nn.NewLinear("expander.fc2", c.ExpHidden, c.K*c.DecDim, true, nil, r),
+		Norm:     nn.NewLayerNorm("expander.norm", c.DecDim, c.Eps, true),
+		K:        c.K,
+		D:        c.DecDim,
+		Residual: c.ExpResidual,
 	}
 }
 
 // Forward maps v [N, d] to slots [N, K, d].
 func (e *Expander) Forward(tp *autograd.Tape, v *autograd.Var) *autograd.Var {
 	n := v.Shape()[0]
-	s := e.FC2.Forward(tp, tp.GELU(e.FC1.Forward(tp, v)))
-	return e.Norm.Forward(tp, tp.Reshape(s, n, e.K, e.D))
+	s := tp.Reshape(e.FC2.Forward(tp, tp.GELU(e.FC1.Forward(tp, v))), n, e.K, e.D)
+	if e.Residual {
+		s = tp.Add(s, tp.Reshape(v, n, 1, e.D))
+	}
+	return e.Norm.Forward(tp, s)
 }
 
 // Params lists the expander's parameters.
