@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,6 +61,11 @@ type Models struct {
 	EncTok    Tokenizer
 	EncPad    int
 	EncoderID string
+
+	// BaseVocab is the decoder's vocabulary before LLINK's tokens were
+	// added, AddedTokens how many rows were added (0 when its tokenizer
+	// already had them); bundles record both.
+	BaseVocab, AddedTokens int
 }
 
 // Llama3Chat wraps user in the Llama-3 instruct template with the
@@ -79,6 +85,10 @@ type PipelineConfig struct {
 	GenBatch int               `json:"generate_batch"`
 	CacheDir string            `json:"cache_dir"`
 	Seed     uint64            `json:"seed"`
+	// BundlePath, when set, is where the trained LLINK parts (projector,
+	// slots, LoRA) are saved as a bundle right after Stage B, for
+	// `llink ask` and the root package's Load.
+	BundlePath string `json:"bundle_path,omitempty"`
 
 	// StepHook, when set, receives every training step of each stage
 	// ("stage A", "stage B", "direct FT") instead of the periodic log lines.
@@ -237,6 +247,19 @@ func RunPipeline(m *Models, d Data, c PipelineConfig, log io.Writer) (*Results, 
 		return err
 	}); err != nil {
 		return nil, err
+	}
+	if c.BundlePath != "" {
+		b := &Bundle{Config: c.Slots, LoRA: c.LoRA, Projector: proj, Slots: slots, LoRAParams: llinkLoRA,
+			BaseVocab: m.BaseVocab, AddedTokens: m.AddedTokens, DecoderID: m.DecoderID, EncoderID: m.EncoderID}
+		if b.BaseVocab == 0 {
+			b.BaseVocab = dec.Config.VocabSize - b.AddedTokens
+		}
+		meta := map[string]string{"stage_a_steps": strconv.Itoa(c.StageA.Steps), "stage_b_steps": strconv.Itoa(c.StageB.Steps),
+			"seed": strconv.FormatUint(c.Seed, 10)}
+		if err := SaveBundle(c.BundlePath, b, meta); err != nil {
+			return nil, fmt.Errorf("saving the LLINK bundle: %w", err)
+		}
+		p.logf("LLINK bundle: %s", c.BundlePath)
 	}
 	llinkSet := detachLoRA(dec)
 	ftLoRA := dec.AddLoRA(c.LoRA, rng)

@@ -29,6 +29,17 @@ func defaultJob(stdin io.Reader, stdout, stderr io.Writer) error {
 	return runPipeline(nil, stdin, stdout, stderr)
 }
 
+// bundleName is the LLINK bundle's file name in a run folder.
+const bundleName = "llink-bundle.safetensors"
+
+// modelFlags repeats -decoder/-encoder for a follow-up command line.
+func modelFlags(decoder, encoder string) string {
+	if decoder == "" {
+		return ""
+	}
+	return fmt.Sprintf(" -decoder %s -encoder %s", decoder, encoder)
+}
+
 // runOptions are the pipeline command's flags.
 type runOptions struct {
 	decoder, encoder string
@@ -155,6 +166,8 @@ func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fmt.Fprintln(stdout)
 	res.WriteMarkdown(stdout)
 	fmt.Fprintf(stdout, "\nresults: %s, plots in %s (%.0fs)\n", dir.File("results.md"), dir.Plot(""), time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "ask the trained model: llink ask -bundle %s%s \"Translate the passage into English.\" < khmer.txt\n",
+		dir.File(bundleName), modelFlags(o.decoder, o.encoder))
 	return nil
 }
 
@@ -200,6 +213,7 @@ func pipelineConfig(o runOptions, m *train.Models, dir *rundir.Dir) train.Pipeli
 	}
 	c.StageA.Checkpoint = train.Checkpointing{Path: dir.Checkpoint("stage-a.safetensors"), Every: 100, Resume: o.resume}
 	c.StageB.Checkpoint = train.Checkpointing{Path: dir.Checkpoint("stage-b.safetensors"), Every: 20, Resume: o.resume}
+	c.BundlePath = dir.File(bundleName)
 	return c
 }
 

@@ -70,7 +70,8 @@ func assemble(dec *llama.Model, dt tokenizer.Tokenizer, decID string, enc *xlmr.
 	for _, id := range ids {
 		maxID = max(maxID, id)
 	}
-	if grow := maxID + 1 - dec.Config.VocabSize; grow > 0 {
+	base, grow := dec.Config.VocabSize, max(maxID+1-dec.Config.VocabSize, 0)
+	if grow > 0 {
 		if first := dec.AddTokens(grow); first+grow != maxID+1 {
 			return nil, errors.New("internal: vocabulary growth mismatch")
 		}
@@ -81,7 +82,7 @@ func assemble(dec *llama.Model, dt tokenizer.Tokenizer, decID string, enc *xlmr.
 		pad = id
 	}
 	return &train.Models{Decoder: dec, DecTok: dt, Specials: s, DecoderID: decID, Chat: train.Llama3Chat,
-		Encoder: enc, EncTok: et, EncPad: pad, EncoderID: encID}, nil
+		Encoder: enc, EncTok: et, EncPad: pad, EncoderID: encID, BaseVocab: base, AddedTokens: grow}, nil
 }
 
 // dirID identifies a model folder for cache keys: a hash of its config and

@@ -93,7 +93,7 @@ func TestRunOnHFFolders(t *testing.T) {
 	if err := run(args, nil, &stdout, &stderr); err != nil {
 		t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 	}
-	for _, f := range []string{"config.json", "metrics.jsonl", "results.json", "results.md", "plots/loss.svg", "plots/ranks.svg", "checkpoints/stage-a.safetensors"} {
+	for _, f := range []string{"config.json", "metrics.jsonl", "results.json", "results.md", "plots/loss.svg", "plots/ranks.svg", "checkpoints/stage-a.safetensors", bundleName} {
 		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
 			t.Errorf("run folder lacks %s (%v)", f, err)
 		}
@@ -108,5 +108,41 @@ func TestRunOnHFFolders(t *testing.T) {
 	stdout.Reset()
 	if err := run(append(args, "-resume"), nil, &stdout, &stderr); err != nil {
 		t.Fatalf("resume: %v\n%s", err, stderr.String())
+	}
+	testAsk(t, filepath.Join(out, bundleName), dec, enc)
+}
+
+// testAsk answers with the bundle a run wrote, from -text and from stdin
+// (the same greedy answer), and checks the refusals.
+func testAsk(t *testing.T, bundle, dec, enc string) {
+	const khmer = "សុខា ទិញ ត្រី ២ គីឡូក្រាម នៅ ភ្នំពេញ។"
+	ask := func(stdin string, args ...string) (string, error) {
+		var stdout, stderr bytes.Buffer
+		err := run(append([]string{"ask", "-quiet"}, args...), strings.NewReader(stdin), &stdout, &stderr)
+		return stdout.String(), err
+	}
+	a1, err := ask("", "-bundle", bundle, "-decoder", dec, "-encoder", enc, "-max-new", "4", "-text", khmer, "Who", "is", "mentioned?")
+	if err != nil {
+		t.Fatalf("ask: %v", err)
+	}
+	a2, err := ask(khmer+"\n", "-bundle", bundle, "-decoder", dec, "-encoder", enc, "-max-new", "4", "Who is mentioned?")
+	if err != nil || a1 != a2 {
+		t.Fatalf("ask from stdin: %q (%v), from -text: %q", a2, err, a1)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"Who?"}, "-bundle is required"},
+		{[]string{"-bundle", bundle}, "give the instruction"},
+		{[]string{"-bundle", bundle, "-decoder", dec, "Who?"}, "both -decoder and -encoder"},
+		// The bundle was trained for the random test folders, not the
+		// embedded models: refused, naming what does not fit.
+		{[]string{"-bundle", bundle, "-text", khmer, "Who?"}, "was trained for"},
+		{[]string{"-bundle", filepath.Join(filepath.Dir(bundle), "results.json"), "-decoder", dec, "-encoder", enc, "-text", khmer, "Who?"}, "results.json"},
+	} {
+		if _, err := ask("", tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ask %q: error %v, want one containing %q", tc.args, err, tc.want)
+		}
 	}
 }

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	llinkapi "github.com/llink-go/llink"
+	"github.com/llink-go/llink/models/tiny"
+	"github.com/llink-go/llink/train"
+)
+
+func init() {
+	register(command{name: "ask", synopsis: "-bundle FILE [-decoder DIR -encoder DIR] [-text KHMER] INSTRUCTION",
+		short: "answer an instruction about a Khmer text (from -text or stdin) with a trained LLINK bundle", run: runAsk})
+}
+
+func runAsk(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("ask", stderr)
+	cf := addCommonFlags(fs)
+	bundle := fs.String("bundle", "", "LLINK bundle `file` (llink-bundle.safetensors in a `llink run` folder)")
+	decoder := fs.String("decoder", "", "decoder Hugging Face `folder` the bundle was trained with (default: the embedded tiny decoder)")
+	encoder := fs.String("encoder", "", "encoder Hugging Face `folder` the bundle was trained with (default: the embedded tiny encoder)")
+	text := fs.String("text", "", "the Khmer `text` (default: read from stdin)")
+	maxNew := fs.Int("max-new", 64, "maximum answer tokens")
+	bf16 := fs.Bool("bf16", false, "with -decoder: keep its matrices in bfloat16 (half the memory)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	instruction := strings.TrimSpace(strings.Join(fs.Args(), " "))
+	switch {
+	case *bundle == "":
+		return usageErrorf("ask: -bundle is required (a `llink run` folder holds %s)", bundleName)
+	case instruction == "":
+		return usageErrorf(`ask: give the instruction, e.g. llink ask -bundle B "Translate the passage into English."`)
+	case (*decoder == "") != (*encoder == ""):
+		return usageErrorf("ask: give both -decoder and -encoder, or neither (the embedded tiny models)")
+	case *maxNew < 1:
+		return usageErrorf("ask: -max-new %d: want at least 1", *maxNew)
+	}
+	stop, err := cf.start()
+	if err != nil {
+		return err
+	}
+	defer stop()
+	khmer := *text
+	if khmer == "" {
+		b, err := io.ReadAll(stdin)
+		if err != nil {
+			return fmt.Errorf("ask: reading the Khmer text from stdin: %w", err)
+		}
+		khmer = strings.TrimSpace(string(b))
+	}
+	if khmer == "" {
+		return usageErrorf("ask: no Khmer text (give -text or pipe it on stdin)")
+	}
+	m, err := loadAsker(*bundle, *decoder, *encoder, *maxNew, *bf16)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	answer, err := m.Answer(instruction, khmer)
+	if err != nil {
+		return err
+	}
+	if cf.JSON {
+		js, _ := json.Marshal(map[string]string{"instruction": instruction, "answer": answer})
+		_, err := fmt.Fprintf(stdout, "%s\n", js)
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, answer)
+	return err
+}
+
+// loadAsker loads the bundle with the models it was trained for: the given
+// Hugging Face folders, or the embedded tiny models (whose ids `llink run`
+// recorded in the bundle, so a bundle trained on other models is refused).
+func loadAsker(bundle, decoder, encoder string, maxNew int, bf16 bool) (*llinkapi.Model, error) {
+	if decoder != "" {
+		return llinkapi.Load(llinkapi.Options{Decoder: decoder, Encoder: encoder, Bundle: bundle,
+			DecoderID: dirID(decoder), EncoderID: dirID(encoder), BF16: bf16, MaxNewTokens: maxNew})
+	}
+	dec, dt, err := tiny.Decoder()
+	if err != nil {
+		return nil, err
+	}
+	enc, et, err := tiny.Encoder()
+	if err != nil {
+		return nil, err
+	}
+	decID, encID := embeddedID("decoder"), embeddedID("encoder")
+	b, err := train.LoadBundle(bundle, dec, enc.Config.Hidden, decID, encID)
+	if err != nil {
+		return nil, err
+	}
+	return llinkapi.New(llinkapi.Config{Decoder: dec, DecoderTokenizer: dt, DecoderID: decID,
+		Encoder: enc, EncoderTokenizer: et, EncoderID: encID, MaxNewTokens: maxNew}, b)
+}
