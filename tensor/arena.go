@@ -16,10 +16,20 @@ type Arena struct {
 	nh   int                 // headers handed out since the last Reset
 	ints map[int][][]int     // recycled index buffers
 	iuse [][]int
+	gen  int         // Resets so far
+	seen map[int]int // the last Reset generation each size class was used in
 }
 
+// arenaKeep is how many Resets a size class's free buffers survive unused:
+// steps whose shapes vary (batches of different lengths) reuse each other's
+// buffers, but sizes no recent step needed go back to the garbage
+// collector instead of accumulating one set per length.
+const arenaKeep = 8
+
 // NewArena returns an empty arena.
-func NewArena() *Arena { return &Arena{free: map[int][][]float32{}, ints: map[int][][]int{}} }
+func NewArena() *Arena {
+	return &Arena{free: map[int][][]float32{}, ints: map[int][][]int{}, seen: map[int]int{}}
+}
 
 // New returns a zeroed tensor of the given shape from the arena.
 func (a *Arena) New(shape ...int) *Tensor {
@@ -104,8 +114,16 @@ func (a *Arena) Reset() {
 	if a == nil {
 		return
 	}
+	a.gen++
 	for _, b := range a.used {
 		a.free[cap(b)] = append(a.free[cap(b)], b)
+		a.seen[cap(b)] = a.gen
+	}
+	for c, g := range a.seen {
+		if a.gen-g > arenaKeep {
+			delete(a.free, c)
+			delete(a.seen, c)
+		}
 	}
 	clear(a.used)
 	a.used = a.used[:0]

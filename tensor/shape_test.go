@@ -106,6 +106,34 @@ func TestArenaReuse(t *testing.T) {
 	}
 }
 
+// TestArenaDropsStaleSizes checks that an arena serving steps of ever new
+// shapes keeps only the buffers of the sizes recent steps used.
+func TestArenaDropsStaleSizes(t *testing.T) {
+	a := NewArena()
+	maxBytes := 0
+	for i := range 40 {
+		a.New(1000 * (i + 1)) // a new size class every step
+		a.Reset()
+		maxBytes = max(maxBytes, a.Bytes())
+	}
+	// Bytes of the newest arenaKeep+1 sizes, with size-class rounding.
+	limit := 0
+	for i := 40 - arenaKeep - 1; i < 40; i++ {
+		limit += 4 * sizeClass(1000*(i+1))
+	}
+	if got := a.Bytes(); got > limit {
+		t.Errorf("arena holds %d bytes after 40 steps of new sizes; want ≤ %d (the last %d sizes)", got, limit, arenaKeep+1)
+	}
+	// A size still in use every step is kept.
+	for range 3 * arenaKeep {
+		a.New(777)
+		a.Reset()
+	}
+	if got := a.Bytes(); got != 4*sizeClass(777) {
+		t.Errorf("after steps of one size the arena holds %d bytes, want %d", got, 4*sizeClass(777))
+	}
+}
+
 func TestParallel(t *testing.T) {
 	hits := make([]int, 100)
 	Parallel(100, func(i int) { hits[i]++ })

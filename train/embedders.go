@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/xlmr"
@@ -59,15 +60,32 @@ func (e *TeacherEmbedder) Embed(texts []string) (*tensor.Tensor, error) {
 	return LastHidden(e.Model, seqs, e.BOS), nil
 }
 
-// LastHidden runs the decoder on right-padded seqs and returns the hidden
-// state at each sequence's last token [len(seqs), d].
+// lastHiddenBatch is how many sequences LastHidden runs at once.
+const lastHiddenBatch = 16
+
+// LastHidden runs the decoder on seqs and returns the hidden state at each
+// sequence's last token [len(seqs), d]. Sequences run in batches of similar
+// length (sorted, right-padded), so a few long ones neither pad the rest
+// nor make one huge activation.
 func LastHidden(m *llama.Model, seqs [][]int, pad int) *tensor.Tensor {
-	b := llama.PadRight(seqs, pad)
-	h := m.Forward(b, nil)
 	d := m.Config.Hidden
 	out := tensor.New(len(seqs), d)
-	for i, s := range seqs {
-		copy(out.Row(i), h.Data()[(i*b.T+len(s)-1)*d:][:d])
+	order := make([]int, len(seqs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return len(seqs[order[a]]) < len(seqs[order[b]]) })
+	for lo := 0; lo < len(order); lo += lastHiddenBatch {
+		idx := order[lo:min(lo+lastHiddenBatch, len(order))]
+		batch := make([][]int, len(idx))
+		for j, i := range idx {
+			batch[j] = seqs[i]
+		}
+		b := llama.PadRight(batch, pad)
+		h := m.Forward(b, nil)
+		for j, i := range idx {
+			copy(out.Row(i), h.Data()[(j*b.T+len(seqs[i])-1)*d:][:d])
+		}
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"sort"
 	"time"
 
 	"github.com/llink-go/llink/autograd"
@@ -93,6 +94,31 @@ func batchInputs(exs []Example, pad int) (b llama.Batch, predPos, targets, slotR
 	return b, predPos, targets, slotRows
 }
 
+// bucketBatches is how many batches' worth of shuffled examples are sorted
+// by length together when an epoch's order is drawn.
+const bucketBatches = 32
+
+// epochOrder returns one epoch's example order: a random permutation cut
+// into windows of bucketBatches batches, each window sorted by sequence
+// length and cut into batches, and the batches shuffled. Batches then hold
+// examples of similar length (little padding: raw-Khmer prompts vary from
+// ~100 to ~400 tokens) while every example is still seen once per epoch in
+// a random batch order.
+func epochOrder(rng *rand.Rand, exs []Example, bs int) []int {
+	perm := rng.Perm(len(exs))
+	length := func(i int) int { return len(exs[i].Prompt) + len(exs[i].Answer) }
+	for lo := 0; lo < len(perm); lo += bs * bucketBatches {
+		w := perm[lo:min(lo+bs*bucketBatches, len(perm))]
+		sort.SliceStable(w, func(a, b int) bool { return length(w[a]) < length(w[b]) })
+	}
+	nb := len(perm) / bs // the last partial batch is dropped, as before
+	out := make([]int, 0, nb*bs)
+	for _, b := range rng.Perm(nb) {
+		out = append(out, perm[b*bs:(b+1)*bs]...)
+	}
+	return out
+}
+
 // answerCE records the mean cross-entropy of the answer tokens given input
 // embeddings x [B, T, d].
 func answerCE(tp *autograd.Tape, m *llama.Model, x *autograd.Var, mask []bool, predPos, targets []int, rng *rand.Rand) *autograd.Var {
@@ -155,8 +181,8 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 	src := rand.NewPCG(c.Seed, 0xB0B)
 	rng := rand.New(src)
 	tp := autograd.NewTape()
-	order, pos, first := rng.Perm(len(exs)), 0, 0
 	bs := min(c.Batch, len(exs))
+	order, pos, first := epochOrder(rng, exs, bs), 0, 0
 	var res StageBResult
 	ck := &c.Checkpoint
 	if ck.enabled() && ck.Resume {
@@ -173,7 +199,7 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 	}
 	for step := first; step < c.Steps; step++ {
 		if pos+bs > len(order) {
-			order, pos = rng.Perm(len(exs)), 0
+			order, pos = epochOrder(rng, exs, bs), 0
 		}
 		batch := make([]Example, bs)
 		for i, j := range order[pos : pos+bs] {

@@ -1,7 +1,9 @@
 package train
 
 import (
+	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/llink-go/llink/autograd"
@@ -166,5 +168,71 @@ func TestStageBBagOfWords(t *testing.T) {
 	// BCE of a fresh head is about ln 2 per logit, so 0.1·BCE ≈ 0.07.
 	if diff := on - off; diff < 0.02 || diff > 0.2 {
 		t.Fatalf("first loss %v with the head, %v without: difference %v, want ≈ 0.07", on, off, diff)
+	}
+}
+
+// TestLastHiddenBatchingInvariant checks that LastHidden's length-sorted
+// batches give every sequence the hidden state it has when run alone.
+func TestLastHiddenBatchingInvariant(t *testing.T) {
+	m := tinyDecoder(3)
+	r := testutil.RNG(4)
+	seqs := make([][]int, 2*lastHiddenBatch+5)
+	for i := range seqs {
+		seqs[i] = make([]int, 1+r.IntN(40))
+		for j := range seqs[i] {
+			seqs[i][j] = 4 + r.IntN(m.Config.VocabSize-4)
+		}
+	}
+	got := LastHidden(m, seqs, 0)
+	for i, s := range seqs {
+		want := LastHidden(m, [][]int{s}, 0)
+		for j, w := range want.Row(0) {
+			if g := got.Row(i)[j]; math.Abs(float64(g-w)) > 1e-4*(1+math.Abs(float64(w))) {
+				t.Fatalf("sequence %d (length %d) dim %d: batched %g, alone %g", i, len(s), j, g, w)
+			}
+		}
+	}
+}
+
+// TestEpochOrder checks the length-bucketed epoch order: a permutation of
+// whole batches (each example at most once, the partial batch dropped),
+// with far less padding than random batches, and seeded.
+func TestEpochOrder(t *testing.T) {
+	r := testutil.RNG(9)
+	exs := make([]Example, 1000)
+	for i := range exs {
+		exs[i].Prompt = make([]int, 50+r.IntN(350))
+		exs[i].Answer = []int{1}
+	}
+	const bs = 16
+	padding := func(order []int) (pad int) {
+		for lo := 0; lo+bs <= len(order); lo += bs {
+			longest := 0
+			for _, i := range order[lo : lo+bs] {
+				longest = max(longest, len(exs[i].Prompt))
+			}
+			for _, i := range order[lo : lo+bs] {
+				pad += longest - len(exs[i].Prompt)
+			}
+		}
+		return pad
+	}
+	order := epochOrder(rand.New(rand.NewPCG(1, 2)), exs, bs)
+	if len(order) != len(exs)/bs*bs {
+		t.Fatalf("order has %d examples, want %d", len(order), len(exs)/bs*bs)
+	}
+	seen := map[int]bool{}
+	for _, i := range order {
+		if seen[i] || i < 0 || i >= len(exs) {
+			t.Fatalf("example %d twice or out of range", i)
+		}
+		seen[i] = true
+	}
+	random := rand.New(rand.NewPCG(1, 2)).Perm(len(exs))
+	if p, q := padding(order), padding(random); p*4 > q {
+		t.Errorf("bucketed batches pad %d tokens, random ones %d: want at least 4x less", p, q)
+	}
+	if again := epochOrder(rand.New(rand.NewPCG(1, 2)), exs, bs); !slices.Equal(order, again) {
+		t.Error("epoch order not reproducible from the seed")
 	}
 }

@@ -296,7 +296,12 @@ func (m *Model) attention(dst, q []float32, cache *Cache, layer, T int) {
 		b, h := i/H, i%H
 		kvh := h / rep
 		K, V := cache.kv(layer, b, kvh)
-		sc := make([]float32, T*S)
+		buf := scorePool.Get().(*[]float32)
+		defer scorePool.Put(buf)
+		if cap(*buf) < T*S {
+			*buf = make([]float32, T*S)
+		}
+		sc := (*buf)[:T*S] // fully overwritten: beta = 0 never reads it
 		qo := b*T*qd + h*hd
 		asm.Sgemm(false, true, T, S, hd, scale, q[qo:], qd, K, hd, 0, sc, S)
 		valid := cache.valid[b*cache.cap : b*cache.cap+S]
@@ -312,6 +317,10 @@ func (m *Model) attention(dst, q []float32, cache *Cache, layer, T int) {
 		asm.Sgemm(false, false, T, hd, S, 1, sc, S, V, hd, 0, dst[qo:], qd)
 	})
 }
+
+// scorePool recycles attention score buffers (T×S per batch row and head)
+// across heads, layers and calls.
+var scorePool = sync.Pool{New: func() any { return new([]float32) }}
 
 // parallelFor runs f(0), …, f(n-1) on up to asm.Threads() goroutines (the
 // caller's included), handing out indices from an atomic counter.
