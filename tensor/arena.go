@@ -20,11 +20,16 @@ type Arena struct {
 	seen map[int]int // the last Reset generation each size class was used in
 }
 
-// arenaKeep is how many Resets a size class's free buffers survive unused:
+// arenaKeep is how many Resets a size class's free buffers survive unused
+// (a buffer counts as used in the class of its capacity):
 // steps whose shapes vary (batches of different lengths) reuse each other's
 // buffers, but sizes no recent step needed go back to the garbage
 // collector instead of accumulating one set per length.
-const arenaKeep = 8
+const arenaKeep = 2
+
+// arenaReach is how many size classes, the requested one included, Empty
+// searches for a free buffer (four classes per doubling above 256).
+const arenaReach = 5
 
 // NewArena returns an empty arena.
 func NewArena() *Arena {
@@ -49,10 +54,16 @@ func (a *Arena) Empty(shape ...int) *Tensor {
 	n := numel(shape)
 	c := sizeClass(n)
 	var buf []float32
-	if l := a.free[c]; len(l) > 0 {
-		buf = l[len(l)-1][:n]
-		a.free[c] = l[:len(l)-1]
-	} else {
+	// The exact class, else a free buffer of one of the next few (up to
+	// ~2× larger): steps with varying shapes then share buffers instead of
+	// each length growing its own set.
+	for i, cc := 0, c; i < arenaReach && buf == nil; i, cc = i+1, sizeClass(cc+1) {
+		if l := a.free[cc]; len(l) > 0 {
+			buf = l[len(l)-1][:n]
+			a.free[cc] = l[:len(l)-1]
+		}
+	}
+	if buf == nil {
 		buf = make([]float32, n, c)
 	}
 	a.used = append(a.used, buf)

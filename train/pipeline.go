@@ -174,58 +174,28 @@ func RunPipeline(m *Models, d Data, c PipelineConfig, log io.Writer) (*Results, 
 			len(d.TrainPairs), c.StageA.Batch, len(d.Pool), len(d.TrainTasks), len(d.TestTasks))
 	}
 	p := &pipeline{m: m, c: c, log: log, res: &Results{Timing: map[string]float64{}, Config: c}}
-	teacher := &TeacherEmbedder{Model: m.Decoder, Tok: m.DecTok, BOS: m.Specials.BOS, ForeignEmb: m.Specials.ForeignEm, ModelID: m.DecoderID}
-	student := &StudentEmbedder{Model: m.Encoder, Tok: m.EncTok, Pad: m.EncPad, ModelID: m.EncoderID}
-	vectors := func(name string, pairs []Pair) (Pairs, error) {
-		spec := &CacheSpec{Dir: c.CacheDir, Student: student, Teacher: teacher, Batch: 32}
+	sets := CacheSets(m, d, c.CacheDir)
+	vecs := map[string]Pairs{}
+	for _, set := range sets {
 		if c.CacheProgress != nil {
-			spec.Progress = c.CacheProgress(name)
+			set.Spec.Progress = c.CacheProgress(set.Name)
 		}
-		for _, pr := range pairs {
-			spec.Foreign = append(spec.Foreign, pr.Foreign)
-			spec.English = append(spec.English, pr.English)
-		}
-		var out Pairs
-		err := p.timed("cache_"+name, func() (err error) {
-			out, err = LoadOrBuildCache(spec)
+		err := p.timed("cache_"+set.Name, func() (err error) {
+			vecs[set.Name], err = LoadOrBuildCache(set.Spec)
 			return err
 		})
-		p.logf("vectors %-11s %5d pairs (%.1fs)", name, len(pairs), p.res.Timing["cache_"+name])
-		return out, err
-	}
-	trainV, err := vectors("train", d.TrainPairs)
-	if err != nil {
-		return nil, err
-	}
-	devV, err := vectors("dev", d.DevPairs)
-	if err != nil {
-		return nil, err
-	}
-	poolV, err := vectors("pool", d.Pool)
-	if err != nil {
-		return nil, err
-	}
-	taskPairs := func(ts []Task) []Pair {
-		out := make([]Pair, len(ts))
-		for i, t := range ts {
-			out[i] = Pair{English: t.English, Foreign: t.Foreign}
+		if err != nil {
+			return nil, err
 		}
-		return out
+		p.logf("vectors %-11s %5d pairs (%.1fs)", set.Name, len(set.Spec.Foreign), p.res.Timing["cache_"+set.Name])
 	}
-	trainTV, err := vectors("train-tasks", taskPairs(d.TrainTasks))
-	if err != nil {
-		return nil, err
-	}
-	testTV, err := vectors("test-tasks", taskPairs(d.TestTasks))
-	if err != nil {
-		return nil, err
-	}
+	trainV, devV, poolV, trainTV, testTV := vecs["train"], vecs["dev"], vecs["pool"], vecs["train-tasks"], vecs["test-tasks"]
 
 	// Stage A.
 	rng := rand.New(rand.NewPCG(c.Seed, 0x11))
 	proj := llink.NewProjector(c.Slots, rng)
 	p.logf("stage A: %d steps, batch %d", c.StageA.Steps, c.StageA.Batch)
-	err = p.timed("stage_a", func() (err error) {
+	err := p.timed("stage_a", func() (err error) {
 		p.res.StageA, err = TrainStageA(proj, trainV, devV, c.StageA, p.stepLogger("stage A", c.StageA.Steps))
 		return err
 	})
@@ -312,6 +282,40 @@ func RunPipeline(m *Models, d Data, c PipelineConfig, log io.Writer) (*Results, 
 		return nil, err
 	}
 	return p.res, nil
+}
+
+// CacheSet is one of the vector caches the pipeline reads.
+type CacheSet struct {
+	Name string // "train", "dev", "pool", "train-tasks" or "test-tasks"
+	Spec *CacheSpec
+}
+
+// CacheSets returns the vector caches [RunPipeline] reads for these models
+// and data, in the order it reads them: the same specs (and so the same
+// cache keys) whoever builds them — `llink run` itself, or `llink
+// embed-cache --shard I/N` on many machines followed by a merge.
+func CacheSets(m *Models, d Data, dir string) []CacheSet {
+	teacher := &TeacherEmbedder{Model: m.Decoder, Tok: m.DecTok, BOS: m.Specials.BOS, ForeignEmb: m.Specials.ForeignEm, ModelID: m.DecoderID}
+	student := &StudentEmbedder{Model: m.Encoder, Tok: m.EncTok, Pad: m.EncPad, ModelID: m.EncoderID}
+	spec := func(pairs []Pair) *CacheSpec {
+		s := &CacheSpec{Dir: dir, Student: student, Teacher: teacher, Batch: 32}
+		for _, pr := range pairs {
+			s.Foreign = append(s.Foreign, pr.Foreign)
+			s.English = append(s.English, pr.English)
+		}
+		return s
+	}
+	taskPairs := func(ts []Task) []Pair {
+		out := make([]Pair, len(ts))
+		for i, t := range ts {
+			out[i] = Pair{English: t.English, Foreign: t.Foreign}
+		}
+		return out
+	}
+	return []CacheSet{
+		{"train", spec(d.TrainPairs)}, {"dev", spec(d.DevPairs)}, {"pool", spec(d.Pool)},
+		{"train-tasks", spec(taskPairs(d.TrainTasks))}, {"test-tasks", spec(taskPairs(d.TestTasks))},
+	}
 }
 
 // stepLogger prints about 10 progress lines per stage.

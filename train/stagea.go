@@ -62,7 +62,7 @@ type StageAConfig struct {
 	Clip        float32             `json:"clip"`
 	TauStart    float32             `json:"tau_start"`
 	TauEnd      float32             `json:"tau_end"`
-	QueueSize   int                 `json:"queue_size"`
+	QueueSize   int                 `json:"queue_size"` // capped at the training pairs
 	HardM       int                 `json:"hard_negatives"`
 	Weights     llink.StageAWeights `json:"weights"`
 	EvalEvery   int                 `json:"eval_every"`
@@ -131,7 +131,12 @@ func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log
 	opt.Schedule = nn.WarmupCosine(c.Warmup, c.Steps, c.LRMin/c.LR)
 	src := rand.NewPCG(c.Seed, 0xA11CE)
 	rng := rand.New(src)
-	queue := llink.NewQueue(c.QueueSize, trainSet.H.Dim(1))
+	// The queue holds past teacher vectors; cached teachers are fixed, so
+	// once it has seen an epoch, more room only holds copies of vectors it
+	// already has (which the hardest-M selection would then count twice).
+	// Cap it at the number of training pairs: the same distinct negatives,
+	// and with 4,000 pairs an 8× cheaper hard-negative search.
+	queue := llink.NewQueue(min(c.QueueSize, trainSet.Len()), trainSet.H.Dim(1))
 	tp := autograd.NewTape()
 
 	order := rng.Perm(trainSet.Len())

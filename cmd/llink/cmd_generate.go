@@ -2,13 +2,15 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/tokenizer"
+	"github.com/llink-go/llink/train"
 )
 
 func init() {
@@ -29,8 +31,7 @@ func parseIDs(s string) ([]int, error) {
 }
 
 func runGenerate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("generate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("generate", stderr)
 	dir := fs.String("decoder", "", "Hugging Face Llama folder (config.json + safetensors)")
 	prompt := fs.String("prompt", "", "prompt text (needs the tokenizer)")
 	promptIDs := fs.String("prompt-ids", "", `prompt token ids, e.g. "128000 9906 1917"`)
@@ -43,19 +44,35 @@ func runGenerate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 0, "sampling seed")
 	bf16 := fs.Bool("bf16", false, "keep the weights in bfloat16")
 	noStop := fs.Bool("no-stop", false, "do not stop at the config's eos tokens")
-	fs.Bool("print-ids", true, "print the generated token ids (always on until the tokenizer is wired in)")
+	printIDs := fs.Bool("print-ids", false, "print the generated token ids (always, without -prompt)")
+	chat := fs.Bool("chat", false, "wrap -prompt in the Llama-3 instruct chat template (as a user message)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *dir == "" {
 		return errors.New("generate: --decoder is required")
 	}
-	if *prompt != "" {
-		return errors.New("generate: --prompt needs the tokenizer, which is not wired in yet; use --prompt-ids")
+	if (*prompt == "") == (*promptIDs == "") {
+		return usageErrorf("generate: give one of --prompt TEXT or --prompt-ids \"1 2 3\"")
 	}
-	ids, err := parseIDs(*promptIDs)
-	if err != nil || len(ids) == 0 {
-		return fmt.Errorf("generate: --prompt-ids: want at least one id (%v)", err)
+	var tok tokenizer.Tokenizer
+	var ids []int
+	if *prompt != "" {
+		var err error
+		if tok, err = tokenizer.Load(*dir); err != nil {
+			return fmt.Errorf("generate: --prompt needs the folder's tokenizer: %w", err)
+		}
+		text := *prompt
+		if *chat {
+			text = train.Llama3Chat(text)
+		}
+		ids = tok.Encode(text, !*chat)
+	} else {
+		var err error
+		ids, err = parseIDs(*promptIDs)
+		if err != nil || len(ids) == 0 {
+			return fmt.Errorf("generate: --prompt-ids: want at least one id (%v)", err)
+		}
 	}
 	m, err := llama.Load(*dir, llama.LoadOptions{BF16: *bf16})
 	if err != nil {
@@ -75,10 +92,19 @@ func runGenerate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		opt.Stop = m.Config.EOS
 	}
 	out := m.Generate([][]int{ids}, opt)[0]
-	s := make([]string, len(out))
-	for i, id := range out {
-		s[i] = strconv.Itoa(id)
+	if tok != nil {
+		text := out
+		if len(text) > 0 && slices.Contains(opt.Stop, text[len(text)-1]) {
+			text = text[:len(text)-1]
+		}
+		fmt.Fprintln(stdout, tok.Decode(text))
 	}
-	fmt.Fprintln(stdout, strings.Join(s, " "))
+	if tok == nil || *printIDs {
+		s := make([]string, len(out))
+		for i, id := range out {
+			s[i] = strconv.Itoa(id)
+		}
+		fmt.Fprintln(stdout, strings.Join(s, " "))
+	}
 	return nil
 }

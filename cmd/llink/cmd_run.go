@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -56,21 +57,27 @@ type runOptions struct {
 	resume           bool
 }
 
-func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("run", stderr)
-	cf := addCommonFlags(fs)
-	var o runOptions
+// registerData registers the flags that choose the models and the data —
+// shared by run and embed-cache, so both see the same vector caches.
+func (o *runOptions) registerData(fs *flag.FlagSet) {
 	fs.StringVar(&o.decoder, "decoder", "", "decoder: Hugging Face Llama `folder` with tokenizer.json (default: the embedded tiny decoder)")
 	fs.StringVar(&o.encoder, "encoder", "", "encoder: Hugging Face XLM-R/BERT `folder` with tokenizer.json (default: the embedded tiny encoder)")
 	fs.StringVar(&o.corpus, "corpus", "", "parallel corpus `file` (TSV english<TAB>khmer or JSONL); default: the generated corpus")
 	fs.StringVar(&o.tasks, "tasks", "", "instruction tasks JSONL `file` {input, output, foreign_raw, english_ref, kind}; default: generated")
-	fs.StringVar(&o.out, "out", "", "run `folder` (default runs/<date-time>); with -resume, the run to continue")
 	fs.StringVar(&o.cache, "cache", filepath.Join(".cache", "vectors"), "vector cache `folder` (reused across runs)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed for everything")
 	fs.IntVar(&o.k, "k", 8, "soft slots K")
 	fs.IntVar(&o.trainPairs, "train-pairs", 4000, "Stage A training pairs taken from the corpus")
 	fs.IntVar(&o.trainTasks, "train-tasks", 1200, "Stage B / direct fine-tuning examples")
 	fs.IntVar(&o.testTasks, "test-tasks", 160, "held-out test tasks evaluated per method")
+}
+
+func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("run", stderr)
+	cf := addCommonFlags(fs)
+	var o runOptions
+	o.registerData(fs)
+	fs.StringVar(&o.out, "out", "", "run `folder` (default runs/<date-time>); with -resume, the run to continue")
 	fs.IntVar(&o.stageASteps, "stage-a-steps", 3000, "Stage A steps")
 	fs.IntVar(&o.stageBSteps, "stage-b-steps", 150, "Stage B (and direct fine-tuning) steps")
 	fs.BoolVar(&o.paperLR, "paper-lr", false, "Stage B learning rates exactly as the paper (LoRA 1e-4, adapter/expander 3e-5, scale 5e-4; meant for its ~940 steps of batch 128); default: 10× that for short runs")
