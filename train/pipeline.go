@@ -99,9 +99,13 @@ type PipelineConfig struct {
 
 // MethodResult is one row of the results table.
 type MethodResult struct {
-	Method        string             `json:"method"`
-	KmToEn        *eval.Retrieval    `json:"retrieval_km_en,omitempty"`
-	EnToKm        *eval.Retrieval    `json:"retrieval_en_km,omitempty"`
+	Method string          `json:"method"`
+	KmToEn *eval.Retrieval `json:"retrieval_km_en,omitempty"`
+	EnToKm *eval.Retrieval `json:"retrieval_en_km,omitempty"`
+	// Similarity is the top-left SimilarityBlock×SimilarityBlock corner of
+	// the km→en cosine matrix (row-major; queries are pool pairs in order,
+	// so the diagonal holds the positives), for the heat-map plot.
+	Similarity    []float32          `json:"similarity_block,omitempty"`
 	ExactMatch    float64            `json:"exact_match"`     // share of non-translation tasks
 	ChrF          float64            `json:"chrf"`            // corpus chrF of translations
 	NumericMatch  int                `json:"numeric_matched"` // reference quantities reproduced
@@ -537,6 +541,11 @@ func (p *pipeline) retrieval(r *MethodResult, method string, proj *llink.Project
 	if err != nil {
 		return fmt.Errorf("retrieval for %s: %w", method, err)
 	}
+	b := min(n, SimilarityBlock)
+	r.Similarity = make([]float32, b*b)
+	for i := range b {
+		copy(r.Similarity[i*b:(i+1)*b], sim[i*n:i*n+b])
+	}
 	for dir, s := range map[string][]float32{"km-en": sim, "en-km": eval.Transpose(sim, n)} {
 		ranks, err := eval.RanksFromSimilarity(s, n)
 		if err != nil {
@@ -551,6 +560,10 @@ func (p *pipeline) retrieval(r *MethodResult, method string, proj *llink.Project
 	}
 	return nil
 }
+
+// SimilarityBlock is the side of the similarity-matrix corner each method's
+// result keeps (MethodResult.Similarity).
+const SimilarityBlock = 64
 
 // loraSet records which LoRA adapter each projection carries.
 type loraSet map[*llama.Weight]*llama.LoRA

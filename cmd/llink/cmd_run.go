@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -192,6 +194,17 @@ func writePlots(dir *rundir.Dir, res *train.Results, stderr io.Writer) {
 	}
 	if err := plot.RankHistogram(rs, dir.Plot("ranks.svg")); err != nil {
 		fmt.Fprintln(stderr, "llink: plotting ranks:", err)
+	}
+	for _, m := range res.Methods {
+		b := int(math.Sqrt(float64(len(m.Similarity))))
+		if b == 0 || b*b != len(m.Similarity) {
+			continue
+		}
+		name := "similarity-" + strings.ReplaceAll(strings.ToLower(m.Method), " ", "-") + ".svg"
+		title := fmt.Sprintf("%s: cosine, Khmer pool queries × English teachers (first %d)", m.Method, b)
+		if err := plot.SimilarityHeatmap(m.Similarity, b, 0, title, dir.Plot(name)); err != nil {
+			fmt.Fprintln(stderr, "llink: plotting similarities:", err)
+		}
 	}
 }
 

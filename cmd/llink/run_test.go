@@ -110,6 +110,23 @@ func TestRunOnHFFolders(t *testing.T) {
 		t.Fatalf("resume: %v\n%s", err, stderr.String())
 	}
 	testAsk(t, filepath.Join(out, bundleName), dec, enc)
+
+	// llink plot redraws every plot from the saved metrics and results.
+	plots := []string{"loss.svg", "ranks.svg", "similarity-llink.svg", "similarity-stage-a-only.svg", "similarity-direct-ft.svg"}
+	if err := os.RemoveAll(filepath.Join(out, "plots")); err != nil {
+		t.Fatal(err)
+	}
+	if err := run([]string{"plot", out}, nil, &stdout, &stderr); err != nil {
+		t.Fatalf("plot: %v", err)
+	}
+	for _, f := range plots {
+		if st, err := os.Stat(filepath.Join(out, "plots", f)); err != nil || st.Size() == 0 {
+			t.Errorf("llink plot did not redraw %s (%v)", f, err)
+		}
+	}
+	if err := run([]string{"plot", t.TempDir()}, nil, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "results.json") {
+		t.Errorf("plot on a folder without results: %v", err)
+	}
 }
 
 // testAsk answers with the bundle a run wrote, from -text and from stdin

@@ -15,14 +15,14 @@ import (
 // Retrieval holds ranking metrics of queries against a candidate pool where
 // query i's correct candidate is candidate i.
 type Retrieval struct {
-	N          int     `json:"n"`           // queries (= candidates)
-	R1         float64 `json:"r_at_1"`      // share with rank 1
-	R5         float64 `json:"r_at_5"`      // share with rank ≤ 5
-	R10        float64 `json:"r_at_10"`     // share with rank ≤ 10
-	MRR        float64 `json:"mrr"`         // mean of 1/rank
-	MeanRank   float64 `json:"mean_rank"`   // mean rank (1 = best)
-	MedianRank float64 `json:"median_rank"` // median rank
-	Ranks      []int   `json:"-"`           // rank of each query's positive
+	N          int     `json:"n"`               // queries (= candidates)
+	R1         float64 `json:"r_at_1"`          // share with rank 1
+	R5         float64 `json:"r_at_5"`          // share with rank ≤ 5
+	R10        float64 `json:"r_at_10"`         // share with rank ≤ 10
+	MRR        float64 `json:"mrr"`             // mean of 1/rank
+	MeanRank   float64 `json:"mean_rank"`       // mean rank (1 = best)
+	MedianRank float64 `json:"median_rank"`     // median rank
+	Ranks      []int   `json:"ranks,omitempty"` // rank of each query's positive
 }
 
 // RanksFromSimilarity returns, for each row i of the n×n similarity matrix
