@@ -138,7 +138,14 @@ type Results struct {
 	StageA  StageAResult       `json:"stage_a"`
 	Timing  map[string]float64 `json:"timing_seconds"`
 	Config  PipelineConfig     `json:"config"`
+	// Layers is the Figure-3 analysis (layer-wise Khmer/English cosine and
+	// norms, base decoder on raw Khmer vs LLINK slots) on the first
+	// LayerPairsN pool pairs.
+	Layers []LayerStats `json:"layers,omitempty"`
 }
+
+// LayerPairsN is how many pool pairs the layer analysis averages over.
+const LayerPairsN = 64
 
 // pipeline carries the state of one run.
 type pipeline struct {
@@ -284,6 +291,15 @@ func RunPipeline(m *Models, d Data, c PipelineConfig, log io.Writer) (*Results, 
 	})
 	if err != nil {
 		return nil, err
+	}
+	err = p.timed("layers", func() (err error) {
+		n := min(LayerPairsN, len(d.Pool))
+		v := Project(proj, rows(poolV.Z, poolV.IDs[:n]))
+		p.res.Layers, err = p.layerAnalysis(d.Pool[:n], v, slots, base, llinkSet)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("layer analysis: %w", err)
 	}
 	return p.res, nil
 }

@@ -195,6 +195,11 @@ func writePlots(dir *rundir.Dir, res *train.Results, stderr io.Writer) {
 	if err := plot.RankHistogram(rs, dir.Plot("ranks.svg")); err != nil {
 		fmt.Fprintln(stderr, "llink: plotting ranks:", err)
 	}
+	if len(res.Layers) > 0 {
+		if err := plot.LayerAnalysis(res.Layers, dir.Plot("layers.svg")); err != nil {
+			fmt.Fprintln(stderr, "llink: plotting the layer analysis:", err)
+		}
+	}
 	for _, m := range res.Methods {
 		b := int(math.Sqrt(float64(len(m.Similarity))))
 		if b == 0 || b*b != len(m.Similarity) {

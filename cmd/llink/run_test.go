@@ -111,8 +111,20 @@ func TestRunOnHFFolders(t *testing.T) {
 	}
 	testAsk(t, filepath.Join(out, bundleName), dec, enc)
 
+	var res struct {
+		Layers []struct {
+			Name   string    `json:"name"`
+			Cosine []float64 `json:"cosine"`
+		} `json:"layers"`
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "results.json")); err != nil || json.Unmarshal(b, &res) != nil {
+		t.Fatalf("results.json: %v", err)
+	}
+	if len(res.Layers) != 2 || len(res.Layers[1].Cosine) != 2+2 { // the test decoder has 2 layers
+		t.Errorf("layer analysis in results.json: %+v", res.Layers)
+	}
 	// llink plot redraws every plot from the saved metrics and results.
-	plots := []string{"loss.svg", "ranks.svg", "similarity-llink.svg", "similarity-stage-a-only.svg", "similarity-direct-ft.svg"}
+	plots := []string{"loss.svg", "ranks.svg", "layers.svg", "similarity-llink.svg", "similarity-stage-a-only.svg", "similarity-direct-ft.svg"}
 	if err := os.RemoveAll(filepath.Join(out, "plots")); err != nil {
 		t.Fatal(err)
 	}

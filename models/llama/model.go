@@ -197,6 +197,13 @@ func (m *Model) Forward(b Batch, cache *Cache) *tensor.Tensor {
 // (incremental decoding); a nil cache is a fresh one. Rows at padding
 // positions of the result are unspecified.
 func (m *Model) ForwardEmbeds(x *tensor.Tensor, mask []bool, cache *Cache) *tensor.Tensor {
+	return m.forwardEmbeds(x, mask, cache, nil)
+}
+
+// forwardEmbeds is ForwardEmbeds; hook, if non-nil, sees the residual
+// stream [B·T·d] before the first block (layer 0) and after each block l
+// (layer l+1). It must not keep h.
+func (m *Model) forwardEmbeds(x *tensor.Tensor, mask []bool, cache *Cache, hook func(layer int, h []float32)) *tensor.Tensor {
 	c := m.Config
 	if x.Dims() != 3 || x.Dim(2) != c.Hidden {
 		panic(fmt.Sprintf("llama.ForwardEmbeds: input shape %v, want [B, T, %d]", x.Shape(), c.Hidden))
@@ -225,6 +232,9 @@ func (m *Model) ForwardEmbeds(x *tensor.Tensor, mask []bool, cache *Cache) *tens
 	g := make([]float32, N*c.Intermediate)
 	u := make([]float32, N*c.Intermediate)
 	eps := float32(c.RMSNormEps)
+	if hook != nil {
+		hook(0, h)
+	}
 	for li, l := range m.Layers {
 		rmsRows(a, h, l.AttnNorm.Data(), d, eps)
 		l.Q.applyInto(q, a, N)
@@ -244,6 +254,9 @@ func (m *Model) ForwardEmbeds(x *tensor.Tensor, mask []bool, cache *Cache) *tens
 		asm.Mul(g, g, u)
 		l.Down.applyInto(a, g, N)
 		asm.Add(h, h, a)
+		if hook != nil {
+			hook(li+1, h)
+		}
 	}
 	cache.commit(T)
 	rmsRows(h, h, m.Norm.Data(), d, eps)
