@@ -89,6 +89,11 @@ type PipelineConfig struct {
 	// slots, LoRA) are saved as a bundle right after Stage B, for
 	// `llink ask` and the root package's Load.
 	BundlePath string `json:"bundle_path,omitempty"`
+	// SkipBaselines leaves out the base and direct fine-tuning rows (and
+	// the direct fine-tuning): `llink ablate` varies LLINK only.
+	SkipBaselines bool `json:"skip_baselines,omitempty"`
+	// SkipLayers leaves out the Figure-3 layer analysis.
+	SkipLayers bool `json:"skip_layers,omitempty"`
 
 	// StepHook, when set, receives every training step of each stage
 	// ("stage A", "stage B", "direct FT") instead of the periodic log lines.
@@ -243,19 +248,22 @@ func RunPipeline(m *Models, d Data, c PipelineConfig, log io.Writer) (*Results, 
 		p.logf("LLINK bundle: %s", c.BundlePath)
 	}
 	llinkSet := detachLoRA(dec)
-	ftLoRA := dec.AddLoRA(c.LoRA, rng)
-	p.logf("direct fine-tuning baseline: %d steps", c.StageB.Steps)
-	ftCfg := c.StageB
-	if ck := &ftCfg.Checkpoint; ck.Path != "" {
-		ck.Path = strings.TrimSuffix(ck.Path, ".safetensors") + "-direct-ft.safetensors"
+	var ftSet loraSet
+	if !c.SkipBaselines {
+		ftLoRA := dec.AddLoRA(c.LoRA, rng)
+		p.logf("direct fine-tuning baseline: %d steps", c.StageB.Steps)
+		ftCfg := c.StageB
+		if ck := &ftCfg.Checkpoint; ck.Path != "" {
+			ck.Path = strings.TrimSuffix(ck.Path, ".safetensors") + "-direct-ft.safetensors"
+		}
+		if err := p.timed("direct_ft", func() error {
+			_, err := TrainStageB(dec, nil, ftLoRA, rawEx, m.Specials.Pad, ftCfg, p.stepLogger("direct FT", c.StageB.Steps))
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		ftSet = detachLoRA(dec)
 	}
-	if err := p.timed("direct_ft", func() error {
-		_, err := TrainStageB(dec, nil, ftLoRA, rawEx, m.Specials.Pad, ftCfg, p.stepLogger("direct FT", c.StageB.Steps))
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	ftSet := detachLoRA(dec)
 
 	// Evaluation.
 	testV := Project(proj, testTV.Z)
@@ -266,6 +274,9 @@ func RunPipeline(m *Models, d Data, c PipelineConfig, log io.Writer) (*Results, 
 			lora  loraSet
 			slots bool
 		}{{"base", base, false}, {"direct FT", ftSet, false}, {"Stage A only", base, true}, {"LLINK", llinkSet, true}} {
+			if c.SkipBaselines && !method.slots {
+				continue
+			}
 			attachLoRA(dec, method.lora)
 			var r MethodResult
 			var err error
@@ -291,6 +302,9 @@ func RunPipeline(m *Models, d Data, c PipelineConfig, log io.Writer) (*Results, 
 	})
 	if err != nil {
 		return nil, err
+	}
+	if c.SkipLayers {
+		return p.res, nil
 	}
 	err = p.timed("layers", func() (err error) {
 		n := min(LayerPairsN, len(d.Pool))
