@@ -2,8 +2,8 @@ package train
 
 import (
 	"fmt"
+	"github.com/llink-go/llink/autograd"
 	"io"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -174,148 +174,37 @@ func (p *pipeline) timed(name string, f func() error) error {
 }
 
 // RunPipeline runs Stage A, Stage B, both baselines and the evaluation, and
-// returns the results table. Progress lines go to log (may be nil).
+// returns the results table. Progress lines go to log (may be nil). It is
+// the composition of [Stages]' steps, which `llink stage-a`, `stage-b`,
+// `baseline` and `eval` run one per process.
 func RunPipeline(m *Models, d Data, c PipelineConfig, log io.Writer) (*Results, error) {
-	if m.Chat == nil {
-		m.Chat = Llama3Chat
-	}
-	if len(m.Specials.Slots) != c.Slots.K {
-		return nil, fmt.Errorf("train: %d slot tokens for K=%d", len(m.Specials.Slots), c.Slots.K)
-	}
-	if err := c.Slots.Validate(); err != nil {
-		return nil, err
-	}
-	if len(d.TrainPairs) < c.StageA.Batch || len(d.Pool) < 2 || len(d.TrainTasks) == 0 || len(d.TestTasks) == 0 {
-		return nil, fmt.Errorf("train: not enough data (%d train pairs for batch %d, %d pool, %d train tasks, %d test tasks)",
-			len(d.TrainPairs), c.StageA.Batch, len(d.Pool), len(d.TrainTasks), len(d.TestTasks))
-	}
-	p := &pipeline{m: m, c: c, log: log, res: &Results{Timing: map[string]float64{}, Config: c}}
-	sets := CacheSets(m, d, c.CacheDir)
-	vecs := map[string]Pairs{}
-	for _, set := range sets {
-		if c.CacheProgress != nil {
-			set.Spec.Progress = c.CacheProgress(set.Name)
-		}
-		err := p.timed("cache_"+set.Name, func() (err error) {
-			vecs[set.Name], err = LoadOrBuildCache(set.Spec)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		p.logf("vectors %-11s %5d pairs (%.1fs)", set.Name, len(set.Spec.Foreign), p.res.Timing["cache_"+set.Name])
-	}
-	trainV, devV, poolV, trainTV, testTV := vecs["train"], vecs["dev"], vecs["pool"], vecs["train-tasks"], vecs["test-tasks"]
-
-	// Stage A.
-	rng := rand.New(rand.NewPCG(c.Seed, 0x11))
-	proj := llink.NewProjector(c.Slots, rng)
-	p.logf("stage A: %d steps, batch %d", c.StageA.Steps, c.StageA.Batch)
-	err := p.timed("stage_a", func() (err error) {
-		p.res.StageA, err = TrainStageA(proj, trainV, devV, c.StageA, p.stepLogger("stage A", c.StageA.Steps))
-		return err
-	})
+	s, err := NewStages(m, d, c, log)
 	if err != nil {
 		return nil, err
 	}
-
-	// Stage B and direct fine-tuning.
-	dec := m.Decoder
-	gamma0 := llink.MedianRowNorm(dec.Emb.Float32())
-	slots := llink.NewSlots(c.Slots, gamma0, rng)
-	slotEx := p.examples(d.TrainTasks, true, Project(proj, trainTV.Z), trainTV.H)
-	rawEx := p.examples(d.TrainTasks, false, nil, nil)
-	base := detachLoRA(dec)
-	llinkLoRA := dec.AddLoRA(c.LoRA, rng)
-	p.logf("stage B: %d steps, batch %d, %d LoRA tensors", c.StageB.Steps, c.StageB.Batch, len(llinkLoRA))
-	if err := p.timed("stage_b", func() error {
-		_, err := TrainStageB(dec, slots, llinkLoRA, slotEx, m.Specials.Pad, c.StageB, p.stepLogger("stage B", c.StageB.Steps))
-		return err
-	}); err != nil {
+	proj, err := s.StageA()
+	if err != nil {
+		return nil, err
+	}
+	b, err := s.StageB(proj)
+	if err != nil {
 		return nil, err
 	}
 	if c.BundlePath != "" {
-		b := &Bundle{Config: c.Slots, LoRA: c.LoRA, Projector: proj, Slots: slots, LoRAParams: llinkLoRA,
-			BaseVocab: m.BaseVocab, AddedTokens: m.AddedTokens, DecoderID: m.DecoderID, EncoderID: m.EncoderID}
-		if b.BaseVocab == 0 {
-			b.BaseVocab = dec.Config.VocabSize - b.AddedTokens
-		}
 		meta := map[string]string{"stage_a_steps": strconv.Itoa(c.StageA.Steps), "stage_b_steps": strconv.Itoa(c.StageB.Steps),
 			"seed": strconv.FormatUint(c.Seed, 10)}
 		if err := SaveBundle(c.BundlePath, b, meta); err != nil {
 			return nil, fmt.Errorf("saving the LLINK bundle: %w", err)
 		}
-		p.logf("LLINK bundle: %s", c.BundlePath)
+		s.p.logf("LLINK bundle: %s", c.BundlePath)
 	}
-	llinkSet := detachLoRA(dec)
-	var ftSet loraSet
+	var ft []*autograd.Var
 	if !c.SkipBaselines {
-		ftLoRA := dec.AddLoRA(c.LoRA, rng)
-		p.logf("direct fine-tuning baseline: %d steps", c.StageB.Steps)
-		ftCfg := c.StageB
-		if ck := &ftCfg.Checkpoint; ck.Path != "" {
-			ck.Path = strings.TrimSuffix(ck.Path, ".safetensors") + "-direct-ft.safetensors"
-		}
-		if err := p.timed("direct_ft", func() error {
-			_, err := TrainStageB(dec, nil, ftLoRA, rawEx, m.Specials.Pad, ftCfg, p.stepLogger("direct FT", c.StageB.Steps))
-			return err
-		}); err != nil {
+		if ft, err = s.Baseline(); err != nil {
 			return nil, err
 		}
-		ftSet = detachLoRA(dec)
 	}
-
-	// Evaluation.
-	testV := Project(proj, testTV.Z)
-	stageAOnly := llink.NewScale(gamma0, c.Slots.Eps)
-	err = p.timed("eval", func() error {
-		for _, method := range []struct {
-			name  string
-			lora  loraSet
-			slots bool
-		}{{"base", base, false}, {"direct FT", ftSet, false}, {"Stage A only", base, true}, {"LLINK", llinkSet, true}} {
-			if c.SkipBaselines && !method.slots {
-				continue
-			}
-			attachLoRA(dec, method.lora)
-			var r MethodResult
-			var err error
-			switch {
-			case method.name == "Stage A only":
-				r, err = p.evalStageAOnly(d.TestTasks, testV, stageAOnly)
-			case method.slots:
-				r, err = p.evalTasks(method.name, d.TestTasks, slots, testV, testTV.H)
-			default:
-				r, err = p.evalTasks(method.name, d.TestTasks, nil, nil, nil)
-			}
-			if err != nil {
-				return fmt.Errorf("evaluating %s: %w", method.name, err)
-			}
-			if err := p.retrieval(&r, method.name, proj, slots, poolV, d.Pool); err != nil {
-				return err
-			}
-			p.logf("%-13s EM %.3f  chrF %.1f  numbers %d/%d", r.Method, r.ExactMatch, r.ChrF, r.NumericMatch, r.NumericTotal)
-			p.res.Methods = append(p.res.Methods, r)
-		}
-		attachLoRA(dec, base)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if c.SkipLayers {
-		return p.res, nil
-	}
-	err = p.timed("layers", func() (err error) {
-		n := min(LayerPairsN, len(d.Pool))
-		v := Project(proj, rows(poolV.Z, poolV.IDs[:n]))
-		p.res.Layers, err = p.layerAnalysis(d.Pool[:n], v, slots, base, llinkSet)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("layer analysis: %w", err)
-	}
-	return p.res, nil
+	return s.Evaluate(b, ft)
 }
 
 // CacheSet is one of the vector caches the pipeline reads.
