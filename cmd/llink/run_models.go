@@ -89,6 +89,10 @@ func assemble(dec *llama.Model, dt tokenizer.Tokenizer, decID string, enc *xlmr.
 // tokenizer files and of the names, sizes and times of its weight files.
 func dirID(dir string) string {
 	h := sha256.New()
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() { // a GGUF file
+		fmt.Fprintf(h, "%s:%d:%d;", filepath.Base(dir), st.Size(), st.ModTime().UnixNano())
+		return filepath.Base(dir) + "-" + hex.EncodeToString(h.Sum(nil))[:12]
+	}
 	for _, f := range []string{"config.json", "tokenizer.json"} {
 		if b, err := os.ReadFile(filepath.Join(dir, f)); err == nil {
 			h.Write(b)

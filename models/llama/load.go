@@ -3,6 +3,8 @@ package llama
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -21,7 +23,8 @@ type LoadOptions struct {
 
 // Load reads a Hugging Face Llama folder: config.json and model.safetensors
 // or a sharded model-XXXXX-of-YYYYY.safetensors set with its
-// model.safetensors.index.json (F32, F16 or BF16 tensors).
+// model.safetensors.index.json (F32, F16 or BF16 tensors), or, given a .gguf file, a llama.cpp GGUF
+// file ([LoadGGUF]).
 //
 // Tensor names, with L the layer index, d hidden_size, hd head_dim, H and
 // KV the attention and key-value heads, F intermediate_size, V vocab_size:
@@ -49,6 +52,9 @@ type LoadOptions struct {
 // q_proj and k_proj are used as stored: Hugging Face checkpoints are already
 // permuted for the rotate-half RoPE convention this package applies.
 func Load(dir string, opt LoadOptions) (*Model, error) {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() && strings.EqualFold(filepath.Ext(dir), ".gguf") {
+		return LoadGGUF(dir, opt)
+	}
 	cfg, err := ReadConfig(dir)
 	if err != nil {
 		return nil, err
