@@ -31,7 +31,9 @@ func (s valueSource) Info(n string) (safetensors.TensorInfo, bool) {
 	}
 	return safetensors.TensorInfo{Name: n, DType: safetensors.F32, Shape: valueShapes[n]}, true
 }
-func (s valueSource) Float32(n string) ([]float32, error) { return append([]float32(nil), s[n]...), nil }
+func (s valueSource) Float32(n string) ([]float32, error) {
+	return append([]float32(nil), s[n]...), nil
+}
 func (s valueSource) BF16(n string) ([]uint16, error) {
 	out := make([]uint16, len(s[n]))
 	for i, v := range s[n] {
