@@ -107,11 +107,14 @@ const bucketBatches = 32
 func epochOrder(rng *rand.Rand, exs []Example, bs int) []int {
 	perm := rng.Perm(len(exs))
 	length := func(i int) int { return len(exs[i].Prompt) + len(exs[i].Answer) }
-	for lo := 0; lo < len(perm); lo += bs * bucketBatches {
-		w := perm[lo:min(lo+bs*bucketBatches, len(perm))]
+	// The last partial batch is dropped, as before; it is left out of the
+	// sorting so that the dropped examples are random ones, not always the
+	// longest of the last window.
+	nb := len(perm) / bs
+	for lo := 0; lo < nb*bs; lo += bs * bucketBatches {
+		w := perm[lo:min(lo+bs*bucketBatches, nb*bs)]
 		sort.SliceStable(w, func(a, b int) bool { return length(w[a]) < length(w[b]) })
 	}
-	nb := len(perm) / bs // the last partial batch is dropped, as before
 	out := make([]int, 0, nb*bs)
 	for _, b := range rng.Perm(nb) {
 		out = append(out, perm[b*bs:(b+1)*bs]...)
@@ -292,9 +295,19 @@ func GenerateAnswers(m *llama.Model, slots *llink.Slots, exs []Example, pad, max
 	if batch <= 0 {
 		batch = 16
 	}
+	// Batch prompts of similar length (less left padding to run through
+	// every generation step); outputs go back to the examples' order.
+	idx := make([]int, len(exs))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return len(exs[idx[a]].Prompt) < len(exs[idx[b]].Prompt) })
 	for lo := 0; lo < len(exs); lo += batch {
 		hi := min(lo+batch, len(exs))
-		part := exs[lo:hi]
+		part := make([]Example, hi-lo)
+		for i, j := range idx[lo:hi] {
+			part[i] = exs[j]
+		}
 		prompts := make([][]int, len(part))
 		for i, e := range part {
 			prompts[i] = e.Prompt
@@ -312,7 +325,7 @@ func GenerateAnswers(m *llama.Model, slots *llink.Slots, exs []Example, pad, max
 				v := tensor.New(len(withSlots), d)
 				for r, i := range withSlots {
 					if len(part[i].V) != d {
-						return nil, fmt.Errorf("train: example %d has a projected vector of width %d, decoder width %d", lo+i, len(part[i].V), d)
+						return nil, fmt.Errorf("train: example %d has a projected vector of width %d, decoder width %d", idx[lo+i], len(part[i].V), d)
 					}
 					copy(v.Row(r), part[i].V)
 				}
@@ -321,7 +334,7 @@ func GenerateAnswers(m *llama.Model, slots *llink.Slots, exs []Example, pad, max
 				for r, i := range withSlots {
 					e := part[i]
 					if len(e.SlotPos) != k {
-						return nil, fmt.Errorf("train: example %d has %d slot positions, K=%d", lo+i, len(e.SlotPos), k)
+						return nil, fmt.Errorf("train: example %d has %d slot positions, K=%d", idx[lo+i], len(e.SlotPos), k)
 					}
 					off := b.T - len(e.Prompt) // left padding
 					for j, p := range e.SlotPos {
@@ -335,7 +348,7 @@ func GenerateAnswers(m *llama.Model, slots *llink.Slots, exs []Example, pad, max
 			if n := len(g); n > 0 && containsInt(stop, g[n-1]) {
 				g = g[:n-1]
 			}
-			out[lo+i] = g
+			out[idx[lo+i]] = g
 		}
 	}
 	return out, nil

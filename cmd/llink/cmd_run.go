@@ -57,6 +57,7 @@ type runOptions struct {
 	stageBSteps      int
 	paperLR          bool
 	resume           bool
+	evalDev          bool
 }
 
 // registerData registers the flags that choose the models and the data —
@@ -83,6 +84,7 @@ func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.stageASteps, "stage-a-steps", 3000, "Stage A steps")
 	fs.IntVar(&o.stageBSteps, "stage-b-steps", 150, "Stage B (and direct fine-tuning) steps")
 	fs.BoolVar(&o.paperLR, "paper-lr", false, "Stage B learning rates exactly as the paper (LoRA 1e-4, adapter/expander 3e-5, scale 5e-4; meant for its ~940 steps of batch 128); default: 10× that for short runs")
+	fs.BoolVar(&o.evalDev, "eval-dev", false, "evaluate on the development split (dev tasks; dev pairs not used by Stage A as the retrieval pool) instead of the held-out test: for tuning (generated corpus only)")
 	fs.BoolVar(&o.resume, "resume", false, "resume the run in -out from its checkpoints")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -257,9 +259,18 @@ func loadData(o runOptions) (train.Data, error) {
 		}
 		pairs, dev = c.Train, c.Dev
 		d.Pool = toPairs(c.Pool)
-		tr, _, te := c.Tasks(o.seed)
+		tr, dv, te := c.Tasks(o.seed)
 		trainTasks, testTasks = tr, te
+		if o.evalDev {
+			// Stage A selects its checkpoint on dev[:200]; the rest of
+			// the dev pairs are the retrieval pool.
+			d.Pool = toPairs(c.Dev[min(200, len(c.Dev)):])
+			testTasks = dv
+		}
 	} else {
+		if o.evalDev {
+			return d, errors.New("run: -eval-dev needs the generated corpus (no -corpus)")
+		}
 		all, _, err := data.ReadFile(o.corpus, data.ReadOptions{})
 		if err != nil {
 			return d, err
