@@ -2,7 +2,7 @@
 """PyTorch twin of bench/llamabench: the same LLaMA-style configs in plain
 PyTorch (Debian's python3-torch; no transformers), random weights, forward
 tokens/s (logits for every position), greedy KV-cache decode tokens/s at
-batch 1, peak RSS.
+batch 1, training step tokens/s (forward + backward + AdamW), peak RSS.
 
     /usr/bin/python3 bench/llama_torch.py --config small --threads 1
 """
@@ -77,6 +77,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--decode", type=int, default=64)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--train", type=int, default=4, help="training steps timed (best reported; 0: skip)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     c = CONFIGS[a.config]
@@ -97,8 +98,27 @@ def main():
             logits, cache = m(nxt, cache)
             nxt = logits[:, -1].argmax(-1, keepdim=True)
         dec = a.decode / (time.perf_counter() - t0)
+    train = "-"
+    if a.train > 0:
+        # Same as llamabench: a fresh model, logits for every position,
+        # next-token cross-entropy, backward, AdamW on every weight.
+        torch.manual_seed(1)
+        t = Model(c).train()
+        opt = torch.optim.AdamW(t.parameters(), lr=1e-4, weight_decay=0.01)
+        targets = torch.cat([ids[:, 1:], torch.full((c["batch"], 1), -100)], 1)
+        best = float("inf")
+        for i in range(a.train + 1):
+            t0 = time.perf_counter()
+            opt.zero_grad(set_to_none=True)
+            logits, _ = t(ids)
+            loss = F.cross_entropy(logits.reshape(-1, c["vocab"]), targets.reshape(-1), ignore_index=-100)
+            loss.backward()
+            opt.step()
+            if i > 0:
+                best = min(best, time.perf_counter() - t0)
+        train = f"{c['batch'] * c['seq'] / best:.0f}"
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"torch {a.config} threads={a.threads}: forward {fwd:.0f} tok/s, decode {dec:.1f} tok/s, peak RSS {rss} kB")
+    print(f"torch {a.config} threads={a.threads}: train {train} tok/s, forward {fwd:.0f} tok/s, decode {dec:.1f} tok/s, peak RSS {rss} kB")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@ import (
 	"time"
 
 	"github.com/llink-go/llink/asm"
+	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/nn"
 )
 
 type shape struct {
@@ -36,6 +38,7 @@ func main() {
 	decodeN := flag.Int("decode", 64, "decode steps")
 	reps := flag.Int("reps", 3, "forward repetitions (best is reported)")
 	bf16 := flag.Bool("bf16", false, "bf16 weights")
+	trainSteps := flag.Int("train", 4, "training steps timed (fwd + bwd + AdamW on every weight; best is reported; 0: skip)")
 	flag.Parse()
 	s, ok := configs[*name]
 	if !ok && *name != "1b" {
@@ -77,8 +80,45 @@ func main() {
 	t0 = time.Now()
 	m.Generate([][]int{prompt}, llama.GenerateOptions{MaxNew: *decodeN + 1})
 	dec := float64(*decodeN) / (time.Since(t0) - prefill).Seconds()
-	fmt.Printf("llink %s threads=%d bf16=%v: forward %.0f tok/s, decode %.1f tok/s, peak RSS %s\n",
-		*name, *threads, *bf16, fwd, dec, peakRSS())
+	trainRate := "-"
+	if *trainSteps > 0 && *name != "1b" {
+		trainRate = fmt.Sprintf("%.0f", trainTokensPerSecond(c, s, ids, *trainSteps))
+	}
+	fmt.Printf("llink %s threads=%d bf16=%v: train %s tok/s, forward %.0f tok/s, decode %.1f tok/s, peak RSS %s\n",
+		*name, *threads, *bf16, trainRate, fwd, dec, peakRSS())
+}
+
+// trainTokensPerSecond times full training steps of a fresh model of
+// config c on the batch ids: embedding, forward, logits for every position,
+// next-token cross-entropy, backward, AdamW on every weight. It reports the
+// best step after one warm-up step.
+func trainTokensPerSecond(c llama.Config, s shape, ids []int, steps int) float64 {
+	m := llama.New(c, rand.New(rand.NewPCG(5, 6)))
+	params := m.Trainable()
+	opt := nn.NewAdamW([]nn.ParamGroup{{Params: params, LR: 1e-4, WeightDecay: 0.01}}, 0.9, 0.999, 1e-8)
+	tp := autograd.NewTape()
+	targets := make([]int, len(ids))
+	for i := range ids {
+		targets[i] = -100
+		if (i+1)%s.seq != 0 {
+			targets[i] = ids[i+1]
+		}
+	}
+	best := time.Duration(1 << 62)
+	for i := range steps + 1 {
+		t0 := time.Now()
+		tp.Reset()
+		autograd.ZeroGrad(params)
+		x := m.EmbedTapeOn(tp, ids, s.batch, s.seq)
+		h := tp.Reshape(m.ForwardTape(tp, x, nil, nil), s.batch*s.seq, c.Hidden)
+		loss := tp.CrossEntropy(m.LogitsTape(tp, h), targets, -100)
+		tp.Backward(loss)
+		opt.Step()
+		if i > 0 {
+			best = min(best, time.Since(t0))
+		}
+	}
+	return float64(len(ids)) / best.Seconds()
 }
 
 // peakRSS returns VmHWM from /proc/self/status (Linux), or "?".
