@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	register(command{name: "generate", short: "continue a prompt with a Llama decoder from a Hugging Face folder", run: runGenerate})
+	register(command{name: "generate", short: "continue a prompt with a Llama decoder (Hugging Face folder or GGUF file)", run: runGenerate})
 }
 
 // parseIDs parses space- or comma-separated token ids.
@@ -32,7 +32,7 @@ func parseIDs(s string) ([]int, error) {
 
 func runGenerate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("generate", stderr)
-	dir := fs.String("decoder", "", "Hugging Face Llama folder (config.json + safetensors)")
+	dir := fs.String("decoder", "", "Hugging Face Llama folder (config.json + safetensors) or llama.cpp .gguf file (f32/f16/bf16)")
 	prompt := fs.String("prompt", "", "prompt text (needs the tokenizer)")
 	promptIDs := fs.String("prompt-ids", "", `prompt token ids, e.g. "128000 9906 1917"`)
 	maxNew := fs.Int("max-new", 32, "maximum new tokens")

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/llink-go/llink/models/gguf"
+	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/tokenizer"
 )
 
@@ -52,5 +55,39 @@ func TestGenerateTextPrompt(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if err := run([]string{"generate", "-decoder", dec, "-prompt", "a", "-prompt-ids", "1"}, nil, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "give one of") {
 		t.Fatalf("both prompts: %v", err)
+	}
+}
+
+// TestGenerateAndInspectGGUF converts the tiny decoder folder to GGUF: the
+// same prompt ids generate the same ids from both, and inspect reads it.
+func TestGenerateAndInspectGGUF(t *testing.T) {
+	dec, _ := tinyFolders(t)
+	m, err := llama.Load(dec, llama.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "dec.gguf")
+	if err := m.WriteGGUF(path, gguf.F32); err != nil {
+		t.Fatal(err)
+	}
+	gen := func(d string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if err := run([]string{"generate", "-decoder", d, "-prompt-ids", "5 17 42 9", "-max-new", "6", "-greedy", "-no-stop"}, nil, &stdout, &stderr); err != nil {
+			t.Fatalf("generate -decoder %s: %v\n%s", d, err, stderr.String())
+		}
+		return stdout.String()
+	}
+	if a, b := gen(dec), gen(path); a != b || len(strings.Fields(a)) != 6 {
+		t.Fatalf("folder generated %q, GGUF %q", a, b)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run([]string{"inspect", path}, nil, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"llama decoder: vocab", "d 32, 2 layers, 4 heads (2 kv", "gguf: ", "F32"} {
+		if !strings.Contains(stdout.String(), s) {
+			t.Errorf("inspect output lacks %q:\n%s", s, stdout.String())
+		}
 	}
 }

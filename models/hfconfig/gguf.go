@@ -15,7 +15,7 @@ const RopeFreqsTensor = "rope_freqs.weight"
 // llama.attention.head_count(_kv), llama.attention.layer_norm_rms_epsilon,
 // llama.rope.freq_base, llama.rope.dimension_count (head_dim),
 // llama.context_length, llama.vocab_size (else the length of
-// tokenizer.ggml.tokens), llama.rope.scaling.* (linear) and the
+// tokenizer.ggml.tokens, else the rows of token_embd.weight), llama.rope.scaling.* (linear) and the
 // tokenizer.ggml.bos/eos_token_id. Embeddings are tied when there is no
 // output.weight tensor. When the file has a rope_freqs.weight tensor (how
 // llama.cpp stores llama3 RoPE scaling), RopeFreqsTensor names it and the
@@ -82,8 +82,10 @@ func LlamaFromGGUF(f *gguf.File) (*Llama, error) {
 		c.VocabSize = need("llama.vocab_size")
 	} else if toks, ok := f.Strings("tokenizer.ggml.tokens"); ok {
 		c.VocabSize = len(toks)
+	} else if emb, ok := f.Tensor("token_embd.weight"); ok && len(emb.Dims) == 2 {
+		c.VocabSize = int(min(emb.Dims[1], 1<<40))
 	} else if err == nil {
-		err = fmt.Errorf("hfconfig: %s: %q: missing (and no tokenizer.ggml.tokens to count)", name, "llama.vocab_size")
+		err = fmt.Errorf("hfconfig: %s: %q: missing (and no tokenizer.ggml.tokens or token_embd.weight to count)", name, "llama.vocab_size")
 	}
 	if _, ok := f.Value("tokenizer.ggml.eos_token_id"); ok {
 		c.EOSTokenIDs = []int{need("tokenizer.ggml.eos_token_id")}

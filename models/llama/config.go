@@ -39,7 +39,14 @@ type RopeScaling struct {
 	LowFreqFactor                 float64 `json:"low_freq_factor"`
 	HighFreqFactor                float64 `json:"high_freq_factor"`
 	OriginalMaxPositionEmbeddings int     `json:"original_max_position_embeddings"`
+	// Factors, set only by [ConfigFromGGUF] (RopeType "freq_factors"),
+	// divide RoPE's inverse frequencies one by one: llama.cpp's
+	// rope_freqs.weight, its form of the llama3 scaling.
+	Factors []float32 `json:"-"`
 }
+
+// ropeFactors is the RopeScaling type of per-frequency divisors.
+const ropeFactors = "freq_factors"
 
 // TokenIDs is a token id field that config.json writes either as a number
 // or as a list of numbers (eos_token_id of Llama-3 instruct models).
@@ -117,6 +124,15 @@ func (c Config) Validate() error {
 		case "llama3":
 			if s.Factor <= 0 || s.HighFreqFactor <= s.LowFreqFactor || s.LowFreqFactor <= 0 || s.OriginalMaxPositionEmbeddings <= 0 {
 				return fmt.Errorf("llama: bad llama3 rope_scaling %+v", *s)
+			}
+		case ropeFactors:
+			if len(s.Factors) != c.HeadDim/2 {
+				return fmt.Errorf("llama: %d RoPE frequency factors, want head_dim/2 = %d", len(s.Factors), c.HeadDim/2)
+			}
+			for i, f := range s.Factors {
+				if !(f > 0) {
+					return fmt.Errorf("llama: RoPE frequency factor %d is %g, want > 0", i, f)
+				}
 			}
 		default:
 			return fmt.Errorf("llama: rope_scaling type %q is not supported (want llama3)", s.kind())

@@ -16,6 +16,12 @@ func invFreq(c Config) []float32 {
 		inv[i] = 1 / float32(math.Pow(c.RopeTheta, float64(e)))
 	}
 	s := c.RopeScaling
+	if s != nil && s.kind() == ropeFactors {
+		for i := range inv {
+			inv[i] /= s.Factors[i]
+		}
+		return inv
+	}
 	if s == nil || s.kind() != "llama3" {
 		return inv
 	}
