@@ -84,6 +84,9 @@ func runGenerate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			return fmt.Errorf("generate: token id %d outside the vocabulary [0, %d)", id, m.Config.VocabSize)
 		}
 	}
+	if n, ctx := len(ids)+*maxNew, m.Config.MaxPositions; ctx > 0 && n > ctx {
+		return fmt.Errorf("generate: %d prompt tokens + %d new exceed the decoder's context of %d positions", len(ids), *maxNew, ctx)
+	}
 	opt := llama.GenerateOptions{MaxNew: *maxNew, Temperature: *temp, TopK: *topK, TopP: *topP, RepetitionPenalty: *rep, Seed: *seed}
 	if *greedy {
 		opt.Temperature = 0

@@ -53,6 +53,10 @@ func TestGenerateTextPrompt(t *testing.T) {
 		t.Fatalf("-chat: %q", chat)
 	}
 	var stdout, stderr bytes.Buffer
+	long := strings.Repeat("5 ", 2100) // the test decoder has 1024 positions
+	if err := run([]string{"generate", "-decoder", dec, "-prompt-ids", long, "-max-new", "4"}, nil, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "exceed the decoder's context of 1024 positions") {
+		t.Fatalf("over-long prompt: %v", err)
+	}
 	if err := run([]string{"generate", "-decoder", dec, "-prompt", "a", "-prompt-ids", "1"}, nil, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "give one of") {
 		t.Fatalf("both prompts: %v", err)
 	}
