@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // maxConfigSize bounds the size of a config.json file.
@@ -235,7 +237,15 @@ func LoadLlama(path string) (*Llama, error) {
 	return ParseLlama(data, file)
 }
 
+// ropeKeys are the keys a rope_scaling (or rope_parameters) object may
+// hold; any other is an error naming it, since it would change the model.
+var ropeKeys = map[string]bool{"rope_type": true, "type": true, "factor": true, "low_freq_factor": true,
+	"high_freq_factor": true, "original_max_position_embeddings": true, "rope_theta": true}
+
 // ParseLlama parses a Llama config.json; file names it in errors.
+// Unknown top-level keys are ignored (Hugging Face configs carry many that
+// do not change the computation); unknown RoPE parameters and a
+// bos_token_id list of several ids are errors naming the key.
 func ParseLlama(data []byte, file string) (*Llama, error) {
 	o, err := decode(data, file)
 	if err != nil {
@@ -255,12 +265,20 @@ func ParseLlama(data []byte, file string) (*Llama, error) {
 		AttentionBias:         o.bool("attention_bias", false),
 		MLPBias:               o.bool("mlp_bias", false),
 		HiddenAct:             o.str("hidden_act", false, "silu"),
-		BOSTokenID:            o.int("bos_token_id", false, -1),
+		BOSTokenID:            -1,
 		EOSTokenIDs:           o.ints("eos_token_id"),
 		TorchDType:            o.str("torch_dtype", false, ""),
 	}
 	if c.TorchDType == "" {
 		c.TorchDType = o.str("dtype", false, "") // newer transformers
+	}
+	// A one-element list (as llink's own configs write it) is accepted.
+	switch bos := o.ints("bos_token_id"); len(bos) {
+	case 0:
+	case 1:
+		c.BOSTokenID = bos[0]
+	default:
+		o.fail("bos_token_id", "want one token id, got %d", len(bos))
 	}
 	c.NumKVHeads = o.int("num_key_value_heads", false, c.NumHeads)
 	if c.NumHeads > 0 {
@@ -280,6 +298,11 @@ func ParseLlama(data []byte, file string) (*Llama, error) {
 		}
 	}
 	if rs != nil {
+		for _, k := range slices.Sorted(maps.Keys(rs.m)) {
+			if !ropeKeys[k] {
+				rs.fail(k, "unknown RoPE parameter (known: factor, low_freq_factor, high_freq_factor, original_max_position_embeddings, rope_type, type, rope_theta)")
+			}
+		}
 		typ := rs.str("rope_type", false, "")
 		if typ == "" {
 			typ = rs.str("type", false, "default")

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/llink-go/llink/models/hfconfig"
 )
 
 // Config is a Llama architecture as Hugging Face's config.json describes it
@@ -70,22 +72,18 @@ func (t *TokenIDs) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ParseConfig decodes a Hugging Face Llama config.json, fills the defaults
-// LlamaConfig applies (kv heads = heads, head_dim = hidden/heads, θ = 10000,
-// eps 1e-6) and validates it.
+// ParseConfig decodes a Hugging Face Llama config.json through
+// [hfconfig.ParseLlama] (the one parser of Llama configs: typed keys,
+// transformers' defaults — kv heads = heads, head_dim = hidden/heads,
+// θ = 10000, eps 1e-6 — and errors naming the key) and validates it.
 func ParseConfig(data []byte) (Config, error) {
-	c := Config{RopeTheta: 10000, RMSNormEps: 1e-6, HiddenAct: "silu", MaxPositions: 2048}
-	if err := json.Unmarshal(data, &c); err != nil {
-		return Config{}, fmt.Errorf("llama: config.json: %w", err)
+	h, err := hfconfig.ParseLlama(data, "config.json")
+	if err != nil {
+		return Config{}, fmt.Errorf("llama: %w", err)
 	}
-	if c.KVHeads == 0 {
-		c.KVHeads = c.Heads
-	}
-	if c.HeadDim == 0 && c.Heads > 0 {
-		c.HeadDim = c.Hidden / c.Heads
-	}
-	if err := c.Validate(); err != nil {
-		return Config{}, err
+	c, err := FromHFConfig(h)
+	if err != nil {
+		return Config{}, fmt.Errorf("%w (config.json)", err)
 	}
 	return c, nil
 }

@@ -1,7 +1,9 @@
 package llama
 
 import (
+	"encoding/json"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -210,4 +212,44 @@ func TestCacheTruncate(t *testing.T) {
 	}
 	got := m.Logits(m.Forward(Batch{B: 1, T: 2, IDs: ids[3:]}, c))
 	checkClose(t, "after truncate", got.Data(), full.Data()[3*50:])
+}
+
+// TestParseConfigErrorsNameKey checks that config.json errors (through
+// hfconfig, the one parser) name the offending key.
+func TestParseConfigErrorsNameKey(t *testing.T) {
+	const base = `"vocab_size":10,"hidden_size":8,"intermediate_size":16,"num_hidden_layers":1,"num_attention_heads":2`
+	for _, tc := range []struct{ name, json, key string }{
+		{"string size", `{"vocab_size":"10","hidden_size":8,"intermediate_size":16,"num_hidden_layers":1,"num_attention_heads":2}`, `"vocab_size"`},
+		{"missing", `{"hidden_size":8,"intermediate_size":16,"num_hidden_layers":1,"num_attention_heads":2}`, `"vocab_size"`},
+		{"unknown rope key", `{` + base + `,"rope_scaling":{"rope_type":"llama3","factor":8,"low_freq_factor":1,"high_freq_factor":4,"original_max_position_embeddings":8,"beta_fast":32}}`, `"rope_scaling.beta_fast"`},
+		{"rope type", `{` + base + `,"rope_scaling":{"rope_type":"yarn","factor":2}}`, `"rope_scaling.rope_type"`},
+		{"two bos", `{` + base + `,"bos_token_id":[1,2]}`, `"bos_token_id"`},
+		{"linear rope", `{` + base + `,"rope_scaling":{"type":"linear","factor":2}}`, "linear"},
+		{"model type", `{` + base + `,"model_type":"mistral"}`, `"model_type"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseConfig([]byte(tc.json))
+			if err == nil || !strings.Contains(err.Error(), tc.key) {
+				t.Fatalf("error %v, want one naming %s", err, tc.key)
+			}
+		})
+	}
+}
+
+// TestConfigJSONRoundTrip: a Config written as JSON (as llink's own
+// pretraining writes config.json) parses back to itself.
+func TestConfigJSONRoundTrip(t *testing.T) {
+	for _, c := range []Config{Llama32_1B(), Tiny(300)} {
+		b, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ParseConfig(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, c) {
+			t.Errorf("round trip\n got %+v\nwant %+v", got, c)
+		}
+	}
 }
