@@ -29,8 +29,9 @@ func ExampleParseEncoder() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// Keys left out take XLMRobertaConfig's defaults (eps 1e-12, 2 types).
 	fmt.Println(c.PositionOffset, c.MaxSequenceLength(), c.LayerNormEps, c.TypeVocabSize)
-	// Output: 2 512 1e-05 1
+	// Output: 2 512 1e-12 2
 }
 
 func Example_presets() {

@@ -59,7 +59,8 @@ type Llama struct {
 
 // Encoder holds a BERT-family encoder's hyper-parameters (BERT, LaBSE,
 // RoBERTa, XLM-RoBERTa, E5 variants). Defaults follow transformers'
-// BertConfig for "bert" and XLMRobertaConfig for the RoBERTa family.
+// BertConfig for "bert" and XLMRobertaConfig for the RoBERTa family (the
+// same but pad_token_id 1).
 type Encoder struct {
 	ModelType             string  // model_type (required): bert, roberta, xlm-roberta, camembert
 	VocabSize             int     // vocab_size (required)
@@ -76,6 +77,8 @@ type Encoder struct {
 	// embedding lookup: padding_idx+1 for the RoBERTa family, 0 for BERT.
 	PositionOffset int
 	TorchDType     string // torch_dtype; "" when absent
+	BOSTokenID     int    // bos_token_id; -1 when absent or null
+	EOSTokenID     int    // eos_token_id; -1 when absent or null
 }
 
 // obj is a decoded JSON object with typed, error-reporting getters.
@@ -424,9 +427,10 @@ func ParseEncoder(data []byte, file string) (*Encoder, error) {
 	if mt != "bert" && !robertaFamily[mt] {
 		return nil, fmt.Errorf("hfconfig: %s: %q: %q is not supported (bert, roberta, xlm-roberta, camembert)", file, "model_type", mt)
 	}
-	defPad, defTypes, defEps := 0, 2, 1e-12 // BertConfig defaults
+	// BertConfig's and RobertaConfig's defaults: they differ in pad only.
+	defPad, defTypes, defEps := 0, 2, 1e-12
 	if robertaFamily[mt] {
-		defPad, defTypes, defEps = 1, 1, 1e-5
+		defPad = 1
 	}
 	c := &Encoder{
 		ModelType:             mt,
@@ -441,6 +445,8 @@ func ParseEncoder(data []byte, file string) (*Encoder, error) {
 		LayerNormEps:          o.float("layer_norm_eps", false, defEps),
 		PadTokenID:            o.int("pad_token_id", false, defPad),
 		TorchDType:            o.str("torch_dtype", false, ""),
+		BOSTokenID:            o.int("bos_token_id", false, -1),
+		EOSTokenID:            o.int("eos_token_id", false, -1),
 	}
 	if pe := o.str("position_embedding_type", false, "absolute"); pe != "absolute" {
 		o.fail("position_embedding_type", "%q is not supported (absolute)", pe)

@@ -51,5 +51,7 @@ func XLMRBase() *Encoder {
 		PadTokenID:            1,
 		PositionOffset:        2,
 		TorchDType:            "float32",
+		BOSTokenID:            0,
+		EOSTokenID:            2,
 	}
 }

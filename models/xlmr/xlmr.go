@@ -17,41 +17,56 @@
 package xlmr
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 
 	"github.com/llink-go/llink/asm"
+	"github.com/llink-go/llink/models/hfconfig"
 	"github.com/llink-go/llink/tensor"
 )
 
 // Config is a BERT-family config.json (the JSON tags are its keys).
 type Config struct {
-	ModelType     string   `json:"model_type"`
-	VocabSize     int      `json:"vocab_size"`
-	Hidden        int      `json:"hidden_size"`
-	Layers        int      `json:"num_hidden_layers"`
-	Heads         int      `json:"num_attention_heads"`
-	Intermediate  int      `json:"intermediate_size"`
-	HiddenAct     string   `json:"hidden_act"`
-	MaxPositions  int      `json:"max_position_embeddings"`
-	TypeVocabSize int      `json:"type_vocab_size"`
-	LayerNormEps  float64  `json:"layer_norm_eps"`
-	PadTokenID    int      `json:"pad_token_id"`
-	PositionType  string   `json:"position_embedding_type"`
-	BOSTokenID    *int     `json:"bos_token_id"`
-	EOSTokenID    *int     `json:"eos_token_id"`
-	Architectures []string `json:"architectures"`
+	ModelType     string  `json:"model_type"`
+	VocabSize     int     `json:"vocab_size"`
+	Hidden        int     `json:"hidden_size"`
+	Layers        int     `json:"num_hidden_layers"`
+	Heads         int     `json:"num_attention_heads"`
+	Intermediate  int     `json:"intermediate_size"`
+	HiddenAct     string  `json:"hidden_act"`
+	MaxPositions  int     `json:"max_position_embeddings"`
+	TypeVocabSize int     `json:"type_vocab_size"`
+	LayerNormEps  float64 `json:"layer_norm_eps"`
+	PadTokenID    int     `json:"pad_token_id"`
+	PositionType  string  `json:"position_embedding_type"`
+	BOSTokenID    *int    `json:"bos_token_id"`
+	EOSTokenID    *int    `json:"eos_token_id"`
 }
 
-// ParseConfig decodes and validates a config.json, with BERT's defaults for
-// absent keys.
+// ParseConfig decodes a config.json through [hfconfig.ParseEncoder] (the
+// one parser of BERT-family configs: typed keys, transformers' defaults
+// for the model type, errors naming the key) and validates it for this
+// package (GELU, absolute positions).
 func ParseConfig(data []byte) (Config, error) {
-	c := Config{HiddenAct: "gelu", TypeVocabSize: 2, LayerNormEps: 1e-12, PositionType: "absolute", MaxPositions: 512}
-	if err := json.Unmarshal(data, &c); err != nil {
-		return Config{}, fmt.Errorf("xlmr: config.json: %w", err)
+	h, err := hfconfig.ParseEncoder(data, "config.json")
+	if err != nil {
+		return Config{}, fmt.Errorf("xlmr: %w", err)
+	}
+	return FromHFConfig(h)
+}
+
+// FromHFConfig converts a parsed encoder config to a Config.
+func FromHFConfig(h *hfconfig.Encoder) (Config, error) {
+	c := Config{ModelType: h.ModelType, VocabSize: h.VocabSize, Hidden: h.HiddenSize, Layers: h.NumLayers,
+		Heads: h.NumHeads, Intermediate: h.IntermediateSize, HiddenAct: h.HiddenAct, MaxPositions: h.MaxPositionEmbeddings,
+		TypeVocabSize: h.TypeVocabSize, LayerNormEps: h.LayerNormEps, PadTokenID: h.PadTokenID, PositionType: "absolute"}
+	if h.BOSTokenID >= 0 {
+		c.BOSTokenID = &h.BOSTokenID
+	}
+	if h.EOSTokenID >= 0 {
+		c.EOSTokenID = &h.EOSTokenID
 	}
 	return c, c.Validate()
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -193,6 +194,46 @@ func TestPositions(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("positions %v, want %v", got, want)
+		}
+	}
+}
+
+// TestParseConfigErrorsNameKey: config.json errors (through hfconfig, the
+// one parser) name the offending key.
+func TestParseConfigErrorsNameKey(t *testing.T) {
+	const base = `"vocab_size":100,"hidden_size":32,"num_hidden_layers":1,"num_attention_heads":2,"intermediate_size":64,"max_position_embeddings":40`
+	for _, tc := range []struct{ name, json, key string }{
+		{"no model type", `{` + base + `}`, `"model_type"`},
+		{"other model", `{"model_type":"gpt2",` + base + `}`, `"model_type"`},
+		{"string size", `{"model_type":"bert","vocab_size":"100","hidden_size":32,"num_hidden_layers":1,"num_attention_heads":2,"intermediate_size":64,"max_position_embeddings":40}`, `"vocab_size"`},
+		{"relative positions", `{"model_type":"bert",` + base + `,"position_embedding_type":"relative_key"}`, `"position_embedding_type"`},
+		{"pad outside", `{"model_type":"xlm-roberta",` + base + `,"pad_token_id":100}`, `"pad_token_id"`},
+		{"heads", `{"model_type":"bert","vocab_size":100,"hidden_size":32,"num_hidden_layers":1,"num_attention_heads":3,"intermediate_size":64,"max_position_embeddings":40}`, `"num_attention_heads"`},
+		{"activation", `{"model_type":"bert",` + base + `,"hidden_act":"relu"}`, "hidden_act"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseConfig([]byte(tc.json))
+			if err == nil || !strings.Contains(err.Error(), tc.key) {
+				t.Fatalf("error %v, want one naming %s", err, tc.key)
+			}
+		})
+	}
+}
+
+// TestConfigJSONRoundTrip: a Config written as JSON (as llink's encoder
+// pretraining writes config.json) parses back to itself.
+func TestConfigJSONRoundTrip(t *testing.T) {
+	for _, c := range []Config{XLMRBase(), Tiny(300)} {
+		b, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ParseConfig(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, c) {
+			t.Errorf("round trip\n got %+v\nwant %+v", got, c)
 		}
 	}
 }
