@@ -8,18 +8,19 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/models/xlmr"
 )
 
 func init() {
-	register(command{name: "embed", short: "pooled sentence vectors from a BERT-family encoder, one JSON array per stdin line", run: runEmbed})
+	register(command{name: "embed", short: "pooled sentence vectors from a BERT-family encoder: one JSON array per stdin line (text, or ids with -ids)", run: runEmbed})
 }
 
 func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("embed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("encoder", "", "Hugging Face XLM-R/BERT folder (config.json + safetensors)")
-	ids := fs.Bool("ids", false, "stdin lines are token ids (text needs the tokenizer, not wired in yet)")
+	ids := fs.Bool("ids", false, "stdin lines are token ids instead of text")
 	pool := fs.String("pool", "mean", "pooling: mean, cls or pooler")
 	batch := fs.Int("batch", 16, "lines per forward pass")
 	if err := fs.Parse(args); err != nil {
@@ -28,12 +29,19 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if *dir == "" {
 		return errors.New("embed: --encoder is required")
 	}
-	if !*ids {
-		return errors.New("embed: text input needs the tokenizer, which is not wired in yet; pass --ids with token ids per line")
-	}
 	m, err := xlmr.Load(*dir)
 	if err != nil {
 		return err
+	}
+	var tok tokenizer.Tokenizer
+	if !*ids {
+		if tok, err = tokenizer.Load(*dir); err != nil {
+			return fmt.Errorf("embed: text lines need the folder's tokenizer (or pass --ids): %w", err)
+		}
+	}
+	maxLen := m.Config.MaxPositions
+	if m.Config.RobertaPositions() {
+		maxLen -= m.Config.PadTokenID + 1
 	}
 	if *pool == "pooler" && m.Pooler == nil {
 		return errors.New("embed: the checkpoint has no pooler")
@@ -68,9 +76,20 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	sc := bufio.NewScanner(stdin)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for n := 1; sc.Scan(); n++ {
-		l, err := parseIDs(sc.Text())
-		if err != nil || len(l) == 0 {
+		var l []int
+		if tok != nil {
+			// As Stage A encodes: with the special tokens, truncated to
+			// the position table keeping the closing token.
+			if l = tok.Encode(sc.Text(), true); len(l) == 0 {
+				return fmt.Errorf("embed: line %d: the tokenizer produced no tokens", n)
+			}
+			if len(l) > maxLen {
+				l = append(l[:maxLen-1:maxLen-1], l[len(l)-1])
+			}
+		} else if l, err = parseIDs(sc.Text()); err != nil || len(l) == 0 {
 			return fmt.Errorf("embed: line %d: want token ids (%v)", n, err)
+		} else if len(l) > maxLen {
+			return fmt.Errorf("embed: line %d: %d ids, the encoder takes at most %d", n, len(l), maxLen)
 		}
 		for _, id := range l {
 			if id < 0 || id >= m.Config.VocabSize {
