@@ -46,19 +46,22 @@ func main() {
 		os.Exit(2)
 	}
 	asm.SetThreads(*threads)
-	c := llama.Tiny(s.vocab)
-	c.Hidden, c.Layers, c.Heads, c.KVHeads, c.HeadDim, c.Intermediate = s.d, s.layers, s.heads, s.heads, s.d/s.heads, s.ffn
-	c.MaxPositions = 4096
+	var c llama.Config
 	if *name == "1b" {
 		// What a user with the real checkpoint gets: its exact shapes, bf16
 		// weights, one 128-token prompt.
 		c, s = llama.Llama32_1B(), shape{vocab: 128256, seq: 128, batch: 1}
 		*bf16 = true
+	} else {
+		c = llama.Tiny(s.vocab)
+		c.Hidden, c.Layers, c.Heads, c.KVHeads, c.HeadDim, c.Intermediate = s.d, s.layers, s.heads, s.heads, s.d/s.heads, s.ffn
+		c.MaxPositions = 4096
 	}
-	m := llama.New(c, rand.New(rand.NewPCG(1, 2)))
+	newModel := llama.New
 	if *bf16 {
-		m.ToBF16()
+		newModel = llama.NewBF16 // never holds the f32 model: peak RSS as a bf16 checkpoint load
 	}
+	m := newModel(c, rand.New(rand.NewPCG(1, 2)))
 	r := rand.New(rand.NewPCG(3, 4))
 	ids := make([]int, s.batch*s.seq)
 	for i := range ids {

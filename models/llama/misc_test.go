@@ -253,3 +253,37 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestNewBF16MatchesNewToBF16: NewBF16 draws the same values as New and
+// stores every matrix as New followed by ToBF16 does.
+func TestNewBF16MatchesNewToBF16(t *testing.T) {
+	c := tinyConfig()
+	c.TieWordEmbeddings = false
+	want := New(c, rand.New(rand.NewPCG(7, 8)))
+	want.ToBF16()
+	got := NewBF16(c, rand.New(rand.NewPCG(7, 8)))
+	if got.Bytes() != want.Bytes() {
+		t.Fatalf("bytes %d, want %d", got.Bytes(), want.Bytes())
+	}
+	ws := func(m *Model) []*Weight {
+		out := []*Weight{m.Emb, m.Head}
+		for _, l := range m.Layers {
+			out = append(out, l.Q, l.K, l.V, l.O, l.Gate, l.Up, l.Down)
+		}
+		return out
+	}
+	g, w := ws(got), ws(want)
+	for i := range w {
+		if g[i].H == nil || g[i].W != nil {
+			t.Fatalf("weight %d is not bf16-only", i)
+		}
+		if !slices.Equal(g[i].Float32().Data(), w[i].Float32().Data()) {
+			t.Fatalf("weight %d differs", i)
+		}
+	}
+	ids := []int{1, 4, 2, 7}
+	b := Batch{B: 1, T: len(ids), IDs: ids}
+	if !slices.Equal(got.Logits(got.Forward(b, nil)).Data(), want.Logits(want.Forward(b, nil)).Data()) {
+		t.Error("logits differ")
+	}
+}

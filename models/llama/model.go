@@ -51,13 +51,26 @@ func (l *Layer) Projections() map[string]*Weight {
 
 // New returns a model with random weights drawn from r (normal, std 0.02 as
 // Hugging Face initialises; norm gains 1). It panics on an invalid config.
-func New(c Config, r *rand.Rand) *Model {
+func New(c Config, r *rand.Rand) *Model { return newModel(c, r, false) }
+
+// NewBF16 is [New] with the matrices stored as bfloat16, each rounded as
+// soon as it is drawn: the same values as New followed by ToBF16, without
+// ever holding the float32 model (what a bf16 checkpoint load costs).
+func NewBF16(c Config, r *rand.Rand) *Model { return newModel(c, r, true) }
+
+func newModel(c Config, r *rand.Rand, bf16 bool) *Model {
 	if err := c.Validate(); err != nil {
 		panic(err)
 	}
 	d, f := c.Hidden, c.Intermediate
 	q, kv := c.Heads*c.HeadDim, c.KVHeads*c.HeadDim
-	w := func(out, in int) *Weight { return &Weight{W: tensor.RandN(r, 0.02, out, in)} }
+	w := func(out, in int) *Weight {
+		x := &Weight{W: tensor.RandN(r, 0.02, out, in)}
+		if bf16 {
+			x.ToBF16()
+		}
+		return x
+	}
 	m := &Model{Config: c, Emb: w(c.VocabSize, d), Norm: tensor.Full(1, d)}
 	for range c.Layers {
 		m.Layers = append(m.Layers, &Layer{
