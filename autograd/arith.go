@@ -22,11 +22,11 @@ func (tp *Tape) broadcastOut(op string, a, b *Var) *tensor.Tensor {
 // accumTo adds alpha·g, summed over the axes along which x was broadcast,
 // into x's gradient.
 func (tp *Tape) accumTo(x *Var, g *tensor.Tensor, alpha float32) {
-	dx := tp.grad(x)
-	if dx.Len() == g.Len() {
-		asm.Axpy(alpha, g.Data(), dx.Data())
+	if x.Value.Len() == g.Len() {
+		tp.addGrad(x, alpha, g.Data())
 		return
 	}
+	dx := tp.grad(x)
 	if alpha != 1 {
 		t := tp.empty(g.Shape()...)
 		copy(t.Data(), g.Data())
@@ -136,7 +136,7 @@ func (tp *Tape) Scale(x *Var, s float32) *Var {
 	if y.requires {
 		tp.record(func() {
 			if g := y.Grad; g != nil {
-				asm.Axpy(s, g.Data(), tp.grad(x).Data())
+				tp.addGrad(x, s, g.Data())
 			}
 		})
 	}
@@ -153,7 +153,7 @@ func (tp *Tape) AddScalar(x *Var, c float32) *Var {
 	if y.requires {
 		tp.record(func() {
 			if g := y.Grad; g != nil {
-				asm.Axpy(1, g.Data(), tp.grad(x).Data())
+				tp.addGrad(x, 1, g.Data())
 			}
 		})
 	}
@@ -223,7 +223,7 @@ func (tp *Tape) sumAxis(x *Var, axis int, keep, mean bool) *Var {
 			t := tp.empty(x.Shape()...)
 			t.Zero()
 			tensor.AddInto(t, t, gk)
-			asm.Axpy(scale, t.Data(), tp.grad(x).Data())
+			tp.addGrad(x, scale, t.Data())
 		})
 	}
 	return y
@@ -236,7 +236,7 @@ func (tp *Tape) Reshape(x *Var, shape ...int) *Var {
 	if y.requires {
 		tp.record(func() {
 			if g := y.Grad; g != nil {
-				asm.Axpy(1, g.Data(), tp.grad(x).Data())
+				tp.addGrad(x, 1, g.Data())
 			}
 		})
 	}

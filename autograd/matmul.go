@@ -140,7 +140,8 @@ func (tp *Tape) Linear(x, w, b *Var) *Var {
 				return
 			}
 			if x.requires { // dx [rows,in] += dy [rows,out] · w [out,in]
-				asm.Sgemm(false, false, rows, in, nout, 1, dy.Data(), nout, wv.Data(), in, 1, tp.grad(x).Data(), in)
+				dx, beta := tp.gradBeta(x)
+				asm.Sgemm(false, false, rows, in, nout, 1, dy.Data(), nout, wv.Data(), in, beta, dx.Data(), in)
 			}
 			if w.requires { // dw [out,in] += dyᵀ [out,rows] · x [rows,in]
 				asm.Sgemm(true, false, nout, in, rows, 1, dy.Data(), nout, xv.Data(), in, 1, tp.grad(w).Data(), in)
@@ -183,7 +184,8 @@ func (tp *Tape) LinearBF16(x *Var, w *tensor.BF16, b *Var) *Var {
 				return
 			}
 			if x.requires {
-				asm.SgemmBF16(false, false, rows, in, nout, 1, dy.Data(), nout, w.Data(), in, 1, tp.grad(x).Data(), in)
+				dx, beta := tp.gradBeta(x)
+				asm.SgemmBF16(false, false, rows, in, nout, 1, dy.Data(), nout, w.Data(), in, beta, dx.Data(), in)
 			}
 			if b != nil && b.requires {
 				db := tp.grad(b).Data()
