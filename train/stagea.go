@@ -179,7 +179,7 @@ func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log
 			return res, fmt.Errorf("train: stage A step %d: %w", step, err)
 		}
 		tp.Backward(loss)
-		if err := nn.CheckFinite(nil, params); err != nil {
+		if err := checkGrads(params); err != nil {
 			return res, fmt.Errorf("train: stage A step %d: %w", step, err)
 		}
 		norm := nn.ClipGradNorm(params, c.Clip)

@@ -254,7 +254,7 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 			return res, fmt.Errorf("train: stage B step %d: %w", step, err)
 		}
 		tp.Backward(loss)
-		if err := nn.CheckFinite(nil, params); err != nil {
+		if err := checkGrads(params); err != nil {
 			return res, fmt.Errorf("train: stage B step %d: %w", step, err)
 		}
 		norm := nn.ClipGradNorm(params, c.Clip)

@@ -1,8 +1,32 @@
 package train
 
 import (
+	"math"
+
+	"github.com/llink-go/llink/asm"
 	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/nn"
 	"github.com/llink-go/llink/tensor"
 )
 
 func constOf(t *tensor.Tensor) *autograd.Var { return autograd.Const(t) }
+
+// checkGrads is nn.CheckFinite(nil, params) at the cost of one SIMD pass:
+// the sum of squared gradients is finite exactly when every gradient is
+// (or it overflowed, and then the full check decides). Parameter values are
+// not rescanned: they only turn non-finite through a non-finite update,
+// which this catches first. (The full scan with math.IsNaN/IsInf per
+// element took ~17 s of a default run's 81 s Stage A.)
+func checkGrads(params []*autograd.Var) error {
+	var ss float64
+	for _, p := range params {
+		if p.Grad != nil {
+			g := p.Grad.Data()
+			ss += float64(asm.Dot(g, g))
+		}
+	}
+	if !math.IsNaN(ss) && !math.IsInf(ss, 0) {
+		return nil
+	}
+	return nn.CheckFinite(nil, params)
+}
