@@ -100,6 +100,9 @@ type PipelineConfig struct {
 	StepHook func(stage string, steps int) func(StepLog) `json:"-"`
 	// CacheProgress, when set, reports vector-cache building per set.
 	CacheProgress func(name string) func(done, total int) `json:"-"`
+	// EvalProgress, when set, reports each method's answer generation on
+	// the test tasks.
+	EvalProgress func(method string) func(done, total int) `json:"-"`
 }
 
 // MethodResult is one row of the results table.
@@ -360,10 +363,25 @@ func score(r *MethodResult, tasks []Task, outputs []string) {
 	}
 }
 
-func (p *pipeline) generate(exs []Example, slots *llink.Slots) ([]string, error) {
-	gen, err := GenerateAnswers(p.m.Decoder, slots, exs, p.m.Specials.Pad, p.c.MaxNew, []int{p.m.Specials.EOT}, p.c.GenBatch)
-	if err != nil {
-		return nil, err
+func (p *pipeline) generate(method string, exs []Example, slots *llink.Slots) ([]string, error) {
+	var report func(done, total int)
+	if p.c.EvalProgress != nil {
+		report = p.c.EvalProgress(method)
+	}
+	// Chunks of a few batches, for progress; batched generation equals
+	// one-at-a-time generation, so the chunking does not change answers.
+	chunk := 4 * max(p.c.GenBatch, 1)
+	var gen [][]int
+	for lo := 0; lo < len(exs); lo += chunk {
+		hi := min(lo+chunk, len(exs))
+		g, err := GenerateAnswers(p.m.Decoder, slots, exs[lo:hi], p.m.Specials.Pad, p.c.MaxNew, []int{p.m.Specials.EOT}, p.c.GenBatch)
+		if err != nil {
+			return nil, err
+		}
+		gen = append(gen, g...)
+		if report != nil {
+			report(hi, len(exs))
+		}
 	}
 	out := make([]string, len(gen))
 	for i, g := range gen {
@@ -388,7 +406,7 @@ func (p *pipeline) tokenUsage(r *MethodResult, exs []Example, tasks []Task, with
 func (p *pipeline) evalTasks(name string, tasks []Task, slots *llink.Slots, v, h *tensor.Tensor) (MethodResult, error) {
 	r := MethodResult{Method: name}
 	exs := p.examples(tasks, slots != nil, v, h)
-	out, err := p.generate(exs, slots)
+	out, err := p.generate(name, exs, slots)
 	if err != nil {
 		return r, err
 	}

@@ -134,6 +134,9 @@ func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	c.CacheProgress = func(name string) func(done, total int) {
 		return progress.Counter(stderr, "vectors "+name, popt)
 	}
+	c.EvalProgress = func(method string) func(done, total int) {
+		return progress.Counter(stderr, "eval "+method, popt)
+	}
 	// SIGINT/SIGTERM: finish the step, checkpoint, exit non-zero.
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)

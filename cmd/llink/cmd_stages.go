@@ -98,6 +98,9 @@ func stageCommand(stage string) func(args []string, _ io.Reader, stdout, stderr 
 		c.CacheProgress = func(name string) func(done, total int) {
 			return progress.Counter(stderr, "vectors "+name, popt)
 		}
+		c.EvalProgress = func(method string) func(done, total int) {
+			return progress.Counter(stderr, "eval "+method, popt)
+		}
 		log := io.Writer(stdout)
 		if cf.Quiet || cf.JSON {
 			log = io.Discard
