@@ -44,11 +44,15 @@ func (tp *Tape) Add(a, b *Var) *Var {
 	if y.requires {
 		tp.record(func() {
 			if g := y.Grad; g != nil {
-				if a.requires {
-					tp.accumTo(a, g, 1)
-				}
 				if b.requires {
 					tp.accumTo(b, g, 1)
+				}
+				if a.requires {
+					if a.Value.Len() == g.Len() {
+						tp.moveGrad(a, 1, g) // g is not read after this
+					} else {
+						tp.accumTo(a, g, 1)
+					}
 				}
 			}
 		})
@@ -136,7 +140,7 @@ func (tp *Tape) Scale(x *Var, s float32) *Var {
 	if y.requires {
 		tp.record(func() {
 			if g := y.Grad; g != nil {
-				tp.addGrad(x, s, g.Data())
+				tp.moveGrad(x, s, g)
 			}
 		})
 	}
@@ -236,7 +240,7 @@ func (tp *Tape) Reshape(x *Var, shape ...int) *Var {
 	if y.requires {
 		tp.record(func() {
 			if g := y.Grad; g != nil {
-				tp.addGrad(x, 1, g.Data())
+				tp.moveGrad(x, 1, g)
 			}
 		})
 	}

@@ -231,6 +231,23 @@ func (tp *Tape) addGrad(x *Var, alpha float32, g []float32) {
 	asm.Axpy(alpha, g, tp.grad(x).Data())
 }
 
+// moveGrad gives g — the gradient of an op's output, which nothing reads
+// after that op's backward — to x as alpha·g: the first contribution to an
+// intermediate takes over g's buffer (a view in x's shape, scaled in place)
+// instead of copying it; later ones are added. Only one input of an op may
+// take its output's gradient, and the op must be done reading g.
+func (tp *Tape) moveGrad(x *Var, alpha float32, g *tensor.Tensor) {
+	if x.Grad == nil && !x.param {
+		v := tp.Arena().View(g, x.Value.Shape()...)
+		if alpha != 1 {
+			asm.Scale(alpha, v.Data())
+		}
+		x.Grad = v
+		return
+	}
+	asm.Axpy(alpha, g.Data(), tp.grad(x).Data())
+}
+
 // gradBeta returns x's gradient buffer for a kernel computing
 // buf = beta·buf + (contribution), with beta = 0 when this is the first
 // contribution to an intermediate (uninitialised arena buffer) and 1 when it
