@@ -36,6 +36,7 @@ type kernels struct {
 	geluTan func(dst, x []float32)
 	bf16to  func(dst []float32, src []uint16)
 	tobf16  func(dst []uint16, src []float32)
+	bf16mv  bf16mvKernel // fused bf16 matvec (bf16.go)
 }
 
 // genericKernels returns the pure-Go table; architecture files copy it and
@@ -60,6 +61,7 @@ func genericKernels() kernels {
 		geluTan: geluTanhGeneric,
 		bf16to:  bf16ToF32Generic,
 		tobf16:  f32ToBF16Generic,
+		bf16mv:  bf16mvGeneric,
 	}
 }
 

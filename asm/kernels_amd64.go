@@ -12,6 +12,7 @@ func registerArch() {
 		k.level = AVX2
 		k.mr, k.nr, k.gemm = 6, 16, gemmAVX2
 		vecAVX2(&k)
+		k.bf16mv = bf16mvAVX2Go
 		register(k)
 	}
 	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512BW && cpu.X86.HasFMA && cpu.X86.HasAVX2 {
@@ -20,6 +21,7 @@ func registerArch() {
 		k.mr, k.nr, k.gemm = avx512MR, 32, gemmAVX512
 		vecAVX2(&k)
 		vecAVX512(&k)
+		k.bf16mv = bf16mvAVX512Go
 		register(k)
 	}
 }

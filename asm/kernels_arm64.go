@@ -8,5 +8,6 @@ func registerArch() {
 	k.level = NEON
 	vecNEON(&k)
 	gemmNEONSetup(&k)
+	k.bf16mv = bf16mvNEONGo
 	register(k)
 }

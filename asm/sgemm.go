@@ -169,6 +169,10 @@ func gemm(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
+	if b.bf16 != nil && m <= bf16MaxM && !transA && b.trans {
+		gemmBF16SmallM(kr, m, n, k, alpha, a, lda, b, beta, c, ldc, t)
+		return
+	}
 	if m == 1 && !transA || n == 1 && !b.trans {
 		if gemv(kr, transA, m, n, k, alpha, a, lda, b, beta, c, ldc, t) {
 			return
@@ -298,14 +302,9 @@ func gemv(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda
 	if m == 1 && !transA && b.trans {
 		// c[j] = alpha·a·B[j,:] + beta·c[j]: one dot per row of B.
 		x := a[:k]
-		rows := func(j0, j1 int, tmp []float32) {
+		rows := func(j0, j1 int, _ []float32) {
 			for j := j0; j < j1; j++ {
-				var d float32
-				if b.bf16 != nil {
-					d = dotBF16(kr, x, b.bf16[j*b.ld:j*b.ld+k], tmp)
-				} else {
-					d = kr.dot(x, b.f32[j*b.ld:j*b.ld+k])
-				}
+				d := kr.dot(x, b.f32[j*b.ld:j*b.ld+k])
 				if beta == 0 {
 					c[j] = alpha * d
 				} else {
@@ -340,17 +339,12 @@ func gemv(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda
 const smallM = 4
 
 // gemmSmallM computes C = alpha·A·Bᵀ + beta·C for m ≤ smallM rows as dot
-// products, reading each row of B (widened once if bf16) for all rows of A.
+// products, reading each row of B for all rows of A (bf16 B takes
+// gemmBF16SmallM instead).
 func gemmSmallM(kr *kernels, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int, t int) {
-	splitRows(n, m*k, t, func(j0, j1 int, tmp []float32) {
+	splitRows(n, m*k, t, func(j0, j1 int, _ []float32) {
 		for j := j0; j < j1; j++ {
-			var brow []float32
-			if b.bf16 != nil {
-				brow = tmp[:k]
-				kr.bf16to(brow, b.bf16[j*b.ld:j*b.ld+k])
-			} else {
-				brow = b.f32[j*b.ld : j*b.ld+k]
-			}
+			brow := b.f32[j*b.ld : j*b.ld+k]
 			for i := 0; i < m; i++ {
 				d := kr.dot(a[i*lda:i*lda+k], brow)
 				if beta == 0 {
@@ -378,17 +372,4 @@ func splitRows(rows, k, t int, f func(r0, r1 int, tmp []float32)) {
 		}
 		f(w*rows/parts, (w+1)*rows/parts, buf.tile[:k])
 	})
-}
-
-// dotBF16 returns x·widen(h), widening h in chunks through tmp.
-func dotBF16(kr *kernels, x []float32, h []uint16, tmp []float32) float32 {
-	var s float32
-	const chunk = 1024
-	for p := 0; p < len(x); p += chunk {
-		e := min(p+chunk, len(x))
-		t := tmp[:e-p]
-		kr.bf16to(t, h[p:e])
-		s += kr.dot(x[p:e], t)
-	}
-	return s
 }

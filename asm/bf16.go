@@ -1,0 +1,122 @@
+package asm
+
+import (
+	"fmt"
+	"math"
+)
+
+// The fused bf16 matvec: C = A·Bᵀ for a few rows of A (float32) against
+// bfloat16 rows of B, widening each bf16 element in registers as it is
+// multiplied. Every row of B is read from memory once for all rows of A, and
+// nothing is written but C, so a decode step's weights stream at the
+// machine's read bandwidth (the former path widened each row into a scratch
+// buffer and read it back, about a third of that).
+
+// bf16MaxM is the most rows of A one bf16mv call handles (and the row count
+// up to which SgemmBF16 takes this path).
+const bf16MaxM = 4
+
+// bf16mvKernel computes, for i < m (1 ≤ m ≤ bf16MaxM), j < n and p < k:
+//
+//	c[i*ldc+j] = Σ_p x[i*ldx+p] · float32frombits(uint32(b[j*ldb+p]) << 16)
+//
+// C is written, never read. The summation order is the kernel's own.
+type bf16mvKernel func(m, n, k int, x []float32, ldx int, b []uint16, ldb int, c []float32, ldc int)
+
+// bf16mvCheck panics unless the operands hold the matrices bf16mv reads and
+// writes; the assembly kernels trust their pointers after it.
+func bf16mvCheck(m, n, k int, x []float32, ldx int, b []uint16, ldb int, c []float32, ldc int) {
+	switch {
+	case m < 1 || m > bf16MaxM || n < 0 || k < 0:
+		panic(fmt.Sprintf("asm.bf16mv: m=%d n=%d k=%d", m, n, k))
+	case ldx < k || ldb < k || ldc < n:
+		panic(fmt.Sprintf("asm.bf16mv: ldx=%d ldb=%d ldc=%d for m=%d n=%d k=%d", ldx, ldb, ldc, m, n, k))
+	case n > 0 && k > 0 && (len(x) < need(m, k, ldx) || len(b) < need(n, k, ldb)):
+		panic(fmt.Sprintf("asm.bf16mv: len(x)=%d len(b)=%d too short for m=%d n=%d k=%d ldx=%d ldb=%d", len(x), len(b), m, n, k, ldx, ldb))
+	case len(c) < need(m, n, ldc):
+		panic(fmt.Sprintf("asm.bf16mv: len(c)=%d < %d", len(c), need(m, n, ldc)))
+	}
+}
+
+// bf16mvGeneric is the pure-Go twin of the bf16mv kernels (four partial sums
+// per dot, as dotGeneric).
+func bf16mvGeneric(m, n, k int, x []float32, ldx int, b []uint16, ldb int, c []float32, ldc int) {
+	bf16mvCheck(m, n, k, x, ldx, b, ldb, c, ldc)
+	if k == 0 { // x and b may be empty
+		for i := 0; i < m; i++ {
+			clear(c[i*ldc : i*ldc+n])
+		}
+		return
+	}
+	for j := 0; j < n; j++ {
+		w := b[j*ldb : j*ldb+k]
+		for i := 0; i < m; i++ {
+			xr := x[i*ldx : i*ldx+k]
+			var s0, s1, s2, s3 float32
+			p := 0
+			for ; p+4 <= k; p += 4 {
+				s0 += xr[p] * math.Float32frombits(uint32(w[p])<<16)
+				s1 += xr[p+1] * math.Float32frombits(uint32(w[p+1])<<16)
+				s2 += xr[p+2] * math.Float32frombits(uint32(w[p+2])<<16)
+				s3 += xr[p+3] * math.Float32frombits(uint32(w[p+3])<<16)
+			}
+			for ; p < k; p++ {
+				s0 += xr[p] * math.Float32frombits(uint32(w[p])<<16)
+			}
+			c[i*ldc+j] = (s0 + s1) + (s2 + s3)
+		}
+	}
+}
+
+// bf16mvTail adds the terms p ∈ [k0, k) to c, for the assembly kernels that
+// cover only whole vectors (k0 = k rounded down to their width).
+func bf16mvTail(m, n, k0, k int, x []float32, ldx int, b []uint16, ldb int, c []float32, ldc int) {
+	if k0 == k {
+		return
+	}
+	for j := 0; j < n; j++ {
+		w := b[j*ldb+k0 : j*ldb+k]
+		for i := 0; i < m; i++ {
+			xr := x[i*ldx+k0 : i*ldx+k]
+			var s float32
+			for p, h := range w {
+				s += xr[p] * math.Float32frombits(uint32(h)<<16)
+			}
+			c[i*ldc+j] += s
+		}
+	}
+}
+
+// gemmBF16SmallM computes C = alpha·A·Bᵀ + beta·C for m ≤ bf16MaxM rows of A
+// and bf16 B with the fused kernel, splitting the rows of B over up to t
+// threads. With alpha = 1 and beta = 0 (every inference projection) the
+// kernel writes C directly; otherwise it writes a scratch block first.
+func gemmBF16SmallM(kr *kernels, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int, t int) {
+	ldb := b.ld
+	if alpha == 1 && beta == 0 {
+		splitRows(n, m*k, t, func(j0, j1 int, _ []float32) {
+			if j1 > j0 {
+				kr.bf16mv(m, j1-j0, k, a, lda, b.bf16[j0*ldb:], ldb, c[j0:], ldc)
+			}
+		})
+		return
+	}
+	const chunk = 256 // columns of C per scratch block
+	splitRows(n, m*k, t, func(j0, j1 int, _ []float32) {
+		var tmp [bf16MaxM * chunk]float32
+		for js := j0; js < j1; js += chunk {
+			nc := min(chunk, j1-js)
+			kr.bf16mv(m, nc, k, a, lda, b.bf16[js*ldb:], ldb, tmp[:], chunk)
+			for i := 0; i < m; i++ {
+				dst := c[i*ldc+js : i*ldc+js+nc]
+				for j := range dst {
+					if beta == 0 {
+						dst[j] = alpha * tmp[i*chunk+j]
+					} else {
+						dst[j] = alpha*tmp[i*chunk+j] + beta*dst[j]
+					}
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,47 @@
+//go:build !purego
+
+package asm
+
+import "unsafe"
+
+// The fused bf16 matvec kernels for amd64 (bf16_avx2_amd64.s,
+// bf16_avx512_amd64.s). The stubs take raw pointers; the wrappers check the
+// operands first (bf16mvCheck), so the assembly never reads or writes outside
+// them.
+
+// bf16mvAVX512 computes, for i < m (1..4), j < n (n ≥ 1) and p < k (k ≥ 0):
+//
+//	c[i*ldc+j] = Σ_p x[i*ldx+p] · float32frombits(uint32(b[j*ldb+p]) << 16)
+//
+// Each bf16 row is read once: 16 elements at a time widened with VPMOVZXWD
+// and VPSLLD $16 and multiplied into every row of x (VFMADD231PS), with
+// eight accumulators for m > 1 (rows beyond m repeat row m-1 and store the
+// same value to its C element) and four for m = 1; the last k mod 16
+// elements through k-masked loads.
+//
+//go:noescape
+func bf16mvAVX512(m, n, k int, x *float32, ldx int, b *uint16, ldb int, c *float32, ldc int)
+
+// bf16mvAVX2 is bf16mvAVX512 on ymm registers over the first k&^7 elements
+// (8 at a time); the wrapper adds the rest.
+//
+//go:noescape
+func bf16mvAVX2(m, n, k int, x *float32, ldx int, b *uint16, ldb int, c *float32, ldc int)
+
+func bf16mvAVX512Go(m, n, k int, x []float32, ldx int, b []uint16, ldb int, c []float32, ldc int) {
+	bf16mvCheck(m, n, k, x, ldx, b, ldb, c, ldc)
+	if n == 0 {
+		return
+	}
+	bf16mvAVX512(m, n, k, unsafe.SliceData(x), ldx, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc)
+}
+
+func bf16mvAVX2Go(m, n, k int, x []float32, ldx int, b []uint16, ldb int, c []float32, ldc int) {
+	bf16mvCheck(m, n, k, x, ldx, b, ldb, c, ldc)
+	if n == 0 {
+		return
+	}
+	k8 := k &^ 7
+	bf16mvAVX2(m, n, k8, unsafe.SliceData(x), ldx, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc)
+	bf16mvTail(m, n, k8, k, x, ldx, b, ldb, c, ldc)
+}
