@@ -257,14 +257,14 @@ func gemmSerial(kr *kernels, transA bool, m, n, k int, alpha float32, a []float3
 		nc := min(bl.nc, n-jc)
 		for pc := 0; pc < k; pc += bl.kc {
 			kc := min(bl.kc, k-pc)
-			packB(buf.b, b, pc, jc, kc, nc, nr)
+			packB(kr, buf.b, b, pc, jc, kc, nc)
 			bet := beta
 			if pc > 0 {
 				bet = 1
 			}
 			for ic := 0; ic < m; ic += bl.mc {
 				mc := min(bl.mc, m-ic)
-				packA(buf.a, transA, a, lda, ic, pc, mc, kc, mr)
+				packA(kr, buf.a, transA, a, lda, ic, pc, mc, kc)
 				for jr := 0; jr < nc; jr += nr {
 					nrr := min(nr, nc-jr)
 					pb := unsafe.Pointer(&buf.b[jr*kc])

@@ -1,31 +1,41 @@
 package asm
 
+import "unsafe"
+
 // Packing copies a block of op(A) or op(B) into the panel layout the
 // micro-kernels stream: A as MR-row panels stored column by column
 // (a[p*MR+i]), B as NR-column panels stored row by row (b[p*NR+j]). Rows or
 // columns past the matrix edge are zero, so the kernels never need edge
 // logic on the k side and never read outside the caller's slices.
+//
+// Two primitives do all the work: packT (a block of source rows written
+// transposed, for A as stored and for Bᵀ) and packC (source rows copied, for
+// Aᵀ and B as stored). The AVX-512 level runs them in assembly
+// (pack_avx512_amd64.s, 16×16 in-register transposes and k-masked copies);
+// the Go twins below are the other levels' code and the tests' reference.
 
 // packA packs op(A)[i0:i0+mc, p0:p0+kc] into dst (len ≥ ceil(mc/mr)*mr*kc).
-func packA(dst []float32, trans bool, a []float32, lda, i0, p0, mc, kc, mr int) {
+func packA(kr *kernels, dst []float32, trans bool, a []float32, lda, i0, p0, mc, kc int) {
+	mr := kr.mr
+	asm := packAVX512(kr) && mr <= 16
 	for ir := 0; ir < mc; ir += mr {
 		rows := min(mr, mc-ir)
 		panel := dst[ir*kc : ir*kc+mr*kc]
 		if trans {
 			// op(A)(i,p) = A[p, i]: each p gives `rows` contiguous values.
-			for p := 0; p < kc; p++ {
-				src := a[(p0+p)*lda+i0+ir:][:rows]
-				d := panel[p*mr : p*mr+mr]
-				copy(d, src)
-				clear(d[rows:])
+			src := a[(p0)*lda+i0+ir:]
+			if asm {
+				packCF32(panel, mr, src, lda, rows, kc)
+			} else {
+				packCGeneric(panel, mr, src, lda, rows, kc)
 			}
 			continue
 		}
-		transposeInto(panel, mr, a[(i0+ir)*lda+p0:], lda, rows, kc)
-		if rows < mr {
-			for p := 0; p < kc; p++ {
-				clear(panel[p*mr+rows : p*mr+mr])
-			}
+		src := a[(i0+ir)*lda+p0:]
+		if asm {
+			packTF32(panel, mr, mr, src, lda, rows, kc)
+		} else {
+			packTGeneric(panel, mr, mr, src, lda, rows, kc)
 		}
 	}
 }
@@ -47,46 +57,164 @@ func (b *bOperand) length() int {
 
 // packB packs op(B)[p0:p0+kc, j0:j0+nc] into dst (len ≥ kc*ceil(nc/nr)*nr),
 // widening bfloat16 on the way.
-func packB(dst []float32, b *bOperand, p0, j0, kc, nc, nr int) {
+func packB(kr *kernels, dst []float32, b *bOperand, p0, j0, kc, nc int) {
+	nr := kr.nr
 	ld := b.ld
+	asm := packAVX512(kr) && nr <= 32
 	for jr := 0; jr < nc; jr += nr {
 		cols := min(nr, nc-jr)
 		panel := dst[jr*kc : jr*kc+nr*kc]
 		switch {
 		case !b.trans && b.bf16 == nil:
-			for p := 0; p < kc; p++ {
-				d := panel[p*nr : p*nr+nr]
-				copy(d, b.f32[(p0+p)*ld+j0+jr:][:cols])
-				clear(d[cols:])
+			src := b.f32[p0*ld+j0+jr:]
+			if asm {
+				packCF32(panel, nr, src, ld, cols, kc)
+			} else {
+				packCGeneric(panel, nr, src, ld, cols, kc)
 			}
 		case !b.trans:
-			for p := 0; p < kc; p++ {
-				d := panel[p*nr : p*nr+nr]
-				cur.bf16to(d[:cols], b.bf16[(p0+p)*ld+j0+jr:][:cols])
-				clear(d[cols:])
+			src := b.bf16[p0*ld+j0+jr:]
+			if asm {
+				packCBF16(panel, nr, src, ld, cols, kc)
+			} else {
+				packCBF16Generic(kr, panel, nr, src, ld, cols, kc)
 			}
-		case b.bf16 == nil:
+		case !asm:
 			// op(B)(p,j) = B[j, p]: row j of B gives column j of the panel.
-			transposeInto(panel, nr, b.f32[(j0+jr)*ld+p0:], ld, cols, kc)
-			zeroCols(panel, kc, nr, cols)
+			if b.bf16 == nil {
+				packTGeneric(panel, nr, nr, b.f32[(j0+jr)*ld+p0:], ld, cols, kc)
+			} else {
+				packTBF16Generic(panel, nr, nr, b.bf16[(j0+jr)*ld+p0:], ld, cols, kc)
+			}
 		default:
-			for j := 0; j < cols; j++ {
-				src := b.bf16[(j0+jr+j)*ld+p0:][:kc]
-				for p, h := range src {
-					panel[p*nr+j] = BF16ToF32(h)
+			// Sixteen panel columns (rows of B) per transpose.
+			for h := 0; h < nr; h += 16 {
+				rows := max(min(16, cols-h), 0)
+				lanes := min(16, nr-h)
+				if b.bf16 == nil {
+					src := b.f32[(j0+jr)*ld+p0:]
+					if rows > 0 {
+						src = src[h*ld:]
+					}
+					packTF32(panel[h:], nr, lanes, src, ld, rows, kc)
+				} else {
+					src := b.bf16[(j0+jr)*ld+p0:]
+					if rows > 0 {
+						src = src[h*ld:]
+					}
+					packTBF16(panel[h:], nr, lanes, src, ld, rows, kc)
 				}
 			}
-			zeroCols(panel, kc, nr, cols)
 		}
 	}
 }
 
-func zeroCols(panel []float32, kc, nr, cols int) {
-	if cols == nr {
+// packTGeneric writes `rows` source rows (stride ld) transposed into dst with
+// row stride w, zero-filling lanes rows..lanes-1 (rows ≤ lanes ≤ w):
+//
+//	dst[p*w+i] = src[i*ld+p] for i < rows, 0 for rows ≤ i < lanes   (p < kc)
+func packTGeneric(dst []float32, w, lanes int, src []float32, ld, rows, kc int) {
+	if kc == 0 {
+		return
+	}
+	transposeInto(dst, w, src, ld, rows, kc)
+	zeroLanes(dst, w, rows, lanes, kc)
+}
+
+// packTBF16Generic is packTGeneric reading bfloat16 bit patterns.
+func packTBF16Generic(dst []float32, w, lanes int, src []uint16, ld, rows, kc int) {
+	if kc == 0 {
+		return
+	}
+	for i := 0; i < rows; i++ {
+		for p, h := range src[i*ld:][:kc] {
+			dst[p*w+i] = BF16ToF32(h)
+		}
+	}
+	zeroLanes(dst, w, rows, lanes, kc)
+}
+
+// packCGeneric copies kc source rows (stride ld) of `cols` values into dst
+// with row stride w, zero-filling columns cols..w-1 (cols ≤ w):
+//
+//	dst[p*w+j] = src[p*ld+j] for j < cols, 0 for cols ≤ j < w   (p < kc)
+func packCGeneric(dst []float32, w int, src []float32, ld, cols, kc int) {
+	for p := 0; p < kc; p++ {
+		d := dst[p*w : p*w+w]
+		if cols > 0 {
+			copy(d, src[p*ld:][:cols])
+		}
+		clear(d[cols:])
+	}
+}
+
+// packCBF16Generic is packCGeneric reading bfloat16 bit patterns (widened
+// with kr's bf16 kernel).
+func packCBF16Generic(kr *kernels, dst []float32, w int, src []uint16, ld, cols, kc int) {
+	for p := 0; p < kc; p++ {
+		d := dst[p*w : p*w+w]
+		if cols > 0 {
+			kr.bf16to(d[:cols], src[p*ld:][:cols])
+		}
+		clear(d[cols:])
+	}
+}
+
+// The assembly entry points, bounds-checked here: packT reads rows×kc
+// source values and writes kc rows of `lanes`; packC reads kc×cols and
+// writes kc rows of w (w ≤ 32).
+
+func packTF32(dst []float32, w, lanes int, src []float32, ld, rows, kc int) {
+	if kc == 0 {
+		return
+	}
+	_ = dst[(kc-1)*w+lanes-1]
+	if rows > 0 {
+		_ = src[(rows-1)*ld+kc-1]
+	}
+	packTAVX512(unsafe.Pointer(&dst[0]), w, lanes, unsafe.Pointer(unsafe.SliceData(src)), ld, rows, kc)
+}
+
+func packTBF16(dst []float32, w, lanes int, src []uint16, ld, rows, kc int) {
+	if kc == 0 {
+		return
+	}
+	_ = dst[(kc-1)*w+lanes-1]
+	if rows > 0 {
+		_ = src[(rows-1)*ld+kc-1]
+	}
+	packTBF16AVX512(unsafe.Pointer(&dst[0]), w, lanes, unsafe.Pointer(unsafe.SliceData(src)), ld, rows, kc)
+}
+
+func packCF32(dst []float32, w int, src []float32, ld, cols, kc int) {
+	if kc == 0 {
+		return
+	}
+	_ = dst[(kc-1)*w+w-1]
+	if cols > 0 {
+		_ = src[(kc-1)*ld+cols-1]
+	}
+	packCAVX512(unsafe.Pointer(&dst[0]), w, unsafe.Pointer(unsafe.SliceData(src)), ld, cols, kc)
+}
+
+func packCBF16(dst []float32, w int, src []uint16, ld, cols, kc int) {
+	if kc == 0 {
+		return
+	}
+	_ = dst[(kc-1)*w+w-1]
+	if cols > 0 {
+		_ = src[(kc-1)*ld+cols-1]
+	}
+	packCBF16AVX512(unsafe.Pointer(&dst[0]), w, unsafe.Pointer(unsafe.SliceData(src)), ld, cols, kc)
+}
+
+// zeroLanes clears dst[p*w+i] for rows ≤ i < lanes, p < kc.
+func zeroLanes(dst []float32, w, rows, lanes, kc int) {
+	if rows >= lanes {
 		return
 	}
 	for p := 0; p < kc; p++ {
-		clear(panel[p*nr+cols : p*nr+nr])
+		clear(dst[p*w+rows : p*w+lanes])
 	}
 }
 

@@ -1,0 +1,30 @@
+//go:build !purego
+
+package asm
+
+import "unsafe"
+
+// packAVX512 reports whether kr packs SGEMM panels with the AVX-512 kernels
+// of pack_avx512_amd64.s.
+func packAVX512(kr *kernels) bool { return kr.level == AVX512 }
+
+// packTAVX512 is packTGeneric for rows ≤ 16, lanes ≤ 16 (bounds checked by
+// the caller, packTF32).
+//
+//go:noescape
+func packTAVX512(dst unsafe.Pointer, w, lanes int, src unsafe.Pointer, ld, rows, kc int)
+
+// packTBF16AVX512 is packTBF16Generic for rows ≤ 16, lanes ≤ 16.
+//
+//go:noescape
+func packTBF16AVX512(dst unsafe.Pointer, w, lanes int, src unsafe.Pointer, ld, rows, kc int)
+
+// packCAVX512 is packCGeneric for w ≤ 32.
+//
+//go:noescape
+func packCAVX512(dst unsafe.Pointer, w int, src unsafe.Pointer, ld, cols, kc int)
+
+// packCBF16AVX512 is packCBF16Generic for w ≤ 32.
+//
+//go:noescape
+func packCBF16AVX512(dst unsafe.Pointer, w int, src unsafe.Pointer, ld, cols, kc int)

@@ -1,0 +1,24 @@
+//go:build purego || !amd64
+
+package asm
+
+import "unsafe"
+
+// packAVX512 reports whether kr packs with AVX-512 assembly: never here.
+func packAVX512(*kernels) bool { return false }
+
+func packTAVX512(dst unsafe.Pointer, w, lanes int, src unsafe.Pointer, ld, rows, kc int) {
+	panic("asm: no AVX-512 packing in this build")
+}
+
+func packTBF16AVX512(dst unsafe.Pointer, w, lanes int, src unsafe.Pointer, ld, rows, kc int) {
+	panic("asm: no AVX-512 packing in this build")
+}
+
+func packCAVX512(dst unsafe.Pointer, w int, src unsafe.Pointer, ld, cols, kc int) {
+	panic("asm: no AVX-512 packing in this build")
+}
+
+func packCBF16AVX512(dst unsafe.Pointer, w int, src unsafe.Pointer, ld, cols, kc int) {
+	panic("asm: no AVX-512 packing in this build")
+}
