@@ -20,17 +20,20 @@ func BenchmarkSgemmBlocks(b *testing.B) {
 	a, bb := testutil.Uniform(r, m*k), testutil.Uniform(r, k*n)
 	c := make([]float32, m*n)
 	mr, nr := TileSize()
-	for _, kc := range []int{128, 192, 256, 384, 512} {
-		for _, mc := range []int{8 * mr, 16 * mr, 32 * mr, 64 * mr} {
-			for _, nc := range []int{512, 2048} {
+	for _, kc := range []int{128, 160, 192, 224, 256, 320, 384} {
+		for _, mc := range []int{16 * mr, 24 * mr, 42 * mr, 64 * mr} {
+			for _, nc := range []int{1024, 2048, 4096} {
 				bl := blocking{mc: mc, kc: kc, nc: nc / nr * nr}
 				b.Run(fmt.Sprintf("kc%d/mc%d/nc%d", kc, mc, nc), func(b *testing.B) {
 					blockOverride = &bl
 					defer func() { blockOverride = nil }()
+					clk := startCPU()
 					for i := 0; i < b.N; i++ {
 						Sgemm(false, false, m, n, k, 1, a, k, bb, n, 0, c, n)
 					}
-					b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+					flops := 2 * float64(m*n*k) * float64(b.N)
+					b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+					clk.report(b, flops)
 				})
 			}
 		}
