@@ -349,3 +349,26 @@ func BenchmarkPack(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGemvBF16Small is the bf16 matvec on the small decoder's shapes
+// (rows×k: the d=256 projections and LM head of bench/llamabench -config
+// small), weights warm in cache: the kernel's own speed rather than DRAM's.
+func BenchmarkGemvBF16Small(b *testing.B) {
+	for _, s := range []struct{ n, k int }{{256, 256}, {688, 256}, {256, 688}, {8192, 256}} {
+		r := testutil.RNG(1)
+		x := testutil.Uniform(r, s.k)
+		w := make([]uint16, s.n*s.k)
+		F32ToBF16Slice(w, testutil.Uniform(r, s.n*s.k))
+		c := make([]float32, s.n)
+		for _, l := range Available() {
+			b.Run(fmt.Sprintf("%dx%d/%s", s.n, s.k, l), func(b *testing.B) {
+				defer SetLevel(l)()
+				defer SetThreads(1)()
+				for i := 0; i < b.N; i++ {
+					SgemmBF16(false, true, 1, s.n, s.k, 1, x, s.k, w, s.k, 0, c, s.n)
+				}
+				b.ReportMetric(float64(s.n*s.k*2)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			})
+		}
+	}
+}

@@ -16,8 +16,9 @@ import "unsafe"
 // Each bf16 row is read once: 16 elements at a time widened with VPMOVZXWD
 // and VPSLLD $16 and multiplied into every row of x (VFMADD231PS), with
 // eight accumulators for m > 1 (rows beyond m repeat row m-1 and store the
-// same value to its C element) and four for m = 1; the last k mod 16
-// elements through k-masked loads.
+// same value to its C element); for m = 1, four rows of b at a time with two
+// accumulators each (one transposing horizontal sum for the four), then
+// single rows with four; the last k mod 16 elements through k-masked loads.
 //
 //go:noescape
 func bf16mvAVX512(m, n, k int, x *float32, ldx int, b *uint16, ldb int, c *float32, ldc int)
