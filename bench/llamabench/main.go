@@ -16,6 +16,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/llink-go/llink/asm"
@@ -83,14 +84,16 @@ func main() {
 	// generation are each timed decodeReps times and the best of each kept,
 	// so the difference is the decode steps alone, robust to a noisy machine.
 	prompt := ids[:16]
-	gen := func(n int) time.Duration {
-		t0 := time.Now()
+	gen := func(n int) (wall, cpu time.Duration) {
+		c0, t0 := cpuTime(), time.Now()
 		m.Generate([][]int{prompt}, llama.GenerateOptions{MaxNew: n})
-		return time.Since(t0)
+		return time.Since(t0), cpuTime() - c0
 	}
 	prefill, full := time.Duration(1<<62), time.Duration(1<<62)
+	prefillCPU, fullCPU := prefill, full
 	for range *decodeReps {
-		prefill = min(prefill, gen(1))
+		w, c := gen(1)
+		prefill, prefillCPU = min(prefill, w), min(prefillCPU, c)
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -105,18 +108,20 @@ func main() {
 		}
 	}
 	for range *decodeReps {
-		full = min(full, gen(*decodeN+1))
+		w, c := gen(*decodeN + 1)
+		full, fullCPU = min(full, w), min(fullCPU, c)
 	}
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
 	dec := float64(*decodeN) / (full - prefill).Seconds()
+	decCPU := float64(*decodeN) / (fullCPU - prefillCPU).Seconds()
 	trainRate := "-"
 	if *trainSteps > 0 && *name != "1b" {
 		trainRate = fmt.Sprintf("%.0f", trainTokensPerSecond(c, s, ids, *trainSteps))
 	}
-	fmt.Printf("llink %s threads=%d bf16=%v: train %s tok/s, forward %.0f tok/s, decode %.1f tok/s, peak RSS %s\n",
-		*name, *threads, *bf16, trainRate, fwd, dec, peakRSS())
+	fmt.Printf("llink %s threads=%d bf16=%v: train %s tok/s, forward %.0f tok/s, decode %.1f tok/s (%.1f per CPU-second), peak RSS %s\n",
+		*name, *threads, *bf16, trainRate, fwd, dec, decCPU, peakRSS())
 }
 
 // trainTokensPerSecond times full training steps of a fresh model of
@@ -150,6 +155,17 @@ func trainTokensPerSecond(c llama.Config, s shape, ids []int, steps int) float64
 		}
 	}
 	return float64(len(ids)) / best.Seconds()
+}
+
+// cpuTime returns the process's user + system CPU time (getrusage): on a
+// shared machine it counts only the time this process ran, so A/B decode
+// comparisons stay meaningful when other jobs take the cores.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakRSS returns VmHWM from /proc/self/status (Linux), or "?".

@@ -11,7 +11,7 @@ type Cache struct {
 	m     *Model
 	cap   int         // positions allocated per row
 	len   int         // positions filled (padding included)
-	k, v  [][]float32 // per layer: [B, kv heads, cap, hd]
+	k, v  [][]float32 // per layer: [B, kv heads, hd, cap] (each head transposed)
 	valid []bool      // [B, cap]: the position holds a real token
 	seen  []int       // per row: real tokens seen (the next position id)
 }
@@ -41,9 +41,9 @@ func (c *Cache) grow(capacity int) {
 		nk[l] = make([]float32, c.B*kvh*capacity*hd)
 		nv[l] = make([]float32, c.B*kvh*capacity*hd)
 		if old > 0 {
-			for bh := range c.B * kvh {
-				copy(nk[l][bh*capacity*hd:], c.k[l][bh*old*hd:bh*old*hd+c.len*hd])
-				copy(nv[l][bh*capacity*hd:], c.v[l][bh*old*hd:bh*old*hd+c.len*hd])
+			for r := range c.B * kvh * hd { // one row per (batch row, head, dimension)
+				copy(nk[l][r*capacity:], c.k[l][r*old:r*old+c.len])
+				copy(nv[l][r*capacity:], c.v[l][r*old:r*old+c.len])
 			}
 		}
 	}
@@ -77,28 +77,34 @@ func (c *Cache) append(T int, mask []bool) []int {
 	return pos
 }
 
-// store writes the new keys and values [B·T, kv heads·hd] of one layer.
+// store writes the new keys and values [B·T, kv heads·hd] of one layer,
+// each head's vectors into the columns len..len+T-1 of its [hd, cap] block.
 func (c *Cache) store(layer int, k, v []float32, T int) {
 	cfg := c.m.Config
 	hd, kvh := cfg.HeadDim, cfg.KVHeads
+	ck, cv := c.k[layer], c.v[layer]
 	for b := range c.B {
 		for t := range T {
 			src := (b*T + t) * kvh * hd
 			for h := range kvh {
-				dst := ((b*kvh+h)*c.cap + c.len + t) * hd
-				copy(c.k[layer][dst:dst+hd], k[src+h*hd:src+(h+1)*hd])
-				copy(c.v[layer][dst:dst+hd], v[src+h*hd:src+(h+1)*hd])
+				dst := (b*kvh+h)*hd*c.cap + c.len + t
+				ks, vs := k[src+h*hd:src+(h+1)*hd], v[src+h*hd:src+(h+1)*hd]
+				for d := range hd {
+					ck[dst+d*c.cap] = ks[d]
+					cv[dst+d*c.cap] = vs[d]
+				}
 			}
 		}
 	}
 }
 
-// kv returns the keys and values of one row and kv head, [cap, hd] each
-// (only the first len+T rows are meaningful during a forward pass).
+// kv returns the keys and values of one row and kv head, transposed: [hd,
+// cap] each, row stride cap (only the first len+T columns are meaningful
+// during a forward pass).
 func (c *Cache) kv(layer, b, h int) (k, v []float32) {
 	hd := c.m.Config.HeadDim
-	off := (b*c.m.Config.KVHeads + h) * c.cap * hd
-	return c.k[layer][off : off+c.cap*hd], c.v[layer][off : off+c.cap*hd]
+	off := (b*c.m.Config.KVHeads + h) * hd * c.cap
+	return c.k[layer][off : off+hd*c.cap], c.v[layer][off : off+hd*c.cap]
 }
 
 // commit marks the T positions of the finished forward pass as filled.

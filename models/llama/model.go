@@ -309,6 +309,10 @@ func ropeRows(x, cos, sin []float32, heads, hd int) {
 
 // attention computes softmax(q·Kᵀ/√hd + mask)·V for the T new queries of
 // every row and head against all keys in the cache, writing [B·T, heads·hd].
+// The cache holds each head's keys and values transposed ([hd, cap]), so a
+// single query (decoding) needs no packing: its scores are hd AXPYs over the
+// keys (each score summed over d in order with one FMA per term, as the GEMM
+// micro-kernel of the T > 1 path does) and its output hd dot products.
 func (m *Model) attention(dst, q []float32, cache *Cache, layer, T int) {
 	c := m.Config
 	hd, H := c.HeadDim, c.Heads
@@ -316,9 +320,10 @@ func (m *Model) attention(dst, q []float32, cache *Cache, layer, T int) {
 	qd := H * hd
 	past := cache.len
 	S := past + T
+	ld := cache.cap
 	scale := float32(1 / math.Sqrt(float64(hd)))
 	negInf := float32(math.Inf(-1))
-	parallelFor(cache.B*H, func(i int) {
+	head := func(i int) {
 		b, h := i/H, i%H
 		kvh := h / rep
 		K, V := cache.kv(layer, b, kvh)
@@ -329,7 +334,15 @@ func (m *Model) attention(dst, q []float32, cache *Cache, layer, T int) {
 		}
 		sc := (*buf)[:T*S] // fully overwritten: beta = 0 never reads it
 		qo := b*T*qd + h*hd
-		asm.Sgemm(false, true, T, S, hd, scale, q[qo:], qd, K, hd, 0, sc, S)
+		if T == 1 {
+			clear(sc)
+			for d, qv := range q[qo : qo+hd] {
+				asm.Axpy(qv, K[d*ld:d*ld+S], sc)
+			}
+			asm.Scale(scale, sc)
+		} else {
+			asm.Sgemm(false, false, T, S, hd, scale, q[qo:], qd, K, ld, 0, sc, S)
+		}
 		valid := cache.valid[b*cache.cap : b*cache.cap+S]
 		for t := range T {
 			row := sc[t*S : (t+1)*S]
@@ -340,9 +353,29 @@ func (m *Model) attention(dst, q []float32, cache *Cache, layer, T int) {
 			}
 			asm.Softmax(row)
 		}
-		asm.Sgemm(false, false, T, hd, S, 1, sc, S, V, hd, 0, dst[qo:], qd)
-	})
+		if T == 1 {
+			out := dst[qo : qo+hd]
+			for d := range out {
+				out[d] = asm.Dot(sc, V[d*ld:d*ld+S])
+			}
+			return
+		}
+		asm.Sgemm(false, true, T, hd, S, 1, sc, S, V, ld, 0, dst[qo:], qd)
+	}
+	n := cache.B * H
+	if n*T*S*hd < attnParallelWork {
+		for i := range n {
+			head(i)
+		}
+		return
+	}
+	parallelFor(n, head)
 }
+
+// attnParallelWork is the size (rows·heads·T·S·hd) below which attention runs
+// its heads on the calling goroutine: a decoding step over a short context
+// does less work than handing heads to other goroutines costs.
+const attnParallelWork = 1 << 15
 
 // scorePool recycles attention score buffers (T×S per batch row and head)
 // across heads, layers and calls.
