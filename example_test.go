@@ -94,6 +94,6 @@ func ExampleModel_Answer() {
 
 func ExampleModel_Prompt() {
 	m := tinyModel()
-	fmt.Printf("%q\n", m.Prompt("Who has cows?"))
-	// Output: "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nInstruction: Who has cows?\nForeign: <foreign><f0><f1></foreign>\nAnswer in English only.<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"
+	fmt.Printf("%q\n", m.Prompt("How many cows are there?", "សុខមានគោ៣ក្បាល")) // Khmer digit ៣ = 3
+	// Output: "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nInstruction: How many cows are there?\nForeign: <foreign><f0><f1> 3</foreign>\nAnswer in English only.<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"
 }

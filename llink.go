@@ -392,17 +392,13 @@ func cosine(a, b []float32) float32 {
 }
 
 // Prompt returns the decoder prompt [Model.Answer] uses for an
-// instruction: the chat-wrapped "Instruction: …\nForeign: <foreign><f0>…
-// </foreign>\nAnswer in English only." whose slot tokens receive the Khmer
-// text's K soft slots.
-func (m *Model) Prompt(instruction string) string {
-	var b strings.Builder
-	b.WriteString(ForeignOpen)
-	for i := range m.K() {
-		b.WriteString(SlotToken(i))
-	}
-	b.WriteString(ForeignClose)
-	return m.chat("Instruction: " + instruction + "\nForeign: " + b.String() + "\nAnswer in English only.")
+// instruction about a Khmer text: the chat-wrapped "Instruction: …\nForeign:
+// <foreign><f0>…</foreign>\nAnswer in English only." whose slot tokens
+// receive the text's K soft slots; when the bundle was trained with the
+// numeral copy channel, the text's numerals follow the slots inside the
+// span (see llink.Config.CopyNumbers in models/llink).
+func (m *Model) Prompt(instruction, khmer string) string {
+	return m.chat(train.UserMessage(instruction, m.bundle.Config.Span(khmer)))
 }
 
 // Answer follows an instruction about a Khmer text ("Translate to
@@ -417,7 +413,7 @@ func (m *Model) Answer(instruction, khmer string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ids := m.decTok.Encode(m.Prompt(instruction), false)
+	ids := m.decTok.Encode(m.Prompt(instruction, khmer), false)
 	if n, ctx := len(ids)+m.maxNew, m.dec.Config.MaxPositions; n > ctx {
 		return "", fmt.Errorf("%w: the prompt is %d decoder tokens; with %d new tokens that exceeds the decoder's context of %d", ErrTooLong, len(ids), m.maxNew, ctx)
 	}

@@ -278,16 +278,6 @@ func (p *pipeline) prompt(t Task, span string) string {
 	return p.m.Chat(UserMessage(t.Instruction, span))
 }
 
-func (p *pipeline) slotSpan(k int) string {
-	var b strings.Builder
-	b.WriteString("<foreign>")
-	for i := 0; i < k; i++ {
-		fmt.Fprintf(&b, "<f%d>", i)
-	}
-	b.WriteString("</foreign>")
-	return b.String()
-}
-
 // examples turns tasks into decoder examples: with slots (LLINK, vectors v
 // and h row-aligned with tasks) or with the raw foreign text (baselines).
 func (p *pipeline) examples(tasks []Task, withSlots bool, v, h *tensor.Tensor) []Example {
@@ -296,7 +286,7 @@ func (p *pipeline) examples(tasks []Task, withSlots bool, v, h *tensor.Tensor) [
 	for i, t := range tasks {
 		span := "<foreign>" + t.Foreign + "</foreign>"
 		if withSlots {
-			span = p.slotSpan(k)
+			span = p.c.Slots.Span(t.Foreign)
 		}
 		e := Example{Prompt: p.m.DecTok.Encode(p.prompt(t, span), false)}
 		e.Answer = append(p.m.DecTok.Encode(t.Answer, false), p.m.Specials.EOT)
@@ -390,15 +380,22 @@ func (p *pipeline) generate(method string, exs []Example, slots *llink.Slots) ([
 	return out, nil
 }
 
-func (p *pipeline) tokenUsage(r *MethodResult, exs []Example, tasks []Task, withSlots bool) {
+// spanTokens counts the decoder tokens strictly between <foreign> and
+// </foreign> in a prompt: the raw text's tokens, or the K slots plus any
+// copied numerals.
+func (p *pipeline) spanTokens(ids []int) int {
+	lo, hi := slices.Index(ids, p.m.Specials.Foreign), slices.Index(ids, p.m.Specials.ForeignEnd)
+	if lo < 0 || hi < lo {
+		panic(fmt.Sprintf("train: prompt without a <foreign>…</foreign> span (ids %d, %d)", p.m.Specials.Foreign, p.m.Specials.ForeignEnd))
+	}
+	return hi - lo - 1
+}
+
+func (p *pipeline) tokenUsage(r *MethodResult, exs []Example) {
 	var n, f float64
-	for i, e := range exs {
+	for _, e := range exs {
 		n += float64(len(e.Prompt))
-		if withSlots {
-			f += float64(len(e.SlotPos))
-		} else {
-			f += float64(len(p.m.DecTok.Encode(tasks[i].Foreign, false)))
-		}
+		f += float64(p.spanTokens(e.Prompt))
 	}
 	r.PromptTokens, r.ForeignTokens = n/float64(len(exs)), f/float64(len(exs))
 }
@@ -411,7 +408,7 @@ func (p *pipeline) evalTasks(name string, tasks []Task, slots *llink.Slots, v, h
 		return r, err
 	}
 	score(&r, tasks, out)
-	p.tokenUsage(&r, exs, tasks, slots != nil)
+	p.tokenUsage(&r, exs)
 	return r, nil
 }
 
@@ -422,8 +419,10 @@ func (p *pipeline) evalStageAOnly(tasks []Task, v *tensor.Tensor, scale *llink.S
 	sv := scale.Forward(nil, constOf(v)).Value
 	exs := make([]Example, len(tasks))
 	d := p.m.Decoder.Config.Hidden
+	one := p.c.Slots // the same prompt as LLINK's with one slot
+	one.K = 1
 	for i, t := range tasks {
-		ids := p.m.DecTok.Encode(p.prompt(t, "<foreign><f0></foreign>"), false)
+		ids := p.m.DecTok.Encode(p.prompt(t, one.Span(t.Foreign)), false)
 		exs[i] = Example{Prompt: ids, SlotPos: p.slotPositions(ids, 1)}
 	}
 	// Inject by hand: GenerateAnswers expects K-slot examples from slots.
@@ -450,7 +449,7 @@ func (p *pipeline) evalStageAOnly(tasks []Task, v *tensor.Tensor, scale *llink.S
 		}
 	}
 	score(&r, tasks, out)
-	p.tokenUsage(&r, exs, tasks, true)
+	p.tokenUsage(&r, exs)
 	return r, nil
 }
 

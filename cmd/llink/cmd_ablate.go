@@ -16,7 +16,7 @@ import (
 
 func init() {
 	register(command{name: "ablate", synopsis: "[-k-values 2,4,8,16] [-bow-weight W] [model, data and step flags of run]",
-		short: "LLINK ablations: K slots, usage loss off, bag-of-words head on — one results table (longer than the default run)",
+		short: "LLINK ablations: K slots, usage loss off, bag-of-words head on, numeral copy channel off — one results table (longer than the default run)",
 		run:   runAblate})
 }
 
@@ -25,12 +25,14 @@ type ablation struct {
 	name   string
 	k      int
 	noUse  bool
+	noCopy bool
 	bowW   float32
 	result *train.MethodResult
 }
 
 // ablations lists the variants: each K with the paper's losses, then K=8
-// (or the first K) without the usage loss and with the bag-of-words head.
+// (or the first K) without the usage loss, with the bag-of-words head and
+// without the numeral copy channel.
 func ablations(ks []int, bow float32) []ablation {
 	var out []ablation
 	ref := ks[0]
@@ -42,7 +44,8 @@ func ablations(ks []int, bow float32) []ablation {
 	}
 	return append(out,
 		ablation{name: fmt.Sprintf("LLINK K=%d, usage loss off", ref), k: ref, noUse: true},
-		ablation{name: fmt.Sprintf("LLINK K=%d, bag-of-words head %.2g", ref, bow), k: ref, bowW: bow})
+		ablation{name: fmt.Sprintf("LLINK K=%d, bag-of-words head %.2g", ref, bow), k: ref, bowW: bow},
+		ablation{name: fmt.Sprintf("LLINK K=%d, numeral copy channel off", ref), k: ref, noCopy: true})
 }
 
 func parseKs(s string) ([]int, error) {
@@ -62,6 +65,7 @@ func runAblate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	cf := addCommonFlags(fs)
 	var o runOptions
 	o.registerData(fs)
+	o.registerMethod(fs)
 	fs.StringVar(&o.out, "out", "", "ablation `folder` (default runs/ablate-<date-time>); with -resume, the one to continue")
 	fs.IntVar(&o.stageASteps, "stage-a-steps", 3000, "Stage A steps (trained once, shared by every variant)")
 	fs.IntVar(&o.stageBSteps, "stage-b-steps", 300, "Stage B steps per variant")
@@ -130,6 +134,9 @@ func runAblate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		c.StageB.Checkpoint.Path = dir.Checkpoint(fmt.Sprintf("stage-b-%d.safetensors", i))
 		if v.noUse {
 			c.StageB.Weights.Usage = 0
+		}
+		if v.noCopy {
+			c.Slots.CopyNumbers = false
 		}
 		c.StageB.Weights.BagOfWords = v.bowW
 		c.StepHook = func(stage string, steps int) func(train.StepLog) {

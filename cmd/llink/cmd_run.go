@@ -58,6 +58,13 @@ type runOptions struct {
 	paperLR          bool
 	resume           bool
 	evalDev          bool
+	copyNumbers      bool
+}
+
+// registerMethod registers the flags that choose LLINK's own variant (not
+// the data or the caches): shared by run, the per-stage commands and ablate.
+func (o *runOptions) registerMethod(fs *flag.FlagSet) {
+	fs.BoolVar(&o.copyNumbers, "copy-numbers", true, "numeral copy channel: the Khmer text's numbers (as ASCII digits) follow the slots in the prompt; false gives the paper's prompt")
 }
 
 // registerData registers the flags that choose the models and the data —
@@ -80,6 +87,7 @@ func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	cf := addCommonFlags(fs)
 	var o runOptions
 	o.registerData(fs)
+	o.registerMethod(fs)
 	fs.StringVar(&o.out, "out", "", "run `folder` (default runs/<date-time>); with -resume, the run to continue")
 	fs.IntVar(&o.stageASteps, "stage-a-steps", 3000, "Stage A steps")
 	fs.IntVar(&o.stageBSteps, "stage-b-steps", 150, "Stage B (and direct fine-tuning) steps")
@@ -222,7 +230,7 @@ func writePlots(dir *rundir.Dir, res *train.Results, stderr io.Writer) {
 // paper's values, scaled to the step budget.
 func pipelineConfig(o runOptions, m *train.Models, dir *rundir.Dir) train.PipelineConfig {
 	c := train.PipelineConfig{
-		Slots:    llinkConfig(m, o.k),
+		Slots:    llinkConfig(m, o.k, o.copyNumbers),
 		StageA:   train.DefaultStageA(),
 		StageB:   train.DefaultStageB(),
 		LoRA:     llama.LoRAOptions{Rank: 16, Alpha: 16, Dropout: 0.05, Targets: []string{"q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj"}},

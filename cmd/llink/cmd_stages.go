@@ -43,6 +43,7 @@ func stageCommand(stage string) func(args []string, _ io.Reader, stdout, stderr 
 		cf := addCommonFlags(fs)
 		var o runOptions
 		o.registerData(fs)
+		o.registerMethod(fs)
 		fs.StringVar(&o.out, "out", "", "the run `folder` the stages share (created by the first)")
 		fs.IntVar(&o.stageASteps, "stage-a-steps", 3000, "Stage A steps")
 		fs.IntVar(&o.stageBSteps, "stage-b-steps", 150, "Stage B (and direct fine-tuning) steps")
