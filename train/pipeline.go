@@ -92,6 +92,10 @@ type PipelineConfig struct {
 	// SkipBaselines leaves out the base and direct fine-tuning rows (and
 	// the direct fine-tuning): `llink ablate` varies LLINK only.
 	SkipBaselines bool `json:"skip_baselines,omitempty"`
+	// EvalOnDev records that the tasks and pool evaluated are the
+	// development split (for tuning), not the held-out test: the report
+	// says so in its headings.
+	EvalOnDev bool `json:"eval_on_dev,omitempty"`
 	// SkipLayers leaves out the Figure-3 layer analysis.
 	SkipLayers bool `json:"skip_layers,omitempty"`
 

@@ -10,7 +10,11 @@ import (
 // WriteMarkdown renders the results as the paper's Table 1 (retrieval)
 // plus the task metrics, token usage and sample generations.
 func (r *Results) WriteMarkdown(w io.Writer) {
-	fmt.Fprintln(w, "### Retrieval (held-out pool of", poolSize(r), "pairs)")
+	pool, tasks := "held-out pool", "held-out test set"
+	if r.Config.EvalOnDev {
+		pool, tasks = "development pool", "development split: for tuning, not the held-out test"
+	}
+	fmt.Fprintf(w, "### Retrieval (%s of %d pairs)\n", pool, poolSize(r))
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| method | km→en R@1 | R@5 | R@10 | MRR | mean rank | en→km R@1 | MRR |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -22,7 +26,7 @@ func (r *Results) WriteMarkdown(w io.Writer) {
 		fmt.Fprintf(w, "| %s | %.3f | %.3f | %.3f | %.3f | %.1f | %.3f | %.3f |\n", m.Method, a.R1, a.R5, a.R10, a.MRR, a.MeanRank, b.R1, b.MRR)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "### Tasks (held-out test set)")
+	fmt.Fprintf(w, "### Tasks (%s)\n", tasks)
 	fmt.Fprintln(w)
 	kinds := map[string]bool{}
 	for _, m := range r.Methods {

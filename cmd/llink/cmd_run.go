@@ -80,6 +80,7 @@ func (o *runOptions) registerData(fs *flag.FlagSet) {
 	fs.IntVar(&o.trainPairs, "train-pairs", 4000, "Stage A training pairs taken from the corpus")
 	fs.IntVar(&o.trainTasks, "train-tasks", 1200, "Stage B / direct fine-tuning examples")
 	fs.IntVar(&o.testTasks, "test-tasks", 160, "held-out test tasks evaluated per method")
+	fs.BoolVar(&o.evalDev, "eval-dev", false, "evaluate on the development split (dev tasks; dev pairs not used by Stage A as the retrieval pool) instead of the held-out test: for tuning (generated corpus only)")
 }
 
 func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -92,7 +93,6 @@ func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.stageASteps, "stage-a-steps", 3000, "Stage A steps")
 	fs.IntVar(&o.stageBSteps, "stage-b-steps", 150, "Stage B (and direct fine-tuning) steps")
 	fs.BoolVar(&o.paperLR, "paper-lr", false, "Stage B learning rates exactly as the paper (LoRA 1e-4, adapter/expander 3e-5, scale 5e-4; meant for its ~940 steps of batch 128); default: 10× that for short runs")
-	fs.BoolVar(&o.evalDev, "eval-dev", false, "evaluate on the development split (dev tasks; dev pairs not used by Stage A as the retrieval pool) instead of the held-out test: for tuning (generated corpus only)")
 	fs.BoolVar(&o.resume, "resume", false, "resume the run in -out from its checkpoints")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -230,14 +230,15 @@ func writePlots(dir *rundir.Dir, res *train.Results, stderr io.Writer) {
 // paper's values, scaled to the step budget.
 func pipelineConfig(o runOptions, m *train.Models, dir *rundir.Dir) train.PipelineConfig {
 	c := train.PipelineConfig{
-		Slots:    llinkConfig(m, o.k, o.copyNumbers),
-		StageA:   train.DefaultStageA(),
-		StageB:   train.DefaultStageB(),
-		LoRA:     llama.LoRAOptions{Rank: 16, Alpha: 16, Dropout: 0.05, Targets: []string{"q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj"}},
-		MaxNew:   48,
-		GenBatch: 16,
-		CacheDir: o.cache,
-		Seed:     o.seed,
+		Slots:     llinkConfig(m, o.k, o.copyNumbers),
+		StageA:    train.DefaultStageA(),
+		StageB:    train.DefaultStageB(),
+		LoRA:      llama.LoRAOptions{Rank: 16, Alpha: 16, Dropout: 0.05, Targets: []string{"q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj"}},
+		MaxNew:    48,
+		GenBatch:  16,
+		CacheDir:  o.cache,
+		Seed:      o.seed,
+		EvalOnDev: o.evalDev,
 	}
 	c.StageA.Steps, c.StageA.Warmup, c.StageA.Seed = o.stageASteps, o.stageASteps/10, o.seed
 	c.StageA.EvalEvery = max(o.stageASteps/6, 1)
