@@ -395,8 +395,8 @@ func cosine(a, b []float32) float32 {
 // instruction about a Khmer text: the chat-wrapped "Instruction: …\nForeign:
 // <foreign><f0>…</foreign>\nAnswer in English only." whose slot tokens
 // receive the text's K soft slots; when the bundle was trained with the
-// numeral copy channel, the text's numerals follow the slots inside the
-// span (see llink.Config.CopyNumbers in models/llink).
+// copy channel, the text's numbers and Latin-script parts follow the slots
+// inside the span (see llink.Config.CopyChannel in models/llink).
 func (m *Model) Prompt(instruction, khmer string) string {
 	return m.chat(train.UserMessage(instruction, m.bundle.Config.Span(khmer)))
 }

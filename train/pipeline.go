@@ -126,6 +126,16 @@ type MethodResult struct {
 	PromptTokens  float64            `json:"prompt_tokens"`  // mean decoder input tokens per prompt
 	ForeignTokens float64            `json:"foreign_tokens"` // mean tokens of the foreign span
 	Samples       []Sample           `json:"samples,omitempty"`
+	// Answers are all the method's answers with their references, in the
+	// order of the evaluated tasks, for error analysis.
+	Answers []Answer `json:"answers,omitempty"`
+}
+
+// Answer is one generated answer to an evaluated task.
+type Answer struct {
+	Kind      string `json:"kind"`
+	Output    string `json:"output"`
+	Reference string `json:"reference"`
 }
 
 // Sample is one generation shown in the report.
@@ -351,6 +361,9 @@ func score(r *MethodResult, tasks []Task, outputs []string) {
 	r.PerKind = map[string]float64{}
 	for kind, v := range byKind {
 		r.PerKind[kind] = v[0] / v[1]
+	}
+	for i, t := range tasks {
+		r.Answers = append(r.Answers, Answer{Kind: t.Kind, Output: outputs[i], Reference: t.Answer})
 	}
 	for i := 0; i < min(4, len(tasks)); i++ {
 		r.Samples = append(r.Samples, Sample{Instruction: tasks[i].Instruction, Foreign: tasks[i].Foreign, Output: outputs[i], Reference: tasks[i].Answer})

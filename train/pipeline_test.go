@@ -160,7 +160,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 		}
 	}
 	raw, slots := res.Methods[0], res.Methods[3]
-	// Each test passage holds one two-digit number, which the numeral copy
+	// Each test passage holds one two-digit number, which the copy
 	// channel passes on after the K slots as " NN" (3 character tokens).
 	if slots.ForeignTokens != k+3 || raw.ForeignTokens <= k+3 || raw.PromptTokens <= slots.PromptTokens {
 		t.Fatalf("token usage: raw %v/%v, slots %v/%v", raw.PromptTokens, raw.ForeignTokens, slots.PromptTokens, slots.ForeignTokens)

@@ -16,7 +16,7 @@ import (
 
 func init() {
 	register(command{name: "ablate", synopsis: "[-k-values 2,4,8,16] [-bow-weight W] [model, data and step flags of run]",
-		short: "LLINK ablations: K slots, usage loss off, bag-of-words head on, numeral copy channel off — one results table (longer than the default run)",
+		short: "LLINK ablations: K slots, usage loss off, bag-of-words head on, copy channel off — one results table (longer than the default run)",
 		run:   runAblate})
 }
 
@@ -32,7 +32,7 @@ type ablation struct {
 
 // ablations lists the variants: each K with the paper's losses, then K=8
 // (or the first K) without the usage loss, with the bag-of-words head and
-// without the numeral copy channel.
+// without the copy channel.
 func ablations(ks []int, bow float32) []ablation {
 	var out []ablation
 	ref := ks[0]
@@ -45,7 +45,7 @@ func ablations(ks []int, bow float32) []ablation {
 	return append(out,
 		ablation{name: fmt.Sprintf("LLINK K=%d, usage loss off", ref), k: ref, noUse: true},
 		ablation{name: fmt.Sprintf("LLINK K=%d, bag-of-words head %.2g", ref, bow), k: ref, bowW: bow},
-		ablation{name: fmt.Sprintf("LLINK K=%d, numeral copy channel off", ref), k: ref, noCopy: true})
+		ablation{name: fmt.Sprintf("LLINK K=%d, copy channel off", ref), k: ref, noCopy: true})
 }
 
 func parseKs(s string) ([]int, error) {
@@ -136,7 +136,7 @@ func runAblate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			c.StageB.Weights.Usage = 0
 		}
 		if v.noCopy {
-			c.Slots.CopyNumbers = false
+			c.Slots.CopyChannel = false
 		}
 		c.StageB.Weights.BagOfWords = v.bowW
 		c.StepHook = func(stage string, steps int) func(train.StepLog) {

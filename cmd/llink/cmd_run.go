@@ -58,13 +58,13 @@ type runOptions struct {
 	paperLR          bool
 	resume           bool
 	evalDev          bool
-	copyNumbers      bool
+	copyChannel      bool
 }
 
 // registerMethod registers the flags that choose LLINK's own variant (not
 // the data or the caches): shared by run, the per-stage commands and ablate.
 func (o *runOptions) registerMethod(fs *flag.FlagSet) {
-	fs.BoolVar(&o.copyNumbers, "copy-numbers", true, "numeral copy channel: the Khmer text's numbers (as ASCII digits) follow the slots in the prompt; false gives the paper's prompt")
+	fs.BoolVar(&o.copyChannel, "copy-channel", true, "copy channel: the Khmer text's numbers (as ASCII digits), unit symbols and Latin-script words follow the slots in the prompt verbatim; false gives the paper's prompt")
 }
 
 // registerData registers the flags that choose the models and the data —
@@ -230,7 +230,7 @@ func writePlots(dir *rundir.Dir, res *train.Results, stderr io.Writer) {
 // paper's values, scaled to the step budget.
 func pipelineConfig(o runOptions, m *train.Models, dir *rundir.Dir) train.PipelineConfig {
 	c := train.PipelineConfig{
-		Slots:     llinkConfig(m, o.k, o.copyNumbers),
+		Slots:     llinkConfig(m, o.k, o.copyChannel),
 		StageA:    train.DefaultStageA(),
 		StageB:    train.DefaultStageB(),
 		LoRA:      llama.LoRAOptions{Rank: 16, Alpha: 16, Dropout: 0.05, Targets: []string{"q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj"}},

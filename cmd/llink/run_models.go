@@ -109,8 +109,8 @@ func dirID(dir string) string {
 }
 
 // llinkConfig derives the LLINK part sizes from the models (paper ratios).
-func llinkConfig(m *train.Models, k int, copyNumbers bool) llink.Config {
+func llinkConfig(m *train.Models, k int, copyChannel bool) llink.Config {
 	c := llink.DefaultConfig(m.Encoder.Config.Hidden, m.Decoder.Config.Hidden)
-	c.K, c.CopyNumbers = k, copyNumbers
+	c.K, c.CopyChannel = k, copyChannel
 	return c
 }

@@ -29,21 +29,22 @@ type Config struct {
 	// mean). Not in the paper (its expander is the plain MLP); false gives
 	// the paper's.
 	ExpResidual bool `json:"exp_residual,omitempty"`
-	// CopyNumbers passes the foreign text's numerals (digits only, Khmer
-	// digits as ASCII; see [Numerals]) to the decoder as plain text after
-	// the slots, inside the foreign span: the numeral copy channel that the
-	// paper names as future work for its known weakness (numbers drift
-	// through the slots: "30 MW becomes 1.5 kW"). Not in the paper; false
-	// gives the paper's prompt.
-	CopyNumbers bool `json:"copy_numbers,omitempty"`
+	// CopyChannel passes the foreign text's parts outside its script —
+	// numbers (Khmer digits as ASCII), unit symbols, Latin-script words; see
+	// [CopySpans] — to the decoder verbatim, as plain text after the slots
+	// inside the foreign span: the copy channel for numbers that the paper names
+	// as future work for its known weakness (numbers drift through the
+	// slots: "30 MW becomes 1.5 kW"). Not in the paper; false gives the
+	// paper's prompt.
+	CopyChannel bool `json:"copy_channel,omitempty"`
 }
 
 // DefaultConfig returns the paper's settings for an encoder of width enc and
 // a decoder of width dec, with two additions: the residual expander (see
-// Config.ExpResidual) and the numeral copy channel (Config.CopyNumbers).
+// Config.ExpResidual) and the copy channel (Config.CopyChannel).
 func DefaultConfig(enc, dec int) Config {
 	return Config{EncDim: enc, DecDim: dec, ProjHidden: 4 * enc, ExpHidden: 2 * dec, K: 8,
-		Dropout: 0.1, GateInit: 0.5, GateMax: 0.7, Eps: 1e-5, ExpResidual: true, CopyNumbers: true}
+		Dropout: 0.1, GateInit: 0.5, GateMax: 0.7, Eps: 1e-5, ExpResidual: true, CopyChannel: true}
 }
 
 // Validate reports the first inconsistent setting.
