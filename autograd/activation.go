@@ -144,12 +144,17 @@ func (tp *Tape) SwiGLU(gate, up *Var) *Var {
 				return
 			}
 			gd, ud := gate.Data(), up.Data()
+			// A first contribution is written into the uninitialised
+			// buffer (beta 0), a later one added.
 			var dg, du []float32
+			var addG, addU bool
 			if gate.requires {
-				dg = tp.grad(gate).Data()
+				t, beta := tp.gradBeta(gate)
+				dg, addG = t.Data(), beta != 0
 			}
 			if up.requires {
-				du = tp.grad(up).Data()
+				t, beta := tp.gradBeta(up)
+				du, addU = t.Data(), beta != 0
 			}
 			// σ(g) through the vector exp kernel, a chunk at a time.
 			const chunk = 1024
@@ -162,10 +167,18 @@ func (tp *Tape) SwiGLU(gate, up *Var) *Var {
 				for j, sj := range s {
 					i, dy := lo+j, gy[lo+j]
 					if dg != nil {
-						dg[i] += dy * ud[i] * sj * (1 + gd[i]*(1-sj))
+						v := dy * ud[i] * sj * (1 + gd[i]*(1-sj))
+						if addG {
+							v += dg[i]
+						}
+						dg[i] = v
 					}
 					if du != nil {
-						du[i] += dy * gd[i] * sj
+						v := dy * gd[i] * sj
+						if addU {
+							v += du[i]
+						}
+						du[i] = v
 					}
 				}
 			}

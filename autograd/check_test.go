@@ -107,6 +107,11 @@ func gradCases() []gcase {
 			func(tp *Tape, x []*Var) *Var { return tp.SiLU(x[0]) }, 0},
 		{"swiglu", func(r *rand.Rand) []*tensor.Tensor { return ins(tensor.Scale(2, randT(r, 3, 5)), randT(r, 3, 5)) },
 			func(tp *Tape, x []*Var) *Var { return tp.SwiGLU(x[0], x[1]) }, 0},
+		// Intermediate inputs: the first gradient contribution is written
+		// into an uninitialised buffer, later ones added (gate and up are
+		// the same buffer here).
+		{"swigluShared", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 3, 5)) },
+			func(tp *Tape, x []*Var) *Var { h := tp.Scale(x[0], 1.5); return tp.SwiGLU(h, h) }, 0},
 		{"tanh+sigmoid", func(r *rand.Rand) []*tensor.Tensor { return ins(tensor.Scale(2, randT(r, 3, 5))) },
 			func(tp *Tape, x []*Var) *Var { return tp.Mul(tp.Tanh(x[0]), tp.Sigmoid(x[0])) }, 0},
 		{"exp+log+sqrt", func(r *rand.Rand) []*tensor.Tensor { return ins(posT(r, 3, 5)) },
@@ -125,6 +130,10 @@ func gradCases() []gcase {
 			func(tp *Tape, x []*Var) *Var { return tp.L2Normalize(x[0], 1e-12) }, 0},
 		{"rope", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 4, 3, 6)) },
 			func(tp *Tape, x []*Var) *Var { return tp.RoPE(x[0], cos, sin) }, 0},
+		{"ropeIntermediate", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 4, 3, 6)) },
+			func(tp *Tape, x []*Var) *Var { return tp.RoPE(tp.Scale(x[0], 1.5), cos, sin) }, 0},
+		{"ropeAccumulate", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 4, 3, 6)) },
+			func(tp *Tape, x []*Var) *Var { h := tp.Scale(x[0], 1.5); return tp.Add(tp.RoPE(h, cos, sin), h) }, 0},
 		{"ropePerBatch", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 4, 1, 6)) },
 			func(tp *Tape, x []*Var) *Var { return tp.RoPE(x[0], cos2, sin2) }, 0},
 		{"attention", func(r *rand.Rand) []*tensor.Tensor {

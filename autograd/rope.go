@@ -94,7 +94,8 @@ func (tp *Tape) RoPE(x *Var, cos, sin *tensor.Tensor) *Var {
 	if y.requires {
 		tp.record(func() {
 			if g := y.Grad; g != nil {
-				rotate(tp.grad(x).Data(), g.Data(), cos.Data(), sin.Data(), b, t, nh, d, perBatch, -1, true)
+				dx, beta := tp.gradBeta(x)
+				rotate(dx.Data(), g.Data(), cos.Data(), sin.Data(), b, t, nh, d, perBatch, -1, beta != 0)
 			}
 		})
 	}

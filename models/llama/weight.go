@@ -109,7 +109,10 @@ func (w *Weight) applyTape(tp *autograd.Tape, x *autograd.Var, rng *rand.Rand) *
 			in = tp.Dropout(x, l.Dropout, rng)
 		}
 		delta := tp.Linear(tp.Linear(in, l.A, nil), l.B, nil)
-		y = tp.Add(y, tp.Scale(delta, l.Scale))
+		if l.Scale != 1 { // α = r (the default): no copy
+			delta = tp.Scale(delta, l.Scale)
+		}
+		y = tp.Add(y, delta)
 	}
 	return y
 }
