@@ -94,6 +94,10 @@ func bf16mvTail(m, n, k0, k int, x []float32, ldx int, b []uint16, ldb int, c []
 func gemmBF16SmallM(kr *kernels, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int, t int) {
 	ldb := b.ld
 	if alpha == 1 && beta == 0 {
+		if t <= 1 || 2*n*m*k < parallelFlops/4 { // one part (as splitRows would): no closure, no hand-off
+			kr.bf16mv(m, n, k, a, lda, b.bf16, ldb, c, ldc)
+			return
+		}
 		splitRows(n, m*k, t, func(j0, j1 int, _ []float32) {
 			if j1 > j0 {
 				kr.bf16mv(m, j1-j0, k, a, lda, b.bf16[j0*ldb:], ldb, c[j0:], ldc)

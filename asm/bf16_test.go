@@ -239,3 +239,25 @@ func FuzzBF16MatVec(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeKernelsDoNotAllocate: a decoding step calls these thousands of
+// times per token, so a heap allocation per call (a variadic length check
+// whose slice escaped did) costs more than the small kernels themselves.
+func TestDecodeKernelsDoNotAllocate(t *testing.T) {
+	r := testutil.RNG(24)
+	x, y := testutil.Normal(r, 64, 1), testutil.Normal(r, 64, 1)
+	w := make([]uint16, 64*64)
+	F32ToBF16Slice(w, testutil.Normal(r, 64*64, 1))
+	c := make([]float32, 64)
+	for name, f := range map[string]func(){
+		"Dot":    func() { Dot(x, y) },
+		"Axpy":   func() { Axpy(0.5, x, y) },
+		"Scale":  func() { Scale(0.5, y) },
+		"Add":    func() { Add(y, x, y) },
+		"bf16mv": func() { cur.bf16mv(1, 64, 64, x, 64, w, 64, c, 64) },
+	} {
+		if n := testing.AllocsPerRun(50, f); n != 0 {
+			t.Errorf("%s: %g allocations per call", name, n)
+		}
+	}
+}

@@ -8,7 +8,9 @@ import (
 func checkLen(op string, want int, names string, got ...int) {
 	for _, g := range got {
 		if g < want {
-			panic(fmt.Sprintf("asm.%s: %s lengths %v shorter than %d", op, names, got, want))
+			// A copy, so got does not escape: the variadic slice of every
+			// call then stays on the stack (no allocation per kernel call).
+			panic(fmt.Sprintf("asm.%s: %s lengths %v shorter than %d", op, names, append([]int(nil), got...), want))
 		}
 	}
 }

@@ -14,6 +14,26 @@ type Cache struct {
 	k, v  [][]float32 // per layer: [B, kv heads, hd, cap] (each head transposed)
 	valid []bool      // [B, cap]: the position holds a real token
 	seen  []int       // per row: real tokens seen (the next position id)
+	buf   []float32   // a decoding step's activation buffers (see scratch)
+}
+
+// scratchTokens is the most tokens (rows·T) a forward pass reuses the
+// cache's activation buffers for: decoding steps do, prompts allocate their
+// own (so a long prompt's buffers are not kept alive for the whole
+// generation).
+const scratchTokens = 16
+
+// scratch returns n floats of activation buffer for a forward pass over
+// tokens positions: the cache's own, grown as needed, for decoding-sized
+// passes; a fresh slice otherwise. Its contents are arbitrary.
+func (c *Cache) scratch(tokens, n int) []float32 {
+	if tokens > scratchTokens {
+		return make([]float32, n)
+	}
+	if cap(c.buf) < n {
+		c.buf = make([]float32, n)
+	}
+	return c.buf[:n]
 }
 
 // NewCache returns an empty cache for batch rows with room for capacity

@@ -47,3 +47,20 @@ func BenchmarkDecodeStep(b *testing.B) {
 		}
 	}
 }
+
+// TestDecodeStepAllocations bounds the heap allocations of one decoding
+// step with bf16 weights (measured: 50; before the activation buffers were
+// reused and the kernels' length checks stopped escaping, 2,198). It guards
+// against per-head or per-kernel-call allocations creeping back in.
+func TestDecodeStepAllocations(t *testing.T) {
+	m := NewBF16(Tiny(512), rand.New(rand.NewPCG(1, 2)))
+	cache := m.NewCache(1, 32)
+	m.Forward(Batch{B: 1, T: 8, IDs: []int{1, 2, 3, 4, 5, 6, 7, 8}}, cache)
+	n := testing.AllocsPerRun(20, func() {
+		m.Logits(m.Forward(Batch{B: 1, T: 1, IDs: []int{9}}, cache))
+		cache.Truncate(8)
+	})
+	if n > 100 {
+		t.Errorf("a decoding step allocates %g times, want ≤ 100", n)
+	}
+}

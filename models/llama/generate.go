@@ -83,8 +83,11 @@ func (m *Model) GenerateEmbeds(x *tensor.Tensor, mask []bool, history [][]int, o
 	}
 	next := make([]int, B)
 	step := make([]bool, B)
+	// Reused every step: the logits and the new tokens' embeddings.
+	logits := tensor.New(B, m.LMHead().Out())
+	xs := tensor.New(B, 1, d)
 	for n := 0; ; n++ {
-		logits := m.Logits(last)
+		m.LMHead().applyInto(logits.Data(), last.Data(), B)
 		for r := range B {
 			if done[r] {
 				next[r] = opt.Pad
@@ -116,7 +119,7 @@ func (m *Model) GenerateEmbeds(x *tensor.Tensor, mask []bool, history [][]int, o
 		for r := range B {
 			step[r] = !done[r]
 		}
-		xs := m.Embed(next).Reshape(B, 1, d)
+		m.embedInto(xs.Data(), next)
 		last = m.ForwardEmbeds(xs, step, cache).Reshape(B, d)
 	}
 }

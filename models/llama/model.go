@@ -236,14 +236,17 @@ func (m *Model) forwardEmbeds(x *tensor.Tensor, mask []bool, cache *Cache, hook 
 
 	N, d := B*T, c.Hidden
 	h := x.Clone().Data()
-	a := make([]float32, N*d)
 	qd, kvd := c.Heads*c.HeadDim, c.KVHeads*c.HeadDim
-	q := make([]float32, N*qd)
-	k := make([]float32, N*kvd)
-	v := make([]float32, N*kvd)
-	att := make([]float32, N*qd)
-	g := make([]float32, N*c.Intermediate)
-	u := make([]float32, N*c.Intermediate)
+	// Activation buffers, each fully overwritten before it is read: a
+	// decoding step reuses the cache's instead of allocating its own.
+	buf := cache.scratch(N, N*(2*d+2*qd+2*kvd+2*c.Intermediate))
+	next := func(n int) []float32 {
+		s := buf[:n:n]
+		buf = buf[n:]
+		return s
+	}
+	a, q, k, v, att := next(N*d), next(N*qd), next(N*kvd), next(N*kvd), next(N*qd)
+	g, u := next(N*c.Intermediate), next(N*c.Intermediate)
 	eps := float32(c.RMSNormEps)
 	if hook != nil {
 		hook(0, h)
