@@ -87,40 +87,59 @@ func bf16mvTail(m, n, k0, k int, x []float32, ldx int, b []uint16, ldb int, c []
 	}
 }
 
+// bf16SplitBytes is the weight traffic (bytes of B times rows of A) below
+// which a bf16 matvec runs on one thread: handing a part to a pool worker
+// costs microseconds (waking it), as much as streaming a few hundred KB.
+const bf16SplitBytes = 1 << 20
+
 // gemmBF16SmallM computes C = alpha·A·Bᵀ + beta·C for m ≤ bf16MaxM rows of A
 // and bf16 B with the fused kernel, splitting the rows of B over up to t
-// threads. With alpha = 1 and beta = 0 (every inference projection) the
-// kernel writes C directly; otherwise it writes a scratch block first.
+// threads when there is enough of it. With alpha = 1 and beta = 0 (every
+// inference projection) the kernel writes C directly; otherwise it writes a
+// scratch block first.
 func gemmBF16SmallM(kr *kernels, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int, t int) {
 	ldb := b.ld
-	if alpha == 1 && beta == 0 {
-		if t <= 1 || 2*n*m*k < parallelFlops/4 { // one part (as splitRows would): no closure, no hand-off
-			kr.bf16mv(m, n, k, a, lda, b.bf16, ldb, c, ldc)
-			return
+	parts := 1
+	if t > 1 && 2*n*k*m >= bf16SplitBytes {
+		parts = min(t, ceilDiv(n, 4))
+	}
+	if parts == 1 {
+		bf16Block(kr, m, 0, n, k, alpha, a, lda, b.bf16, ldb, beta, c, ldc)
+		return
+	}
+	parallel(parts, func(w int) {
+		// Part boundaries on multiples of 4 rows (the kernels' row groups).
+		j0, j1 := w*n/parts&^3, (w+1)*n/parts&^3
+		if w == parts-1 {
+			j1 = n
 		}
-		splitRows(n, m*k, t, func(j0, j1 int, _ []float32) {
-			if j1 > j0 {
-				kr.bf16mv(m, j1-j0, k, a, lda, b.bf16[j0*ldb:], ldb, c[j0:], ldc)
-			}
-		})
+		bf16Block(kr, m, j0, j1, k, alpha, a, lda, b.bf16, ldb, beta, c, ldc)
+	})
+}
+
+// bf16Block computes columns j0..j1-1 of C = alpha·A·Bᵀ + beta·C.
+func bf16Block(kr *kernels, m, j0, j1, k int, alpha float32, a []float32, lda int, b []uint16, ldb int, beta float32, c []float32, ldc int) {
+	if j1 <= j0 {
+		return
+	}
+	if alpha == 1 && beta == 0 {
+		kr.bf16mv(m, j1-j0, k, a, lda, b[j0*ldb:], ldb, c[j0:], ldc)
 		return
 	}
 	const chunk = 256 // columns of C per scratch block
-	splitRows(n, m*k, t, func(j0, j1 int, _ []float32) {
-		var tmp [bf16MaxM * chunk]float32
-		for js := j0; js < j1; js += chunk {
-			nc := min(chunk, j1-js)
-			kr.bf16mv(m, nc, k, a, lda, b.bf16[js*ldb:], ldb, tmp[:], chunk)
-			for i := 0; i < m; i++ {
-				dst := c[i*ldc+js : i*ldc+js+nc]
-				for j := range dst {
-					if beta == 0 {
-						dst[j] = alpha * tmp[i*chunk+j]
-					} else {
-						dst[j] = alpha*tmp[i*chunk+j] + beta*dst[j]
-					}
+	var tmp [bf16MaxM * chunk]float32
+	for js := j0; js < j1; js += chunk {
+		nc := min(chunk, j1-js)
+		kr.bf16mv(m, nc, k, a, lda, b[js*ldb:], ldb, tmp[:], chunk)
+		for i := 0; i < m; i++ {
+			dst := c[i*ldc+js : i*ldc+js+nc]
+			for j := range dst {
+				if beta == 0 {
+					dst[j] = alpha * tmp[i*chunk+j]
+				} else {
+					dst[j] = alpha*tmp[i*chunk+j] + beta*dst[j]
 				}
 			}
 		}
-	})
+	}
 }
