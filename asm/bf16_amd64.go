@@ -13,12 +13,14 @@ import "unsafe"
 //
 //	c[i*ldc+j] = Σ_p x[i*ldx+p] · float32frombits(uint32(b[j*ldb+p]) << 16)
 //
-// Each bf16 row is read once: 16 elements at a time widened with VPMOVZXWD
-// and VPSLLD $16 and multiplied into every row of x (VFMADD231PS), with
-// eight accumulators for m > 1 (rows beyond m repeat row m-1 and store the
-// same value to its C element); for m = 1, four rows of b at a time with two
-// accumulators each (one transposing horizontal sum for the four), then
-// single rows with four; the last k mod 16 elements through k-masked loads.
+// Each bf16 row is read once, 16 elements at a time widened with VPMOVZXWD
+// and VPSLLD $16 and multiplied into the rows of x (VFMADD231PS); the last
+// k mod 16 elements through k-masked loads. Rows of b are taken in groups so
+// that loads are shared and horizontal sums combined (one transposing
+// reduction per four results): m = 1, four rows of b (two accumulators
+// each), then single rows; m = 2, four rows of b against both rows of x;
+// m = 3, 4, two rows of b against four rows of x (rows beyond m repeat row
+// m-1 and store the same value to its C element), then single rows.
 //
 //go:noescape
 func bf16mvAVX512(m, n, k int, x *float32, ldx int, b *uint16, ldb int, c *float32, ldc int)
