@@ -226,7 +226,8 @@ func BenchmarkGemvF32(b *testing.B) {
 // level, on random data: "micro" is the micro-kernel alone on one A and one B
 // micro-panel that stay in L1 (the register-blocking ceiling); "macro" the
 // two inner loops over an L2-sized packed A block and a packed B block, warm
-// (what cache blocking leaves); "gemm" the whole call on the same shape,
+// (what cache blocking leaves), and variants of it with C or B traffic
+// removed; "gemm" the whole call on the same shape,
 // packing and cold operands included. Read each against FMAPeak of the same
 // run.
 func BenchmarkSgemmLayers(b *testing.B) {
@@ -268,6 +269,34 @@ func BenchmarkSgemmLayers(b *testing.B) {
 			}
 			flops(b, mcl, nc/nr*nr)
 		})
+		// The macro loop again with one source of cache traffic removed:
+		// beta = 0 (C not read), one B micro-panel for every jr (B hot in
+		// L1), one C tile for every call (C hot), both.
+		for _, v := range []struct {
+			name         string
+			sameB, sameC bool
+			beta         float32
+		}{{"beta0", false, false, 0}, {"hotB", true, false, 1}, {"hotC", false, true, 1}, {"hotBC", true, true, 1}} {
+			b.Run(fmt.Sprintf("macro-%s/%s", v.name, l), func(b *testing.B) {
+				clk = startCPU()
+				for i := 0; i < b.N; i++ {
+					for jr := 0; jr+nr <= nc; jr += nr {
+						pj := unsafe.Pointer(&pb[jr*kc])
+						if v.sameB {
+							pj = unsafe.Pointer(&pb[0])
+						}
+						for ir := 0; ir < mcl; ir += mr {
+							ci := ir*nc + jr
+							if v.sameC {
+								ci = 0
+							}
+							kr.gemm(kc, unsafe.Pointer(&pa[ir*kc]), pj, unsafe.Pointer(&c[ci]), nc, 1, v.beta)
+						}
+					}
+				}
+				flops(b, mcl, nc/nr*nr)
+			})
+		}
 		b.Run(fmt.Sprintf("gemm/%s", l), func(b *testing.B) {
 			defer SetLevel(l)()
 			defer SetThreads(1)()

@@ -243,8 +243,8 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 
 // gemmSerial is the BLIS five-loop GEMM on one thread.
 func gemmSerial(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) {
-	bl := kr.blocks()
 	mr, nr := kr.mr, kr.nr
+	bl := kr.blocks().balanced(m, n, k, mr, nr)
 	mcMax := min(bl.mc, ceilDiv(m, mr)*mr)
 	ncMax := min(bl.nc, ceilDiv(n, nr)*nr)
 	kcMax := min(bl.kc, k)

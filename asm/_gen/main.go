@@ -44,6 +44,11 @@ type kernel struct {
 	bregs     []int // registers holding the B row
 	unroll    int
 	prefetchB int // bytes ahead to prefetch in the B panel (0 = none)
+	// prefetchA is how many bytes ahead the A stream is prefetched to L1
+	// (0 = none), one line per 64 bytes of A an iteration reads: A panels
+	// come from L2 and follow each other in memory, so this runs ahead into
+	// the next call's panel too.
+	prefetchA int
 }
 
 func (k kernel) acc(i, v int) string { return fmt.Sprintf("%s%d", k.reg, i*k.nv+v) }
@@ -89,15 +94,23 @@ func (k kernel) gen(b *bytes.Buffer) {
 		}
 	}
 	// Unrolled main loop.
+	body := func(label string) {
+		b.WriteString(label + ":\n")
+		if k.prefetchB > 0 {
+			fmt.Fprintf(b, "\tPREFETCHT0 %d(BX)\n", k.prefetchB)
+		}
+		if k.prefetchA > 0 {
+			for off := 0; off < k.unroll*aStep; off += 64 {
+				fmt.Fprintf(b, "\tPREFETCHT0 %d(AX)\n", k.prefetchA+off)
+			}
+		}
+		for u := 0; u < k.unroll; u++ {
+			k.step(b, u*aStep, u*bStep)
+		}
+		fmt.Fprintf(b, "\tADDQ $%d, AX\n\tADDQ $%d, BX\n\tDECQ R9\n\tJNZ %s\n", k.unroll*aStep, k.unroll*bStep, label)
+	}
 	fmt.Fprintf(b, "\tMOVQ CX, R9\n\tSHRQ $%d, R9\n\tJZ tail\n", log2(k.unroll))
-	b.WriteString("loop:\n")
-	if k.prefetchB > 0 {
-		fmt.Fprintf(b, "\tPREFETCHT0 %d(BX)\n", k.prefetchB)
-	}
-	for u := 0; u < k.unroll; u++ {
-		k.step(b, u*aStep, u*bStep)
-	}
-	fmt.Fprintf(b, "\tADDQ $%d, AX\n\tADDQ $%d, BX\n\tDECQ R9\n\tJNZ loop\n", k.unroll*aStep, k.unroll*bStep)
+	body("loop")
 	b.WriteString("tail:\n")
 	fmt.Fprintf(b, "\tANDQ $%d, CX\n\tJZ store\n", k.unroll-1)
 	b.WriteString("tailloop:\n")
@@ -151,5 +164,5 @@ func genAVX2(b *bytes.Buffer) {
 
 func genAVX512(b *bytes.Buffer) {
 	kernel{name: "gemmAVX512", mr: 12, nv: 2, reg: "Z", width: 16,
-		bregs: []int{24, 25}, bcast: []int{26, 27, 28, 29, 30, 31}, unroll: 4}.gen(b)
+		bregs: []int{24, 25}, bcast: []int{26, 27, 28, 29, 30, 31}, unroll: 4, prefetchA: 1024}.gen(b)
 }
