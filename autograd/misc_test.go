@@ -1,6 +1,7 @@
 package autograd
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -80,4 +81,55 @@ func TestRoPELlama3(t *testing.T) {
 			t.Fatalf("pair %d: got (%g, %g), want (%g, %g)", i, y[i], y[i+2], w1, w2)
 		}
 	}
+}
+
+// TestLoRAMatchesComposition checks the fused LoRA op against the ops it
+// replaces (same dropout mask from the same generator): values and every
+// gradient, for odd sizes, with and without dropout.
+func TestLoRAMatchesComposition(t *testing.T) {
+	for _, c := range []struct {
+		rows, in, r, out int
+		p                float32
+	}{{1, 3, 1, 2, 0}, {7, 17, 4, 9, 0.05}, {33, 31, 8, 15, 0.3}, {129, 64, 16, 33, 0.1}} {
+		r := testutil.RNG(uint64(c.rows))
+		xv, wv := tensor.RandN(r, 1, c.rows, c.in), tensor.RandN(r, 1, c.out, c.in)
+		av, bv := tensor.RandN(r, 1, c.r, c.in), tensor.RandN(r, 1, c.out, c.r)
+		run := func(fused bool) []*tensor.Tensor {
+			x, w, a, b := NewParam("x", xv.Clone()), NewParam("w", wv.Clone()), NewParam("a", av.Clone()), NewParam("b", bv.Clone())
+			tp := NewTape()
+			h := tp.Scale(x, 1.25)
+			y := tp.Linear(h, w, nil)
+			var z *Var
+			if fused {
+				z = tp.LoRA(y, h, a, b, 0.5, c.p, testutil.RNG(3))
+			} else {
+				z = tp.Add(y, tp.Scale(tp.Linear(tp.Linear(tp.Dropout(h, c.p, testutil.RNG(3)), a, nil), b, nil), 0.5))
+			}
+			tp.Backward(tp.Sum(tp.Mul(z, z)))
+			return []*tensor.Tensor{z.Value.Clone(), x.Grad, w.Grad, a.Grad, b.Grad}
+		}
+		got, want := run(true), run(false)
+		for i, name := range []string{"value", "dx", "dw", "da", "db"} {
+			// Same products in another order (the scale inside the
+			// GEMMs): float32 rounding only, relative to the magnitudes.
+			if msg := closeTo(got[i].Data(), want[i].Data(), 1e-5); msg != "" {
+				t.Errorf("%+v: %s differs from the composed ops: %s", c, name, msg)
+			}
+		}
+	}
+}
+
+// closeTo reports the first element of got farther than tol·max|want| from
+// want ("" if none).
+func closeTo(got, want []float32, tol float64) string {
+	var scale float64
+	for _, w := range want {
+		scale = max(scale, math.Abs(float64(w)))
+	}
+	for i := range want {
+		if d := math.Abs(float64(got[i]) - float64(want[i])); !(d <= tol*scale) {
+			return fmt.Sprintf("element %d: %g vs %g (scale %g)", i, got[i], want[i], scale)
+		}
+	}
+	return ""
 }

@@ -104,15 +104,7 @@ func (w *Weight) applyTape(tp *autograd.Tape, x *autograd.Var, rng *rand.Rand) *
 		y = tp.Linear(x, autograd.Const(w.W), nil)
 	}
 	if l := w.LoRA; l != nil {
-		in := x
-		if l.Dropout > 0 && rng != nil {
-			in = tp.Dropout(x, l.Dropout, rng)
-		}
-		delta := tp.Linear(tp.Linear(in, l.A, nil), l.B, nil)
-		if l.Scale != 1 { // α = r (the default): no copy
-			delta = tp.Scale(delta, l.Scale)
-		}
-		y = tp.Add(y, delta)
+		y = tp.LoRA(y, x, l.A, l.B, l.Scale, l.Dropout, rng)
 	}
 	return y
 }
