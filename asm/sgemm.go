@@ -270,13 +270,14 @@ func gemmSerial(kr *kernels, transA bool, m, n, k int, alpha float32, a []float3
 					pb := unsafe.Pointer(&buf.b[jr*kc])
 					for ir := 0; ir < mc; ir += mr {
 						mrr := min(mr, mc-ir)
+						kg, rows := edgeKernel(kr, mrr)
 						pa := unsafe.Pointer(&buf.a[ir*kc])
 						ci := (ic+ir)*ldc + jc + jr
-						if mrr == mr && nrr == nr {
-							kr.gemm(kc, pa, pb, unsafe.Pointer(&c[ci]), ldc, alpha, bet)
+						if mrr == rows && nrr == nr {
+							kg(kc, pa, pb, unsafe.Pointer(&c[ci]), ldc, alpha, bet)
 							continue
 						}
-						kr.gemm(kc, pa, pb, unsafe.Pointer(&tile[0]), nr, alpha, 0)
+						kg(kc, pa, pb, unsafe.Pointer(&tile[0]), nr, alpha, 0)
 						for i := 0; i < mrr; i++ {
 							dst := c[ci+i*ldc : ci+i*ldc+nrr]
 							src := tile[i*nr : i*nr+nrr]

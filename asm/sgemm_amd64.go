@@ -22,3 +22,29 @@ func gemmAVX2(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32)
 func gemmAVX512(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32)
 
 //go:generate go run ./_gen -out .
+
+// gemmAVX512x8 and gemmAVX512x4 are gemmAVX512 for the first 8 or 4 rows
+// of a 12-row A panel: the last panel of a block with that few rows is
+// computed straight into C, without the 12-row tile's wasted rows and copy.
+// Reference: gemmGeneric with MR=8 (4), NR=32, A panels 12 rows high.
+//
+//go:noescape
+func gemmAVX512x8(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32)
+
+//go:noescape
+func gemmAVX512x4(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32)
+
+// edgeKernel returns the micro-kernel for a panel of mrr ≤ kr.mr rows and
+// the number of rows it computes: kr's own kernel (kr.mr rows), or on
+// AVX-512 the 8- or 4-row kernel when mrr fits in it.
+func edgeKernel(kr *kernels, mrr int) (microKernel, int) {
+	if kr.level == AVX512 && kr.mr == avx512MR {
+		switch {
+		case mrr <= 4:
+			return gemmAVX512x4, 4
+		case mrr <= 8:
+			return gemmAVX512x8, 8
+		}
+	}
+	return kr.gemm, kr.mr
+}

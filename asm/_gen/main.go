@@ -49,6 +49,10 @@ type kernel struct {
 	// come from L2 and follow each other in memory, so this runs ahead into
 	// the next call's panel too.
 	prefetchA int
+	// panel is the row count of the packed A panels the kernel reads
+	// (a[p*panel+i]); 0 means mr. A kernel with mr < panel computes the
+	// first mr rows of an edge panel straight into C.
+	panel int
 }
 
 func (k kernel) acc(i, v int) string { return fmt.Sprintf("%s%d", k.reg, i*k.nv+v) }
@@ -71,9 +75,16 @@ func (k kernel) step(b *bytes.Buffer, ao, bo int) {
 
 func (k kernel) gen(b *bytes.Buffer) {
 	nr := k.nr()
-	aStep, bStep := k.mr*4, nr*4
+	panel := k.panel
+	if panel == 0 {
+		panel = k.mr
+	}
+	aStep, bStep := panel*4, nr*4
 	fmt.Fprintf(b, "// func %s(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32)\n", k.name)
 	fmt.Fprintf(b, "// C[%d×%d] = alpha·A·B + beta·C over kc packed steps; beta == 0 never reads C.\n", k.mr, nr)
+	if panel != k.mr {
+		fmt.Fprintf(b, "// A is read from %d-row panels (rows %d..%d are not used).\n", panel, k.mr, panel-1)
+	}
 	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-48\n", k.name)
 	b.WriteString("\tMOVQ kc+0(FP), CX\n\tMOVQ a+8(FP), AX\n\tMOVQ b+16(FP), BX\n\tMOVQ c+24(FP), DX\n\tMOVQ ldc+32(FP), R8\n\tSHLQ $2, R8\n")
 	// Prefetch the C tile now: its rows are usually far from cache (C is
@@ -163,6 +174,14 @@ func genAVX2(b *bytes.Buffer) {
 }
 
 func genAVX512(b *bytes.Buffer) {
-	kernel{name: "gemmAVX512", mr: 12, nv: 2, reg: "Z", width: 16,
-		bregs: []int{24, 25}, bcast: []int{26, 27, 28, 29, 30, 31}, unroll: 4, prefetchA: 1024}.gen(b)
+	k := kernel{name: "gemmAVX512", mr: 12, nv: 2, reg: "Z", width: 16,
+		bregs: []int{24, 25}, bcast: []int{26, 27, 28, 29, 30, 31}, unroll: 4, prefetchA: 1024}
+	k.gen(b)
+	// Edge kernels for the last panel of a block when it has 8 or 4 rows.
+	for _, rows := range []int{8, 4} {
+		e := k
+		e.name, e.mr, e.panel = fmt.Sprintf("gemmAVX512x%d", rows), rows, k.mr
+		b.WriteString("\n")
+		e.gen(b)
+	}
 }
