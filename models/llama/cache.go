@@ -1,6 +1,9 @@
 package llama
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // Cache holds the rotated keys and the values of every layer for the tokens
 // a batch has seen so far, for incremental decoding. It grows as needed.
@@ -15,6 +18,7 @@ type Cache struct {
 	valid []bool      // [B, cap]: the position holds a real token
 	seen  []int       // per row: real tokens seen (the next position id)
 	buf   []float32   // a decoding step's activation buffers (see scratch)
+	temp  bool        // pooled by the model for forwards without a cache
 }
 
 // scratchTokens is the most tokens (rows·T) a forward pass reuses the
@@ -27,7 +31,7 @@ const scratchTokens = 16
 // tokens positions: the cache's own, grown as needed, for decoding-sized
 // passes; a fresh slice otherwise. Its contents are arbitrary.
 func (c *Cache) scratch(tokens, n int) []float32 {
-	if tokens > scratchTokens {
+	if tokens > scratchTokens && !c.temp {
 		return make([]float32, n)
 	}
 	if cap(c.buf) < n {
@@ -35,6 +39,26 @@ func (c *Cache) scratch(tokens, n int) []float32 {
 	}
 	return c.buf[:n]
 }
+
+// tempCache returns a cache for a forward pass given none: a pooled one,
+// emptied, when one fits (a temporary cache also keeps its activation
+// buffers at any size), so that repeated full forwards — a benchmark, an
+// evaluation loop — do not allocate and fault in tens of MB of key, value
+// and activation buffers each time. Return it to tempCaches.
+func (m *Model) tempCache(batch, capacity int) *Cache {
+	if c, ok := tempCaches.Get().(*Cache); ok && c.m == m && c.B == batch && c.cap >= capacity {
+		c.len = 0
+		clear(c.seen)
+		clear(c.valid)
+		return c
+	}
+	c := m.NewCache(batch, capacity)
+	c.temp = true
+	return c
+}
+
+// tempCaches pools the temporary caches of all models (see tempCache).
+var tempCaches sync.Pool
 
 // NewCache returns an empty cache for batch rows with room for capacity
 // positions (it grows beyond that when needed).

@@ -226,7 +226,8 @@ func (m *Model) forwardEmbeds(x *tensor.Tensor, mask []bool, cache *Cache, hook 
 		panic(fmt.Sprintf("llama.ForwardEmbeds: mask has %d entries for a [%d, %d] batch", len(mask), B, T))
 	}
 	if cache == nil {
-		cache = m.NewCache(B, T)
+		cache = m.tempCache(B, T)
+		defer tempCaches.Put(cache)
 	}
 	if cache.B != B {
 		panic(fmt.Sprintf("llama.ForwardEmbeds: cache holds %d rows, batch has %d", cache.B, B))
@@ -280,12 +281,33 @@ func (m *Model) forwardEmbeds(x *tensor.Tensor, mask []bool, cache *Cache, hook 
 }
 
 // Logits returns h·headᵀ for final-normed hidden states h [..., d]: logits
-// [..., vocab].
+// [..., vocab], in a new tensor ([Model.LogitsInto] reuses one).
 func (m *Model) Logits(h *tensor.Tensor) *tensor.Tensor {
 	head := m.LMHead()
 	shape := append([]int(nil), h.Shape()...)
 	shape[len(shape)-1] = head.Out()
 	out := tensor.New(shape...)
+	head.applyInto(out.Data(), h.Data(), h.Rows())
+	return out
+}
+
+// LogitsInto is [Model.Logits] writing into dst, which must hold
+// h.Rows()·vocab floats (it is reshaped to h's shape with vocab columns),
+// or be nil for a new tensor; it returns the logits. Reusing dst across
+// calls saves allocating — and, for a long batch, faulting in — a
+// rows×vocab buffer per call (1,024 positions of a 32,000-token vocabulary
+// are 131 MB: allocating them costs more than the GEMM filling them).
+func (m *Model) LogitsInto(dst, h *tensor.Tensor) *tensor.Tensor {
+	head := m.LMHead()
+	shape := append([]int(nil), h.Shape()...)
+	shape[len(shape)-1] = head.Out()
+	if dst == nil {
+		return m.Logits(h)
+	}
+	if n := h.Rows() * head.Out(); dst.Len() != n {
+		panic(fmt.Sprintf("llama.LogitsInto: dst %v holds %d floats, want %d for h %v", dst.Shape(), dst.Len(), n, h.Shape()))
+	}
+	out := tensor.FromSlice(dst.Data(), shape...)
 	head.applyInto(out.Data(), h.Data(), h.Rows())
 	return out
 }
