@@ -22,8 +22,8 @@ import (
 	"github.com/llink-go/llink/asm"
 	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/models/llama"
-	"github.com/llink-go/llink/tensor"
 	"github.com/llink-go/llink/nn"
+	"github.com/llink-go/llink/tensor"
 )
 
 type shape struct {
