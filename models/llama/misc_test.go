@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/llink-go/llink/models/safetensors"
+	"github.com/llink-go/llink/tensor"
 )
 
 // memSource is an in-memory tensor Source for loader tests.
@@ -286,4 +287,46 @@ func TestNewBF16MatchesNewToBF16(t *testing.T) {
 	if !slices.Equal(got.Logits(got.Forward(b, nil)).Data(), want.Logits(want.Forward(b, nil)).Data()) {
 		t.Error("logits differ")
 	}
+}
+
+// TestPooledForwardAndLogitsInto checks that forwards given no cache (which
+// reuse a pooled temporary cache) equal forwards with a fresh cache of
+// their own, whatever ran before (other batch sizes, lengths and padding),
+// and that LogitsInto equals Logits while refusing a wrong-sized buffer.
+func TestPooledForwardAndLogitsInto(t *testing.T) {
+	c := Tiny(97)
+	c.Hidden, c.Intermediate, c.Layers, c.Heads, c.KVHeads, c.HeadDim = 32, 48, 2, 4, 2, 8
+	m := New(c, rand.New(rand.NewPCG(1, 2)))
+	r := rand.New(rand.NewPCG(3, 4))
+	seq := func(n int) []int {
+		s := make([]int, n)
+		for i := range s {
+			s[i] = r.IntN(c.VocabSize)
+		}
+		return s
+	}
+	var logits *tensor.Tensor
+	for i, b := range []Batch{
+		PadLeft([][]int{seq(5), seq(9)}, 0), {B: 1, T: 4, IDs: seq(4)}, PadRight([][]int{seq(7), seq(3)}, 0),
+		PadLeft([][]int{seq(2), seq(6)}, 0), {B: 3, T: 2, IDs: seq(6)},
+	} {
+		got := m.Forward(b, nil)
+		want := m.Forward(b, m.NewCache(b.B, b.T))
+		if !slices.Equal(got.Data(), want.Data()) {
+			t.Fatalf("batch %d: a pooled-cache forward differs from a fresh-cache one", i)
+		}
+		if logits == nil || logits.Len() != got.Rows()*c.VocabSize {
+			logits = tensor.New(got.Rows() * c.VocabSize)
+		}
+		logits = m.LogitsInto(logits, got)
+		if w := m.Logits(got); !slices.Equal(logits.Data(), w.Data()) || !slices.Equal(logits.Shape(), w.Shape()) {
+			t.Fatalf("batch %d: LogitsInto %v differs from Logits %v", i, logits.Shape(), w.Shape())
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("LogitsInto accepted a buffer of the wrong size")
+		}
+	}()
+	m.LogitsInto(tensor.New(5), m.Forward(Batch{B: 1, T: 2, IDs: seq(2)}, nil))
 }
