@@ -14,6 +14,11 @@ func packAVX512(kr *kernels) bool { return kr.level == AVX512 }
 //go:noescape
 func packTAVX512(dst unsafe.Pointer, w, lanes int, src unsafe.Pointer, ld, rows, kc int)
 
+// packT12AVX512 is packTAVX512 for w = lanes = 12, rows ≤ 12.
+//
+//go:noescape
+func packT12AVX512(dst unsafe.Pointer, w, lanes int, src unsafe.Pointer, ld, rows, kc int)
+
 // packTBF16AVX512 is packTBF16Generic for rows ≤ 16, lanes ≤ 16.
 //
 //go:noescape

@@ -11,6 +11,10 @@ func packTAVX512(dst unsafe.Pointer, w, lanes int, src unsafe.Pointer, ld, rows,
 	panic("asm: no AVX-512 packing in this build")
 }
 
+func packT12AVX512(dst unsafe.Pointer, w, lanes int, src unsafe.Pointer, ld, rows, kc int) {
+	panic("asm: no AVX-512 packing in this build")
+}
+
 func packTBF16AVX512(dst unsafe.Pointer, w, lanes int, src unsafe.Pointer, ld, rows, kc int) {
 	panic("asm: no AVX-512 packing in this build")
 }

@@ -184,12 +184,14 @@ func TestPackSweep(t *testing.T) {
 			continue
 		}
 		for kc := 0; kc <= 40; kc++ {
-			for lanes := 1; lanes <= 16; lanes++ {
-				for rows := 0; rows <= lanes; rows++ {
-					for _, bf := range []bool{false, true} {
-						c := packCase{trans: true, bf16: bf, w: 32, lanes: lanes, rows: rows, kc: kc, ld: kc + 3, srcOff: kc % 16, dstOff: rows}
-						if msg := c.run(r, asm); msg != "" {
-							t.Fatalf("asm=%v %v: %s", asm, c, msg)
+			for _, w := range []int{32, 12} {
+				for lanes := 1; lanes <= min(w, 16); lanes++ {
+					for rows := 0; rows <= lanes; rows++ {
+						for _, bf := range []bool{false, true} {
+							c := packCase{trans: true, bf16: bf, w: w, lanes: lanes, rows: rows, kc: kc, ld: kc + 3, srcOff: kc % 16, dstOff: rows}
+							if msg := c.run(r, asm); msg != "" {
+								t.Fatalf("asm=%v %v: %s", asm, c, msg)
+							}
 						}
 					}
 				}

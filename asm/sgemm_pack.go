@@ -172,6 +172,10 @@ func packTF32(dst []float32, w, lanes int, src []float32, ld, rows, kc int) {
 	if rows > 0 {
 		_ = src[(rows-1)*ld+kc-1]
 	}
+	if w == 12 && lanes == 12 { // the AVX-512 A panels
+		packT12AVX512(unsafe.Pointer(&dst[0]), w, lanes, unsafe.Pointer(unsafe.SliceData(src)), ld, rows, kc)
+		return
+	}
 	packTAVX512(unsafe.Pointer(&dst[0]), w, lanes, unsafe.Pointer(unsafe.SliceData(src)), ld, rows, kc)
 }
 
