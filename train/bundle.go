@@ -2,9 +2,11 @@ package train
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 
 	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/models/llama"
@@ -71,11 +73,11 @@ func LoadBundle(path string, dec *llama.Model, encDim int, decoderID, encoderID 
 		return nil, fmt.Errorf("train: %s is not an LLINK bundle (format %q)", path, md["format"])
 	}
 	b := &Bundle{DecoderID: md["decoder"], EncoderID: md["encoder"]}
-	if err := json.Unmarshal([]byte(md["llink_config"]), &b.Config); err != nil {
-		return nil, fmt.Errorf("train: %s: bad llink_config: %w", path, err)
+	if err := decodeStrict(md["llink_config"], &b.Config); err != nil {
+		return nil, fmt.Errorf("train: %s: bad llink_config (a bundle from another llink version?): %w", path, err)
 	}
-	if err := json.Unmarshal([]byte(md["lora_config"]), &b.LoRA); err != nil {
-		return nil, fmt.Errorf("train: %s: bad lora_config: %w", path, err)
+	if err := decodeStrict(md["lora_config"], &b.LoRA); err != nil {
+		return nil, fmt.Errorf("train: %s: bad lora_config (a bundle from another llink version?): %w", path, err)
 	}
 	if err := b.Config.Validate(); err != nil {
 		return nil, fmt.Errorf("train: %s: %w", path, err)
@@ -111,4 +113,19 @@ func LoadBundle(path string, dec *llama.Model, encDim int, decoderID, encoderID 
 		return nil, err
 	}
 	return b, nil
+}
+
+// decodeStrict unmarshals one JSON value, refusing unknown fields: a setting
+// this version does not know would otherwise be dropped silently and the
+// bundle run differently from how it was trained.
+func decodeStrict(s string, v any) error {
+	d := json.NewDecoder(strings.NewReader(s))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return errors.New("trailing data after the JSON value")
+	}
+	return nil
 }

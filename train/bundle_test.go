@@ -1,6 +1,7 @@
 package train
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -69,6 +70,16 @@ func TestBundleRoundTrip(t *testing.T) {
 		}, "width 32"},
 		{"encoder", func() error { _, err := LoadBundle(path, tinyDecoder(1), 99, "", ""); return err }, "encoder of width"},
 		{"id", func() error { _, err := LoadBundle(path, tinyDecoder(1), cfg.EncDim, "other-dec", ""); return err }, "tiny-dec"},
+		{"unknown setting", func() error {
+			p := filepath.Join(t.TempDir(), "future.safetensors")
+			if err := SaveParams(p, b.params(), map[string]string{"format": "llink-bundle-v1",
+				"llink_config": strings.Replace(mustJSON(t, cfg), "{", `{"copy_numbers":true,`, 1), "lora_config": mustJSON(t, lopt),
+				"base_vocab": "0", "added_tokens": "0"}); err != nil {
+				return err
+			}
+			_, err := LoadBundle(p, tinyDecoder(1), cfg.EncDim, "", "")
+			return err
+		}, `unknown field "copy_numbers"`},
 		{"not a bundle", func() error {
 			p := filepath.Join(t.TempDir(), "x.safetensors")
 			if err := SaveParams(p, lora, nil); err != nil {
@@ -82,4 +93,13 @@ func TestBundleRoundTrip(t *testing.T) {
 			t.Errorf("%s: got %v, want error containing %q", c.name, err, c.want)
 		}
 	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
