@@ -17,13 +17,13 @@ import "unsafe"
 // and VPSLLD $16 and multiplied into the rows of x (VFMADD231PS); the last
 // k mod 16 elements through k-masked loads. Rows of b are taken in groups so
 // that loads are shared and horizontal sums combined (one transposing
-// reduction per four results): m = 1, four rows of b (two accumulators
-// each), then single rows; m = 2, four rows of b against both rows of x;
+// reduction per four results): m = 1 with quad, four rows of b one after
+// the other (four accumulators each), then single rows; m = 2, four rows of b against both rows of x;
 // m = 3, 4, two rows of b against four rows of x (rows beyond m repeat row
 // m-1 and store the same value to its C element), then single rows.
 //
 //go:noescape
-func bf16mvAVX512(m, n, k int, x *float32, ldx int, b *uint16, ldb int, c *float32, ldc int)
+func bf16mvAVX512(m, n, k int, x *float32, ldx int, b *uint16, ldb int, c *float32, ldc int, quad bool)
 
 // bf16mvAVX2 is bf16mvAVX512 on ymm registers over the first k&^7 elements
 // (8 at a time); the wrapper adds the rest.
@@ -36,8 +36,18 @@ func bf16mvAVX512Go(m, n, k int, x []float32, ldx int, b []uint16, ldb int, c []
 	if n == 0 {
 		return
 	}
-	bf16mvAVX512(m, n, k, unsafe.SliceData(x), ldx, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc)
+	quad := n*k*2 < bf16QuadBytes
+	bf16mvAVX512(m, n, k, unsafe.SliceData(x), ldx, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, quad)
 }
+
+// bf16QuadBytes is the matrix size below which the m = 1 kernel groups rows
+// of B by four. The grouping saves three of every four horizontal sums,
+// which pays when B comes from cache (a small model's matrices: 256×256 at
+// 53 → 80 GB/s, 688×256 58 → 88); streamed from DRAM with short rows it
+// measured ~20% slower than single rows (32000×512: 12.5 against 15.5
+// GB/s), so matrices that cannot stay in L2 take single rows. (A variable
+// so that tests run both.)
+var bf16QuadBytes = 512 << 10
 
 func bf16mvAVX2Go(m, n, k int, x []float32, ldx int, b []uint16, ldb int, c []float32, ldc int) {
 	bf16mvCheck(m, n, k, x, ldx, b, ldb, c, ldc)

@@ -128,21 +128,26 @@ func TestBF16MatVec(t *testing.T) {
 
 // TestBF16MatVecRows runs every m = 1..4 on every k up to 300 with more rows
 // of B, so each unrolled loop and the row loop see every residue.
+// On amd64 it runs with and without the m = 1 row grouping (bf16QuadBytes).
 func TestBF16MatVecRows(t *testing.T) {
-	for _, l := range Available() {
-		kr := tables[l]
-		t.Run(l.String(), func(t *testing.T) {
-			r := testutil.RNG(22)
-			for m := 1; m <= bf16MaxM; m++ {
-				for k := 0; k <= 300; k += 1 + k/40 {
-					g := newBF16Case(r, m, 9, k, k%16)
-					g.run(kr.bf16mv)
-					if msg := g.check(nil); msg != "" {
-						t.Fatalf("m=%d k=%d: %s", m, k, msg)
+	for _, quad := range []bool{true, false} {
+		restore := setBF16Quad(quad)
+		for _, l := range Available() {
+			kr := tables[l]
+			t.Run(fmt.Sprintf("%s/quad=%v", l, quad), func(t *testing.T) {
+				r := testutil.RNG(22)
+				for m := 1; m <= bf16MaxM; m++ {
+					for k := 0; k <= 300; k += 1 + k/40 {
+						g := newBF16Case(r, m, 9, k, k%16)
+						g.run(kr.bf16mv)
+						if msg := g.check(nil); msg != "" {
+							t.Fatalf("m=%d k=%d: %s", m, k, msg)
+						}
 					}
 				}
-			}
-		})
+			})
+		}
+		restore()
 	}
 }
 
