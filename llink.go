@@ -192,7 +192,7 @@ func New(c Config, b *train.Bundle) (*Model, error) {
 	if maxLen < 3 {
 		return nil, fmt.Errorf("llink: the encoder has only %d positions", c.Encoder.Config.MaxPositions)
 	}
-	m.student = &train.StudentEmbedder{Model: c.Encoder, Tok: c.EncoderTokenizer, Pad: pad, ModelID: c.EncoderID, MaxLen: maxLen}
+	m.student = &train.StudentEmbedder{Model: c.Encoder, Tok: c.EncoderTokenizer, Pad: pad, ModelID: c.EncoderID, MaxLen: maxLen, Pool: b.Config.EncoderPool}
 	m.teacher = &train.TeacherEmbedder{Model: c.Decoder, Tok: c.DecoderTokenizer, BOS: s.BOS, ForeignEmb: s.ForeignEm, ModelID: c.DecoderID,
 		MaxLen: min(256, c.Decoder.Config.MaxPositions-2)}
 	return m, nil

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/tensor"
 )
 
@@ -102,5 +103,21 @@ func TestCacheShardsMerge(t *testing.T) {
 	}
 	if _, err := BuildShard(s, 3, 3); err == nil {
 		t.Fatal("shard 3/3 accepted")
+	}
+}
+
+// TestStudentPoolingKeysTheCache checks that the encoder pooling is part of
+// the student's fingerprint (so the vector caches of the two poolings never
+// mix) and that a pooling llink does not know is refused.
+func TestStudentPoolingKeysTheCache(t *testing.T) {
+	last := &StudentEmbedder{ModelID: "enc"}
+	layers := &StudentEmbedder{ModelID: "enc", Pool: llink.PoolLayers}
+	if last.Fingerprint() == layers.Fingerprint() {
+		t.Fatalf("both poolings fingerprint as %q", last.Fingerprint())
+	}
+	c := llink.DefaultConfig(8, 8)
+	c.EncoderPool = "cls"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `"cls"`) {
+		t.Fatalf("Validate with pooling \"cls\": %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/models/xlmr"
 	"github.com/llink-go/llink/tensor"
 )
@@ -99,6 +100,9 @@ type StudentEmbedder struct {
 	Pad     int
 	ModelID string
 	MaxLen  int // 0 = 256
+	// Pool is llink.PoolLayers to mean-pool the average of every layer's
+	// hidden state; anything else pools the last hidden state.
+	Pool string
 }
 
 // Dim returns the encoder width.
@@ -106,6 +110,9 @@ func (e *StudentEmbedder) Dim() int { return e.Model.Config.Hidden }
 
 // Fingerprint identifies the model and the pooling settings.
 func (e *StudentEmbedder) Fingerprint() string {
+	if e.Pool == llink.PoolLayers {
+		return fmt.Sprintf("student:%s:meanpool-layers:max=%d", e.ModelID, e.maxLen())
+	}
 	return fmt.Sprintf("student:%s:meanpool:max=%d", e.ModelID, e.maxLen())
 }
 
@@ -130,5 +137,8 @@ func (e *StudentEmbedder) Embed(texts []string) (*tensor.Tensor, error) {
 		seqs[i] = ids
 	}
 	b := xlmr.PadRight(seqs, e.Pad)
+	if e.Pool == llink.PoolLayers {
+		return xlmr.MeanPool(e.Model.EncodeLayerMean(b), b.Mask), nil
+	}
 	return xlmr.MeanPool(e.Model.Encode(b), b.Mask), nil
 }

@@ -233,10 +233,11 @@ type CacheSet struct {
 // CacheSets returns the vector caches [RunPipeline] reads for these models
 // and data, in the order it reads them: the same specs (and so the same
 // cache keys) whoever builds them — `llink run` itself, or `llink
-// embed-cache --shard I/N` on many machines followed by a merge.
-func CacheSets(m *Models, d Data, dir string) []CacheSet {
+// embed-cache --shard I/N` on many machines followed by a merge. pool is
+// the encoder pooling (llink.Config.EncoderPool).
+func CacheSets(m *Models, d Data, dir, pool string) []CacheSet {
 	teacher := &TeacherEmbedder{Model: m.Decoder, Tok: m.DecTok, BOS: m.Specials.BOS, ForeignEmb: m.Specials.ForeignEm, ModelID: m.DecoderID}
-	student := &StudentEmbedder{Model: m.Encoder, Tok: m.EncTok, Pad: m.EncPad, ModelID: m.EncoderID}
+	student := &StudentEmbedder{Model: m.Encoder, Tok: m.EncTok, Pad: m.EncPad, ModelID: m.EncoderID, Pool: pool}
 	spec := func(pairs []Pair) *CacheSpec {
 		s := &CacheSpec{Dir: dir, Student: student, Teacher: teacher, Batch: 32}
 		for _, pr := range pairs {

@@ -48,7 +48,7 @@ func NewStages(m *Models, d Data, c PipelineConfig, log io.Writer) (*Stages, err
 	p := &pipeline{m: m, c: c, log: log, res: &Results{Timing: map[string]float64{}, Config: c}}
 	s := &Stages{p: p, d: d, vecs: map[string]Pairs{}, base: detachLoRA(m.Decoder)}
 	attachLoRA(m.Decoder, s.base)
-	for _, set := range CacheSets(m, d, c.CacheDir) {
+	for _, set := range CacheSets(m, d, c.CacheDir, c.Slots.EncoderPool) {
 		if c.CacheProgress != nil {
 			set.Spec.Progress = c.CacheProgress(set.Name)
 		}

@@ -90,7 +90,7 @@ func runEmbedCache(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		log = io.Discard
 	}
 	written := map[string]string{}
-	for _, set := range train.CacheSets(m, d, o.cache) {
+	for _, set := range train.CacheSets(m, d, o.cache, o.encoderPool) {
 		t0 := time.Now()
 		var path string
 		switch {

@@ -19,6 +19,7 @@ import (
 	"github.com/llink-go/llink/internal/progress"
 	"github.com/llink-go/llink/internal/rundir"
 	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/train"
 )
 
@@ -59,6 +60,7 @@ type runOptions struct {
 	resume           bool
 	evalDev          bool
 	copyChannel      bool
+	encoderPool      string
 }
 
 // registerMethod registers the flags that choose LLINK's own variant (not
@@ -77,6 +79,14 @@ func (o *runOptions) registerData(fs *flag.FlagSet) {
 	fs.StringVar(&o.cache, "cache", filepath.Join(".cache", "vectors"), "vector cache `folder` (reused across runs)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed for everything")
 	fs.IntVar(&o.k, "k", 8, "soft slots K")
+	o.encoderPool = llink.PoolLayers
+	fs.Func("encoder-pool", "encoder sentence vector: layers = mean of every layer's average (default: more lexical detail from an MLM-only encoder), last = mean of the last hidden state (the paper)", func(s string) error {
+		if s != llink.PoolLast && s != llink.PoolLayers {
+			return fmt.Errorf("want %s or %s", llink.PoolLast, llink.PoolLayers)
+		}
+		o.encoderPool = s
+		return nil
+	})
 	fs.IntVar(&o.trainPairs, "train-pairs", 4000, "Stage A training pairs taken from the corpus")
 	fs.IntVar(&o.trainTasks, "train-tasks", 1200, "Stage B / direct fine-tuning examples")
 	fs.IntVar(&o.testTasks, "test-tasks", 160, "held-out test tasks evaluated per method")
@@ -230,7 +240,7 @@ func writePlots(dir *rundir.Dir, res *train.Results, stderr io.Writer) {
 // paper's values, scaled to the step budget.
 func pipelineConfig(o runOptions, m *train.Models, dir *rundir.Dir) train.PipelineConfig {
 	c := train.PipelineConfig{
-		Slots:     llinkConfig(m, o.k, o.copyChannel),
+		Slots:     llinkConfig(m, o),
 		StageA:    train.DefaultStageA(),
 		StageB:    train.DefaultStageB(),
 		LoRA:      llama.LoRAOptions{Rank: 16, Alpha: 16, Dropout: 0.05, Targets: []string{"q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj"}},

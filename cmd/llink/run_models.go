@@ -109,8 +109,8 @@ func dirID(dir string) string {
 }
 
 // llinkConfig derives the LLINK part sizes from the models (paper ratios).
-func llinkConfig(m *train.Models, k int, copyChannel bool) llink.Config {
+func llinkConfig(m *train.Models, o runOptions) llink.Config {
 	c := llink.DefaultConfig(m.Encoder.Config.Hidden, m.Decoder.Config.Hidden)
-	c.K, c.CopyChannel = k, copyChannel
+	c.K, c.CopyChannel, c.EncoderPool = o.k, o.copyChannel, o.encoderPool
 	return c
 }

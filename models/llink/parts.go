@@ -37,14 +37,29 @@ type Config struct {
 	// slots: "30 MW becomes 1.5 kW"). Not in the paper; false gives the
 	// paper's prompt.
 	CopyChannel bool `json:"copy_channel,omitempty"`
+	// EncoderPool is how the frozen encoder's sentence vector is pooled:
+	// "" (or PoolLast) the masked mean of the last hidden state, as the
+	// paper; PoolLayers (the default) the masked mean of the average of
+	// every layer's hidden state (embedding output included), which keeps
+	// more of the lower layers' lexical detail from an encoder trained by
+	// MLM alone (on the default run's dev split: pool R@1 0.228 → 0.266,
+	// chrF 23.3 → 27.0, exact match 0.207 → 0.221).
+	EncoderPool string `json:"encoder_pool,omitempty"`
 }
 
+// Encoder pooling choices (Config.EncoderPool).
+const (
+	PoolLast   = "last"
+	PoolLayers = "layers"
+)
+
 // DefaultConfig returns the paper's settings for an encoder of width enc and
-// a decoder of width dec, with two additions: the residual expander (see
-// Config.ExpResidual) and the copy channel (Config.CopyChannel).
+// a decoder of width dec, with three additions: the residual expander (see
+// Config.ExpResidual), the copy channel (Config.CopyChannel) and the
+// layer-mean encoder pooling (Config.EncoderPool).
 func DefaultConfig(enc, dec int) Config {
 	return Config{EncDim: enc, DecDim: dec, ProjHidden: 4 * enc, ExpHidden: 2 * dec, K: 8,
-		Dropout: 0.1, GateInit: 0.5, GateMax: 0.7, Eps: 1e-5, ExpResidual: true, CopyChannel: true}
+		Dropout: 0.1, GateInit: 0.5, GateMax: 0.7, Eps: 1e-5, ExpResidual: true, CopyChannel: true, EncoderPool: PoolLayers}
 }
 
 // Validate reports the first inconsistent setting.
@@ -58,6 +73,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("llink: dropout %g not in [0, 1)", c.Dropout)
 	case c.GateMax <= 0 || c.GateMax > 1:
 		return fmt.Errorf("llink: gate clamp %g not in (0, 1]", c.GateMax)
+	case c.EncoderPool != "" && c.EncoderPool != PoolLast && c.EncoderPool != PoolLayers:
+		return fmt.Errorf("llink: encoder pooling %q, want %q or %q", c.EncoderPool, PoolLast, PoolLayers)
 	}
 	return nil
 }

@@ -204,3 +204,34 @@ func TestMLMLearns(t *testing.T) {
 		t.Fatalf("loss %.3f → %.3f", first, last)
 	}
 }
+
+// TestEncodeLayerMean checks EncodeLayerMean against the mean of Encode on
+// the model cut after 0 (the embedding output), 1, …, L layers.
+func TestEncodeLayerMean(t *testing.T) {
+	m := tinyMLM(t, 6).Model
+	b := tinyBatch()
+	var want []float64
+	for l := 0; l <= len(m.Layers); l++ {
+		cut := *m
+		cut.Layers = m.Layers[:l]
+		h := cut.Encode(b).Data()
+		if want == nil {
+			want = make([]float64, len(h))
+		}
+		for i, v := range h {
+			want[i] += float64(v) / float64(len(m.Layers)+1)
+		}
+	}
+	got := m.EncodeLayerMean(b).Data()
+	last := m.Encode(b).Data()
+	var far float64
+	for i := range want {
+		if d := math.Abs(float64(got[i]) - want[i]); d > 1e-5 {
+			t.Fatalf("element %d: %g, want %g", i, got[i], want[i])
+		}
+		far = max(far, math.Abs(float64(last[i])-want[i]))
+	}
+	if far < 1e-2 {
+		t.Fatalf("the layer mean is within %g of the last layer: the test cannot tell them apart", far)
+	}
+}

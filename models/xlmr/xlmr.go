@@ -21,6 +21,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/llink-go/llink/asm"
 	"github.com/llink-go/llink/models/hfconfig"
@@ -227,7 +228,16 @@ func (m *Model) positions(b Batch) []int {
 
 // Encode returns the last hidden state [B, T, d] of the batch. Rows at
 // padding positions are computed (as Hugging Face does) but meaningless.
-func (m *Model) Encode(b Batch) *tensor.Tensor {
+func (m *Model) Encode(b Batch) *tensor.Tensor { return m.encode(b, false) }
+
+// EncodeLayerMean returns the mean over the hidden states of every layer —
+// the embedding output and each block's output — [B, T, d]: for pooling a
+// sentence vector that keeps the lexical detail of the lower layers
+// (mean-pooled, the "average of layers" sentence embedding of an MLM
+// encoder). Padding rows are meaningless, as in [Model.Encode].
+func (m *Model) EncodeLayerMean(b Batch) *tensor.Tensor { return m.encode(b, true) }
+
+func (m *Model) encode(b Batch, layerMean bool) *tensor.Tensor {
 	c := m.Config
 	d, N := c.Hidden, b.B*b.T
 	if len(b.IDs) != N || (b.Mask != nil && len(b.Mask) != N) || (b.Types != nil && len(b.Types) != N) {
@@ -249,6 +259,10 @@ func (m *Model) Encode(b Batch) *tensor.Tensor {
 		asm.Add(row, row, m.Pos.Row(pos[i]))
 	}
 	m.EmbNorm.applyRows(h, h, d, eps)
+	var acc []float32
+	if layerMean {
+		acc = slices.Clone(h)
+	}
 	q := make([]float32, N*d)
 	k := make([]float32, N*d)
 	v := make([]float32, N*d)
@@ -267,6 +281,13 @@ func (m *Model) Encode(b Batch) *tensor.Tensor {
 		l.Out.applyInto(q, f, N)
 		asm.Add(q, q, h)
 		l.OutNorm.applyRows(h, q, d, eps)
+		if layerMean {
+			asm.Add(acc, acc, h)
+		}
+	}
+	if layerMean {
+		asm.Scale(1/float32(len(m.Layers)+1), acc)
+		h = acc
 	}
 	return tensor.FromSlice(h, b.B, b.T, d)
 }
