@@ -8,6 +8,16 @@ import "unsafe"
 // of pack_avx512_amd64.s.
 func packAVX512(kr *kernels) bool { return kr.level == AVX512 }
 
+// packAVX2 reports whether kr transposes SGEMM panels with the AVX2 kernel
+// of pack_avx2_amd64.s.
+func packAVX2(kr *kernels) bool { return kr.level == AVX2 }
+
+// packT8AVX2 is packTGeneric for rows ≤ lanes, lanes 6 or 8 (bounds checked
+// by the caller, packT8F32).
+//
+//go:noescape
+func packT8AVX2(dst unsafe.Pointer, w, lanes int, src unsafe.Pointer, ld, rows, kc int)
+
 // packTAVX512 is packTGeneric for rows ≤ 16, lanes ≤ 16 (bounds checked by
 // the caller, packTF32).
 //

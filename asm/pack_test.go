@@ -37,7 +37,11 @@ func (c packCase) srcLen() int {
 // every destination float against the definition; floats the call must not
 // write (lanes ≥ `lanes` in packT, everything outside the kc rows) must keep
 // their NaN sentinel. It returns "" or the first difference.
-func (c packCase) run(r *rand.Rand, asm bool) string {
+func (c packCase) run(r *rand.Rand, asm bool) string { return c.runImpl(r, asm, false) }
+
+// runImpl is run with the AVX2 transpose (packT8AVX2) instead of the
+// AVX-512 kernels when avx2 is set (trans, float32, lanes 6 or 8 only).
+func (c packCase) runImpl(r *rand.Rand, asm, avx2 bool) string {
 	n := c.srcOff + c.srcLen() + 16
 	src := testutil.Uniform(r, n)
 	var src16 []uint16
@@ -60,6 +64,8 @@ func (c packCase) run(r *rand.Rand, asm bool) string {
 	}
 	kr := tables[Generic]
 	switch {
+	case c.trans && !c.bf16 && asm && avx2:
+		packT8F32(dst, c.w, c.lanes, s, c.ld, c.rows, c.kc)
 	case c.trans && !c.bf16 && asm:
 		packTF32(dst, c.w, c.lanes, s, c.ld, c.rows, c.kc)
 	case c.trans && !c.bf16:
@@ -208,8 +214,51 @@ func TestPackSweep(t *testing.T) {
 	}
 }
 
+// hasPackAVX2 reports whether this build and CPU have the AVX2 transpose.
+func hasPackAVX2() bool {
+	k, ok := tables[AVX2]
+	return ok && packAVX2(k)
+}
+
+// TestPackT8 checks the AVX2 transpose (lanes 6 and 8, the AVX2 level's
+// A panels and Bᵀ half-panels) against the definition: every row count and
+// kc 0..40, then 2,000 random cases with kc up to 2000 and offsets 0..15.
+func TestPackT8(t *testing.T) {
+	if !hasPackAVX2() {
+		t.Skip("no AVX2 packing kernel in this build or on this CPU")
+	}
+	r := testutil.RNG(21)
+	for kc := 0; kc <= 40; kc++ {
+		for _, w := range []int{6, 8, 12, 16} {
+			for _, lanes := range []int{6, 8} {
+				if lanes > w {
+					continue
+				}
+				for rows := 0; rows <= lanes; rows++ {
+					c := packCase{trans: true, w: w, lanes: lanes, rows: rows, kc: kc, ld: kc + 1 + rows, srcOff: kc % 16, dstOff: rows}
+					if msg := c.runImpl(r, true, true); msg != "" {
+						t.Fatalf("%v: %s", c, msg)
+					}
+				}
+			}
+		}
+	}
+	for i := 0; i < 2000; i++ {
+		c := randomPackCase(r)
+		c.trans, c.bf16 = true, false
+		c.lanes = []int{6, 8}[r.IntN(2)]
+		c.w = c.lanes + r.IntN(3)*r.IntN(9)
+		c.rows = min(c.rows, c.lanes)
+		c.ld = max(c.kc, 1) + r.IntN(40)
+		if msg := c.runImpl(r, true, true); msg != "" {
+			t.Fatalf("case %d (%v): %s", i, c, msg)
+		}
+	}
+}
+
 // FuzzPack runs fuzzer-chosen packing cases through the Go twins and the
-// AVX-512 kernels (where available) and compares both with the definition.
+// AVX-512 and AVX2 kernels (where available and where the case fits them)
+// and compares each with the definition.
 func FuzzPack(f *testing.F) {
 	f.Add(uint16(256), uint8(12), uint8(12), uint8(12), uint8(0), uint8(0), uint8(0), uint64(1))
 	f.Add(uint16(17), uint8(32), uint8(16), uint8(5), uint8(3), uint8(7), uint8(1), uint64(2))
@@ -234,6 +283,11 @@ func FuzzPack(f *testing.F) {
 			}
 			if msg := c.run(testutil.RNG(seed), asm); msg != "" {
 				t.Fatalf("asm=%v %v: %s", asm, c, msg)
+			}
+		}
+		if c.trans && !c.bf16 && (c.lanes == 6 || c.lanes == 8) && hasPackAVX2() {
+			if msg := c.runImpl(testutil.RNG(seed), true, true); msg != "" {
+				t.Fatalf("avx2 %v: %s", c, msg)
 			}
 		}
 	})

@@ -11,13 +11,16 @@ import "unsafe"
 // Two primitives do all the work: packT (a block of source rows written
 // transposed, for A as stored and for Bᵀ) and packC (source rows copied, for
 // Aᵀ and B as stored). The AVX-512 level runs them in assembly
-// (pack_avx512_amd64.s, 16×16 in-register transposes and k-masked copies);
-// the Go twins below are the other levels' code and the tests' reference.
+// (pack_avx512_amd64.s, 16×16 in-register transposes and k-masked copies),
+// the AVX2 level runs its float32 transposes in assembly
+// (pack_avx2_amd64.s, 8×8); the Go twins below are the rest and the tests'
+// reference.
 
 // packA packs op(A)[i0:i0+mc, p0:p0+kc] into dst (len ≥ ceil(mc/mr)*mr*kc).
 func packA(kr *kernels, dst []float32, trans bool, a []float32, lda, i0, p0, mc, kc int) {
 	mr := kr.mr
 	asm := packAVX512(kr) && mr <= 16
+	avx2 := packAVX2(kr)
 	for ir := 0; ir < mc; ir += mr {
 		rows := min(mr, mc-ir)
 		panel := dst[ir*kc : ir*kc+mr*kc]
@@ -32,9 +35,12 @@ func packA(kr *kernels, dst []float32, trans bool, a []float32, lda, i0, p0, mc,
 			continue
 		}
 		src := a[(i0+ir)*lda+p0:]
-		if asm {
+		switch {
+		case asm:
 			packTF32(panel, mr, mr, src, lda, rows, kc)
-		} else {
+		case avx2 && (mr == 6 || mr == 8):
+			packT8F32(panel, mr, mr, src, lda, rows, kc)
+		default:
 			packTGeneric(panel, mr, mr, src, lda, rows, kc)
 		}
 	}
@@ -78,6 +84,16 @@ func packB(kr *kernels, dst []float32, b *bOperand, p0, j0, kc, nc int) {
 				packCBF16(panel, nr, src, ld, cols, kc)
 			} else {
 				packCBF16Generic(kr, panel, nr, src, ld, cols, kc)
+			}
+		case !asm && b.bf16 == nil && packAVX2(kr) && nr%8 == 0:
+			// Eight panel columns (rows of B) per transpose.
+			for h := 0; h < nr; h += 8 {
+				rows := max(min(8, cols-h), 0)
+				src := b.f32[(j0+jr)*ld+p0:]
+				if rows > 0 {
+					src = src[h*ld:]
+				}
+				packT8F32(panel[h:], nr, 8, src, ld, rows, kc)
 			}
 		case !asm:
 			// op(B)(p,j) = B[j, p]: row j of B gives column j of the panel.
@@ -177,6 +193,20 @@ func packTF32(dst []float32, w, lanes int, src []float32, ld, rows, kc int) {
 		return
 	}
 	packTAVX512(unsafe.Pointer(&dst[0]), w, lanes, unsafe.Pointer(unsafe.SliceData(src)), ld, rows, kc)
+}
+
+func packT8F32(dst []float32, w, lanes int, src []float32, ld, rows, kc int) {
+	if kc == 0 {
+		return
+	}
+	if lanes != 6 && lanes != 8 || rows > lanes {
+		panic("asm: packT8F32 needs lanes 6 or 8 and rows ≤ lanes")
+	}
+	_ = dst[(kc-1)*w+lanes-1]
+	if rows > 0 {
+		_ = src[(rows-1)*ld+kc-1]
+	}
+	packT8AVX2(unsafe.Pointer(&dst[0]), w, lanes, unsafe.Pointer(unsafe.SliceData(src)), ld, rows, kc)
 }
 
 func packTBF16(dst []float32, w, lanes int, src []uint16, ld, rows, kc int) {

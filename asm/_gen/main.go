@@ -21,6 +21,7 @@ func main() {
 		"sgemm_avx512_amd64.s": genAVX512,
 		"sgemm_neon_arm64.s":   genNEON,
 		"pack_avx512_amd64.s":  genPackAVX512,
+		"pack_avx2_amd64.s":    genPackAVX2,
 	}
 	for name, gen := range files {
 		var b bytes.Buffer
