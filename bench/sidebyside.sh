@@ -6,6 +6,7 @@
 # (otherwise torch's GEMMs use the reference BLAS).
 #
 #   bash bench/sidebyside.sh [small big]
+#   LLAMABENCH_FLAGS=-bf16 bash bench/sidebyside.sh   # llink with bf16 weights (PyTorch stays f32)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
@@ -15,7 +16,7 @@ field() { sed -n "s/.*$1 \([0-9.]*\).*/\1/p" <<<"$2"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f×", a / b }'; }
 for cfg in ${@:-small big}; do
   for th in 1 2; do
-    l=$(/tmp/llamabench -config "$cfg" -threads "$th")
+    l=$(/tmp/llamabench -config "$cfg" -threads "$th" ${LLAMABENCH_FLAGS:-})
     t=$(OPENBLAS_NUM_THREADS=$th OMP_NUM_THREADS=$th /usr/bin/python3 bench/llama_torch.py --config "$cfg" --threads "$th")
     echo "$l"
     echo "$t"
