@@ -399,8 +399,8 @@ func (p *pipeline) generate(method string, exs []Example, slots *llink.Slots) ([
 }
 
 // spanTokens counts the decoder tokens strictly between <foreign> and
-// </foreign> in a prompt: the raw text's tokens, or the K slots plus any
-// copied numerals.
+// </foreign> in a prompt: the raw text's tokens, or the K slots plus the
+// copy channel's spans.
 func (p *pipeline) spanTokens(ids []int) int {
 	lo, hi := slices.Index(ids, p.m.Specials.Foreign), slices.Index(ids, p.m.Specials.ForeignEnd)
 	if lo < 0 || hi < lo {
