@@ -303,7 +303,7 @@ func gemv(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda
 	if m == 1 && !transA && b.trans {
 		// c[j] = alpha·a·B[j,:] + beta·c[j]: one dot per row of B.
 		x := a[:k]
-		rows := func(j0, j1 int, _ []float32) {
+		rows := func(j0, j1 int) {
 			for j := j0; j < j1; j++ {
 				d := kr.dot(x, b.f32[j*b.ld:j*b.ld+k])
 				if beta == 0 {
@@ -319,7 +319,7 @@ func gemv(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda
 	if n == 1 && !transA && !b.trans && b.bf16 == nil && b.ld == 1 {
 		// c[i] = alpha·A[i,:]·b + beta·c[i].
 		x := b.f32[:k]
-		splitRows(m, k, t, func(i0, i1 int, _ []float32) {
+		splitRows(m, k, t, func(i0, i1 int) {
 			for i := i0; i < i1; i++ {
 				d := kr.dot(a[i*lda:i*lda+k], x)
 				if beta == 0 {
@@ -343,7 +343,7 @@ const smallM = 4
 // products, reading each row of B for all rows of A (bf16 B takes
 // gemmBF16SmallM instead).
 func gemmSmallM(kr *kernels, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int, t int) {
-	splitRows(n, m*k, t, func(j0, j1 int, _ []float32) {
+	splitRows(n, m*k, t, func(j0, j1 int) {
 		for j := j0; j < j1; j++ {
 			brow := b.f32[j*b.ld : j*b.ld+k]
 			for i := 0; i < m; i++ {
@@ -358,19 +358,16 @@ func gemmSmallM(kr *kernels, m, n, k int, alpha float32, a []float32, lda int, b
 	})
 }
 
-// splitRows runs f over [0, rows) in up to t contiguous chunks, each with a
-// scratch buffer of k floats.
-func splitRows(rows, k, t int, f func(r0, r1 int, tmp []float32)) {
+// splitRows runs f over [0, rows) in up to t contiguous chunks; k is the
+// work per row (multiply-adds), which decides whether splitting pays.
+func splitRows(rows, k, t int, f func(r0, r1 int)) {
 	parts := 1
 	if 2*rows*k >= parallelFlops/4 {
 		parts = min(t, rows)
 	}
-	parallel(parts, func(w int) {
-		buf := bufPool.Get().(*gemmBuf)
-		defer bufPool.Put(buf)
-		if cap(buf.tile) < k {
-			buf.tile = alignedFloats(k)
-		}
-		f(w*rows/parts, (w+1)*rows/parts, buf.tile[:k])
-	})
+	if parts == 1 {
+		f(0, rows)
+		return
+	}
+	parallel(parts, func(w int) { f(w*rows/parts, (w+1)*rows/parts) })
 }
