@@ -33,26 +33,11 @@ func (tp *Tape) LoRA(y, x, a, b *Var, scale, p float32, rng *rand.Rand) *Var {
 		panic(fmt.Sprintf("autograd.LoRA: dropout p = %g outside [0, 1)", p))
 	}
 	xd := xv.Data()
-	var keepBits []uint64 // bit i set: element i kept
+	var kept []uint64 // bit i set: element i kept (nil: no dropout)
 	keep := float32(1)
 	if p > 0 && rng != nil {
-		keep = 1 / (1 - p)
 		d := tp.empty(xv.Shape()...).Data()
-		keepBits = make([]uint64, (len(xd)+63)/64)
-		drop := uint64(float64(p)*65536 + 0.5)
-		var bits uint64
-		for i, v := range xd {
-			if i&3 == 0 {
-				bits = rng.Uint64()
-			}
-			if bits&0xffff < drop {
-				d[i] = 0
-			} else {
-				d[i] = v * keep
-				keepBits[i>>6] |= 1 << (i & 63)
-			}
-			bits >>= 16
-		}
+		kept, keep = dropInto(d, xd, p, rng)
 		xd = d
 	}
 	h := tp.empty(rows * r).Data() // Dropout(x)·aᵀ
@@ -81,12 +66,12 @@ func (tp *Tape) LoRA(y, x, a, b *Var, scale, p float32, rng *rand.Rand) *Var {
 			}
 			if x.requires { // dx += mask·keep ∘ (dh·a)
 				dx, beta := tp.gradBeta(x)
-				if keepBits == nil {
+				if kept == nil {
 					asm.Sgemm(false, false, rows, in, r, 1, dh, r, av.Data(), in, beta, dx.Data(), in)
 				} else {
 					t := tp.empty(rows * in).Data()
-					asm.Sgemm(false, false, rows, in, r, keep, dh, r, av.Data(), in, 0, t, in)
-					maskInto(dx.Data(), t, keepBits, beta != 0)
+					asm.Sgemm(false, false, rows, in, r, 1, dh, r, av.Data(), in, 0, t, in)
+					maskedScale(dx.Data(), t, keep, kept, beta != 0)
 				}
 			}
 		}
@@ -95,18 +80,4 @@ func (tp *Tape) LoRA(y, x, a, b *Var, scale, p float32, rng *rand.Rand) *Var {
 		}
 	})
 	return z
-}
-
-// maskInto writes (or, with add, adds) t where the bit of keep is set and
-// 0 (or nothing) elsewhere.
-func maskInto(dst, t []float32, keep []uint64, add bool) {
-	for i, v := range t {
-		if keep[i>>6]&(1<<(i&63)) == 0 {
-			v = 0
-		}
-		if add {
-			v += dst[i]
-		}
-		dst[i] = v
-	}
 }
