@@ -1,9 +1,6 @@
 package asm
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // The fused bf16 matvec: C = A·Bᵀ for a few rows of A (float32) against
 // bfloat16 rows of B, widening each bf16 element in registers as it is
@@ -55,13 +52,13 @@ func bf16mvGeneric(m, n, k int, x []float32, ldx int, b []uint16, ldb int, c []f
 			var s0, s1, s2, s3 float32
 			p := 0
 			for ; p+4 <= k; p += 4 {
-				s0 += xr[p] * math.Float32frombits(uint32(w[p])<<16)
-				s1 += xr[p+1] * math.Float32frombits(uint32(w[p+1])<<16)
-				s2 += xr[p+2] * math.Float32frombits(uint32(w[p+2])<<16)
-				s3 += xr[p+3] * math.Float32frombits(uint32(w[p+3])<<16)
+				s0 += xr[p] * BF16ToF32(w[p])
+				s1 += xr[p+1] * BF16ToF32(w[p+1])
+				s2 += xr[p+2] * BF16ToF32(w[p+2])
+				s3 += xr[p+3] * BF16ToF32(w[p+3])
 			}
 			for ; p < k; p++ {
-				s0 += xr[p] * math.Float32frombits(uint32(w[p])<<16)
+				s0 += xr[p] * BF16ToF32(w[p])
 			}
 			c[i*ldc+j] = (s0 + s1) + (s2 + s3)
 		}
@@ -80,7 +77,7 @@ func bf16mvTail(m, n, k0, k int, x []float32, ldx int, b []uint16, ldb int, c []
 			xr := x[i*ldx+k0 : i*ldx+k]
 			var s float32
 			for p, h := range w {
-				s += xr[p] * math.Float32frombits(uint32(h)<<16)
+				s += xr[p] * BF16ToF32(h)
 			}
 			c[i*ldc+j] += s
 		}

@@ -47,9 +47,7 @@ func (c *Cache) scratch(tokens, n int) []float32 {
 // and activation buffers each time. Return it to tempCaches.
 func (m *Model) tempCache(batch, capacity int) *Cache {
 	if c, ok := tempCaches.Get().(*Cache); ok && c.m == m && c.B == batch && c.cap >= capacity {
-		c.len = 0
-		clear(c.seen)
-		clear(c.valid)
+		c.Truncate(0)
 		return c
 	}
 	c := m.NewCache(batch, capacity)

@@ -283,12 +283,7 @@ func (m *Model) forwardEmbeds(x *tensor.Tensor, mask []bool, cache *Cache, hook 
 // Logits returns h·headᵀ for final-normed hidden states h [..., d]: logits
 // [..., vocab], in a new tensor ([Model.LogitsInto] reuses one).
 func (m *Model) Logits(h *tensor.Tensor) *tensor.Tensor {
-	head := m.LMHead()
-	shape := append([]int(nil), h.Shape()...)
-	shape[len(shape)-1] = head.Out()
-	out := tensor.New(shape...)
-	head.applyInto(out.Data(), h.Data(), h.Rows())
-	return out
+	return m.LogitsInto(tensor.New(h.Rows()*m.LMHead().Out()), h)
 }
 
 // LogitsInto is [Model.Logits] writing into dst, which must hold
@@ -299,14 +294,15 @@ func (m *Model) Logits(h *tensor.Tensor) *tensor.Tensor {
 // are 131 MB: allocating them costs more than the GEMM filling them).
 func (m *Model) LogitsInto(dst, h *tensor.Tensor) *tensor.Tensor {
 	head := m.LMHead()
-	shape := append([]int(nil), h.Shape()...)
-	shape[len(shape)-1] = head.Out()
+	n := h.Rows() * head.Out()
 	if dst == nil {
-		return m.Logits(h)
+		dst = tensor.New(n)
 	}
-	if n := h.Rows() * head.Out(); dst.Len() != n {
+	if dst.Len() != n {
 		panic(fmt.Sprintf("llama.LogitsInto: dst %v holds %d floats, want %d for h %v", dst.Shape(), dst.Len(), n, h.Shape()))
 	}
+	shape := append([]int(nil), h.Shape()...)
+	shape[len(shape)-1] = head.Out()
 	out := tensor.FromSlice(dst.Data(), shape...)
 	head.applyInto(out.Data(), h.Data(), h.Rows())
 	return out

@@ -14,16 +14,10 @@ const (
 	MaxCopyBytes = 96 // bytes of copied text, separators excluded
 )
 
-// khmer reports whether r belongs to the Khmer script blocks (Khmer and
-// Khmer Symbols).
-func khmer(r rune) bool {
-	return (r >= 0x1780 && r <= 0x17FF) || (r >= 0x19E0 && r <= 0x19FF)
-}
-
-// khmerDigit returns the ASCII digit of a Khmer digit (០…៩, U+17E0–U+17E9).
+// khmerDigit returns the ASCII digit of a Khmer digit (០…៩).
 func khmerDigit(r rune) (rune, bool) {
-	if r >= 0x17E0 && r <= 0x17E9 {
-		return '0' + r - 0x17E0, true
+	if r >= '០' && r <= '៩' {
+		return '0' + r - '០', true
 	}
 	return 0, false
 }
@@ -60,7 +54,7 @@ func CopySpans(text string) []string {
 			b.WriteRune(d)
 			continue
 		}
-		if khmer(r) || unicode.IsSpace(r) || !unicode.IsPrint(r) {
+		if unicode.Is(unicode.Khmer, r) || unicode.IsSpace(r) || !unicode.IsPrint(r) {
 			flush()
 			continue
 		}
