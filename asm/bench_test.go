@@ -229,13 +229,14 @@ func BenchmarkGemvF32(b *testing.B) {
 // BenchmarkSgemmLayers splits SGEMM's distance from peak into its layers, per
 // level, on random data: "micro" is the micro-kernel alone on one A and one B
 // micro-panel that stay in L1 (the register-blocking ceiling); "macro" the
-// two inner loops over an L2-sized packed A block and a packed B block, warm
-// (what cache blocking leaves), and variants of it with C or B traffic
-// removed; "gemm" the whole call on the same shape,
+// two inner loops of gemmSerial over a packed A block (504×256) and a packed
+// B block (256×512, L2-sized), warm: each A micro-panel held while the B
+// micro-panels stream past it (what cache blocking leaves); variants of it
+// with C or B traffic removed; "gemm" the whole call on the same shape,
 // packing and cold operands included. Read each against FMAPeak of the same
 // run.
 func BenchmarkSgemmLayers(b *testing.B) {
-	const kc, mc, nc = 256, 504, 2048
+	const kc, mc, nc = 256, 504, 512
 	for _, l := range Available() {
 		if l == Generic {
 			continue
@@ -261,40 +262,29 @@ func BenchmarkSgemmLayers(b *testing.B) {
 			}
 			flops(b, mr, nr)
 		})
-		b.Run(fmt.Sprintf("macro/%s", l), func(b *testing.B) {
-			clk = startCPU()
-			for i := 0; i < b.N; i++ {
-				for jr := 0; jr+nr <= nc; jr += nr {
-					pj := unsafe.Pointer(&pb[jr*kc])
-					for ir := 0; ir < mcl; ir += mr {
-						kr.gemm(kc, unsafe.Pointer(&pa[ir*kc]), pj, unsafe.Pointer(&c[ir*nc+jr]), nc, 1, 1)
-					}
-				}
-			}
-			flops(b, mcl, nc/nr*nr)
-		})
-		// The macro loop again with one source of cache traffic removed:
-		// beta = 0 (C not read), one B micro-panel for every jr (B hot in
-		// L1), one C tile for every call (C hot), both.
+		// The macro loop, and again with one source of cache traffic
+		// removed: beta = 0 (C not read), one B micro-panel for every jr
+		// (B hot in L1), one C tile for every call (C hot), both.
 		for _, v := range []struct {
 			name         string
 			sameB, sameC bool
 			beta         float32
-		}{{"beta0", false, false, 0}, {"hotB", true, false, 1}, {"hotC", false, true, 1}, {"hotBC", true, true, 1}} {
-			b.Run(fmt.Sprintf("macro-%s/%s", v.name, l), func(b *testing.B) {
+		}{{"", false, false, 1}, {"-beta0", false, false, 0}, {"-hotB", true, false, 1}, {"-hotC", false, true, 1}, {"-hotBC", true, true, 1}} {
+			b.Run(fmt.Sprintf("macro%s/%s", v.name, l), func(b *testing.B) {
 				clk = startCPU()
 				for i := 0; i < b.N; i++ {
-					for jr := 0; jr+nr <= nc; jr += nr {
-						pj := unsafe.Pointer(&pb[jr*kc])
-						if v.sameB {
-							pj = unsafe.Pointer(&pb[0])
-						}
-						for ir := 0; ir < mcl; ir += mr {
+					for ir := 0; ir < mcl; ir += mr {
+						pi := unsafe.Pointer(&pa[ir*kc])
+						for jr := 0; jr+nr <= nc; jr += nr {
+							pj := unsafe.Pointer(&pb[jr*kc])
+							if v.sameB {
+								pj = unsafe.Pointer(&pb[0])
+							}
 							ci := ir*nc + jr
 							if v.sameC {
 								ci = 0
 							}
-							kr.gemm(kc, unsafe.Pointer(&pa[ir*kc]), pj, unsafe.Pointer(&c[ci]), nc, 1, v.beta)
+							kr.gemm(kc, pi, pj, unsafe.Pointer(&c[ci]), nc, 1, v.beta)
 						}
 					}
 				}
@@ -417,6 +407,32 @@ func BenchmarkGemvBF16Small(b *testing.B) {
 					SgemmBF16(false, true, 1, s.n, s.k, 1, x, s.k, w, s.k, 0, c, s.n)
 				}
 				b.ReportMetric(float64(s.n*s.k*2)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			})
+		}
+	}
+}
+
+// BenchmarkSgemmLD runs the 1024 and 2048 squares (AVX-512 or the best
+// level, one thread) with packed leading dimensions (ld = n, a power of two:
+// every row of a C tile maps to the same L1 sets) and with ld = n+16, to
+// show what set aliasing of the power-of-two strides costs.
+func BenchmarkSgemmLD(b *testing.B) {
+	defer SetThreads(1)()
+	for _, n := range []int{1024, 2048} {
+		for _, pad := range []int{0, 16} {
+			b.Run(fmt.Sprintf("sq%d/ld+%d", n, pad), func(b *testing.B) {
+				ld := n + pad
+				r := testutil.RNG(1)
+				a := testutil.Uniform(r, n*ld)
+				bb := testutil.Uniform(r, n*ld)
+				c := make([]float32, n*ld)
+				clk := startCPU()
+				for i := 0; i < b.N; i++ {
+					Sgemm(false, false, n, n, n, 1, a, ld, bb, ld, 0, c, ld)
+				}
+				flops := 2 * float64(n) * float64(n) * float64(n) * float64(b.N)
+				b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				clk.report(b, flops)
 			})
 		}
 	}

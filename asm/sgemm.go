@@ -114,7 +114,8 @@ func checkGemm(op string, transA bool, m, n, k, la, lda int, b *bOperand, lc, ld
 // splitting smaller calls costs more in hand-off than it saves.
 const parallelFlops = 1 << 21
 
-// blocking holds the cache block sizes of the BLIS loops.
+// blocking holds the cache block sizes of the five loops: an MC×KC block of
+// packed A in L3 and a KC×NC block of packed B in L2 (see gemmSerial).
 type blocking struct{ mc, kc, nc int }
 
 // blockOverride, when non-nil, replaces the cache-derived block sizes (tests
@@ -126,9 +127,11 @@ func (kr *kernels) blocks() blocking {
 		return *blockOverride
 	}
 	kc := 256
-	// A block (mc×kc) in half of L2, B block (kc×nc) in a share of L3.
-	mc := max(caches.L2/2/(kc*4)/kr.mr*kr.mr, kr.mr)
-	nc := max(min(caches.L3/4/(kc*4), 4096)/kr.nr*kr.nr, kr.nr)
+	// B block (kc×nc) in half of L2, A block (mc×kc) in half of L3. With
+	// the 8 MiB L3 reported here mc is 4096, so up to that many rows A is
+	// packed once per KC step and B once in all.
+	nc := max(caches.L2/2/(kc*4)/kr.nr*kr.nr, kr.nr)
+	mc := max(min(caches.L3/2/(kc*4), 4096)/kr.mr*kr.mr, kr.mr)
 	return blocking{mc: mc, kc: kc, nc: nc}
 }
 
@@ -241,7 +244,14 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 	}
 }
 
-// gemmSerial is the BLIS five-loop GEMM on one thread.
+// gemmSerial is the five-loop GEMM on one thread, in the loop order that
+// keeps the broadcast operand in L1: for each MC×KC block of A (packed into
+// L3) and each KC×NC block of B (packed into L2), the inner loops hold one
+// A micro-panel (MR×KC, 12 KiB on AVX-512) in L1 while the B micro-panels
+// (KC×NR) stream from L2 past it. This is BLIS's order with the operands'
+// roles exchanged (our kernels broadcast A and load B as vectors); against
+// BLIS's own order (B micro-panel in L1, A from L2, packed B in L3) it runs
+// 1–6% faster on the 1024–2048 shapes (bench/RESULTS.md, "#2 last step").
 func gemmSerial(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) {
 	mr, nr := kr.mr, kr.nr
 	bl := kr.blocks().balanced(m, n, k, mr, nr)
@@ -253,25 +263,25 @@ func gemmSerial(kr *kernels, transA bool, m, n, k int, alpha float32, a []float3
 	buf.ensure(mcMax*kcMax, kcMax*ncMax, mr*nr)
 	tile := buf.tile[:mr*nr]
 
-	for jc := 0; jc < n; jc += bl.nc {
-		nc := min(bl.nc, n-jc)
+	for ic := 0; ic < m; ic += bl.mc {
+		mc := min(bl.mc, m-ic)
 		for pc := 0; pc < k; pc += bl.kc {
 			kc := min(bl.kc, k-pc)
-			packB(kr, buf.b, b, pc, jc, kc, nc)
+			packA(kr, buf.a, transA, a, lda, ic, pc, mc, kc)
 			bet := beta
 			if pc > 0 {
 				bet = 1
 			}
-			for ic := 0; ic < m; ic += bl.mc {
-				mc := min(bl.mc, m-ic)
-				packA(kr, buf.a, transA, a, lda, ic, pc, mc, kc)
-				for jr := 0; jr < nc; jr += nr {
-					nrr := min(nr, nc-jr)
-					pb := unsafe.Pointer(&buf.b[jr*kc])
-					for ir := 0; ir < mc; ir += mr {
-						mrr := min(mr, mc-ir)
-						kg, rows := edgeKernel(kr, mrr)
-						pa := unsafe.Pointer(&buf.a[ir*kc])
+			for jc := 0; jc < n; jc += bl.nc {
+				nc := min(bl.nc, n-jc)
+				packB(kr, buf.b, b, pc, jc, kc, nc)
+				for ir := 0; ir < mc; ir += mr {
+					mrr := min(mr, mc-ir)
+					kg, rows := edgeKernel(kr, mrr)
+					pa := unsafe.Pointer(&buf.a[ir*kc])
+					for jr := 0; jr < nc; jr += nr {
+						nrr := min(nr, nc-jr)
+						pb := unsafe.Pointer(&buf.b[jr*kc])
 						ci := (ic+ir)*ldc + jc + jr
 						if mrr == rows && nrr == nr {
 							kg(kc, pa, pb, unsafe.Pointer(&c[ci]), ldc, alpha, bet)

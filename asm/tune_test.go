@@ -20,9 +20,11 @@ func BenchmarkSgemmBlocks(b *testing.B) {
 	a, bb := testutil.Uniform(r, m*k), testutil.Uniform(r, k*n)
 	c := make([]float32, m*n)
 	mr, nr := TileSize()
-	for _, kc := range []int{128, 160, 192, 224, 256, 320, 384} {
-		for _, mc := range []int{16 * mr, 24 * mr, 42 * mr, 64 * mr} {
-			for _, nc := range []int{1024, 2048, 4096} {
+	// mc: rows of the packed A block (L3); nc: columns of the packed B
+	// block (L2).
+	for _, kc := range []int{128, 192, 256, 320, 384, 512} {
+		for _, mc := range []int{42 * mr, 128 * mr, 4096 / mr * mr} {
+			for _, nc := range []int{256, 384, 512, 768, 1024} {
 				bl := blocking{mc: mc, kc: kc, nc: nc / nr * nr}
 				b.Run(fmt.Sprintf("kc%d/mc%d/nc%d", kc, mc, nc), func(b *testing.B) {
 					blockOverride = &bl
