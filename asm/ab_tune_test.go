@@ -154,3 +154,23 @@ func gemmSerialBLIS(kr *kernels, transA bool, m, n, k int, alpha float32, a []fl
 		}
 	}
 }
+
+// TestTuneFuseB compares gemmSerial with B packed by the fused kernel
+// against B packed in a separate pass.
+func TestTuneFuseB(t *testing.T) {
+	if os.Getenv("LLINK_TUNE") == "" {
+		t.Skip("set LLINK_TUNE=1 to compare")
+	}
+	kr := cur
+	run := func(off bool) func(transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) {
+		return func(transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) {
+			noFuseB = off
+			defer func() { noFuseB = false }()
+			gemmSerial(kr, transA, m, n, k, alpha, a, lda, b, beta, c, ldc)
+		}
+	}
+	vs := []abVariant{{"packB pass", run(true)}, {"fused packB", run(false)}}
+	for _, n := range []int{512, 1024, 2048} {
+		abRun(t, n, n, n, false, 20, vs)
+	}
+}

@@ -14,6 +14,11 @@ import (
 // must not read C (it may hold NaN). kc ≥ 1.
 type microKernel func(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32)
 
+// packBKernel is a microKernel that also packs its B micro-panel: B row p
+// is read from bsrc[p*ldb : p*ldb+NR] (op(B) row-major, float32) and stored
+// to b[p*NR : p*NR+NR] before it is used, for p < kc.
+type packBKernel func(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32, bsrc unsafe.Pointer, ldb int)
+
 // kernels is one level's implementation table. Entries a level does not
 // accelerate point at the generic twins.
 type kernels struct {
@@ -21,6 +26,10 @@ type kernels struct {
 	mr    int // micro-kernel rows
 	nr    int // micro-kernel columns
 	gemm  microKernel
+	// gemmPackB, when set, is gemm fused with the packing of B as stored
+	// (not transposed, float32); gemmSerial then packs B while the first
+	// A panel of each block computes.
+	gemmPackB packBKernel
 
 	dot     func(x, y []float32) float32
 	axpy    func(alpha float32, x, y []float32)

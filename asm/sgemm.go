@@ -244,6 +244,9 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 	}
 }
 
+// noFuseB turns the fused B packing off (tests' same-run baseline).
+var noFuseB bool
+
 // gemmSerial is the five-loop GEMM on one thread, in the loop order that
 // keeps the broadcast operand in L1: for each MC×KC block of A (packed into
 // L3) and each KC×NC block of B (packed into L2), the inner loops hold one
@@ -272,9 +275,14 @@ func gemmSerial(kr *kernels, transA bool, m, n, k int, alpha float32, a []float3
 			if pc > 0 {
 				bet = 1
 			}
+			// With a fused kernel, B is packed panel by panel by the first
+			// A panel's calls (full panels) or just before them.
+			fuse := kr.gemmPackB != nil && !b.trans && b.bf16 == nil && mc >= mr && !noFuseB
 			for jc := 0; jc < n; jc += bl.nc {
 				nc := min(bl.nc, n-jc)
-				packB(kr, buf.b, b, pc, jc, kc, nc)
+				if !fuse {
+					packB(kr, buf.b, b, pc, jc, kc, nc)
+				}
 				for ir := 0; ir < mc; ir += mr {
 					mrr := min(mr, mc-ir)
 					kg, rows := edgeKernel(kr, mrr)
@@ -283,6 +291,15 @@ func gemmSerial(kr *kernels, transA bool, m, n, k int, alpha float32, a []float3
 						nrr := min(nr, nc-jr)
 						pb := unsafe.Pointer(&buf.b[jr*kc])
 						ci := (ic+ir)*ldc + jc + jr
+						if fuse && ir == 0 {
+							if nrr == nr { // mrr == rows == mr here (mc ≥ mr)
+								src := b.f32[pc*b.ld+jc+jr:]
+								_ = src[(kc-1)*b.ld+nr-1]
+								kr.gemmPackB(kc, pa, pb, unsafe.Pointer(&c[ci]), ldc, alpha, bet, unsafe.Pointer(&src[0]), b.ld)
+								continue
+							}
+							packB(kr, buf.b[jr*kc:], b, pc, jc+jr, kc, nrr)
+						}
 						if mrr == rows && nrr == nr {
 							kg(kc, pa, pb, unsafe.Pointer(&c[ci]), ldc, alpha, bet)
 							continue

@@ -23,6 +23,17 @@ func gemmAVX512(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32)
 
 //go:generate go run ./_gen -out .
 
+// gemmAVX512PackB is gemmAVX512 that packs its B micro-panel on the way:
+// step p reads the 32 floats of B row p from bsrc+p·ldb (the source matrix,
+// row-major, prefetched 32 rows ahead), stores them to b+p·32 (the packed
+// panel, as packCGeneric would) and multiplies them into the tile. The first
+// A panel of a block runs it for every full B panel, so packing B costs no
+// separate pass over the source. Reference: packCGeneric(b, 32, bsrc, ldb,
+// 32, kc) followed by gemmAVX512 (bit-identical).
+//
+//go:noescape
+func gemmAVX512PackB(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32, bsrc unsafe.Pointer, ldb int)
+
 // gemmAVX512x8 and gemmAVX512x4 are gemmAVX512 for the first 8 or 4 rows
 // of a 12-row A panel: the last panel of a block with that few rows is
 // computed straight into C, without the 12-row tile's wasted rows and copy.

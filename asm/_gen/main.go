@@ -11,6 +11,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 func main() {
@@ -54,16 +55,33 @@ type kernel struct {
 	// (a[p*panel+i]); 0 means mr. A kernel with mr < panel computes the
 	// first mr rows of an edge panel straight into C.
 	panel int
+	// fuseB makes the kernel pack its B micro-panel as it goes: B rows are
+	// read from the source matrix (bsrc, row stride ldb floats), used, and
+	// stored into the packed panel at b, with the source rows prefetched
+	// fuseDist rows ahead (see gemmAVX512PackB in sgemm_amd64.go).
+	fuseB    bool
+	fuseDist int
 }
 
 func (k kernel) acc(i, v int) string { return fmt.Sprintf("%s%d", k.reg, i*k.nv+v) }
 
 func (k kernel) nr() int { return k.nv * k.width }
 
-// step emits one k step reading A at offset ao and B at offset bo (bytes).
-func (k kernel) step(b *bytes.Buffer, ao, bo int) {
+// step emits one k step reading A at offset ao and B at offset bo (bytes);
+// with fuseB, B row u of the unrolled iteration comes from the source
+// (BX plus u·ldb) and is stored to bo(DI).
+func (k kernel) step(b *bytes.Buffer, ao, bo, u int) {
 	for v := 0; v < k.nv; v++ {
+		if k.fuseB {
+			fmt.Fprintf(b, "\tVMOVUPS %d%s, %s%d\n", v*k.width*4, fuseRow(u), k.reg, k.bregs[v])
+			continue
+		}
 		fmt.Fprintf(b, "\tVMOVUPS %d(BX), %s%d\n", bo+v*k.width*4, k.reg, k.bregs[v])
+	}
+	if k.fuseB {
+		for v := 0; v < k.nv; v++ {
+			fmt.Fprintf(b, "\tVMOVUPS %s%d, %d(DI)\n", k.reg, k.bregs[v], bo+v*k.width*4)
+		}
 	}
 	for i := 0; i < k.mr; i++ {
 		t := k.bcast[i%len(k.bcast)]
@@ -74,6 +92,12 @@ func (k kernel) step(b *bytes.Buffer, ao, bo int) {
 	}
 }
 
+// fuseRow is the address of source row u (0..3) of an unrolled iteration of
+// a fuseB kernel: BX, BX+SI, BX+2·SI, BX+R13 (SI = ldb, R13 = 3·ldb bytes).
+func fuseRow(u int) string {
+	return [...]string{"(BX)", "(BX)(SI*1)", "(BX)(SI*2)", "(BX)(R13*1)"}[u]
+}
+
 func (k kernel) gen(b *bytes.Buffer) {
 	nr := k.nr()
 	panel := k.panel
@@ -81,13 +105,33 @@ func (k kernel) gen(b *bytes.Buffer) {
 		panel = k.mr
 	}
 	aStep, bStep := panel*4, nr*4
-	fmt.Fprintf(b, "// func %s(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32)\n", k.name)
+	if k.fuseB {
+		fmt.Fprintf(b, "// func %s(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32, bsrc unsafe.Pointer, ldb int)\n", k.name)
+	} else {
+		fmt.Fprintf(b, "// func %s(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32)\n", k.name)
+	}
 	fmt.Fprintf(b, "// C[%d×%d] = alpha·A·B + beta·C over kc packed steps; beta == 0 never reads C.\n", k.mr, nr)
 	if panel != k.mr {
 		fmt.Fprintf(b, "// A is read from %d-row panels (rows %d..%d are not used).\n", panel, k.mr, panel-1)
 	}
-	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-48\n", k.name)
+	if k.fuseB {
+		fmt.Fprintf(b, "// B rows are read from bsrc (stride ldb) and also stored, packed, to b.\n")
+		fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-64\n", k.name)
+	} else {
+		fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-48\n", k.name)
+	}
 	b.WriteString("\tMOVQ kc+0(FP), CX\n\tMOVQ a+8(FP), AX\n\tMOVQ b+16(FP), BX\n\tMOVQ c+24(FP), DX\n\tMOVQ ldc+32(FP), R8\n\tSHLQ $2, R8\n")
+	if k.fuseB {
+		// DI packed panel, BX source rows, SI ldb bytes, R13 3·ldb, R12
+		// the row fuseDist ahead; prefetch the first fuseDist rows now.
+		b.WriteString("\tMOVQ BX, DI\n\tMOVQ bsrc+48(FP), BX\n\tMOVQ ldb+56(FP), SI\n\tSHLQ $2, SI\n\tLEAQ (SI)(SI*2), R13\n")
+		fmt.Fprintf(b, "\tIMUL3Q $%d, SI, R12\n\tADDQ BX, R12\n", k.fuseDist)
+		fmt.Fprintf(b, "\tMOVQ BX, R10\n\tMOVQ $%d, R9\nfusepre:\n", k.fuseDist)
+		for _, off := range fuseLines(nr * 4) {
+			fmt.Fprintf(b, "\tPREFETCHT0 %d(R10)\n", off)
+		}
+		b.WriteString("\tADDQ SI, R10\n\tDECQ R9\n\tJNZ fusepre\n")
+	}
 	// Prefetch the C tile now: its rows are usually far from cache (C is
 	// touched once per KC block) and the k loop hides the latency.
 	b.WriteString("\tMOVQ DX, R11\n")
@@ -116,8 +160,20 @@ func (k kernel) gen(b *bytes.Buffer) {
 				fmt.Fprintf(b, "\tPREFETCHT0 %d(AX)\n", k.prefetchA+off)
 			}
 		}
+		if k.fuseB {
+			for u := 0; u < k.unroll; u++ {
+				row := strings.Replace(fuseRow(u), "BX", "R12", 1)
+				for _, off := range fuseLines(nr * 4) {
+					fmt.Fprintf(b, "\tPREFETCHT0 %d%s\n", off, row)
+				}
+			}
+		}
 		for u := 0; u < k.unroll; u++ {
-			k.step(b, u*aStep, u*bStep)
+			k.step(b, u*aStep, u*bStep, u)
+		}
+		if k.fuseB {
+			fmt.Fprintf(b, "\tADDQ $%d, AX\n\tLEAQ (BX)(SI*4), BX\n\tLEAQ (R12)(SI*4), R12\n\tADDQ $%d, DI\n\tDECQ R9\n\tJNZ %s\n", k.unroll*aStep, k.unroll*bStep, label)
+			return
 		}
 		fmt.Fprintf(b, "\tADDQ $%d, AX\n\tADDQ $%d, BX\n\tDECQ R9\n\tJNZ %s\n", k.unroll*aStep, k.unroll*bStep, label)
 	}
@@ -126,8 +182,12 @@ func (k kernel) gen(b *bytes.Buffer) {
 	b.WriteString("tail:\n")
 	fmt.Fprintf(b, "\tANDQ $%d, CX\n\tJZ store\n", k.unroll-1)
 	b.WriteString("tailloop:\n")
-	k.step(b, 0, 0)
-	fmt.Fprintf(b, "\tADDQ $%d, AX\n\tADDQ $%d, BX\n\tDECQ CX\n\tJNZ tailloop\n", aStep, bStep)
+	k.step(b, 0, 0, 0)
+	if k.fuseB {
+		fmt.Fprintf(b, "\tADDQ $%d, AX\n\tADDQ SI, BX\n\tADDQ $%d, DI\n\tDECQ CX\n\tJNZ tailloop\n", aStep, bStep)
+	} else {
+		fmt.Fprintf(b, "\tADDQ $%d, AX\n\tADDQ $%d, BX\n\tDECQ CX\n\tJNZ tailloop\n", aStep, bStep)
+	}
 
 	// Epilogue: scale by alpha, add beta·C unless beta == ±0.
 	al, be := k.bregs[0], k.bcast[0]
@@ -161,6 +221,17 @@ func (k kernel) gen(b *bytes.Buffer) {
 	b.WriteString("\tVZEROUPPER\n\tRET\n")
 }
 
+// fuseLines are the offsets prefetched per source row of n bytes: every
+// line start and the last byte (a row not aligned to 64 bytes spans one
+// line more).
+func fuseLines(n int) []int {
+	var offs []int
+	for off := 0; off < n; off += 64 {
+		offs = append(offs, off)
+	}
+	return append(offs, n-1)
+}
+
 func log2(n int) int {
 	l := 0
 	for 1<<l < n {
@@ -178,6 +249,11 @@ func genAVX512(b *bytes.Buffer) {
 	k := kernel{name: "gemmAVX512", mr: 12, nv: 2, reg: "Z", width: 16,
 		bregs: []int{24, 25}, bcast: []int{26, 27, 28, 29, 30, 31}, unroll: 4, prefetchA: 1024}
 	k.gen(b)
+	// The kernel that packs its B micro-panel from the source as it goes.
+	f := k
+	f.name, f.fuseB, f.fuseDist = "gemmAVX512PackB", true, 32
+	b.WriteString("\n")
+	f.gen(b)
 	// Edge kernels for the last panel of a block when it has 8 or 4 rows.
 	for _, rows := range []int{8, 4} {
 		e := k
