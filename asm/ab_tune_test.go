@@ -174,3 +174,25 @@ func TestTuneFuseB(t *testing.T) {
 		abRun(t, n, n, n, false, 20, vs)
 	}
 }
+
+// TestTuneFuseA compares gemmSerial with A packed by the fused kernel
+// against A packed in a separate pass.
+func TestTuneFuseA(t *testing.T) {
+	if os.Getenv("LLINK_TUNE") == "" {
+		t.Skip("set LLINK_TUNE=1 to compare")
+	}
+	kr := cur
+	run := func(off bool) func(transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) {
+		return func(transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) {
+			noFuseA = off
+			defer func() { noFuseA = false }()
+			gemmSerial(kr, transA, m, n, k, alpha, a, lda, b, beta, c, ldc)
+		}
+	}
+	vs := []abVariant{{"packA pass", run(true)}, {"fused packA", run(false)}}
+	for _, n := range []int{512, 1024, 2048} {
+		abRun(t, n, n, n, false, 20, vs)
+	}
+	abRun(t, 512, 2048, 2048, true, 20, vs)
+	abRun(t, 128, 256, 1024, true, 20, vs)
+}

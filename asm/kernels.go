@@ -14,10 +14,12 @@ import (
 // must not read C (it may hold NaN). kc ≥ 1.
 type microKernel func(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32)
 
-// packBKernel is a microKernel that also packs its B micro-panel: B row p
-// is read from bsrc[p*ldb : p*ldb+NR] (op(B) row-major, float32) and stored
-// to b[p*NR : p*NR+NR] before it is used, for p < kc.
-type packBKernel func(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32, bsrc unsafe.Pointer, ldb int)
+// packingKernel is a microKernel that also packs one of its micro-panels
+// from the source matrix (row stride ld floats) as it reads it: for B
+// (gemmPackB), row p of the panel is src[p*ld : p*ld+NR] (B as stored,
+// float32), stored to b[p*NR:]; for A (gemmPackA), a[p*MR+i] = src[i*ld+p]
+// (A as stored). The result equals packing first, then the microKernel.
+type packingKernel func(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32, src unsafe.Pointer, ld int)
 
 // kernels is one level's implementation table. Entries a level does not
 // accelerate point at the generic twins.
@@ -26,10 +28,12 @@ type kernels struct {
 	mr    int // micro-kernel rows
 	nr    int // micro-kernel columns
 	gemm  microKernel
-	// gemmPackB, when set, is gemm fused with the packing of B as stored
-	// (not transposed, float32); gemmSerial then packs B while the first
-	// A panel of each block computes.
-	gemmPackB packBKernel
+	// gemmPackB and gemmPackA, when set, are gemm fused with the packing
+	// of B (as stored, float32) or A (as stored): gemmSerial then packs
+	// each B panel in its first A panel's call and each A panel in its
+	// first B panel's call instead of in separate passes.
+	gemmPackB packingKernel
+	gemmPackA packingKernel
 
 	dot     func(x, y []float32) float32
 	axpy    func(alpha float32, x, y []float32)

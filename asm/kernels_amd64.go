@@ -19,7 +19,7 @@ func registerArch() {
 		k := genericKernels()
 		k.level = AVX512
 		k.mr, k.nr, k.gemm = avx512MR, 32, gemmAVX512
-		k.gemmPackB = gemmAVX512PackB
+		k.gemmPackB, k.gemmPackA = gemmAVX512PackB, gemmAVX512PackA
 		vecAVX2(&k)
 		vecAVX512(&k)
 		k.bf16mv = bf16mvAVX512Go

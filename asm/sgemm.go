@@ -244,8 +244,9 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 	}
 }
 
-// noFuseB turns the fused B packing off (tests' same-run baseline).
-var noFuseB bool
+// noFuseB and noFuseA turn the fused packing off (tests' same-run
+// baselines).
+var noFuseB, noFuseA bool
 
 // gemmSerial is the five-loop GEMM on one thread, in the loop order that
 // keeps the broadcast operand in L1: for each MC×KC block of A (packed into
@@ -270,7 +271,12 @@ func gemmSerial(kr *kernels, transA bool, m, n, k int, alpha float32, a []float3
 		mc := min(bl.mc, m-ic)
 		for pc := 0; pc < k; pc += bl.kc {
 			kc := min(bl.kc, k-pc)
-			packA(kr, buf.a, transA, a, lda, ic, pc, mc, kc)
+			// With a fused kernel, each A panel is packed by its first call
+			// (jc = 0, jr = 0) or just before it.
+			fuseA := kr.gemmPackA != nil && !transA && !noFuseA
+			if !fuseA {
+				packA(kr, buf.a, transA, a, lda, ic, pc, mc, kc)
+			}
 			bet := beta
 			if pc > 0 {
 				bet = 1
@@ -287,10 +293,25 @@ func gemmSerial(kr *kernels, transA bool, m, n, k int, alpha float32, a []float3
 					mrr := min(mr, mc-ir)
 					kg, rows := edgeKernel(kr, mrr)
 					pa := unsafe.Pointer(&buf.a[ir*kc])
+					fusedA := false
+					if fuseA && jc == 0 {
+						// The fused call needs a full tile, and B packed
+						// (the first A panel packs B when fuse is on).
+						fusedA = mrr == mr && nc >= nr && !(fuse && ir == 0)
+						if !fusedA {
+							packA(kr, buf.a[ir*kc:], false, a, lda, ic+ir, pc, mrr, kc)
+						}
+					}
 					for jr := 0; jr < nc; jr += nr {
 						nrr := min(nr, nc-jr)
 						pb := unsafe.Pointer(&buf.b[jr*kc])
 						ci := (ic+ir)*ldc + jc + jr
+						if fusedA && jr == 0 {
+							src := a[(ic+ir)*lda+pc:]
+							_ = src[(mr-1)*lda+kc-1]
+							kr.gemmPackA(kc, pa, pb, unsafe.Pointer(&c[ci]), ldc, alpha, bet, unsafe.Pointer(&src[0]), lda)
+							continue
+						}
 						if fuse && ir == 0 {
 							if nrr == nr { // mrr == rows == mr here (mc ≥ mr)
 								src := b.f32[pc*b.ld+jc+jr:]

@@ -34,6 +34,17 @@ func gemmAVX512(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32)
 //go:noescape
 func gemmAVX512PackB(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32, bsrc unsafe.Pointer, ldb int)
 
+// gemmAVX512PackA is gemmAVX512 that packs its A micro-panel on the way:
+// step p broadcasts A[i, p] for the 12 rows i from asrc+i·lda (the source
+// matrix as stored, rows prefetched 256 bytes ahead), stores each value to
+// a[p*12+i] (the packed panel, as packTGeneric would) and multiplies it into
+// the tile. Each A panel's first call of a KC step runs it, so packing A
+// costs no separate pass over the source. Reference: packTGeneric(a, 12,
+// 12, asrc, lda, 12, kc) followed by gemmAVX512 (bit-identical).
+//
+//go:noescape
+func gemmAVX512PackA(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32, asrc unsafe.Pointer, lda int)
+
 // gemmAVX512x8 and gemmAVX512x4 are gemmAVX512 for the first 8 or 4 rows
 // of a 12-row A panel: the last panel of a block with that few rows is
 // computed straight into C, without the 12-row tile's wasted rows and copy.

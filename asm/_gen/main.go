@@ -61,6 +61,12 @@ type kernel struct {
 	// fuseDist rows ahead (see gemmAVX512PackB in sgemm_amd64.go).
 	fuseB    bool
 	fuseDist int
+	// fuseA makes the kernel pack its A micro-panel as it goes: A is read
+	// from 12 source rows (asrc, row stride lda floats, element p of each
+	// row at step p), broadcast, and each value also stored to the packed
+	// panel a[p*12+i]; the rows are prefetched 256 bytes ahead (see
+	// gemmAVX512PackA in sgemm_amd64.go).
+	fuseA bool
 }
 
 func (k kernel) acc(i, v int) string { return fmt.Sprintf("%s%d", k.reg, i*k.nv+v) }
@@ -69,8 +75,10 @@ func (k kernel) nr() int { return k.nv * k.width }
 
 // step emits one k step reading A at offset ao and B at offset bo (bytes);
 // with fuseB, B row u of the unrolled iteration comes from the source
-// (BX plus u·ldb) and is stored to bo(DI).
-func (k kernel) step(b *bytes.Buffer, ao, bo, u int) {
+// (BX plus u·ldb) and is stored to bo(DI); with fuseA, A comes from the
+// source rows at column u, and storeA stores each value to the packed
+// panel (the tail; the unrolled loop stores whole vectors, fuseAStore).
+func (k kernel) step(b *bytes.Buffer, ao, bo, u int, storeA bool) {
 	for v := 0; v < k.nv; v++ {
 		if k.fuseB {
 			fmt.Fprintf(b, "\tVMOVUPS %d%s, %s%d\n", v*k.width*4, fuseRow(u), k.reg, k.bregs[v])
@@ -85,11 +93,92 @@ func (k kernel) step(b *bytes.Buffer, ao, bo, u int) {
 	}
 	for i := 0; i < k.mr; i++ {
 		t := k.bcast[i%len(k.bcast)]
-		fmt.Fprintf(b, "\tVBROADCASTSS %d(AX), %s%d\n", ao+i*4, k.reg, t)
+		if k.fuseA {
+			fmt.Fprintf(b, "\tVBROADCASTSS %d%s, %s%d\n", u*4, fuseARow(i), k.reg, t)
+			if storeA {
+				fmt.Fprintf(b, "\tVMOVSS X%d, %d(DI)\n", t, ao+i*4)
+			}
+		} else {
+			fmt.Fprintf(b, "\tVBROADCASTSS %d(AX), %s%d\n", ao+i*4, k.reg, t)
+		}
 		for v := 0; v < k.nv; v++ {
 			fmt.Fprintf(b, "\tVFMADD231PS %s%d, %s%d, %s\n", k.reg, k.bregs[v], k.reg, t, k.acc(i, v))
 		}
 	}
+}
+
+// fuseALane maps element g (0..47) of the packed A written by one unrolled
+// iteration of a fuseA kernel (4 steps × 12 rows, a[u*12+i]) to the source
+// register group (Z26: rows 0-3, Z27: rows 4-7, Z28: rows 8-11, each
+// holding 4 rows × 4 steps as row-major 128-bit lanes) and lane in it.
+func fuseALane(g int) (grp, lane int) {
+	u, i := g/12, g%12
+	return i / 4, 4*(i%4) + u
+}
+
+// fuseAMasks are the lanes of the three 16-float output vectors that come
+// from Z28 (rows 8-11).
+func fuseAMasks() []int {
+	var ms []int
+	for q := 0; q < 3; q++ {
+		m := 0
+		for l := 0; l < 16; l++ {
+			if grp, _ := fuseALane(16*q + l); grp == 2 {
+				m |= 1 << l
+			}
+		}
+		ms = append(ms, m)
+	}
+	return ms
+}
+
+// fuseAData emits the permutation indices of fuseAStore: for output q, a
+// VPERMI2PS index over (Z26, Z27) and a VPERMPS index into Z28.
+func fuseAData(b *bytes.Buffer) {
+	for q := 0; q < 3; q++ {
+		for half := 0; half < 2; half++ {
+			for l := 0; l < 16; l++ {
+				grp, lane := fuseALane(16*q + l)
+				v := 0
+				switch {
+				case half == 0 && grp == 0:
+					v = lane
+				case half == 0 && grp == 1:
+					v = 16 + lane
+				case half == 1 && grp == 2:
+					v = lane
+				}
+				fmt.Fprintf(b, "DATA fuseAIdx<>+%d(SB)/4, $%d\n", 128*q+64*half+4*l, v)
+			}
+		}
+	}
+	b.WriteString("GLOBL fuseAIdx<>(SB), RODATA|NOPTR, $384\n\n")
+}
+
+// fuseAStore emits the packed-A stores of one unrolled iteration of a fuseA
+// kernel: the 4 columns of the 12 source rows are loaded as 128-bit lanes of
+// Z26-Z28 (4 rows each), then permuted (K1-K3 pick the Z28 lanes) into the
+// 48 floats a[u*12+i] and stored as three vectors.
+func fuseAStore(b *bytes.Buffer) {
+	for g, base := range []string{"AX", "R12", "R10"} {
+		z := 26 + g
+		fmt.Fprintf(b, "\tVMOVUPS (%s), X%d\n", base, z)
+		for r, idx := range []string{"(SI*1)", "(SI*2)", "(R13*1)"} {
+			fmt.Fprintf(b, "\tVINSERTF32X4 $%d, (%s)%s, Z%d, Z%d\n", r+1, base, idx, z, z)
+		}
+	}
+	for q := 0; q < 3; q++ {
+		fmt.Fprintf(b, "\tVMOVUPS fuseAIdx<>+%d(SB), Z29\n\tVPERMI2PS Z27, Z26, Z29\n", 128*q)
+		fmt.Fprintf(b, "\tVMOVUPS fuseAIdx<>+%d(SB), Z30\n\tVPERMPS Z28, Z30, K%d, Z29\n", 128*q+64, q+1)
+		fmt.Fprintf(b, "\tVMOVUPS Z29, %d(DI)\n", 64*q)
+	}
+}
+
+// fuseARow is the address of source row i (0..11) of a fuseA kernel: AX,
+// R12 and R10 point at rows 0, 4 and 8; SI = lda, R13 = 3·lda bytes.
+func fuseARow(i int) string {
+	base := [...]string{"AX", "R12", "R10"}[i/4]
+	return fmt.Sprintf([...]string{"(%s)", "(%s)(SI*1)", "(%s)(SI*2)", "(%s)(R13*1)"}[i%4], base)
 }
 
 // fuseRow is the address of source row u (0..3) of an unrolled iteration of
@@ -105,7 +194,9 @@ func (k kernel) gen(b *bytes.Buffer) {
 		panel = k.mr
 	}
 	aStep, bStep := panel*4, nr*4
-	if k.fuseB {
+	if k.fuseA {
+		fmt.Fprintf(b, "// func %s(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32, asrc unsafe.Pointer, lda int)\n", k.name)
+	} else if k.fuseB {
 		fmt.Fprintf(b, "// func %s(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32, bsrc unsafe.Pointer, ldb int)\n", k.name)
 	} else {
 		fmt.Fprintf(b, "// func %s(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32)\n", k.name)
@@ -116,6 +207,9 @@ func (k kernel) gen(b *bytes.Buffer) {
 	}
 	if k.fuseB {
 		fmt.Fprintf(b, "// B rows are read from bsrc (stride ldb) and also stored, packed, to b.\n")
+		fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-64\n", k.name)
+	} else if k.fuseA {
+		fmt.Fprintf(b, "// A is read from the %d rows at asrc (stride lda) and also stored, packed, to a.\n", k.mr)
 		fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-64\n", k.name)
 	} else {
 		fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-48\n", k.name)
@@ -134,6 +228,17 @@ func (k kernel) gen(b *bytes.Buffer) {
 	}
 	// Prefetch the C tile now: its rows are usually far from cache (C is
 	// touched once per KC block) and the k loop hides the latency.
+	if k.fuseA {
+		// DI packed panel, AX/R12/R10 source rows 0/4/8, SI lda bytes,
+		// R13 3·lda; prefetch the first 256 bytes of each row now.
+		b.WriteString("\tMOVQ AX, DI\n\tMOVQ asrc+48(FP), AX\n\tMOVQ lda+56(FP), SI\n\tSHLQ $2, SI\n\tLEAQ (SI)(SI*2), R13\n")
+		b.WriteString("\tLEAQ (AX)(SI*4), R12\n\tLEAQ (R12)(SI*4), R10\n")
+		for i := 0; i < k.mr; i++ {
+			for off := 0; off < 256; off += 64 {
+				fmt.Fprintf(b, "\tPREFETCHT0 %d%s\n", off, fuseARow(i))
+			}
+		}
+	}
 	b.WriteString("\tMOVQ DX, R11\n")
 	for i := 0; i < k.mr; i++ {
 		for off := 0; off < nr*4; off += 64 {
@@ -141,6 +246,11 @@ func (k kernel) gen(b *bytes.Buffer) {
 		}
 		if i < k.mr-1 {
 			b.WriteString("\tADDQ R8, R11\n")
+		}
+	}
+	if k.fuseA {
+		for q, m := range fuseAMasks() {
+			fmt.Fprintf(b, "\tMOVL $0x%04x, R11\n\tKMOVW R11, K%d\n", m, q+1)
 		}
 	}
 	for i := 0; i < k.mr; i++ {
@@ -160,6 +270,11 @@ func (k kernel) gen(b *bytes.Buffer) {
 				fmt.Fprintf(b, "\tPREFETCHT0 %d(AX)\n", k.prefetchA+off)
 			}
 		}
+		if k.fuseA {
+			for i := 0; i < k.mr; i++ {
+				fmt.Fprintf(b, "\tPREFETCHT0 256%s\n", fuseARow(i))
+			}
+		}
 		if k.fuseB {
 			for u := 0; u < k.unroll; u++ {
 				row := strings.Replace(fuseRow(u), "BX", "R12", 1)
@@ -169,10 +284,17 @@ func (k kernel) gen(b *bytes.Buffer) {
 			}
 		}
 		for u := 0; u < k.unroll; u++ {
-			k.step(b, u*aStep, u*bStep, u)
+			k.step(b, u*aStep, u*bStep, u, false)
+		}
+		if k.fuseA {
+			fuseAStore(b)
 		}
 		if k.fuseB {
 			fmt.Fprintf(b, "\tADDQ $%d, AX\n\tLEAQ (BX)(SI*4), BX\n\tLEAQ (R12)(SI*4), R12\n\tADDQ $%d, DI\n\tDECQ R9\n\tJNZ %s\n", k.unroll*aStep, k.unroll*bStep, label)
+			return
+		}
+		if k.fuseA {
+			fmt.Fprintf(b, "\tADDQ $%d, AX\n\tADDQ $%d, R12\n\tADDQ $%d, R10\n\tADDQ $%d, DI\n\tADDQ $%d, BX\n\tDECQ R9\n\tJNZ %s\n", k.unroll*4, k.unroll*4, k.unroll*4, k.unroll*aStep, k.unroll*bStep, label)
 			return
 		}
 		fmt.Fprintf(b, "\tADDQ $%d, AX\n\tADDQ $%d, BX\n\tDECQ R9\n\tJNZ %s\n", k.unroll*aStep, k.unroll*bStep, label)
@@ -182,9 +304,11 @@ func (k kernel) gen(b *bytes.Buffer) {
 	b.WriteString("tail:\n")
 	fmt.Fprintf(b, "\tANDQ $%d, CX\n\tJZ store\n", k.unroll-1)
 	b.WriteString("tailloop:\n")
-	k.step(b, 0, 0, 0)
+	k.step(b, 0, 0, 0, true)
 	if k.fuseB {
 		fmt.Fprintf(b, "\tADDQ $%d, AX\n\tADDQ SI, BX\n\tADDQ $%d, DI\n\tDECQ CX\n\tJNZ tailloop\n", aStep, bStep)
+	} else if k.fuseA {
+		fmt.Fprintf(b, "\tADDQ $4, AX\n\tADDQ $4, R12\n\tADDQ $4, R10\n\tADDQ $%d, DI\n\tADDQ $%d, BX\n\tDECQ CX\n\tJNZ tailloop\n", aStep, bStep)
 	} else {
 		fmt.Fprintf(b, "\tADDQ $%d, AX\n\tADDQ $%d, BX\n\tDECQ CX\n\tJNZ tailloop\n", aStep, bStep)
 	}
@@ -253,6 +377,12 @@ func genAVX512(b *bytes.Buffer) {
 	f := k
 	f.name, f.fuseB, f.fuseDist = "gemmAVX512PackB", true, 32
 	b.WriteString("\n")
+	f.gen(b)
+	// The kernel that packs its A micro-panel from the source as it goes.
+	f = k
+	f.name, f.fuseA, f.prefetchA = "gemmAVX512PackA", true, 0
+	b.WriteString("\n")
+	fuseAData(b)
 	f.gen(b)
 	// Edge kernels for the last panel of a block when it has 8 or 4 rows.
 	for _, rows := range []int{8, 4} {
