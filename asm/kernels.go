@@ -35,6 +35,15 @@ type kernels struct {
 	gemmPackB packingKernel
 	gemmPackA packingKernel
 
+	// The packing primitives (sgemm_pack.go): packT transposes up to
+	// packTMax source rows per call (0: any number), packC copies rows;
+	// the bf16 forms widen bfloat16 sources.
+	packT     func(dst []float32, w, lanes int, src []float32, ld, rows, kc int)
+	packTBF16 func(dst []float32, w, lanes int, src []uint16, ld, rows, kc int)
+	packTMax  int
+	packC     func(dst []float32, w int, src []float32, ld, cols, kc int)
+	packCBF16 func(dst []float32, w int, src []uint16, ld, cols, kc int)
+
 	dot     func(x, y []float32) float32
 	axpy    func(alpha float32, x, y []float32)
 	scale   func(alpha float32, x []float32)
@@ -75,6 +84,11 @@ func genericKernels() kernels {
 		bf16to:  bf16ToF32Generic,
 		tobf16:  f32ToBF16Generic,
 		bf16mv:  bf16mvGeneric,
+
+		packT:     packTGeneric,
+		packTBF16: packTBF16Generic,
+		packC:     packCGeneric,
+		packCBF16: packCBF16With(bf16ToF32Generic),
 	}
 }
 

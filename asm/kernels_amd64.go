@@ -13,6 +13,8 @@ func registerArch() {
 		k.mr, k.nr, k.gemm = 6, 16, gemmAVX2
 		vecAVX2(&k)
 		k.bf16mv = bf16mvAVX2Go
+		k.packT, k.packTMax = packT8F32, 8
+		k.packCBF16 = packCBF16With(k.bf16to)
 		register(k)
 	}
 	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512DQ && cpu.X86.HasAVX512BW && cpu.X86.HasFMA && cpu.X86.HasAVX2 {
@@ -20,6 +22,8 @@ func registerArch() {
 		k.level = AVX512
 		k.mr, k.nr, k.gemm = avx512MR, 32, gemmAVX512
 		k.gemmPackB, k.gemmPackA = gemmAVX512PackB, gemmAVX512PackA
+		k.packT, k.packTBF16, k.packTMax = packTF32, packTBF16, 16
+		k.packC, k.packCBF16 = packCF32, packCBF16
 		vecAVX2(&k)
 		vecAVX512(&k)
 		k.bf16mv = bf16mvAVX512Go

@@ -4,14 +4,6 @@ package asm
 
 import "unsafe"
 
-// packAVX512 reports whether kr packs SGEMM panels with the AVX-512 kernels
-// of pack_avx512_amd64.s.
-func packAVX512(kr *kernels) bool { return kr.level == AVX512 }
-
-// packAVX2 reports whether kr transposes SGEMM panels with the AVX2 kernel
-// of pack_avx2_amd64.s.
-func packAVX2(kr *kernels) bool { return kr.level == AVX2 }
-
 // packT8AVX2 is packTGeneric for rows ≤ lanes, lanes 6 or 8 (bounds checked
 // by the caller, packT8F32).
 //

@@ -33,15 +33,15 @@ func (c packCase) srcLen() int {
 	return need(c.kc, c.rows, c.ld)
 }
 
-// run packs with the Go twin (asm false) or the AVX-512 kernel and checks
+// run packs with the packing primitives of kernel table kr and checks
 // every destination float against the definition; floats the call must not
 // write (lanes ≥ `lanes` in packT, everything outside the kc rows) must keep
-// their NaN sentinel. It returns "" or the first difference.
-func (c packCase) run(r *rand.Rand, asm bool) string { return c.runImpl(r, asm, false) }
-
-// runImpl is run with the AVX2 transpose (packT8AVX2) instead of the
-// AVX-512 kernels when avx2 is set (trans, float32, lanes 6 or 8 only).
-func (c packCase) runImpl(r *rand.Rand, asm, avx2 bool) string {
+// their NaN sentinel. It returns "" or the first difference. Transposes
+// wider than kr.packTMax are not the level's to take: "" without a call.
+func (c packCase) run(r *rand.Rand, kr *kernels) string {
+	if c.trans && kr.packTMax > 0 && c.lanes > kr.packTMax {
+		return ""
+	}
 	n := c.srcOff + c.srcLen() + 16
 	src := testutil.Uniform(r, n)
 	var src16 []uint16
@@ -62,26 +62,15 @@ func (c packCase) runImpl(r *rand.Rand, asm, avx2 bool) string {
 	if c.bf16 {
 		s16 = src16[c.srcOff:]
 	}
-	kr := tables[Generic]
 	switch {
-	case c.trans && !c.bf16 && asm && avx2:
-		packT8F32(dst, c.w, c.lanes, s, c.ld, c.rows, c.kc)
-	case c.trans && !c.bf16 && asm:
-		packTF32(dst, c.w, c.lanes, s, c.ld, c.rows, c.kc)
 	case c.trans && !c.bf16:
-		packTGeneric(dst, c.w, c.lanes, s, c.ld, c.rows, c.kc)
-	case c.trans && asm:
-		packTBF16(dst, c.w, c.lanes, s16, c.ld, c.rows, c.kc)
+		kr.packT(dst, c.w, c.lanes, s, c.ld, c.rows, c.kc)
 	case c.trans:
-		packTBF16Generic(dst, c.w, c.lanes, s16, c.ld, c.rows, c.kc)
-	case !c.bf16 && asm:
-		packCF32(dst, c.w, s, c.ld, c.rows, c.kc)
+		kr.packTBF16(dst, c.w, c.lanes, s16, c.ld, c.rows, c.kc)
 	case !c.bf16:
-		packCGeneric(dst, c.w, s, c.ld, c.rows, c.kc)
-	case asm:
-		packCBF16(dst, c.w, s16, c.ld, c.rows, c.kc)
+		kr.packC(dst, c.w, s, c.ld, c.rows, c.kc)
 	default:
-		packCBF16Generic(kr, dst, c.w, s16, c.ld, c.rows, c.kc)
+		kr.packCBF16(dst, c.w, s16, c.ld, c.rows, c.kc)
 	}
 	for i, v := range buf {
 		j := i - guard - c.dstOff
@@ -153,29 +142,29 @@ func randomPackCase(r *rand.Rand) packCase {
 	return c
 }
 
-// hasPackAsm reports whether this build and CPU have the AVX-512 packing.
-func hasPackAsm() bool {
-	k, ok := tables[AVX512]
-	return ok && packAVX512(k)
+// packLevels returns every level's kernel table, the pure-Go one first.
+func packLevels() []*kernels {
+	var ks []*kernels
+	for _, l := range Available() { // Generic first
+		ks = append(ks, tables[l])
+	}
+	return ks
 }
 
-// TestPack checks the Go twins and (where available) the AVX-512 packing
-// kernels against the definition on 3,000 random cases each.
+// TestPack checks every level's packing primitives (the Go twins, the
+// AVX2 transpose, the AVX-512 kernels — whatever this build and CPU have)
+// against the definition on 3,000 random cases each.
 func TestPack(t *testing.T) {
 	n := 3000
 	if testing.Short() {
 		n = 600
 	}
-	for _, asm := range []bool{false, true} {
-		if asm && !hasPackAsm() {
-			t.Log("no AVX-512 packing kernels in this build or on this CPU")
-			continue
-		}
+	for _, kr := range packLevels() {
 		r := testutil.RNG(5)
 		for i := 0; i < n; i++ {
 			c := randomPackCase(r)
-			if msg := c.run(r, asm); msg != "" {
-				t.Fatalf("asm=%v case %d (%v): %s", asm, i, c, msg)
+			if msg := c.run(r, kr); msg != "" {
+				t.Fatalf("%s: case %d (%v): %s", kr.level, i, c, msg)
 			}
 		}
 	}
@@ -185,18 +174,15 @@ func TestPack(t *testing.T) {
 // of packC at kc 0..40, so each tail and row-count branch is taken.
 func TestPackSweep(t *testing.T) {
 	r := testutil.RNG(9)
-	for _, asm := range []bool{false, true} {
-		if asm && !hasPackAsm() {
-			continue
-		}
+	for _, kr := range packLevels() {
 		for kc := 0; kc <= 40; kc++ {
 			for _, w := range []int{32, 12} {
 				for lanes := 1; lanes <= min(w, 16); lanes++ {
 					for rows := 0; rows <= lanes; rows++ {
 						for _, bf := range []bool{false, true} {
 							c := packCase{trans: true, bf16: bf, w: w, lanes: lanes, rows: rows, kc: kc, ld: kc + 3, srcOff: kc % 16, dstOff: rows}
-							if msg := c.run(r, asm); msg != "" {
-								t.Fatalf("asm=%v %v: %s", asm, c, msg)
+							if msg := c.run(r, kr); msg != "" {
+								t.Fatalf("%s: %v: %s", kr.level, c, msg)
 							}
 						}
 					}
@@ -205,8 +191,8 @@ func TestPackSweep(t *testing.T) {
 			for w := 1; w <= 32; w++ {
 				for cols := 0; cols <= w; cols++ {
 					c := packCase{bf16: cols%2 == 1, w: w, lanes: w, rows: cols, kc: kc, ld: cols + 1, srcOff: w % 16, dstOff: kc % 16}
-					if msg := c.run(r, asm); msg != "" {
-						t.Fatalf("asm=%v %v: %s", asm, c, msg)
+					if msg := c.run(r, kr); msg != "" {
+						t.Fatalf("%s: %v: %s", kr.level, c, msg)
 					}
 				}
 			}
@@ -214,18 +200,13 @@ func TestPackSweep(t *testing.T) {
 	}
 }
 
-// hasPackAVX2 reports whether this build and CPU have the AVX2 transpose.
-func hasPackAVX2() bool {
-	k, ok := tables[AVX2]
-	return ok && packAVX2(k)
-}
-
 // TestPackT8 checks the AVX2 transpose (lanes 6 and 8, the AVX2 level's
 // A panels and Bᵀ half-panels) against the definition: every row count and
 // kc 0..40, then 2,000 random cases with kc up to 2000 and offsets 0..15.
 func TestPackT8(t *testing.T) {
-	if !hasPackAVX2() {
-		t.Skip("no AVX2 packing kernel in this build or on this CPU")
+	kr, ok := tables[AVX2]
+	if !ok {
+		t.Skip("no AVX2 level in this build or on this CPU")
 	}
 	r := testutil.RNG(21)
 	for kc := 0; kc <= 40; kc++ {
@@ -236,7 +217,7 @@ func TestPackT8(t *testing.T) {
 				}
 				for rows := 0; rows <= lanes; rows++ {
 					c := packCase{trans: true, w: w, lanes: lanes, rows: rows, kc: kc, ld: kc + 1 + rows, srcOff: kc % 16, dstOff: rows}
-					if msg := c.runImpl(r, true, true); msg != "" {
+					if msg := c.run(r, kr); msg != "" {
 						t.Fatalf("%v: %s", c, msg)
 					}
 				}
@@ -250,7 +231,7 @@ func TestPackT8(t *testing.T) {
 		c.w = c.lanes + r.IntN(3)*r.IntN(9)
 		c.rows = min(c.rows, c.lanes)
 		c.ld = max(c.kc, 1) + r.IntN(40)
-		if msg := c.runImpl(r, true, true); msg != "" {
+		if msg := c.run(r, kr); msg != "" {
 			t.Fatalf("case %d (%v): %s", i, c, msg)
 		}
 	}
@@ -277,17 +258,9 @@ func FuzzPack(f *testing.F) {
 			inner = c.kc
 		}
 		c.ld = max(inner, 1) + int(flags>>2)
-		for _, asm := range []bool{false, true} {
-			if asm && !hasPackAsm() {
-				continue
-			}
-			if msg := c.run(testutil.RNG(seed), asm); msg != "" {
-				t.Fatalf("asm=%v %v: %s", asm, c, msg)
-			}
-		}
-		if c.trans && !c.bf16 && (c.lanes == 6 || c.lanes == 8) && hasPackAVX2() {
-			if msg := c.runImpl(testutil.RNG(seed), true, true); msg != "" {
-				t.Fatalf("avx2 %v: %s", c, msg)
+		for _, kr := range packLevels() {
+			if msg := c.run(testutil.RNG(seed), kr); msg != "" {
+				t.Fatalf("%s: %v: %s", kr.level, c, msg)
 			}
 		}
 	})

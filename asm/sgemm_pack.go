@@ -10,39 +10,52 @@ import "unsafe"
 //
 // Two primitives do all the work: packT (a block of source rows written
 // transposed, for A as stored and for Bᵀ) and packC (source rows copied, for
-// Aᵀ and B as stored). The AVX-512 level runs them in assembly
-// (pack_avx512_amd64.s, 16×16 in-register transposes and k-masked copies),
-// the AVX2 level runs its float32 transposes in assembly
+// Aᵀ and B as stored), each in a float32 and a bfloat16 form. Every level's
+// kernel table carries its own (kernels.packT etc.): the AVX-512 level runs
+// all four in assembly (pack_avx512_amd64.s, 16×16 in-register transposes
+// and k-masked copies), the AVX2 level its float32 transpose
 // (pack_avx2_amd64.s, 8×8); the Go twins below are the rest and the tests'
 // reference.
 
 // packA packs op(A)[i0:i0+mc, p0:p0+kc] into dst (len ≥ ceil(mc/mr)*mr*kc).
 func packA(kr *kernels, dst []float32, trans bool, a []float32, lda, i0, p0, mc, kc int) {
 	mr := kr.mr
-	asm := packAVX512(kr) && mr <= 16
-	avx2 := packAVX2(kr)
 	for ir := 0; ir < mc; ir += mr {
 		rows := min(mr, mc-ir)
 		panel := dst[ir*kc : ir*kc+mr*kc]
 		if trans {
 			// op(A)(i,p) = A[p, i]: each p gives `rows` contiguous values.
-			src := a[(p0)*lda+i0+ir:]
-			if asm {
-				packCF32(panel, mr, src, lda, rows, kc)
-			} else {
-				packCGeneric(panel, mr, src, lda, rows, kc)
-			}
+			kr.packC(panel, mr, a[p0*lda+i0+ir:], lda, rows, kc)
 			continue
 		}
-		src := a[(i0+ir)*lda+p0:]
-		switch {
-		case asm:
-			packTF32(panel, mr, mr, src, lda, rows, kc)
-		case avx2 && (mr == 6 || mr == 8):
-			packT8F32(panel, mr, mr, src, lda, rows, kc)
-		default:
-			packTGeneric(panel, mr, mr, src, lda, rows, kc)
+		packTLanes(kr, panel, mr, a[(i0+ir)*lda+p0:], nil, lda, rows, kc)
+	}
+}
+
+// packTLanes transposes `rows` source rows (float32 src, or bf16 src16 when
+// src is nil) into the w lanes of a panel, in calls of at most kr.packTMax
+// lanes.
+func packTLanes(kr *kernels, panel []float32, w int, src []float32, src16 []uint16, ld, rows, kc int) {
+	step := kr.packTMax
+	if step == 0 {
+		step = w
+	}
+	for h := 0; h < w; h += step {
+		lanes := min(step, w-h)
+		r := max(min(lanes, rows-h), 0)
+		if src16 != nil {
+			s := src16
+			if r > 0 {
+				s = s[h*ld:]
+			}
+			kr.packTBF16(panel[h:], w, lanes, s, ld, r, kc)
+			continue
 		}
+		s := src
+		if r > 0 {
+			s = s[h*ld:]
+		}
+		kr.packT(panel[h:], w, lanes, s, ld, r, kc)
 	}
 }
 
@@ -66,61 +79,19 @@ func (b *bOperand) length() int {
 func packB(kr *kernels, dst []float32, b *bOperand, p0, j0, kc, nc int) {
 	nr := kr.nr
 	ld := b.ld
-	asm := packAVX512(kr) && nr <= 32
 	for jr := 0; jr < nc; jr += nr {
 		cols := min(nr, nc-jr)
 		panel := dst[jr*kc : jr*kc+nr*kc]
 		switch {
 		case !b.trans && b.bf16 == nil:
-			src := b.f32[p0*ld+j0+jr:]
-			if asm {
-				packCF32(panel, nr, src, ld, cols, kc)
-			} else {
-				packCGeneric(panel, nr, src, ld, cols, kc)
-			}
+			kr.packC(panel, nr, b.f32[p0*ld+j0+jr:], ld, cols, kc)
 		case !b.trans:
-			src := b.bf16[p0*ld+j0+jr:]
-			if asm {
-				packCBF16(panel, nr, src, ld, cols, kc)
-			} else {
-				packCBF16Generic(kr, panel, nr, src, ld, cols, kc)
-			}
-		case !asm && b.bf16 == nil && packAVX2(kr) && nr%8 == 0:
-			// Eight panel columns (rows of B) per transpose.
-			for h := 0; h < nr; h += 8 {
-				rows := max(min(8, cols-h), 0)
-				src := b.f32[(j0+jr)*ld+p0:]
-				if rows > 0 {
-					src = src[h*ld:]
-				}
-				packT8F32(panel[h:], nr, 8, src, ld, rows, kc)
-			}
-		case !asm:
+			kr.packCBF16(panel, nr, b.bf16[p0*ld+j0+jr:], ld, cols, kc)
+		case b.bf16 == nil:
 			// op(B)(p,j) = B[j, p]: row j of B gives column j of the panel.
-			if b.bf16 == nil {
-				packTGeneric(panel, nr, nr, b.f32[(j0+jr)*ld+p0:], ld, cols, kc)
-			} else {
-				packTBF16Generic(panel, nr, nr, b.bf16[(j0+jr)*ld+p0:], ld, cols, kc)
-			}
+			packTLanes(kr, panel, nr, b.f32[(j0+jr)*ld+p0:], nil, ld, cols, kc)
 		default:
-			// Sixteen panel columns (rows of B) per transpose.
-			for h := 0; h < nr; h += 16 {
-				rows := max(min(16, cols-h), 0)
-				lanes := min(16, nr-h)
-				if b.bf16 == nil {
-					src := b.f32[(j0+jr)*ld+p0:]
-					if rows > 0 {
-						src = src[h*ld:]
-					}
-					packTF32(panel[h:], nr, lanes, src, ld, rows, kc)
-				} else {
-					src := b.bf16[(j0+jr)*ld+p0:]
-					if rows > 0 {
-						src = src[h*ld:]
-					}
-					packTBF16(panel[h:], nr, lanes, src, ld, rows, kc)
-				}
-			}
+			packTLanes(kr, panel, nr, nil, b.bf16[(j0+jr)*ld+p0:], ld, cols, kc)
 		}
 	}
 }
@@ -164,24 +135,31 @@ func packCGeneric(dst []float32, w int, src []float32, ld, cols, kc int) {
 	}
 }
 
-// packCBF16Generic is packCGeneric reading bfloat16 bit patterns (widened
-// with kr's bf16 kernel).
-func packCBF16Generic(kr *kernels, dst []float32, w int, src []uint16, ld, cols, kc int) {
-	for p := 0; p < kc; p++ {
-		d := dst[p*w : p*w+w]
-		if cols > 0 {
-			kr.bf16to(d[:cols], src[p*ld:][:cols])
+// packCBF16With returns packCGeneric for bfloat16 sources, widening with
+// the given kernel (the level's bf16to).
+func packCBF16With(widen func(dst []float32, src []uint16)) func(dst []float32, w int, src []uint16, ld, cols, kc int) {
+	return func(dst []float32, w int, src []uint16, ld, cols, kc int) {
+		for p := 0; p < kc; p++ {
+			d := dst[p*w : p*w+w]
+			if cols > 0 {
+				widen(d[:cols], src[p*ld:][:cols])
+			}
+			clear(d[cols:])
 		}
-		clear(d[cols:])
 	}
 }
 
 // The assembly entry points, bounds-checked here: packT reads rows×kc
 // source values and writes kc rows of `lanes`; packC reads kc×cols and
-// writes kc rows of w (w ≤ 32).
+// writes kc rows of w. Shapes the kernels do not take (lanes > 16, w > 32)
+// go to the Go twins.
 
 func packTF32(dst []float32, w, lanes int, src []float32, ld, rows, kc int) {
 	if kc == 0 {
+		return
+	}
+	if lanes > 16 || rows > lanes {
+		packTGeneric(dst, w, lanes, src, ld, rows, kc)
 		return
 	}
 	_ = dst[(kc-1)*w+lanes-1]
@@ -195,12 +173,18 @@ func packTF32(dst []float32, w, lanes int, src []float32, ld, rows, kc int) {
 	packTAVX512(unsafe.Pointer(&dst[0]), w, lanes, unsafe.Pointer(unsafe.SliceData(src)), ld, rows, kc)
 }
 
+// packT8F32 runs the AVX2 transpose for 6 or 8 lanes, the Go twin for other
+// lane counts.
 func packT8F32(dst []float32, w, lanes int, src []float32, ld, rows, kc int) {
 	if kc == 0 {
 		return
 	}
-	if lanes != 6 && lanes != 8 || rows > lanes {
-		panic("asm: packT8F32 needs lanes 6 or 8 and rows ≤ lanes")
+	if rows > lanes {
+		panic("asm: packT8F32 needs rows ≤ lanes")
+	}
+	if lanes != 6 && lanes != 8 {
+		packTGeneric(dst, w, lanes, src, ld, rows, kc)
+		return
 	}
 	_ = dst[(kc-1)*w+lanes-1]
 	if rows > 0 {
@@ -211,6 +195,10 @@ func packT8F32(dst []float32, w, lanes int, src []float32, ld, rows, kc int) {
 
 func packTBF16(dst []float32, w, lanes int, src []uint16, ld, rows, kc int) {
 	if kc == 0 {
+		return
+	}
+	if lanes > 16 || rows > lanes {
+		packTBF16Generic(dst, w, lanes, src, ld, rows, kc)
 		return
 	}
 	_ = dst[(kc-1)*w+lanes-1]
@@ -224,6 +212,10 @@ func packCF32(dst []float32, w int, src []float32, ld, cols, kc int) {
 	if kc == 0 {
 		return
 	}
+	if w > 32 {
+		packCGeneric(dst, w, src, ld, cols, kc)
+		return
+	}
 	_ = dst[(kc-1)*w+w-1]
 	if cols > 0 {
 		_ = src[(kc-1)*ld+cols-1]
@@ -233,6 +225,10 @@ func packCF32(dst []float32, w int, src []float32, ld, cols, kc int) {
 
 func packCBF16(dst []float32, w int, src []uint16, ld, cols, kc int) {
 	if kc == 0 {
+		return
+	}
+	if w > 32 {
+		packCBF16With(bf16ToF32Generic)(dst, w, src, ld, cols, kc)
 		return
 	}
 	_ = dst[(kc-1)*w+w-1]
