@@ -1,6 +1,7 @@
 package asm
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"sort"
@@ -195,4 +196,30 @@ func TestTuneFuseA(t *testing.T) {
 	}
 	abRun(t, 512, 2048, 2048, true, 20, vs)
 	abRun(t, 128, 256, 1024, true, 20, vs)
+}
+
+// TestTuneKC compares KC/NC choices of gemmSerial (A block rows fixed).
+func TestTuneKC(t *testing.T) {
+	if os.Getenv("LLINK_TUNE") == "" {
+		t.Skip("set LLINK_TUNE=1 to compare")
+	}
+	kr := cur
+	run := func(bl *blocking) func(transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) {
+		return func(transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) {
+			blockOverride = bl
+			defer func() { blockOverride = nil }()
+			gemmSerial(kr, transA, m, n, k, alpha, a, lda, b, beta, c, ldc)
+		}
+	}
+	vs := []abVariant{{"default", run(nil)}}
+	for _, b := range []blocking{{4092, 512, 256}, {4092, 512, 320}, {4092, 448, 288}} {
+		bl := b
+		vs = append(vs, abVariant{fmt.Sprintf("kc%d nc%d", bl.kc, bl.nc), run(&bl)})
+	}
+	for _, n := range []int{1024, 2048} {
+		abRun(t, n, n, n, false, 20, vs)
+	}
+	abRun(t, 512, 2048, 2048, true, 20, vs)
+	abRun(t, 128, 256, 1024, true, 20, vs)
+	abRun(t, 2048, 8192, 2048, true, 8, vs)
 }

@@ -229,14 +229,14 @@ func BenchmarkGemvF32(b *testing.B) {
 // BenchmarkSgemmLayers splits SGEMM's distance from peak into its layers, per
 // level, on random data: "micro" is the micro-kernel alone on one A and one B
 // micro-panel that stay in L1 (the register-blocking ceiling); "macro" the
-// two inner loops of gemmSerial over a packed A block (504×256) and a packed
-// B block (256×512, L2-sized), warm: each A micro-panel held while the B
+// two inner loops of gemmSerial over a packed A block (504×512) and a packed
+// B block (512×256, L2-sized), warm: each A micro-panel held while the B
 // micro-panels stream past it (what cache blocking leaves); variants of it
 // with C or B traffic removed; "gemm" the whole call on the same shape,
 // packing and cold operands included. Read each against FMAPeak of the same
 // run.
 func BenchmarkSgemmLayers(b *testing.B) {
-	const kc, mc, nc = 256, 504, 512
+	const kc, mc, nc = 512, 504, 256
 	for _, l := range Available() {
 		if l == Generic {
 			continue

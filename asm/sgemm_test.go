@@ -166,7 +166,7 @@ func TestSgemmRandom(t *testing.T) {
 		mr, nr := TileSize()
 		r := testutil.RNG(uint64(Active()) + 1)
 		for i := 0; i < n; i++ {
-			kc := 256
+			kc := cur.blocks().kc
 			if i%2 == 1 {
 				bl := blocking{mc: 2 * mr, kc: 7 + r.IntN(9), nc: 2 * nr}
 				blockOverride, kc = &bl, bl.kc
