@@ -67,6 +67,10 @@ type kernel struct {
 	// panel a[p*12+i]; the rows are prefetched 256 bytes ahead (see
 	// gemmAVX512PackA in sgemm_amd64.go).
 	fuseA bool
+	// prefetchW prefetches the C tile at entry for writing (PREFETCHW, as
+	// bytes: the Go assembler lacks it; a NOP on CPUs without PRFCHW)
+	// rather than with PREFETCHT0, so its lines arrive owned.
+	prefetchW bool
 }
 
 func (k kernel) acc(i, v int) string { return fmt.Sprintf("%s%d", k.reg, i*k.nv+v) }
@@ -242,6 +246,10 @@ func (k kernel) gen(b *bytes.Buffer) {
 	b.WriteString("\tMOVQ DX, R11\n")
 	for i := 0; i < k.mr; i++ {
 		for off := 0; off < nr*4; off += 64 {
+			if k.prefetchW {
+				fmt.Fprintf(b, "\tBYTE $0x41; BYTE $0x0f; BYTE $0x0d; BYTE $0x4b; BYTE $0x%02x // PREFETCHW %d(R11)\n", off, off)
+				continue
+			}
 			fmt.Fprintf(b, "\tPREFETCHT0 %d(R11)\n", off)
 		}
 		if i < k.mr-1 {
@@ -371,7 +379,7 @@ func genAVX2(b *bytes.Buffer) {
 
 func genAVX512(b *bytes.Buffer) {
 	k := kernel{name: "gemmAVX512", mr: 12, nv: 2, reg: "Z", width: 16,
-		bregs: []int{24, 25}, bcast: []int{26, 27, 28, 29, 30, 31}, unroll: 4, prefetchA: 1024}
+		bregs: []int{24, 25}, bcast: []int{26, 27, 28, 29, 30, 31}, unroll: 4, prefetchA: 1024, prefetchW: true}
 	k.gen(b)
 	// The kernel that packs its B micro-panel from the source as it goes.
 	f := k
