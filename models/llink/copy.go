@@ -29,7 +29,8 @@ const edgePunct = ".,;:!?\"'()[]{}«»“”‘’"
 
 // CopySpans returns what the copy channel passes on verbatim from a Khmer
 // text: its runs of characters outside the Khmer script — numbers (Khmer
-// digits rewritten as ASCII: "១៥%" → "15%"), unit symbols and Latin-script
+// digits rewritten as ASCII: "១៥%" → "15%"; thousands grouped as English
+// writes them, see [groupThousands]), unit symbols and Latin-script
 // words ("3 kg", "170 MW", "LibreOffice") — split at white space and Khmer
 // letters, with sentence punctuation trimmed from their ends, in reading
 // order. These are the parts of a text that a pooled sentence vector keeps
@@ -40,8 +41,10 @@ func CopySpans(text string) []string {
 	var out []string
 	size := 0
 	var b strings.Builder
+	var word strings.Builder // the last run of Khmer letters
+	inWord, year := false, false
 	flush := func() {
-		s := strings.Trim(b.String(), edgePunct)
+		s := groupThousands(strings.Trim(b.String(), edgePunct), year)
 		b.Reset()
 		if s == "" || len(out) == MaxCopySpans || size+len(s) > MaxCopyBytes {
 			return
@@ -49,20 +52,80 @@ func CopySpans(text string) []string {
 		out = append(out, s)
 		size += len(s)
 	}
+	add := func(r rune) {
+		if b.Len() == 0 {
+			year = strings.HasSuffix(word.String(), yearWord)
+		}
+		inWord = false
+		b.WriteRune(r)
+	}
 	for _, r := range text {
 		if d, ok := khmerDigit(r); ok {
-			b.WriteRune(d)
+			add(d)
 			continue
 		}
-		if unicode.Is(unicode.Khmer, r) || unicode.IsSpace(r) || !unicode.IsPrint(r) {
-			flush()
+		khmer := unicode.Is(unicode.Khmer, r)
+		if khmer || unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			if b.Len() > 0 {
+				flush()
+			}
+			if khmer {
+				if !inWord {
+					word.Reset()
+					inWord = true
+				}
+				word.WriteRune(r)
+			} else {
+				inWord = false
+			}
 			continue
 		}
-		b.WriteRune(r)
+		add(r)
 	}
 	flush()
 	return out
 }
+
+// yearWord is Khmer for "year"; Khmer writes a year after it (ឆ្នាំ២០២៤).
+const yearWord = "ឆ្នាំ"
+
+// groupThousands writes a number span's integer part as English does, with
+// thousands separated by commas ("1020" → "1,020", "$12000" → "$12,000",
+// "371400.5" → "371,400.5", "4500kW" → "4,500kW"): Khmer texts often leave
+// them out, and a small decoder copies digits more reliably than it
+// regroups them. A four-digit year (after ឆ្នាំ, "year") stays as it is, as
+// do numbers already grouped and spans that are not one number (codes such
+// as "MP3" or "A1234", several digit runs).
+func groupThousands(s string, year bool) string {
+	i := strings.IndexFunc(s, isDigit)
+	if i < 0 || strings.ContainsFunc(s[:i], unicode.IsLetter) {
+		return s
+	}
+	j := i
+	for j < len(s) && isDigit(rune(s[j])) {
+		j++
+	}
+	rest := s[j:]
+	if len(rest) > 1 && rest[0] == '.' && isDigit(rune(rest[1])) {
+		rest = strings.TrimLeftFunc(rest[1:], isDigit)
+	}
+	n := j - i
+	if n < 4 || n == 4 && year || strings.HasPrefix(rest, ",") || strings.ContainsFunc(rest, isDigit) {
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(s[:i])
+	for k := i; k < j; k++ {
+		if k > i && (j-k)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(s[k])
+	}
+	b.WriteString(s[j:])
+	return b.String()
+}
+
+func isDigit(r rune) bool { return r >= '0' && r <= '9' }
 
 // Span returns the foreign span of LLINK's decoder prompt for a foreign
 // text: "<foreign><f0>…<fK-1></foreign>", the K slot tokens whose input
