@@ -27,6 +27,7 @@ type kernels struct {
 	level Level
 	mr    int // micro-kernel rows
 	nr    int // micro-kernel columns
+	kc    int // KC block (depth of the packed panels)
 	gemm  microKernel
 	// gemmPackB and gemmPackA, when set, are gemm fused with the packing
 	// of B (as stored, float32) or A (as stored): gemmSerial then packs
@@ -68,6 +69,7 @@ func genericKernels() kernels {
 		level:   Generic,
 		mr:      genericMR,
 		nr:      genericNR,
+		kc:      256,
 		gemm:    gemmGeneric,
 		dot:     dotGeneric,
 		axpy:    axpyGeneric,

@@ -126,13 +126,12 @@ func (kr *kernels) blocks() blocking {
 	if blockOverride != nil {
 		return *blockOverride
 	}
-	// KC 512: the A micro-panel (24 KiB on AVX-512) stays in L1 beside the
-	// B stream, and k = 2048 takes four passes over C instead of eight
-	// (+0.4–1.9% against KC 256 on the benchmark shapes, same-run A/B).
-	kc := 512
-	// B block (kc×nc) in half of L2, A block (mc×kc) in half of L3. With
-	// the 8 MiB L3 reported here mc is 2048, so up to that many rows A is
-	// packed once per KC step and B once in all.
+	// KC is the level's (512 on AVX-512: the 24 KiB A micro-panel stays in
+	// L1 beside the B stream, and k = 2048 takes four passes over C, not
+	// eight). B block (kc×nc) in half of L2, A block (mc×kc) in half of L3:
+	// with the 8 MiB L3 reported here mc is 2048 on AVX-512, so up to that
+	// many rows A is packed once per KC step and B once in all.
+	kc := kr.kc
 	nc := max(caches.L2/2/(kc*4)/kr.nr*kr.nr, kr.nr)
 	mc := max(min(caches.L3/2/(kc*4), 4096)/kr.mr*kr.mr, kr.mr)
 	return blocking{mc: mc, kc: kc, nc: nc}
