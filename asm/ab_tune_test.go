@@ -229,3 +229,56 @@ func TestTuneKC(t *testing.T) {
 	abRun(t, 512, 2048, 2048, true, 20, vs)
 	abRun(t, 128, 256, 1024, true, 20, vs)
 }
+
+// TestTunePeakShare measures each shape's share of the FMA peak with the
+// two alternating round by round on one thread (wall clock), so clock
+// drift between them cancels: the median of the per-round ratios.
+func TestTunePeakShare(t *testing.T) {
+	if os.Getenv("LLINK_TUNE") == "" {
+		t.Skip("set LLINK_TUNE=1 to measure")
+	}
+	pk, ok := peakKernels()[AVX512]
+	if !ok || tables[AVX512] == nil {
+		t.Skip("no AVX-512")
+	}
+	defer SetLevel(AVX512)()
+	defer SetThreads(1)()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for _, s := range []struct {
+		m, n, k int
+		transB  bool
+	}{{1024, 1024, 1024, false}, {2048, 2048, 2048, false}, {512, 2048, 2048, true}} {
+		r := testutil.RNG(1)
+		a, bb := testutil.Uniform(r, s.m*s.k), testutil.Uniform(r, s.k*s.n)
+		c := make([]float32, s.m*s.n)
+		ldb := s.n
+		if s.transB {
+			ldb = s.k
+		}
+		flops := 2 * float64(s.m*s.n*s.k)
+		reps := max(1, int(1e10/flops))
+		var ratios, rates, peaks []float64
+		for round := 0; round <= 12; round++ {
+			w0 := time.Now()
+			const iters = 1 << 16
+			for i := 0; i < 40; i++ {
+				pk.run(iters)
+			}
+			peak := float64(pk.flops) * iters * 40 / time.Since(w0).Seconds() / 1e9
+			w0 = time.Now()
+			for i := 0; i < reps; i++ {
+				Sgemm(false, s.transB, s.m, s.n, s.k, 1, a, s.k, bb, ldb, 0, c, s.n)
+			}
+			g := flops * float64(reps) / time.Since(w0).Seconds() / 1e9
+			if round > 0 {
+				ratios, rates, peaks = append(ratios, g/peak), append(rates, g), append(peaks, peak)
+			}
+		}
+		sort.Float64s(ratios)
+		sort.Float64s(rates)
+		sort.Float64s(peaks)
+		t.Logf("%dx%dx%d: %% of peak median %.1f%% (range %.1f–%.1f%%), GFLOP/s median %.1f, peak median %.1f",
+			s.m, s.n, s.k, 100*ratios[len(ratios)/2], 100*ratios[0], 100*ratios[len(ratios)-1], rates[len(rates)/2], peaks[len(peaks)/2])
+	}
+}
