@@ -3,79 +3,104 @@
 package asm
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 	"unsafe"
 
 	"github.com/llink-go/llink/internal/testutil"
 )
 
-// checkPackBKernel runs the fused pack-and-multiply kernel on a random A
-// panel and a kc×32 window (column offset off, row stride ldb) of a random
-// source, and compares it with its twin — packCGeneric into a panel, then
-// gemmAVX512 — bit for bit (the FMA order is the same), and with a float64
-// reference. C has a NaN guard band (rows padded to ldc; with beta = 0 the
-// whole tile starts as NaN) and the packed panel a NaN tail that must stay.
-func checkPackBKernel(t *testing.T, kc, ldb, off int, alpha, beta float32, seed uint64) {
-	t.Helper()
-	const mr, nr, ldc = avx512MR, 32, 35
-	r := testutil.RNG(seed)
+// fusedTile is one fused pack-and-multiply case: C is a mr×nr tile with a
+// NaN guard band (rows padded to ldc; with beta = 0 the whole tile starts as
+// NaN), panel the kernel packs into (NaN, with a tail that must stay NaN).
+type fusedTile struct {
+	c, c0, want, panel []float32
+}
+
+const fusedLDC = 35
+
+func newFusedTile(r *rand.Rand, beta float32, panelLen int) *fusedTile {
+	const mr, nr = avx512MR, 32
 	nan := float32(math.NaN())
-	a := testutil.Uniform(r, kc*mr)
-	src := testutil.Uniform(r, off+(kc-1)*ldb+nr)
-	c := testutil.Uniform(r, mr*ldc)
+	c := testutil.Uniform(r, mr*fusedLDC)
 	for i := range c {
-		if i%ldc >= nr || beta == 0 {
+		if i%fusedLDC >= nr || beta == 0 {
 			c[i] = nan
 		}
 	}
-	c0 := append([]float32(nil), c...)
-	want := append([]float32(nil), c...)
-	panel := make([]float32, kc*nr+16)
-	ref := make([]float32, kc*nr)
+	panel := make([]float32, panelLen+16)
 	for i := range panel {
 		panel[i] = nan
 	}
-	packCGeneric(ref, nr, src[off:], ldb, nr, kc)
-	gemmAVX512(kc, unsafe.Pointer(&a[0]), unsafe.Pointer(&ref[0]), unsafe.Pointer(&want[0]), ldc, alpha, beta)
-	gemmAVX512PackB(kc, unsafe.Pointer(&a[0]), unsafe.Pointer(&panel[0]), unsafe.Pointer(&c[0]), ldc, alpha, beta, unsafe.Pointer(&src[off]), ldb)
-	for i, v := range panel {
+	return &fusedTile{c: c, c0: append([]float32(nil), c...), want: append([]float32(nil), c...), panel: panel}
+}
+
+// check compares the kernel's panel with the twin's packed ref bit for bit,
+// its C with the twin's (same FMA order: bit for bit) and with a float64
+// reference Σ_p prod(i, j, p) within 2·(kc+4)·2⁻²⁴ of the magnitudes, and
+// the guard bands with NaN. what names the case in failures.
+func (f *fusedTile) check(t *testing.T, what string, kc int, ref []float32, alpha, beta float32, prod func(i, j, p int) float64) {
+	t.Helper()
+	const mr, nr, ldc = avx512MR, 32, fusedLDC
+	for i, v := range f.panel {
 		switch {
-		case i >= kc*nr && !math.IsNaN(float64(v)):
-			t.Fatalf("kc=%d ldb=%d: wrote panel[%d] past the panel", kc, ldb, i)
-		case i < kc*nr && v != ref[i]:
-			t.Fatalf("kc=%d ldb=%d off=%d: panel[%d] = %g, want %g", kc, ldb, off, i, v, ref[i])
+		case i >= len(ref) && !math.IsNaN(float64(v)):
+			t.Fatalf("%s: wrote panel[%d] past the panel", what, i)
+		case i < len(ref) && v != ref[i]:
+			t.Fatalf("%s: panel[%d] = %g, want %g", what, i, v, ref[i])
 		}
 	}
 	for i := 0; i < mr; i++ {
 		for j := 0; j < ldc; j++ {
-			got, w := c[i*ldc+j], want[i*ldc+j]
+			got, w := f.c[i*ldc+j], f.want[i*ldc+j]
 			if j >= nr {
 				if !math.IsNaN(float64(got)) {
-					t.Fatalf("kc=%d: wrote C[%d,%d] outside the tile", kc, i, j)
+					t.Fatalf("%s: wrote C[%d,%d] outside the tile", what, i, j)
 				}
 				continue
 			}
 			if math.Float32bits(got) != math.Float32bits(w) {
-				t.Fatalf("kc=%d ldb=%d off=%d beta=%g: C[%d,%d] = %g, twin %g", kc, ldb, off, beta, i, j, got, w)
+				t.Fatalf("%s beta=%g: C[%d,%d] = %g, twin %g", what, beta, i, j, got, w)
 			}
 			var s, mag float64
 			for p := 0; p < kc; p++ {
-				v := float64(a[p*mr+i]) * float64(src[off+p*ldb+j])
+				v := prod(i, j, p)
 				s += v
 				mag += math.Abs(v)
 			}
 			ref := float64(alpha) * s
 			mag *= math.Abs(float64(alpha))
 			if beta != 0 {
-				ref += float64(beta) * float64(c0[i*ldc+j])
-				mag += math.Abs(float64(beta) * float64(c0[i*ldc+j]))
+				ref += float64(beta) * float64(f.c0[i*ldc+j])
+				mag += math.Abs(float64(beta) * float64(f.c0[i*ldc+j]))
 			}
 			if tol := 2*float64(kc+4)*math.Ldexp(1, -24)*mag + 1e-30; math.Abs(float64(got)-ref) > tol {
-				t.Fatalf("kc=%d beta=%g: C[%d,%d] = %g, float64 reference %g", kc, beta, i, j, got, ref)
+				t.Fatalf("%s beta=%g: C[%d,%d] = %g, float64 reference %g", what, beta, i, j, got, ref)
 			}
 		}
 	}
+}
+
+// checkPackBKernel runs the fused pack-and-multiply kernel on a random A
+// panel and a kc×32 window (column offset off, row stride ldb) of a random
+// source, and compares it with its twin — packCGeneric into a panel, then
+// gemmAVX512 — and a float64 reference ([fusedTile.check]).
+func checkPackBKernel(t *testing.T, kc, ldb, off int, alpha, beta float32, seed uint64) {
+	t.Helper()
+	const mr, nr = avx512MR, 32
+	r := testutil.RNG(seed)
+	a := testutil.Uniform(r, kc*mr)
+	src := testutil.Uniform(r, off+(kc-1)*ldb+nr)
+	f := newFusedTile(r, beta, kc*nr)
+	ref := make([]float32, kc*nr)
+	packCGeneric(ref, nr, src[off:], ldb, nr, kc)
+	gemmAVX512(kc, unsafe.Pointer(&a[0]), unsafe.Pointer(&ref[0]), unsafe.Pointer(&f.want[0]), fusedLDC, alpha, beta)
+	gemmAVX512PackB(kc, unsafe.Pointer(&a[0]), unsafe.Pointer(&f.panel[0]), unsafe.Pointer(&f.c[0]), fusedLDC, alpha, beta, unsafe.Pointer(&src[off]), ldb)
+	f.check(t, fmt.Sprintf("kc=%d ldb=%d off=%d", kc, ldb, off), kc, ref, alpha, beta, func(i, j, p int) float64 {
+		return float64(a[p*mr+i]) * float64(src[off+p*ldb+j])
+	})
 }
 
 // TestPackBKernel checks gemmAVX512PackB over kc 1..600 (unroll tails,
@@ -116,64 +141,18 @@ func FuzzPackBKernel(f *testing.F) {
 // the twin is packTGeneric into a panel, then gemmAVX512.
 func checkPackAKernel(t *testing.T, kc, lda, off int, alpha, beta float32, seed uint64) {
 	t.Helper()
-	const mr, nr, ldc = avx512MR, 32, 35
+	const mr, nr = avx512MR, 32
 	r := testutil.RNG(seed)
-	nan := float32(math.NaN())
 	src := testutil.Uniform(r, off+(mr-1)*lda+kc)
 	b := testutil.Uniform(r, kc*nr)
-	c := testutil.Uniform(r, mr*ldc)
-	for i := range c {
-		if i%ldc >= nr || beta == 0 {
-			c[i] = nan
-		}
-	}
-	c0 := append([]float32(nil), c...)
-	want := append([]float32(nil), c...)
-	panel := make([]float32, kc*mr+16)
+	f := newFusedTile(r, beta, kc*mr)
 	ref := make([]float32, kc*mr)
-	for i := range panel {
-		panel[i] = nan
-	}
 	packTGeneric(ref, mr, mr, src[off:], lda, mr, kc)
-	gemmAVX512(kc, unsafe.Pointer(&ref[0]), unsafe.Pointer(&b[0]), unsafe.Pointer(&want[0]), ldc, alpha, beta)
-	gemmAVX512PackA(kc, unsafe.Pointer(&panel[0]), unsafe.Pointer(&b[0]), unsafe.Pointer(&c[0]), ldc, alpha, beta, unsafe.Pointer(&src[off]), lda)
-	for i, v := range panel {
-		switch {
-		case i >= kc*mr && !math.IsNaN(float64(v)):
-			t.Fatalf("kc=%d lda=%d: wrote panel[%d] past the panel", kc, lda, i)
-		case i < kc*mr && v != ref[i]:
-			t.Fatalf("kc=%d lda=%d off=%d: panel[%d] = %g, want %g", kc, lda, off, i, v, ref[i])
-		}
-	}
-	for i := 0; i < mr; i++ {
-		for j := 0; j < ldc; j++ {
-			got, w := c[i*ldc+j], want[i*ldc+j]
-			if j >= nr {
-				if !math.IsNaN(float64(got)) {
-					t.Fatalf("kc=%d: wrote C[%d,%d] outside the tile", kc, i, j)
-				}
-				continue
-			}
-			if math.Float32bits(got) != math.Float32bits(w) {
-				t.Fatalf("kc=%d lda=%d off=%d beta=%g: C[%d,%d] = %g, twin %g", kc, lda, off, beta, i, j, got, w)
-			}
-			var s, mag float64
-			for p := 0; p < kc; p++ {
-				v := float64(src[off+i*lda+p]) * float64(b[p*nr+j])
-				s += v
-				mag += math.Abs(v)
-			}
-			ref := float64(alpha) * s
-			mag *= math.Abs(float64(alpha))
-			if beta != 0 {
-				ref += float64(beta) * float64(c0[i*ldc+j])
-				mag += math.Abs(float64(beta) * float64(c0[i*ldc+j]))
-			}
-			if tol := 2*float64(kc+4)*math.Ldexp(1, -24)*mag + 1e-30; math.Abs(float64(got)-ref) > tol {
-				t.Fatalf("kc=%d beta=%g: C[%d,%d] = %g, float64 reference %g", kc, beta, i, j, got, ref)
-			}
-		}
-	}
+	gemmAVX512(kc, unsafe.Pointer(&ref[0]), unsafe.Pointer(&b[0]), unsafe.Pointer(&f.want[0]), fusedLDC, alpha, beta)
+	gemmAVX512PackA(kc, unsafe.Pointer(&f.panel[0]), unsafe.Pointer(&b[0]), unsafe.Pointer(&f.c[0]), fusedLDC, alpha, beta, unsafe.Pointer(&src[off]), lda)
+	f.check(t, fmt.Sprintf("kc=%d lda=%d off=%d", kc, lda, off), kc, ref, alpha, beta, func(i, j, p int) float64 {
+		return float64(src[off+i*lda+p]) * float64(b[p*nr+j])
+	})
 }
 
 // TestPackAKernel checks gemmAVX512PackA over kc 1..600 (the vector stores
