@@ -41,8 +41,7 @@ func CopySpans(text string) []string {
 	var out []string
 	size := 0
 	var b strings.Builder
-	var word strings.Builder // the last run of Khmer letters
-	inWord, year := false, false
+	year := false // the span follows ឆ្នាំ ("year"), white space aside
 	flush := func() {
 		s := groupThousands(strings.Trim(b.String(), edgePunct), year)
 		b.Reset()
@@ -52,35 +51,21 @@ func CopySpans(text string) []string {
 		out = append(out, s)
 		size += len(s)
 	}
-	add := func(r rune) {
-		if b.Len() == 0 {
-			year = strings.HasSuffix(word.String(), yearWord)
-		}
-		inWord = false
-		b.WriteRune(r)
-	}
-	for _, r := range text {
-		if d, ok := khmerDigit(r); ok {
-			add(d)
-			continue
-		}
-		khmer := unicode.Is(unicode.Khmer, r)
-		if khmer || unicode.IsSpace(r) || !unicode.IsPrint(r) {
+	for i, r := range text {
+		d, digit := khmerDigit(r)
+		if !digit && (unicode.Is(unicode.Khmer, r) || unicode.IsSpace(r) || !unicode.IsPrint(r)) {
 			if b.Len() > 0 {
 				flush()
 			}
-			if khmer {
-				if !inWord {
-					word.Reset()
-					inWord = true
-				}
-				word.WriteRune(r)
-			} else {
-				inWord = false
-			}
 			continue
 		}
-		add(r)
+		if b.Len() == 0 {
+			year = strings.HasSuffix(strings.TrimRightFunc(text[:i], unicode.IsSpace), yearWord)
+		}
+		if digit {
+			r = d
+		}
+		b.WriteRune(r)
 	}
 	flush()
 	return out
