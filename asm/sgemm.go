@@ -253,7 +253,7 @@ var noFuseB, noFuseA bool
 // gemmSerial is the five-loop GEMM on one thread, in the loop order that
 // keeps the broadcast operand in L1: for each MC×KC block of A (packed into
 // L3) and each KC×NC block of B (packed into L2), the inner loops hold one
-// A micro-panel (MR×KC, 12 KiB on AVX-512) in L1 while the B micro-panels
+// A micro-panel (MR×KC, 24 KiB on AVX-512 with KC 512) in L1 while the B micro-panels
 // (KC×NR) stream from L2 past it. This is BLIS's order with the operands'
 // roles exchanged (our kernels broadcast A and load B as vectors); against
 // BLIS's own order (B micro-panel in L1, A from L2, packed B in L3) it runs
