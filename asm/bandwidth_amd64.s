@@ -1,0 +1,146 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// The read-bandwidth probes (bandwidth_amd64.go has their Go references).
+// Each XORs every 64-bit word it reads into eight ymm accumulators and
+// returns their XOR.
+
+// REDUCE folds Y0..Y7 into AX.
+#define REDUCE \
+	VPXOR Y1, Y0, Y0; VPXOR Y3, Y2, Y2; VPXOR Y5, Y4, Y4; VPXOR Y7, Y6, Y6; \
+	VPXOR Y2, Y0, Y0; VPXOR Y6, Y4, Y4; VPXOR Y4, Y0, Y0; \
+	VEXTRACTI128 $1, Y0, X1; VPXOR X1, X0, X0; \
+	VMOVQ X0, AX; VPEXTRQ $1, X0, BX; XORQ BX, AX
+
+#define ZERO \
+	VPXOR Y0, Y0, Y0; VPXOR Y1, Y1, Y1; VPXOR Y2, Y2, Y2; VPXOR Y3, Y3, Y3; \
+	VPXOR Y4, Y4, Y4; VPXOR Y5, Y5, Y5; VPXOR Y6, Y6, Y6; VPXOR Y7, Y7, Y7
+
+// func readAVX2(p unsafe.Pointer, n, pf int) uint64
+TEXT ·readAVX2(SB), NOSPLIT, $0-32
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), DI
+	MOVQ pf+16(FP), DX
+	ADDQ SI, DI
+	ZERO
+	TESTQ DX, DX
+	JZ   plain1
+pf1:
+	CMPQ SI, DI
+	JAE  done1
+	PREFETCHT0 0(SI)(DX*1)
+	PREFETCHT0 64(SI)(DX*1)
+	PREFETCHT0 128(SI)(DX*1)
+	PREFETCHT0 192(SI)(DX*1)
+	VPXOR 0(SI), Y0, Y0
+	VPXOR 32(SI), Y1, Y1
+	VPXOR 64(SI), Y2, Y2
+	VPXOR 96(SI), Y3, Y3
+	VPXOR 128(SI), Y4, Y4
+	VPXOR 160(SI), Y5, Y5
+	VPXOR 192(SI), Y6, Y6
+	VPXOR 224(SI), Y7, Y7
+	ADDQ $256, SI
+	JMP  pf1
+plain1:
+	CMPQ SI, DI
+	JAE  done1
+	VPXOR 0(SI), Y0, Y0
+	VPXOR 32(SI), Y1, Y1
+	VPXOR 64(SI), Y2, Y2
+	VPXOR 96(SI), Y3, Y3
+	VPXOR 128(SI), Y4, Y4
+	VPXOR 160(SI), Y5, Y5
+	VPXOR 192(SI), Y6, Y6
+	VPXOR 224(SI), Y7, Y7
+	ADDQ $256, SI
+	JMP  plain1
+done1:
+	REDUCE
+	MOVQ AX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func read4AVX2(p unsafe.Pointer, n, pf int) uint64
+// R8, R9, R10: byte offsets of streams 1..3 (n/4, n/2, 3n/4).
+TEXT ·read4AVX2(SB), NOSPLIT, $0-32
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), R8
+	SHRQ $2, R8
+	LEAQ (R8)(R8*1), R9
+	LEAQ (R9)(R8*1), R10
+	LEAQ (SI)(R8*1), DI
+	MOVQ pf+16(FP), DX
+	ZERO
+	TESTQ DX, DX
+	JZ   plain4
+pf4:
+	CMPQ SI, DI
+	JAE  done4
+	LEAQ (SI)(DX*1), R11
+	PREFETCHT0 (R11)
+	PREFETCHT0 (R11)(R8*1)
+	PREFETCHT0 (R11)(R9*1)
+	PREFETCHT0 (R11)(R10*1)
+	VPXOR (SI), Y0, Y0
+	VPXOR 32(SI), Y1, Y1
+	VPXOR (SI)(R8*1), Y2, Y2
+	VPXOR 32(SI)(R8*1), Y3, Y3
+	VPXOR (SI)(R9*1), Y4, Y4
+	VPXOR 32(SI)(R9*1), Y5, Y5
+	VPXOR (SI)(R10*1), Y6, Y6
+	VPXOR 32(SI)(R10*1), Y7, Y7
+	ADDQ $64, SI
+	JMP  pf4
+plain4:
+	CMPQ SI, DI
+	JAE  done4
+	VPXOR (SI), Y0, Y0
+	VPXOR 32(SI), Y1, Y1
+	VPXOR (SI)(R8*1), Y2, Y2
+	VPXOR 32(SI)(R8*1), Y3, Y3
+	VPXOR (SI)(R9*1), Y4, Y4
+	VPXOR 32(SI)(R9*1), Y5, Y5
+	VPXOR (SI)(R10*1), Y6, Y6
+	VPXOR 32(SI)(R10*1), Y7, Y7
+	ADDQ $64, SI
+	JMP  plain4
+done4:
+	REDUCE
+	MOVQ AX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func readNTAVX2(p unsafe.Pointer, n int) uint64
+TEXT ·readNTAVX2(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), DI
+	ADDQ SI, DI
+	ZERO
+loopnt:
+	CMPQ SI, DI
+	JAE  donent
+	VMOVNTDQA 0(SI), Y8
+	VMOVNTDQA 32(SI), Y9
+	VMOVNTDQA 64(SI), Y10
+	VMOVNTDQA 96(SI), Y11
+	VMOVNTDQA 128(SI), Y12
+	VMOVNTDQA 160(SI), Y13
+	VMOVNTDQA 192(SI), Y14
+	VMOVNTDQA 224(SI), Y15
+	VPXOR Y8, Y0, Y0
+	VPXOR Y9, Y1, Y1
+	VPXOR Y10, Y2, Y2
+	VPXOR Y11, Y3, Y3
+	VPXOR Y12, Y4, Y4
+	VPXOR Y13, Y5, Y5
+	VPXOR Y14, Y6, Y6
+	VPXOR Y15, Y7, Y7
+	ADDQ $256, SI
+	JMP  loopnt
+donent:
+	REDUCE
+	MOVQ AX, ret+16(FP)
+	VZEROUPPER
+	RET
