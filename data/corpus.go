@@ -10,6 +10,12 @@ type Config struct {
 	Dev   int // pairs for development (same vocabulary as train, distinct sentences)
 	Test  int // pairs for testing (held-out names and numbers only)
 	Pool  int // retrieval pool (held-out names and numbers; disjoint from test)
+	// Novel is the size of the novel-entity slice: pairs whose names and
+	// numbers are held out as in Test and whose places and years are held
+	// out too ([NovelPlace], [NovelYear]); every pair has at least one such
+	// place or year. When Novel > 0 no other split uses those places and
+	// years; when 0 every split uses every place and year.
+	Novel int
 }
 
 // DefaultConfig is the embedded default: 24,000 training pairs, 1,000 dev,
@@ -23,19 +29,26 @@ func DefaultConfig() Config {
 // and number values ([HeldOutName], [HeldOutNumber]); Train and Dev never do.
 type Corpus struct {
 	Train, Dev, Test, Pool []Pair
+	// Novel is the novel-entity slice ([Config.Novel]); empty when not asked for.
+	Novel []Pair
 }
 
 // Build generates the corpus described by c.
 func Build(c Config) (*Corpus, error) {
-	if c.Train < 0 || c.Dev < 0 || c.Test < 0 || c.Pool < 0 {
+	if c.Train < 0 || c.Dev < 0 || c.Test < 0 || c.Pool < 0 || c.Novel < 0 {
 		return nil, fmt.Errorf("data: negative split size in %+v", c)
 	}
-	if c.Train+c.Dev+c.Test+c.Pool > 2_000_000 {
-		return nil, fmt.Errorf("data: corpus of %d pairs is larger than the generator supports", c.Train+c.Dev+c.Test+c.Pool)
+	const maxPairs = 2_000_000
+	if c.Train > maxPairs || c.Dev > maxPairs || c.Test > maxPairs || c.Pool > maxPairs || c.Novel > maxPairs ||
+		c.Train+c.Dev+c.Test+c.Pool+c.Novel > maxPairs {
+		return nil, fmt.Errorf("data: corpus of %+v pairs is larger than the generator supports (%d in all)", c, maxPairs)
 	}
 	seen := map[string]bool{}
 	tr := newGenerator(c.Seed, 1, vocabTrain, seen)
 	ho := newGenerator(c.Seed, 2, vocabHeldOut, seen)
+	if c.Novel > 0 {
+		tr.ent, ho.ent = entFamiliar, entFamiliar
+	}
 	take := func(g *generator, n int) []Pair {
 		out := make([]Pair, n)
 		for i := range out {
@@ -48,6 +61,11 @@ func Build(c Config) (*Corpus, error) {
 	co.Dev = take(tr, c.Dev)
 	co.Test = take(ho, c.Test)
 	co.Pool = take(ho, c.Pool)
+	if c.Novel > 0 {
+		nv := newGenerator(c.Seed, 6, vocabHeldOut, seen)
+		nv.ent = entNovel
+		co.Novel = take(nv, c.Novel)
+	}
 	return co, nil
 }
 

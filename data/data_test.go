@@ -1,8 +1,11 @@
 package data
 
 import (
+	"fmt"
+	"hash/fnv"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -301,4 +304,98 @@ func TestNumbers(t *testing.T) {
 			t.Errorf("article(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// The default corpus (no novel-entity slice) is what it was before the
+// slice existed: the generator's draws for Novel == 0 are unchanged.
+// defaultFingerprint is the FNV-64a of smallConfig(3)'s sentences, recorded
+// before the novel-entity slice was added.
+const defaultFingerprint uint64 = 0xaf4e1c13e969aa63
+
+func TestDefaultCorpusFingerprint(t *testing.T) {
+	c, err := Build(smallConfig(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := fnv.New64a()
+	for _, ps := range [][]Pair{c.Train, c.Dev, c.Test, c.Pool} {
+		for _, p := range ps {
+			fmt.Fprintf(h, "%s\x00%s\x00", p.English, p.Foreign)
+		}
+	}
+	if len(c.Novel) != 0 {
+		t.Fatalf("novel slice of %d pairs without Config.Novel", len(c.Novel))
+	}
+	if got := h.Sum64(); got != defaultFingerprint {
+		t.Fatalf("corpus fingerprint %#x, want %#x: the generator's draws changed", got, defaultFingerprint)
+	}
+}
+
+func TestNovelEntitySlice(t *testing.T) {
+	cfg := smallConfig(5)
+	cfg.Novel = 300
+	c, err := Build(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Novel) != 300 {
+		t.Fatalf("novel slice has %d pairs, want 300", len(c.Novel))
+	}
+	years := regexp.MustCompile(`\b20[0-3][0-9]\b`)
+	novelIn := func(p Pair) (place, year bool) {
+		s := p.Slots
+		for _, pl := range []string{s.Place, s.Place2} {
+			if pl != "" && NovelPlace(pl) {
+				place = true
+			}
+		}
+		for _, y := range years.FindAllString(s.When, -1) {
+			n, _ := strconv.Atoi(y)
+			if NovelYear(n) {
+				year = true
+			}
+		}
+		return place, year
+	}
+	for split, ps := range map[string][]Pair{"train": c.Train, "dev": c.Dev, "test": c.Test, "pool": c.Pool} {
+		for _, p := range ps {
+			if pl, y := novelIn(p); pl || y {
+				t.Fatalf("%s pair uses a reserved place or year: %q", split, p.English)
+			}
+		}
+	}
+	var places, yrs int
+	for _, p := range c.Novel {
+		pl, y := novelIn(p)
+		if !pl && !y {
+			t.Fatalf("novel pair without a reserved place or year: %q", p.English)
+		}
+		s := p.Slots
+		for _, pl := range []string{s.Place, s.Place2} {
+			if pl != "" && !NovelPlace(pl) {
+				t.Fatalf("novel pair with a familiar place %q: %q", pl, p.English)
+			}
+		}
+		for _, y := range years.FindAllString(s.When, -1) {
+			if n, _ := strconv.Atoi(y); !NovelYear(n) {
+				t.Fatalf("novel pair with a familiar year %d: %q", n, p.English)
+			}
+		}
+		if s.Person != "" && !HeldOutName(givenOf(s.Person)) {
+			t.Fatalf("novel pair with a training name: %q", p.English)
+		}
+		if s.Value != "" && !HeldOutNumber(s.Value) {
+			t.Fatalf("novel pair with a training number: %q", p.English)
+		}
+		if pl {
+			places++
+		}
+		if y {
+			yrs++
+		}
+	}
+	if places < 50 || yrs < 20 {
+		t.Fatalf("novel slice too narrow: %d pairs with a reserved place, %d with a reserved year", places, yrs)
+	}
+	t.Logf("novel slice: %d with a reserved place, %d with a reserved year", places, yrs)
 }

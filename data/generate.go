@@ -86,13 +86,48 @@ func (v vocab) numberOK(val string) bool {
 	return true
 }
 
+// entities selects which places and years the generator may use: any
+// (the corpus without a novel-entity slice), only those a novel-entity
+// slice does not reserve, or only reserved ones.
+type entities int
+
+const (
+	entAny      entities = iota // every place and year
+	entFamiliar                 // places and years not reserved for the novel-entity slice
+	entNovel                    // only reserved places and years
+)
+
+func (e entities) placeOK(en string) bool {
+	switch e {
+	case entFamiliar:
+		return !NovelPlace(en)
+	case entNovel:
+		return NovelPlace(en)
+	}
+	return true
+}
+
+func (e entities) yearOK(y int) bool {
+	switch e {
+	case entFamiliar:
+		return !NovelYear(y)
+	case entNovel:
+		return NovelYear(y)
+	}
+	return true
+}
+
 // generator draws distinct pairs. seen is shared between generators of one
 // corpus so that no sentence repeats across splits.
 type generator struct {
 	r     *rand.Rand
 	voc   vocab
+	ent   entities
 	seen  map[string]bool
 	total int // sum of frame weights
+	// novel records whether the pair being drawn used a reserved place or
+	// year (entNovel keeps only such pairs).
+	novel bool
 }
 
 func newGenerator(seed uint64, stream uint64, voc vocab, seen map[string]bool) *generator {
@@ -106,7 +141,11 @@ func newGenerator(seed uint64, stream uint64, voc vocab, seen map[string]bool) *
 // next returns a pair whose English and Khmer sentences have not been seen.
 func (g *generator) next() Pair {
 	for {
+		g.novel = false
 		p := g.draw()
+		if g.ent == entNovel && !g.novel {
+			continue
+		}
 		ke, kk := "e\x00"+p.English, "k\x00"+p.Foreign
 		if g.seen[ke] || g.seen[kk] {
 			continue
@@ -132,7 +171,7 @@ func (g *generator) person() (en, km string) {
 func (g *generator) place(kind string, not string) place {
 	for {
 		p := pick(g.r, places)
-		if p.en == not {
+		if p.en == not || !g.ent.placeOK(p.en) {
 			continue
 		}
 		switch kind {
@@ -149,6 +188,7 @@ func (g *generator) place(kind string, not string) place {
 				continue
 			}
 		}
+		g.novel = g.novel || g.ent == entNovel
 		return p
 	}
 }
@@ -194,10 +234,18 @@ func pastFuture(past bool) string {
 }
 
 func (g *generator) year(past bool) int {
-	if past {
-		return 2008 + g.r.IntN(18) // 2008–2025
+	for {
+		var y int
+		if past {
+			y = 2008 + g.r.IntN(18) // 2008–2025
+		} else {
+			y = 2026 + g.r.IntN(7) // 2026–2032
+		}
+		if g.ent.yearOK(y) {
+			g.novel = g.novel || g.ent == entNovel
+			return y
+		}
 	}
-	return 2026 + g.r.IntN(7) // 2026–2032
 }
 
 // quantity draws a value for u (or the [lo,hi] override) allowed by the vocabulary.

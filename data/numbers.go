@@ -125,6 +125,23 @@ func HeldOutName(given string) bool {
 	return false
 }
 
+// NovelPlace reports whether an English place name is reserved for the
+// novel-entity slice (every fifth place of the lexicon): a corpus built with
+// [Config.Novel] > 0 uses it in that slice only.
+func NovelPlace(en string) bool {
+	for i, p := range places {
+		if p.en == en {
+			return i%5 == 0
+		}
+	}
+	return false
+}
+
+// NovelYear reports whether a year is reserved for the novel-entity slice
+// (2008, 2013, 2018, 2023, 2028: one year in five of the generator's
+// 2008–2032).
+func NovelYear(y int) bool { return y%5 == 3 }
+
 // groupThousands writes "12000" as "12,000"; decimals are kept.
 func groupThousands(v string) string {
 	intPart, frac, hasFrac := strings.Cut(v, ".")
