@@ -108,8 +108,25 @@ func (f *File) checkFloat(t TensorInfo) error {
 	return fmt.Errorf("gguf: %s: tensor %q: type %s not supported (supported: F32, F16, BF16)", f.name, t.Name, t.Type)
 }
 
+// finite refuses a tensor holding NaN or ±Inf, naming it.
+func (f *File) finite(t TensorInfo, raw []byte) error {
+	d := safetensors.F32
+	switch t.Type {
+	case F16:
+		d = safetensors.F16
+	case BF16:
+		d = safetensors.BF16
+	}
+	if err := safetensors.NonFiniteError(t.Name, raw, d); err != nil {
+		return fmt.Errorf("gguf: %s: %w", f.name, err)
+	}
+	return nil
+}
+
 // ReadFloat32 reads the named F32, F16 or BF16 tensor into a new float32
-// slice (in file order: Dims[0] fastest, i.e. row-major for Shape()).
+// slice (in file order: Dims[0] fastest, i.e. row-major for Shape()). A NaN
+// or ±Inf element is an error naming the tensor ([File.ReadRaw] reads
+// unchecked).
 func (f *File) ReadFloat32(name string) ([]float32, error) {
 	t, err := f.lookup(name)
 	if err != nil {
@@ -124,10 +141,13 @@ func (f *File) ReadFloat32(name string) ([]float32, error) {
 		if err := f.readInto(asBytes(out), t); err != nil {
 			return nil, err
 		}
-		return out, nil
+		return out, f.finite(t, asBytes(out))
 	}
 	raw, err := f.ReadRaw(name)
 	if err != nil {
+		return nil, err
+	}
+	if err := f.finite(t, raw); err != nil {
 		return nil, err
 	}
 	le := binary.LittleEndian
@@ -149,7 +169,8 @@ func (f *File) ReadFloat32(name string) ([]float32, error) {
 }
 
 // ReadBF16 reads the named tensor as bfloat16 bits into a new slice: BF16
-// data as stored, F32 and F16 rounded to nearest-even bf16.
+// data as stored, F32 and F16 rounded to nearest-even bf16; NaN or ±Inf is
+// an error naming the tensor, as for [File.ReadFloat32].
 func (f *File) ReadBF16(name string) ([]uint16, error) {
 	t, err := f.lookup(name)
 	if err != nil {
@@ -161,13 +182,17 @@ func (f *File) ReadBF16(name string) ([]uint16, error) {
 	out := make([]uint16, t.NumElements())
 	if t.Type == BF16 {
 		if littleEndian {
-			if err := f.readInto(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), 2*len(out)), t); err != nil {
+			b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), 2*len(out))
+			if err := f.readInto(b, t); err != nil {
 				return nil, err
 			}
-			return out, nil
+			return out, f.finite(t, b)
 		}
 		raw, err := f.ReadRaw(name)
 		if err != nil {
+			return nil, err
+		}
+		if err := f.finite(t, raw); err != nil {
 			return nil, err
 		}
 		for i := range out {

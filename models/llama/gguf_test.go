@@ -2,6 +2,7 @@ package llama
 
 import (
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -466,5 +467,53 @@ func TestWriteGGUFRoundTrip(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestNonFiniteWeightsRefused: a NaN or Inf in a checkpoint's weights is a
+// load error naming the tensor (safetensors folder and GGUF file, f32 and
+// bf16 loading), instead of a model that answers with NaN logits.
+func TestNonFiniteWeightsRefused(t *testing.T) {
+	src := filepath.Join("..", "testdata", "llama_tied")
+	ck, err := safetensors.OpenCheckpoint(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ck.Close()
+	const bad = "model.layers.1.mlp.down_proj.weight"
+	var ts []safetensors.Tensor
+	for _, n := range ck.Names() {
+		info, _ := ck.Info(n)
+		x, err := ck.Float32(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == bad {
+			x[5] = float32(math.NaN())
+		}
+		ts = append(ts, safetensors.FromFloat32(n, info.Shape, x, info.DType))
+	}
+	dir := t.TempDir()
+	cfg, _ := os.ReadFile(filepath.Join(src, "config.json"))
+	os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
+	if err := safetensors.Write(filepath.Join(dir, "model.safetensors"), ts, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, bf16 := range []bool{false, true} {
+		_, err := Load(dir, LoadOptions{BF16: bf16})
+		if want := `tensor "` + bad + `" holds NaN at element 5`; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("bf16=%v: Load = %v, want an error containing %q", bf16, err, want)
+		}
+	}
+
+	m := load(t, "llama_tied", false)
+	m.Layers[0].Q.W.Data()[3] = float32(math.Inf(1))
+	path := filepath.Join(t.TempDir(), "m.gguf")
+	if err := m.WriteGGUF(path, gguf.F32); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(path, LoadOptions{})
+	if want := `tensor "blk.0.attn_q.weight" holds +Inf`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("GGUF: Load = %v, want an error containing %q", err, want)
 	}
 }

@@ -16,7 +16,9 @@
 // Every structural problem (header length, JSON, duplicate names, negative
 // or overflowing shapes, shape×dtype versus byte length, overlapping,
 // out-of-range or non-covering offsets) is reported as an error naming the
-// file and, where it applies, the tensor.
+// file and, where it applies, the tensor. Values read as floats
+// ([File.Float32], [File.BF16]) are checked for NaN and ±Inf, which is an
+// error naming the tensor; [File.Bytes] reads unchecked.
 //
 // [Write] writes a file atomically (temporary file in the same directory,
 // fsync, rename) with an optional "__metadata__" map for provenance.

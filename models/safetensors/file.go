@@ -157,7 +157,8 @@ func (f *File) unsupported(t TensorInfo, want string) error {
 }
 
 // Float32 returns the named F32, F16 or BF16 tensor converted to a new
-// float32 slice; other dtypes are an "unsupported dtype" error.
+// float32 slice; other dtypes are an "unsupported dtype" error, and a NaN or
+// ±Inf element is an error naming the tensor ([File.Bytes] reads unchecked).
 func (f *File) Float32(name string) ([]float32, error) {
 	t, err := f.lookup(name)
 	if err != nil {
@@ -169,13 +170,20 @@ func (f *File) Float32(name string) ([]float32, error) {
 	out := make([]float32, t.Size/int64(t.DType.Size()))
 	if f.data == nil && t.DType == F32 && littleEndian {
 		// Read straight into the result: one copy of the tensor in RAM.
-		if err := f.readInto(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), t.Size), t); err != nil {
+		b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), t.Size)
+		if err := f.readInto(b, t); err != nil {
+			return nil, err
+		}
+		if err := f.finite(t, b); err != nil {
 			return nil, err
 		}
 		return out, nil
 	}
 	raw, err := f.raw(t)
 	if err != nil {
+		return nil, err
+	}
+	if err := f.finite(t, raw); err != nil {
 		return nil, err
 	}
 	decodeFloat32(out, raw, t.DType)
@@ -185,7 +193,8 @@ func (f *File) Float32(name string) ([]float32, error) {
 // BF16 returns the named tensor as bfloat16 bits. For a BF16 tensor in a
 // memory-mapped file on a little-endian machine, with 2-byte aligned data,
 // the result is a zero-copy read-only view valid until Close; otherwise it
-// is a new slice (F32 and F16 tensors are rounded to nearest-even bf16).
+// is a new slice (F32 and F16 tensors are rounded to nearest-even bf16). A
+// NaN or ±Inf element is an error naming the tensor, as for [File.Float32].
 func (f *File) BF16(name string) ([]uint16, error) {
 	t, err := f.lookup(name)
 	if err != nil {
@@ -202,11 +211,18 @@ func (f *File) BF16(name string) ([]uint16, error) {
 				return []uint16{}, nil
 			}
 			if uintptr(unsafe.Pointer(&raw[0]))%2 == 0 {
+				if err := f.finite(t, raw); err != nil {
+					return nil, err
+				}
 				return unsafe.Slice((*uint16)(unsafe.Pointer(&raw[0])), n), nil
 			}
 		} else {
 			out := make([]uint16, n)
-			if err := f.readInto(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), t.Size), t); err != nil {
+			b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), t.Size)
+			if err := f.readInto(b, t); err != nil {
+				return nil, err
+			}
+			if err := f.finite(t, b); err != nil {
 				return nil, err
 			}
 			return out, nil
@@ -214,6 +230,9 @@ func (f *File) BF16(name string) ([]uint16, error) {
 	}
 	raw, err := f.raw(t)
 	if err != nil {
+		return nil, err
+	}
+	if err := f.finite(t, raw); err != nil {
 		return nil, err
 	}
 	out := make([]uint16, n)
@@ -232,6 +251,14 @@ func (f *File) BF16(name string) ([]uint16, error) {
 		}
 	}
 	return out, nil
+}
+
+// finite refuses a tensor holding NaN or ±Inf (see [NonFiniteError]).
+func (f *File) finite(t TensorInfo, raw []byte) error {
+	if err := NonFiniteError(t.Name, raw, t.DType); err != nil {
+		return fmt.Errorf("safetensors: %s: %w", f.name, err)
+	}
+	return nil
 }
 
 func (f *File) readInto(dst []byte, t TensorInfo) error {
