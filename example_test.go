@@ -6,7 +6,7 @@ import (
 	"os"
 
 	"github.com/llink-go/llink"
-	"github.com/llink-go/llink/train"
+	parts "github.com/llink-go/llink/models/llink"
 )
 
 // Load a real decoder, encoder and LLINK bundle from disk (not run: it
@@ -39,9 +39,9 @@ func ExampleNew() {
 	defer os.RemoveAll(dir)
 	c, bundlePath := tinyParts(dir, 2)
 
-	// LoadBundle checks the bundle against the decoder, adds LLINK's token
-	// rows if the decoder lacks them and attaches the LoRA adapters.
-	b, err := train.LoadBundle(bundlePath, c.Decoder, c.Encoder.Config.Hidden, c.DecoderID, c.EncoderID)
+	// LoadBundle checks the bundle against the decoder and adds LLINK's token
+	// rows if the decoder lacks them; New attaches its LoRA adapters.
+	b, err := parts.LoadBundle(bundlePath, c.Decoder, c.Encoder.Width(), c.DecoderID, c.EncoderID)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -7,7 +7,7 @@
 //
 // A [Model] joins the decoder, the encoder, their tokenizers and a trained
 // LLINK bundle (projector, slots and LoRA adapters, written by
-// train.SaveBundle). Build one from Hugging Face folders with [Load], or
+// llink.SaveBundle). Build one from Hugging Face folders with [Load], or
 // from models already in memory with [New]; then
 //
 //	v, err := m.Embed(khmer)                   // a vector in the decoder's space
@@ -27,31 +27,32 @@ import (
 	"unicode/utf8"
 
 	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/models/xlmr"
 	"github.com/llink-go/llink/tensor"
-	"github.com/llink-go/llink/train"
 )
 
-// Tokenizer is what a Model needs of a tokenizer: encoding text — with
-// special tokens such as "<f0>" written literally in it recognised as
-// single tokens — and decoding. It must be safe for concurrent use (the
-// tokenizers of models/tokenizer are).
-type Tokenizer interface {
-	Encode(text string, addSpecial bool) []int
-	Decode(ids []int) string
-}
+// Tokenizer is what a Model needs of a tokenizer (llink.Tokenizer of
+// models/llink): encoding text — with special tokens such as "<f0>"
+// written literally in it recognised as single tokens — and decoding. It
+// must be safe for concurrent use (the tokenizers of models/tokenizer are).
+type Tokenizer = llink.Tokenizer
 
 // Tokens LLINK adds to the decoder's vocabulary (with "<f0>"…"<fK-1>"):
 // the foreign span's delimiters and the Stage A teacher position.
 const (
-	ForeignOpen  = "<foreign>"
-	ForeignClose = "</foreign>"
-	ForeignEmb   = "<foreign_emb>"
+	ForeignOpen  = llink.ForeignOpen
+	ForeignClose = llink.ForeignClose
+	ForeignEmb   = llink.ForeignEmb
 )
 
 // SlotToken returns the name of slot i: "<f0>", "<f1>", ….
-func SlotToken(i int) string { return fmt.Sprintf("<f%d>", i) }
+func SlotToken(i int) string { return llink.SlotToken(i) }
+
+// Bundle is a trained LLINK bundle (projector, slots, LoRA adapters), as
+// llink.LoadBundle of models/llink reads it.
+type Bundle = llink.Bundle
 
 // Config describes the frozen models of a [Model] built with [New].
 type Config struct {
@@ -61,11 +62,13 @@ type Config struct {
 	// a bundle trained for another decoder is refused. Empty: not checked.
 	DecoderID string
 
-	Encoder          *xlmr.Model
+	// Encoder is the frozen encoder (an *xlmr.Model, or any
+	// llink.Encoder).
+	Encoder          llink.Encoder
 	EncoderTokenizer Tokenizer
 	EncoderID        string // as DecoderID
-	// EncoderPad is the encoder's padding id (default: its config's
-	// pad_token_id).
+	// EncoderPad is the encoder's padding id (default: an *xlmr.Model's
+	// config's pad_token_id; required for other encoders).
 	EncoderPad *int
 
 	// BOS and EOT are the decoder's begin-of-text and end-of-turn tokens
@@ -85,13 +88,10 @@ type Config struct {
 // Model answers questions about Khmer text with a frozen decoder, through
 // LLINK's soft slots. Build it with [New] or [Load].
 type Model struct {
-	dec      *llama.Model
-	decTok   Tokenizer
-	bundle   *train.Bundle
-	student  *train.StudentEmbedder
-	teacher  *train.TeacherEmbedder
-	specials train.DecoderSpecials
-	chat     func(string) string
+	dec      *llink.Decoder
+	bundle   *llink.Bundle
+	reader   *llink.Reader
+	teacher  *llink.Teacher
 	maxNew   int
 	reserved []string // LLINK's token names, refused in user text
 }
@@ -113,89 +113,60 @@ var (
 )
 
 // New joins in-memory models with a trained bundle. b must come from
-// train.LoadBundle on the same decoder (which adds LLINK's token rows and
-// attaches the LoRA adapters); the decoder tokenizer must already know
-// LLINK's tokens (ForeignOpen, ForeignClose, ForeignEmb, "<f0>"…).
-func New(c Config, b *train.Bundle) (*Model, error) {
+// llink.LoadBundle on the same decoder (which adds LLINK's token rows); New
+// attaches its LoRA adapters to the decoder, which the Model then owns. The
+// decoder tokenizer must already know LLINK's tokens (ForeignOpen,
+// ForeignClose, ForeignEmb, "<f0>"…).
+func New(c Config, b *Bundle) (*Model, error) {
 	switch {
 	case c.Decoder == nil || c.Encoder == nil:
 		return nil, errors.New("llink: New needs a decoder and an encoder")
 	case c.DecoderTokenizer == nil || c.EncoderTokenizer == nil:
 		return nil, errors.New("llink: New needs both tokenizers")
 	case b == nil || b.Projector == nil || b.Slots == nil:
-		return nil, errors.New("llink: New needs a trained bundle (train.LoadBundle)")
-	case b.Config.DecDim != c.Decoder.Config.Hidden:
-		return nil, fmt.Errorf("llink: the bundle was trained for a decoder of width %d; this decoder has %d", b.Config.DecDim, c.Decoder.Config.Hidden)
-	case b.Config.EncDim != c.Encoder.Config.Hidden:
-		return nil, fmt.Errorf("llink: the bundle was trained for an encoder of width %d; this encoder has %d", b.Config.EncDim, c.Encoder.Config.Hidden)
-	case c.DecoderID != "" && b.DecoderID != "" && c.DecoderID != b.DecoderID:
-		return nil, fmt.Errorf("llink: the bundle was trained with decoder %q, not %q", b.DecoderID, c.DecoderID)
-	case c.EncoderID != "" && b.EncoderID != "" && c.EncoderID != b.EncoderID:
-		return nil, fmt.Errorf("llink: the bundle was trained with encoder %q, not %q", b.EncoderID, c.EncoderID)
+		return nil, errors.New("llink: New needs a trained bundle (llink.LoadBundle)")
 	}
-	if c.BOS == "" {
-		c.BOS = "<|begin_of_text|>"
-	}
-	if c.EOT == "" {
-		c.EOT = "<|eot_id|>"
-	}
-	if c.Chat == nil {
-		c.Chat = train.Llama3Chat
+	have := llink.Identity{DecoderID: c.DecoderID, EncoderID: c.EncoderID, DecDim: c.Decoder.Config.Hidden, EncDim: c.Encoder.Width()}
+	if err := b.Identity().Check("the bundle", have); err != nil {
+		return nil, err
 	}
 	if c.MaxNewTokens <= 0 {
 		c.MaxNewTokens = 64
 	}
-	m := &Model{dec: c.Decoder, decTok: c.DecoderTokenizer, bundle: b, chat: c.Chat, maxNew: c.MaxNewTokens}
-	one := func(name string) (int, error) {
-		ids := c.DecoderTokenizer.Encode(name, false)
-		if len(ids) != 1 {
-			return 0, fmt.Errorf("llink: the decoder tokenizer splits %s into %d tokens; it must be one special token", name, len(ids))
-		}
-		if ids[0] < 0 || ids[0] >= c.Decoder.Config.VocabSize {
-			return 0, fmt.Errorf("llink: %s is token %d, outside the decoder's vocabulary of %d (was the bundle loaded on this decoder?)", name, ids[0], c.Decoder.Config.VocabSize)
-		}
-		return ids[0], nil
+	dec, err := llink.NewDecoder(c.Decoder, c.DecoderTokenizer, c.Chat, c.BOS, c.EOT, b.Config.K)
+	if err != nil {
+		return nil, err
 	}
-	var err error
-	s := &m.specials
-	for _, t := range []struct {
-		name string
-		dst  *int
-	}{{c.BOS, &s.BOS}, {c.EOT, &s.EOT}, {ForeignOpen, &s.Foreign}, {ForeignClose, &s.ForeignEnd}, {ForeignEmb, &s.ForeignEm}} {
-		if *t.dst, err = one(t.name); err != nil {
-			return nil, err
-		}
+	set, err := b.Adapters(c.Decoder)
+	if err != nil {
+		return nil, err
 	}
-	s.Pad = s.EOT
-	m.reserved = []string{ForeignOpen, ForeignClose, ForeignEmb}
-	for i := range b.Config.K {
-		id, err := one(SlotToken(i))
-		if err != nil {
-			return nil, fmt.Errorf("%w (the bundle has K=%d slots)", err, b.Config.K)
-		}
-		s.Slots = append(s.Slots, id)
-		m.reserved = append(m.reserved, SlotToken(i))
-	}
-	pad := c.Encoder.Config.PadTokenID
-	if c.EncoderPad != nil {
+	c.Decoder.UseLoRA(set)
+	pad := 0
+	switch {
+	case c.EncoderPad != nil:
 		pad = *c.EncoderPad
+	case isXLMR(c.Encoder):
+		pad = c.Encoder.(*xlmr.Model).Config.PadTokenID
+	default:
+		return nil, errors.New("llink: Config.EncoderPad is required for an encoder other than *xlmr.Model")
 	}
 	maxLen := c.MaxForeignTokens
 	if maxLen <= 0 {
 		maxLen = 256
 	}
-	positions := c.Encoder.Config.MaxPositions
-	if c.Encoder.Config.RobertaPositions() {
-		positions -= pad + 1 // XLM-R positions start after padding_idx
-	}
-	maxLen = min(maxLen, positions)
+	maxLen = min(maxLen, c.Encoder.MaxTokens())
 	if maxLen < 3 {
-		return nil, fmt.Errorf("llink: the encoder has only %d positions", c.Encoder.Config.MaxPositions)
+		return nil, fmt.Errorf("llink: the encoder has only %d positions", c.Encoder.MaxTokens())
 	}
-	m.student = &train.StudentEmbedder{Model: c.Encoder, Tok: c.EncoderTokenizer, Pad: pad, ModelID: c.EncoderID, MaxLen: maxLen, Pool: b.Config.EncoderPool}
-	m.teacher = &train.TeacherEmbedder{Model: c.Decoder, Tok: c.DecoderTokenizer, BOS: s.BOS, ForeignEmb: s.ForeignEm, ModelID: c.DecoderID,
-		MaxLen: min(256, c.Decoder.Config.MaxPositions-2)}
-	return m, nil
+	return &Model{dec: dec, bundle: b, maxNew: c.MaxNewTokens, reserved: llink.TokenNames(b.Config.K),
+		reader:  &llink.Reader{Encoder: c.Encoder, Tok: c.EncoderTokenizer, Pad: pad, ID: c.EncoderID, MaxLen: maxLen, Pool: b.Config.EncoderPool},
+		teacher: &llink.Teacher{Dec: dec, ID: c.DecoderID, MaxLen: min(256, c.Decoder.Config.MaxPositions-2)}}, nil
+}
+
+func isXLMR(e llink.Encoder) bool {
+	_, ok := e.(*xlmr.Model)
+	return ok
 }
 
 // Options says where [Load] finds the models.
@@ -203,7 +174,7 @@ type Options struct {
 	// Decoder and Encoder are Hugging Face folders: config.json, safetensors
 	// weights and tokenizer.json.
 	Decoder, Encoder string
-	// Bundle is the LLINK bundle file written by train.SaveBundle.
+	// Bundle is the LLINK bundle file written by llink.SaveBundle.
 	Bundle string
 	// DecoderID and EncoderID are the ids the bundle was trained with
 	// (e.g. "meta-llama/Llama-3.2-1B-Instruct"); when set, a bundle trained
@@ -247,15 +218,11 @@ func Load(o Options) (*Model, error) {
 	if err != nil {
 		return fail(err)
 	}
-	b, err := train.LoadBundle(o.Bundle, dec, enc.Config.Hidden, o.DecoderID, o.EncoderID)
+	b, err := llink.LoadBundle(o.Bundle, dec, enc.Config.Hidden, o.DecoderID, o.EncoderID)
 	if err != nil {
 		return fail(err)
 	}
-	names := []string{ForeignOpen, ForeignClose, ForeignEmb}
-	for i := range b.Config.K {
-		names = append(names, SlotToken(i))
-	}
-	decTok.AddSpecialTokens(names...)
+	decTok.AddSpecialTokens(llink.TokenNames(b.Config.K)...)
 	m, err := New(Config{Decoder: dec, DecoderTokenizer: decTok, DecoderID: o.DecoderID,
 		Encoder: enc, EncoderTokenizer: encTok, EncoderID: o.EncoderID,
 		BOS: o.BOS, EOT: o.EOT, Chat: o.Chat, MaxNewTokens: o.MaxNewTokens, MaxForeignTokens: o.MaxForeignTokens}, b)
@@ -267,13 +234,13 @@ func Load(o Options) (*Model, error) {
 
 // Close releases the memory-mapped decoder weights of a Model loaded with
 // BF16. The Model must not be used afterwards.
-func (m *Model) Close() error { return m.dec.Close() }
+func (m *Model) Close() error { return m.dec.Model.Close() }
 
 // K returns the number of soft slots.
 func (m *Model) K() int { return m.bundle.Config.K }
 
 // Dim returns the width of the vectors [Model.Embed] returns (the decoder's).
-func (m *Model) Dim() int { return m.dec.Config.Hidden }
+func (m *Model) Dim() int { return m.dec.Model.Config.Hidden }
 
 // checkText rejects text the models cannot take.
 func (m *Model) checkText(what, s string, allowEmpty bool) error {
@@ -316,11 +283,11 @@ func (m *Model) project(khmer string) (*tensor.Tensor, error) {
 	if err := m.checkText("the Khmer text", khmer, false); err != nil {
 		return nil, err
 	}
-	z, err := m.student.Embed([]string{khmer})
+	z, err := m.reader.Embed([]string{khmer})
 	if err != nil {
 		return nil, err
 	}
-	return train.Project(m.bundle.Projector, z), nil
+	return m.bundle.Projector.Project(z), nil
 }
 
 // EmbedEnglish returns the decoder's vector for an English sentence (its
@@ -398,7 +365,7 @@ func cosine(a, b []float32) float32 {
 // copy channel, the text's numbers and Latin-script parts follow the slots
 // inside the span (see llink.Config.CopyChannel in models/llink).
 func (m *Model) Prompt(instruction, khmer string) string {
-	return m.chat(train.UserMessage(instruction, m.bundle.Config.Span(khmer)))
+	return m.dec.Chat(llink.UserMessage(instruction, m.bundle.Config.Span(khmer)))
 }
 
 // Answer follows an instruction about a Khmer text ("Translate to
@@ -413,22 +380,16 @@ func (m *Model) Answer(instruction, khmer string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ids := m.decTok.Encode(m.Prompt(instruction, khmer), false)
-	if n, ctx := len(ids)+m.maxNew, m.dec.Config.MaxPositions; n > ctx {
-		return "", fmt.Errorf("%w: the prompt is %d decoder tokens; with %d new tokens that exceeds the decoder's context of %d", ErrTooLong, len(ids), m.maxNew, ctx)
-	}
-	pos := make([]int, m.K())
-	for j, id := range m.specials.Slots {
-		at := slices.Index(ids, id)
-		if at < 0 {
-			return "", fmt.Errorf("llink: slot token %s (id %d) is missing from the tokenised prompt (check Config.Chat)", SlotToken(j), id)
-		}
-		pos[j] = at
-	}
-	ex := train.Example{Prompt: ids, SlotPos: pos, V: v.Row(0)}
-	gen, err := train.GenerateAnswers(m.dec, m.bundle.Slots, []train.Example{ex}, m.specials.Pad, m.maxNew, []int{m.specials.EOT}, 1)
+	in, err := m.dec.Inputs(m.bundle.Config.Form(), []string{instruction}, []string{khmer}, m.bundle.Slots, v)
 	if err != nil {
 		return "", err
 	}
-	return strings.TrimSpace(m.decTok.Decode(gen[0])), nil
+	if n, ctx := len(in[0].IDs)+m.maxNew, m.dec.Model.Config.MaxPositions; n > ctx {
+		return "", fmt.Errorf("%w: the prompt is %d decoder tokens; with %d new tokens that exceeds the decoder's context of %d", ErrTooLong, len(in[0].IDs), m.maxNew, ctx)
+	}
+	out, err := m.dec.Generate(in, m.maxNew, 1)
+	if err != nil {
+		return "", err
+	}
+	return out[0], nil
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/llink-go/llink"
 	"github.com/llink-go/llink/models/llama"
-	"github.com/llink-go/llink/train"
+	parts "github.com/llink-go/llink/models/llink"
 )
 
 // Several goroutines share one Model: every result equals the one computed
@@ -129,17 +129,17 @@ func TestBundleMismatch(t *testing.T) {
 	c, path := tinyParts(dir, 2)
 	for _, tc := range []struct {
 		name string
-		edit func(c *llink.Config, b *train.Bundle)
+		edit func(c *llink.Config, b *parts.Bundle)
 		msg  string
 	}{
-		{"wrong decoder id", func(c *llink.Config, _ *train.Bundle) { c.DecoderID = "meta-llama/Llama-3.2-1B-Instruct" },
+		{"wrong decoder id", func(c *llink.Config, _ *parts.Bundle) { c.DecoderID = "meta-llama/Llama-3.2-1B-Instruct" },
 			`llink: the bundle was trained with decoder "tiny-decoder", not "meta-llama/Llama-3.2-1B-Instruct"`},
-		{"wrong encoder width", func(_ *llink.Config, b *train.Bundle) { b.Config.EncDim = 768 },
-			"llink: the bundle was trained for an encoder of width 768; this encoder has 24"},
-		{"K mismatch", func(_ *llink.Config, b *train.Bundle) { b.Config.K = 3 },
-			"llink: the decoder tokenizer splits <f2> into 4 tokens; it must be one special token (the bundle has K=3 slots)"},
+		{"wrong encoder width", func(_ *llink.Config, b *parts.Bundle) { b.Config.EncDim = 768 },
+			"llink: the bundle was trained for an encoder of width 768; this encoder has 24 (tiny-encoder)"},
+		{"K mismatch", func(_ *llink.Config, b *parts.Bundle) { b.Config.K = 3 },
+			"llink: the decoder tokenizer splits <f2> into 4 tokens; it must be one special token (K=3 slots)"},
 	} {
-		b, err := train.LoadBundle(path, c.Decoder, c.Encoder.Config.Hidden, "", "")
+		b, err := parts.LoadBundle(path, c.Decoder, c.Encoder.Width(), "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,17 +153,17 @@ func TestBundleMismatch(t *testing.T) {
 	// decoder whose vocabulary has room for two.
 	other := llama.Tiny(c.Decoder.Config.VocabSize)
 	other.Hidden, other.Intermediate, other.Layers, other.Heads, other.KVHeads, other.HeadDim = 16, 32, 1, 2, 1, 8
-	_, err := train.LoadBundle(path, llama.New(other, rand.New(rand.NewPCG(1, 1))), c.Encoder.Config.Hidden, "", "")
-	if want := "train: " + path + " was trained for a decoder of width 32; this decoder has 16 (tiny-decoder)"; err == nil || err.Error() != want {
+	_, err := parts.LoadBundle(path, llama.New(other, rand.New(rand.NewPCG(1, 1))), c.Encoder.Width(), "", "")
+	if want := "llink: " + path + " was trained for a decoder of width 32; this decoder has 16 (tiny-decoder)"; err == nil || err.Error() != want {
 		t.Errorf("other decoder width:\n got %v\nwant %s", err, want)
 	}
 	_, path3 := tinyParts(t.TempDir(), 3)
-	_, err = train.LoadBundle(path3, c.Decoder, c.Encoder.Config.Hidden, "", "")
-	if want := "train: " + path3 + " needs a decoder vocabulary of 266 (+0 LLINK tokens); this decoder has 265"; err == nil || err.Error() != want {
+	_, err = parts.LoadBundle(path3, c.Decoder, c.Encoder.Width(), "", "")
+	if want := "llink: " + path3 + " needs a decoder vocabulary of 266 (+0 LLINK tokens); this decoder has 265"; err == nil || err.Error() != want {
 		t.Errorf("K=3 bundle on a K=2 decoder:\n got %v\nwant %s", err, want)
 	}
-	// train.LoadBundle itself refuses a bundle for another decoder id.
-	if _, err := train.LoadBundle(path, c.Decoder, c.Encoder.Config.Hidden, "other-decoder", ""); err == nil || !strings.Contains(err.Error(), `was trained with decoder "tiny-decoder", not "other-decoder"`) {
+	// parts.LoadBundle itself refuses a bundle for another decoder id.
+	if _, err := parts.LoadBundle(path, c.Decoder, c.Encoder.Width(), "other-decoder", ""); err == nil || !strings.Contains(err.Error(), `was trained with decoder "tiny-decoder", not "other-decoder"`) {
 		t.Errorf("LoadBundle with the wrong decoder: %v", err)
 	}
 }
@@ -197,15 +197,15 @@ func TestBadBundleFile(t *testing.T) {
 	truncated := write("truncated.safetensors", b[:len(b)-64])
 	cut := write("cut.safetensors", b[:100])
 	notBundle := write("params.safetensors", nil)
-	if err := train.SaveParams(notBundle, c.Decoder.LoRAParams(), map[string]string{"format": "something-else"}); err != nil {
+	if err := parts.SaveParams(notBundle, c.Decoder.LoRAParams(), map[string]string{"format": "something-else"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ name, path, msg string }{
-		{"truncated bundle", truncated, "train: safetensors: " + truncated + ": header: tensor"},
-		{"bundle cut inside its header", cut, "train: safetensors: " + cut + ": header length"},
-		{"not a bundle", notBundle, "train: " + notBundle + ` is not an LLINK bundle (format "something-else")`},
+		{"truncated bundle", truncated, "llink: safetensors: " + truncated + ": header: tensor"},
+		{"bundle cut inside its header", cut, "llink: safetensors: " + cut + ": header length"},
+		{"not a bundle", notBundle, "llink: " + notBundle + ` is not an LLINK bundle (format "something-else")`},
 	} {
-		_, err := train.LoadBundle(tc.path, c.Decoder, c.Encoder.Config.Hidden, "", "")
+		_, err := parts.LoadBundle(tc.path, c.Decoder, c.Encoder.Width(), "", "")
 		if err == nil || !strings.HasPrefix(err.Error(), tc.msg) {
 			t.Errorf("%s:\n got %v\nwant %s…", tc.name, err, tc.msg)
 		}

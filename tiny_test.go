@@ -12,7 +12,6 @@ import (
 	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/models/xlmr"
-	"github.com/llink-go/llink/train"
 )
 
 // byteTokenizer is a byte-level BPE without merges: every byte of any text
@@ -117,13 +116,13 @@ func tinyParts(dir string, k int) (llink.Config, string) {
 
 	pc := parts.DefaultConfig(ec.Hidden, dc.Hidden)
 	pc.K, pc.ProjHidden, pc.ExpHidden = k, 32, 32
-	b := &train.Bundle{Config: pc, Projector: parts.NewProjector(pc, r),
+	b := &parts.Bundle{Config: pc, Projector: parts.NewProjector(pc, r),
 		Slots:     parts.NewSlots(pc, parts.MedianRowNorm(dec.Emb.Float32()), r),
 		LoRA:      llama.LoRAOptions{Rank: 2, Alpha: 2, Targets: []string{"q_proj", "v_proj"}},
 		BaseVocab: dc.VocabSize, DecoderID: "tiny-decoder", EncoderID: "tiny-encoder"}
 	b.LoRAParams = dec.AddLoRA(b.LoRA, r)
 	path := filepath.Join(dir, "bundle.safetensors")
-	if err := train.SaveBundle(path, b, map[string]string{"note": "untrained"}); err != nil {
+	if err := parts.SaveBundle(path, b, map[string]string{"note": "untrained"}); err != nil {
 		panic(err)
 	}
 	return llink.Config{Decoder: dec, DecoderTokenizer: decTok, DecoderID: "tiny-decoder",
@@ -139,7 +138,7 @@ func tinyModel() *llink.Model {
 	}
 	defer os.RemoveAll(dir)
 	c, path := tinyParts(dir, 2)
-	b, err := train.LoadBundle(path, c.Decoder, c.Encoder.Config.Hidden, c.DecoderID, c.EncoderID)
+	b, err := parts.LoadBundle(path, c.Decoder, c.Encoder.Width(), c.DecoderID, c.EncoderID)
 	if err != nil {
 		panic(err)
 	}

@@ -27,26 +27,25 @@ func TestBundleRoundTrip(t *testing.T) {
 	if _, err := TrainStageB(m, slots, lora, exs, 0, c, nil); err != nil {
 		t.Fatal(err)
 	}
-	b := &Bundle{Config: cfg, LoRA: lopt, Projector: llink.NewProjector(cfg, testutil.RNG(5)), Slots: slots, LoRAParams: lora,
+	b := &llink.Bundle{Config: cfg, LoRA: lopt, Projector: llink.NewProjector(cfg, testutil.RNG(5)), Slots: slots, LoRAParams: lora,
 		BaseVocab: m.Config.VocabSize, DecoderID: "tiny-dec", EncoderID: "tiny-enc"}
 	path := filepath.Join(t.TempDir(), "llink.safetensors")
-	if err := SaveBundle(path, b, map[string]string{"command": "test"}); err != nil {
+	if err := llink.SaveBundle(path, b, map[string]string{"command": "test"}); err != nil {
 		t.Fatal(err)
 	}
-	want, err := GenerateAnswers(m, slots, exs[:8], 0, 3, []int{tEOT}, 8)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := generate(t, m, slots, exs[:8], 3, 8)
 
 	fresh := tinyDecoder(1) // same base weights, no LoRA
-	lb, err := LoadBundle(path, fresh, cfg.EncDim, "tiny-dec", "")
+	lb, err := llink.LoadBundle(path, fresh, cfg.EncDim, "tiny-dec", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := GenerateAnswers(fresh, lb.Slots, exs[:8], 0, 3, []int{tEOT}, 8)
+	set, err := lb.Adapters(fresh)
 	if err != nil {
 		t.Fatal(err)
 	}
+	fresh.UseLoRA(set)
+	got := generate(t, fresh, lb.Slots, exs[:8], 3, 8)
 	for i := range want {
 		if !slices.Equal(want[i], got[i]) {
 			t.Fatalf("example %d: loaded bundle generates %v, trained model %v", i, got[i], want[i])
@@ -65,27 +64,27 @@ func TestBundleRoundTrip(t *testing.T) {
 		want string
 	}{
 		{"width", func() error {
-			_, err := LoadBundle(path, llama.New(other, testutil.RNG(1)), cfg.EncDim, "", "")
+			_, err := llink.LoadBundle(path, llama.New(other, testutil.RNG(1)), cfg.EncDim, "", "")
 			return err
 		}, "width 32"},
-		{"encoder", func() error { _, err := LoadBundle(path, tinyDecoder(1), 99, "", ""); return err }, "encoder of width"},
-		{"id", func() error { _, err := LoadBundle(path, tinyDecoder(1), cfg.EncDim, "other-dec", ""); return err }, "tiny-dec"},
+		{"encoder", func() error { _, err := llink.LoadBundle(path, tinyDecoder(1), 99, "", ""); return err }, "encoder of width"},
+		{"id", func() error { _, err := llink.LoadBundle(path, tinyDecoder(1), cfg.EncDim, "other-dec", ""); return err }, "tiny-dec"},
 		{"unknown setting", func() error {
 			p := filepath.Join(t.TempDir(), "future.safetensors")
-			if err := SaveParams(p, b.params(), map[string]string{"format": "llink-bundle-v1",
+			if err := llink.SaveParams(p, append(b.Projector.Params(), b.Slots.Params()...), map[string]string{"format": "llink-bundle-v1",
 				"llink_config": strings.Replace(mustJSON(t, cfg), "{", `{"copy_numbers":true,`, 1), "lora_config": mustJSON(t, lopt),
 				"base_vocab": "0", "added_tokens": "0"}); err != nil {
 				return err
 			}
-			_, err := LoadBundle(p, tinyDecoder(1), cfg.EncDim, "", "")
+			_, err := llink.LoadBundle(p, tinyDecoder(1), cfg.EncDim, "", "")
 			return err
 		}, `unknown field "copy_numbers"`},
 		{"not a bundle", func() error {
 			p := filepath.Join(t.TempDir(), "x.safetensors")
-			if err := SaveParams(p, lora, nil); err != nil {
+			if err := llink.SaveParams(p, lora, nil); err != nil {
 				return err
 			}
-			_, err := LoadBundle(p, tinyDecoder(1), cfg.EncDim, "", "")
+			_, err := llink.LoadBundle(p, tinyDecoder(1), cfg.EncDim, "", "")
 			return err
 		}, "not an LLINK bundle"},
 	} {

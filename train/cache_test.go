@@ -110,8 +110,8 @@ func TestCacheShardsMerge(t *testing.T) {
 // the student's fingerprint (so the vector caches of the two poolings never
 // mix) and that a pooling llink does not know is refused.
 func TestStudentPoolingKeysTheCache(t *testing.T) {
-	last := &StudentEmbedder{ModelID: "enc"}
-	layers := &StudentEmbedder{ModelID: "enc", Pool: llink.PoolLayers}
+	last := &llink.Reader{ID: "enc"}
+	layers := &llink.Reader{ID: "enc", Pool: llink.PoolLayers}
 	if last.Fingerprint() == layers.Fingerprint() {
 		t.Fatalf("both poolings fingerprint as %q", last.Fingerprint())
 	}

@@ -102,34 +102,34 @@ func spanStates(m *llama.Model, x *tensor.Tensor, lo, hi int) Hidden {
 // sentence (averaged over its tokens). Inputs are BOS + span, no chat
 // template, as for the Stage A teacher. v holds the pairs' projected Stage A
 // vectors.
-func (p *pipeline) layerAnalysis(pairs []Pair, v *tensor.Tensor, slots *llink.Slots, base, llinkSet loraSet) ([]LayerStats, error) {
-	m, dec := p.m, p.m.Decoder
-	bos := p.m.Specials.BOS
+func (p *pipeline) layerAnalysis(pairs []Pair, v *tensor.Tensor, slots *llink.Slots, base, llinkSet llama.Adapters) ([]LayerStats, error) {
+	d := p.m.Dec
+	dec, sp := d.Model, d.IDs
 	embed := func(ids []int) *tensor.Tensor { return dec.Embed(ids) }
 	english := func(pr Pair) Hidden {
-		ids := append([]int{bos}, m.DecTok.Encode(pr.English, false)...)
+		ids := append([]int{sp.BOS}, d.Tok.Encode(pr.English, false)...)
 		return spanStates(dec, embed(ids), 1, len(ids))
 	}
 	var raw, slotted LayerPairs
 	raw.Name, slotted.Name = "base (raw Khmer)", "LLINK (slots)"
-	attachLoRA(dec, base)
+	restore := dec.UseLoRA(base)
+	defer restore()
 	for _, pr := range pairs {
-		ids := append([]int{bos}, m.DecTok.Encode(pr.Foreign, false)...)
+		ids := append([]int{sp.BOS}, d.Tok.Encode(pr.Foreign, false)...)
 		if limit := dec.Config.MaxPositions; len(ids) > limit {
 			ids = ids[:limit]
 		}
 		raw.Foreign = append(raw.Foreign, spanStates(dec, embed(ids), 1, len(ids)))
 		raw.English = append(raw.English, english(pr))
 	}
-	attachLoRA(dec, llinkSet)
-	defer attachLoRA(dec, base)
-	k := len(m.Specials.Slots)
-	s := SlotVectors(slots, v) // [N, K, d]
-	d := dec.Config.Hidden
+	dec.UseLoRA(llinkSet)
+	k := slots.SlotCount()
+	s := slots.SlotVectors(v) // [N, K, d]
+	w := dec.Config.Hidden
 	for i, pr := range pairs {
-		ids := append(append([]int{bos, m.Specials.Foreign}, m.Specials.Slots...), m.Specials.ForeignEnd)
-		x := embed(ids)
-		copy(x.Data()[2*d:(2+k)*d], s.Data()[i*k*d:(i+1)*k*d])
+		in := append(append([]int{sp.BOS, sp.Foreign}, sp.Slots[:k]...), sp.ForeignEnd)
+		x := embed(in)
+		copy(x.Data()[2*w:(2+k)*w], s.Data()[i*k*w:(i+1)*k*w])
 		slotted.Foreign = append(slotted.Foreign, spanStates(dec, x, 2, 2+k))
 		slotted.English = append(slotted.English, english(pr))
 	}

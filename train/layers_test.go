@@ -1,6 +1,7 @@
 package train
 
 import (
+	"github.com/llink-go/llink/models/llink"
 	"math"
 	"testing"
 )
@@ -38,7 +39,7 @@ func TestSpanStates(t *testing.T) {
 	if len(h) != m.Config.Layers+2 {
 		t.Fatalf("%d layers of states, want %d", len(h), m.Config.Layers+2)
 	}
-	want := LastHidden(m, [][]int{ids[:4]}, 0).Row(0)
+	want := llink.LastHidden(m, [][]int{ids[:4]}, 0).Row(0)
 	for j, w := range want {
 		if g := h[len(h)-1][j]; math.Abs(float64(g-w)) > 1e-5 {
 			t.Fatalf("dim %d: span state %g, last hidden %g", j, g, w)

@@ -121,7 +121,7 @@ func TestPipelineEndToEnd(t *testing.T) {
 	for _, p := range append(append(d.TrainPairs, d.DevPairs...), d.Pool...) {
 		texts = append(texts, p.English, p.Foreign)
 	}
-	texts = append(texts, Llama3Chat("Instruction: Who has cows?\nForeign: \nAnswer in English only.Translate to English."))
+	texts = append(texts, llink.Llama3Chat("Instruction: Who has cows?\nForeign: \nAnswer in English only.Translate to English."))
 	const k = 2
 	decSpecials := []string{"<|begin_of_text|>", "<|eot_id|>", "<|start_header_id|>", "<|end_header_id|>", "<foreign>", "</foreign>", "<foreign_emb>", "<f0>", "<f1>", "<unk>"}
 	dt := newCharTok(texts, decSpecials)
@@ -135,8 +135,11 @@ func TestPipelineEndToEnd(t *testing.T) {
 	ec.Hidden, ec.Intermediate, ec.Layers, ec.Heads = 24, 48, 1, 2
 	enc := xlmrNew(t, ec)
 
-	m := &Models{Decoder: dec, DecTok: dt, DecoderID: "toy-dec", Encoder: enc, EncTok: et, EncPad: 1, EncoderID: "toy-enc",
-		Specials: DecoderSpecials{BOS: 0, EOT: 1, Pad: 1, Foreign: 4, ForeignEnd: 5, ForeignEm: 6, Slots: []int{7, 8}}}
+	d0, err := llink.NewDecoder(dec, dt, nil, "", "", k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Models{Dec: d0, Enc: &llink.Reader{Encoder: enc, Tok: et, Pad: 1, ID: "toy-enc"}, DecoderID: "toy-dec", EncoderID: "toy-enc"}
 	c := PipelineConfig{Slots: llink.DefaultConfig(ec.Hidden, dc.Hidden), StageA: DefaultStageA(), StageB: DefaultStageB(),
 		LoRA:   llama.LoRAOptions{Rank: 2, Alpha: 2, Targets: []string{"q_proj", "v_proj"}},
 		MaxNew: 6, GenBatch: 8, CacheDir: t.TempDir(), Seed: 1}

@@ -283,14 +283,9 @@ func queueStateFrom(st loopState, extra map[string][]float32) llink.QueueState {
 	return qs
 }
 
-// Project runs the projector without dropout or tape on z [N, enc].
-func Project(proj *llink.Projector, z *tensor.Tensor) *tensor.Tensor {
-	return proj.Forward(nil, autograd.Const(z), nil).Value
-}
-
 // RetrievalStageA ranks each projected foreign vector against all English
 // teacher vectors of the set (foreign → English).
 func RetrievalStageA(proj *llink.Projector, set Pairs) (eval.Retrieval, error) {
-	p := Project(proj, set.Z)
+	p := proj.Project(set.Z)
 	return eval.CosineRetrieval(p.Data(), set.H.Data(), set.Len(), set.H.Dim(1))
 }

@@ -72,11 +72,11 @@ func TestStageALearnsRetrieval(t *testing.T) {
 	}
 	// Save and load round trip; a wrong-shaped model is refused by name.
 	path := filepath.Join(t.TempDir(), "projector.safetensors")
-	if err := SaveParams(path, proj.Params(), map[string]string{"stage": "A"}); err != nil {
+	if err := llink.SaveParams(path, proj.Params(), map[string]string{"stage": "A"}); err != nil {
 		t.Fatal(err)
 	}
 	proj3 := llink.NewProjector(cfg, testutil.RNG(9))
-	md, err := LoadParams(path, proj3.Params())
+	md, err := llink.LoadParams(path, proj3.Params())
 	if err != nil || md["stage"] != "A" {
 		t.Fatalf("load: %v %v", md, err)
 	}
@@ -84,7 +84,7 @@ func TestStageALearnsRetrieval(t *testing.T) {
 		t.Fatal("loaded weights differ")
 	}
 	cfg.ProjHidden = 40
-	_, err = LoadParams(path, llink.NewProjector(cfg, testutil.RNG(9)).Params())
+	_, err = llink.LoadParams(path, llink.NewProjector(cfg, testutil.RNG(9)).Params())
 	if err == nil || !strings.Contains(err.Error(), "projector.fc1.weight") {
 		t.Fatalf("shape mismatch error %v", err)
 	}

@@ -72,26 +72,32 @@ type StageBResult struct {
 	Elapsed time.Duration
 }
 
-// batchInputs packs examples (prompt+answer) into a right-padded batch and
-// returns the ids, mask, the flat positions whose next token is an answer
-// token with those targets, and the flat slot rows in example order.
-func batchInputs(exs []Example, pad int) (b llama.Batch, predPos, targets, slotRows []int) {
+// batchInput is a batch of examples (prompt+answer) right-padded, the
+// flat positions whose next token is an answer token with those targets,
+// and the flat slot rows in example order.
+type batchInput struct {
+	b                          llama.Batch
+	predPos, targets, slotRows []int
+}
+
+// batchInputs packs examples into a batchInput.
+func batchInputs(exs []Example, pad int) batchInput {
 	seqs := make([][]int, len(exs))
 	for i, e := range exs {
 		seqs[i] = append(append([]int(nil), e.Prompt...), e.Answer...)
 	}
-	b = llama.PadRight(seqs, pad)
+	in := batchInput{b: llama.PadRight(seqs, pad)}
 	for i, e := range exs {
-		base := i * b.T
+		base := i * in.b.T
 		for t := len(e.Prompt) - 1; t < len(seqs[i])-1; t++ {
-			predPos = append(predPos, base+t)
-			targets = append(targets, seqs[i][t+1])
+			in.predPos = append(in.predPos, base+t)
+			in.targets = append(in.targets, seqs[i][t+1])
 		}
 		for _, p := range e.SlotPos {
-			slotRows = append(slotRows, base+p)
+			in.slotRows = append(in.slotRows, base+p)
 		}
 	}
-	return b, predPos, targets, slotRows
+	return in
 }
 
 // bucketBatches is how many batches' worth of shuffled examples are sorted
@@ -122,13 +128,13 @@ func epochOrder(rng *rand.Rand, exs []Example, bs int) []int {
 	return out
 }
 
-// answerCE records the mean cross-entropy of the answer tokens given input
-// embeddings x [B, T, d].
-func answerCE(tp *autograd.Tape, m *llama.Model, x *autograd.Var, mask []bool, predPos, targets []int, rng *rand.Rand) *autograd.Var {
-	h := m.ForwardTape(tp, x, mask, rng)
+// answerCE records the mean cross-entropy of a batch's answer tokens given
+// its input embeddings x [B, T, d].
+func answerCE(tp *autograd.Tape, m *llama.Model, x *autograd.Var, in batchInput, rng *rand.Rand) *autograd.Var {
+	h := m.ForwardTape(tp, x, in.b.Mask, rng)
 	d := m.Config.Hidden
-	rows := tp.Gather(tp.Reshape(h, h.Value.Len()/d, d), predPos)
-	return tp.CrossEntropy(m.LogitsTape(tp, rows), targets, -100)
+	rows := tp.Gather(tp.Reshape(h, h.Value.Len()/d, d), in.predPos)
+	return tp.CrossEntropy(m.LogitsTape(tp, rows), in.targets, -100)
 }
 
 // exampleVecs stacks the V and H vectors of a batch.
@@ -145,40 +151,93 @@ func exampleVecs(exs []Example, d int) (v, h *tensor.Tensor, err error) {
 }
 
 // TrainStageB trains the LLINK slots (scale, adapter, expander) and the
-// decoder's LoRA parameters on examples, with the answer cross-entropy, the
-// usage-enforcement hinge every Weights.UsageEvery steps and the slot-mean
-// alignment terms. With slots == nil it is the direct fine-tuning baseline:
-// LoRA only, answer cross-entropy only, on raw-text prompts. pad is any
-// valid token id (padding is masked).
+// decoder's LoRA parameters (lora, attached to m) on examples with slot
+// positions, with the answer cross-entropy, the usage-enforcement hinge
+// every Weights.UsageEvery steps and the slot-mean alignment terms. pad is
+// any valid token id (padding is masked).
 func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs []Example, pad int, c StageBConfig, log func(StepLog)) (StageBResult, error) {
-	if err := c.Validate(); err != nil {
-		return StageBResult{}, err
+	if slots == nil {
+		return StageBResult{}, errors.New("train: stage B needs the slots")
 	}
-	if len(exs) == 0 {
-		return StageBResult{}, errors.New("train: stage B: no training examples")
-	}
-	start := time.Now()
 	d := m.Config.Hidden
-	groups := []nn.ParamGroup{{Params: lora, LR: c.LRLoRA, WeightDecay: c.WeightDecay}}
-	params := append([]*autograd.Var(nil), lora...)
-	if slots != nil {
-		rest := append(slots.Adapter.Params(), slots.Expander.Params()...)
-		groups = append(groups,
-			nn.ParamGroup{Params: rest, LR: c.LRSlots, WeightDecay: c.WeightDecay},
-			nn.ParamGroup{Params: slots.Scale.Params(), LR: c.LRScale, WeightDecay: 0})
-		params = append(params, slots.Params()...)
-	}
+	groups := []nn.ParamGroup{{Params: lora, LR: c.LRLoRA, WeightDecay: c.WeightDecay},
+		{Params: append(slots.Adapter.Params(), slots.Expander.Params()...), LR: c.LRSlots, WeightDecay: c.WeightDecay},
+		{Params: slots.Scale.Params(), LR: c.LRScale, WeightDecay: 0}}
+	params := append(append([]*autograd.Var(nil), lora...), slots.Params()...)
 	var bow *llink.BagOfWords
-	if slots != nil && c.Weights.BagOfWords != 0 {
+	if c.Weights.BagOfWords != 0 {
 		// The optional head trains with the adapter/expander learning rate;
 		// it only shapes the slot mean and is dropped after training.
 		bow = llink.NewBagOfWords(d, m.Config.VocabSize, rand.New(rand.NewPCG(c.Seed, 0xB0E)))
 		groups[1].Params = append(groups[1].Params, bow.Params()...)
 		params = append(params, bow.Params()...)
 	}
-	if len(params) == 0 {
-		return StageBResult{}, errors.New("train: stage B: nothing to train (no LoRA and no slots)")
+	k, w := slots.Expander.K, c.Weights
+	loss := func(tp *autograd.Tape, step int, batch []Example, in batchInput, rng *rand.Rand) (loss, ce *autograd.Var, err error) {
+		if len(in.slotRows) != len(batch)*k {
+			return nil, nil, fmt.Errorf("train: stage B step %d: %d slot positions for %d examples of K=%d", step, len(in.slotRows), len(batch), k)
+		}
+		v, h, err := exampleVecs(batch, d)
+		if err != nil {
+			return nil, nil, err
+		}
+		x := m.EmbedTape(in.b.IDs, in.b.B, in.b.T)
+		s := slots.Forward(tp, autograd.Const(v))
+		ce = answerCE(tp, m, tp.ScatterRows(x, s, in.slotRows), in, rng)
+		loss = ce
+		if w.Usage != 0 && w.UsageEvery > 0 && step%w.UsageEvery == w.UsageEvery-1 {
+			var ceZero float32
+			func() {
+				defer tp.NoGrad()()
+				ceZero = answerCE(tp, m, x, in, nil).Item()
+			}()
+			loss = tp.Add(loss, tp.Scale(llink.UsageLoss(tp, ce, ceZero, w.Margin), w.Usage))
+		}
+		if w.AlignMSE != 0 || w.AlignNCE != 0 {
+			loss = tp.Add(loss, llink.SlotAlignLoss(tp, s, h, w.AlignMSE, w.AlignNCE, w.AlignTau))
+		}
+		if bow != nil {
+			answers := make([][]int, len(batch))
+			for i, e := range batch {
+				answers[i] = e.Answer
+			}
+			loss = tp.Add(loss, tp.Scale(bow.Loss(tp, s, answers), w.BagOfWords))
+		}
+		return loss, ce, nil
 	}
+	return decoderLoop("stage B", exs, pad, groups, params, c, loss, log)
+}
+
+// TrainDirectFT trains the direct fine-tuning baseline: the decoder's LoRA
+// parameters (lora, attached to m) on raw-text examples, answer
+// cross-entropy only, with Stage B's loop and settings.
+func TrainDirectFT(m *llama.Model, lora []*autograd.Var, exs []Example, pad int, c StageBConfig, log func(StepLog)) (StageBResult, error) {
+	groups := []nn.ParamGroup{{Params: lora, LR: c.LRLoRA, WeightDecay: c.WeightDecay}}
+	loss := func(tp *autograd.Tape, _ int, _ []Example, in batchInput, rng *rand.Rand) (*autograd.Var, *autograd.Var, error) {
+		ce := answerCE(tp, m, m.EmbedTape(in.b.IDs, in.b.B, in.b.T), in, rng)
+		return ce, ce, nil
+	}
+	return decoderLoop("direct FT", exs, pad, groups, lora, c, loss, log)
+}
+
+// stepLoss returns a training step's loss and its answer cross-entropy.
+type stepLoss func(tp *autograd.Tape, step int, batch []Example, in batchInput, rng *rand.Rand) (loss, ce *autograd.Var, err error)
+
+// decoderLoop is the optimisation loop of Stage B and direct fine-tuning:
+// length-bucketed batches, AdamW with warm-up then linear decay, gradient
+// clipping, finiteness checks and resumable checkpoints.
+func decoderLoop(name string, exs []Example, pad int, groups []nn.ParamGroup, params []*autograd.Var, c StageBConfig, lossOf stepLoss, log func(StepLog)) (StageBResult, error) {
+	var res StageBResult
+	if err := c.Validate(); err != nil {
+		return res, err
+	}
+	if len(exs) == 0 {
+		return res, fmt.Errorf("train: %s: no training examples", name)
+	}
+	if len(params) == 0 {
+		return res, fmt.Errorf("train: %s: nothing to train", name)
+	}
+	start := time.Now()
 	opt := nn.NewAdamW(groups, 0.9, 0.999, 1e-8)
 	opt.Schedule = nn.WarmupLinear(int(c.WarmupFrac*float32(c.Steps)), c.Steps)
 	src := rand.NewPCG(c.Seed, 0xB0B)
@@ -186,7 +245,6 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 	tp := autograd.NewTape()
 	bs := min(c.Batch, len(exs))
 	order, pos, first := epochOrder(rng, exs, bs), 0, 0
-	var res StageBResult
 	ck := &c.Checkpoint
 	if ck.enabled() && ck.Resume {
 		if _, err := os.Stat(ck.Path); err == nil {
@@ -209,53 +267,18 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 			batch[i] = exs[j]
 		}
 		pos += bs
-		b, predPos, targets, slotRows := batchInputs(batch, pad)
-
 		tp.Reset()
 		autograd.ZeroGrad(params)
-		x := m.EmbedTape(b.IDs, b.B, b.T)
-		var loss, ce *autograd.Var
-		if slots != nil {
-			if len(slotRows) != bs*slots.Expander.K {
-				return res, fmt.Errorf("train: stage B step %d: %d slot positions for %d examples of K=%d", step, len(slotRows), bs, slots.Expander.K)
-			}
-			v, h, err := exampleVecs(batch, d)
-			if err != nil {
-				return res, err
-			}
-			s := slots.Forward(tp, autograd.Const(v))
-			xs := tp.ScatterRows(x, s, slotRows)
-			ce = answerCE(tp, m, xs, b.Mask, predPos, targets, rng)
-			loss = ce
-			w := c.Weights
-			if w.Usage != 0 && w.UsageEvery > 0 && step%w.UsageEvery == w.UsageEvery-1 {
-				var ceZero float32
-				func() {
-					defer tp.NoGrad()()
-					ceZero = answerCE(tp, m, x, b.Mask, predPos, targets, nil).Item()
-				}()
-				loss = tp.Add(loss, tp.Scale(llink.UsageLoss(tp, ce, ceZero, w.Margin), w.Usage))
-			}
-			if w.AlignMSE != 0 || w.AlignNCE != 0 {
-				loss = tp.Add(loss, llink.SlotAlignLoss(tp, s, h, w.AlignMSE, w.AlignNCE, w.AlignTau))
-			}
-			if bow != nil {
-				answers := make([][]int, len(batch))
-				for i, e := range batch {
-					answers[i] = e.Answer
-				}
-				loss = tp.Add(loss, tp.Scale(bow.Loss(tp, s, answers), w.BagOfWords))
-			}
-		} else {
-			ce = answerCE(tp, m, x, b.Mask, predPos, targets, rng)
-			loss = ce
+		loss, ce, err := lossOf(tp, step, batch, batchInputs(batch, pad), rng)
+		if err != nil {
+			return res, err
 		}
 		if err := nn.CheckFinite(loss, nil); err != nil {
-			return res, fmt.Errorf("train: stage B step %d: %w", step, err)
+			return res, fmt.Errorf("train: %s step %d: %w", name, step, err)
 		}
 		tp.Backward(loss)
 		if err := checkGrads(params); err != nil {
-			return res, fmt.Errorf("train: stage B step %d: %w", step, err)
+			return res, fmt.Errorf("train: %s step %d: %w", name, step, err)
 		}
 		norm := nn.ClipGradNorm(params, c.Clip)
 		lr := opt.LR(0)
@@ -272,93 +295,9 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 			}
 		}
 		if stop && !last {
-			return res, fmt.Errorf("train: stage B stopped after step %d, checkpoint in %s (rerun with resume to continue): %w", step+1, ck.Path, ErrInterrupted)
+			return res, fmt.Errorf("train: %s stopped after step %d, checkpoint in %s (rerun with resume to continue): %w", name, step+1, ck.Path, ErrInterrupted)
 		}
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
-}
-
-// SlotVectors computes the K slot vectors [N, K, d] of projected vectors v
-// [N, d] without a tape (inference).
-func SlotVectors(slots *llink.Slots, v *tensor.Tensor) *tensor.Tensor {
-	return slots.Forward(nil, autograd.Const(v)).Value
-}
-
-// GenerateAnswers generates greedy answers (up to maxNew tokens, stopping
-// at any stop token, which is not returned) for examples' prompts; for
-// examples with SlotPos the slot vectors of slots replace those embeddings.
-// Examples are run in batches of batch rows.
-func GenerateAnswers(m *llama.Model, slots *llink.Slots, exs []Example, pad, maxNew int, stop []int, batch int) ([][]int, error) {
-	out := make([][]int, len(exs))
-	d := m.Config.Hidden
-	if batch <= 0 {
-		batch = 16
-	}
-	// Batch prompts of similar length (less left padding to run through
-	// every generation step); outputs go back to the examples' order.
-	idx := make([]int, len(exs))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return len(exs[idx[a]].Prompt) < len(exs[idx[b]].Prompt) })
-	for lo := 0; lo < len(exs); lo += batch {
-		hi := min(lo+batch, len(exs))
-		part := make([]Example, hi-lo)
-		for i, j := range idx[lo:hi] {
-			part[i] = exs[j]
-		}
-		prompts := make([][]int, len(part))
-		for i, e := range part {
-			prompts[i] = e.Prompt
-		}
-		b := llama.PadLeft(prompts, pad)
-		x := m.Embed(b.IDs).Reshape(b.B, b.T, d)
-		if slots != nil {
-			var withSlots []int
-			for i, e := range part {
-				if len(e.SlotPos) > 0 {
-					withSlots = append(withSlots, i)
-				}
-			}
-			if len(withSlots) > 0 {
-				v := tensor.New(len(withSlots), d)
-				for r, i := range withSlots {
-					if len(part[i].V) != d {
-						return nil, fmt.Errorf("train: example %d has a projected vector of width %d, decoder width %d", idx[lo+i], len(part[i].V), d)
-					}
-					copy(v.Row(r), part[i].V)
-				}
-				s := SlotVectors(slots, v)
-				k := slots.Expander.K
-				for r, i := range withSlots {
-					e := part[i]
-					if len(e.SlotPos) != k {
-						return nil, fmt.Errorf("train: example %d has %d slot positions, K=%d", idx[lo+i], len(e.SlotPos), k)
-					}
-					off := b.T - len(e.Prompt) // left padding
-					for j, p := range e.SlotPos {
-						copy(x.Data()[((i*b.T)+off+p)*d:][:d], s.Data()[(r*k+j)*d:][:d])
-					}
-				}
-			}
-		}
-		gen := m.GenerateEmbeds(x, b.Mask, prompts, llama.GenerateOptions{MaxNew: maxNew, Stop: stop, Pad: pad})
-		for i, g := range gen {
-			if n := len(g); n > 0 && containsInt(stop, g[n-1]) {
-				g = g[:n-1]
-			}
-			out[idx[lo+i]] = g
-		}
-	}
-	return out, nil
-}
-
-func containsInt(xs []int, v int) bool {
-	for _, x := range xs {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -52,12 +52,28 @@ func tinyDecoder(seed uint64) *llama.Model {
 	return m
 }
 
-func accuracy(t *testing.T, m *llama.Model, slots *llink.Slots, exs []Example) float64 {
+// generate answers examples greedily through llink's injection path:
+// the slot vectors of inj (nil: none) replace the embeddings at SlotPos.
+func generate(t *testing.T, m *llama.Model, inj llink.Injector, exs []Example, maxNew, batch int) [][]int {
 	t.Helper()
-	gen, err := GenerateAnswers(m, slots, exs, 0, 2, []int{tEOT}, 8)
+	in := make([]llink.Input, len(exs))
+	d := m.Config.Hidden
+	for i, e := range exs {
+		in[i].Prompt = llink.Prompt{IDs: e.Prompt, SlotPos: e.SlotPos}
+		if inj != nil && len(e.SlotPos) > 0 {
+			in[i].Vectors = inj.SlotVectors(tensor.FromSlice(e.V, 1, d)).Data()
+		}
+	}
+	gen, err := llink.GenerateIDs(m, in, 0, tEOT, maxNew, batch)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return gen
+}
+
+func accuracy(t *testing.T, m *llama.Model, slots *llink.Slots, exs []Example) float64 {
+	t.Helper()
+	gen := generate(t, m, slots, exs, 2, 8)
 	ok := 0
 	for i, g := range gen {
 		if len(g) == 1 && g[0] == exs[i].Answer[0] {
@@ -95,11 +111,11 @@ func TestStageBLearnsToReadSlots(t *testing.T) {
 		t.Fatalf("stage B did not learn to read the slots: test accuracy %.2f", after)
 	}
 	// The slots are used: replacing them by the plain <fi> embeddings hurts.
-	b, predPos, targets, slotRows := batchInputs(test, 0)
+	in := batchInputs(test, 0)
 	v, _, _ := exampleVecs(test, m.Config.Hidden)
-	x := m.EmbedTape(b.IDs, b.B, b.T)
-	withS := answerCE(nil, m, (*autograd.Tape)(nil).ScatterRows(x, autograd.Const(SlotVectors(slots, v)), slotRows), b.Mask, predPos, targets, nil).Item()
-	zero := answerCE(nil, m, x, b.Mask, predPos, targets, nil).Item()
+	x := m.EmbedTape(in.b.IDs, in.b.B, in.b.T)
+	withS := answerCE(nil, m, (*autograd.Tape)(nil).ScatterRows(x, autograd.Const(slots.SlotVectors(v)), in.slotRows), in, nil).Item()
+	zero := answerCE(nil, m, x, in, nil).Item()
 	if withS+1 > zero {
 		t.Fatalf("CE with slots %.3f not well below CE without %.3f", withS, zero)
 	}
@@ -118,7 +134,7 @@ func TestDirectFineTuneBaseline(t *testing.T) {
 	c := DefaultStageB()
 	c.Steps, c.Batch, c.LRLoRA = 150, 16, 1e-2
 	var first float64
-	res, err := TrainStageB(m, nil, lora, exs, 0, c, func(l StepLog) {
+	res, err := TrainDirectFT(m, lora, exs, 0, c, func(l StepLog) {
 		if l.Step == 1 {
 			first = l.Loss
 		}
@@ -133,7 +149,7 @@ func TestDirectFineTuneBaseline(t *testing.T) {
 	if res.Final > first/2 || res.Final < 0.6 {
 		t.Fatalf("direct fine-tuning loss %.3f → %.3f", first, res.Final)
 	}
-	if _, err := TrainStageB(m, nil, nil, exs, 0, c, nil); err == nil {
+	if _, err := TrainDirectFT(m, nil, exs, 0, c, nil); err == nil {
 		t.Fatal("nothing to train accepted")
 	}
 }
@@ -176,16 +192,16 @@ func TestStageBBagOfWords(t *testing.T) {
 func TestLastHiddenBatchingInvariant(t *testing.T) {
 	m := tinyDecoder(3)
 	r := testutil.RNG(4)
-	seqs := make([][]int, 2*lastHiddenBatch+5)
+	seqs := make([][]int, 37) // more than two of LastHidden's batches of 16
 	for i := range seqs {
 		seqs[i] = make([]int, 1+r.IntN(40))
 		for j := range seqs[i] {
 			seqs[i][j] = 4 + r.IntN(m.Config.VocabSize-4)
 		}
 	}
-	got := LastHidden(m, seqs, 0)
+	got := llink.LastHidden(m, seqs, 0)
 	for i, s := range seqs {
-		want := LastHidden(m, [][]int{s}, 0)
+		want := llink.LastHidden(m, [][]int{s}, 0)
 		for j, w := range want.Row(0) {
 			if g := got.Row(i)[j]; math.Abs(float64(g-w)) > 1e-4*(1+math.Abs(float64(w))) {
 				t.Fatalf("sequence %d (length %d) dim %d: batched %g, alone %g", i, len(s), j, g, w)
@@ -250,15 +266,9 @@ func TestGenerateAnswersOrder(t *testing.T) {
 		}
 		exs[i] = Example{Prompt: p}
 	}
-	all, err := GenerateAnswers(m, nil, exs, 0, 4, []int{tEOT}, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := generate(t, m, nil, exs, 4, 4)
 	for i, e := range exs {
-		one, err := GenerateAnswers(m, nil, []Example{e}, 0, 4, []int{tEOT}, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
+		one := generate(t, m, nil, []Example{e}, 4, 1)
 		if !slices.Equal(one[0], all[i]) {
 			t.Fatalf("example %d: %v alone, %v in a batch", i, one[0], all[i])
 		}

@@ -30,3 +30,19 @@ func checkGrads(params []*autograd.Var) error {
 	}
 	return nn.CheckFinite(nil, params)
 }
+
+// snapshot copies the values of params (to keep the best checkpoint).
+func snapshot(params []*autograd.Var) []*tensor.Tensor {
+	out := make([]*tensor.Tensor, len(params))
+	for i, p := range params {
+		out[i] = p.Value.Clone()
+	}
+	return out
+}
+
+// restore copies a snapshot back into params.
+func restore(params []*autograd.Var, s []*tensor.Tensor) {
+	for i, p := range params {
+		p.Value.CopyFrom(s[i])
+	}
+}

@@ -66,19 +66,16 @@ func run(corpus string, steps int, seed uint64, cacheDir string, maxTrain int) e
 	if err != nil {
 		return err
 	}
-	id := func(name string) int {
-		v, ok := dt.TokenID(name)
-		if !ok {
-			panic("tiny decoder lacks " + name)
-		}
-		return v
-	}
 	pad, ok := et.TokenID("<pad>")
 	if !ok {
 		return fmt.Errorf("tiny encoder tokenizer lacks <pad>")
 	}
-	teacher := &train.TeacherEmbedder{Model: dec, Tok: dt, BOS: id("<|begin_of_text|>"), ForeignEmb: id("<foreign_emb>"), ModelID: "tiny-decoder"}
-	student := &train.StudentEmbedder{Model: enc, Tok: et, Pad: pad, ModelID: "tiny-encoder"}
+	d, err := llink.NewDecoder(dec, dt, nil, "", "", 0)
+	if err != nil {
+		return err
+	}
+	teacher := &llink.Teacher{Dec: d, ID: "tiny-decoder"}
+	student := &llink.Reader{Encoder: enc, Tok: et, Pad: pad, ID: "tiny-encoder"}
 	vectors := func(name string, ps []data.Pair) (train.Pairs, error) {
 		spec := &train.CacheSpec{Dir: cacheDir, Student: student, Teacher: teacher, Batch: 32}
 		for _, p := range ps {
@@ -112,8 +109,8 @@ func run(corpus string, steps int, seed uint64, cacheDir string, maxTrain int) e
 		return err
 	}
 	fmt.Printf("stage A: %d steps, batch %d (%s); best dev R@1 %.3f (step %d)\n", steps, c.Batch, time.Since(t0).Round(time.Second), res.Best.R1, res.BestStep)
-	q, n, d := train.Project(proj, poolV.Z), poolV.Len(), poolV.H.Dim(1)
-	sim, err := eval.CosineMatrix(q.Data(), poolV.H.Data(), n, d)
+	q, n, dim := proj.Project(poolV.Z), poolV.Len(), poolV.H.Dim(1)
+	sim, err := eval.CosineMatrix(q.Data(), poolV.H.Data(), n, dim)
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	llinkapi "github.com/llink-go/llink"
+	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/models/tiny"
-	"github.com/llink-go/llink/train"
 )
 
 func init() {
@@ -90,7 +90,7 @@ func loadAsker(bundle, decoder, encoder string, maxNew int, bf16 bool) (*llinkap
 		return nil, err
 	}
 	decID, encID := embeddedID("decoder"), embeddedID("encoder")
-	b, err := train.LoadBundle(bundle, dec, enc.Config.Hidden, decID, encID)
+	b, err := llink.LoadBundle(bundle, dec, enc.Config.Hidden, decID, encID)
 	if err != nil {
 		return nil, err
 	}

@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/models/tokenizer"
-	"github.com/llink-go/llink/train"
 )
 
 func init() {
@@ -64,7 +64,7 @@ func runGenerate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 		text := *prompt
 		if *chat {
-			text = train.Llama3Chat(text)
+			text = llink.Llama3Chat(text)
 		}
 		ids = tok.Encode(text, !*chat)
 	} else {

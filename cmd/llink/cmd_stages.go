@@ -8,9 +8,10 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/internal/progress"
 	"github.com/llink-go/llink/internal/rundir"
+	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/train"
 )
 
@@ -110,7 +111,6 @@ func stageCommand(stage string) func(args []string, _ io.Reader, stdout, stderr 
 		if err != nil {
 			return err
 		}
-		encDim, decDim := m.Encoder.Config.Hidden, m.Decoder.Config.Hidden
 		var wrote string
 		switch stage {
 		case "stage-a":
@@ -119,12 +119,12 @@ func stageCommand(stage string) func(args []string, _ io.Reader, stdout, stderr 
 				return err
 			}
 			wrote = dir.File(projectorName)
-			if err := train.SaveProjector(wrote, proj, c.Slots, m.DecoderID, m.EncoderID); err != nil {
+			if err := llink.SaveProjector(wrote, proj, c.Slots, m.DecoderID, m.EncoderID); err != nil {
 				return err
 			}
 			fmt.Fprintf(log, "stage A: best dev R@1 %.3f, MRR %.3f (step %d)\n", s.Results().StageA.Best.R1, s.Results().StageA.Best.MRR, s.Results().StageA.BestStep)
 		case "stage-b":
-			proj, pc, err := train.LoadProjector(dir.File(projectorName), encDim, decDim, m.DecoderID, m.EncoderID)
+			proj, pc, err := llink.LoadProjector(dir.File(projectorName), m.Identity())
 			if err != nil {
 				return err
 			}
@@ -136,32 +136,32 @@ func stageCommand(stage string) func(args []string, _ io.Reader, stdout, stderr 
 				return err
 			}
 			wrote = dir.File(bundleName)
-			if err := train.SaveBundle(wrote, b, nil); err != nil {
+			if err := llink.SaveBundle(wrote, b, nil); err != nil {
 				return err
 			}
 		case "baseline":
-			lora, err := s.Baseline()
+			_, lora, err := s.DirectFT(llink.Form{Content: llink.Raw})
 			if err != nil {
 				return err
 			}
 			wrote = dir.File(baselineName)
-			if err := train.SaveLoRA(wrote, lora, c.LoRA, m.DecoderID); err != nil {
+			if err := llink.SaveLoRA(wrote, lora, c.LoRA, m.DecoderID); err != nil {
 				return err
 			}
 		case "eval":
 			if _, err := os.Stat(dir.File(bundleName)); err != nil {
 				return fmt.Errorf("eval: %w (run stage-b -out %s first)", err, o.out)
 			}
-			b, err := train.LoadBundle(dir.File(bundleName), m.Decoder, encDim, m.DecoderID, m.EncoderID)
+			b, err := llink.LoadBundle(dir.File(bundleName), m.Dec.Model, m.Enc.Dim(), m.DecoderID, m.EncoderID)
 			if err != nil {
 				return fmt.Errorf("eval: %w", err)
 			}
 			if b.Config.K != o.k {
 				return fmt.Errorf("eval: %s has K=%d slots; -k is %d", dir.File(bundleName), b.Config.K, o.k)
 			}
-			var ft []*autograd.Var
+			var ft llama.Adapters
 			if _, err := os.Stat(dir.File(baselineName)); err == nil {
-				if ft, err = train.LoadLoRA(dir.File(baselineName), m.Decoder, m.DecoderID); err != nil {
+				if ft, err = llink.LoadLoRA(dir.File(baselineName), m.Dec.Model, m.DecoderID); err != nil {
 					return err
 				}
 			} else if !errors.Is(err, os.ErrNotExist) {

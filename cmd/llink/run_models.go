@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,46 +42,19 @@ func loadModels(decoder, encoder string, k int) (*train.Models, error) {
 	return assemble(dec, dt, dirID(decoder), enc, et, dirID(encoder), k)
 }
 
-// assemble resolves the decoder's special tokens and wraps everything up.
+// assemble sets the models up for LLINK with k slots (train.NewModels);
+// the encoder pads with its tokenizer's "<pad>" when it has one.
 func assemble(dec *llama.Model, dt tokenizer.Tokenizer, decID string, enc *xlmr.Model, et tokenizer.Tokenizer, encID string, k int) (*train.Models, error) {
-	need := func(tok string) (int, error) {
-		id, ok := dt.TokenID(tok)
-		if !ok {
-			return 0, fmt.Errorf("decoder tokenizer lacks %q (a Llama-3 chat tokenizer is required)", tok)
-		}
-		return id, nil
-	}
-	var s train.DecoderSpecials
-	var err error
-	if s.BOS, err = need("<|begin_of_text|>"); err != nil {
-		return nil, err
-	}
-	if s.EOT, err = need("<|eot_id|>"); err != nil {
-		return nil, err
-	}
-	s.Pad = s.EOT
-	toks := []string{"<foreign>", "</foreign>", "<foreign_emb>"}
-	for i := 0; i < k; i++ {
-		toks = append(toks, fmt.Sprintf("<f%d>", i))
-	}
-	ids := dt.AddSpecialTokens(toks...)
-	maxID := 0
-	for _, id := range ids {
-		maxID = max(maxID, id)
-	}
-	base, grow := dec.Config.VocabSize, max(maxID+1-dec.Config.VocabSize, 0)
-	if grow > 0 {
-		if first := dec.AddTokens(grow); first+grow != maxID+1 {
-			return nil, errors.New("internal: vocabulary growth mismatch")
+	for _, tok := range []string{tokenizer.BeginOfText, tokenizer.EOT} {
+		if _, ok := dt.TokenID(tok); !ok {
+			return nil, fmt.Errorf("decoder tokenizer lacks %q (a Llama-3 chat tokenizer is required)", tok)
 		}
 	}
-	s.Foreign, s.ForeignEnd, s.ForeignEm, s.Slots = ids[0], ids[1], ids[2], ids[3:]
 	pad := enc.Config.PadTokenID
 	if id, ok := et.TokenID("<pad>"); ok {
 		pad = id
 	}
-	return &train.Models{Decoder: dec, DecTok: dt, Specials: s, DecoderID: decID, Chat: train.Llama3Chat,
-		Encoder: enc, EncTok: et, EncPad: pad, EncoderID: encID, BaseVocab: base, AddedTokens: grow}, nil
+	return train.NewModels(dec, dt, decID, enc, et, pad, encID, k)
 }
 
 // dirID identifies a model folder for cache keys: a hash of its config and
@@ -110,7 +82,7 @@ func dirID(dir string) string {
 
 // llinkConfig derives the LLINK part sizes from the models (paper ratios).
 func llinkConfig(m *train.Models, o runOptions) llink.Config {
-	c := llink.DefaultConfig(m.Encoder.Config.Hidden, m.Decoder.Config.Hidden)
+	c := llink.DefaultConfig(m.Enc.Dim(), m.Dec.Model.Config.Hidden)
 	c.K, c.CopyChannel, c.EncoderPool = o.k, o.copyChannel, o.encoderPool
 	return c
 }

@@ -2,9 +2,7 @@ package llama
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
-	"slices"
 
 	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/tensor"
@@ -126,57 +124,4 @@ func (m *Model) Trainable() []*autograd.Var {
 		out[i] = byName[n]
 	}
 	return out
-}
-
-// LoRAOptions selects the projections [Model.AddLoRA] adapts.
-type LoRAOptions struct {
-	Rank    int
-	Alpha   float32
-	Dropout float32
-	// Targets are Hugging Face projection names (q_proj, k_proj, v_proj,
-	// o_proj, gate_proj, up_proj, down_proj); LLINK uses q,k,v,o,up,down.
-	Targets []string
-}
-
-// AddLoRA attaches fresh LoRA adapters to the target projections of every
-// layer and returns their parameters (A then B per adapter, named
-// "layers.L.q_proj.lora_A" …) for an optimizer. A is Kaiming-uniform with
-// bound 1/√in and B zero, as PEFT initialises them, so the model's output is
-// unchanged until B is trained.
-func (m *Model) AddLoRA(opt LoRAOptions, r *rand.Rand) []*autograd.Var {
-	if opt.Rank <= 0 {
-		panic(fmt.Sprintf("llama.AddLoRA: rank %d", opt.Rank))
-	}
-	var params []*autograd.Var
-	for i, l := range m.Layers {
-		projs := l.Projections()
-		for _, name := range opt.Targets {
-			w, ok := projs[name]
-			if !ok {
-				panic(fmt.Sprintf("llama.AddLoRA: unknown target %q", name))
-			}
-			bound := float32(1 / math.Sqrt(float64(w.In())))
-			a := autograd.NewParam(fmt.Sprintf("layers.%d.%s.lora_A", i, name), tensor.RandU(r, -bound, bound, opt.Rank, w.In()))
-			b := autograd.NewParam(fmt.Sprintf("layers.%d.%s.lora_B", i, name), tensor.New(w.Out(), opt.Rank))
-			w.LoRA = &LoRA{A: a, B: b, Scale: opt.Alpha / float32(opt.Rank), Dropout: opt.Dropout}
-			params = append(params, a, b)
-		}
-	}
-	return params
-}
-
-// LoRAParams returns the parameters of every attached adapter, in layer
-// order and the projection order of Hugging Face's module.
-func (m *Model) LoRAParams() []*autograd.Var {
-	var ps []*autograd.Var
-	order := []string{"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
-	for _, l := range m.Layers {
-		projs := l.Projections()
-		for _, n := range order {
-			if lr := projs[n].LoRA; lr != nil {
-				ps = append(ps, lr.A, lr.B)
-			}
-		}
-	}
-	return slices.Clip(ps)
 }

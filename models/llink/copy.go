@@ -1,7 +1,6 @@
 package llink
 
 import (
-	"fmt"
 	"strings"
 	"unicode"
 )
@@ -111,25 +110,3 @@ func groupThousands(s string, year bool) string {
 }
 
 func isDigit(r rune) bool { return r >= '0' && r <= '9' }
-
-// Span returns the foreign span of LLINK's decoder prompt for a foreign
-// text: "<foreign><f0>…<fK-1></foreign>", the K slot tokens whose input
-// embeddings are overwritten by the slot vectors. With c.CopyChannel the
-// text's [CopySpans] follow the slots inside the span as plain text
-// ("<foreign><f0>…<f7> 3 kg 8 2017</foreign>"), so the decoder can copy
-// numbers and symbols it would otherwise have to recover from the slots.
-func (c Config) Span(foreign string) string {
-	var b strings.Builder
-	b.WriteString("<foreign>")
-	for i := 0; i < c.K; i++ {
-		fmt.Fprintf(&b, "<f%d>", i)
-	}
-	if c.CopyChannel {
-		for _, s := range CopySpans(foreign) {
-			b.WriteByte(' ')
-			b.WriteString(s)
-		}
-	}
-	b.WriteString("</foreign>")
-	return b.String()
-}

@@ -250,3 +250,9 @@ func (s *Slots) Forward(tp *autograd.Tape, v *autograd.Var) *autograd.Var {
 func (s *Slots) Params() []*autograd.Var {
 	return append(append(s.Scale.Params(), s.Adapter.Params()...), s.Expander.Params()...)
 }
+
+// Project maps pooled encoder vectors z [N, enc] to the decoder space
+// [N, dec] without dropout or tape (inference).
+func (p *Projector) Project(z *tensor.Tensor) *tensor.Tensor {
+	return p.Forward(nil, autograd.Const(z), nil).Value
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/nn"
@@ -139,7 +140,7 @@ func DecoderTokenizer(d DecoderData, c DecoderConfig) (*tokenizer.BPE, error) {
 	for _, t := range d.Train[:min(len(d.Train), 20000)] {
 		texts = append(texts, t.Instruction, t.Answer)
 	}
-	texts = append(texts, train.UserMessage("", ""), "user", "assistant")
+	texts = append(texts, llink.UserMessage("", ""), "user", "assistant")
 	if c.SplitDigits {
 		for i, t := range texts {
 			texts[i] = strings.Map(func(r rune) rune {
@@ -162,7 +163,7 @@ func DecoderTokenizer(d DecoderData, c DecoderConfig) (*tokenizer.BPE, error) {
 // (the passage inside <foreign>…</foreign>, Llama-3 chat template); the
 // answer ends with eot.
 func InstructionExample(tok tokenizer.Tokenizer, t data.Task, eot int) train.Example {
-	prompt := train.Llama3Chat(train.UserMessage(t.Instruction, "<foreign>"+t.EnglishPassage+"</foreign>"))
+	prompt := llink.Llama3Chat(llink.UserMessage(t.Instruction, llink.Form{Content: llink.Raw}.Span(t.EnglishPassage)))
 	return train.Example{Prompt: tok.Encode(prompt, false), Answer: append(tok.Encode(t.Answer, false), eot)}
 }
 
@@ -403,11 +404,11 @@ func DevExactMatch(m *llama.Model, tok tokenizer.Tokenizer, dev []data.Task, n i
 	if len(qs) == 0 {
 		return 0, nil
 	}
-	exs := make([]train.Example, len(qs))
+	in := make([]llink.Input, len(qs))
 	for i, t := range qs {
-		exs[i] = InstructionExample(tok, t, eot)
+		in[i].IDs = InstructionExample(tok, t, eot).Prompt
 	}
-	gen, err := train.GenerateAnswers(m, nil, exs, eot, 24, []int{eot}, 32)
+	gen, err := llink.GenerateIDs(m, in, eot, eot, 24, 32)
 	if err != nil {
 		return 0, err
 	}

@@ -1,4 +1,4 @@
-package train
+package llink
 
 import (
 	"fmt"
@@ -7,7 +7,6 @@ import (
 
 	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/models/safetensors"
-	"github.com/llink-go/llink/tensor"
 )
 
 // SaveParams writes params as float32 tensors named by their parameter
@@ -18,16 +17,16 @@ func SaveParams(path string, params []*autograd.Var, metadata map[string]string)
 	seen := map[string]bool{}
 	for _, p := range params {
 		if p.Name == "" {
-			return fmt.Errorf("train: saving %s: unnamed parameter of shape %v", path, p.Shape())
+			return fmt.Errorf("llink: saving %s: unnamed parameter of shape %v", path, p.Shape())
 		}
 		if seen[p.Name] {
-			return fmt.Errorf("train: saving %s: duplicate parameter name %q", path, p.Name)
+			return fmt.Errorf("llink: saving %s: duplicate parameter name %q", path, p.Name)
 		}
 		seen[p.Name] = true
 		ts = append(ts, safetensors.FromFloat32(p.Name, p.Shape(), p.Data(), safetensors.F32))
 	}
 	if err := safetensors.Write(path, ts, metadata); err != nil {
-		return fmt.Errorf("train: saving %s: %w", path, err)
+		return fmt.Errorf("llink: saving %s: %w", path, err)
 	}
 	return nil
 }
@@ -39,7 +38,7 @@ func SaveParams(path string, params []*autograd.Var, metadata map[string]string)
 func LoadParams(path string, params []*autograd.Var) (map[string]string, error) {
 	f, err := safetensors.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("train: %w", err)
+		return nil, fmt.Errorf("llink: %w", err)
 	}
 	defer f.Close()
 	want := map[string]*autograd.Var{}
@@ -48,48 +47,32 @@ func LoadParams(path string, params []*autograd.Var) (map[string]string, error) 
 	}
 	for _, name := range f.Names() {
 		if _, ok := want[name]; !ok {
-			return nil, fmt.Errorf("train: %s: unexpected tensor %q (not a parameter of this model; expected %v)", path, name, slices.Sorted(maps.Keys(want)))
+			return nil, fmt.Errorf("llink: %s: unexpected tensor %q (not a parameter of this model; expected %v)", path, name, slices.Sorted(maps.Keys(want)))
 		}
 	}
 	for _, p := range params {
 		name := p.Name
 		info, ok := f.Info(name)
 		if !ok {
-			return nil, fmt.Errorf("train: %s: missing tensor %q", path, name)
+			return nil, fmt.Errorf("llink: %s: missing tensor %q", path, name)
 		}
 		if !slices.Equal(info.Shape, p.Shape()) {
-			return nil, fmt.Errorf("train: %s: tensor %q has shape %v, the model needs %v", path, name, info.Shape, p.Shape())
+			return nil, fmt.Errorf("llink: %s: tensor %q has shape %v, the model needs %v", path, name, info.Shape, p.Shape())
 		}
 		v, err := f.Float32(name)
 		if err != nil {
-			return nil, fmt.Errorf("train: %w", err)
+			return nil, fmt.Errorf("llink: %w", err)
 		}
 		copy(p.Data(), v)
 	}
 	return f.Metadata(), nil
 }
 
-// snapshot copies the values of params (to keep the best checkpoint).
-func snapshot(params []*autograd.Var) []*tensor.Tensor {
-	out := make([]*tensor.Tensor, len(params))
-	for i, p := range params {
-		out[i] = p.Value.Clone()
-	}
-	return out
-}
-
-// restore copies a snapshot back into params.
-func restore(params []*autograd.Var, s []*tensor.Tensor) {
-	for i, p := range params {
-		p.Value.CopyFrom(s[i])
-	}
-}
-
 // readMetadata returns a safetensors file's metadata.
 func readMetadata(path string) (map[string]string, error) {
 	f, err := safetensors.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("train: %w", err)
+		return nil, fmt.Errorf("llink: %w", err)
 	}
 	defer f.Close()
 	return f.Metadata(), nil

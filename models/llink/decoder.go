@@ -1,0 +1,278 @@
+package llink
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/tokenizer"
+	"github.com/llink-go/llink/tensor"
+)
+
+// IDs are the decoder token ids LLINK's prompts use.
+type IDs struct {
+	BOS, EOT, Pad                   int
+	Foreign, ForeignEnd, ForeignEmb int
+	Slots                           []int // <f0>…<fK-1>
+}
+
+// Decoder is the frozen decoder as LLINK uses it: the model, its tokenizer
+// (which knows LLINK's tokens), the chat template and the token ids.
+type Decoder struct {
+	Model *llama.Model
+	Tok   Tokenizer
+	// Chat wraps a user message in the decoder's chat template, ending where
+	// the assistant's answer starts.
+	Chat func(user string) string
+	IDs  IDs
+}
+
+// Llama-3's begin-of-text and end-of-turn tokens, the defaults of
+// [NewDecoder].
+const (
+	Llama3BOS = tokenizer.BeginOfText
+	Llama3EOT = tokenizer.EOT
+)
+
+// NewDecoder finds the ids of bos, eot (empty: Llama-3's) and LLINK's
+// tokens for k slots in the decoder's tokenizer; each must be one token of
+// the decoder's vocabulary. chat nil means [Llama3Chat]. Padding uses eot.
+func NewDecoder(m *llama.Model, tok Tokenizer, chat func(string) string, bos, eot string, k int) (*Decoder, error) {
+	if m == nil || tok == nil {
+		return nil, errors.New("llink: a decoder needs its model and tokenizer")
+	}
+	if chat == nil {
+		chat = Llama3Chat
+	}
+	bos, eot = cmpOr(bos, Llama3BOS), cmpOr(eot, Llama3EOT)
+	one := func(name string) (int, error) {
+		ids := tok.Encode(name, false)
+		if len(ids) != 1 {
+			return 0, fmt.Errorf("llink: the decoder tokenizer splits %s into %d tokens; it must be one special token", name, len(ids))
+		}
+		if ids[0] < 0 || ids[0] >= m.Config.VocabSize {
+			return 0, fmt.Errorf("llink: %s is token %d, outside the decoder's vocabulary of %d (were LLINK's tokens added to this decoder?)", name, ids[0], m.Config.VocabSize)
+		}
+		return ids[0], nil
+	}
+	d := &Decoder{Model: m, Tok: tok, Chat: chat}
+	var err error
+	s := &d.IDs
+	for _, t := range []struct {
+		name string
+		dst  *int
+	}{{bos, &s.BOS}, {eot, &s.EOT}, {ForeignOpen, &s.Foreign}, {ForeignClose, &s.ForeignEnd}, {ForeignEmb, &s.ForeignEmb}} {
+		if *t.dst, err = one(t.name); err != nil {
+			return nil, err
+		}
+	}
+	s.Pad = s.EOT
+	for i := range k {
+		id, err := one(SlotToken(i))
+		if err != nil {
+			return nil, fmt.Errorf("%w (K=%d slots)", err, k)
+		}
+		s.Slots = append(s.Slots, id)
+	}
+	return d, nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// TokenAdder is a tokenizer that can learn special tokens (the tokenizers
+// of models/tokenizer are).
+type TokenAdder interface {
+	Tokenizer
+	AddSpecialTokens(tokens ...string) []int
+}
+
+// AddTokens teaches the tokenizer LLINK's tokens for k slots ([TokenNames];
+// tokens it has keep their ids) and grows the decoder's vocabulary to
+// cover them, the new embedding rows set to the mean row. It returns the
+// vocabulary size before and how many rows were added (bundles record
+// both, so a loader can add the same rows).
+func AddTokens(m *llama.Model, tok TokenAdder, k int) (base, added int, err error) {
+	ids := tok.AddSpecialTokens(TokenNames(k)...)
+	base = m.Config.VocabSize
+	added = max(slices.Max(ids)+1-base, 0)
+	if added > 0 {
+		if first := m.AddTokens(added); first != base {
+			return 0, 0, fmt.Errorf("llink: vocabulary grew from %d, not %d", first, base)
+		}
+	}
+	return base, added, nil
+}
+
+// Prompt is one tokenised decoder prompt: its ids, ending where the answer
+// starts, and the positions of its slot tokens <f0>…<fK-1> (none unless the
+// form has slots).
+type Prompt struct {
+	IDs     []int
+	SlotPos []int
+}
+
+// Prompt tokenises the chat-wrapped prompt of an instruction about a
+// foreign text in form f ([UserMessage] around [Form.Span]).
+func (d *Decoder) Prompt(f Form, instruction, foreign string) (Prompt, error) {
+	p := Prompt{IDs: d.Tok.Encode(d.Chat(UserMessage(instruction, f.Span(foreign))), false)}
+	if f.Content != SlotTokens {
+		return p, nil
+	}
+	if f.K > len(d.IDs.Slots) {
+		return p, fmt.Errorf("llink: a prompt with %d slots on a decoder set up for %d", f.K, len(d.IDs.Slots))
+	}
+	for j := range f.K {
+		at := slices.Index(p.IDs, d.IDs.Slots[j])
+		if at < 0 {
+			return p, fmt.Errorf("llink: slot token %s (id %d) is missing from the tokenised prompt (check the chat template)", SlotToken(j), d.IDs.Slots[j])
+		}
+		p.SlotPos = append(p.SlotPos, at)
+	}
+	return p, nil
+}
+
+// SpanTokens counts the tokens strictly between <foreign> and </foreign> in
+// a prompt: the raw text's tokens, or the K slots plus the copied spans.
+func (d *Decoder) SpanTokens(ids []int) (int, error) {
+	lo, hi := slices.Index(ids, d.IDs.Foreign), slices.Index(ids, d.IDs.ForeignEnd)
+	if lo < 0 || hi < lo {
+		return 0, errors.New("llink: prompt without a <foreign>…</foreign> span")
+	}
+	return hi - lo - 1, nil
+}
+
+// Injector makes the K soft vectors of each projected Stage A vector: v
+// [N, d] to [N, K, d]. [Slots] (Stage B) and [Scale] (Stage A only, K = 1)
+// implement it.
+type Injector interface {
+	SlotVectors(v *tensor.Tensor) *tensor.Tensor
+	SlotCount() int
+}
+
+// SlotVectors computes s.Forward without a tape: [N, d] → [N, K, d].
+func (s *Slots) SlotVectors(v *tensor.Tensor) *tensor.Tensor {
+	return s.Forward(nil, autograd.Const(v)).Value
+}
+
+// SlotCount returns K.
+func (s *Slots) SlotCount() int { return s.Expander.K }
+
+// SlotVectors rescales v [N, d] to one slot per row, [N, 1, d]: Stage A's
+// vector injected as it is.
+func (s *Scale) SlotVectors(v *tensor.Tensor) *tensor.Tensor {
+	out := s.Forward(nil, autograd.Const(v)).Value
+	return out.Reshape(out.Dim(0), 1, out.Dim(1))
+}
+
+// SlotCount returns 1.
+func (s *Scale) SlotCount() int { return 1 }
+
+// Input is one prompt ready to generate from: Vectors [len(SlotPos)·d]
+// replace the input embeddings at the prompt's slot positions.
+type Input struct {
+	Prompt
+	Vectors []float32
+}
+
+// Inputs tokenises the prompts of instructions about foreign texts in
+// form f and, when f has slots, injects inj's soft vectors of the
+// projected vectors v [N, d] (row i for item i; inj and v are unused
+// otherwise). It is the one injection path: evaluation, the baselines and
+// the root package build their inputs here.
+func (d *Decoder) Inputs(f Form, instructions, foreign []string, inj Injector, v *tensor.Tensor) ([]Input, error) {
+	if len(instructions) != len(foreign) {
+		return nil, fmt.Errorf("llink: %d instructions for %d foreign texts", len(instructions), len(foreign))
+	}
+	in := make([]Input, len(foreign))
+	for i := range foreign {
+		p, err := d.Prompt(f, instructions[i], foreign[i])
+		if err != nil {
+			return nil, err
+		}
+		in[i].Prompt = p
+	}
+	if f.Content != SlotTokens {
+		return in, nil
+	}
+	switch {
+	case inj == nil || v == nil:
+		return nil, errors.New("llink: a slot prompt needs an injector and projected vectors")
+	case inj.SlotCount() != f.K:
+		return nil, fmt.Errorf("llink: the injector makes %d slots, the prompt has %d", inj.SlotCount(), f.K)
+	case v.Dims() != 2 || v.Dim(0) != len(foreign) || v.Dim(1) != d.Model.Config.Hidden:
+		return nil, fmt.Errorf("llink: projected vectors %v for %d texts and a decoder of width %d", v.Shape(), len(foreign), d.Model.Config.Hidden)
+	}
+	s := inj.SlotVectors(v)
+	kd := f.K * d.Model.Config.Hidden
+	for i := range in {
+		in[i].Vectors = s.Data()[i*kd : (i+1)*kd]
+	}
+	return in, nil
+}
+
+// Generate answers inputs greedily (at most maxNew tokens, stopping at the
+// end-of-turn token) in batches of batch prompts (0: 16) of similar length,
+// and returns the decoded answers, trimmed, in the inputs' order.
+func (d *Decoder) Generate(in []Input, maxNew, batch int) ([]string, error) {
+	gen, err := GenerateIDs(d.Model, in, d.IDs.Pad, d.IDs.EOT, maxNew, batch)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(gen))
+	for i, g := range gen {
+		out[i] = strings.TrimSpace(d.Tok.Decode(g))
+	}
+	return out, nil
+}
+
+// GenerateIDs is [Decoder.Generate] on the model m before decoding: each
+// input's new tokens, the stop token eot left out. pad is any valid id.
+func GenerateIDs(m *llama.Model, in []Input, pad, eot, maxNew, batch int) ([][]int, error) {
+	dim := m.Config.Hidden
+	if batch <= 0 {
+		batch = 16
+	}
+	idx := make([]int, len(in))
+	for i := range idx {
+		idx[i] = i
+	}
+	// Less left padding to run through every step; batched generation
+	// equals one-at-a-time generation, so the grouping does not change answers.
+	sortByLen(idx, func(i int) int { return len(in[i].IDs) })
+	out := make([][]int, len(in))
+	for lo := 0; lo < len(in); lo += batch {
+		part := idx[lo:min(lo+batch, len(in))]
+		prompts := make([][]int, len(part))
+		for r, i := range part {
+			prompts[r] = in[i].IDs
+		}
+		b := llama.PadLeft(prompts, pad)
+		x := m.Embed(b.IDs).Reshape(b.B, b.T, dim)
+		for r, i := range part {
+			e := in[i]
+			if len(e.Vectors) != len(e.SlotPos)*dim {
+				return nil, fmt.Errorf("llink: input %d has %d vector values for %d slots of width %d", i, len(e.Vectors), len(e.SlotPos), dim)
+			}
+			off := b.T - len(e.IDs) // left padding
+			for j, p := range e.SlotPos {
+				copy(x.Data()[(r*b.T+off+p)*dim:][:dim], e.Vectors[j*dim:][:dim])
+			}
+		}
+		gen := m.GenerateEmbeds(x, b.Mask, prompts, llama.GenerateOptions{MaxNew: maxNew, Stop: []int{eot}, Pad: pad})
+		for r, g := range gen {
+			if n := len(g); n > 0 && g[n-1] == eot {
+				g = g[:n-1]
+			}
+			out[part[r]] = g
+		}
+	}
+	return out, nil
+}

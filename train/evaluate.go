@@ -1,0 +1,288 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/llink"
+	"github.com/llink-go/llink/tensor"
+	"github.com/llink-go/llink/train/eval"
+)
+
+// Query is how a method's retrieval ranks the pool's English teachers.
+type Query int
+
+// The retrieval queries of the methods.
+const (
+	// NoRetrieval leaves the method's retrieval columns empty.
+	NoRetrieval Query = iota
+	// DecoderState queries with the decoder's own state at <foreign_emb>
+	// after the raw foreign text (with the method's adapters).
+	DecoderState
+	// Projection queries with the Stage A projection P(z).
+	Projection
+	// SlotMean queries with the mean of the method's slot vectors.
+	SlotMean
+)
+
+// Method is one row of the results table: the form of its prompts, the
+// decoder's adapters (nil: the base decoder) and, for a form with slots,
+// the injector of its soft vectors (of the Stage A projections).
+type Method struct {
+	Name   string
+	Form   llink.Form
+	LoRA   llama.Adapters
+	Inject llink.Injector
+	Query  Query
+}
+
+// Methods returns the default table's rows for the bundle b and the direct
+// fine-tuning adapters ft (nil: no direct FT row): base, direct FT, Stage A
+// only (the projection rescaled as one slot, base decoder) and LLINK. With
+// SkipBaselines only the last two.
+func (s *Stages) Methods(b *llink.Bundle, ft llama.Adapters) ([]Method, error) {
+	c := s.p.c
+	set, err := b.Adapters(s.p.m.Dec.Model)
+	if err != nil {
+		return nil, fmt.Errorf("LLINK LoRA: %w", err)
+	}
+	one := c.Slots.Form()
+	one.K = 1
+	raw := llink.Form{Content: llink.Raw}
+	var ms []Method
+	if !c.SkipBaselines {
+		ms = append(ms, Method{Name: "base", Form: raw, LoRA: s.base, Query: DecoderState})
+	}
+	if ft != nil {
+		ms = append(ms, Method{Name: "direct FT", Form: raw, LoRA: ft, Query: DecoderState})
+	}
+	return append(ms,
+		Method{Name: "Stage A only", Form: one, LoRA: s.base, Inject: llink.NewScale(s.gamma0(), c.Slots.Eps), Query: Projection},
+		Method{Name: "LLINK", Form: c.Slots.Form(), LoRA: set, Inject: b.Slots, Query: SlotMean}), nil
+}
+
+// Evaluate fills the results table with [Stages.Methods]' rows on the
+// held-out tasks and the retrieval pool, then the layer analysis unless the
+// settings skip it.
+func (s *Stages) Evaluate(b *llink.Bundle, ft llama.Adapters) (*Results, error) {
+	if b == nil || b.Projector == nil || b.Slots == nil {
+		return nil, errors.New("train: evaluate needs the LLINK bundle")
+	}
+	ms, err := s.Methods(b, ft)
+	if err != nil {
+		return nil, err
+	}
+	return s.EvaluateMethods(b, ms)
+}
+
+// EvaluateMethods is [Stages.Evaluate] with the given rows (b supplies the
+// projector of every slot method and the layer analysis' LLINK).
+func (s *Stages) EvaluateMethods(b *llink.Bundle, ms []Method) (*Results, error) {
+	p, c := s.p, s.p.c
+	dec := p.m.Dec.Model
+	err := p.timed("eval", func() error {
+		for _, m := range ms {
+			r, err := s.evalMethod(m, b.Projector)
+			if err != nil {
+				return fmt.Errorf("evaluating %s: %w", m.Name, err)
+			}
+			p.logf("%-13s EM %.3f  chrF %.1f  numbers %d/%d", r.Method, r.ExactMatch, r.ChrF, r.NumericMatch, r.NumericTotal)
+			p.res.Methods = append(p.res.Methods, r)
+		}
+		return nil
+	})
+	if err != nil || c.SkipLayers {
+		return p.res, err
+	}
+	set, err := b.Adapters(dec)
+	if err != nil {
+		return nil, err
+	}
+	err = p.timed("layers", func() (err error) {
+		poolV := s.vecs["pool"]
+		n := min(LayerPairsN, len(s.d.Pool))
+		v := b.Projector.Project(rows(poolV.Z, poolV.IDs[:n]))
+		p.res.Layers, err = p.layerAnalysis(s.d.Pool[:n], v, b.Slots, s.base, set)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("layer analysis: %w", err)
+	}
+	return p.res, nil
+}
+
+// evalMethod answers the test tasks and ranks the pool as method m.
+func (s *Stages) evalMethod(m Method, proj *llink.Projector) (MethodResult, error) {
+	p := s.p
+	defer p.m.Dec.Model.UseLoRA(m.LoRA)()
+	r := MethodResult{Method: m.Name}
+	tasks := s.d.TestTasks
+	var v *tensor.Tensor
+	if m.Form.Content == llink.SlotTokens {
+		v = proj.Project(s.vecs["test-tasks"].Z)
+	}
+	in, err := p.inputs(tasks, m.Form, m.Inject, v)
+	if err != nil {
+		return r, err
+	}
+	out, err := p.generate(m.Name, in)
+	if err != nil {
+		return r, err
+	}
+	score(&r, tasks, out)
+	if err := p.tokenUsage(&r, in); err != nil {
+		return r, err
+	}
+	if m.Query == NoRetrieval {
+		return r, nil
+	}
+	q, err := s.queries(m, proj)
+	if err != nil {
+		return r, err
+	}
+	return r, retrieval(&r, q, s.vecs["pool"])
+}
+
+// queries returns the pool's query vectors for a method's retrieval.
+func (s *Stages) queries(m Method, proj *llink.Projector) (*tensor.Tensor, error) {
+	pool, dec := s.vecs["pool"], s.p.m.Dec
+	switch m.Query {
+	case Projection:
+		return proj.Project(pool.Z), nil
+	case SlotMean:
+		if m.Inject == nil {
+			return nil, errors.New("train: slot-mean retrieval without an injector")
+		}
+		return tensor.MeanAxis(m.Inject.SlotVectors(proj.Project(pool.Z)), 1, false), nil
+	case DecoderState:
+		seqs := make([][]int, len(s.d.Pool))
+		for i, pr := range s.d.Pool {
+			seqs[i] = append(append([]int{dec.IDs.BOS}, dec.Tok.Encode(pr.Foreign, false)...), dec.IDs.ForeignEmb)
+		}
+		return llink.LastHidden(dec.Model, seqs, dec.IDs.Pad), nil
+	}
+	return nil, fmt.Errorf("train: unknown retrieval query %d", m.Query)
+}
+
+// retrieval fills the pool retrieval metrics of a result from the query
+// vectors q [N, d], row i for pool pair i.
+func retrieval(r *MethodResult, q *tensor.Tensor, pool Pairs) error {
+	n, d := pool.Len(), pool.H.Dim(1)
+	sim, err := eval.CosineMatrix(q.Data(), pool.H.Data(), n, d)
+	if err != nil {
+		return fmt.Errorf("retrieval for %s: %w", r.Method, err)
+	}
+	b := min(n, SimilarityBlock)
+	r.Similarity = make([]float32, b*b)
+	for i := range b {
+		copy(r.Similarity[i*b:(i+1)*b], sim[i*n:i*n+b])
+	}
+	for dir, s := range map[string][]float32{"km-en": sim, "en-km": eval.Transpose(sim, n)} {
+		ranks, err := eval.RanksFromSimilarity(s, n)
+		if err != nil {
+			return err
+		}
+		m := eval.FromRanks(ranks)
+		if dir == "km-en" {
+			r.KmToEn = &m
+		} else {
+			r.EnToKm = &m
+		}
+	}
+	return nil
+}
+
+// inputs builds the generation inputs of tasks in form f.
+func (p *pipeline) inputs(tasks []Task, f llink.Form, inj llink.Injector, v *tensor.Tensor) ([]llink.Input, error) {
+	instr, foreign := make([]string, len(tasks)), make([]string, len(tasks))
+	for i, t := range tasks {
+		instr[i], foreign[i] = t.Instruction, t.Foreign
+	}
+	return p.m.Dec.Inputs(f, instr, foreign, inj, v)
+}
+
+// generate answers inputs in chunks of a few batches, for progress;
+// batched generation equals one-at-a-time generation, so the chunking does
+// not change answers.
+func (p *pipeline) generate(method string, in []llink.Input) ([]string, error) {
+	var report func(done, total int)
+	if p.c.EvalProgress != nil {
+		report = p.c.EvalProgress(method)
+	}
+	chunk := 4 * max(p.c.GenBatch, 1)
+	var out []string
+	for lo := 0; lo < len(in); lo += chunk {
+		hi := min(lo+chunk, len(in))
+		g, err := p.m.Dec.Generate(in[lo:hi], p.c.MaxNew, p.c.GenBatch)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g...)
+		if report != nil {
+			report(hi, len(in))
+		}
+	}
+	return out, nil
+}
+
+// tokenUsage records the mean prompt and foreign-span lengths.
+func (p *pipeline) tokenUsage(r *MethodResult, in []llink.Input) error {
+	var n, f float64
+	for _, e := range in {
+		k, err := p.m.Dec.SpanTokens(e.IDs)
+		if err != nil {
+			return err
+		}
+		n += float64(len(e.IDs))
+		f += float64(k)
+	}
+	r.PromptTokens, r.ForeignTokens = n/float64(len(in)), f/float64(len(in))
+	return nil
+}
+
+// score fills the task metrics of r from generated outputs.
+func score(r *MethodResult, tasks []Task, outputs []string) {
+	var chrf eval.ChrFStats
+	byKind := map[string][2]float64{}
+	var em, emN float64
+	for i, t := range tasks {
+		out := outputs[i]
+		m, n := eval.NumericFidelity(out, t.Answer)
+		r.NumericMatch += m
+		r.NumericTotal += n
+		k := byKind[t.Kind]
+		if t.Kind == "translate" {
+			chrf.Add(out, t.Answer)
+			k[0] += eval.ChrF(out, t.Answer)
+		} else {
+			ok := 0.0
+			if eval.ExactMatch(out, t.Answer) {
+				ok = 1
+			}
+			em += ok
+			emN++
+			k[0] += ok
+		}
+		k[1]++
+		byKind[t.Kind] = k
+	}
+	if emN > 0 {
+		r.ExactMatch = em / emN
+	}
+	r.ChrF = chrf.Score()
+	r.PerKind = map[string]float64{}
+	for kind, v := range byKind {
+		r.PerKind[kind] = v[0] / v[1]
+	}
+	for i, t := range tasks {
+		r.Answers = append(r.Answers, Answer{Kind: t.Kind, Output: outputs[i], Reference: t.Answer})
+	}
+	for i := 0; i < min(4, len(tasks)); i++ {
+		r.Samples = append(r.Samples, Sample{Instruction: tasks[i].Instruction, Foreign: tasks[i].Foreign, Output: outputs[i], Reference: tasks[i].Answer})
+	}
+}
+
+// SimilarityBlock is the side of the similarity-matrix corner each method's
+// result keeps (MethodResult.Similarity).
+const SimilarityBlock = 64
