@@ -68,7 +68,10 @@ func TestBundleRoundTrip(t *testing.T) {
 			return err
 		}, "width 32"},
 		{"encoder", func() error { _, err := llink.LoadBundle(path, tinyDecoder(1), 99, "", ""); return err }, "encoder of width"},
-		{"id", func() error { _, err := llink.LoadBundle(path, tinyDecoder(1), cfg.EncDim, "other-dec", ""); return err }, "tiny-dec"},
+		{"id", func() error {
+			_, err := llink.LoadBundle(path, tinyDecoder(1), cfg.EncDim, "other-dec", "")
+			return err
+		}, "tiny-dec"},
 		{"unknown setting", func() error {
 			p := filepath.Join(t.TempDir(), "future.safetensors")
 			if err := llink.SaveParams(p, append(b.Projector.Params(), b.Slots.Params()...), map[string]string{"format": "llink-bundle-v1",
