@@ -120,3 +120,23 @@ func TestSummariseOneSeedUsesWilson(t *testing.T) {
 		t.Fatalf("one-seed chrF has an interval: %+v", s[0].ChrF)
 	}
 }
+
+func TestSplice(t *testing.T) {
+	doc := "intro\n" + MarkerBegin + "\nold table\n" + MarkerEnd + "\noutro\n"
+	got, err := Splice(doc, "new table\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "intro\n" + MarkerBegin + "\nnew table\n" + MarkerEnd + "\noutro\n"; got != want {
+		t.Fatalf("Splice = %q, want %q", got, want)
+	}
+	again, _ := Splice(got, "new table")
+	if again != got {
+		t.Fatal("Splice is not idempotent")
+	}
+	for _, bad := range []string{"no markers", MarkerEnd + MarkerBegin, MarkerBegin + MarkerBegin + MarkerEnd} {
+		if _, err := Splice(bad, "x"); err == nil {
+			t.Errorf("Splice(%q) accepted", bad)
+		}
+	}
+}
