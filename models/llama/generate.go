@@ -11,17 +11,18 @@ import (
 )
 
 // GenerateOptions controls [Model.Generate]. The zero value (beyond MaxNew)
-// is greedy decoding without a stop token.
+// is greedy decoding without a stop token. [GenerateOptions.Validate] gives
+// each field's allowed range.
 type GenerateOptions struct {
-	// MaxNew is the maximum number of tokens generated per row.
+	// MaxNew (≥ 0) is the maximum number of tokens generated per row.
 	MaxNew int
-	// Temperature ≤ 0 selects greedy decoding (argmax); otherwise logits are
-	// divided by it and a token is sampled.
+	// Temperature 0 selects greedy decoding (argmax); a positive one divides
+	// the logits before a token is sampled.
 	Temperature float64
-	// TopK > 0 keeps only the K most likely tokens when sampling.
+	// TopK > 0 keeps only the K most likely tokens when sampling (0: off).
 	TopK int
 	// TopP in (0, 1) keeps the smallest set of most likely tokens whose
-	// probability reaches TopP (nucleus sampling).
+	// probability reaches TopP (nucleus sampling); 0 or 1: off.
 	TopP float64
 	// RepetitionPenalty > 1 penalises every token already in the row
 	// (prompt and generated), as Hugging Face does: positive logits are
@@ -33,6 +34,59 @@ type GenerateOptions struct {
 	Seed uint64
 	// Pad is the id placed in padding slots (any valid id; it is masked).
 	Pad int
+}
+
+// Validate reports the first option outside its range, naming it and the
+// range: MaxNew ≥ 0, Temperature finite and ≥ 0, TopK ≥ 0, TopP 0 or in
+// (0, 1], RepetitionPenalty 0 or finite and > 0. A NaN temperature would
+// otherwise emit one token forever and a negative one invert the sampler.
+func (o GenerateOptions) Validate() error {
+	bad := func(field string, v any, want string) error {
+		return fmt.Errorf("llama: generate: %s %v: want %s", field, v, want)
+	}
+	switch {
+	case o.MaxNew < 0:
+		return bad("MaxNew", o.MaxNew, "0 or more")
+	case math.IsNaN(o.Temperature) || math.IsInf(o.Temperature, 0) || o.Temperature < 0:
+		return bad("Temperature", o.Temperature, "0 (greedy) or a finite positive number")
+	case o.TopK < 0:
+		return bad("TopK", o.TopK, "0 (off) or more")
+	case math.IsNaN(o.TopP) || o.TopP < 0 || o.TopP > 1:
+		return bad("TopP", o.TopP, "0 (off) or a value in (0, 1]")
+	case math.IsNaN(o.RepetitionPenalty) || math.IsInf(o.RepetitionPenalty, 0) || o.RepetitionPenalty < 0:
+		return bad("RepetitionPenalty", o.RepetitionPenalty, "0 or 1 (off) or a finite positive number")
+	}
+	return nil
+}
+
+// CheckGenerate reports why m cannot continue prompts of promptLen tokens
+// with opt: an option outside its range ([GenerateOptions.Validate]), a stop
+// or pad id outside the vocabulary, or promptLen + opt.MaxNew beyond the
+// context (MaxPositions, when the config gives one), computed without
+// overflow. [Model.Generate] and [Model.GenerateEmbeds] panic on what it
+// reports, so callers passing user input check it first.
+func (m *Model) CheckGenerate(promptLen int, opt GenerateOptions) error {
+	if err := opt.Validate(); err != nil {
+		return err
+	}
+	v := m.Config.VocabSize
+	for _, id := range opt.Stop {
+		if id < 0 || id >= v {
+			return fmt.Errorf("llama: generate: stop token %d outside the vocabulary [0, %d)", id, v)
+		}
+	}
+	if opt.Pad < 0 || opt.Pad >= v {
+		return fmt.Errorf("llama: generate: pad token %d outside the vocabulary [0, %d)", opt.Pad, v)
+	}
+	ctx := m.Config.MaxPositions
+	if ctx <= 0 {
+		ctx = math.MaxInt32 // no context given: still bound the cache's size
+	}
+	// promptLen + MaxNew > ctx, written so that neither side can overflow.
+	if promptLen < 0 || promptLen > ctx || opt.MaxNew > ctx-promptLen {
+		return fmt.Errorf("llama: generate: %d prompt tokens + %d new exceed the decoder's context of %d positions", promptLen, opt.MaxNew, ctx)
+	}
+	return nil
 }
 
 // Generate continues each prompt and returns the new tokens of each row.
@@ -47,9 +101,13 @@ func (m *Model) Generate(prompts [][]int, opt GenerateOptions) [][]int {
 // GenerateEmbeds is [Model.Generate] from input embeddings x [B, T, d] whose
 // rows are left-padded (mask [B·T] or nil): the LLINK entry point, where
 // some prompt rows are projected vectors. history, when not nil, gives each
-// row's prompt tokens for the repetition penalty.
+// row's prompt tokens for the repetition penalty. Both panic when
+// [Model.CheckGenerate] reports an error for T and opt.
 func (m *Model) GenerateEmbeds(x *tensor.Tensor, mask []bool, history [][]int, opt GenerateOptions) [][]int {
 	B, T := x.Dim(0), x.Dim(1)
+	if err := m.CheckGenerate(T, opt); err != nil {
+		panic(err)
+	}
 	if mask != nil {
 		for r := range B {
 			if !mask[r*T+T-1] {
@@ -58,7 +116,7 @@ func (m *Model) GenerateEmbeds(x *tensor.Tensor, mask []bool, history [][]int, o
 		}
 	}
 	out := make([][]int, B)
-	if opt.MaxNew <= 0 {
+	if opt.MaxNew == 0 {
 		return out
 	}
 	seen := make([]map[int]bool, B)
@@ -126,7 +184,7 @@ func (m *Model) GenerateEmbeds(x *tensor.Tensor, mask []bool, history [][]int, o
 
 // pick chooses the next token from one row of logits (modified in place).
 func pick(logits []float32, opt GenerateOptions, rng *rand.Rand) int {
-	if opt.Temperature <= 0 {
+	if opt.Temperature == 0 {
 		best := 0
 		for i, v := range logits {
 			if v > logits[best] {

@@ -2,6 +2,8 @@ package llama
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -329,4 +331,57 @@ func TestPooledForwardAndLogitsInto(t *testing.T) {
 		}
 	}()
 	m.LogitsInto(tensor.New(5), m.Forward(Batch{B: 1, T: 2, IDs: seq(2)}, nil))
+}
+
+func TestCheckGenerate(t *testing.T) {
+	m := New(tinyConfig(), rand.New(rand.NewPCG(1, 2)))
+	m.Config.MaxPositions = 64
+	nan, inf := math.NaN(), math.Inf(1)
+	tests := []struct {
+		name      string
+		promptLen int
+		opt       GenerateOptions
+		want      string // substring of the error; "" means valid
+	}{
+		{"greedy", 3, GenerateOptions{MaxNew: 4}, ""},
+		{"sampling", 3, GenerateOptions{MaxNew: 4, Temperature: 0.7, TopK: 5, TopP: 0.9, RepetitionPenalty: 1.2, Stop: []int{49}}, ""},
+		{"top-p 1 and penalty 0 are off", 3, GenerateOptions{MaxNew: 4, Temperature: 1, TopP: 1, RepetitionPenalty: 0}, ""},
+		{"fills the context", 60, GenerateOptions{MaxNew: 4}, ""},
+		{"negative max-new", 3, GenerateOptions{MaxNew: -1}, "MaxNew -1: want 0 or more"},
+		{"NaN temperature", 3, GenerateOptions{MaxNew: 4, Temperature: nan}, "Temperature NaN: want 0 (greedy) or a finite positive number"},
+		{"negative temperature", 3, GenerateOptions{MaxNew: 4, Temperature: -0.5}, "Temperature -0.5"},
+		{"infinite temperature", 3, GenerateOptions{MaxNew: 4, Temperature: inf}, "Temperature +Inf"},
+		{"negative top-k", 3, GenerateOptions{MaxNew: 4, Temperature: 1, TopK: -2}, "TopK -2: want 0 (off) or more"},
+		{"top-p above 1", 3, GenerateOptions{MaxNew: 4, Temperature: 1, TopP: 1.5}, "TopP 1.5: want 0 (off) or a value in (0, 1]"},
+		{"negative top-p", 3, GenerateOptions{MaxNew: 4, Temperature: 1, TopP: -0.1}, "TopP -0.1"},
+		{"NaN top-p", 3, GenerateOptions{MaxNew: 4, Temperature: 1, TopP: nan}, "TopP NaN"},
+		{"negative penalty", 3, GenerateOptions{MaxNew: 4, RepetitionPenalty: -1}, "RepetitionPenalty -1"},
+		{"NaN penalty", 3, GenerateOptions{MaxNew: 4, RepetitionPenalty: nan}, "RepetitionPenalty NaN"},
+		{"stop outside the vocabulary", 3, GenerateOptions{MaxNew: 4, Stop: []int{50}}, "stop token 50 outside the vocabulary [0, 50)"},
+		{"pad outside the vocabulary", 3, GenerateOptions{MaxNew: 4, Pad: -1}, "pad token -1 outside the vocabulary"},
+		{"one past the context", 61, GenerateOptions{MaxNew: 4}, "61 prompt tokens + 4 new exceed the decoder's context of 64 positions"},
+		{"max-new overflows", 3, GenerateOptions{MaxNew: math.MaxInt}, "3 prompt tokens + 9223372036854775807 new exceed"},
+		{"prompt alone too long", 65, GenerateOptions{}, "65 prompt tokens + 0 new exceed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := m.CheckGenerate(tc.promptLen, tc.opt)
+			if tc.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("CheckGenerate = %v, want an error containing %q", err, tc.want)
+			}
+			// Generate refuses what CheckGenerate refuses, before any work.
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), tc.want) {
+					t.Errorf("Generate panicked with %v, want %q", r, tc.want)
+				}
+			}()
+			m.Generate([][]int{make([]int, tc.promptLen)}, tc.opt)
+		})
+	}
 }
