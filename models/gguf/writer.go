@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 
+	"github.com/llink-go/llink/internal/safeio"
 	"github.com/llink-go/llink/models/safetensors"
 )
 
@@ -258,31 +257,23 @@ func (c *counter) value(v Value) error {
 }
 
 // WriteFile writes the file to path atomically (temporary file in the same
-// directory, fsync, rename).
-func (w *Writer) WriteFile(path string) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+// directory, fsync, rename; leftovers of a killed earlier write of path are
+// removed first — see internal/safeio).
+func (w *Writer) WriteFile(path string) error {
+	f, err := safeio.Create(path, 0o644)
 	if err != nil {
 		return fmt.Errorf("gguf: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = w.WriteTo(tmp); err != nil {
+	defer f.Abort()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if _, err := w.WriteTo(bw); err != nil {
 		return fmt.Errorf("%w (writing %s)", err, path)
 	}
-	if err = tmp.Chmod(0o644); err == nil {
-		if err = tmp.Sync(); err == nil {
-			err = tmp.Close()
-		}
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("gguf: writing %s: %w", path, err)
+	}
+	if err := f.Commit(); err != nil {
+		return fmt.Errorf("gguf: %w", err)
 	}
 	return nil
 }

@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/llink-go/llink/internal/safeio"
 )
 
 // Tensor is a tensor to write: a name, dtype, row-major shape and its raw
@@ -179,41 +179,25 @@ func Encode(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 // Write writes tensors and metadata (stored as "__metadata__", e.g. the
 // command, seed, commit and config that produced the weights) to path
 // atomically: it writes a temporary file in the same directory, syncs it
-// and renames it over path, so readers never see a partial file.
-func Write(path string, tensors []Tensor, metadata map[string]string) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+// and renames it over path, so readers never see a partial file. Temporary
+// files a killed earlier write of path left behind are removed first (see
+// internal/safeio), so an interrupted checkpoint costs no disk space once
+// the resumed run saves again.
+func Write(path string, tensors []Tensor, metadata map[string]string) error {
+	f, err := safeio.Create(path, 0o644)
 	if err != nil {
 		return fmt.Errorf("safetensors: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	if err = Encode(bw, tensors, metadata); err != nil {
+	defer f.Abort()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if err := Encode(bw, tensors, metadata); err != nil {
 		return fmt.Errorf("%w (writing %s)", err, path)
 	}
-	if err = bw.Flush(); err != nil {
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("safetensors: writing %s: %w", path, err)
 	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("safetensors: writing %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("safetensors: writing %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("safetensors: writing %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("safetensors: writing %s: %w", path, err)
-	}
-	if d, e := os.Open(dir); e == nil { // persist the rename (best effort)
-		d.Sync()
-		d.Close()
+	if err := f.Commit(); err != nil {
+		return fmt.Errorf("safetensors: %w", err)
 	}
 	return nil
 }

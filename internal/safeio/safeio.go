@@ -1,0 +1,63 @@
+// Package safeio reads and writes whole files so that bad input or a crash
+// cannot exhaust memory or leave a half-written file: [ReadFile] refuses a
+// file past a size limit (a device such as /dev/zero included), and
+// [WriteFile] / [Create] write through a locked temporary file that is
+// fsynced and renamed over the target, with temporaries left by a killed
+// writer removed by the next write to the same target ([RemoveStale]).
+package safeio
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// ReadFile reads the file at path whole, refusing it with an error naming
+// path, what (e.g. "a config.json") and limit when it holds more than limit
+// bytes. Unlike a size check on os.Stat, the limit also holds for devices,
+// pipes and files that grow while being read.
+func ReadFile(path string, limit int64, what string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > limit {
+		return nil, tooLarge(path, limit, what)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, tooLarge(path, limit, what)
+	}
+	return b, nil
+}
+
+// ErrTooLarge is wrapped by the error [ReadFile] returns for a file over
+// its limit.
+var ErrTooLarge = errors.New("file too large")
+
+func tooLarge(path string, limit int64, what string) error {
+	return fmt.Errorf("%s: %w: more than %s, the limit for %s", path, ErrTooLarge, Size(limit), what)
+}
+
+// Size formats a byte count with a binary unit (e.g. "16 MiB").
+func Size(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d bytes", n)
+	}
+	units := []string{"KiB", "MiB", "GiB", "TiB"}
+	v, i := float64(n)/unit, 0
+	for v >= unit && i < len(units)-1 {
+		v /= unit
+		i++
+	}
+	if v == float64(int64(v)) {
+		return fmt.Sprintf("%d %s", int64(v), units[i])
+	}
+	return fmt.Sprintf("%.1f %s", v, units[i])
+}
