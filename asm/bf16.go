@@ -94,14 +94,21 @@ const bf16SplitBytes = 1 << 20
 // threads when there is enough of it. With alpha = 1 and beta = 0 (every
 // inference projection) the kernel writes C directly; otherwise it writes a
 // scratch block first.
+//
+// When b.dot is set and the level has a bf16 dot-product kernel, it runs
+// that kernel instead (A rounded to bf16, bf16dot.go).
 func gemmBF16SmallM(kr *kernels, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int, t int) {
 	ldb := b.ld
+	mv := kr.bf16mv
+	if b.dot && kr.bf16dot != nil {
+		mv = kr.bf16dot
+	}
 	parts := 1
 	if t > 1 && 2*n*k*m >= bf16SplitBytes {
 		parts = min(t, ceilDiv(n, 4))
 	}
 	if parts == 1 {
-		bf16Block(kr, m, 0, n, k, alpha, a, lda, b.bf16, ldb, beta, c, ldc)
+		bf16Block(mv, m, 0, n, k, alpha, a, lda, b.bf16, ldb, beta, c, ldc)
 		return
 	}
 	parallel(parts, func(w int) {
@@ -110,24 +117,24 @@ func gemmBF16SmallM(kr *kernels, m, n, k int, alpha float32, a []float32, lda in
 		if w == parts-1 {
 			j1 = n
 		}
-		bf16Block(kr, m, j0, j1, k, alpha, a, lda, b.bf16, ldb, beta, c, ldc)
+		bf16Block(mv, m, j0, j1, k, alpha, a, lda, b.bf16, ldb, beta, c, ldc)
 	})
 }
 
 // bf16Block computes columns j0..j1-1 of C = alpha·A·Bᵀ + beta·C.
-func bf16Block(kr *kernels, m, j0, j1, k int, alpha float32, a []float32, lda int, b []uint16, ldb int, beta float32, c []float32, ldc int) {
+func bf16Block(mv bf16mvKernel, m, j0, j1, k int, alpha float32, a []float32, lda int, b []uint16, ldb int, beta float32, c []float32, ldc int) {
 	if j1 <= j0 {
 		return
 	}
 	if alpha == 1 && beta == 0 {
-		kr.bf16mv(m, j1-j0, k, a, lda, b[j0*ldb:], ldb, c[j0:], ldc)
+		mv(m, j1-j0, k, a, lda, b[j0*ldb:], ldb, c[j0:], ldc)
 		return
 	}
 	const chunk = 256 // columns of C per scratch block
 	var tmp [bf16MaxM * chunk]float32
 	for js := j0; js < j1; js += chunk {
 		nc := min(chunk, j1-js)
-		kr.bf16mv(m, nc, k, a, lda, b[js*ldb:], ldb, tmp[:], chunk)
+		mv(m, nc, k, a, lda, b[js*ldb:], ldb, tmp[:], chunk)
 		for i := 0; i < m; i++ {
 			dst := c[i*ldc+js : i*ldc+js+nc]
 			for j := range dst {

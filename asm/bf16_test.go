@@ -66,8 +66,9 @@ func (g *bf16Case) run(f bf16mvKernel) {
 // check compares C with the float64 reference (any summation order of k
 // products is within (k+1)·u·Σ|terms|) and, when twin is not nil, with the
 // twin's C under the same bound twice over; it also checks that only the
-// m×n elements of C were written.
-func (g *bf16Case) check(twin []float32) string {
+// m×n elements of C were written. With dot set (a bf16 dot-product level),
+// the reference rounds x to bf16 as the kernel does (bf16Operand).
+func (g *bf16Case) check(twin []float32, dot bool) string {
 	u := math.Ldexp(1, -24)
 	for idx, v := range g.cbuf {
 		i, j := (idx-g.cOff)/max(g.ldc, 1), (idx-g.cOff)%max(g.ldc, 1)
@@ -80,7 +81,7 @@ func (g *bf16Case) check(twin []float32) string {
 		}
 		var ref, mag float64
 		for p := 0; p < g.k; p++ {
-			t := float64(g.x[i*g.ldx+p]) * float64(BF16ToF32(g.b[j*g.ldb+p]))
+			t := bf16Operand(g.x[i*g.ldx+p], dot) * float64(BF16ToF32(g.b[j*g.ldb+p]))
 			ref, mag = ref+t, mag+math.Abs(t)
 		}
 		bound := float64(g.k+1) * u * mag
@@ -126,7 +127,7 @@ func TestBF16MatVec(t *testing.T) {
 						g.c[i] = float32(math.NaN())
 					}
 					g.run(kr.bf16mv)
-					if msg := g.check(twin); msg != "" {
+					if msg := g.check(twin, false); msg != "" {
 						t.Fatalf("m=%d n=%d k=%d off=%d ldx=%d ldb=%d ldc=%d: %s", m, n, k, off, g.ldx, g.ldb, g.ldc, msg)
 					}
 				}
@@ -149,7 +150,7 @@ func TestBF16MatVecRows(t *testing.T) {
 					for k := 0; k <= 300; k += 1 + k/40 {
 						g := newBF16Case(r, m, 9, k, k%16)
 						g.run(kr.bf16mv)
-						if msg := g.check(nil); msg != "" {
+						if msg := g.check(nil, false); msg != "" {
 							t.Fatalf("m=%d k=%d: %s", m, k, msg)
 						}
 					}
@@ -190,7 +191,10 @@ func TestSgemmBF16SmallM(t *testing.T) {
 // float64 reference on fuzzer-chosen shapes and raw bit patterns (NaNs,
 // infinities, subnormals): a NaN term must give NaN; where no partial sum can
 // overflow, the result must be within (k+1)·u·Σ|terms| (plus the subnormal
-// rounding floor) of the reference.
+// rounding floor) of the reference. Levels with a bf16 dot-product kernel
+// (bf16dot.go) fuzz it too: its reference rounds x to bf16 and reads
+// subnormal operands as zero, its floor is the smallest normal (results are
+// flushed to zero), and its results must equal the Go twin's bit for bit.
 func FuzzBF16MatVec(f *testing.F) {
 	f.Add(uint8(1), uint8(2), uint8(3), []byte("\x00\x00\x80\x3f\x00\x00\x00\x40\x80\x3f\xc0\x7f\x00\x00\x80\xff"))
 	for s := uint8(0); s < 12; s++ {
@@ -223,15 +227,42 @@ func FuzzBF16MatVec(f *testing.F) {
 			}
 		}
 		u := math.Ldexp(1, -24)
+		type kernel struct {
+			name string
+			f    bf16mvKernel
+			dot  bool
+		}
+		var ks []kernel
 		for _, l := range Available() {
+			ks = append(ks, kernel{l.String(), tables[l].bf16mv, false})
+			if tables[l].bf16dot != nil {
+				ks = append(ks, kernel{l.String() + "/dot", tables[l].bf16dot, true})
+			}
+		}
+		for _, kn := range ks {
+			l, dot := kn.name, kn.dot
 			c := make([]float32, need(m, n, ldc))
-			tables[l].bf16mv(m, n, k, x, ldx, b, ldb, c, ldc)
+			kn.f(m, n, k, x, ldx, b, ldb, c, ldc)
+			floor := math.Ldexp(1, -149)
+			if dot {
+				twin := make([]float32, len(c))
+				bf16mvDotGeneric(m, n, k, x, ldx, b, ldb, twin, ldc)
+				for i := range c {
+					if math.Float32bits(c[i]) != math.Float32bits(twin[i]) && !(c[i] != c[i] && twin[i] != twin[i]) {
+						t.Fatalf("%s m=%d n=%d k=%d: C[%d] = %g, twin %g", l, m, n, k, i, c[i], twin[i])
+					}
+				}
+				floor = math.Ldexp(1, -126)
+			}
 			for i := 0; i < m; i++ {
 				for j := 0; j < n; j++ {
 					var ref, mag float64
 					nan := false
 					for p := 0; p < k; p++ {
-						xv, bv := float64(x[i*ldx+p]), float64(BF16ToF32(b[j*ldb+p]))
+						xv, bv := bf16Operand(x[i*ldx+p], dot), float64(BF16ToF32(b[j*ldb+p]))
+						if dot {
+							bv = float64(bf16DAZ(b[j*ldb+p]))
+						}
 						tm := xv * bv
 						nan = nan || tm != tm
 						ref, mag = ref+tm, mag+math.Abs(tm)
@@ -243,7 +274,7 @@ func FuzzBF16MatVec(f *testing.F) {
 							t.Fatalf("%s m=%d n=%d k=%d: C[%d,%d] = %g, want NaN (a term is NaN)", l, m, n, k, i, j, got)
 						}
 					case mag < 1e37:
-						bound := float64(k+1)*u*mag + float64(k+1)*math.Ldexp(1, -149)
+						bound := float64(k+1)*u*mag + float64(k+1)*floor
 						if math.Abs(got-ref) > bound {
 							t.Fatalf("%s m=%d n=%d k=%d: C[%d,%d] = %g, want %g (bound %g)", l, m, n, k, i, j, got, ref, bound)
 						}
@@ -252,6 +283,15 @@ func FuzzBF16MatVec(f *testing.F) {
 			}
 		}
 	})
+}
+
+// bf16Operand is x as a bf16 matvec multiplies it: itself, or for the bf16
+// dot-product kernels rounded to bf16 with a subnormal read as zero.
+func bf16Operand(x float32, dot bool) float64 {
+	if dot {
+		return float64(bf16DAZ(F32ToBF16(x)))
+	}
+	return float64(x)
 }
 
 // TestDecodeKernelsDoNotAllocate: a decoding step calls these thousands of
@@ -269,6 +309,11 @@ func TestDecodeKernelsDoNotAllocate(t *testing.T) {
 		"Scale":  func() { Scale(0.5, y) },
 		"Add":    func() { Add(y, x, y) },
 		"bf16mv": func() { cur.bf16mv(1, 64, 64, x, 64, w, 64, c, 64) },
+		"bf16dot": func() {
+			if cur.bf16dot != nil {
+				cur.bf16dot(1, 64, 64, x, 64, w, 64, c, 64)
+			}
+		},
 	} {
 		if n := testing.AllocsPerRun(50, f); n != 0 {
 			t.Errorf("%s: %g allocations per call", name, n)

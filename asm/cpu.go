@@ -17,9 +17,13 @@ const (
 	AVX2                 // amd64 AVX2 + FMA3
 	AVX512               // amd64 AVX-512F (+VL, DQ, BW)
 	NEON                 // arm64 Advanced SIMD
+	// AVX512BF16 is AVX512 with the bf16 dot product (VDPBF16PS):
+	// SgemmBF16Dot's matvecs round the activations to bf16 (bf16dot.go).
+	// LLINK_SIMD=avx512 keeps them float32.
+	AVX512BF16
 )
 
-var levelNames = [...]string{Generic: "generic", AVX2: "avx2", AVX512: "avx512", NEON: "neon"}
+var levelNames = [...]string{Generic: "generic", AVX2: "avx2", AVX512: "avx512", NEON: "neon", AVX512BF16: "avx512bf16"}
 
 // String returns the level's name as accepted by LLINK_SIMD.
 func (l Level) String() string {

@@ -60,6 +60,10 @@ type kernels struct {
 	bf16to  func(dst []float32, src []uint16)
 	tobf16  func(dst []uint16, src []float32)
 	bf16mv  bf16mvKernel // fused bf16 matvec (bf16.go)
+	// bf16dot, when set, is the bf16 dot-product matvec (bf16dot.go): A
+	// rounded to bf16, pairs multiplied in bf16, float32 sums. SgemmBF16Dot
+	// uses it; SgemmBF16 keeps A in float32 (bf16mv).
+	bf16dot bf16mvKernel
 }
 
 // genericKernels returns the pure-Go table; architecture files copy it and

@@ -4,8 +4,8 @@ package asm
 
 import "golang.org/x/sys/cpu"
 
-// registerArch registers the AVX2+FMA and AVX-512 tables when the CPU (and
-// the OS, which x/sys/cpu checks through XGETBV) supports them.
+// registerArch registers the AVX2+FMA, AVX-512 and AVX512-BF16 tables when
+// the CPU (and the OS, which x/sys/cpu checks through XGETBV) supports them.
 func registerArch() {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		k := genericKernels()
@@ -31,5 +31,10 @@ func registerArch() {
 		vecAVX512(&k)
 		k.bf16mv = bf16mvAVX512Go
 		register(k)
+		if cpu.X86.HasAVX512BF16 {
+			k.level = AVX512BF16
+			k.bf16dot = bf16mvDotAVX512Go
+			register(k)
+		}
 	}
 }

@@ -32,6 +32,22 @@ func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 	gemm(cur, transA, m, n, k, alpha, a, lda, &bo, beta, c, ldc, Threads())
 }
 
+// SgemmBF16Dot is [SgemmBF16] for inference: on a level with the bf16 dot
+// product (avx512bf16, VDPBF16PS), a product of m ≤ 4 rows of A with B
+// transposed — every decoding projection — rounds A to bfloat16 and
+// multiplies bf16 pairs with float32 sums (each product then carries A's
+// rounding, relative 2⁻⁹ at most; subnormal operands read as zero). Other
+// shapes and levels compute as SgemmBF16. Not for a forward that is
+// differentiated: the rounding has no gradient.
+func SgemmBF16Dot(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []uint16, ldb int, beta float32, c []float32, ldc int) {
+	bo := bOperand{bf16: b, ld: ldb, trans: transB, dot: true}
+	if b == nil {
+		bo.bf16 = []uint16{}
+	}
+	checkGemm("SgemmBF16Dot", transA, m, n, k, len(a), lda, &bo, len(c), ldc)
+	gemm(cur, transA, m, n, k, alpha, a, lda, &bo, beta, c, ldc, Threads())
+}
+
 // SgemmStrided runs batch independent GEMMs (as [Sgemm]) on matrices at
 // offsets i·strideA, i·strideB, i·strideC in a, b and c — the attention
 // heads' QKᵀ and PV products. The batch is spread over threads.

@@ -65,6 +65,7 @@ type bOperand struct {
 	bf16  []uint16
 	ld    int
 	trans bool
+	dot   bool // bf16 B may be multiplied with A rounded to bf16 (SgemmBF16Dot)
 }
 
 func (b *bOperand) length() int {

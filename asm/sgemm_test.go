@@ -28,6 +28,7 @@ type gemmCase struct {
 	m, n, k        int
 	lda, ldb, ldc  int
 	alpha, beta    float32
+	dot            bool // bf16 runs SgemmBF16Dot
 }
 
 func (g gemmCase) String() string {
@@ -77,8 +78,18 @@ func (g gemmCase) run(r *rand.Rand, bf16 bool) string {
 		}
 	}
 	c0 := append([]float32(nil), c...)
-	ref, mag := testutil.RefGemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, a, g.lda, b, g.ldb, g.beta, c0, g.ldc)
-	if bf16 {
+	aRef := a
+	if bf16 && g.dot && cur.bf16dot != nil && g.m <= bf16MaxM && !g.transA && g.transB {
+		// The bf16 dot-product matvec rounds A to bf16 (bf16dot.go).
+		aRef = make([]float32, len(a))
+		for i, v := range a {
+			aRef[i] = bf16DAZ(F32ToBF16(v))
+		}
+	}
+	ref, mag := testutil.RefGemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, aRef, g.lda, b, g.ldb, g.beta, c0, g.ldc)
+	if bf16 && g.dot {
+		SgemmBF16Dot(g.transA, g.transB, g.m, g.n, g.k, g.alpha, a, g.lda, bh, g.ldb, g.beta, c, g.ldc)
+	} else if bf16 {
 		SgemmBF16(g.transA, g.transB, g.m, g.n, g.k, g.alpha, a, g.lda, bh, g.ldb, g.beta, c, g.ldc)
 	} else {
 		Sgemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, a, g.lda, b, g.ldb, g.beta, c, g.ldc)

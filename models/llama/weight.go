@@ -79,7 +79,7 @@ func (w *Weight) applyInto(dst, x []float32, rows int) {
 		panic(fmt.Sprintf("llama: projection %v on %d rows: buffers too short", w.Shape(), rows))
 	}
 	if w.H != nil {
-		asm.SgemmBF16(false, true, rows, out, in, 1, x, in, w.H.Data(), in, 0, dst, out)
+		asm.SgemmBF16Dot(false, true, rows, out, in, 1, x, in, w.H.Data(), in, 0, dst, out)
 	} else {
 		asm.Sgemm(false, true, rows, out, in, 1, x, in, w.W.Data(), in, 0, dst, out)
 	}
