@@ -1,0 +1,61 @@
+package main
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestBench runs bench on the tiny random shape and checks the CSV it prints:
+// one pp and one tg row per thread count with positive rates (not their
+// size: speed is measured in benchmarks, not asserted).
+func TestBench(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := run([]string{"bench", "-shape", "tiny", "-p", "8", "-n", "4", "-r", "2", "-t", "1,2", "-csv"}, nil, &out, &errb); err != nil {
+		t.Fatalf("bench: %v\n%s", err, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 5 || !strings.HasPrefix(lines[0], "model,type,threads,test,avg_ts") {
+		t.Fatalf("want a header and 4 rows, got:\n%s", out.String())
+	}
+	seen := map[string]bool{}
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		if len(f) != 8 || f[1] != "bf16" {
+			t.Fatalf("row %q: want 8 fields, type bf16", l)
+		}
+		seen[f[2]+"/"+f[3]] = true
+		if v, err := strconv.ParseFloat(f[4], 64); err != nil || !(v > 0) {
+			t.Errorf("row %q: avg_ts %q not a positive number", l, f[4])
+		}
+	}
+	for _, k := range []string{"1/pp8", "1/tg4", "2/pp8", "2/tg4"} {
+		if !seen[k] {
+			t.Errorf("no row for %s in:\n%s", k, out.String())
+		}
+	}
+}
+
+// TestBenchBadFlags: each wrong invocation is refused with an error naming
+// what is wrong.
+func TestBenchBadFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bench"}, "exactly one of -m"},
+		{[]string{"bench", "-shape", "tiny", "-m", "x.gguf"}, "exactly one of -m"},
+		{[]string{"bench", "-shape", "huge"}, `-shape "huge"`},
+		{[]string{"bench", "-shape", "tiny", "-t", "0"}, "-t"},
+		{[]string{"bench", "-shape", "tiny", "-dtype", "q8"}, `-dtype "q8"`},
+		{[]string{"bench", "-shape", "tiny", "-r", "0"}, "r ≥ 1"},
+		{[]string{"bench", "-m", "/nonexistent/model.gguf"}, "nonexistent"},
+	} {
+		var out, errb bytes.Buffer
+		err := run(tc.args, nil, &out, &errb)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want one containing %q", tc.args, err, tc.want)
+		}
+	}
+}

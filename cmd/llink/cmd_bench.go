@@ -1,0 +1,263 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/llink-go/llink/asm"
+	"github.com/llink-go/llink/models/gguf"
+	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/tensor"
+)
+
+func init() {
+	register(command{name: "bench", short: "time a Llama model's prompt processing and token generation (as llama-bench does)", run: runBench})
+}
+
+// benchShapes are the named random models bench can build without a file.
+var benchShapes = map[string]func() llama.Config{
+	"tiny": func() llama.Config { return llama.Tiny(512) },
+	"1b":   llama.Llama32_1B,
+	"3b":   llama.Llama32_3B,
+}
+
+// runBench mirrors llama.cpp's llama-bench: for each thread count, a prompt
+// test (pp: P random tokens in one forward into a fresh KV cache, logits of
+// the last) and a generation test (tg: N single-token steps from an empty
+// cache, logits of each), each repeated R times after a warm-up, reported as
+// mean ± standard deviation of tokens/s. With -bw it also measures the
+// machine's read bandwidth on the same threads and gives tg's weight
+// traffic as a share of it.
+func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("m", "", "model: a GGUF file or a Hugging Face folder")
+	shape := fs.String("shape", "", "instead of -m, a random model of a named shape: tiny, 1b (Llama-3.2-1B) or 3b")
+	dtype := fs.String("dtype", "auto", "matrix storage: auto (the file's: bf16 stays bf16, else f32), f32 or bf16")
+	prompt := fs.Int("p", 128, "prompt tokens of the pp test (0: skip it)")
+	gen := fs.Int("n", 64, "generated tokens of the tg test (0: skip it)")
+	reps := fs.Int("r", 5, "repetitions of each test")
+	threadList := fs.String("t", strconv.Itoa(runtime.GOMAXPROCS(0)), "thread counts, comma-separated")
+	bw := fs.Bool("bw", false, "measure the read bandwidth on each thread count and give tg as a share of it")
+	csv := fs.Bool("csv", false, "print CSV (model,type,threads,test,avg_ts,stddev_ts,weights_gbs,bw_gbs) instead of a table")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 || (*path == "") == (*shape == "") {
+		return errors.New("bench: want exactly one of -m PATH or -shape NAME")
+	}
+	if *reps < 1 || *prompt < 0 || *gen < 0 {
+		return fmt.Errorf("bench: -r %d, -p %d, -n %d: want r ≥ 1 and p, n ≥ 0", *reps, *prompt, *gen)
+	}
+	var threads []int
+	for _, s := range strings.Split(*threadList, ",") {
+		t, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || t < 1 {
+			return fmt.Errorf("bench: -t %q: want positive thread counts separated by commas", *threadList)
+		}
+		threads = append(threads, t)
+	}
+	m, name, err := benchModel(*path, *shape, *dtype)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if *prompt+*gen > m.Config.MaxPositions {
+		return fmt.Errorf("bench: -p %d + -n %d exceeds the model's %d positions", *prompt, *gen, m.Config.MaxPositions)
+	}
+	typ := "f32"
+	if m.Layers[0].Q.H != nil {
+		typ = "bf16"
+	}
+	weights := decodeBytes(m)
+	if *csv {
+		fmt.Fprintln(stdout, "model,type,threads,test,avg_ts,stddev_ts,weights_gbs,bw_gbs")
+	} else {
+		fmt.Fprintf(stdout, "%s, %s, %.2f GB of weights read per generated token, level %s, %s\n\n", name, typ, float64(weights)/1e9, asm.Active(), asm.CPUName())
+		fmt.Fprintln(stdout, "| threads | test | t/s | weights GB/s | read bandwidth GB/s | share |")
+		fmt.Fprintln(stdout, "|---:|---|---:|---:|---:|---:|")
+	}
+	b := &benchRun{m: m, r: rand.New(rand.NewPCG(7, 8))}
+	for _, t := range threads {
+		restore := asm.SetThreads(t)
+		var band asm.Bandwidth
+		if *bw {
+			band = asm.MeasureReadBandwidth(256<<20, t, 3) // peak RSS includes this buffer
+			debug.FreeOSMemory()
+		}
+		for _, test := range []struct {
+			name string
+			n    int
+			run  func(n int) time.Duration
+		}{{"pp", *prompt, b.prompt}, {"tg", *gen, b.generate}} {
+			if test.n == 0 {
+				continue
+			}
+			test.run(min(test.n, 8)) // warm-up: page in the weights, size the buffers
+			rates := make([]float64, *reps)
+			for i := range rates {
+				rates[i] = float64(test.n) / test.run(test.n).Seconds()
+			}
+			mean, sd := meanSD(rates)
+			gbs := 0.0
+			if test.name == "tg" {
+				gbs = mean * float64(weights) / 1e9
+			}
+			label := fmt.Sprintf("%s%d", test.name, test.n)
+			if *csv {
+				fmt.Fprintf(stdout, "%s,%s,%d,%s,%.3f,%.3f,%.2f,%.2f\n", name, typ, t, label, mean, sd, gbs, band.GBps)
+				continue
+			}
+			cols := "| | | |"
+			if gbs > 0 {
+				cols = fmt.Sprintf("| %.1f | |", gbs)
+				if band.GBps > 0 {
+					cols = fmt.Sprintf("| %.1f | %.1f (%s) | %.0f%% |", gbs, band.GBps, band.Reader, 100*gbs/band.GBps)
+				}
+			}
+			fmt.Fprintf(stdout, "| %d | %s | %.2f ± %.2f %s\n", t, label, mean, sd, cols)
+		}
+		restore()
+	}
+	if !*csv {
+		fmt.Fprintf(stdout, "\npeak RSS %s\n", peakRSS())
+	}
+	return nil
+}
+
+// benchModel loads path (its matrices as dtype) or builds a random model of
+// the named shape, and returns it with a name for the report.
+func benchModel(path, shape, dtype string) (*llama.Model, string, error) {
+	if dtype != "auto" && dtype != "f32" && dtype != "bf16" {
+		return nil, "", fmt.Errorf("bench: -dtype %q: want auto, f32 or bf16", dtype)
+	}
+	if shape != "" {
+		cfg, ok := benchShapes[shape]
+		if !ok {
+			return nil, "", fmt.Errorf("bench: -shape %q: want tiny, 1b or 3b", shape)
+		}
+		newModel := llama.New
+		if dtype != "f32" {
+			newModel = llama.NewBF16
+		}
+		return newModel(cfg(), rand.New(rand.NewPCG(1, 2))), "random " + shape, nil
+	}
+	bf16 := dtype == "bf16"
+	if dtype == "auto" {
+		bf16 = fileIsBF16(path)
+	}
+	m, err := llama.Load(path, llama.LoadOptions{BF16: bf16})
+	if err != nil {
+		return nil, "", fmt.Errorf("bench: %w", err)
+	}
+	return m, path, nil
+}
+
+// fileIsBF16 reports whether path is a GGUF file whose first projection is
+// stored as BF16 (a folder or unreadable file: false, and Load reports why).
+func fileIsBF16(path string) bool {
+	if st, err := os.Stat(path); err != nil || st.IsDir() {
+		return false
+	}
+	f, err := gguf.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	t, ok := f.Tensor("blk.0.attn_q.weight")
+	return ok && t.Type == gguf.BF16
+}
+
+// decodeBytes is the weight traffic of one generated token: every layer's
+// projections and norms, the final norm and the head (the embedding table
+// contributes one row).
+func decodeBytes(m *llama.Model) int64 {
+	var n int64
+	for _, l := range m.Layers {
+		for _, w := range l.Projections() {
+			n += w.Bytes()
+		}
+		n += int64(4 * (l.AttnNorm.Len() + l.MLPNorm.Len()))
+	}
+	return n + int64(4*m.Norm.Len()) + m.LMHead().Bytes()
+}
+
+// benchRun holds the model and the buffers reused across repetitions.
+type benchRun struct {
+	m      *llama.Model
+	r      *rand.Rand
+	logits *tensor.Tensor
+}
+
+func (b *benchRun) ids(n int) []int {
+	ids := make([]int, n)
+	for i := range ids {
+		ids[i] = b.r.IntN(b.m.Config.VocabSize)
+	}
+	return ids
+}
+
+// lastLogits computes the logits of h's last position into b.logits.
+func (b *benchRun) lastLogits(h *tensor.Tensor) {
+	d := b.m.Config.Hidden
+	last := tensor.FromSlice(h.Data()[h.Len()-d:], 1, d)
+	b.logits = b.m.LogitsInto(b.logits, last)
+}
+
+// prompt times one n-token forward into a fresh cache.
+func (b *benchRun) prompt(n int) time.Duration {
+	ids := b.ids(n)
+	c := b.m.NewCache(1, n)
+	t0 := time.Now()
+	b.lastLogits(b.m.Forward(llama.Batch{B: 1, T: n, IDs: ids}, c))
+	return time.Since(t0)
+}
+
+// generate times n single-token steps from an empty cache.
+func (b *benchRun) generate(n int) time.Duration {
+	ids := b.ids(n)
+	c := b.m.NewCache(1, n)
+	t0 := time.Now()
+	for i := range ids {
+		b.lastLogits(b.m.Forward(llama.Batch{B: 1, T: 1, IDs: ids[i : i+1]}, c))
+	}
+	return time.Since(t0)
+}
+
+func meanSD(x []float64) (mean, sd float64) {
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(len(x))
+	if len(x) < 2 {
+		return mean, 0
+	}
+	for _, v := range x {
+		sd += (v - mean) * (v - mean)
+	}
+	return mean, math.Sqrt(sd / float64(len(x)-1))
+}
+
+// peakRSS returns the process's peak resident set (VmHWM, Linux) or "?".
+func peakRSS() string {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "?"
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "?"
+}
