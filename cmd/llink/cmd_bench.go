@@ -49,6 +49,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	reps := fs.Int("r", 5, "repetitions of each test")
 	threadList := fs.String("t", strconv.Itoa(runtime.GOMAXPROCS(0)), "thread counts, comma-separated")
 	bw := fs.Bool("bw", false, "measure the read bandwidth on each thread count and give tg as a share of it")
+	write := fs.String("write", "", "write the model (e.g. a random -shape) to this GGUF file with -dtype's matrix type and exit")
 	csv := fs.Bool("csv", false, "print CSV (model,type,threads,test,avg_ts,stddev_ts,weights_gbs,bw_gbs) instead of a table")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -72,6 +73,17 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer m.Close()
+	if *write != "" {
+		typ := gguf.F32
+		if m.Layers[0].Q.H != nil {
+			typ = gguf.BF16
+		}
+		if err := m.WriteGGUF(*write, typ); err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		fmt.Fprintf(stdout, "wrote %s (%s)\n", *write, name)
+		return nil
+	}
 	if *prompt+*gen > m.Config.MaxPositions {
 		return fmt.Errorf("bench: -p %d + -n %d exceeds the model's %d positions", *prompt, *gen, m.Config.MaxPositions)
 	}
@@ -120,7 +132,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			}
 			cols := "| | | |"
 			if gbs > 0 {
-				cols = fmt.Sprintf("| %.1f | |", gbs)
+				cols = fmt.Sprintf("| %.1f | | |", gbs)
 				if band.GBps > 0 {
 					cols = fmt.Sprintf("| %.1f | %.1f (%s) | %.0f%% |", gbs, band.GBps, band.Reader, 100*gbs/band.GBps)
 				}

@@ -290,13 +290,17 @@ func FromHFConfig(h *hfconfig.Llama) (Config, error) {
 // under llama.cpp's names ([LoadGGUF]'s table) with q and k permuted as
 // llama.cpp's converter does, norm gains as F32 and the matrices as typ
 // (F32, F16 or BF16), llama3 RoPE scaling as rope_freqs.weight. LoRA
-// adapters are not merged and no tokenizer is written. The file is written
+// adapters are not merged and no tokenizer is written (tokenizer.ggml.model
+// is "none"). The file is written
 // atomically.
 func (m *Model) WriteGGUF(path string, typ gguf.TensorType) error {
 	c := m.Config
 	w := gguf.NewWriter()
 	u32 := func(k string, v int) { w.Set(k, gguf.NewUint32(uint32(v))) }
 	w.Set("general.architecture", gguf.NewString("llama"))
+	// llama.cpp requires a tokenizer model; "none" declares the file has no
+	// vocabulary (llama.cpp then takes llama.vocab_size dummy tokens).
+	w.Set("tokenizer.ggml.model", gguf.NewString("none"))
 	u32("llama.vocab_size", c.VocabSize)
 	u32("llama.context_length", c.MaxPositions)
 	u32("llama.embedding_length", c.Hidden)

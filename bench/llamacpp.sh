@@ -1,0 +1,57 @@
+#!/bin/bash
+# Side by side with llama.cpp on the same GGUF file: builds llama.cpp's
+# llama-bench from the sources node-llama-cpp@3.21.1 ships (scripts/fixtures.sh
+# clones them into the git-ignored .cache/; nothing of llama.cpp is
+# committed), writes a random model of SHAPE per matrix type with
+# `llink bench -write`, then runs llama-bench and `llink bench` alternately,
+# one repetition each per round, and prints every round and the medians with
+# the llink/llama.cpp ratios. Only one model process runs at a time.
+#
+#   bash bench/llamacpp.sh                    # 1b: f32 and bf16, 1 and 2 threads, 5 rounds
+#   SHAPE=tiny ROUNDS=2 bash bench/llamacpp.sh bf16
+#   LLINK_SIMD=avx512 bash bench/llamacpp.sh bf16   # llink's f32-activation bf16 path
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SHAPE=${SHAPE:-1b} ROUNDS=${ROUNDS:-5} THREADS=${THREADS:-"1 2"} P=${P:-128} N=${N:-64}
+TYPES=${*:-f32 bf16}
+LC=.cache/llama.cpp
+bash scripts/fixtures.sh >/dev/null
+if [ ! -x "$LC/build/bin/llama-bench" ]; then
+	echo "building llama-bench in $LC/build (native flags, CPU backend)" >&2
+	cmake -S "$LC" -B "$LC/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DLLAMA_CURL=OFF \
+		-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DBUILD_SHARED_LIBS=OFF >/dev/null
+	cmake --build "$LC/build" --target llama-bench -j"$(nproc)" >/dev/null
+fi
+go build -o .cache/llink ./cmd/llink
+echo "llama.cpp $(git -C "$LC" rev-parse --short HEAD) (node-llama-cpp@3.21.1), llink $(git rev-parse --short HEAD), $(uptime)"
+rows=$(mktemp)
+trap 'rm -f "$rows"' EXIT
+for typ in $TYPES; do
+	f=.cache/bench-$SHAPE-$typ.gguf
+	[ -f "$f" ] || .cache/llink bench -shape "$SHAPE" -dtype "$typ" -write "$f" >&2
+	for round in $(seq "$ROUNDS"); do
+		for t in $THREADS; do
+			# llama-bench CSV: columns named in its header; pp rows have n_gen 0.
+			"$LC/build/bin/llama-bench" -m "$f" -t "$t" -p "$P" -n "$N" -r 1 -o csv 2>/dev/null |
+				awk -F, -v typ="$typ" -v t="$t" 'NR == 1 { for (i = 1; i <= NF; i++) { gsub(/"/, "", $i); c[$i] = i }; next }
+					{ gsub(/"/, ""); test = ($c["n_gen"] == 0) ? "pp" $c["n_prompt"] : "tg" $c["n_gen"]; print typ, t, test, "llama.cpp", $c["avg_ts"] }' >>"$rows"
+			.cache/llink bench -m "$f" -t "$t" -p "$P" -n "$N" -r 1 -csv |
+				awk -F, -v typ="$typ" 'NR > 1 { print typ, $3, $4, "llink", $5 }' >>"$rows"
+			tail -n 4 "$rows" | sed "s/^/round $round: /"
+		done
+	done
+done
+echo
+echo "| type | threads | test | llama.cpp t/s | llink t/s | llink / llama.cpp |"
+echo "|---|---:|---|---:|---:|---:|"
+# Medians over the rounds per (type, threads, test, engine), then the ratio.
+sort -k1,1 -k2,2n -k3,3 -k4,4 -k5,5g "$rows" | awk '
+	{ k = $1 " " $2 " " $3 " " $4; v[k, ++n[k]] = $5; if (!(k in seen)) { seen[k]; order[++m] = k } }
+	END {
+		for (i = 1; i <= m; i++) { k = order[i]; c = n[k]; med[k] = (c % 2) ? v[k, (c + 1) / 2] : (v[k, c / 2] + v[k, c / 2 + 1]) / 2 }
+		for (i = 1; i <= m; i++) {
+			split(order[i], p, " "); if (p[4] != "llama.cpp") continue
+			a = med[order[i]]; b = med[p[1] " " p[2] " " p[3] " llink"]
+			printf "| %s | %s | %s | %.2f | %.2f | %.2f× |\n", p[1], p[2], p[3], a, b, (a > 0 ? b / a : 0)
+		}
+	}'
