@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -180,6 +182,10 @@ func ReadTasksJSONL(r io.Reader, name string, opt ReadOptions) ([]Task, ReadStat
 
 // decodeLine decodes one JSON object, returning a message on failure.
 func decodeLine(s string, v any) string {
+	if at, esc := loneSurrogate(s); at >= 0 {
+		// encoding/json would turn it into U+FFFD without a word.
+		return fmt.Sprintf("lone UTF-16 surrogate %s at byte %d: the text is not valid Unicode (a surrogate must be half of a \\uD8xx\\uDCxx pair)", esc, at+1)
+	}
 	dec := json.NewDecoder(strings.NewReader(s))
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
@@ -197,23 +203,64 @@ func decodeLine(s string, v any) string {
 	return ""
 }
 
+// loneSurrogate finds the first \uXXXX escape in the JSON text s that is
+// a UTF-16 surrogate without its other half, returning its byte offset and
+// text, or -1. Escaped backslashes ("\\ud800") are skipped as JSON does.
+func loneSurrogate(s string) (int, string) {
+	hex4 := func(i int) (rune, bool) { // the \uXXXX escape at s[i:]
+		if i+6 > len(s) || s[i] != '\\' || s[i+1] != 'u' {
+			return 0, false
+		}
+		v, err := strconv.ParseUint(s[i+2:i+6], 16, 16)
+		return rune(v), err == nil
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			continue
+		}
+		r, ok := hex4(i)
+		if !ok {
+			i++ // a two-character escape such as \\ or \"
+			continue
+		}
+		switch {
+		case utf16.IsSurrogate(r) && r < 0xDC00: // high half: a low one must follow
+			if lo, ok := hex4(i + 6); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+				i += 11
+				continue
+			}
+			return i, s[i : i+6]
+		case utf16.IsSurrogate(r):
+			return i, s[i : i+6]
+		}
+		i += 5
+	}
+	return -1, ""
+}
+
 // ReadFile reads parallel pairs from a .tsv or .jsonl file (by extension;
 // other names are sniffed: a first non-blank character "{" means JSONL).
+// The file is streamed line by line, so its size is bounded only by the
+// records it holds (one line by 64 MiB).
 func ReadFile(path string, opt ReadOptions) ([]Pair, ReadStats, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, ReadStats{}, err
 	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 64<<10)
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".tsv", ".txt":
-		return ReadPairsTSV(bytes.NewReader(b), path, opt)
+		return ReadPairsTSV(br, path, opt)
 	case ".jsonl", ".json":
-		return ReadPairsJSONL(bytes.NewReader(b), path, opt)
+		return ReadPairsJSONL(br, path, opt)
 	}
-	if t := bytes.TrimLeft(b, " \t\r\n\uFEFF"); len(t) > 0 && t[0] == '{' {
-		return ReadPairsJSONL(bytes.NewReader(b), path, opt)
+	// Sniff the first non-blank character within the first 64 KiB.
+	head, _ := br.Peek(64 << 10)
+	if t := bytes.TrimLeft(head, " \t\r\n\uFEFF"); len(t) > 0 && t[0] == '{' {
+		return ReadPairsJSONL(br, path, opt)
 	}
-	return ReadPairsTSV(bytes.NewReader(b), path, opt)
+	return ReadPairsTSV(br, path, opt)
 }
 
 // WritePairsJSONL writes pairs one JSON object per line.

@@ -36,6 +36,11 @@ func TestReadErrors(t *testing.T) {
 		{"jsonl array", `["a","b"]`, "x:1: ", nil},
 		{"jsonl two values", `{"english":"a","foreign":"ខ"} {}`, "x:1: invalid JSON: more than one value", nil},
 		{"tasks missing output", `{"input":"Q","foreign_raw":"ខ"}`, `x:1: missing or empty "output"`, nil},
+		{"jsonl lone high surrogate", `{"english":"a","foreign":"ខ\ud83d"}`, `x:1: lone UTF-16 surrogate \ud83d at byte 30: the text is not valid Unicode`, nil},
+		{"jsonl lone low surrogate", `{"english":"a\uDC00b","foreign":"ខ"}`, `x:1: lone UTF-16 surrogate \uDC00 at byte 14`, nil},
+		{"jsonl reversed pair", `{"english":"\udc00\ud800","foreign":"ខ"}`, `x:1: lone UTF-16 surrogate \udc00`, nil},
+		{"jsonl high then text", `{"english":"\ud800\u0041","foreign":"ខ"}`, `x:1: lone UTF-16 surrogate \ud800`, nil},
+		{"tasks lone surrogate", `{"input":"Q\ud800","output":"A","foreign_raw":"ខ"}`, `x:1: lone UTF-16 surrogate \ud800`, nil},
 	}
 	for _, c := range cases {
 		var err error
@@ -160,4 +165,33 @@ func FuzzReadTasksJSONL(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSurrogatePairsAccepted: valid pairs and escaped backslashes that only
+// look like surrogates decode as JSON says.
+func TestSurrogatePairsAccepted(t *testing.T) {
+	in := `{"english":"emoji \ud83d\ude00 and \\ud800 and \u00e9","foreign":"ខ\\\\"}`
+	ps, _, err := ReadPairsJSONL(strings.NewReader(in), "x", ReadOptions{})
+	if err != nil || ps[0].English != "emoji \U0001F600 and \\ud800 and é" || ps[0].Foreign != "ខ\\\\" {
+		t.Fatalf("got %+v, %v", ps, err)
+	}
+}
+
+// TestReadFileStreams: a corpus is read line by line, so an endless file
+// without newlines stops at the line limit instead of filling memory.
+func TestReadFileStreams(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"zero"} { // sniffed, then read as TSV
+		path := filepath.Join(dir, name)
+		if err := os.Symlink("/dev/zero", path); err != nil {
+			t.Skip(err)
+		}
+		_, _, err := ReadFile(path, ReadOptions{})
+		if want := path + ":1: line longer than 67108864 bytes"; err == nil || err.Error() != want {
+			t.Errorf("ReadFile(%s) = %v, want %q", name, err, want)
+		}
+	}
 }

@@ -9,10 +9,20 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"github.com/llink-go/llink/internal/safeio"
 )
 
-// maxConfigSize bounds the size of a config.json file.
-const maxConfigSize = 16 << 20
+// MaxConfigSize bounds the size of a config.json file (real ones are a few
+// kilobytes).
+const MaxConfigSize = 16 << 20
+
+// ReadFile reads the config file at path whole, refusing one larger than
+// [MaxConfigSize] — a device such as /dev/zero included — with an error
+// naming it.
+func ReadFile(path string) ([]byte, error) {
+	return safeio.ReadFile(path, MaxConfigSize, "a config.json")
+}
 
 // RopeScaling is the "rope_scaling" (or "rope_parameters") section of a
 // Llama config.
@@ -212,19 +222,7 @@ func readConfig(path string) ([]byte, string, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		path = filepath.Join(path, "config.json")
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, path, fmt.Errorf("hfconfig: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, path, fmt.Errorf("hfconfig: %w", err)
-	}
-	if st.Size() > maxConfigSize {
-		return nil, path, fmt.Errorf("hfconfig: %s: %d bytes is too large for a config", path, st.Size())
-	}
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
 		return nil, path, fmt.Errorf("hfconfig: %w", err)
 	}

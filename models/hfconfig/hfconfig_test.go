@@ -300,3 +300,29 @@ func TestLlamaFromGGUF(t *testing.T) {
 		t.Errorf("untied: %v %v", c, err)
 	}
 }
+
+// TestConfigSizeCap: a config that never ends (/dev/zero, here behind a
+// config.json symlink) or is over the cap is refused without being read
+// whole.
+func TestConfigSizeCap(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	dir := t.TempDir()
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "config.json")); err != nil {
+		t.Skip(err)
+	}
+	big := filepath.Join(t.TempDir(), "config.json")
+	os.WriteFile(big, append([]byte(`{"model_type": "llama"`), make([]byte, MaxConfigSize)...), 0o644)
+	for _, path := range []string{dir, "/dev/zero", big} {
+		for what, load := range map[string]func(string) error{
+			"LoadLlama":   func(p string) error { _, err := LoadLlama(p); return err },
+			"LoadEncoder": func(p string) error { _, err := LoadEncoder(p); return err },
+		} {
+			err := load(path)
+			if err == nil || !strings.Contains(err.Error(), "file too large: more than 16 MiB, the limit for a config.json") {
+				t.Errorf("%s(%s) = %v, want the size limit", what, path, err)
+			}
+		}
+	}
+}

@@ -3,7 +3,6 @@ package llama
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/llink-go/llink/models/hfconfig"
@@ -90,7 +89,7 @@ func ParseConfig(data []byte) (Config, error) {
 
 // ReadConfig reads and parses dir/config.json.
 func ReadConfig(dir string) (Config, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	b, err := hfconfig.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
 		return Config{}, fmt.Errorf("llama: %w", err)
 	}

@@ -19,7 +19,6 @@ package xlmr
 import (
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 
@@ -74,7 +73,7 @@ func FromHFConfig(h *hfconfig.Encoder) (Config, error) {
 
 // ReadConfig reads and parses dir/config.json.
 func ReadConfig(dir string) (Config, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	b, err := hfconfig.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
 		return Config{}, fmt.Errorf("xlmr: %w", err)
 	}
