@@ -60,7 +60,7 @@ func (sl *SliceRun) Summarise() []MethodSummary {
 		}
 		s.PromptTokens = MeanInterval(tok).Est
 		if len(r1) == len(sl.Seeds) {
-			s.R1 = MeanInterval(r1)
+			s.R1 = clamp(MeanInterval(r1), 1)
 		}
 		out = append(out, s)
 	}

@@ -1,0 +1,366 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/llink-go/llink/asm"
+	"github.com/llink-go/llink/internal/progress"
+	"github.com/llink-go/llink/internal/rundir"
+	"github.com/llink-go/llink/train"
+	"github.com/llink-go/llink/train/eval"
+)
+
+func init() {
+	register(command{name: "fair", short: "the fair comparison: LLINK and its controls with matched budgets over several seeds, with 95% intervals and paired differences; writes a record (docs/EVALUATION.md)", run: runFair})
+}
+
+// fairOptions are the fair command's flags.
+type fairOptions struct {
+	runOptions
+	seeds        int
+	perKind      int
+	novelPerKind int
+	rows         []string
+	lrFactors    map[string]float64
+	tune         []float64
+}
+
+func (o *fairOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.decoder, "decoder", "", "decoder: Hugging Face Llama `folder` with tokenizer.json (default: the embedded tiny decoder)")
+	fs.StringVar(&o.encoder, "encoder", "", "encoder: Hugging Face XLM-R/BERT `folder` with tokenizer.json (default: the embedded tiny encoder)")
+	fs.StringVar(&o.cache, "cache", filepath.Join(".cache", "vectors"), "vector cache `folder` (reused across runs)")
+	fs.StringVar(&o.out, "out", "", "output `folder` (default runs/fair-<date-time>); with -resume, the folder to continue")
+	fs.BoolVar(&o.resume, "resume", false, "continue the comparison in -out: seeds already recorded there are kept")
+	fs.IntVar(&o.seeds, "seeds", 3, "seeds 1..N; each changes the corpus, every initialisation, the data order and the test draw")
+	fs.IntVar(&o.perKind, "per-kind", 100, "test questions drawn per kind and seed from the held-out split")
+	fs.IntVar(&o.novelPerKind, "novel-per-kind", 50, "questions drawn per kind and seed from the novel-entity slice (0: no novel slice)")
+	fs.IntVar(&o.trainPairs, "train-pairs", 4000, "Stage A training pairs")
+	fs.IntVar(&o.trainTasks, "train-tasks", 1200, "training examples of every trained row")
+	fs.IntVar(&o.stageASteps, "stage-a-steps", 3000, "Stage A steps")
+	fs.IntVar(&o.stageBSteps, "stage-b-steps", 150, "steps of every trained row (Stage B and each fine-tuning)")
+	fs.BoolVar(&o.evalDev, "eval-dev", false, "evaluate on the development split: for choosing settings, never for results")
+	o.rows = slices.Clone(train.FairRows)
+	fs.Func("rows", "comma-separated rows to run (default all: "+strings.Join(train.FairRows, ", ")+")", func(s string) error {
+		o.rows = nil
+		for _, r := range strings.Split(s, ",") {
+			r = strings.TrimSpace(r)
+			if !slices.Contains(train.FairRows, r) {
+				return fmt.Errorf("unknown row %q (rows: %s)", r, strings.Join(train.FairRows, ", "))
+			}
+			o.rows = append(o.rows, r)
+		}
+		return nil
+	})
+	o.lrFactors = map[string]float64{}
+	fs.Func("lr-factors", "`row=factor,…`: each trained row's learning rates as a factor of Stage B's (chosen with -tune on dev; default 1)", func(s string) error {
+		for _, kv := range strings.Split(s, ",") {
+			row, v, ok := strings.Cut(kv, "=")
+			row = strings.TrimSpace(row)
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if !ok || err != nil || !(f > 0) || f > 1000 {
+				return fmt.Errorf("%q: want row=factor with a factor in (0, 1000]", kv)
+			}
+			if !slices.Contains(train.TrainedRows, row) {
+				return fmt.Errorf("row %q does not train (trained rows: %s)", row, strings.Join(train.TrainedRows, ", "))
+			}
+			o.lrFactors[row] = f
+		}
+		return nil
+	})
+	fs.Func("tune", "choose each trained row's learning-rate factor on the dev split from this comma-separated `grid` (e.g. 0.333,1,3), seed 1; prints the -lr-factors to use", func(s string) error {
+		for _, v := range strings.Split(s, ",") {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || !(f > 0) || f > 1000 {
+				return fmt.Errorf("%q: want factors in (0, 1000]", v)
+			}
+			o.tune = append(o.tune, f)
+		}
+		return nil
+	})
+}
+
+func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("fair", stderr)
+	cf := addCommonFlags(fs)
+	var o fairOptions
+	o.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usageErrorf("fair: unexpected argument %q", fs.Arg(0))
+	case o.seeds < 1 || o.seeds > 100:
+		return usageErrorf("fair: -seeds %d: want 1..100", o.seeds)
+	case o.perKind < 1 || o.perKind > 10000 || o.novelPerKind < 0 || o.novelPerKind > 10000:
+		return usageErrorf("fair: -per-kind %d / -novel-per-kind %d: want 1..10000 / 0..10000", o.perKind, o.novelPerKind)
+	case o.trainPairs < 128 || o.trainTasks < 1 || o.stageASteps < 1 || o.stageBSteps < 1:
+		return usageErrorf("fair: -train-pairs (≥ 128), -train-tasks, -stage-a-steps and -stage-b-steps must be positive")
+	case o.resume && o.out == "":
+		return usageErrorf("fair: -resume needs -out FOLDER")
+	case len(o.tune) > 0 && o.resume:
+		return usageErrorf("fair: -tune starts afresh; it cannot -resume")
+	}
+	o.k, o.copyChannel, o.encoderPool = 8, true, "layers"
+	stop, err := cf.start()
+	if err != nil {
+		return err
+	}
+	defer stop()
+	m, err := loadModels(o.decoder, o.encoder, o.k)
+	if err != nil {
+		return err
+	}
+	var dir *rundir.Dir
+	if o.resume {
+		dir, err = rundir.Open(o.out)
+	} else {
+		root, name := filepath.Split(o.out)
+		if o.out == "" {
+			root, name = "runs", "fair-"+time.Now().Format("20060102-150405")
+		}
+		dir, err = rundir.Create(root, name)
+	}
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	log := io.Writer(stdout)
+	if cf.Quiet || cf.JSON {
+		log = io.Discard
+	}
+	config := func(seed uint64) train.PipelineConfig {
+		ro := o.runOptions
+		ro.seed = seed
+		c := pipelineConfig(ro, m, dir)
+		// Rows share nothing on disk: no checkpoints, no bundle.
+		c.StageA.Checkpoint, c.StageB.Checkpoint, c.BundlePath = train.Checkpointing{}, train.Checkpointing{}, ""
+		popt := cf.progressOptions()
+		c.StepHook = func(stage string, steps int) func(train.StepLog) {
+			return progress.New(stderr, stage, steps, popt).Steps()
+		}
+		c.EvalProgress = func(method string) func(done, total int) {
+			return progress.Counter(stderr, "eval "+method, popt)
+		}
+		return c
+	}
+	if len(o.tune) > 0 {
+		return fairTune(o, m, config(1), dir, log, stdout)
+	}
+	rec := &eval.Record{Command: "llink fair " + strings.Join(args, " "), Commit: commitID(), Date: time.Now().UTC().Format("2006-01-02"),
+		Machine: machine(), Settings: train.FairSettings(config(1), train.FairOptions{LRFactor: o.lrFactors})}
+	rec.Settings["test_per_kind"], rec.Settings["novel_per_kind"] = strconv.Itoa(o.perKind), strconv.Itoa(o.novelPerKind)
+	rec.Settings["train_pairs"], rec.Settings["train_tasks"] = strconv.Itoa(o.trainPairs), strconv.Itoa(o.trainTasks)
+	for seed := uint64(1); seed <= uint64(o.seeds); seed++ {
+		path := dir.File(fmt.Sprintf("seed-%d.json", seed))
+		runs, err := readSeedRuns(path)
+		if err != nil {
+			return err
+		}
+		if runs == nil {
+			t0 := time.Now()
+			fmt.Fprintf(log, "seed %d of %d\n", seed, o.seeds)
+			d, sl, short, err := train.FairData(train.FairDataOptions{Seed: seed, TrainPairs: o.trainPairs, TrainTasks: o.trainTasks,
+				PerKind: o.perKind, NovelPerKind: o.novelPerKind, OnDev: o.evalDev})
+			if err != nil {
+				return err
+			}
+			for name, sh := range short {
+				fmt.Fprintf(log, "  %s: fewer than %d questions of kinds %v\n", name, o.perKind, sh)
+			}
+			s, err := train.NewStages(m, d, config(seed), log)
+			if err != nil {
+				return err
+			}
+			rows, err := s.Fair(train.FairOptions{Rows: o.rows, LRFactor: o.lrFactors})
+			if err != nil {
+				return fmt.Errorf("seed %d: %w", seed, err)
+			}
+			if runs, err = train.FairSeedRuns(seed, sl, rows); err != nil {
+				return err
+			}
+			if err := writeJSONAtomic(path, runs); err != nil {
+				return err
+			}
+			fmt.Fprintf(log, "seed %d done in %s: %s\n", seed, time.Since(t0).Round(time.Second), path)
+		}
+		rec.Seeds = append(rec.Seeds, seed)
+		for i, r := range runs {
+			if seed == 1 {
+				rec.Slices = append(rec.Slices, eval.SliceRun{Name: r.Name, About: r.About})
+			}
+			if i >= len(rec.Slices) || rec.Slices[i].Name != r.Name || len(r.Seeds) != 1 || r.Seeds[0].Seed != seed {
+				return fmt.Errorf("fair: %s does not hold seed %d's run of the slices seed 1 had: rerun without -resume", path, seed)
+			}
+			rec.Slices[i].Seeds = append(rec.Slices[i].Seeds, r.Seeds[0])
+		}
+	}
+	if err := rec.WriteFile(dir.File("record.json")); err != nil {
+		return err
+	}
+	var md bytes.Buffer
+	if err := rec.WriteMarkdown(&md, fairReport(o.rows)); err != nil {
+		return err
+	}
+	if err := os.WriteFile(dir.File("record.md"), md.Bytes(), 0o644); err != nil {
+		return err
+	}
+	if cf.JSON {
+		js, err := jsonIndent(rec)
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(append(js, '\n'))
+		return err
+	}
+	fmt.Fprintf(stdout, "\n%s\nrecord: %s (render into the README with: llink report -record %s)\n", md.String(), dir.File("record.json"), dir.File("record.json"))
+	return nil
+}
+
+// fairReport is the report's comparison: LLINK against every other row run,
+// claims only against the fair controls.
+func fairReport(rows []string) eval.ReportOptions {
+	o := eval.ReportOptions{Method: train.RowLLINK, Fair: train.FairControls}
+	for _, r := range rows {
+		if r != train.RowLLINK {
+			o.Controls = append(o.Controls, r)
+		}
+	}
+	return o
+}
+
+// writeJSONAtomic writes v as JSON to path through a temporary file.
+func writeJSONAtomic(path string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// readSeedRuns reads a seed's saved slices; nil when the seed has not run.
+func readSeedRuns(path string) ([]eval.SliceRun, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var runs []eval.SliceRun
+	if err := json.Unmarshal(b, &runs); err != nil {
+		return nil, fmt.Errorf("fair: %s: %w", path, err)
+	}
+	return runs, nil
+}
+
+// fairTune chooses each trained row's learning-rate factor on the dev split
+// of seed 1: every factor of the grid, one training each with the shared
+// Stage A; the best dev exact match wins (ties: the factor nearest 1).
+func fairTune(o fairOptions, m *train.Models, c train.PipelineConfig, dir *rundir.Dir, log, stdout io.Writer) error {
+	d, _, _, err := train.FairData(train.FairDataOptions{Seed: 1, TrainPairs: o.trainPairs, TrainTasks: o.trainTasks, PerKind: o.perKind, OnDev: true})
+	if err != nil {
+		return err
+	}
+	c.EvalOnDev = true
+	s, err := train.NewStages(m, d, c, log)
+	if err != nil {
+		return err
+	}
+	p, err := s.StageA()
+	if err != nil {
+		return err
+	}
+	type point struct {
+		Row    string  `json:"row"`
+		Factor float64 `json:"factor"`
+		EM     float64 `json:"dev_exact_match"`
+		ChrF   float64 `json:"dev_chrf"`
+	}
+	var pts []point
+	var chosen []string
+	for _, row := range o.rows {
+		if !slices.Contains(train.TrainedRows, row) {
+			continue
+		}
+		best := point{EM: -1}
+		for _, f := range o.tune {
+			res, err := s.Fair(train.FairOptions{Rows: []string{row}, LRFactor: map[string]float64{row: f}, Projector: p})
+			if err != nil {
+				return fmt.Errorf("tuning %s at %g: %w", row, f, err)
+			}
+			pt := point{row, f, res[0].ExactMatch, res[0].ChrF}
+			pts = append(pts, pt)
+			fmt.Fprintf(log, "tune %-20s factor %-6g dev EM %.3f chrF %.1f\n", row, f, pt.EM, pt.ChrF)
+			if pt.EM > best.EM || (pt.EM == best.EM && distance1(f) < distance1(best.Factor)) {
+				best = pt
+			}
+		}
+		chosen = append(chosen, fmt.Sprintf("%s=%g", row, best.Factor))
+	}
+	b, err := json.MarshalIndent(map[string]any{"grid": o.tune, "dev_questions": len(d.TestTasks), "points": pts, "lr_factors": strings.Join(chosen, ",")}, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(dir.File("tune.json"), append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "chosen on dev (%d questions): -lr-factors '%s'\n(%s)\n", len(d.TestTasks), strings.Join(chosen, ","), dir.File("tune.json"))
+	return nil
+}
+
+// distance1 is how far a factor is from 1 on a log scale.
+func distance1(f float64) float64 {
+	if f < 1 {
+		return 1 / f
+	}
+	return f
+}
+
+// commitID returns the source's commit: the build's VCS stamp, else git's
+// HEAD in the working folder, else "unknown".
+func commitID() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 7 {
+				return s.Value[:7]
+			}
+		}
+	}
+	if out, err := exec.Command("git", "rev-parse", "--short=7", "HEAD").Output(); err == nil {
+		return strings.TrimSpace(string(out))
+	}
+	return "unknown"
+}
+
+// machine describes the CPU, cores, Go version and kernel level.
+func machine() string {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				cpu = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%s, %d cores, %s, kernels %s", cpu, runtime.NumCPU(), runtime.Version(), asm.Active())
+}

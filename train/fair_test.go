@@ -1,0 +1,181 @@
+package train
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/llink-go/llink/internal/testutil"
+	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/llink"
+	"github.com/llink-go/llink/models/xlmr"
+	"github.com/llink-go/llink/train/eval"
+)
+
+// toyStages sets up tiny random models and the toy data for k slots.
+func toyStages(t *testing.T, k int) (*Models, Data, PipelineConfig) {
+	t.Helper()
+	d := toyData()
+	var texts []string
+	for _, p := range append(append(d.TrainPairs, d.DevPairs...), d.Pool...) {
+		texts = append(texts, p.English, p.Foreign)
+	}
+	texts = append(texts, llink.Llama3Chat("Instruction: Who has cows?\nForeign: \nAnswer in English only.Translate to English."))
+	decSpecials := []string{"<|begin_of_text|>", "<|eot_id|>", "<|start_header_id|>", "<|end_header_id|>", "<foreign>", "</foreign>", "<foreign_emb>", "<unk>"}
+	for i := range k {
+		decSpecials = append(decSpecials, llink.SlotToken(i))
+	}
+	dt := newCharTok(texts, decSpecials)
+	et := newCharTok(texts, []string{"<s>", "<pad>", "</s>", "<unk>"})
+	et.bos, et.eos = 0, 2
+	dc := llama.Tiny(len(dt.toks))
+	dc.Hidden, dc.Intermediate, dc.Layers, dc.Heads, dc.KVHeads, dc.HeadDim = 32, 64, 2, 4, 2, 8
+	dec := llama.New(dc, testutil.RNG(1))
+	ec := xlmrTinyConfig(len(et.toks))
+	enc := xlmrNew(t, ec)
+	d0, err := llink.NewDecoder(dec, dt, nil, "", "", k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Models{Dec: d0, Enc: &llink.Reader{Encoder: enc, Tok: et, Pad: 1, ID: "toy-enc"}, DecoderID: "toy-dec", EncoderID: "toy-enc"}
+	c := PipelineConfig{Slots: llink.DefaultConfig(ec.Hidden, dc.Hidden), StageA: DefaultStageA(), StageB: DefaultStageB(),
+		LoRA:   llama.LoRAOptions{Rank: 2, Alpha: 2, Targets: []string{"q_proj", "v_proj"}},
+		MaxNew: 6, GenBatch: 8, CacheDir: t.TempDir(), Seed: 1}
+	c.Slots.K, c.Slots.ProjHidden, c.Slots.ExpHidden = k, 32, 32
+	c.StageA.Steps, c.StageA.Warmup, c.StageA.Batch, c.StageA.EvalEvery, c.StageA.QueueSize = 20, 2, 8, 10, 64
+	c.StageB.Steps, c.StageB.Batch = 4, 8
+	return m, d, c
+}
+
+// Every row of the fair comparison runs with its own prompt form, the
+// trained rows with the same step budget, and the rows split into slices
+// that make a valid record.
+func TestFairRows(t *testing.T) {
+	const k = 2
+	m, d, c := toyStages(t, k)
+	budgets := map[string][]int{}
+	c.StepHook = func(stage string, steps int) func(StepLog) {
+		budgets[stage] = append(budgets[stage], steps)
+		return func(StepLog) {}
+	}
+	s, err := NewStages(m, d, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.Fair(FairOptions{Rows: FairRows, LRFactor: map[string]float64{RowFTCopy: 3, RowLLINK: 0.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(FairRows) {
+		t.Fatalf("%d rows, want %d", len(rows), len(FairRows))
+	}
+	// Each toy passage holds one number, which the copy channel passes on
+	// as " NN" (3 character tokens); raw Khmer costs far more.
+	span := map[string]func(f float64) bool{
+		RowBase:        func(f float64) bool { return f > 10 },
+		RowBaseCopy:    func(f float64) bool { return f > 13 },
+		RowFT:          func(f float64) bool { return f > 10 },
+		RowFTCopy:      func(f float64) bool { return f > 13 },
+		RowCopyOnly:    func(f float64) bool { return f == 3 },
+		RowStageAOnly:  func(f float64) bool { return f == 1+3 },
+		RowLLINKNoCopy: func(f float64) bool { return f == k },
+		RowLLINK:       func(f float64) bool { return f == k+3 },
+	}
+	for i, r := range rows {
+		if r.Method != FairRows[i] {
+			t.Fatalf("row %d is %q, want %q", i, r.Method, FairRows[i])
+		}
+		if !span[r.Method](r.ForeignTokens) {
+			t.Errorf("%s: foreign span of %.1f tokens", r.Method, r.ForeignTokens)
+		}
+		if len(r.Answers) != len(d.TestTasks) {
+			t.Errorf("%s: %d answers for %d tasks", r.Method, len(r.Answers), len(d.TestTasks))
+		}
+	}
+	if rows[0].ForeignTokens+3 != rows[1].ForeignTokens {
+		t.Errorf("base + copy's span (%v) is not base's (%v) plus the copied number", rows[1].ForeignTokens, rows[0].ForeignTokens)
+	}
+	// Matched budgets: 3 fine-tunings and 2 Stage B runs, all of c.StageB.Steps.
+	if fmt.Sprint(budgets["direct FT"]) != "[4 4 4]" || fmt.Sprint(budgets["stage B"]) != "[4 4]" {
+		t.Errorf("training budgets %v, want three direct FT and two Stage B runs of 4 steps", budgets)
+	}
+	half := len(d.TestTasks) / 2
+	slices := []FairSlice{{Name: "a", About: "first half", N: half}, {Name: "b", About: "second half", N: len(d.TestTasks) - half}}
+	runs, err := FairSeedRuns(1, slices, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &eval.Record{Command: "test", Seeds: []uint64{1}, Slices: runs}
+	if err := rec.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if runs[0].Seeds[0].Method(RowLLINK).Retrieval == nil || runs[1].Seeds[0].Method(RowLLINK).Retrieval != nil {
+		t.Error("retrieval belongs to the first slice only")
+	}
+	var md strings.Builder
+	if err := rec.WriteMarkdown(&md, eval.ReportOptions{Method: RowLLINK, Fair: FairControls, Controls: FairRows[:7]}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "| direct FT + copy (fair control) |") {
+		t.Errorf("report lacks the fair-control row:\n%s", md.String())
+	}
+	if _, err := FairSeedRuns(1, []FairSlice{{Name: "x", N: len(d.TestTasks) + 1}}, rows); err == nil {
+		t.Error("a slice longer than the answers was accepted")
+	}
+}
+
+func TestFairOptionsRefused(t *testing.T) {
+	m, d, c := toyStages(t, 2)
+	s, err := NewStages(m, d, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, o := range map[string]FairOptions{
+		"unknown row":        {Rows: []string{"LLINK 2"}},
+		"untrained row rate": {Rows: FairRows, LRFactor: map[string]float64{RowBase: 2}},
+		"zero factor":        {Rows: FairRows, LRFactor: map[string]float64{RowLLINK: 0}},
+	} {
+		if _, err := s.Fair(o); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestFairData(t *testing.T) {
+	d, sl, short, err := FairData(FairDataOptions{Seed: 2, TrainPairs: 500, TrainTasks: 80, PerKind: 10, NovelPerKind: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sl) != 2 || sl[0].N != 80 || sl[1].N != 40 || len(d.TestTasks) != 120 || len(short) != 0 {
+		t.Fatalf("slices %+v (short %v), %d test tasks", sl, short, len(d.TestTasks))
+	}
+	if len(d.TrainPairs) != 500 || len(d.TrainTasks) != 80 || len(d.Pool) != 1024 || len(d.DevPairs) != 200 {
+		t.Fatalf("sizes: %d train pairs, %d train tasks, %d pool, %d dev", len(d.TrainPairs), len(d.TrainTasks), len(d.Pool), len(d.DevPairs))
+	}
+	train := map[string]bool{}
+	for _, tk := range d.TrainTasks {
+		train[tk.Foreign] = true
+	}
+	for _, tk := range d.TestTasks {
+		if train[tk.Foreign] {
+			t.Fatalf("a test passage is a training passage: %q", tk.Foreign)
+		}
+	}
+	dev, dsl, _, err := FairData(FairDataOptions{Seed: 2, TrainPairs: 500, TrainTasks: 80, PerKind: 10, NovelPerKind: 5, OnDev: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dsl) != 1 || dsl[0].N != 80 || len(dev.Pool) != 800 {
+		t.Fatalf("dev: slices %+v, pool %d", dsl, len(dev.Pool))
+	}
+	if _, _, _, err := FairData(FairDataOptions{Seed: 1, TrainPairs: 10, TrainTasks: 10}); err == nil {
+		t.Fatal("PerKind 0 accepted")
+	}
+}
+
+// xlmrTinyConfig is the toy encoder's shape.
+func xlmrTinyConfig(vocab int) xlmr.Config {
+	ec := xlmr.Tiny(vocab)
+	ec.Hidden, ec.Intermediate, ec.Layers, ec.Heads = 24, 48, 1, 2
+	return ec
+}

@@ -1,0 +1,118 @@
+package train
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/llink-go/llink/data"
+)
+
+// FairDataOptions sizes one seed's data for the fair comparison on the
+// generated corpus.
+type FairDataOptions struct {
+	Seed       uint64
+	TrainPairs int // Stage A training pairs
+	TrainTasks int // Stage B / fine-tuning examples, spread over the kinds
+	// PerKind is the test questions drawn per kind from the held-out split;
+	// NovelPerKind those drawn from the novel-entity slice (0: no slice).
+	PerKind, NovelPerKind int
+	// OnDev evaluates on the development split instead (PerKind questions
+	// per kind from the dev tasks; the dev pairs Stage A does not select on
+	// are the retrieval pool): for choosing settings, never for results.
+	OnDev bool
+}
+
+// stageADevPairs is how many dev pairs Stage A selects its checkpoint on.
+const stageADevPairs = 200
+
+// FairData builds the data of one seed: the generated corpus of that seed
+// (with a 1,000-pair novel-entity slice when NovelPerKind > 0), its
+// training pairs and tasks, and the test questions drawn per kind
+// ([data.DrawTasks]) — the held-out slice first, then the novel one — with
+// the slices in that order. short reports kinds with fewer questions than
+// asked, per slice.
+func FairData(o FairDataOptions) (d Data, slices []FairSlice, short map[string]map[string]int, err error) {
+	if o.PerKind < 1 || o.NovelPerKind < 0 || o.TrainPairs < 1 || o.TrainTasks < 1 {
+		return d, nil, nil, fmt.Errorf("train: fair data needs positive sizes (per kind %d, novel per kind %d, train pairs %d, train tasks %d)",
+			o.PerKind, o.NovelPerKind, o.TrainPairs, o.TrainTasks)
+	}
+	cfg := data.DefaultConfig()
+	cfg.Seed = o.Seed
+	if o.NovelPerKind > 0 && !o.OnDev {
+		cfg.Novel = 1000
+	}
+	c, err := data.Build(cfg)
+	if err != nil {
+		return d, nil, nil, err
+	}
+	tr, dv, te := c.Tasks(o.Seed)
+	d.TrainPairs = PairsOf(c.Train[:min(o.TrainPairs, len(c.Train))])
+	d.DevPairs = PairsOf(c.Dev[:min(stageADevPairs, len(c.Dev))])
+	d.Pool = PairsOf(c.Pool)
+	d.TrainTasks = SampleTasks(tr, o.TrainTasks, o.Seed)
+	short = map[string]map[string]int{}
+	add := func(name, about string, ts []data.Task, perKind int) {
+		drawn, sh := data.DrawTasks(ts, perKind, o.Seed)
+		d.TestTasks = append(d.TestTasks, TasksOf(drawn)...)
+		slices = append(slices, FairSlice{Name: name, About: about, N: len(drawn)})
+		if len(sh) > 0 {
+			short[name] = sh
+		}
+	}
+	if o.OnDev {
+		d.Pool = PairsOf(c.Dev[min(stageADevPairs, len(c.Dev)):])
+		add("development split", "Dev questions (training names and numbers; for choosing settings, not a result).", dv, o.PerKind)
+		return d, slices, short, nil
+	}
+	add("held-out names and numbers", "Every given name and number value in these questions is absent from LLINK's training data; places and years are not.", te, o.PerKind)
+	if o.NovelPerKind > 0 {
+		add("novel entities", "Names and numbers held out as above, and every place and year too (each question's passage mentions at least one reserved place or year).",
+			data.MakeTasks(c.Novel, o.Seed+3), o.NovelPerKind)
+	}
+	return d, slices, short, nil
+}
+
+// PairsOf converts data pairs to the pipeline's pairs.
+func PairsOf(ps []data.Pair) []Pair {
+	out := make([]Pair, len(ps))
+	for i, p := range ps {
+		out[i] = Pair{English: p.English, Foreign: p.Foreign}
+	}
+	return out
+}
+
+// TasksOf converts data tasks to the pipeline's tasks.
+func TasksOf(ts []data.Task) []Task {
+	out := make([]Task, len(ts))
+	for i, t := range ts {
+		out[i] = Task{Kind: t.Kind, Instruction: t.Instruction, Foreign: t.Foreign, English: t.EnglishPassage, Answer: t.Answer}
+	}
+	return out
+}
+
+// SampleTasks takes n tasks spread evenly over the kinds, round robin,
+// each drawn at random without replacement (deterministic for the seed).
+func SampleTasks(ts []data.Task, n int, seed uint64) []Task {
+	byKind := map[string][]data.Task{}
+	var kinds []string
+	for _, t := range ts {
+		if _, ok := byKind[t.Kind]; !ok {
+			kinds = append(kinds, t.Kind)
+		}
+		byKind[t.Kind] = append(byKind[t.Kind], t)
+	}
+	r := rand.New(rand.NewPCG(seed, 9))
+	var out []data.Task
+	for i := 0; len(out) < n && len(out) < len(ts); i++ {
+		k := kinds[i%len(kinds)]
+		pool := byKind[k]
+		if len(pool) == 0 {
+			continue
+		}
+		j := r.IntN(len(pool))
+		out = append(out, pool[j])
+		pool[j] = pool[len(pool)-1]
+		byKind[k] = pool[:len(pool)-1]
+	}
+	return TasksOf(out)
+}
