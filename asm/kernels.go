@@ -64,6 +64,8 @@ type kernels struct {
 	// rounded to bf16, pairs multiplied in bf16, float32 sums. SgemmBF16Dot
 	// uses it; SgemmBF16 keeps A in float32 (bf16mv).
 	bf16dot bf16mvKernel
+	// qdot holds the quantised-row dot kernels by QType (quant.go).
+	qdot [Q4_0 + 1]qdotKernel
 }
 
 // genericKernels returns the pure-Go table; architecture files copy it and
@@ -90,6 +92,7 @@ func genericKernels() kernels {
 		bf16to:  bf16ToF32Generic,
 		tobf16:  f32ToBF16Generic,
 		bf16mv:  bf16mvGeneric,
+		qdot:    [Q4_0 + 1]qdotKernel{Q8_0: qdotGeneric(Q8_0), Q4_0: qdotGeneric(Q4_0)},
 
 		packT:     packTGeneric,
 		packTBF16: packTBF16Generic,

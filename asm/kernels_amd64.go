@@ -30,6 +30,7 @@ func registerArch() {
 		vecAVX2(&k)
 		vecAVX512(&k)
 		k.bf16mv = bf16mvAVX512Go
+		qdotAVX512(&k)
 		register(k)
 		if cpu.X86.HasAVX512BF16 {
 			k.level = AVX512BF16

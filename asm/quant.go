@@ -1,0 +1,289 @@
+package asm
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+)
+
+// Block-quantised weights in GGML's formats, multiplied on their blocks
+// directly: a decoding step reads a Q8_0 matrix at 1.06 bytes per weight
+// (Q4_0: 0.56) instead of bf16's 2, and the activations stay float32.
+//
+//	Q8_0 block (34 bytes, 32 weights): f16 scale d, then int8 q[32]; w = d·q
+//	Q4_0 block (18 bytes, 32 weights): f16 scale d, then 16 bytes; byte j holds
+//	  weight j in its low nibble and weight j+16 in its high one; w = d·(nibble−8)
+
+// QType is a block-quantised format.
+type QType uint8
+
+// The quantised formats.
+const (
+	Q8_0 QType = iota + 1
+	Q4_0
+)
+
+// QBlock is the number of weights in one block of every QType.
+const QBlock = 32
+
+// BlockBytes returns the bytes of one block (0 for an unknown type).
+func (t QType) BlockBytes() int {
+	switch t {
+	case Q8_0:
+		return 34
+	case Q4_0:
+		return 18
+	}
+	return 0
+}
+
+func (t QType) String() string {
+	switch t {
+	case Q8_0:
+		return "Q8_0"
+	case Q4_0:
+		return "Q4_0"
+	}
+	return fmt.Sprintf("QType(%d)", uint8(t))
+}
+
+// QMatrix is a [Rows, Cols] matrix stored row by row as blocks of Type
+// (Cols a multiple of QBlock): row r is Blocks[r·Cols/32·BlockBytes:].
+type QMatrix struct {
+	Type       QType
+	Rows, Cols int
+	Blocks     []byte
+}
+
+// NewQMatrix checks that blocks hold a rows×cols matrix of type t.
+func NewQMatrix(t QType, rows, cols int, blocks []byte) (*QMatrix, error) {
+	if t.BlockBytes() == 0 {
+		return nil, fmt.Errorf("asm: unknown quantised type %d", t)
+	}
+	if rows < 0 || cols < 0 || cols%QBlock != 0 {
+		return nil, fmt.Errorf("asm: %s matrix %d×%d: columns must be a multiple of %d", t, rows, cols, QBlock)
+	}
+	if want := rows * cols / QBlock * t.BlockBytes(); len(blocks) != want {
+		return nil, fmt.Errorf("asm: %s matrix %d×%d needs %d bytes of blocks, have %d", t, rows, cols, want, len(blocks))
+	}
+	return &QMatrix{t, rows, cols, blocks}, nil
+}
+
+// rowBytes is the size of one row's blocks.
+func (w *QMatrix) rowBytes() int { return w.Cols / QBlock * w.Type.BlockBytes() }
+
+// Bytes returns the storage size of the matrix.
+func (w *QMatrix) Bytes() int64 { return int64(len(w.Blocks)) }
+
+// DequantizeRows writes rows r0..r1-1 as float32 to dst (row-major, Cols
+// per row).
+func (w *QMatrix) DequantizeRows(dst []float32, r0, r1 int) {
+	rb := w.rowBytes()
+	Dequantize(w.Type, dst[:(r1-r0)*w.Cols], w.Blocks[r0*rb:r1*rb])
+}
+
+// Dequantize widens the blocks of src into dst (len(dst) weights, a
+// multiple of QBlock).
+func Dequantize(t QType, dst []float32, src []byte) {
+	bb := t.BlockBytes()
+	for b := 0; b < len(dst)/QBlock; b++ {
+		blk := src[b*bb : (b+1)*bb]
+		d := F16ToF32(binary.LittleEndian.Uint16(blk))
+		out := dst[b*QBlock : (b+1)*QBlock]
+		switch t {
+		case Q8_0:
+			for i, q := range blk[2:] {
+				out[i] = d * float32(int8(q))
+			}
+		case Q4_0:
+			for j, q := range blk[2:] {
+				out[j] = d * float32(int(q&15)-8)
+				out[j+16] = d * float32(int(q>>4)-8)
+			}
+		}
+	}
+}
+
+// Quantize writes src (a multiple of QBlock values) as blocks of type t to
+// dst, with llama.cpp's reference rounding: Q8_0 scales each block by
+// max|x|/127 and rounds to nearest; Q4_0 by its largest-magnitude value /
+// −8, truncating x/d + 8.5 and clamping to 15.
+func Quantize(t QType, dst []byte, src []float32) {
+	bb := t.BlockBytes()
+	for b := 0; b < len(src)/QBlock; b++ {
+		x := src[b*QBlock : (b+1)*QBlock]
+		blk := dst[b*bb : (b+1)*bb]
+		var amax, vmax float32
+		for _, v := range x {
+			if a := float32(math.Abs(float64(v))); a > amax {
+				amax, vmax = a, v
+			}
+		}
+		var d float32
+		switch t {
+		case Q8_0:
+			d = amax / 127
+		case Q4_0:
+			d = vmax / -8
+		}
+		var id float32
+		if d != 0 {
+			id = 1 / d
+		}
+		binary.LittleEndian.PutUint16(blk, F32ToF16(d))
+		switch t {
+		case Q8_0:
+			for i, v := range x {
+				blk[2+i] = byte(int8(math.Round(float64(v * id))))
+			}
+		case Q4_0:
+			for j := 0; j < 16; j++ {
+				lo := min(15, int8(x[j]*id+8.5))
+				hi := min(15, int8(x[j+16]*id+8.5))
+				blk[2+j] = byte(lo) | byte(hi)<<4
+			}
+		}
+	}
+}
+
+// F16ToF32 widens an IEEE half-precision bit pattern to float32.
+func F16ToF32(h uint16) float32 {
+	sign := uint32(h>>15) << 31
+	exp, mant := uint32(h>>10)&0x1f, uint32(h)&0x3ff
+	switch {
+	case exp == 0x1f:
+		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
+	case exp != 0:
+		return math.Float32frombits(sign | (exp+112)<<23 | mant<<13)
+	}
+	// Zero or subnormal: mant·2⁻²⁴, exact in float32.
+	v := float32(mant) * 0x1p-24
+	if sign != 0 {
+		v = -v
+	}
+	return v
+}
+
+// F32ToF16 rounds a float32 to the nearest half-precision value (ties to
+// even; overflow to ±Inf, NaN kept quiet).
+func F32ToF16(f float32) uint16 {
+	b := math.Float32bits(f)
+	sign := uint16(b>>16) & 0x8000
+	exp := int(b>>23&0xff) - 127 + 15
+	mant := b & 0x7fffff
+	switch {
+	case b&0x7fffffff > 0x7f800000: // NaN
+		return sign | 0x7e00
+	case exp >= 0x1f: // overflow or Inf
+		return sign | 0x7c00
+	case exp <= 0: // subnormal half (or zero)
+		if exp < -10 {
+			return sign
+		}
+		mant |= 0x800000
+		shift := uint(14 - exp)
+		h := mant >> shift
+		rem := mant & (1<<shift - 1)
+		half := uint32(1) << (shift - 1)
+		if rem > half || rem == half && h&1 == 1 {
+			h++
+		}
+		return sign | uint16(h)
+	}
+	h := uint32(exp)<<10 | mant>>13
+	rem := mant & 0x1fff
+	if rem > 0x1000 || rem == 0x1000 && h&1 == 1 {
+		h++ // may carry into the exponent, up to Inf: still correct
+	}
+	return sign | uint16(h)
+}
+
+// qdotKernel returns Σ_p x[p]·w[p] over nb blocks of one quantised row at
+// blocks (the kernel reads x[:nb·32] and blocks[:nb·BlockBytes]).
+type qdotKernel func(x []float32, blocks []byte, nb int) float32
+
+// qdotGeneric is the Go twin of the quantised dot kernels: per block, the
+// sum of x·q in float32, then scaled by d and added.
+func qdotGeneric(t QType) qdotKernel {
+	return func(x []float32, blocks []byte, nb int) float32 {
+		bb := t.BlockBytes()
+		var s float32
+		for b := 0; b < nb; b++ {
+			blk := blocks[b*bb : (b+1)*bb]
+			xs := x[b*QBlock : (b+1)*QBlock]
+			var bs float32
+			switch t {
+			case Q8_0:
+				for i, q := range blk[2:] {
+					bs += xs[i] * float32(int8(q))
+				}
+			case Q4_0:
+				for j, q := range blk[2:] {
+					bs += xs[j]*float32(int(q&15)-8) + xs[j+16]*float32(int(q>>4)-8)
+				}
+			}
+			s += F16ToF32(binary.LittleEndian.Uint16(blk)) * bs
+		}
+		return s
+	}
+}
+
+// qSplitBytes is the weight traffic below which a quantised matvec runs on
+// one thread (as bf16SplitBytes).
+const qSplitBytes = 1 << 20
+
+// qChunkRows is how many rows SgemmQ dequantises at a time for products of
+// more than bf16MaxM rows of X (then multiplied by Sgemm).
+const qChunkRows = 64
+
+// SgemmQ computes C = X·Wᵀ for X [m, w.Cols] (row stride ldx) and the
+// quantised W [w.Rows, w.Cols], C [m, w.Rows] (row stride ldc), overwriting
+// C. Up to bf16MaxM rows of X (a decoding step) run the block kernels
+// directly, rows of W split over threads; more rows dequantise W qChunkRows
+// rows at a time and multiply with Sgemm.
+//
+// Reference:
+//
+//	for i < m, j < w.Rows: c[i*ldc+j] = Σ_p x[i*ldx+p] · dequantised w[j][p]
+func SgemmQ(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) {
+	n, k := w.Rows, w.Cols
+	if m < 0 || ldx < k || ldc < n || len(w.Blocks) != n*w.rowBytes() ||
+		m > 0 && (len(x) < need(m, k, ldx) || len(c) < need(m, n, ldc)) {
+		panic(fmt.Sprintf("asm.SgemmQ: m=%d %s %d×%d (%d bytes) ldx=%d ldc=%d len(x)=%d len(c)=%d",
+			m, w.Type, n, k, len(w.Blocks), ldx, ldc, len(x), len(c)))
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if m > bf16MaxM {
+		parts := min(Threads(), ceilDiv(n, qChunkRows))
+		parallel(parts, func(pi int) {
+			tmp := make([]float32, qChunkRows*k)
+			for j0 := pi * qChunkRows; j0 < n; j0 += parts * qChunkRows {
+				j1 := min(j0+qChunkRows, n)
+				w.DequantizeRows(tmp, j0, j1)
+				gemm(cur, false, m, j1-j0, k, 1, x, ldx, &bOperand{f32: tmp, ld: k, trans: true}, 0, c[j0:], ldc, 1)
+			}
+		})
+		return
+	}
+	dot := cur.qdot[w.Type]
+	rb, nb := w.rowBytes(), k/QBlock
+	rows := func(j0, j1 int) {
+		for j := j0; j < j1; j++ {
+			blk := w.Blocks[j*rb : (j+1)*rb]
+			for i := 0; i < m; i++ {
+				c[i*ldc+j] = dot(x[i*ldx:i*ldx+k], blk, nb)
+			}
+		}
+	}
+	parts := 1
+	if t := Threads(); t > 1 && m*len(w.Blocks) >= qSplitBytes {
+		parts = min(t, n)
+	}
+	if parts == 1 {
+		rows(0, n)
+		return
+	}
+	parallel(parts, func(pi int) { rows(pi*n/parts, (pi+1)*n/parts) })
+}

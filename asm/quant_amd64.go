@@ -1,0 +1,42 @@
+//go:build !purego
+
+package asm
+
+import "unsafe"
+
+// qdot8AVX512 returns qdotGeneric(Q8_0)(x, b, nb) up to summation order:
+// two blocks per iteration, 32 int8 widened (VPMOVSXBD, VCVTDQ2PS) and
+// multiplied into x, each block's sum scaled by its f16 scale:
+//
+//	for blk := 0; blk < nb; blk++ {
+//		var bs float32
+//		for i := 0; i < 32; i++ { bs += x[blk*32+i] * float32(int8(b[blk*34+2+i])) }
+//		s += f16(b[blk*34:]) * bs
+//	}
+//
+//go:noescape
+func qdot8AVX512(x *float32, b *byte, nb int) float32
+
+// qdot4AVX512 is qdot8AVX512 for Q4_0 blocks (18 bytes: f16 scale, then
+// byte j = weight j + 8 in the low nibble, weight j+16 + 8 in the high one).
+//
+//go:noescape
+func qdot4AVX512(x *float32, b *byte, nb int) float32
+
+// qdotAVX512 installs the AVX-512 quantised dot kernels into k.
+func qdotAVX512(k *kernels) {
+	k.qdot[Q8_0] = func(x []float32, b []byte, nb int) float32 {
+		if nb == 0 {
+			return 0
+		}
+		_, _ = x[nb*QBlock-1], b[nb*34-1]
+		return qdot8AVX512(unsafe.SliceData(x), unsafe.SliceData(b), nb)
+	}
+	k.qdot[Q4_0] = func(x []float32, b []byte, nb int) float32 {
+		if nb == 0 {
+			return 0
+		}
+		_, _ = x[nb*QBlock-1], b[nb*18-1]
+		return qdot4AVX512(unsafe.SliceData(x), unsafe.SliceData(b), nb)
+	}
+}

@@ -1,0 +1,269 @@
+package asm
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/llink-go/llink/internal/testutil"
+)
+
+// TestF16 checks F16ToF32 and F32ToF16 on every half: widening then rounding
+// gives the same bits back (NaNs aside), and rounding picks the nearest half
+// on random float32 values of the half range.
+func TestF16(t *testing.T) {
+	for h := 0; h < 1<<16; h++ {
+		f := F16ToF32(uint16(h))
+		if f != f {
+			if g := F32ToF16(f); F16ToF32(g) == F16ToF32(g) {
+				t.Fatalf("NaN %#04x rounds to non-NaN %#04x", h, g)
+			}
+			continue
+		}
+		if g := F32ToF16(f); g != uint16(h) {
+			t.Fatalf("%#04x → %g → %#04x", h, f, g)
+		}
+	}
+	r := testutil.RNG(40)
+	for range 100000 {
+		v := float32(math.Ldexp(r.Float64()*2-1, r.IntN(36)-24))
+		h := F32ToF16(v)
+		got := math.Abs(float64(F16ToF32(h)) - float64(v))
+		for _, nb := range []uint16{h - 1, h + 1} {
+			if nb&0x7c00 == 0x7c00 {
+				continue
+			}
+			if d := math.Abs(float64(F16ToF32(nb)) - float64(v)); d < got {
+				t.Fatalf("%g rounds to %#04x (%g), but %#04x (%g) is nearer", v, h, F16ToF32(h), nb, F16ToF32(nb))
+			}
+		}
+	}
+}
+
+// TestQuantizeRoundTrip quantises random blocks (values of spread-out
+// magnitudes) and checks each dequantised weight against the original:
+// within half a step for Q8_0 (rounding to nearest), one step for Q4_0
+// (the clamp at +7 can cost a full step), plus the f16 rounding of the scale.
+func TestQuantizeRoundTrip(t *testing.T) {
+	r := testutil.RNG(41)
+	for _, qt := range []QType{Q8_0, Q4_0} {
+		for nb := 1; nb <= 9; nb++ {
+			x := testutil.Normal(r, nb*QBlock, math.Ldexp(1, r.IntN(20)-10))
+			blocks := make([]byte, nb*qt.BlockBytes())
+			Quantize(qt, blocks, x)
+			y := make([]float32, len(x))
+			Dequantize(qt, y, blocks)
+			for b := 0; b < nb; b++ {
+				var amax float64
+				for _, v := range x[b*QBlock : (b+1)*QBlock] {
+					amax = max(amax, math.Abs(float64(v)))
+				}
+				step, tol := amax/127, 0.5
+				if qt == Q4_0 {
+					step, tol = amax/8, 1
+				}
+				bound := tol*step*(1+0x1p-10) + 128*amax*0x1p-11
+				for i := b * QBlock; i < (b+1)*QBlock; i++ {
+					if d := math.Abs(float64(y[i]) - float64(x[i])); d > bound {
+						t.Fatalf("%s block %d element %d: %g → %g (|diff| %g > %g)", qt, b, i, x[i], y[i], d, bound)
+					}
+				}
+			}
+		}
+	}
+}
+
+// qCase draws a quantised row of nb blocks and an x row, each followed by
+// poison (NaN in x, blocks whose scale is NaN) so a kernel that reads past
+// the row gives NaN.
+func qCase(r *rand.Rand, qt QType, nb int) (x []float32, blocks []byte, ref, mag float64) {
+	xs := append(testutil.Normal(r, nb*QBlock, 1), make([]float32, 2*QBlock)...)
+	for i := nb * QBlock; i < len(xs); i++ {
+		xs[i] = float32(math.NaN())
+	}
+	w := testutil.Normal(r, (nb+2)*QBlock, 0.05)
+	bs := make([]byte, (nb+2)*qt.BlockBytes())
+	Quantize(qt, bs, w)
+	for b := nb; b < nb+2; b++ {
+		binary.LittleEndian.PutUint16(bs[b*qt.BlockBytes():], 0x7e00) // NaN scale
+	}
+	deq := make([]float32, nb*QBlock)
+	Dequantize(qt, deq, bs[:nb*qt.BlockBytes()])
+	for p, v := range deq {
+		tm := float64(xs[p]) * float64(v)
+		ref, mag = ref+tm, mag+math.Abs(tm)
+	}
+	return xs, bs, ref, mag
+}
+
+// qBound is the float32 error bound of a quantised dot product of nb blocks:
+// each block sums 32 products, is scaled and added once more.
+func qBound(nb int, mag float64) float64 { return float64(QBlock+nb+2) * 0x1p-24 * mag }
+
+// TestQDot checks every level's quantised dot kernels against the float64
+// dot of the dequantised weights and the Go twin, on block counts around the
+// two-block unroll, reading nothing past the row.
+func TestQDot(t *testing.T) {
+	for _, l := range Available() {
+		for _, qt := range []QType{Q8_0, Q4_0} {
+			t.Run(fmt.Sprintf("%s/%s", l, qt), func(t *testing.T) {
+				r := testutil.RNG(42)
+				for _, nb := range []int{0, 1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 33, 64, 256} {
+					x, bs, ref, mag := qCase(r, qt, nb)
+					got := float64(tables[l].qdot[qt](x, bs, nb))
+					twin := float64(qdotGeneric(qt)(x, bs, nb))
+					bound := qBound(nb, mag)
+					if math.Abs(got-ref) > bound || got != got {
+						t.Fatalf("nb=%d: %g, want %g (bound %g)", nb, got, ref, bound)
+					}
+					if math.Abs(got-twin) > 2*bound {
+						t.Fatalf("nb=%d: %g, twin %g (bound %g)", nb, got, twin, 2*bound)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestSgemmQ checks the public entry point on every level against the
+// float64 product with the dequantised matrix: m = 1..4 (block kernels) and
+// 5..9 (dequantised chunks and Sgemm), awkward row counts, padded strides,
+// one and two threads; C's padding must stay untouched.
+func TestSgemmQ(t *testing.T) {
+	forEachLevel(t, func(t *testing.T) {
+		r := testutil.RNG(43)
+		for _, th := range []int{1, 2} {
+			defer SetThreads(th)()
+			for _, qt := range []QType{Q8_0, Q4_0} {
+				for _, sh := range [][3]int{{1, 1, 32}, {1, 3, 64}, {2, 7, 96}, {3, 17, 32}, {4, 33, 160}, {1, 129, 1024}, {4, 70, 2048}, {5, 65, 64}, {7, 130, 96}, {9, 3, 256}} {
+					m, n, k := sh[0], sh[1], sh[2]
+					ldx, ldc := k+r.IntN(3), n+1+r.IntN(3)
+					x := testutil.Normal(r, need(m, k, ldx), 1)
+					w := testutil.Normal(r, n*k, 0.05)
+					blocks := make([]byte, n*k/QBlock*qt.BlockBytes())
+					Quantize(qt, blocks, w)
+					wq, err := NewQMatrix(qt, n, k, blocks)
+					if err != nil {
+						t.Fatal(err)
+					}
+					deq := make([]float32, n*k)
+					wq.DequantizeRows(deq, 0, n)
+					c := make([]float32, need(m, n, ldc)+1)
+					for i := range c {
+						c[i] = float32(math.NaN())
+					}
+					SgemmQ(m, x, ldx, wq, c, ldc)
+					for i := 0; i < m; i++ {
+						for j := 0; j < ldc && i*ldc+j < len(c); j++ {
+							got := c[i*ldc+j]
+							if j >= n {
+								if got == got {
+									t.Fatalf("%s m=%d n=%d k=%d: wrote padding C[%d,%d]", qt, m, n, k, i, j)
+								}
+								continue
+							}
+							var ref, mag float64
+							for p := 0; p < k; p++ {
+								tm := float64(x[i*ldx+p]) * float64(deq[j*k+p])
+								ref, mag = ref+tm, mag+math.Abs(tm)
+							}
+							if d := math.Abs(float64(got) - ref); !(d <= qBound(k/QBlock, mag)+float64(k+1)*0x1p-24*mag) {
+								t.Fatalf("%s threads=%d m=%d n=%d k=%d: C[%d,%d] = %g, want %g", qt, th, m, n, k, i, j, got, ref)
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// FuzzQDot differentially fuzzes every level's quantised dot kernels on raw
+// block bytes (any scale: NaN, Inf, subnormal halves) against the float64
+// value: a NaN block term gives NaN; where no partial sum can overflow, the
+// result is within the float32 bound.
+func FuzzQDot(f *testing.F) {
+	f.Add(uint8(0), []byte("\x00\x3c\x01\x02\x03\xff\x80\x7f"), int64(1))
+	f.Add(uint8(1), []byte("\x00\x7c\x11\x22\x33"), int64(2))
+	f.Fuzz(func(t *testing.T, typ uint8, data []byte, seed int64) {
+		qt := []QType{Q8_0, Q4_0}[typ%2]
+		bb := qt.BlockBytes()
+		nb := min(len(data)/bb, 40)
+		bs := data[:nb*bb]
+		x := testutil.Normal(testutil.RNG(uint64(seed)), nb*QBlock, 1)
+		// The reference in the kernels' factorised form, Σ_b d_b·Σ_i x_i·q_i
+		// (as llama.cpp): an infinite scale times a zero block sum is NaN,
+		// but times a zero weight in a nonzero sum it is not.
+		var ref, mag float64
+		nan := false
+		unit := make([]float32, QBlock)
+		for b := 0; b < nb; b++ {
+			blk := append([]byte{0x00, 0x3c}, bs[b*bb+2:(b+1)*bb]...) // scale 1: the integer weights
+			Dequantize(qt, unit, blk)
+			d := float64(F16ToF32(binary.LittleEndian.Uint16(bs[b*bb:])))
+			var s, sm float64
+			for i, q := range unit {
+				s += float64(x[b*QBlock+i]) * float64(q)
+				sm += math.Abs(float64(x[b*QBlock+i]) * float64(q))
+			}
+			nan = nan || d*s != d*s
+			ref, mag = ref+d*s, mag+math.Abs(d)*sm
+		}
+		for _, l := range Available() {
+			got := float64(tables[l].qdot[qt](x, bs, nb))
+			switch {
+			case nan:
+				if got == got {
+					t.Fatalf("%s %s nb=%d: %g, want NaN", l, qt, nb, got)
+				}
+			case mag < 1e30:
+				if b := qBound(nb, mag) + 1e-40; math.Abs(got-ref) > b {
+					t.Fatalf("%s %s nb=%d: %g, want %g (bound %g)", l, qt, nb, got, ref, b)
+				}
+			}
+		}
+	})
+}
+
+// BenchmarkSgemmQ is the decoding matvec on quantised weights against the
+// bf16 one in the same run (m = 1, 2048×8192 from DRAM through gemvCopies
+// copies, 1 thread): GB/s of weight bytes and Gweights/s.
+func BenchmarkSgemmQ(b *testing.B) {
+	const n, k = 2048, 8192
+	r := testutil.RNG(1)
+	x := testutil.Uniform(r, k)
+	w := testutil.Normal(r, n*k, 0.05)
+	c := make([]float32, n)
+	defer SetThreads(1)()
+	for _, qt := range []QType{Q8_0, Q4_0} {
+		ws := make([]*QMatrix, gemvCopies)
+		for i := range ws {
+			bs := make([]byte, n*k/QBlock*qt.BlockBytes())
+			Quantize(qt, bs, w)
+			ws[i], _ = NewQMatrix(qt, n, k, bs)
+		}
+		b.Run(qt.String(), func(b *testing.B) {
+			b.SetBytes(ws[0].Bytes())
+			for i := 0; i < b.N; i++ {
+				SgemmQ(1, x, k, ws[i%gemvCopies], c, n)
+			}
+			b.ReportMetric(float64(ws[0].Bytes())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			b.ReportMetric(float64(n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gweights/s")
+		})
+	}
+	hs := make([][]uint16, gemvCopies)
+	for i := range hs {
+		hs[i] = make([]uint16, n*k)
+		F32ToBF16Slice(hs[i], w)
+	}
+	b.Run("bf16", func(b *testing.B) {
+		b.SetBytes(2 * n * k)
+		for i := 0; i < b.N; i++ {
+			SgemmBF16Dot(false, true, 1, n, k, 1, x, k, hs[i%gemvCopies], k, 0, c, n)
+		}
+		b.ReportMetric(float64(2*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+		b.ReportMetric(float64(n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gweights/s")
+	})
+}
