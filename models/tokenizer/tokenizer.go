@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/llink-go/llink/internal/safeio"
 )
 
 // Tokenizer turns text into token ids and back. All implementations in this
@@ -57,12 +59,18 @@ func Load(path string) (Tokenizer, error) {
 	if isGGUF(path) {
 		return LoadGGUF(path)
 	}
-	data, err := os.ReadFile(path)
+	data, err := safeio.ReadFile(path, maxJSONSize, "a tokenizer.json")
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
 	return ParseJSON(data, path)
 }
+
+// maxJSONSize bounds the tokenizer.json [Load] reads (the largest real
+// ones, with 256k-token vocabularies, are about 35 MB), so a wrong path such
+// as /dev/zero is refused instead of filling memory. A variable so that a
+// test can lower it.
+var maxJSONSize int64 = 256 << 20
 
 func isGGUF(path string) bool {
 	f, err := os.Open(path)

@@ -292,3 +292,23 @@ func TestCharsmapBad(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestLoadEndlessFile: a tokenizer path that never ends (/dev/zero, here
+// behind a tokenizer.json link in a folder) is refused at the size limit.
+func TestLoadEndlessFile(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	dir := t.TempDir()
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "tokenizer.json")); err != nil {
+		t.Skip(err)
+	}
+	defer func(n int64) { maxJSONSize = n }(maxJSONSize)
+	maxJSONSize = 1 << 20 // the real limit (256 MiB) takes seconds to reach
+	for _, path := range []string{dir, "/dev/zero"} {
+		_, err := Load(path)
+		if want := "file too large: more than 1 MiB, the limit for a tokenizer.json"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Load(%s) = %v, want an error containing %q", path, err, want)
+		}
+	}
+}
