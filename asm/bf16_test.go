@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/llink-go/llink/internal/race"
 	"github.com/llink-go/llink/internal/testutil"
 )
 
@@ -298,6 +299,9 @@ func bf16Operand(x float32, dot bool) float64 {
 // times per token, so a heap allocation per call (a variadic length check
 // whose slice escaped did) costs more than the small kernels themselves.
 func TestDecodeKernelsDoNotAllocate(t *testing.T) {
+	if race.Enabled {
+		t.Skip("the race detector adds allocations of its own")
+	}
 	r := testutil.RNG(24)
 	x, y := testutil.Normal(r, 64, 1), testutil.Normal(r, 64, 1)
 	w := make([]uint16, 64*64)

@@ -180,6 +180,9 @@ func TestSurrogatePairsAccepted(t *testing.T) {
 // TestReadFileStreams: a corpus is read line by line, so an endless file
 // without newlines stops at the line limit instead of filling memory.
 func TestReadFileStreams(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads 64 MiB")
+	}
 	if _, err := os.Stat("/dev/zero"); err != nil {
 		t.Skip("no /dev/zero")
 	}

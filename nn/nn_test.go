@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/internal/race"
 	"github.com/llink-go/llink/internal/testutil"
 	"github.com/llink-go/llink/tensor"
 )
@@ -462,7 +463,8 @@ func TestTapeReuseNoGrowth(t *testing.T) {
 	if tp.Arena().Bytes() != arena {
 		t.Errorf("arena grew from %d to %d bytes", arena, tp.Arena().Bytes())
 	}
-	if perStep*10 > uint64(arena) {
+	// The race detector adds allocations of its own; the arena check holds.
+	if perStep*10 > uint64(arena) && !race.Enabled {
 		t.Errorf("a step allocates %d bytes, more than 10%% of the %d-byte arena", perStep, arena)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/llink-go/llink/internal/race"
 	"github.com/llink-go/llink/internal/testutil"
 )
 
@@ -91,7 +92,8 @@ func TestArenaReuse(t *testing.T) {
 	}
 	step()
 	before := a.Bytes()
-	if allocs := testing.AllocsPerRun(20, step); allocs != 0 {
+	// The race detector adds allocations of its own; the arena check holds.
+	if allocs := testing.AllocsPerRun(20, step); allocs != 0 && !race.Enabled {
 		t.Errorf("steady-state arena step allocates %v times", allocs)
 	}
 	if a.Bytes() != before {

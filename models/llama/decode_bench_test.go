@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/llink-go/llink/internal/race"
 )
 
 // BenchmarkDecodeStep times one KV-cache decoding step (embedding, every
@@ -53,6 +55,9 @@ func BenchmarkDecodeStep(b *testing.B) {
 // reused and the kernels' length checks stopped escaping, 2,198). It guards
 // against per-head or per-kernel-call allocations creeping back in.
 func TestDecodeStepAllocations(t *testing.T) {
+	if race.Enabled {
+		t.Skip("the race detector adds allocations of its own")
+	}
 	m := NewBF16(Tiny(512), rand.New(rand.NewPCG(1, 2)))
 	cache := m.NewCache(1, 32)
 	m.Forward(Batch{B: 1, T: 8, IDs: []int{1, 2, 3, 4, 5, 6, 7, 8}}, cache)
