@@ -3,6 +3,7 @@ package train
 import (
 	"errors"
 	"fmt"
+	"github.com/llink-go/llink/data"
 
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
@@ -194,7 +195,7 @@ func retrieval(r *MethodResult, q *tensor.Tensor, pool Pairs) error {
 }
 
 // inputs builds the generation inputs of tasks in form f.
-func (p *pipeline) inputs(tasks []Task, f llink.Form, inj llink.Injector, v *tensor.Tensor) ([]llink.Input, error) {
+func (p *pipeline) inputs(tasks []data.Task, f llink.Form, inj llink.Injector, v *tensor.Tensor) ([]llink.Input, error) {
 	instr, foreign := make([]string, len(tasks)), make([]string, len(tasks))
 	for i, t := range tasks {
 		instr[i], foreign[i] = t.Instruction, t.Foreign
@@ -242,7 +243,7 @@ func (p *pipeline) tokenUsage(r *MethodResult, in []llink.Input) error {
 }
 
 // score fills the task metrics of r from generated outputs.
-func score(r *MethodResult, tasks []Task, outputs []string) {
+func score(r *MethodResult, tasks []data.Task, outputs []string) {
 	var chrf eval.ChrFStats
 	byKind := map[string][2]float64{}
 	var em, emN float64

@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"github.com/llink-go/llink/data"
 	"math"
 
 	"github.com/llink-go/llink/models/llama"
@@ -102,11 +103,11 @@ func spanStates(m *llama.Model, x *tensor.Tensor, lo, hi int) Hidden {
 // sentence (averaged over its tokens). Inputs are BOS + span, no chat
 // template, as for the Stage A teacher. v holds the pairs' projected Stage A
 // vectors.
-func (p *pipeline) layerAnalysis(pairs []Pair, v *tensor.Tensor, slots *llink.Slots, base, llinkSet llama.Adapters) ([]LayerStats, error) {
+func (p *pipeline) layerAnalysis(pairs []data.Pair, v *tensor.Tensor, slots *llink.Slots, base, llinkSet llama.Adapters) ([]LayerStats, error) {
 	d := p.m.Dec
 	dec, sp := d.Model, d.IDs
 	embed := func(ids []int) *tensor.Tensor { return dec.Embed(ids) }
-	english := func(pr Pair) Hidden {
+	english := func(pr data.Pair) Hidden {
 		ids := append([]int{sp.BOS}, d.Tok.Encode(pr.English, false)...)
 		return spanStates(dec, embed(ids), 1, len(ids))
 	}

@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"github.com/llink-go/llink/data"
 	"io"
 	"strconv"
 	"time"
@@ -11,28 +12,14 @@ import (
 	"github.com/llink-go/llink/tensor"
 )
 
-// Pair is one parallel sentence pair.
-type Pair struct {
-	English string `json:"english"`
-	Foreign string `json:"foreign"`
-}
-
-// Task is one instruction about a foreign passage with its reference
-// answer. Kind "translate" is scored with chrF, every other kind with
-// normalised exact match; numeric fidelity is scored on all.
-type Task struct {
-	Kind        string `json:"kind"`
-	Instruction string `json:"instruction"`
-	Foreign     string `json:"foreign"`
-	English     string `json:"english"` // the passage in English (teacher side)
-	Answer      string `json:"answer"`
-}
-
-// Data is everything the pipeline trains and evaluates on.
+// Data is everything the pipeline trains and evaluates on: the pairs and
+// tasks of package data (a task's EnglishPassage is its teacher side;
+// kind "translate" is scored with chrF, every other kind with normalised
+// exact match; numeric fidelity is scored on all).
 type Data struct {
-	TrainPairs, DevPairs  []Pair // Stage A
-	Pool                  []Pair // held-out retrieval pool (paper: 1,024)
-	TrainTasks, TestTasks []Task
+	TrainPairs, DevPairs  []data.Pair // Stage A
+	Pool                  []data.Pair // held-out retrieval pool (paper: 1,024)
+	TrainTasks, TestTasks []data.Task
 }
 
 // Models are the frozen networks as LLINK uses them: the decoder (with
@@ -68,40 +55,6 @@ func NewModels(dec *llama.Model, dt llink.TokenAdder, decoderID string, enc llin
 // Identity returns the models' identity, as bundles record it.
 func (m *Models) Identity() llink.Identity {
 	return llink.Identity{DecoderID: m.DecoderID, EncoderID: m.EncoderID, DecDim: m.Dec.Model.Config.Hidden, EncDim: m.Enc.Dim()}
-}
-
-// PipelineConfig holds the whole run's settings.
-type PipelineConfig struct {
-	Slots    llink.Config      `json:"slots"`
-	StageA   StageAConfig      `json:"stage_a"`
-	StageB   StageBConfig      `json:"stage_b"`
-	LoRA     llama.LoRAOptions `json:"lora"`
-	MaxNew   int               `json:"max_new_tokens"`
-	GenBatch int               `json:"generate_batch"`
-	CacheDir string            `json:"cache_dir"`
-	Seed     uint64            `json:"seed"`
-	// BundlePath, when set, is where the trained LLINK parts (projector,
-	// slots, LoRA) are saved as a bundle right after Stage B, for
-	// `llink ask` and the root package's Load.
-	BundlePath string `json:"bundle_path,omitempty"`
-	// SkipBaselines leaves out the base and direct fine-tuning rows (and
-	// the direct fine-tuning): `llink ablate` varies LLINK only.
-	SkipBaselines bool `json:"skip_baselines,omitempty"`
-	// EvalOnDev records that the tasks and pool evaluated are the
-	// development split (for tuning), not the held-out test: the report
-	// says so in its headings.
-	EvalOnDev bool `json:"eval_on_dev,omitempty"`
-	// SkipLayers leaves out the Figure-3 layer analysis.
-	SkipLayers bool `json:"skip_layers,omitempty"`
-
-	// StepHook, when set, receives every training step of each stage
-	// ("stage A", "stage B", "direct FT") instead of the periodic log lines.
-	StepHook func(stage string, steps int) func(StepLog) `json:"-"`
-	// CacheProgress, when set, reports vector-cache building per set.
-	CacheProgress func(name string) func(done, total int) `json:"-"`
-	// EvalProgress, when set, reports each method's answer generation on
-	// the test tasks.
-	EvalProgress func(method string) func(done, total int) `json:"-"`
 }
 
 // LayerPairsN is how many pool pairs the layer analysis averages over.
@@ -177,7 +130,7 @@ func CacheSets(m *Models, d Data, dir, pool string) []CacheSet {
 	teacher := &llink.Teacher{Dec: m.Dec, ID: m.DecoderID}
 	student := *m.Enc
 	student.Pool = pool
-	spec := func(pairs []Pair) *CacheSpec {
+	spec := func(pairs []data.Pair) *CacheSpec {
 		s := &CacheSpec{Dir: dir, Student: &student, Teacher: teacher, Batch: 32}
 		for _, pr := range pairs {
 			s.Foreign = append(s.Foreign, pr.Foreign)
@@ -185,10 +138,10 @@ func CacheSets(m *Models, d Data, dir, pool string) []CacheSet {
 		}
 		return s
 	}
-	taskPairs := func(ts []Task) []Pair {
-		out := make([]Pair, len(ts))
+	taskPairs := func(ts []data.Task) []data.Pair {
+		out := make([]data.Pair, len(ts))
 		for i, t := range ts {
-			out[i] = Pair{English: t.English, Foreign: t.Foreign}
+			out[i] = data.Pair{English: t.EnglishPassage, Foreign: t.Foreign}
 		}
 		return out
 	}
@@ -223,7 +176,7 @@ func (p *pipeline) stepLogger(stage string, steps int) func(StepLog) {
 // examples turns tasks into training examples with prompts of form f; for
 // a form with slots, v and h (row-aligned with tasks) are the projected and
 // teacher vectors.
-func (p *pipeline) examples(tasks []Task, f llink.Form, v, h *tensor.Tensor) ([]Example, error) {
+func (p *pipeline) examples(tasks []data.Task, f llink.Form, v, h *tensor.Tensor) ([]Example, error) {
 	exs := make([]Example, len(tasks))
 	for i, t := range tasks {
 		pr, err := p.m.Dec.Prompt(f, t.Instruction, t.Foreign)

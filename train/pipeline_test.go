@@ -3,6 +3,7 @@ package train
 import (
 	"bytes"
 	"fmt"
+	"github.com/llink-go/llink/data"
 	"slices"
 	"sort"
 	"strings"
@@ -93,7 +94,7 @@ func toyData() Data {
 	var d Data
 	for i := 0; i < 64; i++ {
 		n := i % len(names)
-		pr := Pair{English: fmt.Sprintf("%s has %d cows", names[n], i), Foreign: fmt.Sprintf("%sមានគោ%dក្បាល", khm[n], i)}
+		pr := data.Pair{English: fmt.Sprintf("%s has %d cows", names[n], i), Foreign: fmt.Sprintf("%sមានគោ%dក្បាល", khm[n], i)}
 		switch {
 		case i < 40:
 			d.TrainPairs = append(d.TrainPairs, pr)
@@ -102,9 +103,9 @@ func toyData() Data {
 		default:
 			d.Pool = append(d.Pool, pr)
 		}
-		t := Task{Kind: "who", Instruction: "Who has cows?", Foreign: pr.Foreign, English: pr.English, Answer: names[n]}
+		t := data.Task{Kind: "who", Instruction: "Who has cows?", Foreign: pr.Foreign, EnglishPassage: pr.English, Answer: names[n]}
 		if i%2 == 1 {
-			t = Task{Kind: "translate", Instruction: "Translate to English.", Foreign: pr.Foreign, English: pr.English, Answer: pr.English}
+			t = data.Task{Kind: "translate", Instruction: "Translate to English.", Foreign: pr.Foreign, EnglishPassage: pr.English, Answer: pr.English}
 		}
 		if i < 48 {
 			d.TrainTasks = append(d.TrainTasks, t)

@@ -2,13 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/llink-go/llink/internal/testutil"
 	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/models/safetensors"
 )
 
@@ -123,5 +126,16 @@ func TestBadInputCommandLine(t *testing.T) {
 		{"bad flag value", []string{"generate", "--max-new", "many"}, `invalid value "many" for flag -max-new: parse error`, 2},
 		{"flag without value", []string{"generate", "--decoder"}, "flag needs an argument: -decoder", 2},
 		{"negative threads", []string{"-threads", "-2", "selfcheck"}, "-threads -2: want 0 (all cores) or more", 2},
+	})
+	// K is checked against models/llink's range, the same for every
+	// pipeline command.
+	want := fmt.Sprintf("-k %d: want 1..%d slots", llink.MaxK+1, llink.MaxK)
+	k := strconv.Itoa(llink.MaxK + 1)
+	checkBad(t, []badCase{
+		{"K too large: run", []string{"run", "-k", k}, "run: " + want, 2},
+		{"K zero: run", []string{"run", "-k", "0"}, "run: -k 0: want 1..256 slots", 2},
+		{"K too large: stage-a", []string{"stage-a", "-out", t.TempDir(), "-k", k}, "stage-a: " + want, 2},
+		{"K too large: embed-cache", []string{"embed-cache", "-k", k}, "embed-cache: " + want, 2},
+		{"K too large: ablate", []string{"ablate", "-k-values", "8," + k}, `ablate: -k-values "8,` + k + `": want a comma-separated list of K in 1..256`, 2},
 	})
 }

@@ -4,13 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/llink-go/llink/internal/progress"
 	"github.com/llink-go/llink/internal/rundir"
+	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/train"
 )
 
@@ -52,8 +52,8 @@ func parseKs(s string) ([]int, error) {
 	var ks []int
 	for _, f := range strings.Split(s, ",") {
 		k, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || k < 1 || k > 64 {
-			return nil, usageErrorf("ablate: -k-values %q: want a comma-separated list of K in 1..64", s)
+		if err != nil || llink.CheckK(k) != nil {
+			return nil, usageErrorf("ablate: -k-values %q: want a comma-separated list of K in 1..%d", s, llink.MaxK)
 		}
 		ks = append(ks, k)
 	}
@@ -66,18 +66,15 @@ func runAblate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	var o runOptions
 	o.registerData(fs)
 	o.registerMethod(fs)
+	o.registerTraining(fs, 300)
 	fs.StringVar(&o.out, "out", "", "ablation `folder` (default runs/ablate-<date-time>); with -resume, the one to continue")
-	fs.IntVar(&o.stageASteps, "stage-a-steps", 3000, "Stage A steps (trained once, shared by every variant)")
-	fs.IntVar(&o.stageBSteps, "stage-b-steps", 300, "Stage B steps per variant")
-	fs.BoolVar(&o.paperLR, "paper-lr", false, "Stage B learning rates exactly as the paper (see run -h)")
-	fs.BoolVar(&o.resume, "resume", false, "continue the ablation in -out from its checkpoints")
 	kv := fs.String("k-values", "2,4,8,16", "the K values to compare")
 	bow := fs.Float64("bow-weight", 0.1, "weight of the bag-of-words head in its variant (paper: 0.1)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usageErrorf("ablate: unexpected argument %q", fs.Arg(0))
+	if err := o.check("ablate", fs); err != nil {
+		return err
 	}
 	ks, err := parseKs(*kv)
 	if err != nil {
@@ -86,33 +83,18 @@ func runAblate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if *bow <= 0 {
 		return usageErrorf("ablate: -bow-weight %g: want > 0", *bow)
 	}
-	if o.resume && o.out == "" {
-		return usageErrorf("ablate: -resume needs -out FOLDER")
-	}
 	stop, err := cf.start()
 	if err != nil {
 		return err
 	}
 	defer stop()
 	start := time.Now()
-	var dir *rundir.Dir
-	if o.resume {
-		dir, err = rundir.Open(o.out)
-	} else {
-		root, name := filepath.Split(o.out)
-		if o.out == "" {
-			root, name = "runs", "ablate-"+time.Now().Format("20060102-150405")
-		}
-		dir, err = rundir.Create(root, name)
-	}
+	dir, err := o.openRun("ablate-")
 	if err != nil {
 		return err
 	}
 	defer dir.Close()
-	log := io.Writer(stdout)
-	if cf.Quiet || cf.JSON {
-		log = io.Discard
-	}
+	log := logWriter(cf, stdout)
 	variants := ablations(ks, float32(*bow))
 	all := &train.Results{Timing: map[string]float64{}}
 	popt := cf.progressOptions()
@@ -169,12 +151,7 @@ func runAblate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	writePlots(dir, all, stderr)
 	if cf.JSON {
-		js, err := jsonIndent(all)
-		if err != nil {
-			return err
-		}
-		_, err = stdout.Write(append(js, '\n'))
-		return err
+		return writeJSON(stdout, all)
 	}
 	fmt.Fprintln(stdout)
 	all.WriteMarkdown(stdout)

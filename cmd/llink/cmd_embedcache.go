@@ -55,15 +55,14 @@ func runEmbedCache(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := o.check("embed-cache", fs); err != nil {
+		return err
+	}
 	switch {
-	case fs.NArg() > 0:
-		return usageErrorf("embed-cache: unexpected argument %q", fs.Arg(0))
 	case *shard != "" && *merge != 0:
 		return usageErrorf("embed-cache: -shard and -merge are separate steps; give one")
 	case *merge < 0:
 		return usageErrorf("embed-cache: -merge %d: want the number of shards", *merge)
-	case o.k < 1 || o.k > 64:
-		return usageErrorf("embed-cache: -k %d: want 1..64 slots", o.k)
 	}
 	si, sn := 0, 1
 	if *shard != "" {
@@ -85,10 +84,7 @@ func runEmbedCache(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := io.Writer(stdout)
-	if cf.Quiet || cf.JSON {
-		log = io.Discard
-	}
+	log := logWriter(cf, stdout)
 	written := map[string]string{}
 	for _, set := range train.CacheSets(m, d, o.cache, o.encoderPool) {
 		t0 := time.Now()
@@ -107,12 +103,7 @@ func runEmbedCache(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintf(log, "%-11s %6d pairs  %s (%.1fs)\n", set.Name, len(set.Spec.Foreign), path, time.Since(t0).Seconds())
 	}
 	if cf.JSON {
-		js, err := jsonIndent(written)
-		if err != nil {
-			return err
-		}
-		_, err = stdout.Write(append(js, '\n'))
-		return err
+		return writeJSON(stdout, written)
 	}
 	return nil
 }

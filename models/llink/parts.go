@@ -42,8 +42,7 @@ type Config struct {
 	// paper; PoolLayers (the default) the masked mean of the average of
 	// every layer's hidden state (embedding output included), which keeps
 	// more of the lower layers' lexical detail from an encoder trained by
-	// MLM alone (on the default run's dev split: pool R@1 0.228 → 0.266,
-	// chrF 23.3 → 27.0, exact match 0.207 → 0.221).
+	// MLM alone (chosen on the dev split: docs/EXPERIMENTS.md).
 	EncoderPool string `json:"encoder_pool,omitempty"`
 }
 
@@ -62,13 +61,24 @@ func DefaultConfig(enc, dec int) Config {
 		Dropout: 0.1, GateInit: 0.5, GateMax: 0.7, Eps: 1e-5, ExpResidual: true, CopyChannel: true, EncoderPool: PoolLayers}
 }
 
+// MaxK is the most soft slots a Config may have.
+const MaxK = 256
+
+// CheckK reports a slot count outside 1..MaxK.
+func CheckK(k int) error {
+	if k < 1 || k > MaxK {
+		return fmt.Errorf("llink: K = %d slots, want 1..%d", k, MaxK)
+	}
+	return nil
+}
+
 // Validate reports the first inconsistent setting.
 func (c Config) Validate() error {
 	switch {
 	case c.EncDim <= 0 || c.DecDim <= 0 || c.ProjHidden <= 0 || c.ExpHidden <= 0:
 		return fmt.Errorf("llink: widths must be positive (enc %d, dec %d, proj hidden %d, exp hidden %d)", c.EncDim, c.DecDim, c.ProjHidden, c.ExpHidden)
-	case c.K <= 0 || c.K > 256:
-		return fmt.Errorf("llink: K = %d slots, want 1..256", c.K)
+	case CheckK(c.K) != nil:
+		return CheckK(c.K)
 	case c.Dropout < 0 || c.Dropout >= 1:
 		return fmt.Errorf("llink: dropout %g not in [0, 1)", c.Dropout)
 	case c.GateMax <= 0 || c.GateMax > 1:

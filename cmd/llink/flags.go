@@ -1,0 +1,138 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/llink-go/llink/internal/progress"
+	"github.com/llink-go/llink/internal/rundir"
+	"github.com/llink-go/llink/models/llink"
+	"github.com/llink-go/llink/train"
+)
+
+// The flag groups the pipeline commands share (run, the per-stage
+// commands, ablate, embed-cache), so that the same flags mean the same
+// thing everywhere and are checked in one place.
+
+// runOptions are the pipeline commands' flags.
+type runOptions struct {
+	decoder, encoder string
+	corpus, tasks    string
+	out, cache       string
+	seed             uint64
+	k                int
+	trainPairs       int
+	trainTasks       int
+	testTasks        int
+	stageASteps      int
+	stageBSteps      int
+	paperLR          bool
+	resume           bool
+	evalDev          bool
+	copyChannel      bool
+	encoderPool      string
+}
+
+// registerData registers the flags that choose the models and the data —
+// shared by every pipeline command, so all see the same vector caches.
+func (o *runOptions) registerData(fs *flag.FlagSet) {
+	fs.StringVar(&o.decoder, "decoder", "", "decoder: Hugging Face Llama `folder` with tokenizer.json (default: the embedded tiny decoder)")
+	fs.StringVar(&o.encoder, "encoder", "", "encoder: Hugging Face XLM-R/BERT `folder` with tokenizer.json (default: the embedded tiny encoder)")
+	fs.StringVar(&o.corpus, "corpus", "", "parallel corpus `file` (TSV english<TAB>khmer or JSONL); default: the generated corpus")
+	fs.StringVar(&o.tasks, "tasks", "", "instruction tasks JSONL `file` {input, output, foreign_raw, english_ref, kind}; default: generated")
+	fs.StringVar(&o.cache, "cache", filepath.Join(".cache", "vectors"), "vector cache `folder` (reused across runs)")
+	fs.Uint64Var(&o.seed, "seed", 1, "seed for everything")
+	fs.IntVar(&o.k, "k", 8, fmt.Sprintf("soft slots K (1..%d)", llink.MaxK))
+	o.encoderPool = llink.PoolLayers
+	fs.Func("encoder-pool", "encoder sentence vector: layers = mean of every layer's average (default: more lexical detail from an MLM-only encoder), last = mean of the last hidden state (the paper)", func(s string) error {
+		if s != llink.PoolLast && s != llink.PoolLayers {
+			return fmt.Errorf("want %s or %s", llink.PoolLast, llink.PoolLayers)
+		}
+		o.encoderPool = s
+		return nil
+	})
+	fs.IntVar(&o.trainPairs, "train-pairs", 4000, "Stage A training pairs taken from the corpus")
+	fs.IntVar(&o.trainTasks, "train-tasks", 1200, "Stage B / direct fine-tuning examples")
+	fs.IntVar(&o.testTasks, "test-tasks", 160, "held-out test tasks evaluated per method")
+	fs.BoolVar(&o.evalDev, "eval-dev", false, "evaluate on the development split (dev tasks; dev pairs not used by Stage A as the retrieval pool) instead of the held-out test: for tuning (generated corpus only)")
+}
+
+// registerMethod registers the flags that choose LLINK's own variant (not
+// the data or the caches).
+func (o *runOptions) registerMethod(fs *flag.FlagSet) {
+	fs.BoolVar(&o.copyChannel, "copy-channel", true, "copy channel: the Khmer text's numbers (as ASCII digits), unit symbols and Latin-script words follow the slots in the prompt verbatim; false gives the paper's prompt")
+}
+
+// registerTraining registers the training flags with their defaults (the
+// Stage B steps vary by command).
+func (o *runOptions) registerTraining(fs *flag.FlagSet, stageBSteps int) {
+	fs.IntVar(&o.stageASteps, "stage-a-steps", 3000, "Stage A steps")
+	fs.IntVar(&o.stageBSteps, "stage-b-steps", stageBSteps, "Stage B (and direct fine-tuning) steps")
+	fs.BoolVar(&o.paperLR, "paper-lr", false, "Stage B learning rates exactly as the paper (LoRA 1e-4, adapter/expander 3e-5, scale 5e-4; meant for its ~940 steps of batch 128, and its slot-mean InfoNCE weight 0.001); default for short runs: LoRA 3e-3, adapter/expander 3e-3, scale 5e-3, slot-mean InfoNCE 0.2, chosen on the dev split")
+	fs.BoolVar(&o.resume, "resume", false, "continue from the checkpoints in -out")
+}
+
+// check reports what is wrong with the parsed flags of command cmd: extra
+// arguments, K outside llink's range, -resume without -out.
+func (o *runOptions) check(cmd string, fs *flag.FlagSet) error {
+	switch {
+	case fs.NArg() > 0:
+		return usageErrorf("%s: unexpected argument %q", cmd, fs.Arg(0))
+	case llink.CheckK(o.k) != nil:
+		return usageErrorf("%s: -k %d: want 1..%d slots", cmd, o.k, llink.MaxK)
+	case o.resume && o.out == "":
+		return usageErrorf("%s: -resume needs -out FOLDER (the run to continue)", cmd)
+	}
+	return nil
+}
+
+// openRun opens the run folder -out with -resume, else creates it (under
+// runs/, named by the date and time, when -out is empty; prefix names it).
+func (o *runOptions) openRun(prefix string) (*rundir.Dir, error) {
+	if o.resume {
+		return rundir.Open(o.out)
+	}
+	root, name := filepath.Split(o.out)
+	if o.out == "" {
+		root = "runs"
+		if prefix != "" {
+			name = prefix + time.Now().Format("20060102-150405")
+		}
+	}
+	return rundir.Create(root, name)
+}
+
+// logWriter is where a command's progress lines go: stdout, or nowhere
+// with -quiet or -json.
+func logWriter(cf *commonFlags, stdout io.Writer) io.Writer {
+	if cf.Quiet || cf.JSON {
+		return io.Discard
+	}
+	return stdout
+}
+
+// addHooks sends a pipeline's training steps to the run folder's metrics
+// and progress bars, and its cache building and evaluation to counters.
+func addHooks(c *train.PipelineConfig, dir *rundir.Dir, cf *commonFlags, stderr io.Writer) {
+	popt := cf.progressOptions()
+	c.StepHook = func(stage string, steps int) func(train.StepLog) {
+		return rundir.Tee(dir.Steps(stage, stderr), progress.New(stderr, stage, steps, popt).Steps())
+	}
+	c.CacheProgress = func(name string) func(done, total int) {
+		return progress.Counter(stderr, "vectors "+name, popt)
+	}
+	c.EvalProgress = func(method string) func(done, total int) {
+		return progress.Counter(stderr, "eval "+method, popt)
+	}
+}
+
+// modelFlags repeats -decoder/-encoder for a follow-up command line.
+func modelFlags(decoder, encoder string) string {
+	if decoder == "" {
+		return ""
+	}
+	return fmt.Sprintf(" -decoder %s -encoder %s", decoder, encoder)
+}

@@ -1,0 +1,77 @@
+package train
+
+import (
+	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/llink"
+)
+
+// PipelineConfig holds the whole run's settings.
+type PipelineConfig struct {
+	Slots    llink.Config      `json:"slots"`
+	StageA   StageAConfig      `json:"stage_a"`
+	StageB   StageBConfig      `json:"stage_b"`
+	LoRA     llama.LoRAOptions `json:"lora"`
+	MaxNew   int               `json:"max_new_tokens"`
+	GenBatch int               `json:"generate_batch"`
+	CacheDir string            `json:"cache_dir"`
+	Seed     uint64            `json:"seed"`
+	// BundlePath, when set, is where the trained LLINK parts (projector,
+	// slots, LoRA) are saved as a bundle right after Stage B, for
+	// `llink ask` and the root package's Load.
+	BundlePath string `json:"bundle_path,omitempty"`
+	// SkipBaselines leaves out the base and direct fine-tuning rows (and
+	// the direct fine-tuning): `llink ablate` varies LLINK only.
+	SkipBaselines bool `json:"skip_baselines,omitempty"`
+	// EvalOnDev records that the tasks and pool evaluated are the
+	// development split (for tuning), not the held-out test: the report
+	// says so in its headings.
+	EvalOnDev bool `json:"eval_on_dev,omitempty"`
+	// SkipLayers leaves out the Figure-3 layer analysis.
+	SkipLayers bool `json:"skip_layers,omitempty"`
+
+	// StepHook, when set, receives every training step of each stage
+	// ("stage A", "stage B", "direct FT") instead of the periodic log lines.
+	StepHook func(stage string, steps int) func(StepLog) `json:"-"`
+	// CacheProgress, when set, reports vector-cache building per set.
+	CacheProgress func(name string) func(done, total int) `json:"-"`
+	// EvalProgress, when set, reports each method's answer generation on
+	// the test tasks.
+	EvalProgress func(method string) func(done, total int) `json:"-"`
+}
+
+// RunSettings are the few choices of a run that its defaults derive from.
+type RunSettings struct {
+	StageASteps, StageBSteps int
+	TrainPairs               int    // Stage A training pairs (caps the queue)
+	Seed                     uint64 // one seed for every stage
+	// PaperLR keeps the paper's Stage B learning rates and slot-mean
+	// InfoNCE weight instead of the short-run ones (see [DefaultPipeline]).
+	PaperLR bool
+}
+
+// LLINKLoRA is LLINK's LoRA (the paper's): rank 16, α 16, dropout 0.05 on
+// q, k, v, o, up and down of every decoder layer.
+func LLINKLoRA() llama.LoRAOptions {
+	return llama.LoRAOptions{Rank: 16, Alpha: 16, Dropout: 0.05, Targets: []string{"q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj"}}
+}
+
+// DefaultPipeline returns the tuned settings of a run with LLINK parts
+// slots: the paper's values, scaled to the step budget (warm-up a tenth of
+// Stage A, six dev evaluations, Stage B batch 16), with — unless
+// r.PaperLR — Stage B learning rates for short runs (LoRA 3e-3,
+// adapter/expander 3e-3, scale 5e-3) and the slot-mean InfoNCE at 0.2
+// (paper 0.001), chosen on the dev split (docs/EXPERIMENTS.md). The
+// caller sets the paths (cache, checkpoints, bundle) and hooks.
+func DefaultPipeline(slots llink.Config, r RunSettings) PipelineConfig {
+	c := PipelineConfig{Slots: slots, StageA: DefaultStageA(), StageB: DefaultStageB(), LoRA: LLINKLoRA(),
+		MaxNew: 48, GenBatch: 16, Seed: r.Seed}
+	c.StageA.Steps, c.StageA.Warmup, c.StageA.Seed = r.StageASteps, r.StageASteps/10, r.Seed
+	c.StageA.EvalEvery = max(r.StageASteps/6, 1)
+	c.StageA.QueueSize = min(c.StageA.QueueSize, r.TrainPairs)
+	c.StageB.Steps, c.StageB.Seed, c.StageB.Batch = r.StageBSteps, r.Seed, 16
+	if !r.PaperLR {
+		c.StageB.LRLoRA, c.StageB.LRSlots, c.StageB.LRScale = 3e-3, 3e-3, 5e-3
+		c.StageB.Weights.AlignNCE = 0.2
+	}
+	return c
+}
