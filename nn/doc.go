@@ -1,18 +1,24 @@
-// Package nn provides the neural-network layers, losses, optimizers and
-// training utilities that llink's models are built from, on top of
-// [autograd].
+// Package nn provides the trainable layers, optimizers and training
+// utilities of LLINK's own parts (models/llink: projector, adapter,
+// expander, bag-of-words head) and of the training loops (train,
+// train/pretrain), on top of [autograd].
 //
 // Every layer is a plain struct of exported parameters ([autograd.Var]s
-// with stable hierarchical names that match Hugging Face tensor names, e.g.
-// "model.layers.3.self_attn.q_proj.weight") and a Forward method taking the
-// [autograd.Tape] to record on (nil for inference: goroutine-safe as long as
-// no one writes the weights). [Module] lists a layer's parameters; [Layer]
-// is anything that maps one tensor to another, so a [LoRA] can stand in for
-// the [Linear] it wraps.
+// with stable hierarchical names, e.g. "projector.fc1.weight") and a
+// Forward method taking the [autograd.Tape] to record on (nil for
+// inference: goroutine-safe as long as no one writes the weights).
+// [Module] lists a layer's parameters.
 //
-// Dropout is active only while the tape records and the layer has an RNG,
-// so evaluation under [autograd.Tape.NoGrad] or with a nil tape is
-// deterministic.
+// nn keeps only what has callers: [Linear], [LayerNorm], the module
+// helpers, [AdamW] and [SGD] with their schedules, clipping and finiteness
+// checks. The frozen models are not built from nn's layers: models/llama
+// and models/xlmr run fused inference paths (a KV cache holding each head
+// transposed, bf16 weights widened in the matvec, LoRA as a field of a
+// llama projection applied inside the same GEMM call) that a generic
+// tape-recorded layer cannot match, and their differentiable path calls
+// autograd's fused ops directly. The LLaMA-style test model of nn's own
+// tests (embedding, RMSNorm, GQA attention with a KV cache, SwiGLU, LoRA)
+// lives in its test files.
 //
 // Training:
 //

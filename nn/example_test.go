@@ -34,37 +34,3 @@ func Example() {
 	fmt.Println()
 	// Output: false true true false
 }
-
-// LoRA wraps a frozen Linear; only A and B train, and Merge folds them in.
-func ExampleLoRA() {
-	r := testutil.RNG(2)
-	base := nn.NewLinear("model.layers.0.self_attn.q_proj", 16, 16, false, nil, r)
-	l := nn.NewLoRA("model.layers.0.self_attn.q_proj", base, 4, 8, 0.05, r)
-	for _, p := range nn.Trainable(l.Params()) {
-		fmt.Println(p.Name, p.Shape())
-	}
-	fmt.Println(l.Merge(), l.Merged())
-	// Output:
-	// model.layers.0.self_attn.q_proj.lora_A.weight [4 16]
-	// model.layers.0.self_attn.q_proj.lora_B.weight [16 4]
-	// <nil> true
-}
-
-// Incremental decoding: a KV cache per layer; each call appends the new
-// positions and attends over everything cached.
-func ExampleAttention_Forward() {
-	r := testutil.RNG(3)
-	a := nn.NewAttention("self_attn", nn.AttentionConfig{Dim: 16, Heads: 4, KVHeads: 2}, r)
-	inv := autograd.RoPEInvFreq(4, 10000, nil)
-	cache := nn.NewKVCache(1, 8, 2, 4)
-	for pos := 0; pos < 3; pos++ {
-		cos, sin := autograd.RoPETables(nil, inv, []int{pos})
-		x := autograd.Const(tensor.RandN(r, 1, 1, 1, 16))
-		out := a.Forward(nil, x, nn.AttnArgs{Cos: cos, Sin: sin, Causal: true}, cache)
-		fmt.Println(out.Shape(), cache.Len)
-	}
-	// Output:
-	// [1 1 16] 1
-	// [1 1 16] 2
-	// [1 1 16] 3
-}

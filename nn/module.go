@@ -17,13 +17,6 @@ type Module interface {
 	Params() []*autograd.Var
 }
 
-// Layer is a module mapping one tensor to another: [Linear], [LoRA], MLPs.
-type Layer interface {
-	Module
-	// Forward applies the layer, recording on tp (nil: inference).
-	Forward(tp *autograd.Tape, x *autograd.Var) *autograd.Var
-}
-
 // Join concatenates the parameter lists of modules (nil modules skipped).
 func Join(ms ...Module) []*autograd.Var {
 	var ps []*autograd.Var
