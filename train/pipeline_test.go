@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"github.com/llink-go/llink/data"
+	"maps"
+	"os"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/llink-go/llink/internal/testutil"
 	"github.com/llink-go/llink/models/llama"
@@ -174,10 +177,46 @@ func TestPipelineEndToEnd(t *testing.T) {
 			t.Fatalf("report lacks %q", want)
 		}
 	}
-	// A second run reuses every vector cache.
+	// A second run reuses every vector cache: it writes no cache file and
+	// rewrites none.
+	before := cacheFiles(t, c.CacheDir)
+	keys := map[string]bool{}
+	for _, set := range CacheSets(m, d, c.CacheDir, c.Slots.EncoderPool) {
+		keys[set.Spec.Key()+".safetensors"] = true
+	}
+	if len(before) != len(keys) {
+		t.Fatalf("%d cache files after the first run, want one per distinct set (%d): %v", len(before), len(keys), before)
+	}
 	if _, err := RunPipeline(m, d, c, nil); err != nil {
 		t.Fatal(err)
 	}
+	if after := cacheFiles(t, c.CacheDir); !maps.Equal(before, after) {
+		t.Fatalf("the second run changed the caches:\nbefore %v\nafter  %v", before, after)
+	}
+	for name := range keys {
+		if _, ok := before[name]; !ok {
+			t.Fatalf("cache file %s missing", name)
+		}
+	}
+}
+
+// cacheFiles maps each file of a cache folder to its size and
+// modification time.
+func cacheFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range es {
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = fmt.Sprintf("%d bytes, %s", info.Size(), info.ModTime().Format(time.RFC3339Nano))
+	}
+	return out
 }
 
 // randSource serves random tensors for any BERT-family name, its shape
