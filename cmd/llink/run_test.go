@@ -17,7 +17,8 @@ import (
 )
 
 // writeFolder writes config.json, model.safetensors (random weights: norm
-// gains 1, the rest N(0, std)) and tokenizer.json into dir.
+// gains 1, the rest N(0, std)) and, unless tok is nil, tokenizer.json into
+// dir.
 func writeFolder(t *testing.T, dir string, cfg any, names []string, shapes [][]int, tok tokenizer.Tokenizer, std float64) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -44,6 +45,9 @@ func writeFolder(t *testing.T, dir string, cfg any, names []string, shapes [][]i
 	}
 	if err := safetensors.Write(filepath.Join(dir, "model.safetensors"), ts, nil); err != nil {
 		t.Fatal(err)
+	}
+	if tok == nil {
+		return
 	}
 	if err := tokenizer.SaveJSON(tok, filepath.Join(dir, "tokenizer.json")); err != nil {
 		t.Fatal(err)
