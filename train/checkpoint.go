@@ -48,8 +48,11 @@ func (c *Checkpointing) stopRequested() bool {
 	}
 }
 
-// loopState is the non-tensor part of a training loop's state.
-type loopState struct {
+// LoopState is the non-tensor part of a training loop's state: the step,
+// the data order and position, the RNG, and a loop's own entries (Extra).
+// Every training loop of llink — Stage A, Stage B, direct fine-tuning and
+// pretraining (train/pretrain) — checkpoints in this one format.
+type LoopState struct {
 	Step  int               `json:"step"`
 	Pos   int               `json:"pos"`
 	Order []int             `json:"order"`
@@ -58,7 +61,7 @@ type loopState struct {
 }
 
 // saveState writes params, AdamW state, loop state and extra tensors.
-func saveState(path string, params []*autograd.Var, opt *nn.AdamW, st loopState, extra map[string]*tensor.Tensor) error {
+func SaveState(path string, params []*autograd.Var, opt *nn.AdamW, st LoopState, extra map[string]*tensor.Tensor) error {
 	var ts []safetensors.Tensor
 	for _, p := range params {
 		ts = append(ts, safetensors.FromFloat32("param/"+p.Name, p.Shape(), p.Data(), safetensors.F32))
@@ -85,10 +88,10 @@ func saveState(path string, params []*autograd.Var, opt *nn.AdamW, st loopState,
 	return nil
 }
 
-// loadState restores what saveState wrote into params and opt, and returns
+// LoadState restores what SaveState wrote into params and opt, and returns
 // the loop state and the extra tensors.
-func loadState(path string, params []*autograd.Var, opt *nn.AdamW) (loopState, map[string][]float32, error) {
-	var st loopState
+func LoadState(path string, params []*autograd.Var, opt *nn.AdamW) (LoopState, map[string][]float32, error) {
+	var st LoopState
 	f, err := safetensors.Open(path)
 	if err != nil {
 		return st, nil, fmt.Errorf("train: resume: %w", err)

@@ -29,7 +29,7 @@ func TestCheckpointSurvivesFullDisk(t *testing.T) {
 	opt := nn.NewAdamW([]nn.ParamGroup{{Params: params, LR: 0.1}}, 0.9, 0.999, 1e-8)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state.safetensors")
-	if err := saveState(path, params, opt, loopState{Step: 1}, nil); err != nil {
+	if err := SaveState(path, params, opt, LoopState{Step: 1}, nil); err != nil {
 		t.Fatal(err)
 	}
 	good, err := os.ReadFile(path)
@@ -49,7 +49,7 @@ func TestCheckpointSurvivesFullDisk(t *testing.T) {
 	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &limit); err != nil {
 		t.Skipf("setrlimit: %v", err)
 	}
-	err = saveState(path, params, opt, loopState{Step: 2}, nil)
+	err = SaveState(path, params, opt, LoopState{Step: 2}, nil)
 	if rerr := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old); rerr != nil {
 		t.Fatal(rerr)
 	}
@@ -61,7 +61,7 @@ func TestCheckpointSurvivesFullDisk(t *testing.T) {
 	if rerr != nil || !bytes.Equal(now, good) {
 		t.Fatalf("the previous checkpoint did not survive (%v)", rerr)
 	}
-	st, _, err := loadState(path, params, opt)
+	st, _, err := LoadState(path, params, opt)
 	if err != nil || st.Step != 1 || p.Value.Data()[0] != 1 {
 		t.Fatalf("restored step %d, w[0] = %g (%v); want the first checkpoint", st.Step, p.Value.Data()[0], err)
 	}
@@ -101,7 +101,7 @@ func TestStageBStopsOnNaN(t *testing.T) {
 	t.Logf("%v", err)
 	params := append(append([]*autograd.Var(nil), lora...), slots.Params()...)
 	opt := nn.NewAdamW([]nn.ParamGroup{{Params: params, LR: 1}}, 0.9, 0.999, 1e-8)
-	st, _, lerr := loadState(c.Checkpoint.Path, params, opt)
+	st, _, lerr := LoadState(c.Checkpoint.Path, params, opt)
 	if lerr != nil {
 		t.Fatalf("no usable checkpoint after the NaN: %v", lerr)
 	}

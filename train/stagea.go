@@ -147,7 +147,7 @@ func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log
 	ck := &c.Checkpoint
 	if ck.enabled() && ck.Resume {
 		if _, err := os.Stat(ck.Path); err == nil {
-			st, extra, err := loadState(ck.Path, params, opt)
+			st, extra, err := LoadState(ck.Path, params, opt)
 			if err != nil {
 				return res, err
 			}
@@ -207,7 +207,7 @@ func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log
 		stop := ck.stopRequested()
 		if ck.enabled() && (stop || last || ck.Every > 0 && (step+1)%ck.Every == 0) {
 			st, extra := saveStageA(step+1, pos, order, src, queue, params, &res, best)
-			if err := saveState(ck.Path, params, opt, st, extra); err != nil {
+			if err := SaveState(ck.Path, params, opt, st, extra); err != nil {
 				return res, err
 			}
 		}
@@ -225,7 +225,7 @@ func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log
 }
 
 // saveStageA gathers Stage A's loop state for a checkpoint.
-func saveStageA(step, pos int, order []int, src *rand.PCG, q *llink.Queue, params []*autograd.Var, res *StageAResult, best []*tensor.Tensor) (loopState, map[string]*tensor.Tensor) {
+func saveStageA(step, pos int, order []int, src *rand.PCG, q *llink.Queue, params []*autograd.Var, res *StageAResult, best []*tensor.Tensor) (LoopState, map[string]*tensor.Tensor) {
 	qs := q.State()
 	extra := map[string]*tensor.Tensor{"queue": tensor.FromSlice(qs.Vecs, len(qs.Vecs))}
 	for i, b := range best {
@@ -237,13 +237,13 @@ func saveStageA(step, pos int, order []int, src *rand.PCG, q *llink.Queue, param
 		BestStep int
 		HasBest  bool
 	}{res.Best, res.BestStep, best != nil})
-	return loopState{Step: step, Pos: pos, Order: order, RNG: pcgState(src), Extra: map[string]string{
+	return LoopState{Step: step, Pos: pos, Order: order, RNG: pcgState(src), Extra: map[string]string{
 		"queue_ids": string(ids), "queue_next": strconv.Itoa(qs.Next), "queue_n": strconv.Itoa(qs.N), "best": string(bestJSON),
 	}}, extra
 }
 
 // restoreStageA puts a checkpoint's loop state back.
-func restoreStageA(st loopState, extra map[string][]float32, src *rand.PCG, q *llink.Queue, params []*autograd.Var, res *StageAResult, best *[]*tensor.Tensor) error {
+func restoreStageA(st LoopState, extra map[string][]float32, src *rand.PCG, q *llink.Queue, params []*autograd.Var, res *StageAResult, best *[]*tensor.Tensor) error {
 	if err := src.UnmarshalBinary(st.RNG); err != nil {
 		return err
 	}
@@ -274,7 +274,7 @@ func restoreStageA(st loopState, extra map[string][]float32, src *rand.PCG, q *l
 }
 
 // queueStateFrom decodes the queue saved by saveStageA.
-func queueStateFrom(st loopState, extra map[string][]float32) llink.QueueState {
+func queueStateFrom(st LoopState, extra map[string][]float32) llink.QueueState {
 	var qs llink.QueueState
 	qs.Vecs = extra["queue"]
 	_ = json.Unmarshal([]byte(st.Extra["queue_ids"]), &qs.IDs)

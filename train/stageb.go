@@ -248,7 +248,7 @@ func decoderLoop(name string, exs []Example, pad int, groups []nn.ParamGroup, pa
 	ck := &c.Checkpoint
 	if ck.enabled() && ck.Resume {
 		if _, err := os.Stat(ck.Path); err == nil {
-			st, _, err := loadState(ck.Path, params, opt)
+			st, _, err := LoadState(ck.Path, params, opt)
 			if err != nil {
 				return res, err
 			}
@@ -289,8 +289,8 @@ func decoderLoop(name string, exs []Example, pad int, groups []nn.ParamGroup, pa
 		}
 		stop, last := ck.stopRequested(), step == c.Steps-1
 		if ck.enabled() && (stop || last || ck.Every > 0 && (step+1)%ck.Every == 0) {
-			st := loopState{Step: step + 1, Pos: pos, Order: order, RNG: pcgState(src)}
-			if err := saveState(ck.Path, params, opt, st, nil); err != nil {
+			st := LoopState{Step: step + 1, Pos: pos, Order: order, RNG: pcgState(src)}
+			if err := SaveState(ck.Path, params, opt, st, nil); err != nil {
 				return res, err
 			}
 		}

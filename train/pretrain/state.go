@@ -6,24 +6,22 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
 
 	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/nn"
 	"github.com/llink-go/llink/tensor"
+	"github.com/llink-go/llink/train"
 )
-
-// stateFormat marks a pretraining checkpoint's metadata.
-const stateFormat = "llink-pretrain-state-v1"
 
 // CheckpointName is the training checkpoint's file name inside the output
 // folder; it is removed once the final model is written.
 const CheckpointName = "pretrain-state.safetensors"
 
-// loopState is the non-tensor part of a pretraining loop's state.
+// loopState is pretraining's own part of its loop state, kept in
+// train.LoopState's Extra["pretrain"]: pretraining checkpoints in the
+// training floor's one format (train.SaveState).
 type loopState struct {
 	Step   int       `json:"step"`
 	RNG    []byte    `json:"rng"`    // the sampler's PCG state
@@ -37,22 +35,13 @@ type loopState struct {
 
 // saveState atomically writes params, their AdamW moments and st to path.
 func saveState(path string, params []*autograd.Var, opt *nn.AdamW, st loopState) error {
-	var ts []safetensors.Tensor
-	for _, p := range params {
-		ts = append(ts, safetensors.FromFloat32("param/"+p.Name, p.Shape(), p.Data(), safetensors.F32))
-		if m, v := opt.Moments(p); m != nil {
-			ts = append(ts,
-				safetensors.FromFloat32("adam_m/"+p.Name, p.Shape(), m, safetensors.F32),
-				safetensors.FromFloat32("adam_v/"+p.Name, p.Shape(), v, safetensors.F32))
-		}
-	}
 	js, err := json.Marshal(st)
 	if err != nil {
 		return err
 	}
-	md := map[string]string{"format": stateFormat, "state": string(js), "adam_step": strconv.Itoa(opt.Steps())}
-	if err := safetensors.Write(path, ts, md); err != nil {
-		return fmt.Errorf("pretrain: checkpoint: %w", err)
+	ls := train.LoopState{Step: st.Step, RNG: st.RNG, Extra: map[string]string{"pretrain": string(js)}}
+	if err := train.SaveState(path, params, opt, ls, nil); err != nil {
+		return fmt.Errorf("pretrain: %w", err)
 	}
 	return nil
 }
@@ -61,55 +50,20 @@ func saveState(path string, params []*autograd.Var, opt *nn.AdamW, st loopState)
 // the loop state. The checkpoint must come from the same config.
 func loadState(path string, params []*autograd.Var, opt *nn.AdamW, config string) (loopState, error) {
 	var st loopState
-	f, err := safetensors.Open(path)
+	ls, _, err := train.LoadState(path, params, opt)
 	if err != nil {
-		return st, fmt.Errorf("pretrain: resume: %w", err)
+		return st, fmt.Errorf("pretrain: %w", err)
 	}
-	defer f.Close()
-	md := f.Metadata()
-	if md["format"] != stateFormat {
+	js, ok := ls.Extra["pretrain"]
+	if !ok {
 		return st, fmt.Errorf("pretrain: resume: %s is not a pretraining checkpoint", path)
 	}
-	if err := json.Unmarshal([]byte(md["state"]), &st); err != nil {
+	if err := json.Unmarshal([]byte(js), &st); err != nil {
 		return st, fmt.Errorf("pretrain: resume: %s: %w", path, err)
 	}
 	if st.Config != config {
 		return st, fmt.Errorf("pretrain: resume: %s was written with config %s, this run has %s", path, st.Config, config)
 	}
-	adamStep, err := strconv.Atoi(md["adam_step"])
-	if err != nil {
-		return st, fmt.Errorf("pretrain: resume: %s: bad adam_step %q", path, md["adam_step"])
-	}
-	read := func(name string, shape []int) ([]float32, error) {
-		info, ok := f.Info(name)
-		if !ok {
-			return nil, nil
-		}
-		if !slices.Equal(info.Shape, shape) {
-			return nil, fmt.Errorf("pretrain: resume: %s: %s has shape %v, want %v", path, name, info.Shape, shape)
-		}
-		return f.Float32(name)
-	}
-	for _, p := range params {
-		w, err := read("param/"+p.Name, p.Shape())
-		if err != nil {
-			return st, err
-		}
-		if w == nil {
-			return st, fmt.Errorf("pretrain: resume: %s lacks %s", path, p.Name)
-		}
-		copy(p.Data(), w)
-		m, err := read("adam_m/"+p.Name, p.Shape())
-		if err != nil {
-			return st, err
-		}
-		v, err := read("adam_v/"+p.Name, p.Shape())
-		if err != nil {
-			return st, err
-		}
-		opt.SetState(adamStep, p, m, v)
-	}
-	opt.SetState(adamStep, nil, nil, nil)
 	return st, nil
 }
 
