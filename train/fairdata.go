@@ -72,27 +72,22 @@ func FairData(o FairDataOptions) (d Data, slices []FairSlice, short map[string]m
 	return d, slices, short, nil
 }
 
-// PairsOf converts data pairs to the pipeline's pairs.
-func PairsOf(ps []data.Pair) []Pair {
-	out := make([]Pair, len(ps))
+// PairsOf copies the pairs' English and foreign sides (the pipeline reads
+// data.Pair; the generator's bookkeeping is left out).
+func PairsOf(ps []data.Pair) []data.Pair {
+	out := make([]data.Pair, len(ps))
 	for i, p := range ps {
-		out[i] = Pair{English: p.English, Foreign: p.Foreign}
+		out[i] = data.Pair{English: p.English, Foreign: p.Foreign}
 	}
 	return out
 }
 
-// TasksOf converts data tasks to the pipeline's tasks.
-func TasksOf(ts []data.Task) []Task {
-	out := make([]Task, len(ts))
-	for i, t := range ts {
-		out[i] = Task{Kind: t.Kind, Instruction: t.Instruction, Foreign: t.Foreign, English: t.EnglishPassage, Answer: t.Answer}
-	}
-	return out
-}
+// TasksOf copies tasks (the pipeline reads data.Task).
+func TasksOf(ts []data.Task) []data.Task { return append([]data.Task(nil), ts...) }
 
 // SampleTasks takes n tasks spread evenly over the kinds, round robin,
 // each drawn at random without replacement (deterministic for the seed).
-func SampleTasks(ts []data.Task, n int, seed uint64) []Task {
+func SampleTasks(ts []data.Task, n int, seed uint64) []data.Task {
 	byKind := map[string][]data.Task{}
 	var kinds []string
 	for _, t := range ts {

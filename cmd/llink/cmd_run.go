@@ -213,37 +213,7 @@ func loadData(o runOptions) (train.Data, error) {
 	}
 	d.TrainPairs = pairs[:min(o.trainPairs, len(pairs))]
 	d.DevPairs = dev[:min(200, len(dev))]
-	d.TrainTasks = sampleTasks(trainTasks, o.trainTasks, o.seed)
-	d.TestTasks = sampleTasks(testTasks, o.testTasks, o.seed+1)
+	d.TrainTasks = train.SampleTasks(trainTasks, o.trainTasks, o.seed)
+	d.TestTasks = train.SampleTasks(testTasks, o.testTasks, o.seed+1)
 	return d, nil
-}
-
-// sampleTasks takes n tasks spread evenly over the kinds (deterministic).
-func sampleTasks(ts []data.Task, n int, seed uint64) []data.Task {
-	byKind := map[string][]data.Task{}
-	var kinds []string
-	for _, t := range ts {
-		if _, ok := byKind[t.Kind]; !ok {
-			kinds = append(kinds, t.Kind)
-		}
-		byKind[t.Kind] = append(byKind[t.Kind], t)
-	}
-	r := rand.New(rand.NewPCG(seed, 9))
-	var out []data.Task
-	for i := 0; len(out) < n && len(out) < len(ts); i++ {
-		k := kinds[i%len(kinds)]
-		pool := byKind[k]
-		if len(pool) == 0 {
-			if i > n*len(kinds)+len(ts) {
-				break
-			}
-			continue
-		}
-		j := r.IntN(len(pool))
-		t := pool[j]
-		pool[j] = pool[len(pool)-1]
-		byKind[k] = pool[:len(pool)-1]
-		out = append(out, t)
-	}
-	return out
 }
