@@ -53,11 +53,41 @@ type BPE struct {
 	post         postProcessor
 	byteID       [256]int32
 
-	mu    sync.RWMutex
-	cache map[string][]int32
+	cache wordCache
 }
 
 const cacheMax = 1 << 16
+
+// wordCache remembers the ids of recent words (cleared when full); safe
+// for concurrent use.
+type wordCache struct {
+	mu sync.RWMutex
+	m  map[string][]int32
+}
+
+// get returns the ids of w, computing and storing them on a miss.
+func (c *wordCache) get(w string, compute func(string) []int32) []int32 {
+	c.mu.RLock()
+	ids, ok := c.m[w]
+	c.mu.RUnlock()
+	if ok {
+		return ids
+	}
+	ids = compute(w)
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= cacheMax {
+		c.m = map[string][]int32{}
+	}
+	c.m[w] = ids
+	c.mu.Unlock()
+	return ids
+}
+
+func (c *wordCache) reset() {
+	c.mu.Lock()
+	c.m = nil
+	c.mu.Unlock()
+}
 
 // NewBPE builds a byte-level BPE tokenizer from plain data. Every one of
 // the 256 byte characters must be in the vocabulary; a merge whose parts or
@@ -70,7 +100,6 @@ func NewBPE(c BPEConfig) (*BPE, error) {
 		pre:          c.Pre,
 		ignoreMerges: c.IgnoreMerges,
 		post:         postProcessor{prefix: append([]int(nil), c.Prefix...), suffix: append([]int(nil), c.Suffix...)},
-		cache:        map[string][]int32{},
 	}
 	maxID := -1
 	for s, id := range c.Vocab {
@@ -175,20 +204,7 @@ func (t *BPE) word(w string) []int32 {
 	if len(w) == 1 {
 		return []int32{t.byteID[w[0]]}
 	}
-	t.mu.RLock()
-	ids, ok := t.cache[w]
-	t.mu.RUnlock()
-	if ok {
-		return ids
-	}
-	ids = t.merge(w)
-	t.mu.Lock()
-	if len(t.cache) >= cacheMax {
-		clear(t.cache)
-	}
-	t.cache[w] = ids
-	t.mu.Unlock()
-	return ids
+	return t.cache.get(w, t.merge)
 }
 
 // symbol is one node of the doubly linked list merged in place.
@@ -221,31 +237,44 @@ func (h *candHeap) Pop() any {
 	return x
 }
 
-// merge applies the merges by rank: lowest rank first, leftmost first
-// among equal ranks, using a heap over a linked list of symbols.
+// merge splits a word into bytes and applies the merges by rank.
 func (t *BPE) merge(w string) []int32 {
 	if t.ignoreMerges {
 		if id, ok := t.vocab[ByteLevelEncode(w)]; ok {
 			return []int32{int32(id)}
 		}
 	}
-	syms := make([]symbol, len(w))
+	ids := make([]int32, len(w))
 	for i := 0; i < len(w); i++ {
-		syms[i] = symbol{id: t.byteID[w[i]], prev: int32(i - 1), next: int32(i + 1)}
+		ids[i] = t.byteID[w[i]]
 	}
-	syms[len(w)-1].next = -1
-	h := make(candHeap, 0, len(w))
+	return mergeSymbols(ids, t.merges)
+}
+
+// mergeSymbols applies merges to a word given as symbol ids: the pair of
+// lowest rank first, the leftmost among equal ranks, using a heap over a
+// linked list of symbols. It returns the merged ids (reusing ids).
+func mergeSymbols(ids []int32, merges map[pairKey]mergeVal) []int32 {
+	if len(ids) < 2 {
+		return ids
+	}
+	syms := make([]symbol, len(ids))
+	for i, id := range ids {
+		syms[i] = symbol{id: id, prev: int32(i - 1), next: int32(i + 1)}
+	}
+	syms[len(ids)-1].next = -1
+	h := make(candHeap, 0, len(ids))
 	push := func(i int32) {
 		j := syms[i].next
 		if j < 0 {
 			return
 		}
-		if m, ok := t.merges[pairKey{syms[i].id, syms[j].id}]; ok {
+		if m, ok := merges[pairKey{syms[i].id, syms[j].id}]; ok {
 			heap.Push(&h, cand{m.rank, i, syms[i].id, syms[j].id})
 		}
 	}
-	for i := 0; i < len(w)-1; i++ {
-		if m, ok := t.merges[pairKey{syms[i].id, syms[i+1].id}]; ok {
+	for i := 0; i < len(ids)-1; i++ {
+		if m, ok := merges[pairKey{syms[i].id, syms[i+1].id}]; ok {
 			h = append(h, cand{m.rank, int32(i), syms[i].id, syms[i+1].id})
 		}
 	}
@@ -260,7 +289,7 @@ func (t *BPE) merge(w string) []int32 {
 		if b.id != c.r {
 			continue
 		}
-		m := t.merges[pairKey{a.id, b.id}]
+		m := merges[pairKey{a.id, b.id}]
 		a.id = m.id
 		b.dead = true
 		a.next = b.next
@@ -272,7 +301,7 @@ func (t *BPE) merge(w string) []int32 {
 		}
 		push(c.pos)
 	}
-	out := make([]int32, 0, 4)
+	out := ids[:0]
 	for i := int32(0); i >= 0; i = syms[i].next {
 		out = append(out, syms[i].id)
 	}
@@ -339,9 +368,7 @@ func (t *BPE) AddSpecialTokens(tokens ...string) []int {
 		t.addAdded(AddedToken{ID: id, Content: s, Special: true})
 		out[i] = id
 	}
-	t.mu.Lock()
-	clear(t.cache)
-	t.mu.Unlock()
+	t.cache.reset()
 	return out
 }
 

@@ -40,40 +40,55 @@ func dartsValue(u uint32) uint32  { return u & (1<<31 - 1) }
 func dartsLabel(u uint32) uint32  { return u & (1<<31 | 0xFF) }
 func dartsOffset(u uint32) uint32 { return (u >> 10) << ((u & (1 << 9)) >> 6) }
 
-// longest returns the longest prefix of s in the trie: its length and the
-// replacement, or 0 when none matches.
-func (c *Charsmap) longest(s string) (n int, repl string) {
+// prefixes calls f with the length and replacement of each prefix of s in
+// the trie, shortest first, until f returns false.
+func (c *Charsmap) prefixes(s string, f func(n int, repl string) bool) {
 	units := c.units
 	pos := dartsOffset(units[0])
 	for i := 0; i < len(s) && i < 64; i++ {
 		b := uint32(s[i])
 		if b == 0 {
-			break
+			return
 		}
 		pos ^= b
 		if pos >= uint32(len(units)) {
-			break
+			return
 		}
 		u := units[pos]
 		if dartsLabel(u) != b {
-			break
+			return
 		}
 		pos ^= dartsOffset(u)
 		if pos >= uint32(len(units)) {
-			break
+			return
 		}
 		if dartsHasLeaf(u) {
-			v := dartsValue(units[pos])
-			if int(v) < len(c.pool) {
-				end := int(v)
+			v := int(dartsValue(units[pos]))
+			if v < len(c.pool) {
+				end := v
 				for end < len(c.pool) && c.pool[end] != 0 {
 					end++
 				}
-				n, repl = i+1, string(c.pool[v:end])
+				if !f(i+1, string(c.pool[v:end])) {
+					return
+				}
 			}
 		}
 	}
+}
+
+// longest returns the longest prefix of s in the trie: its length and the
+// replacement, or 0 when none matches (SentencePiece's rule).
+func (c *Charsmap) longest(s string) (n int, repl string) {
+	c.prefixes(s, func(k int, r string) bool { n, repl = k, r; return true })
 	return n, repl
+}
+
+// shortest returns the replacement of the shortest prefix of s in the
+// trie (Hugging Face's rule).
+func (c *Charsmap) shortest(s string) (repl string, ok bool) {
+	c.prefixes(s, func(_ int, r string) bool { repl, ok = r, true; return false })
+	return repl, ok
 }
 
 // Normalize applies the map to s: at each position the longest matching

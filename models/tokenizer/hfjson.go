@@ -1,7 +1,6 @@
 package tokenizer
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -87,276 +86,13 @@ type jsonModel struct {
 }
 
 type jsonFile struct {
-	Version       string      `json:"version"`
-	AddedTokens   []jsonAdded `json:"added_tokens"`
-	Normalizer    *jsonNode   `json:"normalizer"`
-	PreTokenizer  *jsonNode   `json:"pre_tokenizer"`
-	PostProcessor *jsonNode   `json:"post_processor"`
-	Decoder       *jsonNode   `json:"decoder"`
-	Model         jsonModel   `json:"model"`
-}
-
-// walk visits n and the nodes of its Sequence children.
-func (n *jsonNode) walk(f func(*jsonNode)) {
-	if n == nil {
-		return
-	}
-	f(n)
-	for _, l := range [][]jsonNode{n.Normalizers, n.Pretokenizers, n.Processors} {
-		for i := range l {
-			l[i].walk(f)
-		}
-	}
-}
-
-// ParseJSON reads a Hugging Face tokenizer.json (BPE, Unigram or WordPiece
-// model). name is used in error messages.
-func ParseJSON(data []byte, name string) (Tokenizer, error) {
-	var f jsonFile
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, formatErr(name, "%v", err)
-	}
-	var added []AddedToken
-	for _, a := range f.AddedTokens {
-		added = append(added, AddedToken{ID: a.ID, Content: a.Content, Special: a.Special, LStrip: a.LStrip, RStrip: a.RStrip})
-	}
-	typ := f.Model.Type
-	if typ == "" && f.Model.Merges != nil {
-		typ = "BPE"
-	}
-	var t Tokenizer
-	var err error
-	switch typ {
-	case "BPE":
-		t, err = parseBPE(&f, added)
-	case "Unigram":
-		t, err = parseUnigram(&f, added)
-	case "WordPiece":
-		t, err = parseWordPiece(&f, added)
-	default:
-		return nil, formatErr(name, "unsupported model type %q", typ)
-	}
-	if err != nil {
-		return nil, formatErr(name, "%v", err)
-	}
-	return t, nil
-}
-
-// post reads the post-processor into prefix/suffix ids.
-func (f *jsonFile) post(id func(string) (int, bool)) (prefix, suffix []int, err error) {
-	f.PostProcessor.walk(func(n *jsonNode) {
-		if err != nil {
-			return
-		}
-		switch n.Type {
-		case "TemplateProcessing":
-			seen := false
-			for _, it := range n.Single {
-				switch {
-				case it.Sequence != nil:
-					seen = true
-				case it.SpecialToken != nil:
-					sp, ok := n.SpecialTokens[it.SpecialToken.ID]
-					if !ok {
-						err = fmt.Errorf("template token %q has no special_tokens entry", it.SpecialToken.ID)
-						return
-					}
-					if seen {
-						suffix = append(suffix, sp.IDs...)
-					} else {
-						prefix = append(prefix, sp.IDs...)
-					}
-				}
-			}
-		case "RobertaProcessing", "BertProcessing":
-			get := func(v []any) int {
-				if len(v) == 2 {
-					if x, ok := v[1].(float64); ok {
-						return int(x)
-					}
-					if s, ok := v[0].(string); ok {
-						if i, ok := id(s); ok {
-							return i
-						}
-					}
-				}
-				err = fmt.Errorf("%s: bad cls/sep %v", n.Type, v)
-				return 0
-			}
-			prefix = append(prefix, get(n.Cls))
-			suffix = append(suffix, get(n.Sep))
-		}
-	})
-	return prefix, suffix, err
-}
-
-func parseBPE(f *jsonFile, added []AddedToken) (Tokenizer, error) {
-	var vocab map[string]int
-	if err := json.Unmarshal(f.Model.Vocab, &vocab); err != nil {
-		return nil, fmt.Errorf("model.vocab: %v", err)
-	}
-	var merges []string
-	if len(f.Model.Merges) > 0 {
-		var raw []json.RawMessage
-		if err := json.Unmarshal(f.Model.Merges, &raw); err != nil {
-			return nil, fmt.Errorf("model.merges: %v", err)
-		}
-		merges = make([]string, 0, len(raw))
-		for i, r := range raw {
-			var s string
-			if json.Unmarshal(r, &s) == nil {
-				merges = append(merges, s)
-				continue
-			}
-			var p []string
-			if err := json.Unmarshal(r, &p); err != nil || len(p) != 2 {
-				return nil, fmt.Errorf("model.merges[%d]: want \"a b\" or [a, b]", i)
-			}
-			merges = append(merges, p[0]+" "+p[1])
-		}
-	}
-	pre := PreTokenizer(-1)
-	var perr error
-	f.PreTokenizer.walk(func(n *jsonNode) {
-		switch n.Type {
-		case "Split":
-			if n.Pattern != nil && n.Pattern.Regex != nil && *n.Pattern.Regex == llama3Pattern {
-				pre = PreLlama3
-			} else {
-				perr = fmt.Errorf("unsupported Split pre-tokenizer pattern")
-			}
-		case "ByteLevel":
-			if pre < 0 {
-				pre = PreByteLevelOnly
-				if n.UseRegex == nil || *n.UseRegex {
-					pre = PreGPT2
-				}
-			}
-		case "Sequence":
-		default:
-			perr = fmt.Errorf("unsupported pre-tokenizer %q", n.Type)
-		}
-	})
-	if perr != nil {
-		return nil, perr
-	}
-	if pre < 0 {
-		return nil, fmt.Errorf("not a byte-level BPE (no ByteLevel pre-tokenizer)")
-	}
-	if f.Normalizer != nil {
-		return nil, fmt.Errorf("BPE with a normalizer (%q) is not supported", f.Normalizer.Type)
-	}
-	lookup := func(s string) (int, bool) {
-		for _, a := range added {
-			if a.Content == s {
-				return a.ID, true
-			}
-		}
-		id, ok := vocab[s]
-		return id, ok
-	}
-	prefix, suffix, err := f.post(lookup)
-	if err != nil {
-		return nil, err
-	}
-	return NewBPE(BPEConfig{Vocab: vocab, Merges: merges, Added: added, Pre: pre,
-		IgnoreMerges: f.Model.IgnoreMerges, Prefix: prefix, Suffix: suffix})
-}
-
-func parseUnigram(f *jsonFile, added []AddedToken) (Tokenizer, error) {
-	var vocab [][2]any
-	if err := json.Unmarshal(f.Model.Vocab, &vocab); err != nil {
-		return nil, fmt.Errorf("model.vocab: %v", err)
-	}
-	c := UnigramConfig{Pieces: make([]string, len(vocab)), Scores: make([]float64, len(vocab)), Types: make([]int, len(vocab))}
-	for i, v := range vocab {
-		s, ok1 := v[0].(string)
-		sc, ok2 := v[1].(float64)
-		if !ok1 || !ok2 {
-			return nil, fmt.Errorf("model.vocab[%d]: want [piece, score]", i)
-		}
-		c.Pieces[i], c.Scores[i], c.Types[i] = s, sc, TypeNormal
-	}
-	if f.Model.UnkID != nil {
-		c.UnkID = *f.Model.UnkID
-	}
-	for _, a := range added {
-		if a.ID >= 0 && a.ID < len(c.Types) && a.ID != c.UnkID {
-			c.Types[a.ID] = TypeControl
-		}
-	}
-	c.Added = added
-	var err error
-	f.Normalizer.walk(func(n *jsonNode) {
-		switch n.Type {
-		case "Precompiled":
-			if n.Charsmap != nil && *n.Charsmap != "" {
-				c.Charsmap, err = base64.StdEncoding.DecodeString(*n.Charsmap)
-			}
-		}
-	})
-	if err != nil {
-		return nil, fmt.Errorf("precompiled_charsmap: %v", err)
-	}
-	c.AddDummyPrefix = true
-	f.PreTokenizer.walk(func(n *jsonNode) {
-		if n.Type == "Metaspace" {
-			if n.AddPrefixSpace != nil {
-				c.AddDummyPrefix = *n.AddPrefixSpace
-			}
-			if n.PrependScheme == "never" {
-				c.AddDummyPrefix = false
-			}
-		}
-	})
-	lookup := func(s string) (int, bool) {
-		for i, p := range c.Pieces {
-			if p == s {
-				return i, true
-			}
-		}
-		return 0, false
-	}
-	if c.Prefix, c.Suffix, err = f.post(lookup); err != nil {
-		return nil, err
-	}
-	return NewUnigram(c)
-}
-
-func parseWordPiece(f *jsonFile, added []AddedToken) (Tokenizer, error) {
-	var vocab map[string]int
-	if err := json.Unmarshal(f.Model.Vocab, &vocab); err != nil {
-		return nil, fmt.Errorf("model.vocab: %v", err)
-	}
-	c := WordPieceConfig{Vocab: vocab, MaxInputCharsPerWord: f.Model.MaxInputCharsPerWord, Added: added}
-	if f.Model.UnkToken != nil {
-		c.Unk = *f.Model.UnkToken
-	}
-	if f.Model.ContinuingPrefix != nil {
-		c.ContinuingPrefix = *f.Model.ContinuingPrefix
-	}
-	f.Normalizer.walk(func(n *jsonNode) {
-		switch n.Type {
-		case "BertNormalizer":
-			c.CleanText = n.CleanText == nil || *n.CleanText
-			c.HandleChineseChars = n.HandleChinese == nil || *n.HandleChinese
-			c.Lowercase = n.Lowercase == nil || *n.Lowercase
-			c.StripAccents = c.Lowercase
-			if n.StripAccents != nil {
-				c.StripAccents = *n.StripAccents
-			}
-		case "Lowercase":
-			c.Lowercase = true
-		case "StripAccents":
-			c.StripAccents = true
-		}
-	})
-	var err error
-	c.Prefix, c.Suffix, err = f.post(func(s string) (int, bool) { id, ok := vocab[s]; return id, ok })
-	if err != nil {
-		return nil, err
-	}
-	return NewWordPiece(c)
+	Version       string          `json:"version"`
+	AddedTokens   []jsonAdded     `json:"added_tokens"`
+	Normalizer    json.RawMessage `json:"normalizer"`
+	PreTokenizer  *jsonNode       `json:"pre_tokenizer"`
+	PostProcessor *jsonNode       `json:"post_processor"`
+	Decoder       *jsonNode       `json:"decoder"`
+	Model         jsonModel       `json:"model"`
 }
 
 // Saving.
@@ -439,6 +175,10 @@ func (u *Unigram) MarshalJSON() ([]byte, error) {
 	if !u.dummy {
 		scheme = "never"
 	}
+	var err error
+	if f.Normalizer, err = json.Marshal(sentencePieceNormalizer(u.keepWS)); err != nil {
+		return nil, err
+	}
 	f.PreTokenizer = &jsonNode{Type: "Metaspace", Replacement: Metaspace, PrependScheme: scheme, Split: bptr(true)}
 	f.PostProcessor = template(u.Token, u.post.prefix, u.post.suffix)
 	f.Decoder = &jsonNode{Type: "Metaspace", Replacement: Metaspace, PrependScheme: scheme, Split: bptr(true)}
@@ -446,7 +186,6 @@ func (u *Unigram) MarshalJSON() ([]byte, error) {
 	for i, p := range u.pieces {
 		vocab[i] = [2]any{p, u.scores[i]}
 	}
-	var err error
 	f.Model.Type = "Unigram"
 	unk := u.unk
 	f.Model.UnkID = &unk
@@ -479,4 +218,23 @@ func SaveJSONBytes(t Tokenizer) ([]byte, error) {
 		return nil, fmt.Errorf("tokenizer: %T cannot be saved", t)
 	}
 	return m.MarshalJSON()
+}
+
+// sentencePieceNormalizer is the normalizer of a Unigram without
+// charsmap written as Hugging Face components: nfkcLike (White_Space to a
+// space; C0/C1 controls, U+200B, U+FEFF and U+00AD removed; fullwidth ASCII
+// folded), then, unless keepWS, SentencePiece's whitespace handling
+// (leading and trailing spaces removed, runs collapsed to one).
+func sentencePieceNormalizer(keepWS bool) map[string]any {
+	rx := func(re, content string) map[string]any {
+		return map[string]any{"type": "Replace", "pattern": map[string]string{"Regex": re}, "content": content}
+	}
+	seq := []any{rx(`\s`, " "), rx("[\u0000-\u001f\u007f-\u009f\u200b\ufeff\u00ad]", "")}
+	for r := rune(0xFF01); r <= 0xFF5E; r++ {
+		seq = append(seq, map[string]any{"type": "Replace", "pattern": map[string]string{"String": string(r)}, "content": string(r - 0xFF01 + '!')})
+	}
+	if !keepWS {
+		seq = append(seq, map[string]any{"type": "Strip", "strip_left": true, "strip_right": true}, rx(" {2,}", " "))
+	}
+	return map[string]any{"type": "Sequence", "normalizers": seq}
 }

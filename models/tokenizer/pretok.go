@@ -10,7 +10,11 @@ import "unicode/utf8"
 // by hand, since Go's regexp has no look-ahead. It calls emit with each
 // piece in order; the pieces concatenate to text. Invalid UTF-8 bytes are
 // treated as U+FFFD (a symbol) one byte at a time.
-func splitLlama3(text string, emit func(string)) {
+func splitLlama3(text string, emit func(string)) { splitLlama3Digits(text, 3, emit) }
+
+// splitLlama3Digits is splitLlama3 with runs of at most maxDigits numbers
+// (\p{N}{1,maxDigits}); Qwen's pattern has single digits.
+func splitLlama3Digits(text string, maxDigits int, emit func(string)) {
 	i := 0
 	n := len(text)
 	at := func(j int) (rune, int) {
@@ -69,7 +73,7 @@ func splitLlama3(text string, emit func(string)) {
 		// 3. \p{N}{1,3}
 		if end < 0 && isN(r) {
 			j := i
-			for k := 0; k < 3 && j < n; k++ {
+			for k := 0; k < maxDigits && j < n; k++ {
 				rr, ww := at(j)
 				if !isN(rr) {
 					break

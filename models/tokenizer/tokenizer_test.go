@@ -264,7 +264,7 @@ func TestWordPiece(t *testing.T) {
 }
 
 func TestParseJSONErrors(t *testing.T) {
-	bad := []string{"", "{", `{"model":{"type":"Nope"}}`, `{"model":{"type":"BPE","vocab":{"a":0}}}`,
+	bad := []string{"", "{", `{"model":{"type":"Nope"}}`, `{"model":{"type":"BPE","vocab":{"a":0},"bogus":1}}`,
 		`{"model":{"type":"Unigram","vocab":[["a","x"]]}}`, `{"model":{"type":"WordPiece","vocab":{"a":0}}}`,
 		`{"model":{"type":"BPE","vocab":{},"merges":[]},"pre_tokenizer":{"type":"ByteLevel"},"added_tokens":[{"id":99999999,"content":"x"}]}`}
 	for _, s := range bad {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"sync"
 	"unicode/utf8"
 )
 
@@ -53,8 +52,7 @@ type Unigram struct {
 	// piece's id, or -1 when it is only a prefix: Viterbi stops extending
 	// a candidate as soon as it is no prefix.
 	prefix   map[string]int32
-	mu       sync.RWMutex
-	cache    map[string][]int32
+	cache    wordCache
 	unk      int
 	unkScore float64
 	maxLen   int
@@ -129,7 +127,6 @@ func NewUnigram(c UnigramConfig) (*Unigram, error) {
 		}
 		u.prefix[p] = int32(id)
 	}
-	u.cache = map[string][]int32{}
 	if math.IsInf(minScore, 1) {
 		minScore = 0
 	}
@@ -229,21 +226,7 @@ func (u *Unigram) segment(ids []int, s string) []int {
 			end++
 		}
 		w := s[:end]
-		u.mu.RLock()
-		c, ok := u.cache[w]
-		u.mu.RUnlock()
-		if !ok {
-			for _, id := range u.viterbi(nil, w) {
-				c = append(c, int32(id))
-			}
-			u.mu.Lock()
-			if len(u.cache) >= cacheMax {
-				clear(u.cache)
-			}
-			u.cache[w] = c
-			u.mu.Unlock()
-		}
-		for _, id := range c {
+		for _, id := range u.cache.get(w, u.viterbi32) {
 			ids = append(ids, int(id))
 		}
 		s = s[end:]
@@ -260,6 +243,27 @@ type node struct {
 // viterbi appends the best segmentation of s (maximum total score);
 // characters no piece covers become the unknown id (runs fused).
 func (u *Unigram) viterbi(ids []int, s string) []int {
+	for _, t := range u.viterbiSpans(s) {
+		ids = append(ids, t.id)
+	}
+	return ids
+}
+
+// viterbi32 is viterbi as int32 ids, for the word cache.
+func (u *Unigram) viterbi32(s string) []int32 {
+	var out []int32
+	for _, t := range u.viterbiSpans(s) {
+		out = append(out, int32(t.id))
+	}
+	return out
+}
+
+// uniTok is one token of a segmentation and the bytes of s it covers.
+type uniTok struct{ id, start, end int }
+
+// viterbiSpans returns the best segmentation of s with each token's span;
+// consecutive unknown tokens are fused into one.
+func (u *Unigram) viterbiSpans(s string) []uniTok {
 	best := make([]node, len(s)+1)
 	for i := 1; i <= len(s); i++ {
 		best[i].score = math.Inf(-1)
@@ -300,24 +304,20 @@ func (u *Unigram) viterbi(ids []int, s string) []int {
 		}
 		i += cw
 	}
-	var rev []int32
+	var rev []uniTok
 	for j := len(s); j > 0; j = int(best[j].start) {
-		rev = append(rev, best[j].id)
+		rev = append(rev, uniTok{int(best[j].id), int(best[j].start), j})
 	}
-	prevUnk := false
+	out := make([]uniTok, 0, len(rev))
 	for k := len(rev) - 1; k >= 0; k-- {
-		id := int(rev[k])
-		if id == u.unk {
-			if prevUnk {
-				continue
-			}
-			prevUnk = true
-		} else {
-			prevUnk = false
+		t := rev[k]
+		if t.id == u.unk && len(out) > 0 && out[len(out)-1].id == u.unk {
+			out[len(out)-1].end = t.end
+			continue
 		}
-		ids = append(ids, id)
+		out = append(out, t)
 	}
-	return ids
+	return out
 }
 
 // Decode implements [Tokenizer]: pieces are joined, ▁ becomes a space and

@@ -16,7 +16,8 @@ type WordPieceConfig struct {
 	ContinuingPrefix string
 	// MaxInputCharsPerWord: longer words become Unk (default 100).
 	MaxInputCharsPerWord int
-	// BasicTokenizer options (HF BertNormalizer).
+	// BasicTokenizer options (Hugging Face's BertNormalizer; accents are
+	// stripped as there: canonical decomposition, then the Mn marks dropped).
 	Lowercase          bool
 	StripAccents       bool // defaults to Lowercase in HF when unset
 	HandleChineseChars bool
@@ -103,33 +104,10 @@ func isBertPunct(r rune) bool {
 	return unicode.IsPunct(r)
 }
 
-// basic is BERT's BasicTokenizer: normalisation and the pre-split.
+// basic is BERT's BasicTokenizer: Hugging Face's BertNormalizer, then a
+// split at white space and around each punctuation character.
 func (w *WordPiece) basic(text string) []string {
-	var sb strings.Builder
-	for _, r := range text {
-		if w.cfg.CleanText {
-			if r == 0 || r == 0xFFFD || (unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r') || unicode.Is(unicode.Cf, r) {
-				continue
-			}
-			if isSpace(r) {
-				r = ' '
-			}
-		}
-		if w.cfg.HandleChineseChars && isCJK(r) {
-			sb.WriteByte(' ')
-			sb.WriteRune(r)
-			sb.WriteByte(' ')
-			continue
-		}
-		sb.WriteRune(r)
-	}
-	s := sb.String()
-	if w.cfg.StripAccents {
-		s = stripAccents(s)
-	}
-	if w.cfg.Lowercase {
-		s = strings.ToLower(s)
-	}
+	s := bertNorm{clean: w.cfg.CleanText, chinese: w.cfg.HandleChineseChars, strip: w.cfg.StripAccents, lower: w.cfg.Lowercase}.normalize(text)
 	var out []string
 	for _, f := range strings.FieldsFunc(s, isSpace) {
 		start := 0
@@ -147,23 +125,6 @@ func (w *WordPiece) basic(text string) []string {
 		}
 	}
 	return out
-}
-
-// stripAccents removes combining marks (Mn) after a canonical
-// decomposition of the Latin letters in accentFold.
-func stripAccents(s string) string {
-	var sb strings.Builder
-	for _, r := range s {
-		if unicode.Is(unicode.Mn, r) {
-			continue
-		}
-		if b, ok := accentFold[r]; ok {
-			sb.WriteString(b)
-			continue
-		}
-		sb.WriteRune(r)
-	}
-	return sb.String()
 }
 
 // Encode implements [Tokenizer].
