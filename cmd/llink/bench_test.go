@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -57,5 +58,22 @@ func TestBenchBadFlags(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: error %v, want one containing %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// TestBenchQuantisedFile writes the tiny shape as a Q4_0 GGUF file and
+// benchmarks the file: it loads quantised (the type column says so).
+func TestBenchQuantisedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tiny-q4.gguf")
+	var out, errb bytes.Buffer
+	if err := run([]string{"bench", "-shape", "tiny", "-dtype", "q4_0", "-write", path}, nil, &out, &errb); err != nil {
+		t.Fatalf("write: %v\n%s", err, errb.String())
+	}
+	out.Reset()
+	if err := run([]string{"bench", "-m", path, "-p", "8", "-n", "4", "-r", "1", "-t", "1", "-csv"}, nil, &out, &errb); err != nil {
+		t.Fatalf("bench: %v\n%s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), ",Q4_0,1,tg4,") {
+		t.Errorf("no Q4_0 tg4 row in:\n%s", out.String())
 	}
 }

@@ -26,7 +26,7 @@ func init() {
 
 // benchShapes are the named random models bench can build without a file.
 var benchShapes = map[string]func() llama.Config{
-	"tiny": func() llama.Config { return llama.Tiny(512) },
+	"tiny": func() llama.Config { c := llama.Tiny(512); c.Intermediate = 704; return c },
 	"1b":   llama.Llama32_1B,
 	"3b":   llama.Llama32_3B,
 }
@@ -43,7 +43,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	path := fs.String("m", "", "model: a GGUF file or a Hugging Face folder")
 	shape := fs.String("shape", "", "instead of -m, a random model of a named shape: tiny, 1b (Llama-3.2-1B) or 3b")
-	dtype := fs.String("dtype", "auto", "matrix storage: auto (the file's: bf16 stays bf16, else f32), f32 or bf16")
+	dtype := fs.String("dtype", "auto", "matrix storage: auto (the file's: bf16, Q8_0 and Q4_0 stay so, else f32), f32 or bf16; with -shape -write also q8_0 or q4_0")
 	prompt := fs.Int("p", 128, "prompt tokens of the pp test (0: skip it)")
 	gen := fs.Int("n", 64, "generated tokens of the tg test (0: skip it)")
 	reps := fs.Int("r", 5, "repetitions of each test")
@@ -74,21 +74,24 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	defer m.Close()
 	if *write != "" {
-		typ := gguf.F32
-		if m.Layers[0].Q.H != nil {
+		typ := map[string]gguf.TensorType{"f32": gguf.F32, "q8_0": gguf.Q8_0, "q4_0": gguf.Q4_0}[*dtype]
+		if m.Layers[0].Q.H != nil && typ == gguf.F32 {
 			typ = gguf.BF16
 		}
 		if err := m.WriteGGUF(*write, typ); err != nil {
 			return fmt.Errorf("bench: %w", err)
 		}
-		fmt.Fprintf(stdout, "wrote %s (%s)\n", *write, name)
+		fmt.Fprintf(stdout, "wrote %s (%s, %s)\n", *write, name, typ)
 		return nil
 	}
 	if *prompt+*gen > m.Config.MaxPositions {
 		return fmt.Errorf("bench: -p %d + -n %d exceeds the model's %d positions", *prompt, *gen, m.Config.MaxPositions)
 	}
 	typ := "f32"
-	if m.Layers[0].Q.H != nil {
+	switch q := m.Layers[0].Q; {
+	case q.Q != nil:
+		typ = q.Q.Type.String()
+	case q.H != nil:
 		typ = "bf16"
 	}
 	weights := decodeBytes(m)
@@ -150,8 +153,13 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 // benchModel loads path (its matrices as dtype) or builds a random model of
 // the named shape, and returns it with a name for the report.
 func benchModel(path, shape, dtype string) (*llama.Model, string, error) {
-	if dtype != "auto" && dtype != "f32" && dtype != "bf16" {
-		return nil, "", fmt.Errorf("bench: -dtype %q: want auto, f32 or bf16", dtype)
+	switch {
+	case dtype == "q8_0" || dtype == "q4_0":
+		if shape == "" {
+			return nil, "", fmt.Errorf("bench: -dtype %s is for writing a -shape (a quantised file loads quantised with -dtype auto)", dtype)
+		}
+	case dtype != "auto" && dtype != "f32" && dtype != "bf16":
+		return nil, "", fmt.Errorf("bench: -dtype %q: want auto, f32 or bf16 (q8_0, q4_0 with -shape)", dtype)
 	}
 	if shape != "" {
 		cfg, ok := benchShapes[shape]

@@ -3,6 +3,7 @@ package gguf
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/llink-go/llink/asm"
 	"io/fs"
 	"math"
 	"unsafe"
@@ -100,12 +101,64 @@ func (f *File) readInto(buf []byte, t TensorInfo) error {
 
 func (f *File) checkFloat(t TensorInfo) error {
 	switch {
-	case t.Type == F32 || t.Type == F16 || t.Type == BF16:
+	case t.Type == F32 || t.Type == F16 || t.Type == BF16 || blockType(t.Type) != 0:
 		return nil
 	case t.Type.Quantised():
-		return fmt.Errorf("gguf: %s: tensor %q: quantised type %s not supported (supported: F32, F16, BF16)", f.name, t.Name, t.Type)
+		return fmt.Errorf("gguf: %s: tensor %q: quantised type %s not supported (supported: F32, F16, BF16, Q8_0, Q4_0)", f.name, t.Name, t.Type)
 	}
-	return fmt.Errorf("gguf: %s: tensor %q: type %s not supported (supported: F32, F16, BF16)", f.name, t.Name, t.Type)
+	return fmt.Errorf("gguf: %s: tensor %q: type %s not supported (supported: F32, F16, BF16, Q8_0, Q4_0)", f.name, t.Name, t.Type)
+}
+
+// blockType is the asm block format of a quantised type llink multiplies
+// directly, or 0.
+func blockType(t TensorType) asm.QType {
+	switch t {
+	case Q8_0:
+		return asm.Q8_0
+	case Q4_0:
+		return asm.Q4_0
+	}
+	return 0
+}
+
+// ReadQuantised reads the named Q8_0 or Q4_0 tensor as an [asm.QMatrix]
+// over a new copy of its blocks (rows = the product of all dimensions but
+// the first; the first, the row length, is a multiple of 32 by the
+// format). A block whose scale is NaN or ±Inf is an error naming the tensor.
+func (f *File) ReadQuantised(name string) (*asm.QMatrix, error) {
+	t, err := f.lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	qt := blockType(t.Type)
+	if qt == 0 || len(t.Dims) == 0 {
+		return nil, fmt.Errorf("gguf: %s: tensor %q: type %s is not Q8_0 or Q4_0", f.name, name, t.Type)
+	}
+	raw, err := f.ReadRaw(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.finiteScales(t, qt, raw); err != nil {
+		return nil, err
+	}
+	cols := int(t.Dims[0])
+	rows := int(t.NumElements()) / max(cols, 1)
+	m, err := asm.NewQMatrix(qt, rows, cols, raw)
+	if err != nil {
+		return nil, fmt.Errorf("gguf: %s: tensor %q: %w", f.name, name, err)
+	}
+	return m, nil
+}
+
+// finiteScales refuses quantised blocks whose f16 scale is NaN or ±Inf.
+func (f *File) finiteScales(t TensorInfo, qt asm.QType, raw []byte) error {
+	bb := qt.BlockBytes()
+	for b := 0; b+bb <= len(raw); b += bb {
+		if binary.LittleEndian.Uint16(raw[b:])&0x7c00 == 0x7c00 {
+			return fmt.Errorf("gguf: %s: tensor %q: block %d has a non-finite scale", f.name, t.Name, b/bb)
+		}
+	}
+	return nil
 }
 
 // finite refuses a tensor holding NaN or ±Inf, naming it.
@@ -123,10 +176,10 @@ func (f *File) finite(t TensorInfo, raw []byte) error {
 	return nil
 }
 
-// ReadFloat32 reads the named F32, F16 or BF16 tensor into a new float32
-// slice (in file order: Dims[0] fastest, i.e. row-major for Shape()). A NaN
-// or ±Inf element is an error naming the tensor ([File.ReadRaw] reads
-// unchecked).
+// ReadFloat32 reads the named F32, F16, BF16, Q8_0 or Q4_0 tensor into a
+// new float32 slice (in file order: Dims[0] fastest, i.e. row-major for
+// Shape()), dequantising quantised blocks. A NaN or ±Inf element (or block
+// scale) is an error naming the tensor ([File.ReadRaw] reads unchecked).
 func (f *File) ReadFloat32(name string) ([]float32, error) {
 	t, err := f.lookup(name)
 	if err != nil {
@@ -142,6 +195,14 @@ func (f *File) ReadFloat32(name string) ([]float32, error) {
 			return nil, err
 		}
 		return out, f.finite(t, asBytes(out))
+	}
+	if qt := blockType(t.Type); qt != 0 {
+		q, err := f.ReadQuantised(name)
+		if err != nil {
+			return nil, err
+		}
+		asm.Dequantize(qt, out, q.Blocks)
+		return out, nil
 	}
 	raw, err := f.ReadRaw(name)
 	if err != nil {

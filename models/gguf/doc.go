@@ -8,8 +8,10 @@
 // a huge allocation. Metadata is decoded eagerly (tokenizer vocabularies
 // live there: see the tokenizer.ggml.* accessors such as [File.Strings],
 // [File.Float32s], [File.Int32s] and [File.Bytes]); tensor data is read on
-// demand. F32, F16 and BF16 tensors can be read as float32 or bf16;
-// quantised types are reported with a clear error.
+// demand. F32, F16, BF16, Q8_0 and Q4_0 tensors can be read as float32 or
+// bf16, and Q8_0 and Q4_0 ones as their blocks ([File.ReadQuantised]) for
+// llink's block kernels; other quantised types are reported with a clear
+// error. The writer quantises to Q8_0 and Q4_0 as llama.cpp does.
 //
 // Dimensions in a GGUF tensor description are in ggml order (the first is
 // the fastest varying); [TensorInfo.Shape] gives the usual row-major

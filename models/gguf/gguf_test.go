@@ -10,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/llink-go/llink/asm"
 	"github.com/llink-go/llink/models/safetensors"
 )
 
@@ -349,7 +351,8 @@ func TestWriterErrors(t *testing.T) {
 		{w.AddTensor("b", F32, []uint64{3}, make([]byte, 8)), `tensor "b": F32 dims [3] need 12 bytes`},
 		{w.AddTensor("c", Q4_0, []uint64{30}, nil), `tensor "c": first dimension 30`},
 		{w.AddTensor("d", TensorType(99), []uint64{1}, nil), `tensor "d": unknown type`},
-		{w.AddFloat32("e", []int{1}, []float32{1}, Q8_0), `tensor "e": AddFloat32 supports`},
+		{w.AddFloat32("e", []int{1}, []float32{1}, Q8_0), `tensor "e": Q8_0 needs rows of a multiple of 32`},
+		{w.AddFloat32("f", []int{32}, make([]float32, 32), Q4_K), `tensor "f": AddFloat32 supports`},
 	}
 	for _, c := range cases {
 		if c.err == nil || !strings.Contains(c.err.Error(), c.want) {
@@ -374,5 +377,70 @@ func TestVocabOnly(t *testing.T) {
 	}
 	if m, _ := f.String("tokenizer.ggml.model"); m != "gpt2" || len(f.Tensors) != 0 {
 		t.Errorf("model %q tensors %d", m, len(f.Tensors))
+	}
+}
+
+// TestQuantisedRoundTrip writes a matrix as Q8_0 and Q4_0 and reads it back
+// as blocks (equal to asm.Quantize's), as float32 (their dequantisation) and
+// as bf16; a block with an infinite scale is refused naming the tensor.
+func TestQuantisedRoundTrip(t *testing.T) {
+	const rows, cols = 3, 64
+	x := make([]float32, rows*cols)
+	for i := range x {
+		x[i] = float32(math.Sin(float64(i)*0.37)) * float32(1+i%7)
+	}
+	for _, typ := range []TensorType{Q8_0, Q4_0} {
+		w := NewWriter()
+		if err := w.AddFloat32("m", []int{rows, cols}, x, typ); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "q.gguf")
+		if err := w.WriteFile(path); err != nil {
+			t.Fatal(err)
+		}
+		f, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := f.ReadQuantised("m")
+		if err != nil {
+			t.Fatal(err)
+		}
+		qt := blockType(typ)
+		want := make([]byte, rows*cols/32*qt.BlockBytes())
+		asm.Quantize(qt, want, x)
+		if q.Type != qt || q.Rows != rows || q.Cols != cols || !bytes.Equal(q.Blocks, want) {
+			t.Errorf("%s: blocks %v %d×%d differ from asm.Quantize's", typ, q.Type, q.Rows, q.Cols)
+		}
+		got, err := f.ReadFloat32("m")
+		if err != nil {
+			t.Fatal(err)
+		}
+		deq := make([]float32, len(x))
+		asm.Dequantize(qt, deq, want)
+		if !slices.Equal(got, deq) {
+			t.Errorf("%s: ReadFloat32 differs from the dequantised blocks", typ)
+		}
+		if _, err := f.ReadBF16("m"); err != nil {
+			t.Errorf("%s: ReadBF16: %v", typ, err)
+		}
+		f.Close()
+
+		bad := slices.Clone(want)
+		bad[qt.BlockBytes()+1] = 0x7c // block 1's scale: +Inf
+		w = NewWriter()
+		if err := w.AddTensor("m", typ, []uint64{cols, rows}, bad); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteFile(path); err != nil {
+			t.Fatal(err)
+		}
+		if f, err = Open(path); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.ReadQuantised("m"); err == nil || !strings.Contains(err.Error(), `tensor "m": block 1 has a non-finite scale`) {
+			t.Errorf("%s: infinite scale: error %v", typ, err)
+		}
+		f.Close()
 	}
 }

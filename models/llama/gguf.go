@@ -2,6 +2,7 @@ package llama
 
 import (
 	"fmt"
+	"github.com/llink-go/llink/asm"
 	"math"
 	"strconv"
 	"strings"
@@ -161,6 +162,25 @@ func (s *GGUFSource) BF16(name string) ([]uint16, error) {
 	return unpermute(x, s.heads(name), s.infos[name].Shape), nil
 }
 
+// Quantised reads the named tensor as its Q8_0 or Q4_0 blocks (q and k
+// rows un-permuted), or returns nil for other types.
+func (s *GGUFSource) Quantised(name string) (*asm.QMatrix, error) {
+	g, ok := s.toGGUF[name]
+	if !ok {
+		return nil, fmt.Errorf("gguf source: no tensor %s", name)
+	}
+	if t, _ := s.f.Tensor(g); t.Type != gguf.Q8_0 && t.Type != gguf.Q4_0 {
+		return nil, nil
+	}
+	q, err := s.f.ReadQuantised(g)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	rb := len(q.Blocks) / max(q.Rows, 1)
+	q.Blocks = unpermute(q.Blocks, s.heads(name), []int{q.Rows, rb})
+	return q, nil
+}
+
 // unpermute undoes llama.cpp's convert permutation of a [heads·hd, cols]
 // q or k projection: the converter reshapes each head's rows as (2, hd/2)
 // and swaps the two axes (interleaved RoPE pairs), so GGUF row 2j+i of a
@@ -289,10 +309,10 @@ func FromHFConfig(h *hfconfig.Llama) (Config, error) {
 // WriteGGUF writes m as a llama.cpp GGUF file: llama.* metadata, tensors
 // under llama.cpp's names ([LoadGGUF]'s table) with q and k permuted as
 // llama.cpp's converter does, norm gains as F32 and the matrices as typ
-// (F32, F16 or BF16), llama3 RoPE scaling as rope_freqs.weight. LoRA
-// adapters are not merged and no tokenizer is written (tokenizer.ggml.model
-// is "none"). The file is written
-// atomically.
+// (F32, F16, BF16, or Q8_0 / Q4_0 quantised as llama.cpp does), llama3
+// RoPE scaling as rope_freqs.weight. LoRA adapters are not merged and no
+// tokenizer is written (tokenizer.ggml.model is "none"). The file is
+// written atomically.
 func (m *Model) WriteGGUF(path string, typ gguf.TensorType) error {
 	c := m.Config
 	w := gguf.NewWriter()

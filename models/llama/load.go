@@ -3,6 +3,7 @@ package llama
 import (
 	"errors"
 	"fmt"
+	"github.com/llink-go/llink/asm"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,7 +18,8 @@ import (
 type LoadOptions struct {
 	// BF16 stores the matrices (embeddings, projections, head) as bfloat16:
 	// zero-copy from a bf16 checkpoint, rounded from f32/f16 ones. Norm gains
-	// stay float32. Otherwise every tensor is widened to float32.
+	// stay float32. Otherwise every tensor is widened to float32. Q8_0 and
+	// Q4_0 matrices of a GGUF file stay in their blocks either way.
 	BF16 bool
 }
 
@@ -112,6 +114,14 @@ type Source interface {
 	BF16(name string) ([]uint16, error)
 }
 
+// QuantisedSource is a Source that can hand over block-quantised matrices
+// as they are stored (a GGUF file's Q8_0 and Q4_0 tensors): Quantised
+// returns nil (and no error) for a tensor that is not block-quantised.
+type QuantisedSource interface {
+	Source
+	Quantised(name string) (*asm.QMatrix, error)
+}
+
 // FromCheckpoint builds a model of configuration cfg from the tensors of
 // src, checking names and shapes as [Load] documents.
 func FromCheckpoint(cfg Config, src Source, opt LoadOptions) (*Model, error) {
@@ -162,9 +172,20 @@ func FromCheckpoint(cfg Config, src Source, opt LoadOptions) (*Model, error) {
 		}
 		return tensor.FromSlice(x, want[n]...)
 	}
+	qs, _ := src.(QuantisedSource)
 	mat := func(n string) *Weight {
 		if len(errs) > 0 {
 			return nil
+		}
+		if qs != nil {
+			q, err := qs.Quantised(n)
+			if err != nil {
+				errs = append(errs, err)
+				return nil
+			}
+			if q != nil {
+				return &Weight{Q: q}
+			}
 		}
 		if opt.BF16 {
 			h, err := src.BF16(n)

@@ -190,7 +190,9 @@ func (m *Model) embedInto(dst []float32, ids []int) {
 			panic(fmt.Sprintf("llama: token id %d outside the vocabulary [0, %d)", id, v))
 		}
 		row := dst[i*d : (i+1)*d]
-		if m.Emb.H != nil {
+		if q := m.Emb.Q; q != nil {
+			q.DequantizeRows(row, id, id+1)
+		} else if m.Emb.H != nil {
 			asm.BF16ToF32Slice(row, m.Emb.H.Data()[id*d:(id+1)*d])
 		} else {
 			copy(row, m.Emb.W.Row(id))

@@ -10,11 +10,13 @@ import (
 )
 
 // Weight is a projection matrix in PyTorch's Linear layout [out, in], held
-// either in float32 (W) or as bfloat16 (H) for frozen checkpoints. Exactly
-// one of the two is set.
+// in float32 (W), or for frozen checkpoints as bfloat16 (H) or GGML blocks
+// (Q: a Q8_0 or Q4_0 GGUF file's, multiplied on the blocks). Exactly one of
+// the three is set.
 type Weight struct {
 	W *tensor.Tensor
 	H *tensor.BF16
+	Q *asm.QMatrix
 	// LoRA, when set, adds Scale·(x·Aᵀ)·Bᵀ to the projection's output.
 	LoRA *LoRA
 	// P, when set by [Model.Trainable], is a parameter sharing W's storage:
@@ -41,6 +43,9 @@ func (w *Weight) In() int { return w.Shape()[1] }
 
 // Shape returns [out, in].
 func (w *Weight) Shape() []int {
+	if w.Q != nil {
+		return []int{w.Q.Rows, w.Q.Cols}
+	}
 	if w.H != nil {
 		return w.H.Shape()
 	}
@@ -51,21 +56,31 @@ func (w *Weight) Shape() []int {
 func (w *Weight) Bytes() int64 {
 	s := w.Shape()
 	n := int64(s[0]) * int64(s[1])
+	if w.Q != nil {
+		return w.Q.Bytes()
+	}
 	if w.H != nil {
 		return 2 * n
 	}
 	return 4 * n
 }
 
-// ToBF16 converts a float32 weight to bfloat16 storage in place.
+// ToBF16 converts a float32 weight to bfloat16 storage in place (a
+// quantised one stays quantised).
 func (w *Weight) ToBF16() {
-	if w.H == nil {
+	if w.W != nil {
 		w.H, w.W = tensor.ToBF16(w.W), nil
 	}
 }
 
-// Float32 returns the weight as float32 (widening a bf16 weight into a copy).
+// Float32 returns the weight as float32 (widening a bf16 or quantised
+// weight into a copy).
 func (w *Weight) Float32() *tensor.Tensor {
+	if q := w.Q; q != nil {
+		f := tensor.New(q.Rows, q.Cols)
+		q.DequantizeRows(f.Data(), 0, q.Rows)
+		return f
+	}
 	if w.H != nil {
 		return w.H.Float32()
 	}
@@ -78,9 +93,12 @@ func (w *Weight) applyInto(dst, x []float32, rows int) {
 	if len(x) < rows*in || len(dst) < rows*out {
 		panic(fmt.Sprintf("llama: projection %v on %d rows: buffers too short", w.Shape(), rows))
 	}
-	if w.H != nil {
+	switch {
+	case w.Q != nil:
+		asm.SgemmQ(rows, x, in, w.Q, dst, out)
+	case w.H != nil:
 		asm.SgemmBF16Dot(false, true, rows, out, in, 1, x, in, w.H.Data(), in, 0, dst, out)
-	} else {
+	default:
 		asm.Sgemm(false, true, rows, out, in, 1, x, in, w.W.Data(), in, 0, dst, out)
 	}
 	if l := w.LoRA; l != nil {
@@ -100,6 +118,8 @@ func (w *Weight) applyTape(tp *autograd.Tape, x *autograd.Var, rng *rand.Rand) *
 		y = tp.Linear(x, w.P, nil)
 	case w.H != nil:
 		y = tp.LinearBF16(x, w.H, nil)
+	case w.Q != nil: // dequantised for the call
+		y = tp.Linear(x, autograd.Const(w.Float32()), nil)
 	default:
 		y = tp.Linear(x, autograd.Const(w.W), nil)
 	}

@@ -1,0 +1,97 @@
+package llama
+
+import (
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/llink-go/llink/asm"
+	"github.com/llink-go/llink/models/gguf"
+	"github.com/llink-go/llink/tensor"
+)
+
+// TestQuantisedGGUF writes the untied fixture as Q8_0 and Q4_0 GGUF files
+// and loads them: every matrix stays in its blocks (Weight.Q), and the
+// logits — prompt (more than four rows: dequantised chunks) and token by
+// token through the KV cache (the block kernels) — equal, to float32
+// rounding, those of the fixture model whose matrices were quantised and
+// dequantised in float32 (asm.Quantize, asm.Dequantize): so the blocks,
+// their q/k row order and both product paths are right. The quantisation
+// error itself against the f32 model is logged.
+func TestQuantisedGGUF(t *testing.T) {
+	for _, typ := range []gguf.TensorType{gguf.Q8_0, gguf.Q4_0} {
+		t.Run(typ.String(), func(t *testing.T) {
+			m := load(t, "llama_untied", false)
+			path := filepath.Join(t.TempDir(), "m.gguf")
+			if err := m.WriteGGUF(path, typ); err != nil {
+				t.Fatal(err)
+			}
+			q, err := Load(path, LoadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer q.Close()
+			ref := load(t, "llama_untied", false)
+			qt := map[gguf.TensorType]asm.QType{gguf.Q8_0: asm.Q8_0, gguf.Q4_0: asm.Q4_0}[typ]
+			roundTrip := func(w *Weight) {
+				b := make([]byte, w.W.Len()/asm.QBlock*qt.BlockBytes())
+				asm.Quantize(qt, b, w.W.Data())
+				asm.Dequantize(qt, w.W.Data(), b)
+			}
+			check := func(name string, w *Weight) {
+				if w.Q == nil || w.Q.Type != qt {
+					t.Fatalf("%s: not held as %s blocks", name, qt)
+				}
+			}
+			check("embeddings", q.Emb)
+			check("head", q.Head)
+			roundTrip(ref.Emb)
+			roundTrip(ref.Head)
+			for i, l := range q.Layers {
+				for name, w := range l.Projections() {
+					check(name, w)
+					roundTrip(ref.Layers[i].Projections()[name])
+				}
+			}
+			e := readExpected(t, filepath.Join("..", "testdata", "llama_untied"))
+			for _, key := range []string{"a", "b"} {
+				seq := e.Seqs[key]
+				b := Batch{B: 1, T: len(seq), IDs: seq}
+				want := ref.Logits(ref.Forward(b, nil)).Data()
+				got := q.Logits(q.Forward(b, nil)).Data()
+				if r := relErr(got, want); r > 1e-5 || math.IsNaN(r) {
+					t.Errorf("%s prompt: logits relative error %.3g against the dequantised model", key, r)
+				}
+				c := q.NewCache(1, len(seq))
+				var steps []float32
+				for i := range seq {
+					h := q.Forward(Batch{B: 1, T: 1, IDs: seq[i : i+1]}, c)
+					steps = append(steps, q.Logits(h).Data()...)
+				}
+				if r := relErr(steps, want); r > 1e-5 || math.IsNaN(r) {
+					t.Errorf("%s decode: logits relative error %.3g against the dequantised model", key, r)
+				}
+				t.Logf("%s: %s logits vs PyTorch's f32: relative error %.3g", key, typ, relErr(got, e.Logits[key].Data))
+			}
+			if got, want := q.Layers[0].Q.Bytes(), int64(q.Layers[0].Q.Out()*q.Layers[0].Q.In()/32*qt.BlockBytes()); got != want {
+				t.Errorf("Bytes() = %d, want %d", got, want)
+			}
+			f := q.Layers[0].Down.Float32()
+			if !tensorEqual(f, ref.Layers[0].Down.W) {
+				t.Errorf("Float32() differs from the dequantised matrix")
+			}
+		})
+	}
+}
+
+func tensorEqual(a, b *tensor.Tensor) bool {
+	if a.Len() != b.Len() {
+		return false
+	}
+	for i, v := range a.Data() {
+		if v != b.Data()[i] {
+			return false
+		}
+	}
+	return true
+}
