@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -179,31 +180,9 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 		return Result{}, err
 	}
 	statePath := filepath.Join(dir, CheckpointName)
-	var tok tokenizer.Tokenizer
-	if o.Resume {
-		if _, err := os.Stat(statePath); err != nil {
-			return Result{}, fmt.Errorf("pretrain: resume: no checkpoint in %s", dir)
-		}
-		t, err := tokenizer.Load(filepath.Join(dir, "tokenizer.json"))
-		if err != nil {
-			return Result{}, fmt.Errorf("pretrain: resume: %w", err)
-		}
-		tok = t
-	} else {
-		var t tokenizer.Tokenizer
-		var err error
-		if c.InitFrom != "" {
-			t, err = tokenizer.Load(filepath.Join(c.InitFrom, "tokenizer.json"))
-		} else {
-			t, err = DecoderTokenizer(d, c)
-		}
-		if err != nil {
-			return Result{}, err
-		}
-		if err := writeTokenizer(dir, t); err != nil {
-			return Result{}, err
-		}
-		tok = t
+	tok, err := decoderTokenizer(dir, statePath, d, c, o.Resume)
+	if err != nil {
+		return Result{}, err
 	}
 	eot, ok1 := tok.TokenID("<|eot_id|>")
 	bos, ok2 := tok.TokenID("<|begin_of_text|>")
@@ -211,36 +190,15 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 		return Result{}, errors.New("pretrain: decoder tokenizer lacks the Llama-3 specials")
 	}
 	fmt.Fprintf(o.Log, "decoder tokenizer: %d tokens (%.1fs)\n", tok.VocabSize(), time.Since(start).Seconds())
-
-	cfg := llama.Tiny(tok.VocabSize())
-	cfg.Hidden, cfg.Layers, cfg.Heads, cfg.KVHeads, cfg.HeadDim, cfg.Intermediate = c.Hidden, c.Layers, c.Heads, c.KVHeads, c.Hidden/c.Heads, c.FFN
-	cfg.MaxPositions = 512
-	cfg.BOS, cfg.EOS = llama.TokenIDs{bos}, llama.TokenIDs{eot}
-	m := llama.New(cfg, rand.New(rand.NewPCG(c.Seed, 21)))
-	initMD := map[string]string{}
-	if c.InitFrom != "" {
-		var err error
-		if m, err = llama.Load(c.InitFrom, llama.LoadOptions{}); err != nil {
-			return Result{}, err
-		}
-		if m.Config.VocabSize != tok.VocabSize() || m.Config.Hidden != c.Hidden || m.Config.Layers != c.Layers {
-			return Result{}, fmt.Errorf("pretrain: %s holds a different model than the config describes", c.InitFrom)
-		}
-		cfg = m.Config
-		if f, err := safetensors.Open(filepath.Join(c.InitFrom, "model.safetensors")); err == nil {
-			for k, v := range f.Metadata() {
-				initMD["init."+k] = v
-			}
-			f.Close()
-		}
-		fmt.Fprintf(o.Log, "continuing from %s\n", c.InitFrom)
+	m, cfg, initMD, err := decoderModel(tok, bos, eot, c, o)
+	if err != nil {
+		return Result{}, err
 	}
 	params := m.Trainable()
 	nParams := 0
 	for _, p := range params {
 		nParams += p.Value.Len()
 	}
-
 	insts := make([]train.Example, 0, len(d.Train))
 	for _, t := range d.Train {
 		e := InstructionExample(tok, t, eot)
@@ -261,7 +219,6 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	rng := rand.New(src)
 	st := loopState{Config: string(cj)}
 	if o.Resume {
-		var err error
 		if st, err = loadState(statePath, params, opt, string(cj)); err != nil {
 			return Result{}, err
 		}
@@ -278,49 +235,15 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	lossAvg := newTail(c.Steps)
 	lossAvg.restore(st.Tail)
 	for st.Step < c.Steps {
-		seqs := make([][]int, c.Batch)
-		ansFrom := make([]int, c.Batch)
-		for i := range seqs {
-			if len(sents) > 0 && rng.Float64() < c.LMShare {
-				seqs[i] = sents[rng.IntN(len(sents))]
-				ansFrom[i] = len(seqs[i])
-			} else {
-				e := insts[rng.IntN(len(insts))]
-				seqs[i] = append(append([]int(nil), e.Prompt...), e.Answer...)
-				ansFrom[i] = len(e.Prompt)
-			}
-		}
-		b := llama.PadRight(seqs, eot)
-		var ctxPos, ctxTgt, ansPos, ansTgt []int
-		for i, s := range seqs {
-			for t := 0; t+1 < len(s); t++ {
-				if t+1 >= ansFrom[i] {
-					ansPos, ansTgt = append(ansPos, i*b.T+t), append(ansTgt, s[t+1])
-				} else {
-					ctxPos, ctxTgt = append(ctxPos, i*b.T+t), append(ctxTgt, s[t+1])
-				}
-			}
+		seqs, ansFrom := decoderBatch(rng, c, sents, insts)
+		for _, s := range seqs {
 			tokens += len(s)
 		}
 		tp.Reset()
 		autograd.ZeroGrad(params)
-		x := m.EmbedTapeOn(tp, b.IDs, b.B, b.T)
-		h := tp.Reshape(m.ForwardTape(tp, x, b.Mask, nil), b.B*b.T, cfg.Hidden)
-		logits := m.LogitsTape(tp, h)
-		var loss *autograd.Var
-		if len(ansPos) > 0 {
-			loss = tp.CrossEntropy(tp.Gather(logits, ansPos), ansTgt, -100)
-		}
-		if len(ctxPos) > 0 && c.ContextWeight > 0 {
-			l := tp.Scale(tp.CrossEntropy(tp.Gather(logits, ctxPos), ctxTgt, -100), c.ContextWeight)
-			if loss == nil {
-				loss = l
-			} else {
-				loss = tp.Add(loss, l)
-			}
-		}
-		if loss == nil {
-			return Result{}, errors.New("pretrain: a batch with nothing to predict")
+		loss, err := decoderLoss(tp, m, seqs, ansFrom, eot, c.ContextWeight)
+		if err != nil {
+			return Result{}, err
 		}
 		if err := nn.CheckFinite(loss, nil); err != nil {
 			return Result{}, fmt.Errorf("pretrain: decoder step %d: %w", st.Step, err)
@@ -359,12 +282,8 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 		"final_loss": fmt.Sprintf("%.4f", st.Loss), "steps": fmt.Sprint(c.Steps), "parameters": fmt.Sprint(nParams),
 		"pretrain_config": string(cj), "train_seconds": fmt.Sprintf("%.0f", elapsed.Seconds()),
 	}
-	for k, v := range initMD {
-		md[k] = v
-	}
-	for k, v := range o.Provenance {
-		md[k] = v
-	}
+	maps.Copy(md, initMD)
+	maps.Copy(md, o.Provenance)
 	out := cfg
 	out.ModelType = "llama"
 	if err := writeJSON(filepath.Join(dir, "config.json"), out); err != nil {
@@ -375,6 +294,114 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	}
 	os.Remove(statePath)
 	return Result{Steps: st.Step, Loss: st.Loss, DevEM: em, Elapsed: elapsed, Metadata: md}, nil
+}
+
+// decoderTokenizer returns the decoder's tokenizer: the one in dir when
+// resuming, else InitFrom's or a new one trained on d, written to dir.
+func decoderTokenizer(dir, statePath string, d DecoderData, c DecoderConfig, resume bool) (tokenizer.Tokenizer, error) {
+	if resume {
+		if _, err := os.Stat(statePath); err != nil {
+			return nil, fmt.Errorf("pretrain: resume: no checkpoint in %s", dir)
+		}
+		t, err := tokenizer.Load(filepath.Join(dir, "tokenizer.json"))
+		if err != nil {
+			return nil, fmt.Errorf("pretrain: resume: %w", err)
+		}
+		return t, nil
+	}
+	var t tokenizer.Tokenizer
+	var err error
+	if c.InitFrom != "" {
+		t, err = tokenizer.Load(filepath.Join(c.InitFrom, "tokenizer.json"))
+	} else {
+		t, err = DecoderTokenizer(d, c)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return t, writeTokenizer(dir, t)
+}
+
+// decoderModel returns the model to train: new from the config, or
+// InitFrom's (with its metadata as "init.*" entries).
+func decoderModel(tok tokenizer.Tokenizer, bos, eot int, c DecoderConfig, o Options) (*llama.Model, llama.Config, map[string]string, error) {
+	cfg := llama.Tiny(tok.VocabSize())
+	cfg.Hidden, cfg.Layers, cfg.Heads, cfg.KVHeads, cfg.HeadDim, cfg.Intermediate = c.Hidden, c.Layers, c.Heads, c.KVHeads, c.Hidden/c.Heads, c.FFN
+	cfg.MaxPositions = 512
+	cfg.BOS, cfg.EOS = llama.TokenIDs{bos}, llama.TokenIDs{eot}
+	m := llama.New(cfg, rand.New(rand.NewPCG(c.Seed, 21)))
+	initMD := map[string]string{}
+	if c.InitFrom == "" {
+		return m, cfg, initMD, nil
+	}
+	m, err := llama.Load(c.InitFrom, llama.LoadOptions{})
+	if err != nil {
+		return nil, cfg, nil, err
+	}
+	if m.Config.VocabSize != tok.VocabSize() || m.Config.Hidden != c.Hidden || m.Config.Layers != c.Layers {
+		return nil, cfg, nil, fmt.Errorf("pretrain: %s holds a different model than the config describes", c.InitFrom)
+	}
+	if f, err := safetensors.Open(filepath.Join(c.InitFrom, "model.safetensors")); err == nil {
+		for k, v := range f.Metadata() {
+			initMD["init."+k] = v
+		}
+		f.Close()
+	}
+	fmt.Fprintf(o.Log, "continuing from %s\n", c.InitFrom)
+	return m, m.Config, initMD, nil
+}
+
+// decoderBatch draws one batch: each row an English sentence (language
+// modelling, share c.LMShare) or an instruction example; ansFrom[i] is
+// where row i's answer starts (its length for a sentence).
+func decoderBatch(rng *rand.Rand, c DecoderConfig, sents [][]int, insts []train.Example) (seqs [][]int, ansFrom []int) {
+	seqs, ansFrom = make([][]int, c.Batch), make([]int, c.Batch)
+	for i := range seqs {
+		if len(sents) > 0 && rng.Float64() < c.LMShare {
+			seqs[i] = sents[rng.IntN(len(sents))]
+			ansFrom[i] = len(seqs[i])
+		} else {
+			e := insts[rng.IntN(len(insts))]
+			seqs[i] = append(append([]int(nil), e.Prompt...), e.Answer...)
+			ansFrom[i] = len(e.Prompt)
+		}
+	}
+	return seqs, ansFrom
+}
+
+// decoderLoss records a batch's loss: the cross-entropy of the answer
+// tokens plus contextWeight times that of the tokens before them.
+func decoderLoss(tp *autograd.Tape, m *llama.Model, seqs [][]int, ansFrom []int, pad int, contextWeight float32) (*autograd.Var, error) {
+	b := llama.PadRight(seqs, pad)
+	var ctxPos, ctxTgt, ansPos, ansTgt []int
+	for i, s := range seqs {
+		for t := 0; t+1 < len(s); t++ {
+			if t+1 >= ansFrom[i] {
+				ansPos, ansTgt = append(ansPos, i*b.T+t), append(ansTgt, s[t+1])
+			} else {
+				ctxPos, ctxTgt = append(ctxPos, i*b.T+t), append(ctxTgt, s[t+1])
+			}
+		}
+	}
+	x := m.EmbedTapeOn(tp, b.IDs, b.B, b.T)
+	h := tp.Reshape(m.ForwardTape(tp, x, b.Mask, nil), b.B*b.T, m.Config.Hidden)
+	logits := m.LogitsTape(tp, h)
+	var loss *autograd.Var
+	if len(ansPos) > 0 {
+		loss = tp.CrossEntropy(tp.Gather(logits, ansPos), ansTgt, -100)
+	}
+	if len(ctxPos) > 0 && contextWeight > 0 {
+		l := tp.Scale(tp.CrossEntropy(tp.Gather(logits, ctxPos), ctxTgt, -100), contextWeight)
+		if loss == nil {
+			loss = l
+		} else {
+			loss = tp.Add(loss, l)
+		}
+	}
+	if loss == nil {
+		return nil, errors.New("pretrain: a batch with nothing to predict")
+	}
+	return loss, nil
 }
 
 func countQuestions(dev []data.Task) int {
