@@ -169,28 +169,11 @@ func (s *Stages) queries(m Method, proj *llink.Projector) (*tensor.Tensor, error
 // retrieval fills the pool retrieval metrics of a result from the query
 // vectors q [N, d], row i for pool pair i.
 func retrieval(r *MethodResult, q *tensor.Tensor, pool Pairs) error {
-	n, d := pool.Len(), pool.H.Dim(1)
-	sim, err := eval.CosineMatrix(q.Data(), pool.H.Data(), n, d)
+	fwd, bwd, corner, err := eval.BothWays(q.Data(), pool.H.Data(), pool.Len(), pool.H.Dim(1), SimilarityBlock)
 	if err != nil {
 		return fmt.Errorf("retrieval for %s: %w", r.Method, err)
 	}
-	b := min(n, SimilarityBlock)
-	r.Similarity = make([]float32, b*b)
-	for i := range b {
-		copy(r.Similarity[i*b:(i+1)*b], sim[i*n:i*n+b])
-	}
-	for dir, s := range map[string][]float32{"km-en": sim, "en-km": eval.Transpose(sim, n)} {
-		ranks, err := eval.RanksFromSimilarity(s, n)
-		if err != nil {
-			return err
-		}
-		m := eval.FromRanks(ranks)
-		if dir == "km-en" {
-			r.KmToEn = &m
-		} else {
-			r.EnToKm = &m
-		}
-	}
+	r.KmToEn, r.EnToKm, r.Similarity = &fwd, &bwd, corner
 	return nil
 }
 

@@ -56,5 +56,5 @@ type Results struct {
 	// Layers is the Figure-3 analysis (layer-wise Khmer/English cosine and
 	// norms, base decoder on raw Khmer vs LLINK slots) on the first
 	// LayerPairsN pool pairs.
-	Layers []LayerStats `json:"layers,omitempty"`
+	Layers []eval.LayerStats `json:"layers,omitempty"`
 }

@@ -8,14 +8,14 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
-	"github.com/llink-go/llink/train"
+	"github.com/llink-go/llink/train/eval"
 )
 
 // LayerAnalysis draws the paper's Figure-3-style analysis for each
-// condition (see train.ComputeLayerStats): left, the mean cosine between
+// condition (see eval.ComputeLayerStats): left, the mean cosine between
 // foreign and English hidden states at every layer; right, the mean
 // hidden-state norms (foreign solid, English dashed).
-func LayerAnalysis(stats []train.LayerStats, path string) error {
+func LayerAnalysis(stats []eval.LayerStats, path string) error {
 	if len(stats) == 0 {
 		return errors.New("plot: layer analysis: no conditions")
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/llink-go/llink/internal/rundir"
 	"github.com/llink-go/llink/train"
+	"github.com/llink-go/llink/train/eval"
 )
 
 // outDir is where the figures go: LLINK_PLOT_DIR keeps them for a look,
@@ -152,7 +153,7 @@ func TestSimilarityHeatmap(t *testing.T) {
 
 func TestLayerAnalysis(t *testing.T) {
 	dir := outDir(t)
-	stats := []train.LayerStats{
+	stats := []eval.LayerStats{
 		{Name: "base (raw Khmer)", Cosine: []float64{0.1, 0.05, 0.02}, ForeignNorm: []float64{1, 3, 5}, EnglishNorm: []float64{1, 4, 6}},
 		{Name: "LLINK (slots)", Cosine: []float64{0.2, 0.5, 0.7}, ForeignNorm: []float64{8, 9, 9}, EnglishNorm: []float64{1, 4, 6}},
 	}

@@ -155,3 +155,22 @@ func TestNumericFidelity(t *testing.T) {
 		}
 	}
 }
+
+// TestBothWays checks both directions and the corner on a hand-made case:
+// query 0 is closest to candidate 1 and query 1 to candidate 1, so forward
+// R@1 is 1/2 (query 1 only), and candidate 0's nearest query is query 0,
+// candidate 1's query 1 (backward R@1 1).
+func TestBothWays(t *testing.T) {
+	q := []float32{0.6, 0.8, 0, 1} // query 0 at 53°, query 1 at 90°
+	c := []float32{1, 0, 0, 1}     // candidate 0 at 0°, candidate 1 at 90°
+	f, b, corner, err := BothWays(q, c, 2, 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.R1 != 0.5 || b.R1 != 1 {
+		t.Fatalf("forward R@1 %v, backward R@1 %v; want 0.5, 1", f.R1, b.R1)
+	}
+	if len(corner) != 1 || math.Abs(float64(corner[0])-0.6) > 1e-6 {
+		t.Fatalf("corner %v, want [0.6]", corner)
+	}
+}

@@ -160,3 +160,29 @@ func Transpose(sim []float32, n int) []float32 {
 	}
 	return t
 }
+
+// BothWays ranks n queries q [n, d] against their n candidates c [n, d]
+// (row i's positive is row i) by cosine, both ways: queries → candidates
+// (forward) and candidates → queries (backward). corner is the top-left
+// block×block corner of the similarity matrix, row-major (the positives on
+// its diagonal), for a heat map.
+func BothWays(q, c []float32, n, d, block int) (forward, backward Retrieval, corner []float32, err error) {
+	sim, err := CosineMatrix(q, c, n, d)
+	if err != nil {
+		return forward, backward, nil, err
+	}
+	b := min(n, block)
+	corner = make([]float32, b*b)
+	for i := range b {
+		copy(corner[i*b:(i+1)*b], sim[i*n:i*n+b])
+	}
+	ranks, err := RanksFromSimilarity(sim, n)
+	if err != nil {
+		return forward, backward, nil, err
+	}
+	back, err := RanksFromSimilarity(Transpose(sim, n), n)
+	if err != nil {
+		return forward, backward, nil, err
+	}
+	return FromRanks(ranks), FromRanks(back), corner, nil
+}
