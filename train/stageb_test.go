@@ -252,25 +252,3 @@ func TestEpochOrder(t *testing.T) {
 		t.Error("epoch order not reproducible from the seed")
 	}
 }
-
-// TestGenerateAnswersOrder checks that batching prompts by length returns
-// each answer at its example's index: the same answers as one at a time.
-func TestGenerateAnswersOrder(t *testing.T) {
-	m := tinyDecoder(5)
-	r := testutil.RNG(6)
-	exs := make([]Example, 9)
-	for i := range exs {
-		p := []int{tBOS}
-		for range 1 + r.IntN(9) {
-			p = append(p, 4+r.IntN(20))
-		}
-		exs[i] = Example{Prompt: p}
-	}
-	all := generate(t, m, nil, exs, 4, 4)
-	for i, e := range exs {
-		one := generate(t, m, nil, []Example{e}, 4, 1)
-		if !slices.Equal(one[0], all[i]) {
-			t.Fatalf("example %d: %v alone, %v in a batch", i, one[0], all[i])
-		}
-	}
-}
