@@ -38,9 +38,13 @@
 // Hugging Face compiles Split and Replace patterns with Oniguruma, which
 // has look-around; Go's regexp has not. The Llama-3, Qwen and GPT-2
 // pre-tokenizer patterns have hand-written splitters (several times faster
-// than a backtracking engine); any other pattern runs on
-// github.com/dlclark/regexp2 after \s, \w and \d are rewritten to
-// Oniguruma's Unicode classes.
+// than a backtracking engine). Any other pattern has \s, \w and \d
+// rewritten to Oniguruma's Unicode classes and runs on Go's regexp when it
+// has no look-around (same leftmost-first matches), else on
+// github.com/dlclark/regexp2. A byte-level BPE behind a known split pattern
+// caches each word's ids by its raw bytes (the fast path of the common
+// Llama-3/Qwen layout). bench/RESULTS.md compares the speed with the
+// Hugging Face library.
 //
 // # Zero-width space (U+200B)
 //

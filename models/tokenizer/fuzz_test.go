@@ -1,7 +1,11 @@
 package tokenizer
 
 import (
+	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -92,5 +96,78 @@ func FuzzCharsmap(f *testing.F) {
 			return
 		}
 		cm.Normalize(s)
+	})
+}
+
+// byteLevelJSON is a byte-level BPE tokenizer.json with the Llama-3 split,
+// every byte a token, a few merges and an added token.
+func byteLevelJSON() []byte {
+	vocab := map[string]int{}
+	for b := 0; b < 256; b++ {
+		vocab[byteStr[b]] = b
+	}
+	k := []rune(ByteLevelEncode("ក"))
+	merges := [][2]string{{"Ġ", "t"}, {"Ġt", "h"}, {string(k[0]), string(k[1])}, {string(k[:2]), string(k[2])}}
+	for _, m := range merges {
+		vocab[m[0]+m[1]] = len(vocab)
+	}
+	j := map[string]any{
+		"added_tokens": []map[string]any{{"id": len(vocab), "content": "<|x|>", "special": true}},
+		"pre_tokenizer": map[string]any{"type": "Sequence", "pretokenizers": []any{
+			map[string]any{"type": "Split", "pattern": map[string]string{"Regex": llama3Pattern}, "behavior": "Isolated", "invert": false},
+			map[string]any{"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false}}},
+		"decoder": map[string]any{"type": "ByteLevel"},
+		"model":   map[string]any{"type": "BPE", "vocab": vocab, "merges": merges},
+	}
+	b, _ := json.Marshal(j)
+	return b
+}
+
+// FuzzPipelineRoundTrip: a byte-level pipeline decodes its ids back to the
+// text (invalid UTF-8 read as U+FFFD), fast path or not.
+func FuzzPipelineRoundTrip(f *testing.F) {
+	tok, err := ParseJSON(byteLevelJSON(), "bytes.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	slow := *tok.(*Pipeline)
+	slow.fast = nil
+	for _, s := range corpus(11, 10) {
+		f.Add(s)
+	}
+	f.Add("<|x|>the\u200b  \n\t'S 1234<|x|")
+	f.Add("\xff\xe1\x9e")
+	f.Fuzz(func(t *testing.T, s string) {
+		ids := tok.Encode(s, false)
+		if !slices.Equal(ids, slow.Encode(s, false)) {
+			t.Fatalf("fast path and pipeline differ on %q", s)
+		}
+		if got, want := tok.Decode(ids), strings.ToValidUTF8(s, "\uFFFD"); got != want {
+			t.Fatalf("decode(encode(%q)) = %q", s, got)
+		}
+	})
+}
+
+// FuzzRegex: any pattern is refused or compiled, and matching any text
+// gives ordered, non-overlapping, in-range matches.
+func FuzzRegex(f *testing.F) {
+	for _, p := range []string{llama3Pattern, gpt2Pattern, `\s+(?!\S)|\w+`, `[^\s\p{L}]+`, `\x{1F600}|a{2,}`, `(?i:ab)`} {
+		f.Add(p, "Hello  wörld ១២ 😀 aaa")
+	}
+	f.Fuzz(func(t *testing.T, pattern, text string) {
+		m, err := compileRegex(pattern)
+		if err != nil {
+			return
+		}
+		if re, ok := m.(reMatcher); ok {
+			re.re.MatchTimeout = 100 * time.Millisecond
+		}
+		last := 0
+		m.find(text, func(a, b int) {
+			if a < last || b < a || b > len(text) {
+				t.Fatalf("%q on %q: match [%d,%d) after %d", pattern, text, a, b, last)
+			}
+			last = b
+		})
 	})
 }

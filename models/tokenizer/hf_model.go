@@ -340,7 +340,10 @@ func (m *unigramModel) tokenize(dst []int, w string) []int {
 		return dst
 	}
 	if !m.byteFallback {
-		return m.u.viterbi(dst, w)
+		for _, id := range m.u.cache.get(w, m.u.viterbi32) {
+			dst = append(dst, int(id))
+		}
+		return dst
 	}
 	for _, t := range m.u.viterbiSpans(w) {
 		if t.id != m.u.unk {

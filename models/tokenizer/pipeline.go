@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Pipeline is a Hugging Face tokenizer.json read component by component:
@@ -20,6 +21,10 @@ type Pipeline struct {
 	post  post    // nil: none
 	dec   decoder // nil: tokens joined by spaces
 	added addedVocab
+	// fast, when set, replaces pre-tokenizer and model for the common
+	// byte-level BPE (a known split pattern, then bytes as characters): the
+	// same ids without building the byte-level strings of cached words.
+	fast  *fastByteBPE
 	src   []byte // the tokenizer.json read
 	grown bool   // AddSpecialTokens added a token since
 }
@@ -212,6 +217,9 @@ func parsePipeline(data []byte) (*Pipeline, error) {
 		}
 		p.added.add(a, p.norm)
 	}
+	if m, ok := p.model.(*bpeModel); ok {
+		p.fast = newFastByteBPE(top.get("pre_tokenizer"), m)
+	}
 	if r := top.get("post_processor"); r != nil {
 		if p.post, err = parsePost(r, "post_processor", p.TokenID); err != nil {
 			return nil, err
@@ -237,7 +245,9 @@ func parsePipeline(data []byte) (*Pipeline, error) {
 
 // Encode implements [Tokenizer]. Invalid UTF-8 is read as U+FFFD.
 func (p *Pipeline) Encode(text string, addSpecial bool) []int {
-	text = strings.ToValidUTF8(text, "\uFFFD")
+	if !utf8.ValidString(text) {
+		text = strings.ToValidUTF8(text, "\uFFFD")
+	}
 	ids := []int{}
 	for _, s := range p.added.split(nil, text, true, &p.added.raw) {
 		if s.tok >= 0 {
@@ -251,6 +261,10 @@ func (p *Pipeline) Encode(text string, addSpecial bool) []int {
 		for _, s2 := range p.added.split(nil, n, s.first, &p.added.normed) {
 			if s2.tok >= 0 {
 				ids = append(ids, p.added.toks[s2.tok].ID)
+				continue
+			}
+			if p.fast != nil {
+				ids = p.fast.encode(ids, s2.s)
 				continue
 			}
 			pieces := []piece{{s2.s, s2.first}}
@@ -360,3 +374,60 @@ func (p *Pipeline) MarshalJSON() ([]byte, error) {
 	m["added_tokens"] = b
 	return json.Marshal(m)
 }
+
+// fastByteBPE is a Split with a hand-written pattern (Isolated, not
+// inverted) followed by ByteLevel without prefix space or regex, feeding a
+// BPE model without prefix, suffix or byte fallback whose vocabulary has
+// every byte character: each piece's ids are cached by its raw text.
+type fastByteBPE struct {
+	split splitMatcher
+	model *bpeModel
+	cache wordCache
+}
+
+func newFastByteBPE(raw json.RawMessage, m *bpeModel) *fastByteBPE {
+	if m.prefix != "" || m.suffix != "" || m.byteFallback {
+		return nil
+	}
+	for b := 0; b < 256; b++ {
+		if _, ok := m.ids[byteStr[b]]; !ok {
+			return nil
+		}
+	}
+	type step struct {
+		Type           string       `json:"type"`
+		Pattern        *jsonPattern `json:"pattern"`
+		Behavior       string       `json:"behavior"`
+		Invert         bool         `json:"invert"`
+		AddPrefixSpace *bool        `json:"add_prefix_space"`
+		UseRegex       *bool        `json:"use_regex"`
+	}
+	var seq struct {
+		Type          string `json:"type"`
+		Pretokenizers []step `json:"pretokenizers"`
+	}
+	if json.Unmarshal(raw, &seq) != nil || seq.Type != "Sequence" || len(seq.Pretokenizers) != 2 {
+		return nil
+	}
+	sp, bl := seq.Pretokenizers[0], seq.Pretokenizers[1]
+	if sp.Type != "Split" || sp.Pattern == nil || sp.Pattern.Regex == nil || sp.Behavior != "Isolated" || sp.Invert ||
+		bl.Type != "ByteLevel" || bl.AddPrefixSpace == nil || *bl.AddPrefixSpace || bl.UseRegex == nil || *bl.UseRegex {
+		return nil
+	}
+	split, ok := knownSplitter(*sp.Pattern.Regex).(splitMatcher)
+	if !ok {
+		return nil
+	}
+	return &fastByteBPE{split: split, model: m}
+}
+
+func (f *fastByteBPE) encode(ids []int, text string) []int {
+	f.split(text, func(w string) {
+		for _, id := range f.cache.get(w, f.word) {
+			ids = append(ids, int(id))
+		}
+	})
+	return ids
+}
+
+func (f *fastByteBPE) word(w string) []int32 { return f.model.word(ByteLevelEncode(w)) }

@@ -2,6 +2,7 @@ package tokenizer
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -119,6 +120,11 @@ func compileRegex(pattern string) (matcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("regex %q: %w", pattern, err)
 	}
+	// Go's engine gives the same leftmost-first matches and is much faster;
+	// it refuses look-around, which then goes to regexp2.
+	if re, err := regexp.Compile(tr); err == nil {
+		return goMatcher{re}, nil
+	}
 	re, err := regexp2.Compile(tr, regexp2.None)
 	if err != nil {
 		return nil, fmt.Errorf("regex %q: %w", pattern, err)
@@ -126,14 +132,24 @@ func compileRegex(pattern string) (matcher, error) {
 	return reMatcher{re}, nil
 }
 
+// goMatcher runs a pattern without look-around on Go's regexp.
+type goMatcher struct{ re *regexp.Regexp }
+
+func (m goMatcher) find(s string, f func(start, end int)) {
+	for _, loc := range m.re.FindAllStringIndex(s, -1) {
+		f(loc[0], loc[1])
+	}
+}
+
 // Oniguruma's Unicode classes, spelled for regexp2 (whose \w lacks Mc and
 // Me, and which has no \x{…}): \w is Unicode's word class (letters, Nl,
 // marks, Nd, Pc; Other_Alphabetic symbols such as Ⓐ are left
 // out) plus Oniguruma's Latin-1 extras ² ³ ¹ ¼ ½ ¾; \d is Nd; \s is
-// White_Space.
+// White_Space. They are written as literal characters, which both Go's
+// regexp and regexp2 read.
 const (
-	classSpace = `\t\n\v\f\r\x20\x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000`
-	classWord  = `\p{L}\p{Nl}\p{M}\p{Nd}\p{Pc}\u00B2\u00B3\u00B9\u00BC-\u00BE`
+	classSpace = "\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+	classWord  = `\p{L}\p{Nl}\p{M}\p{Nd}\p{Pc}` + "\u00b2\u00b3\u00b9\u00bc-\u00be"
 	classDigit = `\p{Nd}`
 )
 
