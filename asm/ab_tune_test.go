@@ -18,77 +18,70 @@ type abVariant struct {
 	run  func(transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int)
 }
 
-// abRun alternates the variants round by round on one shape (so each round
-// sees the same machine load) and logs each variant's median and best rate
-// in GFLOP per thread CPU-second and wall-clock second, and the median of
-// its per-round ratio to variant 0.
-func abRun(t *testing.T, m, n, k int, transB bool, rounds int, vs []abVariant) {
-	r := testutil.RNG(1)
-	a, bb := testutil.Uniform(r, m*k), testutil.Uniform(r, k*n)
-	c := make([]float32, m*n)
-	bo := bOperand{f32: bb, ld: n, trans: transB}
-	if transB {
-		bo.ld = k
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	flops := 2 * float64(m) * float64(n) * float64(k)
-	reps := max(1, int(1.5e10/flops))
-	cpu := make([][]float64, len(vs))
-	wall := make([][]float64, len(vs))
-	for round := 0; round <= rounds; round++ {
-		for i, v := range vs {
-			t0, _ := threadCPU()
-			w0 := time.Now()
-			for j := 0; j < reps; j++ {
+// abBench runs one shape's A/B comparison as a sub-benchmark: each
+// iteration calls every variant once, in turn, on one locked thread (so the
+// variants see the same machine load), and the thread CPU time of each is
+// summed. It reports each variant's GFLOP per thread CPU-second
+// ("<name>-GFLOP/cpu-s") and each variant's rate relative to variant 0, the
+// baseline ("<name>/<baseline>"); compare across -count runs with benchstat.
+func abBench(b *testing.B, m, n, k int, transB bool, vs []abVariant) {
+	b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) {
+		r := testutil.RNG(1)
+		a, bb := testutil.Uniform(r, m*k), testutil.Uniform(r, k*n)
+		c := make([]float32, m*n)
+		bo := bOperand{f32: bb, ld: n, trans: transB}
+		if transB {
+			bo.ld = k
+		}
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		for _, v := range vs { // warm-up: buffers and caches
+			v.run(false, m, n, k, 1, a, k, &bo, 0, c, n)
+		}
+		spent := make([]time.Duration, len(vs))
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			for j, v := range vs {
+				t0, ok := threadCPU()
+				w0 := time.Now()
 				v.run(false, m, n, k, 1, a, k, &bo, 0, c, n)
-			}
-			t1, ok := threadCPU()
-			w1 := time.Since(w0)
-			if !ok {
-				t0, t1 = 0, w1
-			}
-			if round > 0 { // round 0 warms up
-				cpu[i] = append(cpu[i], flops*float64(reps)/(t1-t0).Seconds()/1e9)
-				wall[i] = append(wall[i], flops*float64(reps)/w1.Seconds()/1e9)
+				t1, _ := threadCPU()
+				if !ok {
+					t0, t1 = 0, time.Since(w0)
+				}
+				spent[j] += t1 - t0
 			}
 		}
-	}
-	med := func(x []float64) float64 {
-		y := append([]float64(nil), x...)
-		sort.Float64s(y)
-		return y[len(y)/2]
-	}
-	best := func(x []float64) float64 {
-		y := 0.0
-		for _, v := range x {
-			y = max(y, v)
+		flops := 2 * float64(m) * float64(n) * float64(k) * float64(b.N)
+		for j, v := range vs {
+			b.ReportMetric(flops/spent[j].Seconds()/1e9, v.name+"-GFLOP/cpu-s")
+			if j > 0 {
+				b.ReportMetric(spent[0].Seconds()/spent[j].Seconds(), v.name+"/"+vs[0].name)
+			}
 		}
-		return y
-	}
-	for i, v := range vs {
-		ratio := make([]float64, rounds)
-		for j := range ratio {
-			ratio[j] = cpu[i][j] / cpu[0][j]
-		}
-		t.Logf("%dx%dx%d %-24s cpu median %6.1f best %6.1f ratio %.3f | wall median %6.1f best %6.1f",
-			m, n, k, v.name, med(cpu[i]), best(cpu[i]), med(ratio), med(wall[i]), best(wall[i]))
-	}
+	})
 }
 
-// TestTuneLoopOrder compares gemmSerial's loop order with BLIS's order
+// tuneGate skips a tuning benchmark unless LLINK_TUNE is set (they take
+// minutes, so `make bench` leaves them out) and returns the level to tune:
+// LLINK_TUNE_LEVEL if it names an available level, else the active one.
+func tuneGate(b *testing.B) *kernels {
+	if os.Getenv("LLINK_TUNE") == "" {
+		b.Skip("set LLINK_TUNE=1 to run the tuning comparisons")
+	}
+	if l, err := ParseLevel(os.Getenv("LLINK_TUNE_LEVEL")); err == nil && tables[l] != nil {
+		return tables[l]
+	}
+	return cur
+}
+
+// BenchmarkTuneLoopOrder compares gemmSerial's loop order with BLIS's order
 // (gemmSerialBLIS) on one thread (a tuning aid: set LLINK_TUNE=1, and
 // LLINK_TUNE_LEVEL to pick a level other than the active one).
-func TestTuneLoopOrder(t *testing.T) {
-	if os.Getenv("LLINK_TUNE") == "" {
-		t.Skip("set LLINK_TUNE=1 to compare loop orders")
-	}
-	kr := cur
-	if l, err := ParseLevel(os.Getenv("LLINK_TUNE_LEVEL")); err == nil && tables[l] != nil {
-		kr = tables[l]
-	}
+func BenchmarkTuneLoopOrder(b *testing.B) {
+	kr := tuneGate(b)
 	vs := []abVariant{
-		{"blis order", func(transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) {
+		{"blis-order", func(transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) {
 			gemmSerialBLIS(kr, transA, m, n, k, alpha, a, lda, b, beta, c, ldc)
 		}},
 		{"gemmSerial", func(transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) {
@@ -96,10 +89,10 @@ func TestTuneLoopOrder(t *testing.T) {
 		}},
 	}
 	for _, n := range []int{1024, 2048} {
-		abRun(t, n, n, n, false, 20, vs)
+		abBench(b, n, n, n, false, vs)
 	}
-	abRun(t, 512, 2048, 2048, true, 20, vs)
-	abRun(t, 128, 256, 1024, true, 20, vs)
+	abBench(b, 512, 2048, 2048, true, vs)
+	abBench(b, 128, 256, 1024, true, vs)
 }
 
 // gemmSerialBLIS is the former gemmSerial, BLIS's loop order (packed B block
@@ -160,13 +153,10 @@ func gemmSerialBLIS(kr *kernels, transA bool, m, n, k int, alpha float32, a []fl
 	}
 }
 
-// TestTuneFuseB compares gemmSerial with B packed by the fused kernel
+// BenchmarkTuneFuseB compares gemmSerial with B packed by the fused kernel
 // against B packed in a separate pass.
-func TestTuneFuseB(t *testing.T) {
-	if os.Getenv("LLINK_TUNE") == "" {
-		t.Skip("set LLINK_TUNE=1 to compare")
-	}
-	kr := cur
+func BenchmarkTuneFuseB(b *testing.B) {
+	kr := tuneGate(b)
 	run := func(off bool) func(transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) {
 		return func(transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) {
 			noFuseB = off
@@ -174,19 +164,16 @@ func TestTuneFuseB(t *testing.T) {
 			gemmSerial(kr, transA, m, n, k, alpha, a, lda, b, beta, c, ldc)
 		}
 	}
-	vs := []abVariant{{"packB pass", run(true)}, {"fused packB", run(false)}}
+	vs := []abVariant{{"packB-pass", run(true)}, {"fused-packB", run(false)}}
 	for _, n := range []int{512, 1024, 2048} {
-		abRun(t, n, n, n, false, 20, vs)
+		abBench(b, n, n, n, false, vs)
 	}
 }
 
-// TestTuneFuseA compares gemmSerial with A packed by the fused kernel
+// BenchmarkTuneFuseA compares gemmSerial with A packed by the fused kernel
 // against A packed in a separate pass.
-func TestTuneFuseA(t *testing.T) {
-	if os.Getenv("LLINK_TUNE") == "" {
-		t.Skip("set LLINK_TUNE=1 to compare")
-	}
-	kr := cur
+func BenchmarkTuneFuseA(b *testing.B) {
+	kr := tuneGate(b)
 	run := func(off bool) func(transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) {
 		return func(transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) {
 			noFuseA = off
@@ -194,23 +181,17 @@ func TestTuneFuseA(t *testing.T) {
 			gemmSerial(kr, transA, m, n, k, alpha, a, lda, b, beta, c, ldc)
 		}
 	}
-	vs := []abVariant{{"packA pass", run(true)}, {"fused packA", run(false)}}
+	vs := []abVariant{{"packA-pass", run(true)}, {"fused-packA", run(false)}}
 	for _, n := range []int{512, 1024, 2048} {
-		abRun(t, n, n, n, false, 20, vs)
+		abBench(b, n, n, n, false, vs)
 	}
-	abRun(t, 512, 2048, 2048, true, 20, vs)
-	abRun(t, 128, 256, 1024, true, 20, vs)
+	abBench(b, 512, 2048, 2048, true, vs)
+	abBench(b, 128, 256, 1024, true, vs)
 }
 
-// TestTuneKC compares KC/NC choices of gemmSerial (A block rows fixed).
-func TestTuneKC(t *testing.T) {
-	if os.Getenv("LLINK_TUNE") == "" {
-		t.Skip("set LLINK_TUNE=1 to compare")
-	}
-	kr := cur
-	if l, err := ParseLevel(os.Getenv("LLINK_TUNE_LEVEL")); err == nil && tables[l] != nil {
-		kr = tables[l]
-	}
+// BenchmarkTuneKC compares KC/NC choices of gemmSerial (A block rows fixed).
+func BenchmarkTuneKC(b *testing.B) {
+	kr := tuneGate(b)
 	run := func(bl *blocking) func(transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) {
 		return func(transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) {
 			blockOverride = bl
@@ -224,61 +205,60 @@ func TestTuneKC(t *testing.T) {
 		vs = append(vs, abVariant{fmt.Sprintf("kc%d nc%d", bl.kc, bl.nc), run(&bl)})
 	}
 	for _, n := range []int{1024, 2048} {
-		abRun(t, n, n, n, false, 20, vs)
+		abBench(b, n, n, n, false, vs)
 	}
-	abRun(t, 512, 2048, 2048, true, 20, vs)
-	abRun(t, 128, 256, 1024, true, 20, vs)
+	abBench(b, 512, 2048, 2048, true, vs)
+	abBench(b, 128, 256, 1024, true, vs)
 }
 
-// TestTunePeakShare measures each shape's share of the FMA peak with the
-// two alternating round by round on one thread (wall clock), so clock
-// drift between them cancels: the median of the per-round ratios.
-func TestTunePeakShare(t *testing.T) {
-	if os.Getenv("LLINK_TUNE") == "" {
-		t.Skip("set LLINK_TUNE=1 to measure")
-	}
+// BenchmarkTunePeakShare measures each shape's share of the AVX-512 FMA
+// peak, one thread, wall clock: each iteration runs the peak loop and then
+// the GEMM, so clock drift between them cancels, and the metric "%peak" is
+// the median of the per-iteration ratios (set LLINK_TUNE=1).
+func BenchmarkTunePeakShare(b *testing.B) {
+	tuneGate(b)
 	pk, ok := peakKernels()[AVX512]
 	if !ok || tables[AVX512] == nil {
-		t.Skip("no AVX-512")
+		b.Skip("no AVX-512")
 	}
 	defer SetLevel(AVX512)()
 	defer SetThreads(1)()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	for _, s := range []struct {
 		m, n, k int
 		transB  bool
 	}{{1024, 1024, 1024, false}, {2048, 2048, 2048, false}, {512, 2048, 2048, true}} {
-		r := testutil.RNG(1)
-		a, bb := testutil.Uniform(r, s.m*s.k), testutil.Uniform(r, s.k*s.n)
-		c := make([]float32, s.m*s.n)
-		ldb := s.n
-		if s.transB {
-			ldb = s.k
-		}
-		flops := 2 * float64(s.m*s.n*s.k)
-		reps := max(1, int(1e10/flops))
-		var ratios, rates, peaks []float64
-		for round := 0; round <= 12; round++ {
-			w0 := time.Now()
-			const iters = 1 << 16
-			for i := 0; i < 40; i++ {
-				pk.run(iters)
+		b.Run(fmt.Sprintf("%dx%dx%d", s.m, s.n, s.k), func(b *testing.B) {
+			r := testutil.RNG(1)
+			a, bb := testutil.Uniform(r, s.m*s.k), testutil.Uniform(r, s.k*s.n)
+			c := make([]float32, s.m*s.n)
+			ldb := s.n
+			if s.transB {
+				ldb = s.k
 			}
-			peak := float64(pk.flops) * iters * 40 / time.Since(w0).Seconds() / 1e9
-			w0 = time.Now()
-			for i := 0; i < reps; i++ {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			flops := 2 * float64(s.m*s.n*s.k)
+			Sgemm(false, s.transB, s.m, s.n, s.k, 1, a, s.k, bb, ldb, 0, c, s.n) // warm-up
+			ratios := make([]float64, 0, b.N)
+			var gflops, peaks float64
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				const iters = 1 << 16
+				w0 := time.Now()
+				for range 40 {
+					pk.run(iters)
+				}
+				peak := float64(pk.flops) * iters * 40 / time.Since(w0).Seconds() / 1e9
+				w0 = time.Now()
 				Sgemm(false, s.transB, s.m, s.n, s.k, 1, a, s.k, bb, ldb, 0, c, s.n)
+				g := flops / time.Since(w0).Seconds() / 1e9
+				ratios = append(ratios, g/peak)
+				gflops, peaks = gflops+g, peaks+peak
 			}
-			g := flops * float64(reps) / time.Since(w0).Seconds() / 1e9
-			if round > 0 {
-				ratios, rates, peaks = append(ratios, g/peak), append(rates, g), append(peaks, peak)
-			}
-		}
-		sort.Float64s(ratios)
-		sort.Float64s(rates)
-		sort.Float64s(peaks)
-		t.Logf("%dx%dx%d: %% of peak median %.1f%% (range %.1f–%.1f%%), GFLOP/s median %.1f, peak median %.1f",
-			s.m, s.n, s.k, 100*ratios[len(ratios)/2], 100*ratios[0], 100*ratios[len(ratios)-1], rates[len(rates)/2], peaks[len(peaks)/2])
+			sort.Float64s(ratios)
+			b.ReportMetric(100*ratios[len(ratios)/2], "%peak")
+			b.ReportMetric(gflops/float64(b.N), "GFLOP/s")
+			b.ReportMetric(peaks/float64(b.N), "peak-GFLOP/s")
+		})
 	}
 }

@@ -75,7 +75,7 @@ func genericKernels() kernels {
 		level:   Generic,
 		mr:      genericMR,
 		nr:      genericNR,
-		kc:      256,
+		kc:      512,
 		gemm:    gemmGeneric,
 		dot:     dotGeneric,
 		axpy:    axpyGeneric,
