@@ -15,12 +15,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime/pprof"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/llink-go/llink/asm"
 	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/bench/internal/proc"
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/nn"
 	"github.com/llink-go/llink/tensor"
@@ -75,24 +74,24 @@ func main() {
 	// The logits buffer is reused across repetitions, as PyTorch's caching
 	// allocator reuses its block: allocating (and faulting in) rows×vocab
 	// floats per call costs more than the GEMM that fills them.
-	best := time.Duration(1 << 62)
+	best, bestCPU := time.Duration(1<<62), time.Duration(1<<62)
 	var logits *tensor.Tensor
 	for range *reps {
-		t0 := time.Now()
+		c0, t0 := proc.CPUTime(), time.Now()
 		h := m.Forward(llama.Batch{B: s.batch, T: s.seq, IDs: ids}, nil)
 		logits = m.LogitsInto(logits, h)
-		best = min(best, time.Since(t0))
+		best, bestCPU = min(best, time.Since(t0)), min(bestCPU, proc.CPUTime()-c0)
 	}
-	fwd := float64(s.batch*s.seq) / best.Seconds()
+	fwd := rates(s.batch*s.seq, best, bestCPU)
 
 	// Decode: the 16-token prompt's prefill (MaxNew 1) and the full
 	// generation are each timed decodeReps times and the best of each kept,
 	// so the difference is the decode steps alone, robust to a noisy machine.
 	prompt := ids[:16]
 	gen := func(n int) (wall, cpu time.Duration) {
-		c0, t0 := cpuTime(), time.Now()
+		c0, t0 := proc.CPUTime(), time.Now()
 		m.Generate([][]int{prompt}, llama.GenerateOptions{MaxNew: n})
-		return time.Since(t0), cpuTime() - c0
+		return time.Since(t0), proc.CPUTime() - c0
 	}
 	prefill, full := time.Duration(1<<62), time.Duration(1<<62)
 	prefillCPU, fullCPU := prefill, full
@@ -119,21 +118,27 @@ func main() {
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
-	dec := float64(*decodeN) / (full - prefill).Seconds()
-	decCPU := float64(*decodeN) / (fullCPU - prefillCPU).Seconds()
+	dec := rates(*decodeN, full-prefill, fullCPU-prefillCPU)
 	trainRate := "-"
 	if *trainSteps > 0 && *name != "1b" {
-		trainRate = fmt.Sprintf("%.0f", trainTokensPerSecond(c, s, ids, *trainSteps))
+		trainRate = trainRates(c, s, ids, *trainSteps)
 	}
-	fmt.Printf("llink %s threads=%d bf16=%v: train %s tok/s, forward %.0f tok/s, decode %.1f tok/s (%.1f per CPU-second), peak RSS %s\n",
-		*name, *threads, *bf16, trainRate, fwd, dec, decCPU, peakRSS())
+	fmt.Printf("llink %s threads=%d bf16=%v: train %s, forward %s, decode %s, peak RSS %s\n",
+		*name, *threads, *bf16, trainRate, fwd, dec, proc.PeakRSS())
 }
 
-// trainTokensPerSecond times full training steps of a fresh model of
-// config c on the batch ids: embedding, forward, logits for every position,
-// next-token cross-entropy, backward, AdamW on every weight. It reports the
-// best step after one warm-up step.
-func trainTokensPerSecond(c llama.Config, s shape, ids []int, steps int) float64 {
+// rates formats n tokens over the best wall and process-CPU times as
+// "W tok/s (C per CPU-s)": the CPU rate leaves out time spent waiting for a
+// core on a shared machine (bench/sidebyside.sh compares both).
+func rates(n int, wall, cpu time.Duration) string {
+	return fmt.Sprintf("%.1f tok/s (%.1f per CPU-s)", float64(n)/wall.Seconds(), float64(n)/cpu.Seconds())
+}
+
+// trainRates times full training steps of a fresh model of config c on
+// the batch ids: embedding, forward, logits for every position, next-token
+// cross-entropy, backward, AdamW on every weight. It reports the best step
+// (wall and process CPU) after one warm-up step.
+func trainRates(c llama.Config, s shape, ids []int, steps int) string {
 	m := llama.New(c, rand.New(rand.NewPCG(5, 6)))
 	params := m.Trainable()
 	opt := nn.NewAdamW([]nn.ParamGroup{{Params: params, LR: 1e-4, WeightDecay: 0.01}}, 0.9, 0.999, 1e-8)
@@ -145,9 +150,9 @@ func trainTokensPerSecond(c llama.Config, s shape, ids []int, steps int) float64
 			targets[i] = ids[i+1]
 		}
 	}
-	best := time.Duration(1 << 62)
+	best, bestCPU := time.Duration(1<<62), time.Duration(1<<62)
 	for i := range steps + 1 {
-		t0 := time.Now()
+		c0, t0 := proc.CPUTime(), time.Now()
 		tp.Reset()
 		autograd.ZeroGrad(params)
 		x := m.EmbedTapeOn(tp, ids, s.batch, s.seq)
@@ -156,33 +161,8 @@ func trainTokensPerSecond(c llama.Config, s shape, ids []int, steps int) float64
 		tp.Backward(loss)
 		opt.Step()
 		if i > 0 {
-			best = min(best, time.Since(t0))
+			best, bestCPU = min(best, time.Since(t0)), min(bestCPU, proc.CPUTime()-c0)
 		}
 	}
-	return float64(len(ids)) / best.Seconds()
-}
-
-// cpuTime returns the process's user + system CPU time (getrusage): on a
-// shared machine it counts only the time this process ran, so A/B decode
-// comparisons stay meaningful when other jobs take the cores.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// peakRSS returns VmHWM from /proc/self/status (Linux), or "?".
-func peakRSS() string {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return "?"
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "VmHWM:") {
-			return strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:"))
-		}
-	}
-	return "?"
+	return rates(len(ids), best, bestCPU)
 }
