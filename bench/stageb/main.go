@@ -1,0 +1,298 @@
+// Command stageb times LLINK's Stage B training step at the paper's real
+// shapes: a Llama-3.2-1B decoder with random bf16 weights (frozen), LoRA
+// rank 16 (α 16, dropout 0.05) on q, k, v, o, up and down of every layer,
+// LLINK's Stage B parts (scale, gated adapter, expander to K = 8 slots)
+// spliced into prompts of the paper's length (~80 tokens, the last 16 the
+// answer), cross-entropy on the answer tokens only, backward, gradient
+// clipping and AdamW on the trainable parameters. A batch is split into
+// micro-batches whose gradients accumulate before the one optimizer step,
+// so any batch fits a memory budget. It prints tokens/s and seconds per
+// step for each batch size, the step's GEMM throughput as a share of the
+// FMA peak measured in the same run, peak RSS, and the projected wall time
+// of the paper's Stage B budget (940 steps of 128) and of the default run's
+// (150 steps of 16) at this shape; with -encoder, the cache step's cost too
+// (an xlm-roberta-base-shaped encoder, random weights, layer-mean pooling,
+// on Khmer-length inputs). Its PyTorch twin is bench/stageb_torch.py.
+//
+//	go run ./bench/stageb -threads 1 -batch 8
+//	go run ./bench/stageb -threads 2 -batch 8,32 -membudget 12
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime/debug"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/llink-go/llink/asm"
+	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/bench/internal/proc"
+	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/llink"
+	"github.com/llink-go/llink/models/xlmr"
+	"github.com/llink-go/llink/nn"
+	"github.com/llink-go/llink/tensor"
+)
+
+func main() {
+	threads := flag.Int("threads", 1, "threads")
+	batches := flag.String("batch", "8", "comma-separated batch sizes (examples per optimizer step)")
+	micro := flag.Int("micro", 8, "examples per forward/backward (gradients accumulate over batch/micro); 0: as many as -membudget allows")
+	memBudget := flag.Float64("membudget", 0, "GiB the step may use (weights, optimizer state and activations); with -micro 0 it sets the micro-batch")
+	steps := flag.Int("steps", 1, "timed steps per batch size")
+	seq := flag.Int("seq", 80, "prompt length in tokens (slots and answer included)")
+	answer := flag.Int("answer", 16, "answer tokens per prompt (the loss covers these)")
+	layers := flag.Int("layers", 0, "decoder layers (0: the 16 of Llama-3.2-1B; fewer for a quick look)")
+	encoder := flag.Bool("encoder", false, "also time the cache step (xlm-roberta-base-shaped encoder)")
+	decoder := flag.Bool("decoder", true, "time the Stage B step (false: only the cache step, with -encoder)")
+	khmer := flag.Int("khmer", 104, "encoder input tokens per Khmer sentence (LLINK.md: 104 Llama tokens; XLM-R's Unigram spends fewer)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed steps to this file")
+	flag.Parse()
+	sizes, err := parseInts(*batches)
+	if err != nil || *seq < 8+*answer+2 || *answer < 1 {
+		fmt.Fprintln(os.Stderr, "stageb: bad -batch, -seq or -answer:", *batches, *seq, *answer, err)
+		os.Exit(2)
+	}
+	asm.SetThreads(*threads)
+	debug.SetGCPercent(50)
+	if !*decoder {
+		if *encoder {
+			encodeStep(*khmer, *threads)
+		}
+		return
+	}
+
+	c := llama.Llama32_1B()
+	if *layers > 0 {
+		c.Layers = *layers
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	t0 := time.Now()
+	m := llama.NewBF16(c, r)
+	lora := m.AddLoRA(llama.LoRAOptions{Rank: 16, Alpha: 16, Dropout: 0.05,
+		Targets: []string{"q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj"}}, r)
+	lc := llink.DefaultConfig(768, c.Hidden)
+	slots := llink.NewSlots(lc, 1, r)
+	for _, p := range lora { // B starts at zero (PEFT); give it values so every gradient path is non-trivial
+		if strings.HasSuffix(p.Name, "lora_B") {
+			copy(p.Data(), tensor.RandN(r, 0.01, p.Shape()...).Data())
+		}
+	}
+	params := append(append([]*autograd.Var(nil), lora...), slots.Params()...)
+	opt := nn.NewAdamW([]nn.ParamGroup{{Params: lora, LR: 1e-4, WeightDecay: 0.01},
+		{Params: slots.Params(), LR: 3e-5, WeightDecay: 0.01}}, 0.9, 0.999, 1e-8)
+	nParams := 0
+	for _, p := range params {
+		nParams += p.Value.Len()
+	}
+	fmt.Printf("stageb: Llama-3.2-1B shape (%d layers, bf16 frozen, built in %.0f s), LoRA r16 on q,k,v,o,up,down + slots K=%d: %.1fM trainable; prompt %d tokens (answer %d), threads %d\n",
+		c.Layers, time.Since(t0).Seconds(), lc.K, float64(nParams)/1e6, *seq, *answer, *threads)
+
+	s := &stepper{m: m, slots: slots, params: params, opt: opt, seq: *seq, answer: *answer, k: lc.K,
+		tp: autograd.NewTape(), rng: rand.New(rand.NewPCG(3, 4))}
+	// Warm-up step of one example: allocates the optimizer state and sizes
+	// the arena per token, so -micro 0 can pick the micro-batch from the
+	// memory budget.
+	s.step(1, 1)
+	perToken := float64(s.tp.Arena().Bytes()) / float64(*seq)
+	fmt.Printf("stageb: activations and saved values %.1f MB per token (arena), RSS after warm-up %.1f GB\n", perToken/1e6, float64(proc.RSS())/1e9)
+	mb := *micro
+	if mb <= 0 {
+		if *memBudget <= 0 {
+			fmt.Fprintln(os.Stderr, "stageb: -micro 0 needs -membudget")
+			os.Exit(2)
+		}
+		free := *memBudget*(1<<30) - float64(proc.RSS())
+		mb = max(1, int(free/(1.5*perToken*float64(*seq)))) // 1.5: the Go heap's headroom over live arena bytes
+		fmt.Printf("stageb: micro-batch %d fits %.0f GiB\n", mb, *memBudget)
+	}
+	// The FMA peak per wall-clock and per CPU-second of this process (one
+	// goroutine), so the step's GEMM work can be read against both.
+	c0, w0 := proc.CPUTime(), time.Now()
+	peak, hasPeak := asm.FMAPeak(time.Second)
+	peakCPU := peak * time.Since(w0).Seconds() / (proc.CPUTime() - c0).Seconds()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "stageb:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	flopsPerEx := stepFlops(c, *seq, *answer)
+	var last timing
+	for _, bs := range sizes {
+		var best timing
+		for i := range *steps {
+			t := s.step(bs, min(mb, bs))
+			if i == 0 || t.total() < best.total() {
+				best = t
+			}
+		}
+		last = best
+		sec, cpu := best.total().Seconds(), (best.microCPU + best.optCPU).Seconds()
+		share := ""
+		if hasPeak {
+			g := flopsPerEx * float64(bs) / 1e9
+			share = fmt.Sprintf(", GEMM work %.0f GFLOP/s = %.0f%% of %d× the FMA peak %.0f (per CPU-s: %.0f of %.0f = %.0f%%)",
+				g/sec, 100*g/sec/(peak*float64(*threads)), *threads, peak, g/cpu, peakCPU, 100*g/cpu/peakCPU)
+		}
+		fmt.Printf("stageb batch %d (micro %d): %.1f s/step (optimizer %.2f s), %.1f tok/s (%.1f per CPU-s)%s, peak RSS %s\n",
+			bs, min(mb, bs), sec, best.opt.Seconds(), float64(bs**seq)/sec, float64(bs**seq)/cpu, share, proc.PeakRSS())
+	}
+	// Larger batches are more micro-batches of the same size and one
+	// optimizer step: their time follows from the last measured step.
+	bs := sizes[len(sizes)-1]
+	perMicro := last.micro.Seconds() / float64(ceilDiv(bs, min(mb, bs)))
+	project := func(n int) float64 { return float64(ceilDiv(n, min(mb, bs)))*perMicro + last.opt.Seconds() }
+	for _, n := range []int{8, 32, 128} {
+		if n > bs && n%min(mb, bs) == 0 {
+			fmt.Printf("stageb batch %d projected (%d micro-batches of %d at the measured %.1f s + optimizer): %.1f s/step, %.1f tok/s\n",
+				n, n/min(mb, bs), min(mb, bs), perMicro, project(n), float64(n**seq)/project(n))
+		}
+	}
+	fmt.Printf("stageb projected wall time: paper budget 940 steps × 128 = %s; default run 150 steps × 16 = %s\n",
+		hours(940*project(128)), hours(150*project(16)))
+	if *encoder {
+		encodeStep(*khmer, *threads)
+	}
+}
+
+// stepper holds one Stage B training setup.
+type stepper struct {
+	m           *llama.Model
+	slots       *llink.Slots
+	params      []*autograd.Var
+	opt         *nn.AdamW
+	seq, answer int
+	k           int
+	tp          *autograd.Tape
+	rng         *rand.Rand
+}
+
+// timing is one step's wall and CPU time, split into the micro-batches'
+// forward and backward passes and the optimizer step.
+type timing struct{ micro, microCPU, opt, optCPU time.Duration }
+
+func (t timing) total() time.Duration { return t.micro + t.opt }
+
+// step runs one optimizer step over bs examples in micro-batches of mb.
+func (s *stepper) step(bs, mb int) timing {
+	c0, w0 := proc.CPUTime(), time.Now()
+	for done := 0; done < bs; done += mb {
+		n := min(mb, bs-done)
+		s.microStep(n, float32(n)/float32(bs))
+	}
+	c1, w1 := proc.CPUTime(), time.Now()
+	nn.ClipGradNorm(s.params, 1)
+	s.opt.Step()
+	autograd.ZeroGrad(s.params)
+	return timing{micro: w1.Sub(w0), microCPU: c1 - c0, opt: time.Since(w1), optCPU: proc.CPUTime() - c1}
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+// microStep runs forward and backward for n random examples, the loss
+// weighted by w (its share of the batch), accumulating into the gradients.
+// Each prompt holds the K slots at positions 8…8+K−1 (after a chat-template
+// head) and ends with its answer; the loss is the answer tokens'
+// cross-entropy, logits computed for those rows only.
+func (s *stepper) microStep(n int, w float32) {
+	c := s.m.Config
+	T, d := s.seq, c.Hidden
+	ids := make([]int, n*T)
+	for i := range ids {
+		ids[i] = s.rng.IntN(c.VocabSize)
+	}
+	var slotRows, predPos, targets []int
+	for b := range n {
+		for j := range s.k {
+			slotRows = append(slotRows, b*T+8+j)
+		}
+		for t := T - s.answer; t < T; t++ {
+			predPos = append(predPos, b*T+t-1)
+			targets = append(targets, ids[b*T+t])
+		}
+	}
+	v := tensor.RandN(s.rng, 1, n, d) // the cached Stage A vectors of the batch
+	tp := s.tp
+	tp.Reset()
+	x := s.m.EmbedTape(ids, n, T)
+	sl := s.slots.Forward(tp, autograd.Const(v))
+	h := s.m.ForwardTape(tp, tp.ScatterRows(x, sl, slotRows), nil, s.rng)
+	rows := tp.Gather(tp.Reshape(h, n*T, d), predPos)
+	loss := tp.CrossEntropy(s.m.LogitsTape(tp, rows), targets, -100)
+	tp.Backward(tp.Scale(loss, w))
+}
+
+// stepFlops is the multiply-add work of one example's training pass in the
+// decoder's GEMMs: the forward and the input-gradient backward of every
+// projection (no weight gradient: the weights are frozen), the LM head on
+// the answer rows, and the LoRA updates (forward, and backward to both
+// factors and the input). Attention scores are left out (under 1%).
+func stepFlops(c llama.Config, seq, answer int) float64 {
+	d, kv, f := float64(c.Hidden), float64(c.KVHeads*c.HeadDim), float64(c.Intermediate)
+	proj := d*d + 2*d*kv + d*d + 3*d*f // q, k, v, o, gate, up, down
+	r := 16.0
+	lora := r * ((d + d) + 2*(d+kv) + (d + d) + (d + f) + (f + d))
+	perTok := float64(c.Layers) * (2*2*proj + 2*4*lora) // fwd + dX; LoRA fwd + 3 backward GEMMs
+	return float64(seq)*perTok + float64(answer)*2*2*d*float64(c.VocabSize)
+}
+
+// encodeStep times the cache step: xlm-roberta-base (random weights) over
+// 32 sentences of n tokens with layer-mean pooling, and projects the
+// paper's 40k Stage B examples.
+func encodeStep(n, threads int) {
+	mlm, err := xlmr.NewMLM(xlmr.XLMRBase(), rand.New(rand.NewPCG(5, 6)))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "stageb:", err)
+		os.Exit(1)
+	}
+	enc := mlm.Model
+	r := rand.New(rand.NewPCG(7, 8))
+	const bs = 32
+	seqs := make([][]int, bs)
+	for i := range seqs {
+		seqs[i] = make([]int, n)
+		for j := range seqs[i] {
+			seqs[i][j] = 3 + r.IntN(enc.Config.VocabSize-3)
+		}
+	}
+	b := xlmr.PadRight(seqs, enc.Config.PadTokenID)
+	xlmr.MeanPool(enc.EncodeLayerMean(b), b.Mask) // warm-up
+	c0, t0 := proc.CPUTime(), time.Now()
+	xlmr.MeanPool(enc.EncodeLayerMean(b), b.Mask)
+	sec, cpu := time.Since(t0).Seconds(), (proc.CPUTime() - c0).Seconds()
+	fmt.Printf("stageb cache step (xlm-roberta-base shape, %d tokens, threads %d): %.1f sentences/s (%.1f per CPU-s); the paper's 40k Stage B examples: %s, peak RSS %s\n",
+		n, threads, bs/sec, bs/cpu, hours(40000*sec/bs), proc.PeakRSS())
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v <= 0 {
+			return nil, fmt.Errorf("not a positive integer: %q", f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func hours(sec float64) string {
+	if sec < 3600 {
+		return fmt.Sprintf("%.0f min", sec/60)
+	}
+	if sec < 48*3600 {
+		return fmt.Sprintf("%.1f h", sec/3600)
+	}
+	return fmt.Sprintf("%.1f days", sec/86400)
+}
