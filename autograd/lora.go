@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 
 	"github.com/llink-go/llink/asm"
 )
@@ -32,16 +33,21 @@ func (tp *Tape) LoRA(y, x, a, b *Var, scale, p float32, rng *rand.Rand) *Var {
 	if p < 0 || p >= 1 {
 		panic(fmt.Sprintf("autograd.LoRA: dropout p = %g outside [0, 1)", p))
 	}
-	xd := xv.Data()
+	// Dropout(x) is needed twice, for h now and for da in the backward
+	// pass. It is not kept between them: only its mask (bits) is, and the
+	// backward pass rebuilds it from x into a scratch buffer, so a LoRA
+	// with dropout holds no copy of its [rows, in] input for the step.
 	var kept []uint64 // bit i set: element i kept (nil: no dropout)
 	keep := float32(1)
-	if p > 0 && rng != nil {
-		d := tp.empty(xv.Shape()...).Data()
-		kept, keep = dropInto(d, xd, p, rng)
-		xd = d
-	}
 	h := tp.empty(rows * r).Data() // Dropout(x)·aᵀ
-	asm.Sgemm(false, true, rows, r, in, 1, xd, in, av.Data(), in, 0, h, r)
+	if p > 0 && rng != nil {
+		d := getScratch(xv.Len())
+		kept, keep = dropInto(*d, xv.Data(), p, rng)
+		asm.Sgemm(false, true, rows, r, in, 1, *d, in, av.Data(), in, 0, h, r)
+		putScratch(d)
+	} else {
+		asm.Sgemm(false, true, rows, r, in, 1, xv.Data(), in, av.Data(), in, 0, h, r)
+	}
 	out := tp.empty(y.Shape()...)
 	copy(out.Data(), y.Data())
 	asm.Sgemm(false, true, rows, nout, r, scale, h, r, bv.Data(), r, 1, out.Data(), nout)
@@ -62,7 +68,14 @@ func (tp *Tape) LoRA(y, x, a, b *Var, scale, p float32, rng *rand.Rand) *Var {
 			dh := tp.empty(rows * r).Data() // scale·g·b [rows, r]
 			asm.Sgemm(false, false, rows, r, nout, scale, gd, nout, bv.Data(), r, 0, dh, r)
 			if a.requires { // da [r, in] += dhᵀ·Dropout(x)
-				asm.Sgemm(true, false, r, in, rows, 1, dh, r, xd, in, 1, tp.grad(a).Data(), in)
+				if kept == nil {
+					asm.Sgemm(true, false, r, in, rows, 1, dh, r, xv.Data(), in, 1, tp.grad(a).Data(), in)
+				} else {
+					d := getScratch(xv.Len())
+					maskedScale(*d, xv.Data(), keep, kept, false) // the forward's Dropout(x), bit for bit
+					asm.Sgemm(true, false, r, in, rows, 1, dh, r, *d, in, 1, tp.grad(a).Data(), in)
+					putScratch(d)
+				}
 			}
 			if x.requires { // dx += mask·keep ∘ (dh·a)
 				dx, beta := tp.gradBeta(x)
@@ -81,3 +94,20 @@ func (tp *Tape) LoRA(y, x, a, b *Var, scale, p float32, rng *rand.Rand) *Var {
 	})
 	return z
 }
+
+// scratch holds float32 buffers that live for one kernel call (the LoRA
+// op's dropped input), so they take no room in a tape's arena.
+var scratch sync.Pool
+
+// getScratch returns a buffer of n floats from the pool (contents undefined).
+func getScratch(n int) *[]float32 {
+	if b, ok := scratch.Get().(*[]float32); ok && cap(*b) >= n {
+		*b = (*b)[:n]
+		return b
+	}
+	b := make([]float32, n)
+	return &b
+}
+
+// putScratch returns b to the pool.
+func putScratch(b *[]float32) { scratch.Put(b) }
