@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/dlclark/regexp2"
 )
 
 // FuzzTokenizerJSON: any tokenizer.json input is an error or a tokenizer
@@ -169,5 +171,40 @@ func FuzzRegex(f *testing.F) {
 			}
 			last = b
 		})
+	})
+}
+
+// FuzzKnownSplitters: each hand-written splitter gives the matches of its
+// pattern on regexp2.
+func FuzzKnownSplitters(f *testing.F) {
+	pats := []string{llama3Pattern, qwenPattern, gpt2Pattern, o200kPattern}
+	res := make([]reMatcher, len(pats))
+	for i, p := range pats {
+		tr, err := translateRegex(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		re, err := regexp2.Compile(tr, regexp2.None)
+		if err != nil {
+			f.Fatal(err)
+		}
+		res[i] = reMatcher{re}
+	}
+	for _, s := range corpus(12, 10) {
+		f.Add(s)
+	}
+	f.Add("HELLOworld's ÉCOLEécole'LL x\u0301y ǅemal ʰa 12345 a//\n\n  b  \t\r\n c'")
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		for i, p := range pats {
+			var want, got [][2]int
+			res[i].find(s, func(a, b int) { want = append(want, [2]int{a, b}) })
+			knownSplitter(p).find(s, func(a, b int) { got = append(got, [2]int{a, b}) })
+			if !slices.Equal(got, want) {
+				t.Fatalf("pattern %d on %q:\n hand    %v\n regexp2 %v", i, s, got, want)
+			}
+		}
 	})
 }

@@ -375,8 +375,8 @@ func (p *Pipeline) MarshalJSON() ([]byte, error) {
 	return json.Marshal(m)
 }
 
-// fastByteBPE is a Split with a hand-written pattern (Isolated, not
-// inverted) followed by ByteLevel without prefix space or regex, feeding a
+// fastByteBPE is a Split with a hand-written pattern keeping every piece
+// followed by ByteLevel without prefix space or regex, feeding a
 // BPE model without prefix, suffix or byte fallback whose vocabulary has
 // every byte character: each piece's ids are cached by its raw text.
 type fastByteBPE struct {
@@ -410,7 +410,10 @@ func newFastByteBPE(raw json.RawMessage, m *bpeModel) *fastByteBPE {
 		return nil
 	}
 	sp, bl := seq.Pretokenizers[0], seq.Pretokenizers[1]
-	if sp.Type != "Split" || sp.Pattern == nil || sp.Pattern.Regex == nil || sp.Behavior != "Isolated" || sp.Invert ||
+	// Isolated, or Removed inverted: every piece kept (the known patterns
+	// match the whole text).
+	keepAll := (sp.Behavior == "Isolated" && !sp.Invert) || (sp.Behavior == "Removed" && sp.Invert)
+	if sp.Type != "Split" || sp.Pattern == nil || sp.Pattern.Regex == nil || !keepAll ||
 		bl.Type != "ByteLevel" || bl.AddPrefixSpace == nil || *bl.AddPrefixSpace || bl.UseRegex == nil || *bl.UseRegex {
 		return nil
 	}

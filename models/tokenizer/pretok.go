@@ -1,6 +1,9 @@
 package tokenizer
 
-import "unicode/utf8"
+import (
+	"unicode"
+	"unicode/utf8"
+)
 
 // splitLlama3 cuts text the way the Llama-3 pre-tokenizer regex does,
 //
@@ -105,30 +108,7 @@ func splitLlama3Digits(text string, maxDigits int, emit func(string)) {
 		}
 		// 5.-7. whitespace runs.
 		if end < 0 && isSpace(r) {
-			j := i
-			lastNL := -1
-			prev := i
-			for j < n {
-				rr, ww := at(j)
-				if !isSpace(rr) {
-					break
-				}
-				if rr == '\r' || rr == '\n' {
-					lastNL = j + ww
-				}
-				prev = j
-				j += ww
-			}
-			switch {
-			case lastNL >= 0: // \s*[\r\n]+
-				end = lastNL
-			case j >= n: // \s+(?!\S) at the end
-				end = j
-			case prev > i: // \s+(?!\S): leave the last space for the next word
-				end = prev
-			default: // \s+
-				end = j
-			}
+			end = spaceEnd(text, i)
 		}
 		if end <= i { // unreachable for valid input; never loop forever
 			end = i + w
@@ -198,6 +178,148 @@ func splitGPT2(text string, emit func(string)) {
 					end = j - lw
 				}
 			}
+		}
+		if end <= i {
+			end = i + max(w, 1)
+		}
+		emit(text[i:end])
+		i = end
+	}
+}
+
+// spaceEnd is where the pattern tail \s*[\r\n]+|\s+(?!\S)|\s+ ends a match
+// starting at the white space at i: after the run's last line break, else
+// before the run's last space when a non-space follows (it joins the next
+// word), else at the run's end.
+func spaceEnd(text string, i int) int {
+	j, lastNL, prev := i, -1, i
+	for j < len(text) {
+		r, w := utf8.DecodeRuneInString(text[j:])
+		if !isSpace(r) {
+			break
+		}
+		if r == '\r' || r == '\n' {
+			lastNL = j + w
+		}
+		prev = j
+		j += w
+	}
+	switch {
+	case lastNL >= 0: // \s*[\r\n]+
+		return lastNL
+	case j >= len(text) || prev == i: // \s+(?!\S) at the end, or \s+
+		return j
+	default: // \s+(?!\S): leave the last space for the next word
+		return prev
+	}
+}
+
+// o200kPattern is GPT-4o's and gpt-oss's split pattern (tiktoken o200k).
+const o200kPattern = `[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+
+// isUpperish is [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}], isLowerish
+// [\p{Ll}\p{Lm}\p{Lo}\p{M}].
+func isUpperish(r rune) bool {
+	return unicode.In(r, unicode.Lu, unicode.Lt, unicode.Lm, unicode.Lo, unicode.M)
+}
+func isLowerish(r rune) bool { return unicode.In(r, unicode.Ll, unicode.Lm, unicode.Lo, unicode.M) }
+
+// runEnd is the end of the run of characters satisfying f from j.
+func runEnd(text string, j int, f func(rune) bool) int {
+	for j < len(text) {
+		r, w := utf8.DecodeRuneInString(text[j:])
+		if !f(r) {
+			break
+		}
+		j += w
+	}
+	return j
+}
+
+// contraction is the length of (?i:'s|'t|'re|'ve|'m|'ll|'d) at j, or 0.
+func contraction(text string, j int) int {
+	if j+1 >= len(text) || text[j] != '\'' {
+		return 0
+	}
+	switch text[j+1] | 0x20 {
+	case 's', 't', 'm', 'd':
+		return 2
+	case 'r', 'v':
+		if j+2 < len(text) && text[j+2]|0x20 == 'e' {
+			return 3
+		}
+	case 'l':
+		if j+2 < len(text) && text[j+2]|0x20 == 'l' {
+			return 3
+		}
+	}
+	return 0
+}
+
+// splitO200k cuts text as o200kPattern does (the backtracking of its
+// letter alternatives written out).
+func splitO200k(text string, emit func(string)) {
+	n := len(text)
+	// upperLower matches [U]*[L]+ (upper false) or [U]+[L]* (upper true)
+	// at j, returning the end or -1.
+	letters := func(j int, upperFirst bool) int {
+		u := runEnd(text, j, isUpperish)
+		if upperFirst {
+			if u == j {
+				return -1
+			}
+			e := runEnd(text, u, isLowerish)
+			return e + contraction(text, e)
+		}
+		// U* is greedy: give characters back until one is lowerish.
+		for k := u; k >= j; {
+			if r, _ := utf8.DecodeRuneInString(text[k:]); k < n && isLowerish(r) {
+				e := runEnd(text, k, isLowerish)
+				return e + contraction(text, e)
+			}
+			if k == j {
+				break
+			}
+			_, w := utf8.DecodeLastRuneInString(text[j:k])
+			k -= w
+		}
+		return -1
+	}
+	for i := 0; i < n; {
+		r, w := utf8.DecodeRuneInString(text[i:])
+		end := -1
+		prefix := r != '\r' && r != '\n' && !isL(r) && !isN(r)
+		for _, upperFirst := range []bool{false, true} {
+			if prefix {
+				if end = letters(i+w, upperFirst); end >= 0 {
+					break
+				}
+			}
+			if end = letters(i, upperFirst); end >= 0 {
+				break
+			}
+		}
+		if end < 0 && isN(r) {
+			end = i
+			for k := 0; k < 3 && end < n; k++ {
+				rr, ww := utf8.DecodeRuneInString(text[end:])
+				if !isN(rr) {
+					break
+				}
+				end += ww
+			}
+		}
+		if end < 0 {
+			j := i
+			if r == ' ' {
+				j++
+			}
+			if k := runEnd(text, j, func(r rune) bool { return !isSpace(r) && !isL(r) && !isN(r) }); k > j {
+				end = runEnd(text, k, func(r rune) bool { return r == '\r' || r == '\n' || r == '/' })
+			}
+		}
+		if end < 0 && isSpace(r) {
+			end = spaceEnd(text, i)
 		}
 		if end <= i {
 			end = i + max(w, 1)

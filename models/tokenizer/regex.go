@@ -45,6 +45,8 @@ func knownSplitter(pattern string) matcher {
 		return splitMatcher(func(s string, emit func(string)) { splitLlama3Digits(s, 1, emit) })
 	case gpt2Pattern:
 		return splitMatcher(splitGPT2)
+	case o200kPattern:
+		return splitMatcher(splitO200k)
 	}
 	return nil
 }
