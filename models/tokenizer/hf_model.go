@@ -352,7 +352,7 @@ func (m *unigramModel) tokenize(dst []int, w string) []int {
 		}
 		s := w[t.start:t.end]
 		n := len(dst)
-		for i := 0; i < len(s) && len(dst) >= 0; i++ {
+		for i := 0; i < len(s); i++ {
 			if m.bytes[s[i]] < 0 {
 				dst = append(dst[:n], m.u.unk)
 				break

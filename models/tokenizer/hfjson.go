@@ -7,10 +7,11 @@ import (
 	"sort"
 )
 
-// llama3Pattern is the Llama-3 pre-tokenizer regex, recognised verbatim in
-// tokenizer.json files.
+// llama3Pattern is the Llama-3 pre-tokenizer regex (it has a hand-written
+// splitter).
 const llama3Pattern = `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
 
+// jsonAdded is one entry of added_tokens.
 type jsonAdded struct {
 	ID         int    `json:"id"`
 	Content    string `json:"content"`
@@ -21,12 +22,11 @@ type jsonAdded struct {
 	Special    bool   `json:"special"`
 }
 
-// jsonNode is any normalizer/pre-tokenizer/post-processor/decoder object.
+// jsonNode is a pre-tokenizer, post-processor or decoder object as the
+// BPE and Unigram types write them.
 type jsonNode struct {
 	Type           string                 `json:"type"`
-	Normalizers    []jsonNode             `json:"normalizers,omitempty"`
 	Pretokenizers  []jsonNode             `json:"pretokenizers,omitempty"`
-	Processors     []jsonNode             `json:"processors,omitempty"`
 	Pattern        *jsonPattern           `json:"pattern,omitempty"`
 	Behavior       string                 `json:"behavior,omitempty"`
 	Invert         *bool                  `json:"invert,omitempty"`
@@ -36,19 +36,8 @@ type jsonNode struct {
 	Split          *bool                  `json:"split,omitempty"`
 	TrimOffsets    *bool                  `json:"trim_offsets,omitempty"`
 	UseRegex       *bool                  `json:"use_regex,omitempty"`
-	Charsmap       *string                `json:"precompiled_charsmap,omitempty"`
-	Content        string                 `json:"content,omitempty"`
-	CleanText      *bool                  `json:"clean_text,omitempty"`
-	HandleChinese  *bool                  `json:"handle_chinese_chars,omitempty"`
-	StripAccents   *bool                  `json:"strip_accents,omitempty"`
-	Lowercase      *bool                  `json:"lowercase,omitempty"`
 	Single         []jsonTemplate         `json:"single,omitempty"`
-	Pair           []jsonTemplate         `json:"pair,omitempty"`
 	SpecialTokens  map[string]jsonSpecial `json:"special_tokens,omitempty"`
-	Sep            []any                  `json:"sep,omitempty"`
-	Cls            []any                  `json:"cls,omitempty"`
-	Prefix         string                 `json:"prefix,omitempty"`
-	Raw            json.RawMessage        `json:"-"`
 }
 
 type jsonPattern struct {
@@ -74,15 +63,11 @@ type jsonSpecial struct {
 }
 
 type jsonModel struct {
-	Type                 string          `json:"type,omitempty"`
-	Vocab                json.RawMessage `json:"vocab"`
-	Merges               json.RawMessage `json:"merges,omitempty"`
-	IgnoreMerges         bool            `json:"ignore_merges,omitempty"`
-	UnkToken             *string         `json:"unk_token,omitempty"`
-	UnkID                *int            `json:"unk_id,omitempty"`
-	ByteFallback         bool            `json:"byte_fallback,omitempty"`
-	ContinuingPrefix     *string         `json:"continuing_subword_prefix,omitempty"`
-	MaxInputCharsPerWord int             `json:"max_input_chars_per_word,omitempty"`
+	Type         string          `json:"type,omitempty"`
+	Vocab        json.RawMessage `json:"vocab"`
+	Merges       json.RawMessage `json:"merges,omitempty"`
+	IgnoreMerges bool            `json:"ignore_merges,omitempty"`
+	UnkID        *int            `json:"unk_id,omitempty"`
 }
 
 type jsonFile struct {

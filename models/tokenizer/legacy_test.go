@@ -124,3 +124,26 @@ func TestTrainedUnigramJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestPipelineSaveAddedTokens: a pipeline with tokens added after loading
+// saves a tokenizer.json that reads back with the same ids.
+func TestPipelineSaveAddedTokens(t *testing.T) {
+	_, data := legacyTiny(t, "decoder")
+	p, err := ParseJSON(data, "decoder")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := p.AddSpecialTokens("<f0>", "<f1>", "<|eot_id|>")
+	b, err := SaveJSONBytes(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := ParseJSON(b, "saved")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "<f0>ខ្មែរ x<f1><|eot_id|>"
+	if a, b := p.Encode(text, true), q.Encode(text, true); !slices.Equal(a, b) || !slices.Contains(a, ids[0]) || !slices.Contains(a, ids[1]) {
+		t.Errorf("before saving %v, after %v (added ids %v)", a, b, ids)
+	}
+}
