@@ -2,10 +2,12 @@ package tokenizer
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -145,5 +147,43 @@ func TestPipelineSaveAddedTokens(t *testing.T) {
 	text := "<f0>ខ្មែរ x<f1><|eot_id|>"
 	if a, b := p.Encode(text, true), q.Encode(text, true); !slices.Equal(a, b) || !slices.Contains(a, ids[0]) || !slices.Contains(a, ids[1]) {
 		t.Errorf("before saving %v, after %v (added ids %v)", a, b, ids)
+	}
+}
+
+// TestPipelineConcurrent: pipelines encode from many goroutines at once
+// (shared word caches) with the ids of a sequential run.
+func TestPipelineConcurrent(t *testing.T) {
+	texts := corpus(77, 200)
+	for _, model := range []string{"decoder", "encoder"} {
+		_, data := legacyTiny(t, model)
+		p, err := ParseJSON(data, model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := make([][]int, len(texts))
+		for i, s := range texts {
+			want[i] = p.Encode(s, true)
+		}
+		p, _ = ParseJSON(data, model) // cold caches
+		var wg sync.WaitGroup
+		errs := make(chan string, 8)
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func(g int) {
+				defer wg.Done()
+				for k := range texts {
+					i := (k*7 + g*31) % len(texts)
+					if got := p.Encode(texts[i], true); !slices.Equal(got, want[i]) {
+						errs <- fmt.Sprintf("%s goroutine %d, %q: %v, want %v", model, g, texts[i], got, want[i])
+						return
+					}
+				}
+			}(g)
+		}
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			t.Error(e)
+		}
 	}
 }
