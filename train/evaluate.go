@@ -3,8 +3,8 @@ package train
 import (
 	"errors"
 	"fmt"
-	"github.com/llink-go/llink/data"
 
+	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/tensor"

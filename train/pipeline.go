@@ -2,11 +2,11 @@ package train
 
 import (
 	"fmt"
-	"github.com/llink-go/llink/data"
 	"io"
 	"strconv"
 	"time"
 
+	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/tensor"

@@ -3,7 +3,6 @@ package train
 import (
 	"bytes"
 	"fmt"
-	"github.com/llink-go/llink/data"
 	"maps"
 	"os"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/internal/testutil"
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
