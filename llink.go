@@ -6,9 +6,10 @@
 // cannot read well as tokens.
 //
 // A [Model] joins the decoder, the encoder, their tokenizers and a trained
-// LLINK bundle (projector, slots and LoRA adapters, written by
-// llink.SaveBundle). Build one from Hugging Face folders with [Load], or
-// from models already in memory with [New]; then
+// LLINK bundle (projector, slots and LoRA adapters, written by SaveBundle
+// of models/llink, the package this one is built on). Build one from
+// Hugging Face folders with [Load], or from models already in memory with
+// [New]; then
 //
 //	v, err := m.Embed(khmer)                   // a vector in the decoder's space
 //	ranked, err := m.Retrieve(khmer, english)  // English candidates, best first
@@ -174,7 +175,8 @@ type Options struct {
 	// Decoder and Encoder are Hugging Face folders: config.json, safetensors
 	// weights and tokenizer.json.
 	Decoder, Encoder string
-	// Bundle is the LLINK bundle file written by llink.SaveBundle.
+	// Bundle is the LLINK bundle file (models/llink SaveBundle; `llink run`
+	// writes llink-bundle.safetensors).
 	Bundle string
 	// DecoderID and EncoderID are the ids the bundle was trained with
 	// (e.g. "meta-llama/Llama-3.2-1B-Instruct"); when set, a bundle trained
