@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/llink-go/llink/data"
+	"github.com/llink-go/llink/internal/race"
 	"github.com/llink-go/llink/models/tiny"
 	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/models/xlmr"
@@ -34,6 +35,9 @@ func provenance(t *testing.T, md map[string]string) {
 // match on the English-passage dev questions it was measured on at
 // pretraining time and checks it against the recorded value.
 func TestDecoderDevExactMatch(t *testing.T) {
+	if race.Enabled {
+		t.Skip("a single-threaded quality re-measurement (make test runs it); minutes under the race detector")
+	}
 	md, err := tiny.Metadata("decoder")
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +76,9 @@ func TestDecoderDevExactMatch(t *testing.T) {
 // TestEncoderDevMLM re-measures the embedded encoder's MLM loss on its dev
 // sentences and checks the inference encoder runs on Khmer.
 func TestEncoderDevMLM(t *testing.T) {
+	if race.Enabled {
+		t.Skip("a single-threaded quality re-measurement (make test runs it); minutes under the race detector")
+	}
 	md, err := tiny.Metadata("encoder")
 	if err != nil {
 		t.Fatal(err)
