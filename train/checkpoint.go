@@ -1,13 +1,19 @@
 package train
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/models/safetensors"
@@ -58,6 +64,132 @@ type LoopState struct {
 	Order []int             `json:"order"`
 	RNG   []byte            `json:"rng"`
 	Extra map[string]string `json:"extra,omitempty"`
+	// Data fingerprints the training data ([Fingerprint]) and Settings
+	// holds the loop's settings, so a resume with other data or settings is
+	// refused ([LoopState.Resumes]) instead of silently mixing two runs.
+	Data     string            `json:"data,omitempty"`
+	Settings map[string]string `json:"settings,omitempty"`
+}
+
+// Check reports why st cannot continue a loop of steps steps over n
+// examples in batches of batch: a step outside [0, steps], an order of
+// more than n entries or with one outside [0, n), or a position past the
+// order. A damaged
+// checkpoint then fails with a message instead of indexing out of range.
+func (st LoopState) Check(n, batch, steps int) error {
+	switch {
+	case st.Step < 0 || st.Step > steps:
+		return fmt.Errorf("step %d outside 0..%d", st.Step, steps)
+	case len(st.Order) > n:
+		return fmt.Errorf("its data order has %d entries for %d examples", len(st.Order), n)
+	case st.Pos < 0 || st.Pos > len(st.Order):
+		return fmt.Errorf("data position %d outside 0..%d", st.Pos, len(st.Order))
+	case batch < 1:
+		return fmt.Errorf("batch %d", batch)
+	}
+	for i, j := range st.Order {
+		if j < 0 || j >= n {
+			return fmt.Errorf("data order entry %d is %d, outside 0..%d", i, j, n-1)
+		}
+	}
+	return nil
+}
+
+// Resumes reports why a run with training data fingerprint data and
+// settings cannot continue from st, naming what differs. Checkpoints
+// written before these were recorded (no Data) are accepted.
+func (st LoopState) Resumes(data string, settings map[string]string) error {
+	if st.Data == "" {
+		return nil
+	}
+	if st.Data != data {
+		return fmt.Errorf("the checkpoint was made from other training data (fingerprint %s, this run's %s): resume with the same data flags, or start a new run", st.Data, data)
+	}
+	var diffs []string
+	for _, k := range sortedKeys(st.Settings, settings) {
+		if a, b := st.Settings[k], settings[k]; a != b {
+			diffs = append(diffs, fmt.Sprintf("%s %s, now %s", k, orNone(a), orNone(b)))
+		}
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("the checkpoint was made with other settings (%s): resume with the same flags, or start a new run", strings.Join(diffs, "; "))
+	}
+	return nil
+}
+
+// Fingerprint hashes what a loop trains on — ints, strings, and slices of
+// ints or float32 (by their bits), each slice with its length — as SHA-256
+// shortened to 16 hex digits.
+func Fingerprint(values ...any) string {
+	h := sha256.New()
+	var b [8]byte
+	put := func(x uint64) {
+		binary.LittleEndian.PutUint64(b[:], x)
+		h.Write(b[:])
+	}
+	for _, v := range values {
+		switch v := v.(type) {
+		case int:
+			put(uint64(v))
+		case string:
+			put(uint64(len(v)))
+			h.Write([]byte(v))
+		case []int:
+			put(uint64(len(v)))
+			for _, x := range v {
+				put(uint64(x))
+			}
+		case []float32:
+			put(uint64(len(v)))
+			for _, x := range v {
+				put(uint64(math.Float32bits(x)))
+			}
+		default:
+			panic(fmt.Sprintf("train.Fingerprint: unsupported %T", v))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// settingsOf returns the JSON fields of a loop's config c (without its
+// checkpointing, which a resume changes) as text, for [LoopState.Settings].
+func settingsOf(c any) map[string]string {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for k, v := range m {
+		if k != "checkpoint" {
+			out[k] = string(v)
+		}
+	}
+	return out
+}
+
+func sortedKeys(a, b map[string]string) []string {
+	var keys []string
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
 }
 
 // saveState writes params, AdamW state, loop state and extra tensors.
@@ -170,4 +302,14 @@ func pcgState(src *rand.PCG) []byte {
 		panic(err) // PCG's MarshalBinary cannot fail
 	}
 	return b
+}
+
+// firstErr returns the first non-nil error of errs.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

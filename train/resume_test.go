@@ -1,10 +1,12 @@
 package train
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,6 +84,12 @@ func TestStageAResumeAfterSIGKILL(t *testing.T) {
 		t.Logf("killed the child; resuming from %.60s", f.Metadata()["state"])
 		f.Close()
 	}
+	// What a kill during a checkpoint write leaves: an unlocked temporary
+	// file beside the checkpoint (its name as internal/safeio makes it).
+	leftover := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp-4242")
+	if err := os.WriteFile(leftover, make([]byte, 4096), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	proj, tr2, dev2, c2 := resumeSetup()
 	c2.Checkpoint = Checkpointing{Path: path, Every: 7, Resume: true}
 	res, err := TrainStageA(proj, tr2, dev2, c2, nil)
@@ -89,6 +97,13 @@ func TestStageAResumeAfterSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameParams(t, ref, proj)
+	if ents, _ := os.ReadDir(filepath.Dir(path)); len(ents) != 1 {
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		t.Errorf("the resumed run left %v beside its checkpoint", names)
+	}
 	if res.BestStep != refRes.BestStep || res.Best.MRR != refRes.Best.MRR {
 		t.Fatalf("best step/MRR %d/%v, uninterrupted %d/%v", res.BestStep, res.Best.MRR, refRes.BestStep, refRes.Best.MRR)
 	}
@@ -169,4 +184,89 @@ func TestStageBStopAndResume(t *testing.T) {
 			t.Fatalf("%s differs after resume by %g", want[i].Name, d)
 		}
 	}
+	// Resuming with other data or settings is refused, saying what differs
+	// (it used to index out of range, or mix two runs silently).
+	for _, tc := range []struct {
+		name string
+		edit func(exs []Example, c *StageBConfig) []Example
+		want string
+	}{
+		{"fewer examples", func(exs []Example, _ *StageBConfig) []Example { return exs[:20] }, "the checkpoint was made from other training data"},
+		{"more examples", func(exs []Example, _ *StageBConfig) []Example { return append(exs, exs[:8]...) }, "other training data"},
+		{"more steps", func(exs []Example, c *StageBConfig) []Example { c.Steps = 30; return exs }, "other settings (steps 24, now 30)"},
+		{"other seed", func(exs []Example, c *StageBConfig) []Example { c.Seed = 9; return exs }, "other settings (seed 1, now 9)"},
+	} {
+		m4, slots4, lora4, exs4, c4 := setup()
+		exs4 = tc.edit(exs4, &c4)
+		c4.Checkpoint = Checkpointing{Path: c2.Checkpoint.Path, Resume: true}
+		_, err := TrainStageB(m4, slots4, lora4, exs4, 0, c4, nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: resume gave %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestLoopStateCheck: a checkpoint's loop state that does not fit the data
+// (a negative position, an order entry past the examples, a step past the
+// run) is refused with a message instead of an index out of range.
+func TestLoopStateCheck(t *testing.T) {
+	good := LoopState{Step: 3, Pos: 8, Order: []int{3, 1, 0, 2, 5, 4, 7, 6, 9, 8}}
+	for _, tc := range []struct {
+		name string
+		edit func(*LoopState)
+		want string
+	}{
+		{"valid", func(*LoopState) {}, ""},
+		{"negative position", func(s *LoopState) { s.Pos = -5 }, "data position -5 outside 0..10"},
+		{"position past the order", func(s *LoopState) { s.Pos = 11 }, "data position 11 outside 0..10"},
+		{"order entry past the data", func(s *LoopState) { s.Order = append([]int{10}, s.Order[1:]...) }, "data order entry 0 is 10, outside 0..9"},
+		{"negative order entry", func(s *LoopState) { s.Order = append([]int{-1}, s.Order[1:]...) }, "is -1"},
+		{"order for other data", func(s *LoopState) { s.Order = append(s.Order, 0, 1) }, "its data order has 12 entries for 10 examples"},
+		{"order without the last partial batch", func(s *LoopState) { s.Order = s.Order[:8] }, ""},
+		{"step past the run", func(s *LoopState) { s.Step = 21 }, "step 21 outside 0..20"},
+		{"negative step", func(s *LoopState) { s.Step = -1 }, "step -1 outside 0..20"},
+	} {
+		st := good
+		st.Order = append([]int(nil), good.Order...)
+		tc.edit(&st)
+		err := st.Check(10, 4, 20)
+		if (err == nil) != (tc.want == "") || err != nil && !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: Check = %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// FuzzLoopStateCheck: whatever loop state a checkpoint holds, a state that
+// passes Check drives the training loop's indexing (order[pos:pos+batch],
+// refilled when short; examples[order[i]]) without going out of range.
+func FuzzLoopStateCheck(f *testing.F) {
+	f.Add([]byte(`{"step":3,"pos":8,"order":[3,1,0,2,5,4,7,6,9,8]}`), uint8(10), uint8(4), uint8(20))
+	f.Add([]byte(`{"step":1,"pos":-5,"order":[0,1]}`), uint8(2), uint8(1), uint8(5))
+	f.Add([]byte(`{"step":0,"pos":0,"order":[]}`), uint8(0), uint8(1), uint8(1))
+	f.Fuzz(func(t *testing.T, js []byte, n, batch, steps uint8) {
+		var st LoopState
+		if json.Unmarshal(js, &st) != nil {
+			return
+		}
+		if st.Check(int(n), int(batch), int(steps)) != nil {
+			return
+		}
+		exs := make([]int, n)
+		order, pos, bs := st.Order, st.Pos, int(batch)
+		for step := st.Step; step < int(steps); step++ {
+			if pos+bs > len(order) {
+				order, pos = make([]int, n), 0 // a fresh epoch (identity order here)
+				for i := range order {
+					order[i] = i
+				}
+				if bs > len(order) {
+					return // the loop refuses a batch larger than the data before resuming
+				}
+			}
+			for _, j := range order[pos : pos+bs] {
+				_ = exs[j]
+			}
+			pos += bs
+		}
+	})
 }

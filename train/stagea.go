@@ -145,11 +145,15 @@ func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log
 	res.Best.MRR = -1
 	var best []*tensor.Tensor
 	ck := &c.Checkpoint
+	data, settings := Fingerprint(trainSet.IDs, trainSet.Z.Data(), trainSet.H.Data()), settingsOf(c)
 	if ck.enabled() && ck.Resume {
 		if _, err := os.Stat(ck.Path); err == nil {
 			st, extra, err := LoadState(ck.Path, params, opt)
 			if err != nil {
 				return res, err
+			}
+			if err := firstErr(st.Resumes(data, settings), st.Check(trainSet.Len(), c.Batch, c.Steps)); err != nil {
+				return res, fmt.Errorf("train: resume %s: %w", ck.Path, err)
 			}
 			if err := restoreStageA(st, extra, src, queue, params, &res, &best); err != nil {
 				return res, fmt.Errorf("train: resume %s: %w", ck.Path, err)
@@ -207,6 +211,7 @@ func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log
 		stop := ck.stopRequested()
 		if ck.enabled() && (stop || last || ck.Every > 0 && (step+1)%ck.Every == 0) {
 			st, extra := saveStageA(step+1, pos, order, src, queue, params, &res, best)
+			st.Data, st.Settings = data, settings
 			if err := SaveState(ck.Path, params, opt, st, extra); err != nil {
 				return res, err
 			}

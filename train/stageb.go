@@ -246,13 +246,14 @@ func decoderLoop(name string, exs []Example, pad int, groups []nn.ParamGroup, pa
 	bs := min(c.Batch, len(exs))
 	order, pos, first := epochOrder(rng, exs, bs), 0, 0
 	ck := &c.Checkpoint
+	data, settings := examplesFingerprint(exs), settingsOf(c)
 	if ck.enabled() && ck.Resume {
 		if _, err := os.Stat(ck.Path); err == nil {
 			st, _, err := LoadState(ck.Path, params, opt)
 			if err != nil {
 				return res, err
 			}
-			if err := src.UnmarshalBinary(st.RNG); err != nil {
+			if err := firstErr(st.Resumes(data, settings), st.Check(len(exs), bs, c.Steps), src.UnmarshalBinary(st.RNG)); err != nil {
 				return res, fmt.Errorf("train: resume %s: %w", ck.Path, err)
 			}
 			first, order, pos = st.Step, st.Order, st.Pos
@@ -289,7 +290,7 @@ func decoderLoop(name string, exs []Example, pad int, groups []nn.ParamGroup, pa
 		}
 		stop, last := ck.stopRequested(), step == c.Steps-1
 		if ck.enabled() && (stop || last || ck.Every > 0 && (step+1)%ck.Every == 0) {
-			st := LoopState{Step: step + 1, Pos: pos, Order: order, RNG: pcgState(src)}
+			st := LoopState{Step: step + 1, Pos: pos, Order: order, RNG: pcgState(src), Data: data, Settings: settings}
 			if err := SaveState(ck.Path, params, opt, st, nil); err != nil {
 				return res, err
 			}
@@ -300,4 +301,14 @@ func decoderLoop(name string, exs []Example, pad int, groups []nn.ParamGroup, pa
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// examplesFingerprint identifies a loop's training examples for its
+// checkpoints ([LoopState.Data]).
+func examplesFingerprint(exs []Example) string {
+	var vals []any
+	for _, e := range exs {
+		vals = append(vals, e.Prompt, e.Answer, e.SlotPos, e.V, e.H)
+	}
+	return Fingerprint(vals...)
 }
