@@ -386,7 +386,8 @@ func (m *Model) Answer(instruction, khmer string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if n, ctx := len(in[0].IDs)+m.maxNew, m.dec.Model.Config.MaxPositions; n > ctx {
+	// len + maxNew > ctx, written so that no sum can overflow.
+	if n, ctx := len(in[0].IDs), m.dec.Model.Config.MaxPositions; n > ctx || m.maxNew > ctx-n {
 		return "", fmt.Errorf("%w: the prompt is %d decoder tokens; with %d new tokens that exceeds the decoder's context of %d", ErrTooLong, len(in[0].IDs), m.maxNew, ctx)
 	}
 	out, err := m.dec.Generate(in, m.maxNew, 1)

@@ -50,7 +50,7 @@ func TestBenchBadFlags(t *testing.T) {
 		{[]string{"bench", "-shape", "huge"}, `-shape "huge"`},
 		{[]string{"bench", "-shape", "tiny", "-t", "0"}, "-t"},
 		{[]string{"bench", "-shape", "tiny", "-dtype", "q8"}, `-dtype "q8"`},
-		{[]string{"bench", "-shape", "tiny", "-r", "0"}, "r ≥ 1"},
+		{[]string{"bench", "-shape", "tiny", "-r", "0"}, "bench: -r 0: want 1..1073741824"},
 		{[]string{"bench", "-m", "/nonexistent/model.gguf"}, "nonexistent"},
 	} {
 		var out, errb bytes.Buffer

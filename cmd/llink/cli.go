@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -22,6 +23,43 @@ func (e *usageError) Error() string { return e.msg }
 // usageErrorf returns a usage error (exit status 2).
 func usageErrorf(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// maxCount bounds count and step flags, so that sums and products of them
+// (examples × epochs, prompt + new tokens) cannot overflow an int.
+const maxCount = 1 << 30
+
+// checkInt reports a numeric flag of command cmd outside [lo, hi] as a
+// usage error naming the flag and its range.
+func checkInt(cmd, name string, v, lo, hi int) error {
+	if v >= lo && v <= hi {
+		return nil
+	}
+	return usageErrorf("%s: -%s %d: want %d..%d", cmd, name, v, lo, hi)
+}
+
+// checkFloat reports a float flag of command cmd that is not finite or lies
+// outside [lo, hi] (a bound of ±Inf leaves that side open), naming the flag
+// and its range.
+func checkFloat(cmd, name string, v, lo, hi float64) error {
+	if !math.IsNaN(v) && !math.IsInf(v, 0) && v >= lo && v <= hi {
+		return nil
+	}
+	want := fmt.Sprintf("a finite number in [%g, %g]", lo, hi)
+	if math.IsInf(hi, 1) {
+		want = fmt.Sprintf("a finite number ≥ %g", lo)
+	}
+	return usageErrorf("%s: -%s %v: want %s", cmd, name, v, want)
+}
+
+// firstError returns the first non-nil error of errs.
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func isUsageError(err error) bool {
@@ -74,6 +112,9 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 		if c.short != "" {
 			fmt.Fprintf(w, "\n%s\n", c.short)
 		}
+		if c.long != "" {
+			fmt.Fprintf(w, "\n%s\n", c.long)
+		}
 		n := 0
 		fs.VisitAll(func(*flag.Flag) { n++ })
 		if n > 0 {
@@ -82,6 +123,28 @@ func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 		}
 	}
 	return fs
+}
+
+// parseInterspersed parses args with fs, allowing flags after positional
+// arguments (as in `llink ask -bundle B "Translate." -max-new 8`), and
+// returns the positional ones in order; after "--" every argument is
+// positional.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		used := len(args) - fs.NArg()
+		if used > 0 && args[used-1] == "--" {
+			return append(pos, fs.Args()...), nil
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }
 
 // commonFlags are the flags every command may share: output mode, threads

@@ -73,7 +73,7 @@ func runAblate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := o.check("ablate", fs); err != nil {
+	if err := firstError(o.check("ablate", fs), checkFloat("ablate", "bow-weight", *bow, 0, 1e6)); err != nil {
 		return err
 	}
 	ks, err := parseKs(*kv)
@@ -98,6 +98,8 @@ func runAblate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	variants := ablations(ks, float32(*bow))
 	all := &train.Results{Timing: map[string]float64{}}
 	popt := cf.progressOptions()
+	halt, unlisten := haltOnSignal(stderr)
+	defer unlisten()
 	for i, v := range variants {
 		o.k = v.k
 		m, err := loadModels(o.decoder, o.encoder, v.k)
@@ -113,6 +115,7 @@ func runAblate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		// Stage A does not depend on the variant: the first one trains it,
 		// the others resume its finished checkpoint.
 		c.StageA.Checkpoint.Resume = true
+		c.StageA.Checkpoint.Stop, c.StageB.Checkpoint.Stop = halt, halt
 		c.StageB.Checkpoint.Path = dir.Checkpoint(fmt.Sprintf("stage-b-%d.safetensors", i))
 		if v.noUse {
 			c.StageB.Weights.Usage = 0

@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register(command{name: "ask", synopsis: "-bundle FILE [-decoder DIR -encoder DIR] [-text KHMER] INSTRUCTION",
+	register(command{name: "ask", synopsis: "-bundle FILE [-decoder DIR -encoder DIR] [-text KHMER] INSTRUCTION (flags may follow it; after -- all is instruction)",
 		short: "answer an instruction about a Khmer text (from -text or stdin) with a trained LLINK bundle", run: runAsk})
 }
 
@@ -25,10 +25,11 @@ func runAsk(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	text := fs.String("text", "", "the Khmer `text` (default: read from stdin)")
 	maxNew := fs.Int("max-new", 64, "maximum answer tokens")
 	bf16 := fs.Bool("bf16", false, "with -decoder: keep its matrices in bfloat16 (half the memory)")
-	if err := fs.Parse(args); err != nil {
+	words, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	instruction := strings.TrimSpace(strings.Join(fs.Args(), " "))
+	instruction := strings.TrimSpace(strings.Join(words, " "))
 	switch {
 	case *bundle == "":
 		return usageErrorf("ask: -bundle is required (a `llink run` folder holds %s)", bundleName)
@@ -36,8 +37,9 @@ func runAsk(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return usageErrorf(`ask: give the instruction, e.g. llink ask -bundle B "Translate the passage into English."`)
 	case (*decoder == "") != (*encoder == ""):
 		return usageErrorf("ask: give both -decoder and -encoder, or neither (the embedded tiny models)")
-	case *maxNew < 1:
-		return usageErrorf("ask: -max-new %d: want at least 1", *maxNew)
+	}
+	if err := checkInt("ask", "max-new", *maxNew, 1, maxCount); err != nil {
+		return err
 	}
 	stop, err := cf.start()
 	if err != nil {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -39,8 +37,7 @@ var benchShapes = map[string]func() llama.Config{
 // machine's read bandwidth on the same threads and gives tg's weight
 // traffic as a share of it.
 func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("bench", stderr)
 	path := fs.String("m", "", "model: a GGUF file or a Hugging Face folder")
 	shape := fs.String("shape", "", "instead of -m, a random model of a named shape: tiny, 1b (Llama-3.2-1B) or 3b")
 	dtype := fs.String("dtype", "auto", "matrix storage: auto (the file's: bf16, Q8_0 and Q4_0 stay so, else f32), f32 or bf16; with -shape -write also q8_0 or q4_0")
@@ -55,16 +52,17 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() != 0 || (*path == "") == (*shape == "") {
-		return errors.New("bench: want exactly one of -m PATH or -shape NAME")
+		return usageErrorf("bench: want exactly one of -m PATH or -shape NAME")
 	}
-	if *reps < 1 || *prompt < 0 || *gen < 0 {
-		return fmt.Errorf("bench: -r %d, -p %d, -n %d: want r ≥ 1 and p, n ≥ 0", *reps, *prompt, *gen)
+	if err := firstError(checkInt("bench", "r", *reps, 1, maxCount), checkInt("bench", "p", *prompt, 0, maxCount),
+		checkInt("bench", "n", *gen, 0, maxCount)); err != nil {
+		return err
 	}
 	var threads []int
 	for _, s := range strings.Split(*threadList, ",") {
 		t, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || t < 1 {
-			return fmt.Errorf("bench: -t %q: want positive thread counts separated by commas", *threadList)
+			return usageErrorf("bench: -t %q: want positive thread counts separated by commas", *threadList)
 		}
 		threads = append(threads, t)
 	}

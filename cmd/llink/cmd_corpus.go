@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -35,8 +34,7 @@ func runCorpus(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return nil
 	}
 	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("corpus "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("corpus "+sub, stderr)
 	out := fs.String("out", "-", "output file (- for standard output)")
 	switch sub {
 	case "generate":
@@ -45,8 +43,8 @@ func runCorpus(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
-		if *n <= 0 || *n > 2_000_000 {
-			return fmt.Errorf("corpus generate: --n must be in 1..2000000, got %d", *n)
+		if err := checkInt("corpus generate", "n", *n, 1, 2_000_000); err != nil {
+			return err
 		}
 		return writeOut(*out, stdout, func(w io.Writer) error { return data.WritePairsJSONL(w, data.Generate(*n, *seed)) })
 	case "tasks":

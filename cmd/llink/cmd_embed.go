@@ -4,9 +4,10 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/models/xlmr"
@@ -17,8 +18,7 @@ func init() {
 }
 
 func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("embed", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("embed", stderr)
 	dir := fs.String("encoder", "", "Hugging Face XLM-R/BERT folder (config.json + safetensors)")
 	ids := fs.Bool("ids", false, "stdin lines are token ids instead of text")
 	pool := fs.String("pool", "mean", "pooling: mean, cls or pooler")
@@ -26,8 +26,16 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *dir == "" {
-		return errors.New("embed: --encoder is required")
+	switch {
+	case *dir == "":
+		return usageErrorf("embed: -encoder is required")
+	case *pool != "mean" && *pool != "cls" && *pool != "pooler":
+		return usageErrorf("embed: -pool %q: want mean, cls or pooler", *pool)
+	case fs.NArg() > 0:
+		return usageErrorf("embed: unexpected argument %q (the lines come on stdin)", fs.Arg(0))
+	}
+	if err := checkInt("embed", "batch", *batch, 1, maxCount); err != nil {
+		return err
 	}
 	m, err := xlmr.Load(*dir)
 	if err != nil {
@@ -78,6 +86,13 @@ func runEmbed(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	for n := 1; sc.Scan(); n++ {
 		var l []int
 		if tok != nil {
+			// Refused as the library refuses them (llink.Model.Embed).
+			switch text := sc.Text(); {
+			case !utf8.ValidString(text):
+				return fmt.Errorf("embed: line %d: not valid UTF-8 (the input must be UTF-8 text)", n)
+			case strings.TrimSpace(text) == "":
+				return fmt.Errorf("embed: line %d: empty text", n)
+			}
 			// As Stage A encodes: with the special tokens, truncated to
 			// the position table keeping the closing token.
 			if l = tok.Encode(sc.Text(), true); len(l) == 0 {

@@ -61,8 +61,8 @@ func runEmbedCache(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	switch {
 	case *shard != "" && *merge != 0:
 		return usageErrorf("embed-cache: -shard and -merge are separate steps; give one")
-	case *merge < 0:
-		return usageErrorf("embed-cache: -merge %d: want the number of shards", *merge)
+	case *merge < 0 || *merge > maxCount:
+		return usageErrorf("embed-cache: -merge %d: want the number of shards (1..%d)", *merge, maxCount)
 	}
 	si, sn := 0, 1
 	if *shard != "" {

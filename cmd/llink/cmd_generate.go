@@ -1,9 +1,9 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,7 +50,18 @@ func runGenerate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *dir == "" {
-		return errors.New("generate: --decoder is required")
+		return usageErrorf("generate: -decoder is required")
+	}
+	if err := firstError(
+		checkInt("generate", "max-new", *maxNew, 1, maxCount),
+		checkFloat("generate", "temperature", *temp, 0, math.Inf(1)),
+		checkInt("generate", "top-k", *topK, 0, maxCount),
+		checkFloat("generate", "top-p", *topP, 0, 1),
+	); err != nil {
+		return err
+	}
+	if !(*rep > 0) || math.IsInf(*rep, 0) {
+		return usageErrorf("generate: -repetition-penalty %v: want a finite number > 0 (1: off)", *rep)
 	}
 	if (*prompt == "") == (*promptIDs == "") {
 		return usageErrorf("generate: give one of --prompt TEXT or --prompt-ids \"1 2 3\"")
@@ -84,15 +95,16 @@ func runGenerate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			return fmt.Errorf("generate: token id %d outside the vocabulary [0, %d)", id, m.Config.VocabSize)
 		}
 	}
-	if n, ctx := len(ids)+*maxNew, m.Config.MaxPositions; ctx > 0 && n > ctx {
-		return fmt.Errorf("generate: %d prompt tokens + %d new exceed the decoder's context of %d positions", len(ids), *maxNew, ctx)
-	}
 	opt := llama.GenerateOptions{MaxNew: *maxNew, Temperature: *temp, TopK: *topK, TopP: *topP, RepetitionPenalty: *rep, Seed: *seed}
 	if *greedy {
 		opt.Temperature = 0
 	}
 	if !*noStop {
 		opt.Stop = m.Config.EOS
+	}
+	// The prompt and -max-new against the context, without overflow.
+	if err := m.CheckGenerate(len(ids), opt); err != nil {
+		return fmt.Errorf("generate: %w", err)
 	}
 	out := m.Generate([][]int{ids}, opt)[0]
 	if tok != nil {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,29 +9,39 @@ import (
 	"sort"
 
 	"github.com/llink-go/llink/models/gguf"
+	"github.com/llink-go/llink/models/hfconfig"
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/models/xlmr"
 )
 
 func init() {
-	register(command{name: "inspect", short: "print a checkpoint folder's or GGUF file's config, parameter count, dtypes and memory estimate", run: runInspect})
+	register(command{name: "inspect", synopsis: "PATH", short: "print a checkpoint folder's or GGUF file's config, parameter count, dtypes and memory estimate", run: runInspect,
+		long: `PATH is a Hugging Face model folder (config.json with safetensors weights, one file
+or shards with model.safetensors.index.json) or a llama.cpp .gguf file. For a
+Llama decoder it prints the architecture (vocabulary, width, layers, heads,
+RoPE settings, tied head, end tokens), the parameter count and the weights'
+memory in float32 and bfloat16; for a BERT-family encoder its shape; then each
+tensor dtype's element count and the checkpoint's size. Nothing is loaded
+into memory but the headers. Exit status 1 when PATH cannot be read or is
+not a model.
+
+Example: llink inspect ~/models/Llama-3.2-1B-Instruct`})
 }
 
 func runInspect(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("inspect", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("inspect: want one PATH (a Hugging Face folder or a .gguf file)")
+		return usageErrorf("inspect: want one PATH (a Hugging Face folder or a .gguf file)")
 	}
 	dir := fs.Arg(0)
 	if st, err := os.Stat(dir); err == nil && st.Mode().IsRegular() {
 		return inspectGGUF(dir, stdout)
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	raw, err := hfconfig.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
 		return fmt.Errorf("inspect: %w", err)
 	}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"github.com/llink-go/llink/train"
 	"io"
 	"os"
 	"slices"
@@ -49,6 +51,12 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return usageErrorf("pretrain %s: unexpected arguments %q", which, fs.Args())
 	}
+	if err := firstError(
+		checkInt("pretrain "+which, "steps", *steps, 0, maxCount),
+		checkFloat("pretrain "+which, "lr", *lr, 0, 1),
+	); err != nil {
+		return err
+	}
 	stop, err := cf.start()
 	if err != nil {
 		return err
@@ -62,7 +70,9 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if cf.Quiet {
 		log = io.Discard
 	}
-	opts := pretrain.Options{Resume: *resume, CheckpointEvery: *every, Log: log, Provenance: prov, BF16: !*f32}
+	halt, unlisten := haltOnSignal(stderr)
+	defer unlisten()
+	opts := pretrain.Options{Resume: *resume, CheckpointEvery: *every, Log: log, Provenance: prov, BF16: !*f32, Stop: halt}
 	if which == "decoder" {
 		c := pretrain.DefaultDecoder()
 		c.Seed, c.InitFrom = *seed, *initFrom
@@ -94,6 +104,9 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			c.LR = float32(*lr)
 		}
 		_, err = pretrain.Encoder(*out, pretrain.DefaultEncoderData(c.Seed), c, opts)
+	}
+	if errors.Is(err, train.ErrInterrupted) {
+		return fmt.Errorf("%w\nresume with: llink pretrain %s -resume -out %s (and the same flags)", err, which, *out)
 	}
 	if err != nil {
 		return err

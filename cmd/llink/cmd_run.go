@@ -99,17 +99,32 @@ func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 // write a checkpoint and return train.ErrInterrupted; the returned
 // function stops listening.
 func stopOnSignal(c *train.PipelineConfig, stderr io.Writer) (stop func()) {
+	halt, stop := haltOnSignal(stderr)
+	c.StageA.Checkpoint.Stop, c.StageB.Checkpoint.Stop = halt, halt
+	return stop
+}
+
+// haltOnSignal returns a channel closed at the first SIGINT or SIGTERM
+// (after saying so on stderr), for a training loop's Stop, and the function
+// that stops listening. Every long-running command uses it, so Ctrl-C or a
+// cluster's SIGTERM ends with a checkpoint and a resume hint, never mid-write.
+func haltOnSignal(stderr io.Writer) (<-chan struct{}, func()) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	halt := make(chan struct{})
+	done := make(chan struct{})
 	go func() {
-		if _, ok := <-sig; ok {
+		select {
+		case <-sig:
 			fmt.Fprintln(stderr, "\nllink: interrupt: finishing the current step and writing a checkpoint…")
 			close(halt)
+		case <-done:
 		}
 	}()
-	c.StageA.Checkpoint.Stop, c.StageB.Checkpoint.Stop = halt, halt
-	return func() { signal.Stop(sig) }
+	return halt, func() {
+		signal.Stop(sig)
+		close(done)
+	}
 }
 
 // writePlots draws the loss curves and the retrieval rank histogram; a

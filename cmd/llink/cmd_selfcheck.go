@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -14,8 +13,7 @@ import (
 
 func init() {
 	register(command{name: "selfcheck", short: "report CPU and kernel levels; check and time SGEMM on each", run: func(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-		fs := flag.NewFlagSet("selfcheck", flag.ContinueOnError)
-		fs.SetOutput(stderr)
+		fs := newFlagSet("selfcheck", stderr)
 		if err := fs.Parse(args); err != nil {
 			return err
 		}

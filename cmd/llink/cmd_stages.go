@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -79,11 +80,15 @@ func stageCommand(name string, first bool, body func(st *stage) (wrote string, e
 		}
 		st.c = pipelineConfig(*o, st.m, st.dir)
 		addHooks(&st.c, st.dir, st.cf, stderr)
+		defer stopOnSignal(&st.c, stderr)()
 		st.log = logWriter(st.cf, stdout)
 		if st.s, err = train.NewStages(st.m, d, st.c, st.log); err != nil {
 			return err
 		}
 		wrote, err := body(st)
+		if errors.Is(err, train.ErrInterrupted) {
+			return fmt.Errorf("%w\nresume with: llink %s -resume -out %s (and the same flags)", err, name, o.out)
+		}
 		if err != nil {
 			return err
 		}

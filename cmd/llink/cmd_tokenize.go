@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -14,32 +12,27 @@ import (
 
 func init() {
 	register(command{
-		name:  "tokenize",
-		short: "encode stdin lines to token ids (or --decode ids, --count)",
-		run:   runTokenize,
+		name:     "tokenize",
+		synopsis: "-tokenizer FILE|DIR|GGUF [-decode | -count] [-add-special] < lines",
+		short:    "encode stdin lines to token ids (or --decode ids, --count)",
+		run:      runTokenize,
 	})
 }
 
 func runTokenize(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("tokenize", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("tokenize", stderr)
 	path := fs.String("tokenizer", "", "tokenizer.json, a folder holding one, or a .gguf file (required)")
 	decode := fs.Bool("decode", false, "read space-separated ids per line and print the text")
 	count := fs.Bool("count", false, "print only the number of tokens per line")
 	addSpecial := fs.Bool("add-special", false, "add the post-processor's special tokens (BOS, <s> … </s>, [CLS] … [SEP])")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: llink tokenize --tokenizer FILE|DIR|GGUF [--decode | --count] [--add-special] < lines")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *path == "" {
-		fs.Usage()
-		return errors.New("tokenize: --tokenizer is required")
+		return usageErrorf("tokenize: -tokenizer is required")
 	}
 	if *decode && *count {
-		return errors.New("tokenize: --decode and --count are exclusive")
+		return usageErrorf("tokenize: -decode and -count are exclusive")
 	}
 	tok, err := tokenizer.Load(*path)
 	if err != nil {

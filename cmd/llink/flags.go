@@ -76,7 +76,8 @@ func (o *runOptions) registerTraining(fs *flag.FlagSet, stageBSteps int) {
 }
 
 // check reports what is wrong with the parsed flags of command cmd: extra
-// arguments, K outside llink's range, -resume without -out.
+// arguments, K outside llink's range, a count or step number outside
+// 1..maxCount, -resume without -out.
 func (o *runOptions) check(cmd string, fs *flag.FlagSet) error {
 	switch {
 	case fs.NArg() > 0:
@@ -85,6 +86,18 @@ func (o *runOptions) check(cmd string, fs *flag.FlagSet) error {
 		return usageErrorf("%s: -k %d: want 1..%d slots", cmd, o.k, llink.MaxK)
 	case o.resume && o.out == "":
 		return usageErrorf("%s: -resume needs -out FOLDER (the run to continue)", cmd)
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"train-pairs", o.trainPairs}, {"train-tasks", o.trainTasks}, {"test-tasks", o.testTasks},
+		{"stage-a-steps", o.stageASteps}, {"stage-b-steps", o.stageBSteps}} {
+		if fs.Lookup(f.name) == nil {
+			continue // not a flag of this command
+		}
+		if err := checkInt(cmd, f.name, f.v, 1, maxCount); err != nil {
+			return err
+		}
 	}
 	return nil
 }

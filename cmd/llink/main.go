@@ -32,6 +32,8 @@ type command struct {
 	// synopsis is the argument part of the usage line, e.g. "[flags] PATH"
 	// (default "[flags]"); read by [newFlagSet].
 	synopsis string
+	// long, when set, is printed after short by -h and `llink help NAME`.
+	long string
 	// run executes the command; args exclude the command name.
 	run func(args []string, stdin io.Reader, stdout, stderr io.Writer) error
 }

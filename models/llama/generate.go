@@ -42,7 +42,7 @@ type GenerateOptions struct {
 // otherwise emit one token forever and a negative one invert the sampler.
 func (o GenerateOptions) Validate() error {
 	bad := func(field string, v any, want string) error {
-		return fmt.Errorf("llama: generate: %s %v: want %s", field, v, want)
+		return fmt.Errorf("llama: %s %v: want %s", field, v, want)
 	}
 	switch {
 	case o.MaxNew < 0:
@@ -72,11 +72,11 @@ func (m *Model) CheckGenerate(promptLen int, opt GenerateOptions) error {
 	v := m.Config.VocabSize
 	for _, id := range opt.Stop {
 		if id < 0 || id >= v {
-			return fmt.Errorf("llama: generate: stop token %d outside the vocabulary [0, %d)", id, v)
+			return fmt.Errorf("llama: stop token %d outside the vocabulary [0, %d)", id, v)
 		}
 	}
 	if opt.Pad < 0 || opt.Pad >= v {
-		return fmt.Errorf("llama: generate: pad token %d outside the vocabulary [0, %d)", opt.Pad, v)
+		return fmt.Errorf("llama: pad token %d outside the vocabulary [0, %d)", opt.Pad, v)
 	}
 	ctx := m.Config.MaxPositions
 	if ctx <= 0 {
@@ -84,7 +84,7 @@ func (m *Model) CheckGenerate(promptLen int, opt GenerateOptions) error {
 	}
 	// promptLen + MaxNew > ctx, written so that neither side can overflow.
 	if promptLen < 0 || promptLen > ctx || opt.MaxNew > ctx-promptLen {
-		return fmt.Errorf("llama: generate: %d prompt tokens + %d new exceed the decoder's context of %d positions", promptLen, opt.MaxNew, ctx)
+		return fmt.Errorf("llama: %d prompt tokens + %d new exceed the decoder's context of %d positions", promptLen, opt.MaxNew, ctx)
 	}
 	return nil
 }

@@ -85,8 +85,22 @@ type Options struct {
 	Provenance map[string]string
 	// BF16 stores the final weights as bfloat16 (half the size).
 	BF16 bool
+	// Stop, when closed, makes the run finish its step, write the training
+	// checkpoint and return an error wrapping train.ErrInterrupted (the
+	// CLI closes it on SIGINT/SIGTERM).
+	Stop <-chan struct{}
 
 	stopAfter int // tests: return errStopped after this step, as if killed
+}
+
+// stopRequested reports whether Stop has been closed.
+func (o Options) stopRequested() bool {
+	select {
+	case <-o.Stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // errStopped is returned by a run stopped by Options.stopAfter.
@@ -257,11 +271,15 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 		if st.Step%o.LogEvery == 0 || st.Step == first+1 || st.Step == c.Steps {
 			progress(o.Log, "decoder", st.Step, first, c.Steps, float64(loss.Item()), tokens, time.Since(t0))
 		}
-		if o.CheckpointEvery > 0 && st.Step%o.CheckpointEvery == 0 && st.Step < c.Steps {
+		stop := o.stopRequested() && st.Step < c.Steps
+		if stop || o.CheckpointEvery > 0 && st.Step%o.CheckpointEvery == 0 && st.Step < c.Steps {
 			st.RNG, st.Tail, st.Seconds = pcgBytes(src), lossAvg.values(), before+time.Since(t0).Seconds()
 			if err := saveState(statePath, params, opt, st); err != nil {
 				return Result{}, err
 			}
+		}
+		if stop {
+			return Result{}, fmt.Errorf("pretrain: decoder stopped after step %d, checkpoint in %s: %w", st.Step, statePath, train.ErrInterrupted)
 		}
 		if o.stopAfter > 0 && st.Step == o.stopAfter {
 			return Result{}, errStopped

@@ -14,6 +14,7 @@ import (
 	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/models/xlmr"
 	"github.com/llink-go/llink/nn"
+	"github.com/llink-go/llink/train"
 )
 
 // EncoderConfig sizes the tiny multilingual encoder, its tokenizer and its
@@ -231,11 +232,15 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 		if st.Step%o.LogEvery == 0 || st.Step == first+1 || st.Step == c.Steps {
 			progress(o.Log, "encoder", st.Step, first, c.Steps, float64(loss.Item()), tokens, time.Since(t0))
 		}
-		if o.CheckpointEvery > 0 && st.Step%o.CheckpointEvery == 0 && st.Step < c.Steps {
+		stop := o.stopRequested() && st.Step < c.Steps
+		if stop || o.CheckpointEvery > 0 && st.Step%o.CheckpointEvery == 0 && st.Step < c.Steps {
 			st.RNG, st.Tail, st.Seconds = pcgBytes(src), lossAvg.values(), before+time.Since(t0).Seconds()
 			if err := saveState(statePath, params, opt, st); err != nil {
 				return Result{}, err
 			}
+		}
+		if stop {
+			return Result{}, fmt.Errorf("pretrain: encoder stopped after step %d, checkpoint in %s: %w", st.Step, statePath, train.ErrInterrupted)
 		}
 		if o.stopAfter > 0 && st.Step == o.stopAfter {
 			return Result{}, errStopped

@@ -1,10 +1,12 @@
 package pretrain
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/llink-go/llink/data"
@@ -12,6 +14,7 @@ import (
 	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/models/xlmr"
+	"github.com/llink-go/llink/train"
 )
 
 func smallData(t *testing.T) (DecoderData, EncoderData) {
@@ -183,5 +186,43 @@ func TestEncoderResume(t *testing.T) {
 	loss, _ := MLMEval(mlm, tok, ed.Dev, DevSeed)
 	if got := strconv.FormatFloat(loss, 'f', 4, 64); got != mda["dev_mlm_loss"] {
 		t.Fatalf("dev MLM loss %s from the folder, recorded %s", got, mda["dev_mlm_loss"])
+	}
+}
+
+// TestStopWritesCheckpoint: closing Options.Stop (what the CLI does on
+// SIGINT/SIGTERM) ends the run after its step with a checkpoint and an
+// error wrapping train.ErrInterrupted; resuming gives the uninterrupted
+// run's weights.
+func TestStopWritesCheckpoint(t *testing.T) {
+	dd, ed := smallData(t)
+	for _, which := range []string{"decoder", "encoder"} {
+		run := func(dir string, o Options) error {
+			var err error
+			if which == "decoder" {
+				_, err = Decoder(dir, dd, tinyDecoder(), o)
+			} else {
+				_, err = Encoder(dir, ed, tinyEncoder(), o)
+			}
+			return err
+		}
+		full, part := t.TempDir(), t.TempDir()
+		if err := run(full, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		stop := make(chan struct{})
+		close(stop) // already requested: the first step is the last
+		err := run(part, Options{Stop: stop, CheckpointEvery: -1})
+		if !errors.Is(err, train.ErrInterrupted) || !strings.Contains(err.Error(), "stopped after step 1") {
+			t.Fatalf("%s: stopped run: %v", which, err)
+		}
+		if _, err := os.Stat(filepath.Join(part, CheckpointName)); err != nil {
+			t.Fatalf("%s: no checkpoint after the stop: %v", which, err)
+		}
+		if err := run(part, Options{Resume: true}); err != nil {
+			t.Fatal(err)
+		}
+		wa, _ := weights(t, full)
+		wb, _ := weights(t, part)
+		sameWeights(t, wa, wb)
 	}
 }

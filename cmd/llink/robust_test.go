@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/llink-go/llink/models/safetensors"
+)
+
+// snapshot hashes every file under dir (nil when dir does not exist), so a
+// test can assert that a refused command left a folder as it was.
+func snapshot(t *testing.T, dir string) map[string][32]byte {
+	t.Helper()
+	if _, err := os.Stat(dir); err != nil {
+		return nil
+	}
+	out := map[string][32]byte{}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			out[p] = sha256.Sum256(b)
+		}
+		return err
+	})
+	return out
+}
+
+// nanDecoderDir is a tiny decoder folder with a NaN in one weight.
+func nanDecoderDir(t *testing.T) string {
+	dir := tinyDecoderDir(t)
+	path := filepath.Join(dir, "model.safetensors")
+	f, err := safetensors.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ts []safetensors.Tensor
+	for _, info := range f.Tensors() {
+		x, err := f.Float32(info.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Name == "model.layers.0.self_attn.v_proj.weight" {
+			x[7] = float32(math.NaN())
+		}
+		ts = append(ts, safetensors.FromFloat32(info.Name, info.Shape, x, info.DType))
+	}
+	f.Close()
+	if err := safetensors.Write(path, ts, nil); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestCLIRobustness runs the command line on inputs a user may type by
+// mistake: each must fail with a clear message and the documented exit
+// status (2 for a usage error), never panic, finish within seconds and
+// leave the folders it was pointed at as they were (or not create them).
+func TestCLIRobustness(t *testing.T) {
+	dec := tinyDecoderDir(t)
+	nanDec := nanDecoderDir(t)
+	tmp := t.TempDir()
+	fresh := filepath.Join(tmp, "never-created")
+	// A model folder whose config.json never ends (the tokenizer's limit
+	// is tested in models/tokenizer: 256 MiB of /dev/zero is slow here).
+	zeroCfg := filepath.Join(tmp, "zero")
+	os.Mkdir(zeroCfg, 0o755)
+	if err := os.Symlink("/dev/zero", filepath.Join(zeroCfg, "config.json")); err != nil {
+		t.Skip(err)
+	}
+	huge := "9223372036854775807"
+	cases := []struct {
+		name  string
+		args  []string
+		stdin string
+		want  string // substring of the error
+		code  int
+		dir   string // a folder that must be unchanged (or not created)
+	}{
+		{"negative -train-pairs: run", []string{"run", "-train-pairs", "-1", "-out", fresh}, "", "run: -train-pairs -1: want 1..1073741824", 2, fresh},
+		{"negative -train-pairs: stage-a", []string{"stage-a", "-train-pairs", "-1", "-out", fresh}, "", "stage-a: -train-pairs -1: want 1..1073741824", 2, fresh},
+		{"negative -train-pairs: embed-cache", []string{"embed-cache", "-train-pairs", "-1"}, "", "embed-cache: -train-pairs -1: want 1..1073741824", 2, ""},
+		{"zero -train-tasks: stage-b", []string{"stage-b", "-train-tasks", "0", "-out", fresh}, "", "stage-b: -train-tasks 0: want 1..1073741824", 2, fresh},
+		{"negative -test-tasks: run", []string{"run", "-test-tasks", "-3"}, "", "run: -test-tasks -3: want 1..1073741824", 2, ""},
+		{"zero -stage-b-steps: baseline", []string{"baseline", "-stage-b-steps", "0", "-out", fresh}, "", "baseline: -stage-b-steps 0: want 1..1073741824", 2, fresh},
+		{"huge -stage-a-steps: ablate", []string{"ablate", "-stage-a-steps", huge}, "", "ablate: -stage-a-steps " + huge + ": want 1..1073741824", 2, ""},
+		{"NaN -bow-weight: ablate", []string{"ablate", "-bow-weight", "NaN"}, "", "ablate: -bow-weight NaN: want a finite number in [0, 1e+06]", 2, ""},
+		{"-max-new overflowing the context check", []string{"generate", "-decoder", dec, "-prompt-ids", "1 2", "-max-new", huge}, "", "generate: -max-new " + huge + ": want 1..1073741824", 2, ""},
+		{"-max-new past the context", []string{"generate", "-decoder", dec, "-prompt-ids", "1 2", "-max-new", "31"}, "", "generate: llama: 2 prompt tokens + 31 new exceed the decoder's context of 32 positions", 1, ""},
+		{"NaN temperature", []string{"generate", "-decoder", dec, "-prompt-ids", "1", "-temperature", "NaN"}, "", "generate: -temperature NaN: want a finite number ≥ 0", 2, ""},
+		{"negative temperature", []string{"generate", "-decoder", dec, "-prompt-ids", "1", "-temperature", "-0.5"}, "", "generate: -temperature -0.5: want a finite number ≥ 0", 2, ""},
+		{"top-p above 1", []string{"generate", "-decoder", dec, "-prompt-ids", "1", "-top-p", "1.5"}, "", "generate: -top-p 1.5: want a finite number in [0, 1]", 2, ""},
+		{"negative top-k", []string{"generate", "-decoder", dec, "-prompt-ids", "1", "-top-k", "-1"}, "", "generate: -top-k -1: want 0..1073741824", 2, ""},
+		{"zero repetition penalty", []string{"generate", "-decoder", dec, "-prompt-ids", "1", "-repetition-penalty", "0"}, "", "generate: -repetition-penalty 0: want a finite number > 0 (1: off)", 2, ""},
+		{"NaN repetition penalty", []string{"generate", "-decoder", dec, "-prompt-ids", "1", "-repetition-penalty", "NaN"}, "", "generate: -repetition-penalty NaN", 2, ""},
+		{"NaN weights", []string{"generate", "-decoder", nanDec, "-prompt-ids", "1 2", "-max-new", "2"}, "", `tensor "model.layers.0.self_attn.v_proj.weight" holds NaN at element 7 of 128`, 1, ""},
+		{"endless config.json: inspect", []string{"inspect", zeroCfg}, "", "file too large: more than 16 MiB, the limit for a config.json", 1, ""},
+		{"endless config.json: generate", []string{"generate", "-decoder", zeroCfg, "-prompt-ids", "1"}, "", "file too large: more than 16 MiB, the limit for a config.json", 1, ""},
+		{"ask: flags after the instruction are flags", []string{"ask", "-bundle", filepath.Join(tmp, "b.safetensors"), "Translate", "the", "passage.", "-max-new", "0"}, "", "ask: -max-new 0: want 1..1073741824", 2, ""},
+		{"ask: huge -max-new", []string{"ask", "-bundle", "b", "Translate.", "-max-new", huge}, "", "ask: -max-new " + huge, 2, ""},
+		{"usage: embed without -encoder", []string{"embed", "-ids"}, "", "embed: -encoder is required", 2, ""},
+		{"embed: bad -batch", []string{"embed", "-encoder", dec, "-batch", "0"}, "", "embed: -batch 0: want 1..1073741824", 2, ""},
+		{"embed: bad -pool", []string{"embed", "-encoder", dec, "-pool", "max"}, "", `embed: -pool "max": want mean, cls or pooler`, 2, ""},
+		{"usage: generate without -decoder", []string{"generate", "-prompt-ids", "1"}, "", "generate: -decoder is required", 2, ""},
+		{"usage: tokenize without -tokenizer", []string{"tokenize"}, "", "tokenize: -tokenizer is required", 2, ""},
+		{"usage: inspect without a path", []string{"inspect"}, "", "inspect: want one PATH", 2, ""},
+		{"usage: bench without a model", []string{"bench"}, "", "bench: want exactly one of -m PATH or -shape NAME", 2, ""},
+		{"usage: corpus generate -n 0", []string{"corpus", "generate", "-n", "0"}, "", "corpus generate: -n 0: want 1..2000000", 2, ""},
+		{"pretrain: NaN -lr", []string{"pretrain", "decoder", "-out", fresh, "-lr", "NaN"}, "", "pretrain decoder: -lr NaN: want a finite number in [0, 1]", 2, fresh},
+		{"pretrain: negative -steps", []string{"pretrain", "encoder", "-out", fresh, "-steps", "-5"}, "", "pretrain encoder: -steps -5: want 0..1073741824", 2, fresh},
+		{"embed-cache: negative -merge", []string{"embed-cache", "-merge", "-2"}, "", "embed-cache: -merge -2: want the number of shards", 2, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := snapshot(t, c.dir)
+			type result struct {
+				err       error
+				code      int
+				out, errs string
+				panicked  any
+			}
+			done := make(chan result, 1)
+			go func() {
+				var r result
+				defer func() {
+					if p := recover(); p != nil {
+						r.panicked = p
+					}
+					done <- r
+				}()
+				var o, e bytes.Buffer
+				r.err = run(c.args, strings.NewReader(c.stdin), &o, &e)
+				r.code = exitCode(r.err, &e)
+				r.out, r.errs = o.String(), e.String()
+			}()
+			var r result
+			select {
+			case r = <-done:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("llink %s: still running after 30 s", strings.Join(c.args, " "))
+			}
+			if r.panicked != nil {
+				t.Fatalf("llink %s: panic: %v", strings.Join(c.args, " "), r.panicked)
+			}
+			if r.err == nil || r.code != c.code || !strings.Contains(r.err.Error(), c.want) {
+				t.Errorf("llink %s\n got %v (exit %d)\nwant …%s… (exit %d)", strings.Join(c.args, " "), r.err, r.code, c.want, c.code)
+			}
+			for _, s := range []string{r.out, r.errs} {
+				if strings.Contains(s, "panic:") || strings.Contains(s, "goroutine ") {
+					t.Errorf("output mentions a panic:\n%s", s)
+				}
+			}
+			if c.dir != "" {
+				if after := snapshot(t, c.dir); fmt.Sprint(after) != fmt.Sprint(before) {
+					t.Errorf("%s changed: %d files before, %d after", c.dir, len(before), len(after))
+				}
+			}
+		})
+	}
+}
+
+// TestEmbedRefusesBadLines: embed refuses what the library refuses — a
+// line that is not UTF-8 and an empty line — naming the line.
+func TestEmbedRefusesBadLines(t *testing.T) {
+	_, enc := tinyFolders(t)
+	for stdin, want := range map[string]string{
+		"good line\nbad \xff\xfe line\n": "embed: line 2: not valid UTF-8",
+		"good line\n\n":                  "embed: line 2: empty text",
+		"good line\n   \nmore\n":         "embed: line 2: empty text",
+	} {
+		var o, e bytes.Buffer
+		err := run([]string{"embed", "-encoder", enc}, strings.NewReader(stdin), &o, &e)
+		if err == nil || !strings.Contains(err.Error(), want) || exitCode(err, &e) != 1 {
+			t.Errorf("embed %q: %v, want %q (exit 1)", stdin, err, want)
+		}
+	}
+}
+
+// TestHelpInspect: `llink help inspect` explains PATH and what is printed,
+// not only the usage line.
+func TestHelpInspect(t *testing.T) {
+	out, _, err, code := runCLI(t, "help", "inspect")
+	if err != nil || code != 0 || !strings.Contains(out, "usage: llink inspect PATH") || !strings.Contains(out, "model.safetensors.index.json") || !strings.Contains(out, ".gguf") {
+		t.Errorf("help inspect: %v (exit %d)\n%s", err, code, out)
+	}
+}
