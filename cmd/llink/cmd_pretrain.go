@@ -6,6 +6,7 @@ import (
 	"github.com/llink-go/llink/train"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,6 +33,7 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed")
 	lr := fs.Float64("lr", 0, "peak learning rate (0: the default)")
 	resume := fs.Bool("resume", false, "continue the interrupted run whose checkpoint is in -out")
+	force := fs.Bool("force", false, "train anew in an -out folder that holds a trained model, replacing it")
 	every := fs.Int("checkpoint-every", 100, "write the training checkpoint every `N` steps (negative: never)")
 	f32 := fs.Bool("f32", false, "save float32 weights (default bfloat16)")
 	boost := fs.String("boost", "", "decoder: repeat the training tasks of these kinds, e.g. `yes_no=3,what=2`")
@@ -50,6 +52,9 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("pretrain %s: unexpected arguments %q", which, fs.Args())
+	}
+	if trained := filepath.Join(*out, "model.safetensors"); folderExists(trained) && !*resume && !*force {
+		return usageErrorf("pretrain %s: %s already holds a trained model: -resume continues its run, -force trains anew and replaces it", which, *out)
 	}
 	if err := firstError(
 		checkInt("pretrain "+which, "steps", *steps, 0, maxCount),

@@ -31,7 +31,7 @@ func defaultJob(stdin io.Reader, stdout, stderr io.Writer) error {
 // bundleName is the LLINK bundle's file name in a run folder.
 const bundleName = "llink-bundle.safetensors"
 
-func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 	fs := newFlagSet("run", stderr)
 	cf := addCommonFlags(fs)
 	var o runOptions
@@ -59,11 +59,13 @@ func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	existed := o.out != "" && folderExists(o.out)
 	dir, err := o.openRun("")
 	if err != nil {
 		return err
 	}
 	defer dir.Close()
+	defer func() { discardFailedRun(dir, existed, err) }()
 	c := pipelineConfig(o, m, dir)
 	addHooks(&c, dir, cf, stderr)
 	defer stopOnSignal(&c, stderr)()

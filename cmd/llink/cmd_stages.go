@@ -111,6 +111,17 @@ func openStageDir(o *runOptions, first bool) (*rundir.Dir, error) {
 		return d, err
 	}
 	if _, err := os.Stat(o.out); err == nil {
+		trained := []string{projectorName, bundleName, baselineName, rundir.ResultsJSON}
+		for _, f := range trained {
+			if folderExists(filepath.Join(o.out, f)) && !o.force {
+				return nil, usageErrorf("%s already holds a run (%s): -resume continues it, -force trains anew and removes its trained files", o.out, f)
+			}
+		}
+		if o.force { // no file of the old run may outlive it, stale
+			for _, f := range trained {
+				os.Remove(filepath.Join(o.out, f))
+			}
+		}
 		return rundir.Open(o.out)
 	}
 	root, name := filepath.Split(filepath.Clean(o.out))

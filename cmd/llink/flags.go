@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -31,6 +33,7 @@ type runOptions struct {
 	stageBSteps      int
 	paperLR          bool
 	resume           bool
+	force            bool
 	evalDev          bool
 	copyChannel      bool
 	encoderPool      string
@@ -73,6 +76,7 @@ func (o *runOptions) registerTraining(fs *flag.FlagSet, stageBSteps int) {
 	fs.IntVar(&o.stageBSteps, "stage-b-steps", stageBSteps, "Stage B (and direct fine-tuning) steps")
 	fs.BoolVar(&o.paperLR, "paper-lr", false, "Stage B learning rates exactly as the paper (LoRA 1e-4, adapter/expander 3e-5, scale 5e-4; meant for its ~940 steps of batch 128, and its slot-mean InfoNCE weight 0.001); default for short runs: LoRA 3e-3, adapter/expander 3e-3, scale 5e-3, slot-mean InfoNCE 0.2, chosen on the dev split")
 	fs.BoolVar(&o.resume, "resume", false, "continue from the checkpoints in -out")
+	fs.BoolVar(&o.force, "force", false, "train anew in an -out folder that holds a run, replacing its trained files")
 }
 
 // check reports what is wrong with the parsed flags of command cmd: extra
@@ -86,6 +90,8 @@ func (o *runOptions) check(cmd string, fs *flag.FlagSet) error {
 		return usageErrorf("%s: -k %d: want 1..%d slots", cmd, o.k, llink.MaxK)
 	case o.resume && o.out == "":
 		return usageErrorf("%s: -resume needs -out FOLDER (the run to continue)", cmd)
+	case o.resume && o.force:
+		return usageErrorf("%s: -resume continues a run, -force replaces it: give one", cmd)
 	}
 	for _, f := range []struct {
 		name string
@@ -108,6 +114,9 @@ func (o *runOptions) openRun(prefix string) (*rundir.Dir, error) {
 	if o.resume {
 		return rundir.Open(o.out)
 	}
+	if _, err := os.Stat(filepath.Join(o.out, rundir.ConfigFile)); err == nil && o.force && o.out != "" {
+		return rundir.Open(o.out) // train anew over the old run
+	}
 	root, name := filepath.Split(o.out)
 	if o.out == "" {
 		root = "runs"
@@ -116,6 +125,26 @@ func (o *runOptions) openRun(prefix string) (*rundir.Dir, error) {
 		}
 	}
 	return rundir.Create(root, name)
+}
+
+// discardFailedRun removes the run folder dir when this command created it
+// (existed is false) and failed before writing any checkpoint, so a typo
+// does not leave a folder that blocks the same -out.
+func discardFailedRun(dir *rundir.Dir, existed bool, err error) {
+	if err == nil || existed || errors.Is(err, train.ErrInterrupted) {
+		return
+	}
+	if ents, _ := os.ReadDir(filepath.Join(dir.Path, rundir.CheckpointsDir)); len(ents) > 0 {
+		return
+	}
+	dir.Close()
+	os.RemoveAll(dir.Path)
+}
+
+// folderExists reports whether path names an existing file or folder.
+func folderExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // logWriter is where a command's progress lines go: stdout, or nowhere

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math"
@@ -12,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llink-go/llink/internal/rundir"
 	"github.com/llink-go/llink/models/safetensors"
+	"github.com/llink-go/llink/train"
 )
 
 // snapshot hashes every file under dir (nil when dir does not exist), so a
@@ -76,6 +79,15 @@ func TestCLIRobustness(t *testing.T) {
 		t.Skip(err)
 	}
 	huge := "9223372036854775807"
+	// Folders holding trained artifacts: refused without -resume or -force.
+	trainedModel := filepath.Join(tmp, "pretrained")
+	os.Mkdir(trainedModel, 0o755)
+	os.WriteFile(filepath.Join(trainedModel, "model.safetensors"), []byte("a trained model"), 0o644)
+	finishedRun := filepath.Join(tmp, "finished")
+	os.Mkdir(finishedRun, 0o755)
+	for _, f := range []string{projectorName, bundleName, "config.json"} {
+		os.WriteFile(filepath.Join(finishedRun, f), []byte("trained "+f), 0o644)
+	}
 	cases := []struct {
 		name  string
 		args  []string
@@ -115,6 +127,9 @@ func TestCLIRobustness(t *testing.T) {
 		{"usage: corpus generate -n 0", []string{"corpus", "generate", "-n", "0"}, "", "corpus generate: -n 0: want 1..2000000", 2, ""},
 		{"pretrain: NaN -lr", []string{"pretrain", "decoder", "-out", fresh, "-lr", "NaN"}, "", "pretrain decoder: -lr NaN: want a finite number in [0, 1]", 2, fresh},
 		{"pretrain: negative -steps", []string{"pretrain", "encoder", "-out", fresh, "-steps", "-5"}, "", "pretrain encoder: -steps -5: want 0..1073741824", 2, fresh},
+		{"pretrain over a trained model", []string{"pretrain", "decoder", "-out", trainedModel}, "", "pretrain decoder: " + trainedModel + " already holds a trained model: -resume continues its run, -force trains anew and replaces it", 2, trainedModel},
+		{"stage-a over a finished run", []string{"stage-a", "-out", finishedRun}, "", finishedRun + " already holds a run (projector.safetensors): -resume continues it, -force trains anew and removes its trained files", 2, finishedRun},
+		{"-resume with -force", []string{"run", "-resume", "-force", "-out", finishedRun}, "", "run: -resume continues a run, -force replaces it: give one", 2, finishedRun},
 		{"embed-cache: negative -merge", []string{"embed-cache", "-merge", "-2"}, "", "embed-cache: -merge -2: want the number of shards", 2, ""},
 	}
 	for _, c := range cases {
@@ -189,5 +204,39 @@ func TestHelpInspect(t *testing.T) {
 	out, _, err, code := runCLI(t, "help", "inspect")
 	if err != nil || code != 0 || !strings.Contains(out, "usage: llink inspect PATH") || !strings.Contains(out, "model.safetensors.index.json") || !strings.Contains(out, ".gguf") {
 		t.Errorf("help inspect: %v (exit %d)\n%s", err, code, out)
+	}
+}
+
+// TestDiscardFailedRun: a run folder the command created is removed when it
+// fails before writing a checkpoint, so the same -out works on the next try;
+// a folder that existed, holds checkpoints or was interrupted stays.
+func TestDiscardFailedRun(t *testing.T) {
+	fail := errors.New("stage A batch larger than the data")
+	for _, tc := range []struct {
+		name       string
+		existed    bool
+		checkpoint bool
+		err        error
+		kept       bool
+	}{
+		{"failed before any work", false, false, fail, false},
+		{"succeeded", false, false, nil, true},
+		{"folder was the user's", true, false, fail, true},
+		{"failed after a checkpoint", false, true, fail, true},
+		{"interrupted", false, false, fmt.Errorf("stopped: %w", train.ErrInterrupted), true},
+	} {
+		root := t.TempDir()
+		dir, err := rundir.Create(root, "run")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.checkpoint {
+			os.WriteFile(dir.Checkpoint("stage-a.safetensors"), []byte("x"), 0o644)
+		}
+		discardFailedRun(dir, tc.existed, tc.err)
+		dir.Close()
+		if kept := folderExists(filepath.Join(root, "run")); kept != tc.kept {
+			t.Errorf("%s: folder kept = %v, want %v", tc.name, kept, tc.kept)
+		}
 	}
 }
