@@ -165,7 +165,7 @@ def main():
         last = best
         wall, cpu = best[0] + best[2], best[1] + best[3]
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(f"torch stageb batch {bs} (micro {min(a.micro, bs)}): {wall:.1f} s/step (optimizer {best[2]:.2f} s), "
+        print(f"torch stageb batch {bs} (micro {min(a.micro, bs)}): {wall:.1f} s/step (optimizer {best[2]:.2f} s, {best[3]:.2f} CPU-s), "
               f"{bs * a.seq / wall:.1f} tok/s ({bs * a.seq / cpu:.1f} per CPU-s), peak RSS {rss} kB")
     bs, mb = sizes[-1], min(a.micro, sizes[-1])
     per_micro = last[0] / math.ceil(bs / mb)

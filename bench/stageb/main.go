@@ -54,7 +54,7 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed steps to this file")
 	flag.Parse()
 	sizes, err := parseInts(*batches)
-	if err != nil || *seq < 8+*answer+2 || *answer < 1 {
+	if err != nil || *seq < 16+*answer+1 || *answer < 1 { // 8 head tokens, 8 slots, the answer
 		fmt.Fprintln(os.Stderr, "stageb: bad -batch, -seq or -answer:", *batches, *seq, *answer, err)
 		os.Exit(2)
 	}
@@ -127,11 +127,21 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	flopsPerEx := stepFlops(c, *seq, *answer)
+	s.measure(sizes, mb, *steps, *threads, peak, peakCPU, hasPeak)
+	if *encoder {
+		encodeStep(*khmer, *threads)
+	}
+}
+
+// measure times steps of each batch size (the best of steps), prints
+// their rates and GEMM work against the FMA peak, and projects the larger
+// batches and the training budgets from the last size's micro-batch time.
+func (s *stepper) measure(sizes []int, mb, steps, threads int, peak, peakCPU float64, hasPeak bool) {
+	flopsPerEx := stepFlops(s.m.Config, s.seq, s.answer)
 	var last timing
 	for _, bs := range sizes {
 		var best timing
-		for i := range *steps {
+		for i := range steps {
 			t := s.step(bs, min(mb, bs))
 			if i == 0 || t.total() < best.total() {
 				best = t
@@ -143,10 +153,10 @@ func main() {
 		if hasPeak {
 			g := flopsPerEx * float64(bs) / 1e9
 			share = fmt.Sprintf(", GEMM work %.0f GFLOP/s = %.0f%% of %d× the FMA peak %.0f (per CPU-s: %.0f of %.0f = %.0f%%)",
-				g/sec, 100*g/sec/(peak*float64(*threads)), *threads, peak, g/cpu, peakCPU, 100*g/cpu/peakCPU)
+				g/sec, 100*g/sec/(peak*float64(threads)), threads, peak, g/cpu, peakCPU, 100*g/cpu/peakCPU)
 		}
-		fmt.Printf("stageb batch %d (micro %d): %.1f s/step (optimizer %.2f s), %.1f tok/s (%.1f per CPU-s)%s, peak RSS %s\n",
-			bs, min(mb, bs), sec, best.opt.Seconds(), float64(bs**seq)/sec, float64(bs**seq)/cpu, share, proc.PeakRSS())
+		fmt.Printf("stageb batch %d (micro %d): %.1f s/step (optimizer %.2f s, %.2f CPU-s), %.1f tok/s (%.1f per CPU-s)%s, peak RSS %s\n",
+			bs, min(mb, bs), sec, best.opt.Seconds(), best.optCPU.Seconds(), float64(bs*s.seq)/sec, float64(bs*s.seq)/cpu, share, proc.PeakRSS())
 	}
 	// Larger batches are more micro-batches of the same size and one
 	// optimizer step: their time follows from the last measured step.
@@ -156,14 +166,11 @@ func main() {
 	for _, n := range []int{8, 32, 128} {
 		if n > bs && n%min(mb, bs) == 0 {
 			fmt.Printf("stageb batch %d projected (%d micro-batches of %d at the measured %.1f s + optimizer): %.1f s/step, %.1f tok/s\n",
-				n, n/min(mb, bs), min(mb, bs), perMicro, project(n), float64(n**seq)/project(n))
+				n, n/min(mb, bs), min(mb, bs), perMicro, project(n), float64(n*s.seq)/project(n))
 		}
 	}
 	fmt.Printf("stageb projected wall time: paper budget 940 steps × 128 = %s; default run 150 steps × 16 = %s\n",
 		hours(940*project(128)), hours(150*project(16)))
-	if *encoder {
-		encodeStep(*khmer, *threads)
-	}
 }
 
 // stepper holds one Stage B training setup.
