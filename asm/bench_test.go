@@ -157,9 +157,10 @@ func BenchmarkStreamSum(b *testing.B) {
 const gemvCopies = 4
 
 // BenchmarkGemvBF16 is the decode matvec with bf16 weights (m×2048×8192,
-// C = x·Wᵀ, m = 1 and the 4-row kernel), per level and thread count. GB/s is
-// weight bytes read per second; compare with BenchmarkGemvF32 of the same run
-// (the f32 matvec at the stream bandwidth).
+// C = x·Wᵀ, m = 1 and the 4-row kernel), per level and thread count, through
+// SgemmBF16 (f32 activations) and SgemmBF16Dot ("dot": the bf16 dot product
+// on the avx512bf16 level). GB/s is weight bytes read per second; compare
+// with BenchmarkGemvF32 and BenchmarkReadBandwidth of the same run.
 func BenchmarkGemvBF16(b *testing.B) {
 	const n, k = 2048, 8192
 	r := testutil.RNG(1)
@@ -193,14 +194,27 @@ func BenchmarkGemvBF16(b *testing.B) {
 	for _, m := range []int{1, 4} {
 		for _, th := range []int{1, 2} {
 			for _, l := range Available() {
-				b.Run(fmt.Sprintf("m%d/%s/t%d", m, l, th), func(b *testing.B) {
-					defer SetLevel(l)()
-					defer SetThreads(th)()
-					for i := 0; i < b.N; i++ {
-						SgemmBF16(false, true, m, n, k, 1, x, k, ws[i%gemvCopies], k, 0, c, n)
+				for _, dot := range []bool{false, true} {
+					if dot && tables[l].bf16dot == nil {
+						continue
 					}
-					b.ReportMetric(float64(n*k*2)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
-				})
+					name := fmt.Sprintf("m%d/%s/t%d", m, l, th)
+					if dot {
+						name = "dot/" + name
+					}
+					b.Run(name, func(b *testing.B) {
+						defer SetLevel(l)()
+						defer SetThreads(th)()
+						f := SgemmBF16
+						if dot {
+							f = SgemmBF16Dot
+						}
+						for i := 0; i < b.N; i++ {
+							f(false, true, m, n, k, 1, x, k, ws[i%gemvCopies], k, 0, c, n)
+						}
+						b.ReportMetric(float64(n*k*2)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+					})
+				}
 			}
 		}
 	}

@@ -162,16 +162,17 @@ func TestBF16MatVecRows(t *testing.T) {
 	}
 }
 
-// TestSgemmBF16SmallM checks the public entry point on the shapes it routes
-// to the fused kernel (m ≤ 4, B transposed), with alpha and beta, threads,
-// and rows of B split between threads.
+// TestSgemmBF16SmallM checks the public entry points on the shapes they
+// route to the fused kernels (m ≤ 4, B transposed), with alpha and beta,
+// threads, and rows of B split between threads: SgemmBF16, and SgemmBF16Dot
+// (whose reference rounds A to bf16 on a level with the bf16 dot product).
 func TestSgemmBF16SmallM(t *testing.T) {
 	forEachLevel(t, func(t *testing.T) {
 		r := testutil.RNG(23)
 		for _, th := range []int{1, 2, 3} {
 			restore := SetThreads(th)
 			for range 150 {
-				g := gemmCase{transB: true, m: 1 + r.IntN(bf16MaxM), n: 1 + r.IntN(700), k: r.IntN(1200)}
+				g := gemmCase{transB: true, m: 1 + r.IntN(bf16MaxM), n: 1 + r.IntN(700), k: r.IntN(1200), dot: r.IntN(2) == 0}
 				if r.IntN(4) == 0 { // large enough to be split over threads
 					g.n, g.k = 300+r.IntN(600), 600+r.IntN(700)
 				}

@@ -1,7 +1,6 @@
 package asm
 
 import (
-	"fmt"
 	"math"
 	"testing"
 
@@ -132,60 +131,4 @@ func TestBF16DotAccuracy(t *testing.T) {
 			t.Errorf("trial %d: %g, want %g (|diff| %g > Σ|terms|/256 = %g)", trial, got, ref, d, mag/256)
 		}
 	}
-}
-
-// BenchmarkBF16Dot is SgemmBF16Dot on every level in the same run: the bf16
-// dot-product matvec where the level has one (avx512bf16), the widening one
-// elsewhere (1 thread, the decode shape of BenchmarkGemvBF16: 2048×8192
-// weights cycled through gemvCopies copies; GB/s of weight bytes).
-func BenchmarkBF16Dot(b *testing.B) {
-	const n, k = 2048, 8192
-	r := testutil.RNG(1)
-	x := testutil.Uniform(r, 4*k)
-	ws := make([][]uint16, gemvCopies)
-	for i := range ws {
-		ws[i] = make([]uint16, n*k)
-		F32ToBF16Slice(ws[i], testutil.Uniform(r, n*k))
-	}
-	c := make([]float32, 4*n)
-	for _, l := range Available() {
-		for _, m := range []int{1, 4} {
-			b.Run(fmt.Sprintf("%s/m%d", l, m), func(b *testing.B) {
-				defer SetLevel(l)()
-				defer SetThreads(1)()
-				b.SetBytes(2 * n * k)
-				for i := 0; i < b.N; i++ {
-					SgemmBF16Dot(false, true, m, n, k, 1, x, k, ws[i%gemvCopies], k, 0, c, n)
-				}
-				b.ReportMetric(float64(2*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
-			})
-		}
-	}
-}
-
-// TestSgemmBF16Dot checks the public entry point on every level: on a level
-// with the bf16 dot product, m ≤ 4 rows of A with B transposed are rounded to
-// bf16 (the reference rounds them too); every other shape, and every other
-// level, computes exactly as SgemmBF16.
-func TestSgemmBF16Dot(t *testing.T) {
-	forEachLevel(t, func(t *testing.T) {
-		r := testutil.RNG(33)
-		for _, th := range []int{1, 2} {
-			restore := SetThreads(th)
-			for i := range 120 {
-				g := gemmCase{transB: i%6 != 5, m: 1 + r.IntN(bf16MaxM+2), n: 1 + r.IntN(500), k: r.IntN(900), dot: true}
-				g.lda, g.ldb, g.ldc = max(g.k, 1)+r.IntN(3), max(g.k, g.n, 1)+r.IntN(3), g.n+r.IntN(3)
-				if !g.transB {
-					g.ldb = g.n + r.IntN(3)
-				}
-				g.alpha = []float32{1, 1, 1.5, -0.75}[r.IntN(4)]
-				g.beta = []float32{0, 0, 0.5, 1}[r.IntN(4)]
-				if msg := g.run(r, true); msg != "" {
-					restore()
-					t.Fatalf("threads=%d %v: %s", th, g, msg)
-				}
-			}
-			restore()
-		}
-	})
 }
