@@ -227,16 +227,16 @@ func FuzzQDot(f *testing.F) {
 	})
 }
 
-// BenchmarkSgemmQ is the decoding matvec on quantised weights against the
-// bf16 one in the same run (m = 1, 2048×8192 from DRAM through gemvCopies
-// copies, 1 thread): GB/s of weight bytes and Gweights/s.
+// BenchmarkSgemmQ is the decoding matvec on quantised weights (m = 1,
+// 2048×8192 from DRAM through gemvCopies copies, 1 and 2 threads): GB/s of
+// weight bytes and Gweights/s; compare BenchmarkGemvBF16's dot/m1 lines of
+// the same run (bench/ggml_matvec.sh puts ggml's beside them).
 func BenchmarkSgemmQ(b *testing.B) {
 	const n, k = 2048, 8192
 	r := testutil.RNG(1)
 	x := testutil.Uniform(r, k)
 	w := testutil.Normal(r, n*k, 0.05)
 	c := make([]float32, n)
-	defer SetThreads(1)()
 	for _, qt := range []QType{Q8_0, Q4_0} {
 		ws := make([]*QMatrix, gemvCopies)
 		for i := range ws {
@@ -244,26 +244,16 @@ func BenchmarkSgemmQ(b *testing.B) {
 			Quantize(qt, bs, w)
 			ws[i], _ = NewQMatrix(qt, n, k, bs)
 		}
-		b.Run(qt.String(), func(b *testing.B) {
-			b.SetBytes(ws[0].Bytes())
-			for i := 0; i < b.N; i++ {
-				SgemmQ(1, x, k, ws[i%gemvCopies], c, n)
-			}
-			b.ReportMetric(float64(ws[0].Bytes())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
-			b.ReportMetric(float64(n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gweights/s")
-		})
-	}
-	hs := make([][]uint16, gemvCopies)
-	for i := range hs {
-		hs[i] = make([]uint16, n*k)
-		F32ToBF16Slice(hs[i], w)
-	}
-	b.Run("bf16", func(b *testing.B) {
-		b.SetBytes(2 * n * k)
-		for i := 0; i < b.N; i++ {
-			SgemmBF16Dot(false, true, 1, n, k, 1, x, k, hs[i%gemvCopies], k, 0, c, n)
+		for _, th := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/t%d", qt, th), func(b *testing.B) {
+				defer SetThreads(th)()
+				b.SetBytes(ws[0].Bytes())
+				for i := 0; i < b.N; i++ {
+					SgemmQ(1, x, k, ws[i%gemvCopies], c, n)
+				}
+				b.ReportMetric(float64(ws[0].Bytes())*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+				b.ReportMetric(float64(n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gweights/s")
+			})
 		}
-		b.ReportMetric(float64(2*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
-		b.ReportMetric(float64(n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gweights/s")
-	})
+	}
 }
