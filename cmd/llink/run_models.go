@@ -1,12 +1,7 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
 
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
@@ -55,29 +50,6 @@ func assemble(dec *llama.Model, dt tokenizer.Tokenizer, decID string, enc *xlmr.
 		pad = id
 	}
 	return train.NewModels(dec, dt, decID, enc, et, pad, encID, k)
-}
-
-// dirID identifies a model folder for cache keys: a hash of its config and
-// tokenizer files and of the names, sizes and times of its weight files.
-func dirID(dir string) string {
-	h := sha256.New()
-	if st, err := os.Stat(dir); err == nil && !st.IsDir() { // a GGUF file
-		fmt.Fprintf(h, "%s:%d:%d;", filepath.Base(dir), st.Size(), st.ModTime().UnixNano())
-		return filepath.Base(dir) + "-" + hex.EncodeToString(h.Sum(nil))[:12]
-	}
-	for _, f := range []string{"config.json", "tokenizer.json"} {
-		if b, err := os.ReadFile(filepath.Join(dir, f)); err == nil {
-			h.Write(b)
-		}
-	}
-	ws, _ := filepath.Glob(filepath.Join(dir, "*.safetensors"))
-	sort.Strings(ws)
-	for _, w := range ws {
-		if st, err := os.Stat(w); err == nil {
-			fmt.Fprintf(h, "%s:%d:%d;", filepath.Base(w), st.Size(), st.ModTime().UnixNano())
-		}
-	}
-	return filepath.Base(filepath.Clean(dir)) + "-" + hex.EncodeToString(h.Sum(nil))[:12]
 }
 
 // llinkConfig derives the LLINK part sizes from the models (paper ratios).
