@@ -105,8 +105,16 @@ func (o *runOptions) check(cmd string, fs *flag.FlagSet) error {
 			return err
 		}
 	}
+	if checkedHook != nil {
+		return checkedHook(cmd, o)
+	}
 	return nil
 }
+
+// checkedHook, when set (by the flag-parsing fuzz test), is called with the
+// options that passed check; its error is the command's, so a test can
+// stop a command before it does any work.
+var checkedHook func(cmd string, o *runOptions) error
 
 // openRun opens the run folder -out with -resume, else creates it (under
 // runs/, named by the date and time, when -out is empty; prefix names it).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"math"
@@ -239,4 +240,45 @@ func TestDiscardFailedRun(t *testing.T) {
 			t.Errorf("%s: folder kept = %v, want %v", tc.name, kept, tc.kept)
 		}
 	}
+}
+
+// errChecked stops a command whose flags passed their checks (the fuzz
+// target below is about parsing, not training).
+var errChecked = errors.New("flags accepted")
+
+// FuzzTrainingFlags parses fuzzer-made command lines for every training
+// command: each either fails as a usage error (exit 2, no panic) or yields
+// options inside their documented ranges, and stops before any work.
+func FuzzTrainingFlags(f *testing.F) {
+	f.Add(uint8(0), "-train-pairs -1 -out x")
+	f.Add(uint8(1), "-k 0 -stage-a-steps 99999999999999999999")
+	f.Add(uint8(2), "-resume -force -out d")
+	f.Add(uint8(3), "-k 256 -train-tasks 1 -test-tasks 1073741824")
+	f.Add(uint8(4), "-k-values 2,0 -bow-weight NaN")
+	f.Add(uint8(5), "-merge -1 -shard 3/2")
+	f.Add(uint8(6), "-encoder-pool max -seed -1")
+	cmds := []string{"run", "stage-a", "stage-b", "baseline", "eval", "ablate", "embed-cache"}
+	checkedHook = func(cmd string, o *runOptions) error {
+		if o.k < 1 || o.k > 256 || o.trainPairs < 1 || o.trainTasks < 1 || o.testTasks < 1 ||
+			o.trainPairs > maxCount || o.trainTasks > maxCount || o.testTasks > maxCount {
+			return fmt.Errorf("%s: out-of-range options accepted: %+v", cmd, *o)
+		}
+		return errChecked
+	}
+	defer func() { checkedHook = nil }()
+	f.Fuzz(func(t *testing.T, which uint8, line string) {
+		args := append([]string{cmds[int(which)%len(cmds)]}, strings.Fields(line)...)
+		var o, e bytes.Buffer
+		err := run(args, strings.NewReader(""), &o, &e)
+		switch code := exitCode(err, &e); {
+		case errors.Is(err, errChecked):
+		case err == nil:
+			t.Fatalf("%q ran to completion (the hook should stop it)", args)
+		case code != 2 && !errors.Is(err, flag.ErrHelp):
+			t.Fatalf("%q: %v (exit %d), want a usage error", args, err, code)
+		}
+		if s := o.String() + e.String(); strings.Contains(s, "panic:") || strings.Contains(s, "goroutine ") {
+			t.Fatalf("%q: output mentions a panic:\n%s", args, s)
+		}
+	})
 }
