@@ -118,7 +118,8 @@ func haltOnSignal(stderr io.Writer) (<-chan struct{}, func()) {
 	go func() {
 		select {
 		case <-sig:
-			fmt.Fprintln(stderr, "\nllink: interrupt: finishing the current step and writing a checkpoint…")
+			signal.Stop(sig) // a second Ctrl-C quits at once
+			fmt.Fprintln(stderr, "\nllink: interrupt: finishing the current step and writing a checkpoint… (again to quit at once)")
 			close(halt)
 		case <-done:
 		}

@@ -80,7 +80,9 @@ func stageCommand(name string, first bool, body func(st *stage) (wrote string, e
 		}
 		st.c = pipelineConfig(*o, st.m, st.dir)
 		addHooks(&st.c, st.dir, st.cf, stderr)
-		defer stopOnSignal(&st.c, stderr)()
+		if name != "eval" { // the training stages stop at a checkpoint
+			defer stopOnSignal(&st.c, stderr)()
+		}
 		st.log = logWriter(st.cf, stdout)
 		if st.s, err = train.NewStages(st.m, d, st.c, st.log); err != nil {
 			return err

@@ -10,7 +10,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -281,4 +284,38 @@ func FuzzTrainingFlags(f *testing.F) {
 			t.Fatalf("%q: output mentions a panic:\n%s", args, s)
 		}
 	})
+}
+
+// TestHaltOnSignal: SIGTERM (as a cluster sends) closes the training
+// loops' Stop channel, after saying so, instead of killing the process.
+func TestHaltOnSignal(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGTERM")
+	}
+	var e bytes.Buffer
+	halt, unlisten := haltOnSignal(&syncWriter{w: &e})
+	defer unlisten()
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-halt:
+	case <-time.After(10 * time.Second):
+		t.Fatal("SIGTERM did not close the Stop channel")
+	}
+	if !strings.Contains(e.String(), "finishing the current step and writing a checkpoint") {
+		t.Errorf("stderr: %q", e.String())
+	}
+}
+
+// syncWriter serialises writes (the signal goroutine writes to stderr).
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
