@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/llink-go/llink/internal/safeio"
 	"github.com/llink-go/llink/train"
 )
 
@@ -95,6 +96,11 @@ func open(path string) (*Dir, error) {
 		if err := os.MkdirAll(filepath.Join(path, sub), 0o755); err != nil {
 			return nil, fmt.Errorf("rundir: %w", err)
 		}
+	}
+	// Temporary files of a write that a kill interrupted (no live writer
+	// holds them) are removed when the run is opened again.
+	for _, sub := range []string{"", CheckpointsDir, PlotsDir} {
+		safeio.RemoveStale(filepath.Join(path, sub))
 	}
 	f, err := os.OpenFile(filepath.Join(path, MetricsFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {

@@ -94,3 +94,28 @@ func TestOpenMissing(t *testing.T) {
 		t.Fatal("opened a missing folder")
 	}
 }
+
+// TestOpenRemovesStaleTemps: reopening a run (to resume it) removes the
+// temporary files a killed checkpoint write left, and nothing else.
+func TestOpenRemovesStaleTemps(t *testing.T) {
+	d, err := Create(t.TempDir(), "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	stale := d.Checkpoint(".stage-b.safetensors.tmp-123")
+	keep := d.Checkpoint("stage-b.safetensors")
+	os.WriteFile(stale, make([]byte, 1024), 0o600)
+	os.WriteFile(keep, []byte("checkpoint"), 0o644)
+	d2, err := Open(d.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale temporary file kept: %v", err)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("checkpoint removed: %v", err)
+	}
+}
