@@ -19,8 +19,8 @@ type PipelineConfig struct {
 	// slots, LoRA) are saved as a bundle right after Stage B, for
 	// `llink ask` and the root package's Load.
 	BundlePath string `json:"bundle_path,omitempty"`
-	// SkipBaselines leaves out the base and direct fine-tuning rows (and
-	// the direct fine-tuning): `llink ablate` varies LLINK only.
+	// SkipBaselines leaves out the control rows (and their fine-tuning):
+	// `llink ablate` varies LLINK only.
 	SkipBaselines bool `json:"skip_baselines,omitempty"`
 	// EvalOnDev records that the tasks and pool evaluated are the
 	// development split (for tuning), not the held-out test: the report
@@ -28,6 +28,10 @@ type PipelineConfig struct {
 	EvalOnDev bool `json:"eval_on_dev,omitempty"`
 	// SkipLayers leaves out the Figure-3 layer analysis.
 	SkipLayers bool `json:"skip_layers,omitempty"`
+	// LRFactor multiplies Stage B's learning rates for one trained row
+	// ([TrainedRows]; missing rows: 1): each row at the rate chosen for it
+	// on the dev split.
+	LRFactor map[string]float64 `json:"lr_factor,omitempty"`
 
 	// StepHook, when set, receives every training step of each stage
 	// ("stage A", "stage B", "direct FT") instead of the periodic log lines.

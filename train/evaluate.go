@@ -3,6 +3,7 @@ package train
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llama"
@@ -38,39 +39,49 @@ type Method struct {
 	Query  Query
 }
 
-// Methods returns the default table's rows for the bundle b and the direct
-// fine-tuning adapters ft (nil: no direct FT row): base, direct FT, Stage A
-// only (the projection rescaled as one slot, base decoder) and LLINK. With
+// Methods returns the default table's rows ([DefaultRows]) for the bundle b
+// and the trained controls: the untrained baselines, each control given
+// (a control row without adapters is left out), Stage A only (the
+// projection rescaled as one slot, base decoder) and LLINK. With
 // SkipBaselines only the last two.
-func (s *Stages) Methods(b *llink.Bundle, ft llama.Adapters) ([]Method, error) {
-	c := s.p.c
+func (s *Stages) Methods(b *llink.Bundle, controls []Control) ([]Method, error) {
 	set, err := b.Adapters(s.p.m.Dec.Model)
 	if err != nil {
 		return nil, fmt.Errorf("LLINK LoRA: %w", err)
 	}
-	one := c.Slots.Form()
-	one.K = 1
-	raw := llink.Form{Content: llink.Raw}
 	var ms []Method
-	if !c.SkipBaselines {
-		ms = append(ms, Method{Name: "base", Form: raw, LoRA: s.base, Query: DecoderState})
+	for _, row := range DefaultRows {
+		var lora llama.Adapters
+		switch {
+		case row == RowLLINK:
+			lora = set
+		case row == RowStageAOnly:
+		case s.p.c.SkipBaselines:
+			continue
+		case slices.Contains(ControlRows, row):
+			i := slices.IndexFunc(controls, func(c Control) bool { return c.Row == row })
+			if i < 0 {
+				continue
+			}
+			lora = controls[i].LoRA
+		}
+		m, err := s.method(row, lora, b)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, m)
 	}
-	if ft != nil {
-		ms = append(ms, Method{Name: "direct FT", Form: raw, LoRA: ft, Query: DecoderState})
-	}
-	return append(ms,
-		Method{Name: "Stage A only", Form: one, LoRA: s.base, Inject: llink.NewScale(s.gamma0(), c.Slots.Eps), Query: Projection},
-		Method{Name: "LLINK", Form: c.Slots.Form(), LoRA: set, Inject: b.Slots, Query: SlotMean}), nil
+	return ms, nil
 }
 
 // Evaluate fills the results table with [Stages.Methods]' rows on the
 // held-out tasks and the retrieval pool, then the layer analysis unless the
 // settings skip it.
-func (s *Stages) Evaluate(b *llink.Bundle, ft llama.Adapters) (*Results, error) {
+func (s *Stages) Evaluate(b *llink.Bundle, controls []Control) (*Results, error) {
 	if b == nil || b.Projector == nil || b.Slots == nil {
 		return nil, errors.New("train: evaluate needs the LLINK bundle")
 	}
-	ms, err := s.Methods(b, ft)
+	ms, err := s.Methods(b, controls)
 	if err != nil {
 		return nil, err
 	}

@@ -58,11 +58,12 @@ func TestFairRows(t *testing.T) {
 		budgets[stage] = append(budgets[stage], steps)
 		return func(StepLog) {}
 	}
+	c.LRFactor = map[string]float64{RowFTCopy: 3, RowLLINK: 0.5}
 	s, err := NewStages(m, d, c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := s.Fair(FairOptions{Rows: FairRows, LRFactor: map[string]float64{RowFTCopy: 3, RowLLINK: 0.5}})
+	rows, err := s.Fair(FairOptions{Rows: FairRows})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,8 +97,13 @@ func TestFairRows(t *testing.T) {
 		t.Errorf("base + copy's span (%v) is not base's (%v) plus the copied number", rows[1].ForeignTokens, rows[0].ForeignTokens)
 	}
 	// Matched budgets: 3 fine-tunings and 2 Stage B runs, all of c.StageB.Steps.
-	if fmt.Sprint(budgets["direct FT"]) != "[4 4 4]" || fmt.Sprint(budgets["stage B"]) != "[4 4]" {
-		t.Errorf("training budgets %v, want three direct FT and two Stage B runs of 4 steps", budgets)
+	for _, stage := range []string{RowFT, RowFTCopy, RowCopyOnly} {
+		if fmt.Sprint(budgets[stage]) != "[4]" {
+			t.Errorf("%s trained %v steps, want [4]", stage, budgets[stage])
+		}
+	}
+	if fmt.Sprint(budgets["stage B"]) != "[4 4]" {
+		t.Errorf("Stage B runs %v, want two of 4 steps", budgets["stage B"])
 	}
 	half := len(d.TestTasks) / 2
 	slices := []FairSlice{{Name: "a", About: "first half", N: half}, {Name: "b", About: "second half", N: len(d.TestTasks) - half}}
@@ -126,18 +132,24 @@ func TestFairRows(t *testing.T) {
 
 func TestFairOptionsRefused(t *testing.T) {
 	m, d, c := toyStages(t, 2)
-	s, err := NewStages(m, d, c, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, o := range map[string]FairOptions{
-		"unknown row":        {Rows: []string{"LLINK 2"}},
-		"untrained row rate": {Rows: FairRows, LRFactor: map[string]float64{RowBase: 2}},
-		"zero factor":        {Rows: FairRows, LRFactor: map[string]float64{RowLLINK: 0}},
+	for name, f := range map[string]func(*PipelineConfig, *FairOptions){
+		"unknown row":        func(_ *PipelineConfig, o *FairOptions) { o.Rows = []string{"LLINK 2"} },
+		"untrained row rate": func(c *PipelineConfig, _ *FairOptions) { c.LRFactor = map[string]float64{RowBase: 2} },
+		"zero factor":        func(c *PipelineConfig, _ *FairOptions) { c.LRFactor = map[string]float64{RowLLINK: 0} },
 	} {
+		cc, o := c, FairOptions{Rows: FairRows}
+		f(&cc, &o)
+		s, err := NewStages(m, d, cc, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.Fair(o); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+	s, _ := NewStages(m, d, c, nil)
+	if _, err := s.TrainControl(RowLLINK); err == nil {
+		t.Error("TrainControl accepted a row that is not a control")
 	}
 }
 

@@ -81,8 +81,9 @@ func (p *pipeline) timed(name string, f func() error) error {
 	return err
 }
 
-// RunPipeline runs Stage A, Stage B, both baselines and the evaluation, and
-// returns the results table. Progress lines go to log (may be nil). It is
+// RunPipeline runs Stage A, Stage B, the fine-tuned controls
+// ([DefaultControls]) and the evaluation of [DefaultRows], and returns the
+// results table. Progress lines go to log (may be nil). It is
 // the composition of [Stages]' steps, which `llink stage-a`, `stage-b`,
 // `baseline` and `eval` run one per process.
 func RunPipeline(m *Models, d Data, c PipelineConfig, log io.Writer) (*Results, error) {
@@ -106,13 +107,17 @@ func RunPipeline(m *Models, d Data, c PipelineConfig, log io.Writer) (*Results, 
 		}
 		s.p.logf("LLINK bundle: %s", c.BundlePath)
 	}
-	var ft llama.Adapters
+	var controls []Control
 	if !c.SkipBaselines {
-		if ft, _, err = s.DirectFT(llink.Form{Content: llink.Raw}); err != nil {
-			return nil, err
+		for _, row := range DefaultControls {
+			ctl, err := s.TrainControl(row)
+			if err != nil {
+				return nil, err
+			}
+			controls = append(controls, ctl)
 		}
 	}
-	return s.Evaluate(b, ft)
+	return s.Evaluate(b, controls)
 }
 
 // CacheSet is one of the vector caches the pipeline reads.

@@ -158,21 +158,26 @@ func TestPipelineEndToEnd(t *testing.T) {
 	var md bytes.Buffer
 	res.WriteMarkdown(&md)
 	t.Logf("\n%s\n%s", log.String(), md.String())
-	if len(res.Methods) != 4 {
-		t.Fatalf("%d methods", len(res.Methods))
+	if len(res.Methods) != len(DefaultRows) {
+		t.Fatalf("%d methods, want %d", len(res.Methods), len(DefaultRows))
 	}
-	for _, r := range res.Methods {
-		if r.KmToEn == nil || r.KmToEn.N != len(d.Pool) || r.PromptTokens == 0 {
-			t.Fatalf("%s: incomplete result %+v", r.Method, r)
+	for i, r := range res.Methods {
+		_, q, _ := rowForm(r.Method, k)
+		if r.Method != DefaultRows[i] || (q != NoRetrieval) != (r.KmToEn != nil) || (r.KmToEn != nil && r.KmToEn.N != len(d.Pool)) || r.PromptTokens == 0 {
+			t.Fatalf("row %d (%s): incomplete result %+v", i, r.Method, r)
 		}
 	}
-	raw, slots := res.Methods[0], res.Methods[3]
+	raw, slots := res.Methods[0], res.Methods[len(res.Methods)-1]
 	// Each test passage holds one two-digit number, which the copy
 	// channel passes on after the K slots as " NN" (3 character tokens).
 	if slots.ForeignTokens != k+3 || raw.ForeignTokens <= k+3 || raw.PromptTokens <= slots.PromptTokens {
 		t.Fatalf("token usage: raw %v/%v, slots %v/%v", raw.PromptTokens, raw.ForeignTokens, slots.PromptTokens, slots.ForeignTokens)
 	}
-	for _, want := range []string{"| LLINK |", "| direct FT |", "| Stage A only |", "km→en R@1", "numeric fidelity"} {
+	want := []string{"km→en R@1", "numeric fidelity"}
+	for _, row := range DefaultRows {
+		want = append(want, "| "+row+" |")
+	}
+	for _, want := range want {
 		if !strings.Contains(md.String(), want) {
 			t.Fatalf("report lacks %q", want)
 		}

@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"strings"
 
-	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
 )
@@ -82,7 +80,9 @@ func (s *Stages) gamma0() float32 { return llink.MedianRowNorm(s.p.m.Dec.Model.E
 
 // StageB trains the slots (scale, adapter, expander) and the decoder's LoRA
 // on the training tasks with proj frozen, and returns everything LLINK
-// trained as a bundle (its LoRA is not left attached to the decoder).
+// trained as a bundle (its LoRA is not left attached to the decoder). Its
+// learning rates are Stage B's times the factor of its row (LLINK, or LLINK
+// without copy when the settings turn the copy channel off).
 func (s *Stages) StageB(proj *llink.Projector) (*llink.Bundle, error) {
 	p, c, m := s.p, s.p.c, s.p.m
 	dec := m.Dec.Model
@@ -95,6 +95,11 @@ func (s *Stages) StageB(proj *llink.Projector) (*llink.Bundle, error) {
 	}
 	set, lora := dec.NewLoRA(c.LoRA, rng)
 	defer dec.UseLoRA(set)()
+	row := RowLLINK
+	if !c.Slots.CopyChannel {
+		row = RowLLINKNoCopy
+	}
+	c.scaleLR(c.lrFactor(row))
 	p.logf("stage B: %d steps, batch %d, %d LoRA tensors", c.StageB.Steps, c.StageB.Batch, len(lora))
 	if err := p.timed("stage_b", func() error {
 		_, err := TrainStageB(dec, slots, lora, exs, m.Dec.IDs.Pad, c.StageB, p.stepLogger("stage B", c.StageB.Steps))
@@ -108,29 +113,4 @@ func (s *Stages) StageB(proj *llink.Projector) (*llink.Bundle, error) {
 		b.BaseVocab = dec.Config.VocabSize - b.AddedTokens
 	}
 	return b, nil
-}
-
-// DirectFT trains the direct fine-tuning baseline — LoRA with Stage B's
-// rank, targets, steps and learning rate on prompts of form f (raw Khmer,
-// with or without the copied spans) — and returns its adapters (not left
-// attached) with their parameters (for llink.SaveLoRA).
-func (s *Stages) DirectFT(f llink.Form) (llama.Adapters, []*autograd.Var, error) {
-	p, c, m := s.p, s.p.c, s.p.m
-	dec := m.Dec.Model
-	set, lora := dec.NewLoRA(c.LoRA, s.rng(0x13))
-	defer dec.UseLoRA(set)()
-	p.logf("direct fine-tuning baseline: %d steps", c.StageB.Steps)
-	cfg := c.StageB
-	if ck := &cfg.Checkpoint; ck.Path != "" {
-		ck.Path = strings.TrimSuffix(ck.Path, ".safetensors") + "-direct-ft.safetensors"
-	}
-	exs, err := p.examples(s.d.TrainTasks, f, nil, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	err = p.timed("direct_ft", func() error {
-		_, err := TrainDirectFT(dec, lora, exs, m.Dec.IDs.Pad, cfg, p.stepLogger("direct FT", c.StageB.Steps))
-		return err
-	})
-	return set, lora, err
 }

@@ -5,18 +5,18 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
+	"github.com/llink-go/llink/train"
 )
 
 func init() {
 	register(command{name: "eval", synopsis: "-out FOLDER [flags]",
-		short: "evaluate FOLDER's bundle (and baseline, if trained) against base and Stage A only; writes results and plots",
+		short: "evaluate FOLDER's bundle (and the controls baseline trained, if any) against base + copy and Stage A only; writes results and plots",
 		run:   stageCommand("eval", false, evaluate)})
 }
 
-// evaluate reads the folder's bundle (and direct fine-tuning LoRA, when
-// there is one), fills the results table and writes it with its plots.
+// evaluate reads the folder's bundle (and the controls' LoRA, when trained),
+// fills the results table and writes it with its plots.
 func evaluate(st *stage) (string, error) {
 	path := st.dir.File(bundleName)
 	if _, err := os.Stat(path); err != nil {
@@ -30,15 +30,21 @@ func evaluate(st *stage) (string, error) {
 	if b.Config.K != st.o.k {
 		return "", fmt.Errorf("eval: %s has K=%d slots; -k is %d", path, b.Config.K, st.o.k)
 	}
-	var ft llama.Adapters
-	if _, err := os.Stat(st.dir.File(baselineName)); err == nil {
-		if ft, err = llink.LoadLoRA(st.dir.File(baselineName), dec, st.m.DecoderID); err != nil {
+	var controls []train.Control
+	for _, row := range train.DefaultControls {
+		path := st.dir.File(train.ControlFile(row))
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			continue
+		} else if err != nil {
 			return "", err
 		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return "", err
+		set, err := llink.LoadLoRA(path, dec, st.m.DecoderID)
+		if err != nil {
+			return "", err
+		}
+		controls = append(controls, train.Control{Row: row, LoRA: set})
 	}
-	res, err := st.s.Evaluate(b, ft)
+	res, err := st.s.Evaluate(b, controls)
 	if err != nil {
 		return "", err
 	}

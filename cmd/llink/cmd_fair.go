@@ -32,6 +32,7 @@ func init() {
 type fairOptions struct {
 	runOptions
 	seeds        int
+	fromSeed     int
 	perKind      int
 	novelPerKind int
 	rows         []string
@@ -46,8 +47,9 @@ func (o *fairOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.out, "out", "", "output `folder` (default runs/fair-<date-time>); with -resume, the folder to continue")
 	fs.BoolVar(&o.resume, "resume", false, "continue the comparison in -out: seeds already recorded there are kept")
 	fs.IntVar(&o.seeds, "seeds", 3, "seeds 1..N; each changes the corpus, every initialisation, the data order and the test draw")
+	fs.IntVar(&o.fromSeed, "from-seed", 1, "run only seeds from-seed..seeds and write no record (to run seeds in parallel processes: copy their seed-N.json files into one folder and assemble with -resume)")
 	fs.IntVar(&o.perKind, "per-kind", 100, "test questions drawn per kind and seed from the held-out split")
-	fs.IntVar(&o.novelPerKind, "novel-per-kind", 50, "questions drawn per kind and seed from the novel-entity slice (0: no novel slice)")
+	fs.IntVar(&o.novelPerKind, "novel-per-kind", 25, "questions drawn per kind and seed from the novel-entity slice (0: no novel slice)")
 	fs.IntVar(&o.trainPairs, "train-pairs", 4000, "Stage A training pairs")
 	fs.IntVar(&o.trainTasks, "train-tasks", 1200, "training examples of every trained row")
 	fs.IntVar(&o.stageASteps, "stage-a-steps", 3000, "Stage A steps")
@@ -66,7 +68,7 @@ func (o *fairOptions) register(fs *flag.FlagSet) {
 		return nil
 	})
 	o.lrFactors = map[string]float64{}
-	fs.Func("lr-factors", "`row=factor,…`: each trained row's learning rates as a factor of Stage B's (chosen with -tune on dev; default 1)", func(s string) error {
+	fs.Func("lr-factors", "`row=factor,…`: a trained row's learning rates as a factor of Stage B's, overriding the one chosen on dev (train.DefaultPipeline)", func(s string) error {
 		for _, kv := range strings.Split(s, ",") {
 			row, v, ok := strings.Cut(kv, "=")
 			row = strings.TrimSpace(row)
@@ -106,6 +108,8 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return usageErrorf("fair: unexpected argument %q", fs.Arg(0))
 	case o.seeds < 1 || o.seeds > 100:
 		return usageErrorf("fair: -seeds %d: want 1..100", o.seeds)
+	case o.fromSeed < 1 || o.fromSeed > o.seeds:
+		return usageErrorf("fair: -from-seed %d: want 1..%d (-seeds)", o.fromSeed, o.seeds)
 	case o.perKind < 1 || o.perKind > 10000 || o.novelPerKind < 0 || o.novelPerKind > 10000:
 		return usageErrorf("fair: -per-kind %d / -novel-per-kind %d: want 1..10000 / 0..10000", o.perKind, o.novelPerKind)
 	case o.trainPairs < 128 || o.trainTasks < 1 || o.stageASteps < 1 || o.stageBSteps < 1:
@@ -147,6 +151,14 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		ro := o.runOptions
 		ro.seed = seed
 		c := pipelineConfig(ro, m, dir)
+		factors := map[string]float64{}
+		for r, f := range c.LRFactor {
+			factors[r] = f
+		}
+		for r, f := range o.lrFactors {
+			factors[r] = f
+		}
+		c.LRFactor = factors
 		// Rows share nothing on disk: no checkpoints, no bundle.
 		c.StageA.Checkpoint, c.StageB.Checkpoint, c.BundlePath = train.Checkpointing{}, train.Checkpointing{}, ""
 		popt := cf.progressOptions()
@@ -162,7 +174,7 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return fairTune(o, m, config(1), dir, log, stdout)
 	}
 	rec := &eval.Record{Command: "llink fair " + strings.Join(args, " "), Commit: commitID(), Date: time.Now().UTC().Format("2006-01-02"),
-		Machine: machine(), Settings: train.FairSettings(config(1), train.FairOptions{LRFactor: o.lrFactors})}
+		Machine: machine(), Settings: train.FairSettings(config(1))}
 	rec.Settings["test_per_kind"], rec.Settings["novel_per_kind"] = strconv.Itoa(o.perKind), strconv.Itoa(o.novelPerKind)
 	rec.Settings["train_pairs"], rec.Settings["train_tasks"] = strconv.Itoa(o.trainPairs), strconv.Itoa(o.trainTasks)
 	for seed := uint64(1); seed <= uint64(o.seeds); seed++ {
@@ -170,6 +182,9 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		runs, err := readSeedRuns(path)
 		if err != nil {
 			return err
+		}
+		if seed < uint64(o.fromSeed) {
+			continue
 		}
 		if runs == nil {
 			t0 := time.Now()
@@ -186,7 +201,7 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			if err != nil {
 				return err
 			}
-			rows, err := s.Fair(train.FairOptions{Rows: o.rows, LRFactor: o.lrFactors})
+			rows, err := s.Fair(train.FairOptions{Rows: o.rows})
 			if err != nil {
 				return fmt.Errorf("seed %d: %w", seed, err)
 			}
@@ -198,6 +213,9 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			}
 			fmt.Fprintf(log, "seed %d done in %s: %s\n", seed, time.Since(t0).Round(time.Second), path)
 		}
+		if o.fromSeed > 1 {
+			continue
+		}
 		rec.Seeds = append(rec.Seeds, seed)
 		for i, r := range runs {
 			if seed == 1 {
@@ -208,6 +226,10 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			}
 			rec.Slices[i].Seeds = append(rec.Slices[i].Seeds, r.Seeds[0])
 		}
+	}
+	if o.fromSeed > 1 {
+		fmt.Fprintf(stdout, "seeds %d..%d in %s; assemble the record in one folder with -resume\n", o.fromSeed, o.seeds, dir.Path)
+		return nil
 	}
 	if err := rec.WriteFile(dir.File("record.json")); err != nil {
 		return err
@@ -303,7 +325,7 @@ func fairTune(o fairOptions, m *train.Models, c train.PipelineConfig, dir *rundi
 		}
 		best := point{EM: -1}
 		for _, f := range o.tune {
-			res, err := s.Fair(train.FairOptions{Rows: []string{row}, LRFactor: map[string]float64{row: f}, Projector: p})
+			res, err := s.WithLRFactor(row, f).Fair(train.FairOptions{Rows: []string{row}, Projector: p})
 			if err != nil {
 				return fmt.Errorf("tuning %s at %g: %w", row, f, err)
 			}

@@ -15,15 +15,12 @@ import (
 // The per-stage commands run `llink run`'s steps one per process, passing
 // files through a shared run folder (-out): stage-a writes projector.
 // safetensors, stage-b reads it and writes the LLINK bundle, baseline
-// writes the direct fine-tuning LoRA, eval reads them and writes the
+// writes the fine-tuned controls' LoRA, eval reads them and writes the
 // results and plots. Each takes run's model, data and step flags, which
 // must be the same for every stage of a folder (the vector caches and the
 // saved parts are checked against the models). A stage is one file
 // (cmd_stage_*.go) holding its body; stageCommand does the rest.
-const (
-	projectorName = "projector.safetensors"
-	baselineName  = "direct-ft-lora.safetensors"
-)
+const projectorName = "projector.safetensors"
 
 // stage is what a stage's body works with.
 type stage struct {
@@ -113,7 +110,10 @@ func openStageDir(o *runOptions, first bool) (*rundir.Dir, error) {
 		return d, err
 	}
 	if _, err := os.Stat(o.out); err == nil {
-		trained := []string{projectorName, bundleName, baselineName, rundir.ResultsJSON}
+		trained := []string{projectorName, bundleName, rundir.ResultsJSON}
+		for _, row := range train.ControlRows {
+			trained = append(trained, train.ControlFile(row))
+		}
 		for _, f := range trained {
 			if folderExists(filepath.Join(o.out, f)) && !o.force {
 				return nil, usageErrorf("%s already holds a run (%s): -resume continues it, -force trains anew and removes its trained files", o.out, f)
