@@ -59,12 +59,21 @@ func LLINKLoRA() llama.LoRAOptions {
 	return llama.LoRAOptions{Rank: 16, Alpha: 16, Dropout: 0.05, Targets: []string{"q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj"}}
 }
 
+// TunedLRFactors are the trained rows' learning-rate factors chosen on the
+// dev split by `llink fair -tune 0.333,1,3` (bench/results/tune.json): LLINK
+// 3, the fine-tuned controls 1; the rows without the copy channel take
+// their counterpart's factor.
+func TunedLRFactors() map[string]float64 {
+	return map[string]float64{RowLLINK: 3, RowLLINKNoCopy: 3, RowFTCopy: 1, RowFT: 1, RowCopyOnly: 1}
+}
+
 // DefaultPipeline returns the tuned settings of a run with LLINK parts
 // slots: the paper's values, scaled to the step budget (warm-up a tenth of
 // Stage A, six dev evaluations, Stage B batch 16), with — unless
 // r.PaperLR — Stage B learning rates for short runs (LoRA 3e-3,
-// adapter/expander 3e-3, scale 5e-3) and the slot-mean InfoNCE at 0.2
-// (paper 0.001), chosen on the dev split (docs/EXPERIMENTS.md). The
+// adapter/expander 3e-3, scale 5e-3), each trained row's factor of them
+// ([TunedLRFactors]) and the slot-mean InfoNCE at 0.2 (paper 0.001), chosen
+// on the dev split (docs/EXPERIMENTS.md). The
 // caller sets the paths (cache, checkpoints, bundle) and hooks.
 func DefaultPipeline(slots llink.Config, r RunSettings) PipelineConfig {
 	c := PipelineConfig{Slots: slots, StageA: DefaultStageA(), StageB: DefaultStageB(), LoRA: LLINKLoRA(),
@@ -76,6 +85,7 @@ func DefaultPipeline(slots llink.Config, r RunSettings) PipelineConfig {
 	if !r.PaperLR {
 		c.StageB.LRLoRA, c.StageB.LRSlots, c.StageB.LRScale = 3e-3, 3e-3, 5e-3
 		c.StageB.Weights.AlignNCE = 0.2
+		c.LRFactor = TunedLRFactors()
 	}
 	return c
 }

@@ -40,12 +40,12 @@ var ControlRows = []string{RowFT, RowFTCopy, RowCopyOnly}
 // its own learning-rate factor ([PipelineConfig.LRFactor]).
 var TrainedRows = []string{RowFT, RowFTCopy, RowCopyOnly, RowLLINKNoCopy, RowLLINK}
 
-// DefaultRows are the rows `llink run` evaluates, in order. `llink fair`
-// runs all of [FairRows].
-var DefaultRows = []string{RowBase, RowFT, RowStageAOnly, RowLLINK}
+// DefaultRows are the rows `llink run` evaluates, in order: LLINK, Stage A
+// only and the fair controls. `llink fair` runs all of [FairRows].
+var DefaultRows = []string{RowBaseCopy, RowFTCopy, RowCopyOnly, RowStageAOnly, RowLLINK}
 
 // DefaultControls are the fine-tuned controls `llink run` trains.
-var DefaultControls = []string{RowFT}
+var DefaultControls = []string{RowFTCopy, RowCopyOnly}
 
 // rowForm returns a row's prompt form for K slots and its retrieval query.
 // Rows whose retrieval would repeat another's (base + copy ranks by the same
@@ -130,10 +130,11 @@ type Control struct {
 
 // ControlFile is the file name of a control row's saved LoRA in a run
 // folder: "lora-direct-ft-copy.safetensors" for "direct FT + copy".
-func ControlFile(row string) string { return "lora-" + slug(row) + ".safetensors" }
+func ControlFile(row string) string { return "lora-" + Slug(row) + ".safetensors" }
 
-// slug writes a row name as a file-name part: lower case, words joined by "-".
-func slug(row string) string {
+// Slug writes a row name as a file-name part: lower case, words joined by
+// "-", "+" dropped ("direct FT + copy" → "direct-ft-copy").
+func Slug(row string) string {
 	return strings.Join(strings.Fields(strings.ToLower(strings.NewReplacer("+", " ").Replace(row))), "-")
 }
 
@@ -157,13 +158,13 @@ func (s *Stages) TrainControl(row string) (Control, error) {
 	defer dec.UseLoRA(set)()
 	p.logf("%s: %d steps", row, cfg.StageB.Steps)
 	if ck := &cfg.StageB.Checkpoint; ck.Path != "" {
-		ck.Path = strings.TrimSuffix(ck.Path, ".safetensors") + "-" + slug(row) + ".safetensors"
+		ck.Path = strings.TrimSuffix(ck.Path, ".safetensors") + "-" + Slug(row) + ".safetensors"
 	}
 	exs, err := p.examples(s.d.TrainTasks, f, nil, nil)
 	if err != nil {
 		return Control{}, err
 	}
-	err = p.timed(slug(row), func() error {
+	err = p.timed(Slug(row), func() error {
 		_, err := TrainDirectFT(dec, lora, exs, m.Dec.IDs.Pad, cfg.StageB, p.stepLogger(row, cfg.StageB.Steps))
 		return err
 	})

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -155,7 +154,7 @@ func writePlots(dir *rundir.Dir, res *train.Results, stderr io.Writer) {
 		if b == 0 || b*b != len(m.Similarity) {
 			continue
 		}
-		name := "similarity-" + strings.ReplaceAll(strings.ToLower(m.Method), " ", "-") + ".svg"
+		name := "similarity-" + train.Slug(m.Method) + ".svg"
 		title := fmt.Sprintf("%s: cosine, Khmer pool queries × English teachers (first %d)", m.Method, b)
 		if err := plot.SimilarityHeatmap(m.Similarity, b, 0, title, dir.Plot(name)); err != nil {
 			fmt.Fprintln(stderr, "llink: plotting similarities:", err)

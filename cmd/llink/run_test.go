@@ -103,7 +103,7 @@ func TestRunOnHFFolders(t *testing.T) {
 		}
 	}
 	md := stdout.String()
-	for _, want := range []string{"| LLINK |", "| base |", "km→en R@1", "pool of 1024 pairs"} {
+	for _, want := range []string{"| LLINK |", "| base + copy |", "| direct FT + copy |", "| copy only |", "km→en R@1", "pool of 1024 pairs"} {
 		if !strings.Contains(md, want) {
 			t.Fatalf("output lacks %q:\n%s", want, md)
 		}
@@ -128,7 +128,7 @@ func TestRunOnHFFolders(t *testing.T) {
 		t.Errorf("layer analysis in results.json: %+v", res.Layers)
 	}
 	// llink plot redraws every plot from the saved metrics and results.
-	plots := []string{"loss.svg", "ranks.svg", "layers.svg", "similarity-llink.svg", "similarity-stage-a-only.svg", "similarity-direct-ft.svg"}
+	plots := []string{"loss.svg", "ranks.svg", "layers.svg", "similarity-llink.svg", "similarity-stage-a-only.svg", "similarity-direct-ft-copy.svg"}
 	if err := os.RemoveAll(filepath.Join(out, "plots")); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/llink-go/llink/train"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,8 +58,8 @@ func TestStagesMatchRun(t *testing.T) {
 		return r.Methods
 	}
 	a, b := read(staged), read(whole)
-	if len(a) != 4 {
-		t.Fatalf("staged results have %d rows, want 4", len(a))
+	if len(a) != len(train.DefaultRows) {
+		t.Fatalf("staged results have %d rows, want %d", len(a), len(train.DefaultRows))
 	}
 	if diff := cmp.Diff(b, a); diff != "" {
 		t.Errorf("stages differ from run (-run +stages):\n%s", diff)
