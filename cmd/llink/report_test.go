@@ -69,3 +69,12 @@ func TestReportInto(t *testing.T) {
 		t.Fatal("a missing record was accepted")
 	}
 }
+
+// The README's results section is the committed record rendered: no
+// number in it is typed by hand.
+func TestREADMEMatchesRecord(t *testing.T) {
+	readme, record := filepath.Join("..", "..", "README.md"), filepath.Join("..", "..", defaultRecord)
+	if _, stderr, err, _ := runCLI(t, "report", "-record", record, "-into", readme, "-check"); err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+}
