@@ -78,3 +78,14 @@ func TestREADMEMatchesRecord(t *testing.T) {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
 }
+
+// A run on a user's task file warns that its test split is not
+// entity-disjoint, naming the file.
+func TestTasksSplitNote(t *testing.T) {
+	note := tasksSplitNote("/data/km-tasks.jsonl")
+	for _, want := range []string{"/data/km-tasks.jsonl", "not entity-disjoint", "docs/EVALUATION.md"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("note %q lacks %q", note, want)
+		}
+	}
+}
