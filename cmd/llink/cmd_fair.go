@@ -95,14 +95,8 @@ func (o *fairOptions) register(fs *flag.FlagSet) {
 	})
 }
 
-func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("fair", stderr)
-	cf := addCommonFlags(fs)
-	var o fairOptions
-	o.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
+// check refuses flag values out of range (usage errors).
+func (o *fairOptions) check(fs *flag.FlagSet) error {
 	switch {
 	case fs.NArg() > 0:
 		return usageErrorf("fair: unexpected argument %q", fs.Arg(0))
@@ -118,6 +112,20 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return usageErrorf("fair: -resume needs -out FOLDER")
 	case len(o.tune) > 0 && o.resume:
 		return usageErrorf("fair: -tune starts afresh; it cannot -resume")
+	}
+	return nil
+}
+
+func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("fair", stderr)
+	cf := addCommonFlags(fs)
+	var o fairOptions
+	o.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := o.check(fs); err != nil {
+		return err
 	}
 	o.k, o.copyChannel, o.encoderPool = 8, true, "layers"
 	stop, err := cf.start()
@@ -187,31 +195,9 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			continue
 		}
 		if runs == nil {
-			t0 := time.Now()
-			fmt.Fprintf(log, "seed %d of %d\n", seed, o.seeds)
-			d, sl, short, err := train.FairData(train.FairDataOptions{Seed: seed, TrainPairs: o.trainPairs, TrainTasks: o.trainTasks,
-				PerKind: o.perKind, NovelPerKind: o.novelPerKind, OnDev: o.evalDev})
-			if err != nil {
+			if runs, err = runFairSeed(o, m, config(seed), seed, path, log); err != nil {
 				return err
 			}
-			for name, sh := range short {
-				fmt.Fprintf(log, "  %s: fewer than %d questions of kinds %v\n", name, o.perKind, sh)
-			}
-			s, err := train.NewStages(m, d, config(seed), log)
-			if err != nil {
-				return err
-			}
-			rows, err := s.Fair(train.FairOptions{Rows: o.rows})
-			if err != nil {
-				return fmt.Errorf("seed %d: %w", seed, err)
-			}
-			if runs, err = train.FairSeedRuns(seed, sl, rows); err != nil {
-				return err
-			}
-			if err := writeJSONAtomic(path, runs); err != nil {
-				return err
-			}
-			fmt.Fprintf(log, "seed %d done in %s: %s\n", seed, time.Since(t0).Round(time.Second), path)
 		}
 		if o.fromSeed > 1 {
 			continue
@@ -231,17 +217,23 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "seeds %d..%d in %s; assemble the record in one folder with -resume\n", o.fromSeed, o.seeds, dir.Path)
 		return nil
 	}
+	return writeFairRecord(rec, o.rows, dir, cf.JSON, stdout)
+}
+
+// writeFairRecord writes the record and its report into dir and prints the
+// report (or, with asJSON, the record) on stdout.
+func writeFairRecord(rec *eval.Record, rows []string, dir *rundir.Dir, asJSON bool, stdout io.Writer) error {
 	if err := rec.WriteFile(dir.File("record.json")); err != nil {
 		return err
 	}
 	var md bytes.Buffer
-	if err := rec.WriteMarkdown(&md, fairReport(o.rows)); err != nil {
+	if err := rec.WriteMarkdown(&md, fairReport(rows)); err != nil {
 		return err
 	}
 	if err := os.WriteFile(dir.File("record.md"), md.Bytes(), 0o644); err != nil {
 		return err
 	}
-	if cf.JSON {
+	if asJSON {
 		js, err := jsonIndent(rec)
 		if err != nil {
 			return err
@@ -251,6 +243,37 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "\n%s\nrecord: %s (render into the README with: llink report -record %s)\n", md.String(), dir.File("record.json"), dir.File("record.json"))
 	return nil
+}
+
+// runFairSeed runs one seed's rows on its data and saves its slices to path.
+func runFairSeed(o fairOptions, m *train.Models, c train.PipelineConfig, seed uint64, path string, log io.Writer) ([]eval.SliceRun, error) {
+	t0 := time.Now()
+	fmt.Fprintf(log, "seed %d of %d\n", seed, o.seeds)
+	d, sl, short, err := train.FairData(train.FairDataOptions{Seed: seed, TrainPairs: o.trainPairs, TrainTasks: o.trainTasks,
+		PerKind: o.perKind, NovelPerKind: o.novelPerKind, OnDev: o.evalDev})
+	if err != nil {
+		return nil, err
+	}
+	for name, sh := range short {
+		fmt.Fprintf(log, "  %s: fewer than %d questions of kinds %v\n", name, o.perKind, sh)
+	}
+	s, err := train.NewStages(m, d, c, log)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.Fair(train.FairOptions{Rows: o.rows})
+	if err != nil {
+		return nil, fmt.Errorf("seed %d: %w", seed, err)
+	}
+	runs, err := train.FairSeedRuns(seed, sl, rows)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeJSONAtomic(path, runs); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "seed %d done in %s: %s\n", seed, time.Since(t0).Round(time.Second), path)
+	return runs, nil
 }
 
 // fairReport is the report's comparison: LLINK against every other row run,
