@@ -94,6 +94,7 @@ func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) (err erro
 	fmt.Fprintln(stdout)
 	res.WriteMarkdown(stdout)
 	fmt.Fprintf(stdout, "\nresults: %s, plots in %s (%.0fs)\n", dir.File("results.md"), dir.Plot(""), time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "one seed, %d test questions: a demonstration; all eight rows with 95%% intervals over 3 seeds: llink fair -seeds 3 (docs/EVALUATION.md)\n", len(d.TestTasks))
 	fmt.Fprintf(stdout, "ask the trained model: llink ask -bundle %s%s \"Translate the passage into English.\" < khmer.txt\n",
 		dir.File(bundleName), modelFlags(o.decoder, o.encoder))
 	return nil

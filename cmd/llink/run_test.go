@@ -103,7 +103,7 @@ func TestRunOnHFFolders(t *testing.T) {
 		}
 	}
 	md := stdout.String()
-	for _, want := range []string{"| LLINK |", "| base + copy |", "| direct FT + copy |", "| copy only |", "km→en R@1", "pool of 1024 pairs"} {
+	for _, want := range []string{"| LLINK |", "| base + copy |", "| direct FT + copy |", "| copy only |", "km→en R@1", "pool of 1024 pairs", "llink fair -seeds 3"} {
 		if !strings.Contains(md, want) {
 			t.Fatalf("output lacks %q:\n%s", want, md)
 		}
