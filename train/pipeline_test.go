@@ -13,8 +13,6 @@ import (
 
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/internal/testutil"
-	"github.com/llink-go/llink/models/llama"
-	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/models/xlmr"
 )
@@ -120,36 +118,9 @@ func toyData() Data {
 }
 
 func TestPipelineEndToEnd(t *testing.T) {
-	d := toyData()
-	var texts []string
-	for _, p := range append(append(d.TrainPairs, d.DevPairs...), d.Pool...) {
-		texts = append(texts, p.English, p.Foreign)
-	}
-	texts = append(texts, llink.Llama3Chat("Instruction: Who has cows?\nForeign: \nAnswer in English only.Translate to English."))
 	const k = 2
-	decSpecials := []string{"<|begin_of_text|>", "<|eot_id|>", "<|start_header_id|>", "<|end_header_id|>", "<foreign>", "</foreign>", "<foreign_emb>", "<f0>", "<f1>", "<unk>"}
-	dt := newCharTok(texts, decSpecials)
-	et := newCharTok(texts, []string{"<s>", "<pad>", "</s>", "<unk>"})
-	et.bos, et.eos = 0, 2
-
-	dc := llama.Tiny(len(dt.toks))
-	dc.Hidden, dc.Intermediate, dc.Layers, dc.Heads, dc.KVHeads, dc.HeadDim = 32, 64, 2, 4, 2, 8
-	dec := llama.New(dc, testutil.RNG(1))
-	ec := xlmr.Tiny(len(et.toks))
-	ec.Hidden, ec.Intermediate, ec.Layers, ec.Heads = 24, 48, 1, 2
-	enc := xlmrNew(t, ec)
-
-	d0, err := llink.NewDecoder(dec, dt, nil, "", "", k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &Models{Dec: d0, Enc: &llink.Reader{Encoder: enc, Tok: et, Pad: 1, ID: "toy-enc"}, DecoderID: "toy-dec", EncoderID: "toy-enc"}
-	c := PipelineConfig{Slots: llink.DefaultConfig(ec.Hidden, dc.Hidden), StageA: DefaultStageA(), StageB: DefaultStageB(),
-		LoRA:   llama.LoRAOptions{Rank: 2, Alpha: 2, Targets: []string{"q_proj", "v_proj"}},
-		MaxNew: 6, GenBatch: 8, CacheDir: t.TempDir(), Seed: 1}
-	c.Slots.K, c.Slots.ProjHidden, c.Slots.ExpHidden = k, 32, 32
-	c.StageA.Steps, c.StageA.Warmup, c.StageA.Batch, c.StageA.EvalEvery, c.StageA.QueueSize = 20, 2, 8, 10, 64
-	c.StageB.Steps, c.StageB.Batch = 6, 8
+	m, d, c := toyStages(t, k)
+	c.StageB.Steps = 6
 	var log bytes.Buffer
 	res, err := RunPipeline(m, d, c, &log)
 	if err != nil {
