@@ -26,6 +26,12 @@ func bf16mvDotAVX512Go(m, n, k int, x []float32, ldx int, b []uint16, ldb int, c
 	if n == 0 {
 		return
 	}
+	if k == 0 { // x and b may be empty: no pointer may be formed into them
+		for i := 0; i < m; i++ {
+			clear(c[i*ldc : i*ldc+n])
+		}
+		return
+	}
 	xb, s := roundRows(f32ToBF16AVX2, m, k, x, ldx)
 	defer bf16Scratch.Put(s)
 	xp, bp := unsafe.SliceData(xb), unsafe.SliceData(b)
