@@ -46,21 +46,21 @@ func FairData(o FairDataOptions) (d Data, slices []FairSlice, short map[string]m
 		return d, nil, nil, err
 	}
 	tr, dv, te := c.Tasks(o.Seed)
-	d.TrainPairs = PairsOf(c.Train[:min(o.TrainPairs, len(c.Train))])
-	d.DevPairs = PairsOf(c.Dev[:min(stageADevPairs, len(c.Dev))])
-	d.Pool = PairsOf(c.Pool)
+	d.TrainPairs = c.Train[:min(o.TrainPairs, len(c.Train))]
+	d.DevPairs = c.Dev[:min(stageADevPairs, len(c.Dev))]
+	d.Pool = c.Pool
 	d.TrainTasks = SampleTasks(tr, o.TrainTasks, o.Seed)
 	short = map[string]map[string]int{}
 	add := func(name, about string, ts []data.Task, perKind int) {
 		drawn, sh := data.DrawTasks(ts, perKind, o.Seed)
-		d.TestTasks = append(d.TestTasks, TasksOf(drawn)...)
+		d.TestTasks = append(d.TestTasks, drawn...)
 		slices = append(slices, FairSlice{Name: name, About: about, N: len(drawn)})
 		if len(sh) > 0 {
 			short[name] = sh
 		}
 	}
 	if o.OnDev {
-		d.Pool = PairsOf(c.Dev[min(stageADevPairs, len(c.Dev)):])
+		d.Pool = c.Dev[min(stageADevPairs, len(c.Dev)):]
 		add("development split", "Dev questions (training names and numbers; for choosing settings, not a result).", dv, o.PerKind)
 		return d, slices, short, nil
 	}
@@ -71,19 +71,6 @@ func FairData(o FairDataOptions) (d Data, slices []FairSlice, short map[string]m
 	}
 	return d, slices, short, nil
 }
-
-// PairsOf copies the pairs' English and foreign sides (the pipeline reads
-// data.Pair; the generator's bookkeeping is left out).
-func PairsOf(ps []data.Pair) []data.Pair {
-	out := make([]data.Pair, len(ps))
-	for i, p := range ps {
-		out[i] = data.Pair{English: p.English, Foreign: p.Foreign}
-	}
-	return out
-}
-
-// TasksOf copies tasks (the pipeline reads data.Task).
-func TasksOf(ts []data.Task) []data.Task { return append([]data.Task(nil), ts...) }
 
 // SampleTasks takes n tasks spread evenly over the kinds, round robin,
 // each drawn at random without replacement (deterministic for the seed).
@@ -109,5 +96,5 @@ func SampleTasks(ts []data.Task, n int, seed uint64) []data.Task {
 		pool[j] = pool[len(pool)-1]
 		byKind[k] = pool[:len(pool)-1]
 	}
-	return TasksOf(out)
+	return out
 }

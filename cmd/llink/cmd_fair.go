@@ -20,6 +20,7 @@ import (
 	"github.com/llink-go/llink/asm"
 	"github.com/llink-go/llink/internal/progress"
 	"github.com/llink-go/llink/internal/rundir"
+	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/train"
 	"github.com/llink-go/llink/train/eval"
 )
@@ -127,7 +128,7 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := o.check(fs); err != nil {
 		return err
 	}
-	o.k, o.copyChannel, o.encoderPool = 8, true, "layers"
+	o.k, o.copyChannel, o.encoderPool = 8, true, llink.PoolLayers
 	stop, err := cf.start()
 	if err != nil {
 		return err
