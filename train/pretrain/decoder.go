@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"math/rand/v2"
 	"os"
@@ -65,57 +64,6 @@ func DefaultDecoder() DecoderConfig {
 	return DecoderConfig{Vocab: 2048, Hidden: 256, Layers: 4, Heads: 8, KVHeads: 4, FFN: 688,
 		Steps: 1800, Batch: 32, LR: 2e-3, LMShare: 0.15, ContextWeight: 0.5, SplitDigits: true,
 		DevTasks: 240, Seed: 1}
-}
-
-// Options are a run's settings that do not change the trained weights.
-type Options struct {
-	// Resume continues from the training checkpoint in the output folder
-	// (an error when there is none).
-	Resume bool
-	// CheckpointEvery is how often (in steps) the training checkpoint is
-	// written; 0 means every 100 steps, negative never.
-	CheckpointEvery int
-	// LogEvery is how often (in steps) a progress line is printed; 0 means
-	// about 40 lines per run.
-	LogEvery int
-	// Log receives progress lines (nil: discarded).
-	Log io.Writer
-	// Provenance is stored in model.safetensors' metadata (command, seed,
-	// commit, ...).
-	Provenance map[string]string
-	// BF16 stores the final weights as bfloat16 (half the size).
-	BF16 bool
-	// Stop, when closed, makes the run finish its step, write the training
-	// checkpoint and return an error wrapping train.ErrInterrupted (the
-	// CLI closes it on SIGINT/SIGTERM).
-	Stop <-chan struct{}
-
-	stopAfter int // tests: return errStopped after this step, as if killed
-}
-
-// stopRequested reports whether Stop has been closed.
-func (o Options) stopRequested() bool {
-	select {
-	case <-o.Stop:
-		return true
-	default:
-		return false
-	}
-}
-
-// errStopped is returned by a run stopped by Options.stopAfter.
-var errStopped = errors.New("pretrain: stopped")
-
-func (o *Options) defaults(steps int) {
-	if o.CheckpointEvery == 0 {
-		o.CheckpointEvery = 100
-	}
-	if o.LogEvery <= 0 {
-		o.LogEvery = max(steps/40, 1)
-	}
-	if o.Log == nil {
-		o.Log = io.Discard
-	}
 }
 
 // DecoderData is what the decoder is trained and measured on.
@@ -193,8 +141,7 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Result{}, err
 	}
-	statePath := filepath.Join(dir, CheckpointName)
-	tok, err := decoderTokenizer(dir, statePath, d, c, o.Resume)
+	tok, err := decoderTokenizer(dir, d, c, o.Resume)
 	if err != nil {
 		return Result{}, err
 	}
@@ -208,124 +155,60 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	params := m.Trainable()
-	nParams := 0
-	for _, p := range params {
-		nParams += p.Value.Len()
-	}
-	insts := make([]train.Example, 0, len(d.Train))
-	for _, t := range d.Train {
-		e := InstructionExample(tok, t, eot)
-		for range max(c.Boost[t.Kind], 1) {
-			insts = append(insts, e)
-		}
-	}
-	sents := make([][]int, len(d.English))
-	for i, s := range d.English {
-		sents[i] = append(append([]int{bos}, tok.Encode(s, false)...), eot)
-	}
+	sents, insts := decoderExamples(tok, d, c, bos, eot)
 	if len(insts) == 0 {
 		return Result{}, errors.New("pretrain: no instruction tasks")
 	}
-	opt := nn.NewAdamW([]nn.ParamGroup{{Params: params, LR: c.LR, WeightDecay: 0.01}}, 0.9, 0.95, 1e-8)
-	opt.Schedule = nn.WarmupCosine(max(c.Steps/20, 1), c.Steps, 0.05)
-	src := rand.NewPCG(c.Seed, 22)
-	rng := rand.New(src)
-	st := loopState{Config: string(cj)}
-	if o.Resume {
-		if st, err = loadState(statePath, params, opt, string(cj)); err != nil {
-			return Result{}, err
-		}
-		if err := src.UnmarshalBinary(st.RNG); err != nil {
-			return Result{}, fmt.Errorf("pretrain: resume: sampler state: %w", err)
-		}
-		fmt.Fprintf(o.Log, "resuming at step %d\n", st.Step)
+	t := &trainer{what: "decoder", dir: dir, statePath: filepath.Join(dir, CheckpointName), config: string(cj),
+		steps: c.Steps, params: m.Trainable(), src: rand.NewPCG(c.Seed, 22), o: o}
+	t.opt = nn.NewAdamW([]nn.ParamGroup{{Params: t.params, LR: c.LR, WeightDecay: 0.01}}, 0.9, 0.95, 1e-8)
+	t.opt.Schedule = nn.WarmupCosine(max(c.Steps/20, 1), c.Steps, 0.05)
+	st, err := t.start()
+	if err != nil {
+		return Result{}, err
 	}
+	nParams := countParams(t.params)
 	fmt.Fprintf(o.Log, "decoder: %d parameters, %d instruction examples, %d sentences, %d steps of %d rows\n",
 		nParams, len(insts), len(sents), c.Steps, c.Batch)
-
-	tp := autograd.NewTape()
-	t0, tokens, first, before := time.Now(), 0, st.Step, st.Seconds
-	lossAvg := newTail(c.Steps)
-	lossAvg.restore(st.Tail)
-	for st.Step < c.Steps {
+	rng := rand.New(t.src)
+	st, elapsed, err := t.run(st, func(tp *autograd.Tape) (*autograd.Var, int, error) {
 		seqs, ansFrom := decoderBatch(rng, c, sents, insts)
+		tokens := 0
 		for _, s := range seqs {
 			tokens += len(s)
 		}
-		tp.Reset()
-		autograd.ZeroGrad(params)
 		loss, err := decoderLoss(tp, m, seqs, ansFrom, eot, c.ContextWeight)
-		if err != nil {
-			return Result{}, err
-		}
-		if err := nn.CheckFinite(loss, nil); err != nil {
-			return Result{}, fmt.Errorf("pretrain: decoder step %d: %w", st.Step, err)
-		}
-		tp.Backward(loss)
-		nn.ClipGradNorm(params, 1)
-		opt.Step()
-		st.Step++
-		lossAvg.add(float64(loss.Item()))
-		st.Loss = lossAvg.mean()
-		if st.Step%o.LogEvery == 0 || st.Step == first+1 || st.Step == c.Steps {
-			progress(o.Log, "decoder", st.Step, first, c.Steps, float64(loss.Item()), tokens, time.Since(t0))
-		}
-		stop := o.stopRequested() && st.Step < c.Steps
-		if stop || o.CheckpointEvery > 0 && st.Step%o.CheckpointEvery == 0 && st.Step < c.Steps {
-			st.RNG, st.Tail, st.Seconds = pcgBytes(src), lossAvg.values(), before+time.Since(t0).Seconds()
-			if err := saveState(statePath, params, opt, st); err != nil {
-				return Result{}, err
-			}
-		}
-		if stop {
-			return Result{}, fmt.Errorf("pretrain: decoder stopped after step %d, checkpoint in %s: %w", st.Step, statePath, train.ErrInterrupted)
-		}
-		if o.stopAfter > 0 && st.Step == o.stopAfter {
-			return Result{}, errStopped
-		}
-	}
-	elapsed := time.Duration(before*float64(time.Second)) + time.Since(t0) // resumes included
-	if o.BF16 {
-		roundBF16(params) // measure the weights that are saved
+		return loss, tokens, err
+	})
+	if err != nil {
+		return Result{}, err
 	}
 	em, err := DevExactMatch(m, tok, d.Dev, c.DevTasks)
 	if err != nil {
 		return Result{}, err
 	}
+	nDev := min(c.DevTasks, countQuestions(d.Dev))
 	fmt.Fprintf(o.Log, "decoder: dev exact match on %d English-passage questions %.3f; final loss %.4f (%s)\n",
-		min(c.DevTasks, countQuestions(d.Dev)), em, st.Loss, time.Since(start).Round(time.Second))
+		nDev, em, st.Loss, time.Since(start).Round(time.Second))
 	md := map[string]string{
-		"dev_exact_match": fmt.Sprintf("%.4f", em), "dev_questions": fmt.Sprint(min(c.DevTasks, countQuestions(d.Dev))),
+		"dev_exact_match": fmt.Sprintf("%.4f", em), "dev_questions": fmt.Sprint(nDev),
 		"final_loss": fmt.Sprintf("%.4f", st.Loss), "steps": fmt.Sprint(c.Steps), "parameters": fmt.Sprint(nParams),
 		"pretrain_config": string(cj), "train_seconds": fmt.Sprintf("%.0f", elapsed.Seconds()),
 	}
 	maps.Copy(md, initMD)
 	maps.Copy(md, o.Provenance)
-	out := cfg
-	out.ModelType = "llama"
-	if err := writeJSON(filepath.Join(dir, "config.json"), out); err != nil {
+	cfg.ModelType = "llama"
+	if err := t.save(cfg, md); err != nil {
 		return Result{}, err
 	}
-	if err := writeWeights(filepath.Join(dir, "model.safetensors"), params, md, o.BF16); err != nil {
-		return Result{}, err
-	}
-	os.Remove(statePath)
 	return Result{Steps: st.Step, Loss: st.Loss, DevEM: em, Elapsed: elapsed, Metadata: md}, nil
 }
 
 // decoderTokenizer returns the decoder's tokenizer: the one in dir when
 // resuming, else InitFrom's or a new one trained on d, written to dir.
-func decoderTokenizer(dir, statePath string, d DecoderData, c DecoderConfig, resume bool) (tokenizer.Tokenizer, error) {
+func decoderTokenizer(dir string, d DecoderData, c DecoderConfig, resume bool) (tokenizer.Tokenizer, error) {
 	if resume {
-		if _, err := os.Stat(statePath); err != nil {
-			return nil, fmt.Errorf("pretrain: resume: no checkpoint in %s", dir)
-		}
-		t, err := tokenizer.Load(filepath.Join(dir, "tokenizer.json"))
-		if err != nil {
-			return nil, fmt.Errorf("pretrain: resume: %w", err)
-		}
-		return t, nil
+		return resumeTokenizer(dir)
 	}
 	var t tokenizer.Tokenizer
 	var err error
@@ -338,6 +221,23 @@ func decoderTokenizer(dir, statePath string, d DecoderData, c DecoderConfig, res
 		return nil, err
 	}
 	return t, writeTokenizer(dir, t)
+}
+
+// decoderExamples encodes d's plain English sentences (between bos and
+// eot) and its instruction tasks, each repeated as c.Boost says.
+func decoderExamples(tok tokenizer.Tokenizer, d DecoderData, c DecoderConfig, bos, eot int) (sents [][]int, insts []train.Example) {
+	insts = make([]train.Example, 0, len(d.Train))
+	for _, t := range d.Train {
+		e := InstructionExample(tok, t, eot)
+		for range max(c.Boost[t.Kind], 1) {
+			insts = append(insts, e)
+		}
+	}
+	sents = make([][]int, len(d.English))
+	for i, s := range d.English {
+		sents[i] = append(append([]int{bos}, tok.Encode(s, false)...), eot)
+	}
+	return sents, insts
 }
 
 // decoderModel returns the model to train: new from the config, or
@@ -464,55 +364,4 @@ func DevExactMatch(m *llama.Model, tok tokenizer.Tokenizer, dev []data.Task, n i
 		}
 	}
 	return float64(ok2) / float64(len(qs)), nil
-}
-
-// progress prints one progress line: step, loss, tokens/s since this
-// process started (from step first) and the ETA.
-func progress(w io.Writer, what string, step, first, steps int, loss float64, tokens int, el time.Duration) {
-	done := step - first
-	eta := el / time.Duration(max(done, 1)) * time.Duration(steps-step)
-	fmt.Fprintf(w, "  %s step %5d/%d  loss %.4f  %6.0f tok/s  elapsed %s  eta %s\n", what, step, steps, loss,
-		float64(tokens)/max(el.Seconds(), 1e-9), el.Round(time.Second), eta.Round(time.Second))
-}
-
-// tail keeps the mean of the last n/20 (at least 1) values added.
-type tail struct {
-	buf []float64
-	i   int
-	n   int
-}
-
-func newTail(steps int) *tail { return &tail{buf: make([]float64, max(steps/20, 1))} }
-
-func (t *tail) add(v float64) {
-	t.buf[t.i%len(t.buf)] = v
-	t.i++
-	t.n = min(t.n+1, len(t.buf))
-}
-
-// values returns the kept values, oldest first.
-func (t *tail) values() []float64 {
-	var out []float64
-	for k := t.i - t.n; k < t.i; k++ {
-		out = append(out, t.buf[k%len(t.buf)])
-	}
-	return out
-}
-
-// restore re-adds values (from a checkpoint).
-func (t *tail) restore(vs []float64) {
-	for _, v := range vs {
-		t.add(v)
-	}
-}
-
-func (t *tail) mean() float64 {
-	if t.n == 0 {
-		return 0
-	}
-	s := 0.0
-	for _, v := range t.buf[:t.n] {
-		s += v
-	}
-	return s / float64(t.n)
 }

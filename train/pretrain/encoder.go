@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -14,7 +15,6 @@ import (
 	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/models/xlmr"
 	"github.com/llink-go/llink/nn"
-	"github.com/llink-go/llink/train"
 )
 
 // EncoderConfig sizes the tiny multilingual encoder, its tokenizer and its
@@ -145,26 +145,9 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Result{}, err
 	}
-	statePath := filepath.Join(dir, CheckpointName)
-	var tok tokenizer.Tokenizer
-	if o.Resume {
-		if _, err := os.Stat(statePath); err != nil {
-			return Result{}, fmt.Errorf("pretrain: resume: no checkpoint in %s", dir)
-		}
-		t, err := tokenizer.Load(filepath.Join(dir, "tokenizer.json"))
-		if err != nil {
-			return Result{}, fmt.Errorf("pretrain: resume: %w", err)
-		}
-		tok = t
-	} else {
-		t, err := EncoderTokenizer(d, c)
-		if err != nil {
-			return Result{}, err
-		}
-		if err := writeTokenizer(dir, t); err != nil {
-			return Result{}, err
-		}
-		tok = t
+	tok, err := encoderTokenizer(dir, d, c, o.Resume)
+	if err != nil {
+		return Result{}, err
 	}
 	mc, err := maskConfig(tok)
 	if err != nil {
@@ -177,11 +160,6 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	params := m.Params()
-	nParams := 0
-	for _, p := range params {
-		nParams += p.Value.Len()
-	}
 	var seqs [][]int
 	for _, s := range append(append([]string(nil), d.English...), d.Khmer...) {
 		seqs = append(seqs, clip(tok.Encode(s, true), cfg.MaxPositions-2)) // positions start at pad+1
@@ -189,66 +167,23 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 	if len(seqs) == 0 {
 		return Result{}, errors.New("pretrain: no encoder text")
 	}
-	opt := nn.NewAdamW([]nn.ParamGroup{{Params: params, LR: c.LR, WeightDecay: 0.01}}, 0.9, 0.98, 1e-6)
-	opt.Schedule = nn.WarmupLinear(max(c.Steps/20, 1), c.Steps)
-	src := rand.NewPCG(c.Seed, 32)
-	rng := rand.New(src)
-	st := loopState{Config: string(cj)}
-	if o.Resume {
-		if st, err = loadState(statePath, params, opt, string(cj)); err != nil {
-			return Result{}, err
-		}
-		if err := src.UnmarshalBinary(st.RNG); err != nil {
-			return Result{}, fmt.Errorf("pretrain: resume: sampler state: %w", err)
-		}
-		fmt.Fprintf(o.Log, "resuming at step %d\n", st.Step)
+	t := &trainer{what: "encoder", dir: dir, statePath: filepath.Join(dir, CheckpointName), config: string(cj),
+		steps: c.Steps, params: m.Params(), src: rand.NewPCG(c.Seed, 32), o: o}
+	t.opt = nn.NewAdamW([]nn.ParamGroup{{Params: t.params, LR: c.LR, WeightDecay: 0.01}}, 0.9, 0.98, 1e-6)
+	t.opt.Schedule = nn.WarmupLinear(max(c.Steps/20, 1), c.Steps)
+	st, err := t.start()
+	if err != nil {
+		return Result{}, err
 	}
+	nParams := countParams(t.params)
 	fmt.Fprintf(o.Log, "encoder: %d parameters, %d sentences (Khmer and English, monolingual), %d steps of %d rows\n",
 		nParams, len(seqs), c.Steps, c.Batch)
-	tp := autograd.NewTape()
-	t0, tokens, first, before := time.Now(), 0, st.Step, st.Seconds
-	lossAvg := newTail(c.Steps)
-	lossAvg.restore(st.Tail)
-	for st.Step < c.Steps {
-		batch := make([][]int, c.Batch)
-		for i := range batch {
-			batch[i] = seqs[rng.IntN(len(seqs))]
-			tokens += len(batch[i])
-		}
-		b := xlmr.PadRight(batch, cfg.PadTokenID)
-		rows, tgts := xlmr.MaskTokens(&b, mc, rng)
-		tp.Reset()
-		autograd.ZeroGrad(params)
-		loss := tp.CrossEntropy(m.LogitsTape(tp, m.EncodeTape(tp, b), rows), tgts, -100)
-		if err := nn.CheckFinite(loss, nil); err != nil {
-			return Result{}, fmt.Errorf("pretrain: encoder step %d: %w", st.Step, err)
-		}
-		tp.Backward(loss)
-		nn.ClipGradNorm(params, 1)
-		opt.Step()
-		st.Step++
-		lossAvg.add(float64(loss.Item()))
-		st.Loss = lossAvg.mean()
-		if st.Step%o.LogEvery == 0 || st.Step == first+1 || st.Step == c.Steps {
-			progress(o.Log, "encoder", st.Step, first, c.Steps, float64(loss.Item()), tokens, time.Since(t0))
-		}
-		stop := o.stopRequested() && st.Step < c.Steps
-		if stop || o.CheckpointEvery > 0 && st.Step%o.CheckpointEvery == 0 && st.Step < c.Steps {
-			st.RNG, st.Tail, st.Seconds = pcgBytes(src), lossAvg.values(), before+time.Since(t0).Seconds()
-			if err := saveState(statePath, params, opt, st); err != nil {
-				return Result{}, err
-			}
-		}
-		if stop {
-			return Result{}, fmt.Errorf("pretrain: encoder stopped after step %d, checkpoint in %s: %w", st.Step, statePath, train.ErrInterrupted)
-		}
-		if o.stopAfter > 0 && st.Step == o.stopAfter {
-			return Result{}, errStopped
-		}
-	}
-	elapsed := time.Duration(before*float64(time.Second)) + time.Since(t0) // resumes included
-	if o.BF16 {
-		roundBF16(params) // measure the weights that are saved
+	rng := rand.New(t.src)
+	st, elapsed, err := t.run(st, func(tp *autograd.Tape) (*autograd.Var, int, error) {
+		return mlmBatch(tp, m, seqs, c.Batch, mc, rng)
+	})
+	if err != nil {
+		return Result{}, err
 	}
 	devLoss, devAcc := MLMEval(m, tok, d.Dev, DevSeed)
 	fmt.Fprintf(o.Log, "encoder: final MLM loss %.4f; dev MLM loss %.4f, masked-token accuracy %.3f on %d sentences (%s)\n",
@@ -258,15 +193,35 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 		"dev_mlm_loss": fmt.Sprintf("%.4f", devLoss), "dev_mlm_accuracy": fmt.Sprintf("%.4f", devAcc), "dev_sentences": fmt.Sprint(len(d.Dev)),
 		"pretrain_config": string(cj), "train_seconds": fmt.Sprintf("%.0f", elapsed.Seconds()),
 	}
-	for k, v := range o.Provenance {
-		md[k] = v
-	}
-	if err := writeJSON(filepath.Join(dir, "config.json"), cfg); err != nil {
+	maps.Copy(md, o.Provenance)
+	if err := t.save(cfg, md); err != nil {
 		return Result{}, err
 	}
-	if err := writeWeights(filepath.Join(dir, "model.safetensors"), params, md, o.BF16); err != nil {
-		return Result{}, err
-	}
-	os.Remove(statePath)
 	return Result{Steps: st.Step, Loss: st.Loss, Elapsed: elapsed, Metadata: md}, nil
+}
+
+// encoderTokenizer returns the encoder's tokenizer: the one in dir when
+// resuming, else a new one trained on d, written to dir.
+func encoderTokenizer(dir string, d EncoderData, c EncoderConfig, resume bool) (tokenizer.Tokenizer, error) {
+	if resume {
+		return resumeTokenizer(dir)
+	}
+	t, err := EncoderTokenizer(d, c)
+	if err != nil {
+		return nil, err
+	}
+	return t, writeTokenizer(dir, t)
+}
+
+// mlmBatch records the masked language modelling loss of batch sentences
+// drawn from seqs and returns it with the batch's token count.
+func mlmBatch(tp *autograd.Tape, m *xlmr.MLM, seqs [][]int, batch int, mc xlmr.MaskConfig, rng *rand.Rand) (*autograd.Var, int, error) {
+	rowsOf, tokens := make([][]int, batch), 0
+	for i := range rowsOf {
+		rowsOf[i] = seqs[rng.IntN(len(seqs))]
+		tokens += len(rowsOf[i])
+	}
+	b := xlmr.PadRight(rowsOf, m.Model.Config.PadTokenID)
+	rows, tgts := xlmr.MaskTokens(&b, mc, rng)
+	return tp.CrossEntropy(m.LogitsTape(tp, m.EncodeTape(tp, b), rows), tgts, -100), tokens, nil
 }
