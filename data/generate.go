@@ -1,61 +1,9 @@
 package data
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 )
-
-// Pair is one parallel sentence pair. Generated pairs carry their slot
-// values; pairs read from users' files or harvested from packages carry
-// provenance instead.
-type Pair struct {
-	English string `json:"english"`
-	Foreign string `json:"foreign"`
-	// Slots holds the values the generator filled in (nil for other pairs).
-	Slots *Slots `json:"slots,omitempty"`
-	// Source says where a harvested or read pair came from
-	// (package, file, message or paragraph id).
-	Source string `json:"source,omitempty"`
-	// License is the licence of the source text, when known.
-	License string `json:"license,omitempty"`
-
-	qs []question // questions with exact answers, set by the generator
-}
-
-// Slots are the values of a generated pair. English fields hold the form
-// used in answers; *Km fields the form written in the Khmer sentence.
-// Empty fields are absent from the pair.
-type Slots struct {
-	Frame     string `json:"frame"`
-	Tense     string `json:"tense,omitempty"` // "past", "future" or "" (present)
-	Person    string `json:"person,omitempty"`
-	PersonKm  string `json:"person_km,omitempty"`
-	Person2   string `json:"person2,omitempty"`
-	Person2Km string `json:"person2_km,omitempty"`
-	Place     string `json:"place,omitempty"`
-	PlaceKm   string `json:"place_km,omitempty"`
-	Place2    string `json:"place2,omitempty"`
-	Place2Km  string `json:"place2_km,omitempty"`
-	When      string `json:"when,omitempty"` // "12 March 2024", "yesterday", "Monday"
-	WhenKm    string `json:"when_km,omitempty"`
-	Object    string `json:"object,omitempty"` // item, food, crop, event, job, facility or plant
-	ObjectKm  string `json:"object_km,omitempty"`
-	// Value is the number in canonical form: digits, optional "." decimals,
-	// no grouping ("12000", "2.5").
-	Value    string `json:"value,omitempty"`
-	Number   string `json:"number,omitempty"`    // as in English: "12,000"
-	NumberKm string `json:"number_km,omitempty"` // as in Khmer: "១២០០០" or "12,000"
-	Unit     string `json:"unit,omitempty"`      // canonical English unit: "MW", "%", "$", "riel", "students"
-	UnitKm   string `json:"unit_km,omitempty"`
-	// Quantity is the number with its unit as extraction answers write it:
-	// "30 MW", "12%", "$25", "12,000 riel", "300 students".
-	Quantity string `json:"quantity,omitempty"`
-}
-
-type question struct{ kind, text, answer string }
 
 // vocab selects which names and number values the generator may use.
 type vocab int
@@ -155,209 +103,135 @@ func (g *generator) next() Pair {
 	}
 }
 
-func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
-
-func (g *generator) person() (en, km string) {
-	for {
-		i := g.r.IntN(len(givenNames))
-		if !g.voc.nameOK(i) {
-			continue
-		}
-		f := pick(g.r, familyNames)
-		return f.en + " " + givenNames[i].en, " " + f.km + " " + givenNames[i].km + " "
-	}
+// draft is a pair being drawn: its frame, its slot values so far and the
+// values of the placeholders of its English and Khmer templates.
+type draft struct {
+	f      *frame
+	s      *Slots
+	en, km map[string]string
+	past   bool   // the templates' {V:past|future} choice
+	d      digits // how the Khmer sentence writes numbers
 }
 
-func (g *generator) place(kind string, not string) place {
-	for {
-		p := pick(g.r, places)
-		if p.en == not || !g.ent.placeOK(p.en) {
-			continue
-		}
-		switch kind {
-		case "in":
-			if p.prep != "in" {
-				continue
-			}
-		case "dom":
-			if !p.domestic {
-				continue
-			}
-		case "domin":
-			if !p.domestic || p.prep != "in" {
-				continue
-			}
-		}
-		g.novel = g.novel || g.ent == entNovel
-		return p
-	}
-}
-
-// when draws a time phrase for the tense: English phrase, the answer form,
-// and the Khmer phrase.
-func (g *generator) when(past bool, d digits) (en, ans, km string) {
-	r := g.r
-	switch k := r.IntN(10); {
-	case k < 2: // weekday
-		i := r.IntN(7)
-		if past {
-			return "on " + weekdaysEn[i], weekdaysEn[i], "កាលពីថ្ងៃ" + weekdaysKm[i]
-		}
-		return "next " + weekdaysEn[i], "next " + weekdaysEn[i], "នៅថ្ងៃ" + weekdaysKm[i] + "ក្រោយ"
-	case k < 5: // full date
-		day, m, y := 1+r.IntN(28), r.IntN(12), g.year(past)
-		a := fmt.Sprintf("%d %s %d", day, monthsEn[m], y)
-		k := fmt.Sprintf("ថ្ងៃទី%s ខែ%s ឆ្នាំ%s", d.plain(fmt.Sprint(day)), monthsKm[m], d.plain(fmt.Sprint(y)))
-		return "on " + a, a, pastFuture(past) + k
-	case k < 7: // month and year
-		m, y := r.IntN(12), g.year(past)
-		a := fmt.Sprintf("%s %d", monthsEn[m], y)
-		return "in " + a, a, pastFuture(past) + "ខែ" + monthsKm[m] + " ឆ្នាំ" + d.plain(fmt.Sprint(y))
-	case k < 8: // year
-		y := g.year(past)
-		return fmt.Sprintf("in %d", y), fmt.Sprint(y), pastFuture(past) + "ឆ្នាំ" + d.plain(fmt.Sprint(y))
-	default:
-		rel := relPast
-		if !past {
-			rel = relFuture
-		}
-		t := pick(r, rel)
-		return t.en, t.en, t.km
-	}
-}
-
-func pastFuture(past bool) string {
-	if past {
-		return "កាលពី"
-	}
-	return "នៅ"
-}
-
-func (g *generator) year(past bool) int {
-	for {
-		var y int
-		if past {
-			y = 2008 + g.r.IntN(18) // 2008–2025
-		} else {
-			y = 2026 + g.r.IntN(7) // 2026–2032
-		}
-		if g.ent.yearOK(y) {
-			g.novel = g.novel || g.ent == entNovel
-			return y
-		}
-	}
-}
-
-// quantity draws a value for u (or the [lo,hi] override) allowed by the vocabulary.
-func (g *generator) number(u *unit, lo, hi float64) number {
-	if lo == 0 {
-		lo, hi = u.min, u.max
-	}
-	for {
-		n := sampleNumber(g.r, lo, hi, u.decimals)
-		if g.voc.numberOK(n.value) {
-			return n
-		}
-	}
-}
-
-// article returns "a" or "an" for a word or a number as English speaks it.
-func article(s string) string {
-	if s == "" {
-		return "a"
-	}
-	if s[0] >= '0' && s[0] <= '9' {
-		lead, _, _ := strings.Cut(s, ",")
-		lead, _, _ = strings.Cut(lead, ".")
-		lead, _, _ = strings.Cut(lead, "-")
-		lead, _, _ = strings.Cut(lead, " ")
-		if s[0] == '8' || lead == "11" || lead == "18" {
-			return "an"
-		}
-		return "a"
-	}
-	if strings.ContainsRune("aeiouAEIOU", rune(s[0])) {
-		return "an"
-	}
-	return "a"
-}
-
+// draw draws one pair: a frame by weight, a tense, the digit style, then
+// the frame's people, places, time, unit, object and number, and renders
+// one English and one Khmer paraphrase and the frame's questions. The
+// order of the random draws is part of every generated corpus: changing it
+// changes every default result.
 func (g *generator) draw() Pair {
-	r := g.r
-	k := r.IntN(g.total)
-	var f *frame
+	f := g.frame()
+	tense := g.tense(f)
+	d := digits{khmer: g.r.IntN(10) < 7, group: g.r.IntN(2) == 0}
+	p := &draft{f: f, s: &Slots{Frame: f.name, Tense: tense}, past: tense != "future", d: d,
+		en: map[string]string{}, km: map[string]string{"T": tenseKm(tense)}}
+	g.fillPeople(p)
+	g.fillPlaces(p)
+	if f.date {
+		var e string
+		e, p.s.When, p.s.WhenKm = g.when(p.past, p.d)
+		p.en["D"], p.km["D"] = e, p.s.WhenKm
+	}
+	var uKey string
+	if len(f.units) > 0 {
+		uKey = pick(g.r, f.units)
+	}
+	g.fillObject(p, uKey)
+	if f.name == "price_change" {
+		g.fillDirection(p)
+	}
+	if uKey != "" {
+		g.fillNumber(p, uKey)
+	}
+	return g.renderPair(p)
+}
+
+// frame draws a frame with probability proportional to its weight.
+func (g *generator) frame() *frame {
+	k := g.r.IntN(g.total)
 	for i := range frames {
 		if k < frames[i].weight {
-			f = &frames[i]
-			break
+			return &frames[i]
 		}
 		k -= frames[i].weight
 	}
-	tense := ""
+	panic("data: frame weights do not sum to the generator's total")
+}
+
+// tense draws the tense a frame allows: "past", "future" (one in three for
+// a frame allowing both) or "" (present).
+func (g *generator) tense(f *frame) string {
 	switch f.tenses {
 	case "p":
-		tense = "past"
+		return "past"
 	case "f":
-		tense = "future"
+		return "future"
 	case "pf":
-		tense = "past"
-		if r.IntN(3) == 0 {
-			tense = "future"
+		if g.r.IntN(3) == 0 {
+			return "future"
 		}
+		return "past"
 	}
-	past := tense != "future"
-	d := digits{khmer: r.IntN(10) < 7, group: r.IntN(2) == 0}
+	return ""
+}
 
-	en := map[string]string{}
-	km := map[string]string{}
-	s := &Slots{Frame: f.name, Tense: tense}
+// tenseKm is the Khmer tense marker {T}: បាន for the past, នឹង for the
+// future, nothing for the present.
+func tenseKm(tense string) string {
 	switch tense {
 	case "past":
-		km["T"] = "បាន"
+		return "បាន"
 	case "future":
-		km["T"] = "នឹង"
-	default:
-		km["T"] = ""
+		return "នឹង"
 	}
-	if f.person >= 1 {
-		s.Person, km["P"] = g.person()
-		en["P"] = s.Person
-		s.PersonKm = strings.TrimSpace(km["P"])
+	return ""
+}
+
+// fillPeople draws the frame's one or two (different) people: {P}, {P2}.
+func (g *generator) fillPeople(p *draft) {
+	s := p.s
+	if p.f.person >= 1 {
+		s.Person, p.km["P"] = g.person()
+		p.en["P"] = s.Person
+		s.PersonKm = strings.TrimSpace(p.km["P"])
 	}
-	if f.person >= 2 {
+	if p.f.person >= 2 {
 		for {
-			s.Person2, km["P2"] = g.person()
+			s.Person2, p.km["P2"] = g.person()
 			if s.Person2 != s.Person {
 				break
 			}
 		}
-		en["P2"] = s.Person2
-		s.Person2Km = strings.TrimSpace(km["P2"])
+		p.en["P2"] = s.Person2
+		s.Person2Km = strings.TrimSpace(p.km["P2"])
 	}
-	if f.place != "" {
-		p := g.place(f.place, "")
-		s.Place, s.PlaceKm = p.en, p.km
-		en["L"], km["L"] = p.en, p.km
-		en["inL"] = p.prep + " " + p.en
-		if f.place2 {
-			p2 := g.place("domin", p.en)
-			s.Place2, s.Place2Km = p2.en, p2.km
-			en["L2"], km["L2"] = p2.en, p2.km
-		}
-	}
-	if f.date {
-		var e string
-		e, s.When, s.WhenKm = g.when(past, d)
-		en["D"], km["D"] = e, s.WhenKm
-	}
+}
 
-	var uKey string
-	if len(f.units) > 0 {
-		uKey = pick(r, f.units)
+// fillPlaces draws the frame's place {L} ({inL} with its preposition) and,
+// for a frame with an origin, a second domestic place {L2}.
+func (g *generator) fillPlaces(p *draft) {
+	if p.f.place == "" {
+		return
 	}
-	switch f.noun {
+	s := p.s
+	pl := g.place(p.f.place, "")
+	s.Place, s.PlaceKm = pl.en, pl.km
+	p.en["L"], p.km["L"] = pl.en, pl.km
+	p.en["inL"] = pl.prep + " " + pl.en
+	if p.f.place2 {
+		p2 := g.place("domin", pl.en)
+		s.Place2, s.Place2Km = p2.en, p2.km
+		p.en["L2"], p.km["L2"] = p2.en, p2.km
+	}
+}
+
+// fillObject draws the frame's noun (item, action, food, crop, event, job,
+// facility or power plant) into Slots.Object and its placeholders; a
+// counted unit (uKey "count") counts the item or the facility's members.
+func (g *generator) fillObject(p *draft, uKey string) {
+	s, en, km := p.s, p.en, p.km
+	switch p.f.noun {
 	case "item", "item2":
-		it := pick(r, items)
+		it := pick(g.r, items)
 		s.Object, s.ObjectKm = it.en, it.km
 		en["O"], en["I"], en["Is"] = it.article+" "+it.en, it.en, it.plural
 		km["O"], km["I"], km["C"] = it.km+"មួយ"+it.clf, it.km, it.clf
@@ -365,242 +239,96 @@ func (g *generator) draw() Pair {
 			s.Unit, s.UnitKm = it.plural, it.clf
 		}
 	case "action":
-		var it item
-		var a action
-		for {
-			it, a = pick(r, items), pick(r, actions)
-			if a.ok(it) {
-				break
-			}
-		}
-		s.Object, s.ObjectKm = it.en, it.km
-		en["O"], en["I"] = it.article+" "+it.en, it.en
-		km["O"], km["I"] = it.km+"មួយ"+it.clf, it.km
-		en["A"], en["Ab"], km["Ak"] = a.past, a.base, a.km
-		if !past {
-			en["A"] = a.future
-		}
+		g.fillAction(p)
 	case "food", "crop":
-		fd := pick(r, foods)
-		if f.noun == "crop" {
-			fd = pick(r, crops)
+		fd := pick(g.r, foods)
+		if p.f.noun == "crop" {
+			fd = pick(g.r, crops)
 		}
 		s.Object, s.ObjectKm = fd.en, fd.km
 		en["F"], km["F"] = fd.en, fd.km
 	case "event":
-		e := pick(r, events)
+		e := pick(g.r, events)
 		s.Object, s.ObjectKm = e.en, e.km
 		en["E"], km["E"] = e.en, e.km
 	case "job":
-		j := pick(r, jobs)
+		j := pick(g.r, jobs)
 		s.Object, s.ObjectKm = j.en, j.km
 		en["J"], en["Jn"], km["Jk"] = j.article+" "+j.en, j.en, j.km
 	case "facility", "powerfac":
-		var fc facility
-		for {
-			fc = pick(r, facilities)
-			if f.noun == "facility" || fc.usesPower {
-				break
-			}
-		}
-		s.Object, s.ObjectKm = fc.en, fc.km
-		en["X"], km["X"], en["M"], km["Mk"], km["C"] = fc.en, fc.km, fc.members, fc.memberKm, fc.clf
-		if uKey == "count" {
-			s.Unit, s.UnitKm = fc.members, fc.clf
-			if fc.clf == "" {
-				s.UnitKm = fc.memberKm
-			}
-		}
+		g.fillFacility(p, uKey)
 	case "plant":
-		p := pick(r, plants)
-		s.Object, s.ObjectKm = p.en, p.km
-		en["K"], km["K"], en["aK"] = p.en, p.km, article(p.en)+" "+p.en
-	}
-	if f.name == "price_change" {
-		if r.IntN(2) == 0 {
-			en["Up"], en["Upb"], km["Upk"] = "rose", "rise", "កើនឡើង"
-		} else {
-			en["Up"], en["Upb"], km["Upk"] = "fell", "fall", "ធ្លាក់ចុះ"
-		}
-	}
-
-	if uKey != "" {
-		g.fillNumber(f, uKey, d, s, en, km)
-	}
-
-	p := Pair{Slots: s}
-	p.English = finishEnglish(render(pick(r, f.en), en, past))
-	p.Foreign = finishKhmer(render(pick(r, f.km), km, past))
-	for _, q := range f.qs {
-		ans := en[q.ans]
-		switch q.ans {
-		case "D":
-			ans = s.When
-		case "N":
-			ans = s.Number
-		}
-		p.qs = append(p.qs, question{q.kind, finishEnglish(render(q.tmpl, en, past)), ans})
-	}
-	return p
-}
-
-// fillNumber draws the frame's number and writes {N}, {Q}, {aQa}, {Uw}.
-func (g *generator) fillNumber(f *frame, uKey string, d digits, s *Slots, en, km map[string]string) {
-	r := g.r
-	var u *unit
-	if uKey == "count" {
-		u = &unit{min: f.lo, max: f.hi}
-		if f.noun == "facility" {
-			for _, fc := range facilities {
-				if fc.en == s.Object {
-					u.min, u.max = fc.min, fc.max
-				}
-			}
-		} else if f.noun == "item2" {
-			for _, it := range items {
-				if it.en == s.Object && (it.animal || it.building) {
-					u.max = 60
-				}
-			}
-		}
-		n := g.number(u, 0, 0)
-		s.Value, s.Number, s.NumberKm = n.value, englishNumber(n.value), d.num(n.value)
-		s.Quantity = s.Number + " " + s.Unit
-		en["N"], km["N"] = s.Number, s.NumberKm
-		return
-	}
-	u = units[uKey]
-	n := g.number(u, f.lo, f.hi)
-	s.Value, s.Number, s.NumberKm = n.value, englishNumber(n.value), d.num(n.value)
-	en["N"], km["N"] = s.Number, s.NumberKm
-	s.Unit, s.UnitKm = u.canon, u.km
-	switch {
-	case u.canon == "$":
-		s.Quantity = "$" + s.Number
-	case u.canon == "%" || u.canon == "°C":
-		s.Quantity = s.Number + u.canon
-	default:
-		word := u.en
-		if n.one() {
-			word = u.enOne
-		}
-		if len(u.canon) > 3 || u.canon == "riel" { // unit words: "tonnes", "years", ...
-			s.Quantity = s.Number + " " + word
-		} else {
-			s.Quantity = s.Number + " " + u.canon
-		}
-	}
-	if n.one() {
-		en["Uw"] = u.enOne
-	} else {
-		en["Uw"] = u.en
-	}
-	// English quantity: symbol or word form.
-	word := en["Uw"]
-	if u.enSym != "" && r.IntN(2) == 0 {
-		switch {
-		case u.symPrefix:
-			en["Q"] = u.enSym + s.Number
-		case u.symTight:
-			en["Q"] = s.Number + u.enSym
-		default:
-			en["Q"] = s.Number + " " + u.enSym
-		}
-		en["Qa"] = en["Q"]
-	} else {
-		en["Q"] = s.Number + " " + word
-		en["Qa"] = s.Number + "-" + u.enOne
-	}
-	en["aQa"] = article(en["Qa"]) + " " + en["Qa"]
-	// Khmer quantity: unit word, or an allowed symbol.
-	if u.kmSym != "" && r.IntN(4) == 0 {
-		s.UnitKm = u.kmSym
-		if u.kmSymTight {
-			km["Q"] = s.NumberKm + u.kmSym
-		} else {
-			km["Q"] = s.NumberKm + " " + u.kmSym + " "
-		}
-	} else {
-		km["Q"] = s.NumberKm + u.km
+		pl := pick(g.r, plants)
+		s.Object, s.ObjectKm = pl.en, pl.km
+		en["K"], km["K"], en["aK"] = pl.en, pl.km, article(pl.en)+" "+pl.en
 	}
 }
 
-// render expands {V:past|future} choices, then the placeholders.
-func render(t string, vals map[string]string, past bool) string {
-	var b strings.Builder
+// fillAction draws an item and an action that applies to it: {O}, {I},
+// {A} in the pair's tense, {Ab} and the Khmer verb {Ak}.
+func (g *generator) fillAction(p *draft) {
+	var it item
+	var a action
 	for {
-		i := strings.IndexByte(t, '{')
-		if i < 0 {
-			b.WriteString(t)
+		it, a = pick(g.r, items), pick(g.r, actions)
+		if a.ok(it) {
 			break
 		}
-		b.WriteString(t[:i])
-		depth, j := 0, i
-		for ; j < len(t); j++ {
-			if t[j] == '{' {
-				depth++
-			} else if t[j] == '}' {
-				depth--
-				if depth == 0 {
-					break
-				}
-			}
-		}
-		if j == len(t) {
-			panic("data: unbalanced template " + t)
-		}
-		key := t[i+1 : j]
-		if rest, ok := strings.CutPrefix(key, "V:"); ok {
-			alt := splitTop(rest)
-			if past || len(alt) < 2 {
-				b.WriteString(render(alt[0], vals, past))
-			} else {
-				b.WriteString(render(alt[1], vals, past))
-			}
-		} else {
-			v, ok := vals[key]
-			if !ok {
-				panic("data: no value for {" + key + "} in " + t)
-			}
-			b.WriteString(v)
-		}
-		t = t[j+1:]
 	}
-	return b.String()
+	p.s.Object, p.s.ObjectKm = it.en, it.km
+	p.en["O"], p.en["I"] = it.article+" "+it.en, it.en
+	p.km["O"], p.km["I"] = it.km+"មួយ"+it.clf, it.km
+	p.en["A"], p.en["Ab"], p.km["Ak"] = a.past, a.base, a.km
+	if !p.past {
+		p.en["A"] = a.future
+	}
 }
 
-// splitTop splits s on "|" outside braces.
-func splitTop(s string) []string {
-	var out []string
-	depth, start := 0, 0
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '{':
-			depth++
-		case '}':
-			depth--
-		case '|':
-			if depth == 0 {
-				out = append(out, s[start:i])
-				start = i + 1
-			}
+// fillFacility draws a facility (one that uses power for "powerfac"): {X},
+// its members {M} / {Mk} and classifier {C}.
+func (g *generator) fillFacility(p *draft, uKey string) {
+	var fc facility
+	for {
+		fc = pick(g.r, facilities)
+		if p.f.noun == "facility" || fc.usesPower {
+			break
 		}
 	}
-	return append(out, s[start:])
+	s := p.s
+	s.Object, s.ObjectKm = fc.en, fc.km
+	p.en["X"], p.km["X"], p.en["M"], p.km["Mk"], p.km["C"] = fc.en, fc.km, fc.members, fc.memberKm, fc.clf
+	if uKey == "count" {
+		s.Unit, s.UnitKm = fc.members, fc.clf
+		if fc.clf == "" {
+			s.UnitKm = fc.memberKm
+		}
+	}
 }
 
-// finishEnglish collapses spaces and capitalises the first letter.
-func finishEnglish(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	s = strings.ReplaceAll(s, " ,", ",")
-	s = strings.ReplaceAll(s, " .", ".")
-	s = strings.ReplaceAll(s, " ?", "?")
-	r, n := utf8.DecodeRuneInString(s)
-	return string(unicode.ToUpper(r)) + s[n:]
+// fillDirection draws whether a price rose or fell: {Up}, {Upb}, {Upk}.
+func (g *generator) fillDirection(p *draft) {
+	if g.r.IntN(2) == 0 {
+		p.en["Up"], p.en["Upb"], p.km["Upk"] = "rose", "rise", "កើនឡើង"
+	} else {
+		p.en["Up"], p.en["Upb"], p.km["Upk"] = "fell", "fall", "ធ្លាក់ចុះ"
+	}
 }
 
-// finishKhmer collapses spaces and removes any before "។".
-func finishKhmer(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	return strings.ReplaceAll(s, " ។", "។")
+// renderPair draws one English and one Khmer paraphrase of the frame, fills
+// them, and writes the frame's questions with their exact answers.
+func (g *generator) renderPair(p *draft) Pair {
+	out := Pair{Slots: p.s}
+	out.English = finishEnglish(render(pick(g.r, p.f.en), p.en, p.past))
+	out.Foreign = finishKhmer(render(pick(g.r, p.f.km), p.km, p.past))
+	for _, q := range p.f.qs {
+		ans := p.en[q.ans]
+		switch q.ans {
+		case "D":
+			ans = p.s.When
+		case "N":
+			ans = p.s.Number
+		}
+		out.qs = append(out.qs, question{q.kind, finishEnglish(render(q.tmpl, p.en, p.past)), ans})
+	}
+	return out
 }
