@@ -18,107 +18,94 @@ func splitLlama3(text string, emit func(string)) { splitLlama3Digits(text, 3, em
 // splitLlama3Digits is splitLlama3 with runs of at most maxDigits numbers
 // (\p{N}{1,maxDigits}); Qwen's pattern has single digits.
 func splitLlama3Digits(text string, maxDigits int, emit func(string)) {
-	i := 0
-	n := len(text)
-	at := func(j int) (rune, int) {
-		if j >= n {
-			return -1, 0
-		}
-		c := text[j]
-		if c < utf8.RuneSelf {
-			return rune(c), 1
-		}
-		return utf8.DecodeRuneInString(text[j:])
-	}
-	for i < n {
-		r, w := at(i)
-		end := -1
-		// 1. contractions, ASCII case-insensitive.
-		if r == '\'' {
-			r1, w1 := at(i + 1)
-			switch r1 | 0x20 {
-			case 's', 't', 'm', 'd':
-				if r1 >= 'A' && r1 <= 'z' {
-					end = i + 1 + w1
-				}
-			case 'r', 'v', 'l':
-				r2, w2 := at(i + 1 + w1)
-				want := rune('e')
-				if r1|0x20 == 'l' {
-					want = 'l'
-				}
-				if r1 >= 'A' && r1 <= 'z' && r2|0x20 == want && r2 >= 'A' && r2 <= 'z' {
-					end = i + 1 + w1 + w2
-				}
-			}
-		}
-		// 2. [^\r\n\p{L}\p{N}]?\p{L}+
-		if end < 0 {
-			j := -1
-			if isL(r) {
-				j = i
-			} else if r != '\r' && r != '\n' && !isN(r) {
-				if r1, _ := at(i + w); r1 >= 0 && isL(r1) {
-					j = i + w
-				}
-			}
-			if j >= 0 {
-				for j < n {
-					rr, ww := at(j)
-					if !isL(rr) {
-						break
-					}
-					j += ww
-				}
-				end = j
-			}
-		}
-		// 3. \p{N}{1,3}
-		if end < 0 && isN(r) {
-			j := i
-			for k := 0; k < maxDigits && j < n; k++ {
-				rr, ww := at(j)
-				if !isN(rr) {
-					break
-				}
-				j += ww
-			}
-			end = j
-		}
-		// 4.  ?[^\s\p{L}\p{N}]+[\r\n]*
-		if end < 0 {
-			j := i
-			if r == ' ' {
-				j++
-			}
-			k := j
-			for k < n {
-				rr, ww := at(k)
-				if isSpace(rr) || isL(rr) || isN(rr) {
-					break
-				}
-				k += ww
-			}
-			if k > j {
-				for k < n && (text[k] == '\r' || text[k] == '\n') {
-					k++
-				}
-				end = k
-			}
-		}
-		// 5.-7. whitespace runs.
-		if end < 0 && isSpace(r) {
-			end = spaceEnd(text, i)
-		}
+	for i := 0; i < len(text); {
+		end := llama3Match(text, i, maxDigits)
 		if end <= i { // unreachable for valid input; never loop forever
-			end = i + w
-			if w == 0 {
-				end = i + 1
-			}
+			_, w := runeAt(text, i)
+			end = i + max(w, 1)
 		}
 		emit(text[i:end])
 		i = end
 	}
+}
+
+// llama3Match is the end of the Llama-3 pattern's match at i: its first
+// alternative that matches there, or -1.
+func llama3Match(text string, i, maxDigits int) int {
+	r, w := runeAt(text, i)
+	// 1. (?i:'s|'t|'re|'ve|'m|'ll|'d)
+	if n := contraction(text, i); n > 0 {
+		return i + n
+	}
+	// 2. [^\r\n\p{L}\p{N}]?\p{L}+
+	if isL(r) {
+		return letterRun(text, i)
+	}
+	if r != '\r' && r != '\n' && !isN(r) {
+		if r1, _ := runeAt(text, i+w); r1 >= 0 && isL(r1) {
+			return letterRun(text, i+w)
+		}
+	}
+	// 3. \p{N}{1,maxDigits}
+	if isN(r) {
+		j := i
+		for k := 0; k < maxDigits && j < len(text); k++ {
+			rr, ww := runeAt(text, j)
+			if !isN(rr) {
+				break
+			}
+			j += ww
+		}
+		return j
+	}
+	// 4.  ?[^\s\p{L}\p{N}]+[\r\n]*
+	j := i
+	if r == ' ' {
+		j++
+	}
+	k := j
+	for k < len(text) {
+		rr, ww := runeAt(text, k)
+		if isSpace(rr) || isL(rr) || isN(rr) {
+			break
+		}
+		k += ww
+	}
+	if k > j {
+		for k < len(text) && (text[k] == '\r' || text[k] == '\n') {
+			k++
+		}
+		return k
+	}
+	// 5.-7. \s*[\r\n]+|\s+(?!\S)|\s+
+	if isSpace(r) {
+		return spaceEnd(text, i)
+	}
+	return -1
+}
+
+// letterRun is the end of the run of letters (\p{L}) from j.
+func letterRun(text string, j int) int {
+	for j < len(text) {
+		r, w := runeAt(text, j)
+		if !isL(r) {
+			break
+		}
+		j += w
+	}
+	return j
+}
+
+// runeAt decodes the character at j (-1 and width 0 past the end), with a
+// fast path for ASCII; an invalid byte is U+FFFD of width 1.
+func runeAt(text string, j int) (rune, int) {
+	if j >= len(text) {
+		return -1, 0
+	}
+	if c := text[j]; c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	return utf8.DecodeRuneInString(text[j:])
 }
 
 // splitGPT2 cuts text like GPT-2's pre-tokenizer regex

@@ -32,10 +32,32 @@ func TrainBPE(texts []string, c BPETrainConfig) (*BPE, error) {
 	if c.VocabSize < 256+len(c.Specials) {
 		return nil, fmt.Errorf("tokenizer: vocab size %d < 256 bytes + %d specials", c.VocabSize, len(c.Specials))
 	}
+	t := newBPETrainer(pieceCounts(texts, c.Pre))
+	var merges []string
+	for target := c.VocabSize - len(c.Specials); len(t.tokens) < target; {
+		k, ok := t.best(c.MinFrequency)
+		if !ok {
+			break
+		}
+		merges = append(merges, t.merge(k))
+	}
+	cfg := BPEConfig{Vocab: t.vocab, Merges: merges, Pre: c.Pre}
+	for i, s := range c.Specials {
+		cfg.Added = append(cfg.Added, AddedToken{ID: len(t.tokens) + i, Content: s, Special: true})
+		if s == c.BOS {
+			cfg.Prefix = []int{len(t.tokens) + i}
+		}
+	}
+	return NewBPE(cfg)
+}
+
+// pieceCounts cuts texts with the pre-tokenizer pre (PreNone: whole
+// texts) and counts each piece.
+func pieceCounts(texts []string, pre PreTokenizer) map[string]int {
 	counts := map[string]int{}
+	emit := func(w string) { counts[w]++ }
 	for _, t := range texts {
-		emit := func(w string) { counts[w]++ }
-		switch c.Pre {
+		switch pre {
 		case PreLlama3:
 			splitLlama3(t, emit)
 		case PreGPT2:
@@ -46,128 +68,157 @@ func TrainBPE(texts []string, c BPETrainConfig) (*BPE, error) {
 			}
 		}
 	}
+	return counts
+}
+
+// bpeTrainer is BPE training's state: the tokens so far, every distinct
+// piece as token ids, and the count of every adjacent pair of tokens,
+// with a heap to find the most frequent pair.
+type bpeTrainer struct {
+	tokens []string
+	vocab  map[string]int
+	words  [][]int32 // the distinct pieces, in lexicographic order, as token ids
+	freq   []int     // how often each piece occurs
+	pairs  map[pairKey]int
+	where  map[pairKey]map[int32]struct{} // the pieces a pair has occurred in
+	heap   *trainHeap                     // may hold stale counts; pairs is the truth
+}
+
+// newBPETrainer starts from the 256 byte tokens over the pieces counted.
+func newBPETrainer(counts map[string]int) *bpeTrainer {
 	uniq := make([]string, 0, len(counts))
 	for w := range counts {
 		uniq = append(uniq, w)
 	}
 	sort.Strings(uniq)
-
-	tokens := make([]string, 256)
-	vocab := map[string]int{}
+	t := &bpeTrainer{tokens: make([]string, 256), vocab: map[string]int{}, words: make([][]int32, len(uniq)),
+		freq: make([]int, len(uniq)), pairs: map[pairKey]int{}, where: map[pairKey]map[int32]struct{}{}}
 	for b := 0; b < 256; b++ {
-		tokens[b] = byteStr[b]
-		vocab[byteStr[b]] = b
-	}
-	words := make([][]int32, len(uniq))
-	freq := make([]int, len(uniq))
-	pairs := map[pairKey]int{}
-	where := map[pairKey]map[int32]struct{}{}
-	addPairs := func(wi int, sign int) {
-		w := words[wi]
-		for i := 0; i+1 < len(w); i++ {
-			k := pairKey{w[i], w[i+1]}
-			pairs[k] += sign * freq[wi]
-			if sign > 0 {
-				m := where[k]
-				if m == nil {
-					m = map[int32]struct{}{}
-					where[k] = m
-				}
-				m[int32(wi)] = struct{}{}
-			}
-		}
+		t.tokens[b] = byteStr[b]
+		t.vocab[byteStr[b]] = b
 	}
 	for i, w := range uniq {
 		ids := make([]int32, len(w))
 		for j := 0; j < len(w); j++ {
 			ids[j] = int32(w[j])
 		}
-		words[i], freq[i] = ids, counts[w]
-		addPairs(i, 1)
+		t.words[i], t.freq[i] = ids, counts[w]
+		t.addPairs(i, 1)
 	}
-	h := &trainHeap{tokens: &tokens}
-	for k, n := range pairs {
-		h.items = append(h.items, trainItem{k, n})
+	t.heap = &trainHeap{tokens: &t.tokens}
+	for k, n := range t.pairs {
+		t.heap.items = append(t.heap.items, trainItem{k, n})
 	}
-	heap.Init(h)
-	var merges []string
-	target := c.VocabSize - len(c.Specials)
-	for len(tokens) < target && h.Len() > 0 {
-		it := heap.Pop(h).(trainItem)
-		if n := pairs[it.k]; n != it.n {
+	heap.Init(t.heap)
+	return t
+}
+
+// addPairs adds (sign 1) or removes (sign -1) the pairs of piece wi to
+// the counts; added pairs record that they occur in wi.
+func (t *bpeTrainer) addPairs(wi int, sign int) {
+	w := t.words[wi]
+	for i := 0; i+1 < len(w); i++ {
+		k := pairKey{w[i], w[i+1]}
+		t.pairs[k] += sign * t.freq[wi]
+		if sign > 0 {
+			m := t.where[k]
+			if m == nil {
+				m = map[int32]struct{}{}
+				t.where[k] = m
+			}
+			m[int32(wi)] = struct{}{}
+		}
+	}
+}
+
+// best returns the most frequent pair, skipping the heap's stale entries,
+// or false when no pair is left or the best occurs fewer than minFreq
+// times.
+func (t *bpeTrainer) best(minFreq int) (pairKey, bool) {
+	for t.heap.Len() > 0 {
+		it := heap.Pop(t.heap).(trainItem)
+		if n := t.pairs[it.k]; n != it.n {
 			if n > 0 {
-				heap.Push(h, trainItem{it.k, n})
+				heap.Push(t.heap, trainItem{it.k, n})
 			}
 			continue
 		}
-		if it.n < c.MinFrequency {
-			break
-		}
-		l, r := tokens[it.k.a], tokens[it.k.b]
-		nt := l + r
-		id := int32(len(tokens))
-		if old, dup := vocab[nt]; dup {
-			id = int32(old) // a spelling also reached by another merge order
+		return it.k, it.n >= minFreq
+	}
+	return pairKey{}, false
+}
+
+// merge adds the token of pair k (or reuses the id of its spelling when
+// another merge order reached it), rewrites the pieces holding k, requeues
+// the pairs whose counts changed and returns the merge rule "left right".
+func (t *bpeTrainer) merge(k pairKey) string {
+	l, r := t.tokens[k.a], t.tokens[k.b]
+	id, dup := t.vocab[l+r]
+	if !dup {
+		id = len(t.tokens)
+		t.tokens = append(t.tokens, l+r)
+		t.vocab[l+r] = id
+	}
+	ws := make([]int, 0, len(t.where[k]))
+	for wi := range t.where[k] {
+		ws = append(ws, int(wi))
+	}
+	sort.Ints(ws)
+	delete(t.where, k)
+	touched := map[pairKey]bool{}
+	for _, wi := range ws {
+		t.rewrite(wi, k, int32(id), touched)
+	}
+	delete(t.pairs, k)
+	t.requeue(touched, k)
+	return l + " " + r
+}
+
+// rewrite replaces pair k by token id in piece wi, updating the pair
+// counts and marking in touched every pair the piece held before or holds
+// after.
+func (t *bpeTrainer) rewrite(wi int, k pairKey, id int32, touched map[pairKey]bool) {
+	w := t.words[wi]
+	for i := 0; i+1 < len(w); i++ {
+		touched[pairKey{w[i], w[i+1]}] = true
+	}
+	t.addPairs(wi, -1)
+	out := w[:0]
+	for i := 0; i < len(w); i++ {
+		if i+1 < len(w) && w[i] == k.a && w[i+1] == k.b {
+			out = append(out, id)
+			i++
 		} else {
-			tokens = append(tokens, nt)
-			vocab[nt] = int(id)
-		}
-		merges = append(merges, l+" "+r)
-		ws := make([]int, 0, len(where[it.k]))
-		for wi := range where[it.k] {
-			ws = append(ws, int(wi))
-		}
-		sort.Ints(ws)
-		delete(where, it.k)
-		touched := map[pairKey]bool{}
-		for _, wi := range ws {
-			w := words[wi]
-			for i := 0; i+1 < len(w); i++ {
-				touched[pairKey{w[i], w[i+1]}] = true
-			}
-			addPairs(wi, -1)
-			out := w[:0]
-			for i := 0; i < len(w); i++ {
-				if i+1 < len(w) && w[i] == it.k.a && w[i+1] == it.k.b {
-					out = append(out, id)
-					i++
-				} else {
-					out = append(out, w[i])
-				}
-			}
-			words[wi] = out
-			addPairs(wi, 1)
-			for i := 0; i+1 < len(out); i++ {
-				touched[pairKey{out[i], out[i+1]}] = true
-			}
-		}
-		delete(pairs, it.k)
-		keys := make([]pairKey, 0, len(touched))
-		for k := range touched {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool {
-			if keys[i].a != keys[j].a {
-				return keys[i].a < keys[j].a
-			}
-			return keys[i].b < keys[j].b
-		})
-		for _, k := range keys {
-			if n := pairs[k]; n > 0 && k != it.k {
-				heap.Push(h, trainItem{k, n})
-			} else if n <= 0 {
-				delete(pairs, k)
-			}
+			out = append(out, w[i])
 		}
 	}
-	cfg := BPEConfig{Vocab: vocab, Merges: merges, Pre: c.Pre}
-	for i, s := range c.Specials {
-		cfg.Added = append(cfg.Added, AddedToken{ID: len(tokens) + i, Content: s, Special: true})
-		if s == c.BOS {
-			cfg.Prefix = []int{len(tokens) + i}
+	t.words[wi] = out
+	t.addPairs(wi, 1)
+	for i := 0; i+1 < len(out); i++ {
+		touched[pairKey{out[i], out[i+1]}] = true
+	}
+}
+
+// requeue pushes the touched pairs (but the merged one) with their new
+// counts, in id order, and forgets the pairs that no longer occur.
+func (t *bpeTrainer) requeue(touched map[pairKey]bool, merged pairKey) {
+	keys := make([]pairKey, 0, len(touched))
+	for k := range touched {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].a != keys[j].a {
+			return keys[i].a < keys[j].a
+		}
+		return keys[i].b < keys[j].b
+	})
+	for _, k := range keys {
+		if n := t.pairs[k]; n > 0 && k != merged {
+			heap.Push(t.heap, trainItem{k, n})
+		} else if n <= 0 {
+			delete(t.pairs, k)
 		}
 	}
-	return NewBPE(cfg)
 }
 
 type trainItem struct {

@@ -44,8 +44,25 @@ func TrainUnigram(texts []string, c UnigramTrainConfig) (*Unigram, error) {
 	if c.VocabSize < nSpecial+1 {
 		return nil, fmt.Errorf("tokenizer: vocab size %d too small", c.VocabSize)
 	}
+	words, wlist := metaspaceWords(texts)
+	pieces, chars := seedPieces(words, wlist, c)
+	target := c.VocabSize - nSpecial
+	for {
+		for it := 0; it < c.EMIters; it++ {
+			viterbiCounts(pieces, words, wlist)
+		}
+		if len(pieces) <= target || !prune(pieces, chars, target) {
+			break
+		}
+	}
+	return buildUnigram(pieces), nil
+}
+
+// metaspaceWords normalises texts as the Unigram model does and counts
+// their ▁-prefixed words; wlist lists them in lexicographic order.
+func metaspaceWords(texts []string) (words map[string]int, wlist []string) {
 	norm := &Unigram{dummy: true}
-	words := map[string]int{}
+	words = map[string]int{}
 	for _, t := range texts {
 		s := norm.Normalize(t)
 		for len(s) > 0 {
@@ -59,14 +76,37 @@ func TrainUnigram(texts []string, c UnigramTrainConfig) (*Unigram, error) {
 			s = s[end:]
 		}
 	}
-	wlist := make([]string, 0, len(words))
+	wlist = make([]string, 0, len(words))
 	for w := range words {
 		wlist = append(wlist, w)
 	}
 	sort.Strings(wlist)
+	return words, wlist
+}
 
-	// Seed: characters (always kept) and frequent substrings.
-	chars := map[string]bool{}
+// scored is a candidate piece with its score (seed: frequency × length;
+// pruning: Viterbi count).
+type scored struct {
+	s     string
+	score float64
+}
+
+// sortScored orders pieces by descending score, ties by spelling.
+func sortScored(ps []scored) {
+	sort.Slice(ps, func(i, j int) bool {
+		if ps[i].score != ps[j].score {
+			return ps[i].score > ps[j].score
+		}
+		return ps[i].s < ps[j].s
+	})
+}
+
+// seedPieces returns the seed vocabulary — every character seen (the set
+// chars, which pruning keeps) and the SeedFactor×VocabSize substrings of
+// up to MaxPieceLen characters seen at least twice that score highest by
+// frequency × length — with their scores.
+func seedPieces(words map[string]int, wlist []string, c UnigramTrainConfig) (pieces map[string]float64, chars map[string]bool) {
+	chars = map[string]bool{}
 	sub := map[string]int{}
 	for _, w := range wlist {
 		n := words[w]
@@ -82,102 +122,90 @@ func TrainUnigram(texts []string, c UnigramTrainConfig) (*Unigram, error) {
 			}
 		}
 	}
-	type cand struct {
-		s     string
-		score float64
-	}
-	var cands []cand
+	var cands []scored
 	for s, n := range sub {
 		if n >= 2 && s != Metaspace {
-			cands = append(cands, cand{s, float64(n) * float64(utf8.RuneCountInString(s))})
+			cands = append(cands, scored{s, float64(n) * float64(utf8.RuneCountInString(s))})
 		}
 	}
-	sort.Slice(cands, func(i, j int) bool {
-		if cands[i].score != cands[j].score {
-			return cands[i].score > cands[j].score
-		}
-		return cands[i].s < cands[j].s
-	})
+	sortScored(cands)
 	if max := c.SeedFactor * c.VocabSize; len(cands) > max {
 		cands = cands[:max]
 	}
-	pieces := map[string]float64{}
+	pieces = map[string]float64{}
 	for ch := range chars {
 		pieces[ch] = 1
 	}
 	for _, cd := range cands {
 		pieces[cd.s] = cd.score
 	}
-	target := c.VocabSize - nSpecial
-	build := func() *Unigram {
-		keys := make([]string, 0, len(pieces))
-		for p := range pieces {
-			keys = append(keys, p)
-		}
-		sort.Strings(keys)
-		total := 0.0
-		for _, k := range keys {
-			total += pieces[k]
-		}
-		ps := []string{"<s>", "<pad>", "</s>", "<unk>"}
-		sc := []float64{0, 0, 0, 0}
-		ty := []int{TypeControl, TypeControl, TypeControl, TypeUnknown}
-		for _, k := range keys {
-			ps = append(ps, k)
-			sc = append(sc, math.Log(max(pieces[k], 0.5)/total))
-			ty = append(ty, TypeNormal)
-		}
-		ps = append(ps, "<mask>")
-		sc = append(sc, 0)
-		ty = append(ty, TypeUserDefined)
-		u, err := NewUnigram(UnigramConfig{Pieces: ps, Scores: sc, Types: ty, UnkID: 3, AddDummyPrefix: true,
-			Prefix: []int{0}, Suffix: []int{2}})
-		if err != nil {
-			panic(err) // unreachable: the inputs are well formed
-		}
-		return u
-	}
-	for {
-		var u *Unigram
-		for it := 0; it < c.EMIters; it++ {
-			u = build()
-			cnt := map[string]float64{}
-			for _, w := range wlist {
-				for _, id := range u.viterbi(nil, w) {
-					cnt[u.pieces[id]] += float64(words[w])
-				}
-			}
-			for p := range pieces {
-				pieces[p] = cnt[p]
-			}
-		}
-		if len(pieces) <= target {
-			break
-		}
-		// prune: drop the least used multi-character pieces (25% per round)
-		keep := max(target, len(pieces)*3/4)
-		var multi []cand
-		for p, n := range pieces {
-			if !chars[p] {
-				multi = append(multi, cand{p, n})
-			}
-		}
-		sort.Slice(multi, func(i, j int) bool {
-			if multi[i].score != multi[j].score {
-				return multi[i].score > multi[j].score
-			}
-			return multi[i].s < multi[j].s
-		})
-		room := keep - (len(pieces) - len(multi))
-		if room < 0 {
-			room = 0
-		}
-		if room >= len(multi) {
-			break
-		}
-		for _, m := range multi[room:] {
-			delete(pieces, m.s)
+	return pieces, chars
+}
+
+// viterbiCounts is one hard EM step: each piece's new score is how often
+// the best segmentations of the words (under the current scores) use it.
+func viterbiCounts(pieces map[string]float64, words map[string]int, wlist []string) {
+	u := buildUnigram(pieces)
+	cnt := map[string]float64{}
+	for _, w := range wlist {
+		for _, id := range u.viterbi(nil, w) {
+			cnt[u.pieces[id]] += float64(words[w])
 		}
 	}
-	return build(), nil
+	for p := range pieces {
+		pieces[p] = cnt[p]
+	}
+}
+
+// prune drops the least used multi-character pieces, a quarter of the
+// vocabulary per round but never below target; false when there is
+// nothing left to drop.
+func prune(pieces map[string]float64, chars map[string]bool, target int) bool {
+	keep := max(target, len(pieces)*3/4)
+	var multi []scored
+	for p, n := range pieces {
+		if !chars[p] {
+			multi = append(multi, scored{p, n})
+		}
+	}
+	sortScored(multi)
+	room := max(keep-(len(pieces)-len(multi)), 0)
+	if room >= len(multi) {
+		return false
+	}
+	for _, m := range multi[room:] {
+		delete(pieces, m.s)
+	}
+	return true
+}
+
+// buildUnigram makes the model of the pieces and their scores (log of the
+// score's share, scores below 0.5 counted as 0.5) in the XLM-R layout.
+func buildUnigram(pieces map[string]float64) *Unigram {
+	keys := make([]string, 0, len(pieces))
+	for p := range pieces {
+		keys = append(keys, p)
+	}
+	sort.Strings(keys)
+	total := 0.0
+	for _, k := range keys {
+		total += pieces[k]
+	}
+	ps := []string{"<s>", "<pad>", "</s>", "<unk>"}
+	sc := []float64{0, 0, 0, 0}
+	ty := []int{TypeControl, TypeControl, TypeControl, TypeUnknown}
+	for _, k := range keys {
+		ps = append(ps, k)
+		sc = append(sc, math.Log(max(pieces[k], 0.5)/total))
+		ty = append(ty, TypeNormal)
+	}
+	ps = append(ps, "<mask>")
+	sc = append(sc, 0)
+	ty = append(ty, TypeUserDefined)
+	u, err := NewUnigram(UnigramConfig{Pieces: ps, Scores: sc, Types: ty, UnkID: 3, AddDummyPrefix: true,
+		Prefix: []int{0}, Suffix: []int{2}})
+	if err != nil {
+		panic(err) // unreachable: the inputs are well formed
+	}
+	return u
 }
