@@ -382,7 +382,13 @@ func (m *Model) Answer(instruction, khmer string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	in, err := m.dec.Inputs(m.bundle.Config.Form(), []string{instruction}, []string{khmer}, m.bundle.Slots, v)
+	src := llink.Source{V: v}
+	if m.bundle.Slots.ReadsTokens() {
+		if src.Tok, err = m.reader.Tokens([]string{khmer}); err != nil {
+			return "", err
+		}
+	}
+	in, err := m.dec.Inputs(m.bundle.Config.Form(), []string{instruction}, []string{khmer}, m.bundle.Slots, src)
 	if err != nil {
 		return "", err
 	}

@@ -114,8 +114,15 @@ func (s *Stages) EvaluateMethods(b *llink.Bundle, ms []Method) (*Results, error)
 	err = p.timed("layers", func() (err error) {
 		poolV := s.vecs["pool"]
 		n := min(LayerPairsN, len(s.d.Pool))
-		v := b.Projector.Project(rows(poolV.Z, poolV.IDs[:n]))
-		p.res.Layers, err = p.layerAnalysis(s.d.Pool[:n], v, b.Slots, s.base, set)
+		src := llink.Source{V: b.Projector.Project(rows(poolV.Z, poolV.IDs[:n]))}
+		if b.Slots.ReadsTokens() {
+			tok, err := s.tokens("pool")
+			if err != nil {
+				return err
+			}
+			src.Tok = tok.Head(n)
+		}
+		p.res.Layers, err = p.layerAnalysis(s.d.Pool[:n], src, b.Slots, s.base, set)
 		return err
 	})
 	if err != nil {
@@ -130,11 +137,14 @@ func (s *Stages) evalMethod(m Method, proj *llink.Projector) (MethodResult, erro
 	defer p.m.Dec.Model.UseLoRA(m.LoRA)()
 	r := MethodResult{Method: m.Name}
 	tasks := s.d.TestTasks
-	var v *tensor.Tensor
+	var src llink.Source
 	if m.Form.Content == llink.SlotTokens {
-		v = proj.Project(s.vecs["test-tasks"].Z)
+		var err error
+		if src, err = s.source(m, "test-tasks", proj); err != nil {
+			return r, err
+		}
 	}
-	in, err := p.inputs(tasks, m.Form, m.Inject, v)
+	in, err := p.inputs(tasks, m.Form, m.Inject, src)
 	if err != nil {
 		return r, err
 	}
@@ -156,6 +166,19 @@ func (s *Stages) evalMethod(m Method, proj *llink.Projector) (MethodResult, erro
 	return r, retrieval(&r, q, s.vecs["pool"])
 }
 
+// source returns what method m's slots are made of for a cache set: the
+// projected vectors, and the token states when its injector reads them.
+func (s *Stages) source(m Method, set string, proj *llink.Projector) (llink.Source, error) {
+	src := llink.Source{V: proj.Project(s.vecs[set].Z)}
+	if m.Inject != nil && m.Inject.ReadsTokens() {
+		var err error
+		if src.Tok, err = s.tokens(set); err != nil {
+			return src, err
+		}
+	}
+	return src, nil
+}
+
 // queries returns the pool's query vectors for a method's retrieval.
 func (s *Stages) queries(m Method, proj *llink.Projector) (*tensor.Tensor, error) {
 	pool, dec := s.vecs["pool"], s.p.m.Dec
@@ -166,7 +189,11 @@ func (s *Stages) queries(m Method, proj *llink.Projector) (*tensor.Tensor, error
 		if m.Inject == nil {
 			return nil, errors.New("train: slot-mean retrieval without an injector")
 		}
-		return tensor.MeanAxis(m.Inject.SlotVectors(proj.Project(pool.Z)), 1, false), nil
+		src, err := s.source(m, "pool", proj)
+		if err != nil {
+			return nil, err
+		}
+		return tensor.MeanAxis(m.Inject.SlotVectors(src), 1, false), nil
 	case DecoderState:
 		seqs := make([][]int, len(s.d.Pool))
 		for i, pr := range s.d.Pool {
@@ -189,12 +216,12 @@ func retrieval(r *MethodResult, q *tensor.Tensor, pool Pairs) error {
 }
 
 // inputs builds the generation inputs of tasks in form f.
-func (p *pipeline) inputs(tasks []data.Task, f llink.Form, inj llink.Injector, v *tensor.Tensor) ([]llink.Input, error) {
+func (p *pipeline) inputs(tasks []data.Task, f llink.Form, inj llink.Injector, src llink.Source) ([]llink.Input, error) {
 	instr, foreign := make([]string, len(tasks)), make([]string, len(tasks))
 	for i, t := range tasks {
 		instr[i], foreign[i] = t.Instruction, t.Foreign
 	}
-	return p.m.Dec.Inputs(f, instr, foreign, inj, v)
+	return p.m.Dec.Inputs(f, instr, foreign, inj, src)
 }
 
 // generate answers inputs in chunks of a few batches, for progress;

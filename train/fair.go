@@ -1,6 +1,7 @@
 package train
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -139,6 +140,7 @@ func FairSettings(c PipelineConfig) map[string]string {
 		"lora":           fmt.Sprintf("rank %d, alpha %g, dropout %g", c.LoRA.Rank, c.LoRA.Alpha, c.LoRA.Dropout),
 		"k":              strconv.Itoa(c.Slots.K),
 		"encoder_pool":   c.Slots.EncoderPool,
+		"slot_input":     cmp.Or(c.Slots.SlotInput, llink.SlotsPooled),
 		"max_new_tokens": strconv.Itoa(c.MaxNew),
 	}
 	for _, r := range TrainedRows {

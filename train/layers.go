@@ -33,9 +33,9 @@ func spanStates(m *llama.Model, x *tensor.Tensor, lo, hi int) eval.Hidden {
 // for the decoder reading LLINK's K slots (averaged over the slots; the
 // LLINK LoRA attached), each against the same decoder reading the English
 // sentence (averaged over its tokens). Inputs are BOS + span, no chat
-// template, as for the Stage A teacher. v holds the pairs' projected Stage A
-// vectors.
-func (p *pipeline) layerAnalysis(pairs []data.Pair, v *tensor.Tensor, slots *llink.Slots, base, llinkSet llama.Adapters) ([]eval.LayerStats, error) {
+// template, as for the Stage A teacher. src holds what the pairs' slots are
+// made of.
+func (p *pipeline) layerAnalysis(pairs []data.Pair, src llink.Source, slots *llink.Slots, base, llinkSet llama.Adapters) ([]eval.LayerStats, error) {
 	d := p.m.Dec
 	dec, sp := d.Model, d.IDs
 	embed := func(ids []int) *tensor.Tensor { return dec.Embed(ids) }
@@ -57,7 +57,7 @@ func (p *pipeline) layerAnalysis(pairs []data.Pair, v *tensor.Tensor, slots *lli
 	}
 	dec.UseLoRA(llinkSet)
 	k := slots.SlotCount()
-	s := slots.SlotVectors(v) // [N, K, d]
+	s := slots.SlotVectors(src) // [N, K, d]
 	w := dec.Config.Hidden
 	for i, pr := range pairs {
 		in := append(append([]int{sp.BOS, sp.Foreign}, sp.Slots[:k]...), sp.ForeignEnd)

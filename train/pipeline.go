@@ -180,8 +180,9 @@ func (p *pipeline) stepLogger(stage string, steps int) func(StepLog) {
 
 // examples turns tasks into training examples with prompts of form f; for
 // a form with slots, v and h (row-aligned with tasks) are the projected and
-// teacher vectors.
-func (p *pipeline) examples(tasks []data.Task, f llink.Form, v, h *tensor.Tensor) ([]Example, error) {
+// teacher vectors, and tok (nil unless the slots read tokens) the token
+// states.
+func (p *pipeline) examples(tasks []data.Task, f llink.Form, v, h *tensor.Tensor, tok *llink.Tokens) ([]Example, error) {
 	exs := make([]Example, len(tasks))
 	for i, t := range tasks {
 		pr, err := p.m.Dec.Prompt(f, t.Instruction, t.Foreign)
@@ -192,6 +193,9 @@ func (p *pipeline) examples(tasks []data.Task, f llink.Form, v, h *tensor.Tensor
 		e.Answer = append(p.m.Dec.Tok.Encode(t.Answer, false), p.m.Dec.IDs.EOT)
 		if f.Content == llink.SlotTokens {
 			e.V, e.H = v.Row(i), h.Row(i)
+			if tok != nil {
+				e.Tok = tok.Row(i)
+			}
 		}
 		exs[i] = e
 	}

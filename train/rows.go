@@ -160,7 +160,7 @@ func (s *Stages) TrainControl(row string) (Control, error) {
 	if ck := &cfg.StageB.Checkpoint; ck.Path != "" {
 		ck.Path = strings.TrimSuffix(ck.Path, ".safetensors") + "-" + Slug(row) + ".safetensors"
 	}
-	exs, err := p.examples(s.d.TrainTasks, f, nil, nil)
+	exs, err := p.examples(s.d.TrainTasks, f, nil, nil, nil)
 	if err != nil {
 		return Control{}, err
 	}

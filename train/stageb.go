@@ -27,6 +27,9 @@ type Example struct {
 	SlotPos []int
 	V       []float32 // projected foreign vector P(z) [d] (LLINK only)
 	H       []float32 // Stage A teacher vector [d] (LLINK only)
+	// Tok holds the foreign text's encoder token states [n·enc] (LLINK
+	// with token-level slots only).
+	Tok []float32
 }
 
 // StageBConfig holds Stage B's (and the direct fine-tuning baseline's)
@@ -150,6 +153,15 @@ func exampleVecs(exs []Example, d int) (v, h *tensor.Tensor, err error) {
 	return v, h, nil
 }
 
+// exampleTokens stacks the token states of a batch (encoder width enc).
+func exampleTokens(exs []Example, enc int) (*llink.Tokens, error) {
+	rows := make([][]float32, len(exs))
+	for i, e := range exs {
+		rows[i] = e.Tok
+	}
+	return llink.StackTokens(rows, enc)
+}
+
 // TrainStageB trains the LLINK slots (scale, adapter, expander) and the
 // decoder's LoRA parameters (lora, attached to m) on examples with slot
 // positions, with the answer cross-entropy, the usage-enforcement hinge
@@ -161,7 +173,7 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 	}
 	d := m.Config.Hidden
 	groups := []nn.ParamGroup{{Params: lora, LR: c.LRLoRA, WeightDecay: c.WeightDecay},
-		{Params: append(slots.Adapter.Params(), slots.Expander.Params()...), LR: c.LRSlots, WeightDecay: c.WeightDecay},
+		{Params: append(append(slots.Adapter.Params(), slots.Expander.Params()...), slots.Resampler.Params()...), LR: c.LRSlots, WeightDecay: c.WeightDecay},
 		{Params: slots.Scale.Params(), LR: c.LRScale, WeightDecay: 0}}
 	params := append(append([]*autograd.Var(nil), lora...), slots.Params()...)
 	var bow *llink.BagOfWords
@@ -181,8 +193,14 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 		if err != nil {
 			return nil, nil, err
 		}
+		var tok *llink.Tokens
+		if slots.Resampler != nil {
+			if tok, err = exampleTokens(batch, slots.Resampler.K.In); err != nil {
+				return nil, nil, fmt.Errorf("train: stage B step %d: %w", step, err)
+			}
+		}
 		x := m.EmbedTape(in.b.IDs, in.b.B, in.b.T)
-		s := slots.Forward(tp, autograd.Const(v))
+		s := slots.Forward(tp, autograd.Const(v), tok)
 		ce = answerCE(tp, m, tp.ScatterRows(x, s, in.slotRows), in, rng)
 		loss = ce
 		if w.Usage != 0 && w.UsageEvery > 0 && step%w.UsageEvery == w.UsageEvery-1 {
@@ -236,6 +254,17 @@ func decoderLoop(name string, exs []Example, pad int, groups []nn.ParamGroup, pa
 	}
 	if len(params) == 0 {
 		return res, fmt.Errorf("train: %s: nothing to train", name)
+	}
+	grouped := map[*autograd.Var]bool{}
+	for _, g := range groups {
+		for _, p := range g.Params {
+			grouped[p] = true
+		}
+	}
+	for _, p := range params {
+		if !grouped[p] {
+			return res, fmt.Errorf("train: %s: parameter %s has no learning rate (in no optimiser group)", name, p.Name)
+		}
 	}
 	start := time.Now()
 	opt := nn.NewAdamW(groups, 0.9, 0.999, 1e-8)
@@ -308,7 +337,7 @@ func decoderLoop(name string, exs []Example, pad int, groups []nn.ParamGroup, pa
 func examplesFingerprint(exs []Example) string {
 	var vals []any
 	for _, e := range exs {
-		vals = append(vals, e.Prompt, e.Answer, e.SlotPos, e.V, e.H)
+		vals = append(vals, e.Prompt, e.Answer, e.SlotPos, e.V, e.H, e.Tok)
 	}
 	return Fingerprint(vals...)
 }

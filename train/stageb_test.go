@@ -61,7 +61,14 @@ func generate(t *testing.T, m *llama.Model, inj llink.Injector, exs []Example, m
 	for i, e := range exs {
 		in[i].Prompt = llink.Prompt{IDs: e.Prompt, SlotPos: e.SlotPos}
 		if inj != nil && len(e.SlotPos) > 0 {
-			in[i].Vectors = inj.SlotVectors(tensor.FromSlice(e.V, 1, d)).Data()
+			src := llink.Source{V: tensor.FromSlice(e.V, 1, d)}
+			if s, ok := inj.(*llink.Slots); ok && s.ReadsTokens() {
+				var err error
+				if src.Tok, err = llink.StackTokens([][]float32{e.Tok}, s.Resampler.K.In); err != nil {
+					t.Fatal(err)
+				}
+			}
+			in[i].Vectors = inj.SlotVectors(src).Data()
 		}
 	}
 	gen, err := llink.GenerateIDs(m, in, 0, tEOT, maxNew, batch)
@@ -114,7 +121,7 @@ func TestStageBLearnsToReadSlots(t *testing.T) {
 	in := batchInputs(test, 0)
 	v, _, _ := exampleVecs(test, m.Config.Hidden)
 	x := m.EmbedTape(in.b.IDs, in.b.B, in.b.T)
-	withS := answerCE(nil, m, (*autograd.Tape)(nil).ScatterRows(x, autograd.Const(slots.SlotVectors(v)), in.slotRows), in, nil).Item()
+	withS := answerCE(nil, m, (*autograd.Tape)(nil).ScatterRows(x, autograd.Const(slots.SlotVectors(llink.Source{V: v})), in.slotRows), in, nil).Item()
 	zero := answerCE(nil, m, x, in, nil).Item()
 	if withS+1 > zero {
 		t.Fatalf("CE with slots %.3f not well below CE without %.3f", withS, zero)
@@ -250,5 +257,51 @@ func TestEpochOrder(t *testing.T) {
 	}
 	if again := epochOrder(rand.New(rand.NewPCG(1, 2)), exs, bs); !slices.Equal(order, again) {
 		t.Error("epoch order not reproducible from the seed")
+	}
+}
+
+// TestStageBTokenSlots: when the class is carried by one encoder token at a
+// random place in the text and the pooled Stage A vector knows nothing of
+// it, token-level slots learn the task and the pooled path cannot.
+func TestStageBTokenSlots(t *testing.T) {
+	const enc = 16
+	r := testutil.RNG(21)
+	protos := tensor.RandN(r, 1.5, 4, enc)
+	task := func(n int) []Example {
+		exs := synthTask(r, tensor.RandN(r, 1, 4, 32), n)
+		for i := range exs {
+			c := exs[i].Answer[0] - tClass0
+			exs[i].V = tensor.RandN(r, 1, 32).Data() // no class information
+			length := 2 + r.IntN(5)
+			at := r.IntN(length)
+			tok := tensor.RandN(r, 1, length*enc).Data()
+			for j := range enc {
+				tok[at*enc+j] = 0.3*tok[at*enc+j] + protos.Row(c)[j]
+			}
+			exs[i].Tok = tok
+		}
+		return exs
+	}
+	trainSet, test := task(256), task(64)
+	for _, input := range []string{llink.SlotsTokens, llink.SlotsPooled} {
+		m := tinyDecoder(22)
+		cfg := llink.DefaultConfig(enc, m.Config.Hidden)
+		cfg.K, cfg.ExpHidden, cfg.SlotInput = tK, 64, input
+		slots := llink.NewSlots(cfg, 1, testutil.RNG(23))
+		lora := m.AddLoRA(llama.LoRAOptions{Rank: 4, Alpha: 4, Targets: []string{"q_proj", "v_proj", "o_proj"}}, testutil.RNG(24))
+		c := DefaultStageB()
+		c.Steps, c.Batch, c.LRLoRA, c.LRSlots, c.LRScale = 300, 16, 1e-2, 1e-2, 1e-2
+		c.Weights.AlignMSE, c.Weights.AlignNCE = 0, 0 // the teachers here are random
+		if _, err := TrainStageB(m, slots, lora, trainSet, 0, c, nil); err != nil {
+			t.Fatal(err)
+		}
+		acc := accuracy(t, m, slots, test)
+		t.Logf("%s slots: test accuracy %.2f", input, acc)
+		switch {
+		case input == llink.SlotsTokens && acc < 0.9:
+			t.Fatalf("token-level slots did not learn to read the tokens: accuracy %.2f", acc)
+		case input == llink.SlotsPooled && acc > 0.5:
+			t.Fatalf("the pooled path reached %.2f on a class only the tokens carry: the task leaks", acc)
+		}
 	}
 }

@@ -21,7 +21,8 @@ type Stages struct {
 	p    *pipeline
 	d    Data
 	vecs map[string]Pairs
-	base llama.Adapters // the decoder's adapters before any step (normally none)
+	tok  map[string]*llink.Tokens // token states by cache set, read when token-level slots need them
+	base llama.Adapters           // the decoder's adapters before any step (normally none)
 }
 
 // NewStages checks the settings against the models and data and loads (or
@@ -38,7 +39,7 @@ func NewStages(m *Models, d Data, c PipelineConfig, log io.Writer) (*Stages, err
 			len(d.TrainPairs), c.StageA.Batch, len(d.Pool), len(d.TrainTasks), len(d.TestTasks))
 	}
 	p := &pipeline{m: m, c: c, log: log, res: &Results{Timing: map[string]float64{}, Config: c}}
-	s := &Stages{p: p, d: d, vecs: map[string]Pairs{}, base: m.Dec.Model.Adapters()}
+	s := &Stages{p: p, d: d, vecs: map[string]Pairs{}, tok: map[string]*llink.Tokens{}, base: m.Dec.Model.Adapters()}
 	for _, set := range CacheSets(m, d, c.CacheDir, c.Slots.EncoderPool) {
 		if c.CacheProgress != nil {
 			set.Spec.Progress = c.CacheProgress(set.Name)
@@ -53,6 +54,44 @@ func NewStages(m *Models, d Data, c PipelineConfig, log io.Writer) (*Stages, err
 		p.logf("vectors %-11s %5d pairs (%.1fs)", set.Name, len(set.Spec.Foreign), p.res.Timing["cache_"+set.Name])
 	}
 	return s, nil
+}
+
+// tokens returns the encoder token states of a cache set's foreign texts
+// ("train-tasks", "test-tasks" or "pool"), row-aligned with its vectors;
+// they are read once, when token-level slots first need them.
+func (s *Stages) tokens(set string) (*llink.Tokens, error) {
+	if t, ok := s.tok[set]; ok {
+		return t, nil
+	}
+	var texts []string
+	switch set {
+	case "train-tasks", "test-tasks":
+		tasks := s.d.TrainTasks
+		if set == "test-tasks" {
+			tasks = s.d.TestTasks
+		}
+		for _, t := range tasks {
+			texts = append(texts, t.Foreign)
+		}
+	case "pool":
+		for _, pr := range s.d.Pool {
+			texts = append(texts, pr.Foreign)
+		}
+	default:
+		return nil, fmt.Errorf("train: no token states for set %q", set)
+	}
+	r := *s.p.m.Enc
+	r.Pool = s.p.c.Slots.EncoderPool
+	var t *llink.Tokens
+	err := s.p.timed("tokens_"+set, func() (err error) {
+		t, err = r.Tokens(texts)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("train: token states of %s: %w", set, err)
+	}
+	s.tok[set] = t
+	return t, nil
 }
 
 // Results returns the results gathered so far (timings, Stage A's, and after
@@ -89,7 +128,14 @@ func (s *Stages) StageB(proj *llink.Projector) (*llink.Bundle, error) {
 	rng := s.rng(0x12)
 	slots := llink.NewSlots(c.Slots, s.gamma0(), rng)
 	tv := s.vecs["train-tasks"]
-	exs, err := p.examples(s.d.TrainTasks, c.Slots.Form(), proj.Project(tv.Z), tv.H)
+	var tok *llink.Tokens
+	if c.Slots.TokenSlots() {
+		var err error
+		if tok, err = s.tokens("train-tasks"); err != nil {
+			return nil, err
+		}
+	}
+	exs, err := p.examples(s.d.TrainTasks, c.Slots.Form(), proj.Project(tv.Z), tv.H, tok)
 	if err != nil {
 		return nil, err
 	}

@@ -233,7 +233,7 @@ func (s *stepper) microStep(n int, w float32) {
 	tp := s.tp
 	tp.Reset()
 	x := s.m.EmbedTape(ids, n, T)
-	sl := s.slots.Forward(tp, autograd.Const(v))
+	sl := s.slots.Forward(tp, autograd.Const(v), nil)
 	h := s.m.ForwardTape(tp, tp.ScatterRows(x, sl, slotRows), nil, s.rng)
 	rows := tp.Gather(tp.Reshape(h, n*T, d), predPos)
 	loss := tp.CrossEntropy(s.m.LogitsTape(tp, rows), targets, -100)

@@ -56,6 +56,7 @@ func (o *fairOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.stageASteps, "stage-a-steps", 3000, "Stage A steps")
 	fs.IntVar(&o.stageBSteps, "stage-b-steps", 150, "steps of every trained row (Stage B and each fine-tuning)")
 	fs.BoolVar(&o.evalDev, "eval-dev", false, "evaluate on the development split: for choosing settings, never for results")
+	o.registerSlots(fs)
 	o.rows = slices.Clone(train.FairRows)
 	fs.Func("rows", "comma-separated rows to run (default all: "+strings.Join(train.FairRows, ", ")+")", func(s string) error {
 		o.rows = nil

@@ -37,6 +37,7 @@ type runOptions struct {
 	evalDev          bool
 	copyChannel      bool
 	encoderPool      string
+	slotInput        string
 }
 
 // registerData registers the flags that choose the models and the data —
@@ -67,6 +68,19 @@ func (o *runOptions) registerData(fs *flag.FlagSet) {
 // the data or the caches).
 func (o *runOptions) registerMethod(fs *flag.FlagSet) {
 	fs.BoolVar(&o.copyChannel, "copy-channel", true, "copy channel: the Khmer text's numbers (as ASCII digits), unit symbols and Latin-script words follow the slots in the prompt verbatim; false gives the paper's prompt")
+	o.registerSlots(fs)
+}
+
+// registerSlots registers -slots, the slots' input (llink.Config.SlotInput).
+func (o *runOptions) registerSlots(fs *flag.FlagSet) {
+	o.slotInput = llink.SlotsPooled
+	fs.Func("slots", "what the K slots are made of: pooled = the Stage A vector of the pooled sentence vector (the paper), tokens = that plus a cross-attention resampler over the encoder's token states", func(s string) error {
+		if s != llink.SlotsPooled && s != llink.SlotsTokens {
+			return fmt.Errorf("want %s or %s", llink.SlotsPooled, llink.SlotsTokens)
+		}
+		o.slotInput = s
+		return nil
+	})
 }
 
 // registerTraining registers the training flags with their defaults (the

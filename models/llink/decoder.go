@@ -149,31 +149,47 @@ func (d *Decoder) SpanTokens(ids []int) (int, error) {
 	return hi - lo - 1, nil
 }
 
-// Injector makes the K soft vectors of each projected Stage A vector: v
-// [N, d] to [N, K, d]. [Slots] (Stage B) and [Scale] (Stage A only, K = 1)
-// implement it.
-type Injector interface {
-	SlotVectors(v *tensor.Tensor) *tensor.Tensor
-	SlotCount() int
+// Source is what the slots of N foreign texts are made of: their projected
+// Stage A vectors V [N, d] and, for an injector that reads tokens
+// ([Injector.ReadsTokens]), their encoder token states.
+type Source struct {
+	V   *tensor.Tensor
+	Tok *Tokens
 }
 
-// SlotVectors computes s.Forward without a tape: [N, d] → [N, K, d].
-func (s *Slots) SlotVectors(v *tensor.Tensor) *tensor.Tensor {
-	return s.Forward(nil, autograd.Const(v)).Value
+// Injector makes the K soft vectors of each foreign text from its
+// [Source]: [N, K, d]. [Slots] (Stage B) and [Scale] (Stage A only, K = 1)
+// implement it.
+type Injector interface {
+	SlotVectors(src Source) *tensor.Tensor
+	SlotCount() int
+	// ReadsTokens reports whether SlotVectors needs Source.Tok.
+	ReadsTokens() bool
+}
+
+// SlotVectors computes s.Forward without a tape: [N, K, d].
+func (s *Slots) SlotVectors(src Source) *tensor.Tensor {
+	return s.Forward(nil, autograd.Const(src.V), src.Tok).Value
 }
 
 // SlotCount returns K.
 func (s *Slots) SlotCount() int { return s.Expander.K }
 
-// SlotVectors rescales v [N, d] to one slot per row, [N, 1, d]: Stage A's
-// vector injected as it is.
-func (s *Scale) SlotVectors(v *tensor.Tensor) *tensor.Tensor {
-	out := s.Forward(nil, autograd.Const(v)).Value
+// ReadsTokens reports whether the slots have a resampler.
+func (s *Slots) ReadsTokens() bool { return s.Resampler != nil }
+
+// SlotVectors rescales src.V [N, d] to one slot per row, [N, 1, d]: Stage
+// A's vector injected as it is.
+func (s *Scale) SlotVectors(src Source) *tensor.Tensor {
+	out := s.Forward(nil, autograd.Const(src.V)).Value
 	return out.Reshape(out.Dim(0), 1, out.Dim(1))
 }
 
 // SlotCount returns 1.
 func (s *Scale) SlotCount() int { return 1 }
+
+// ReadsTokens returns false: Stage A's vector is pooled.
+func (s *Scale) ReadsTokens() bool { return false }
 
 // Input is one prompt ready to generate from: Vectors [len(SlotPos)·d]
 // replace the input embeddings at the prompt's slot positions.
@@ -183,11 +199,11 @@ type Input struct {
 }
 
 // Inputs tokenises the prompts of instructions about foreign texts in
-// form f and, when f has slots, injects inj's soft vectors of the
-// projected vectors v [N, d] (row i for item i; inj and v are unused
-// otherwise). It is the one injection path: evaluation, the baselines and
-// the root package build their inputs here.
-func (d *Decoder) Inputs(f Form, instructions, foreign []string, inj Injector, v *tensor.Tensor) ([]Input, error) {
+// form f and, when f has slots, injects inj's soft vectors of src (row i
+// for item i; inj and src are unused otherwise). It is the one injection
+// path: evaluation, the baselines and the root package build their inputs
+// here.
+func (d *Decoder) Inputs(f Form, instructions, foreign []string, inj Injector, src Source) ([]Input, error) {
 	if len(instructions) != len(foreign) {
 		return nil, fmt.Errorf("llink: %d instructions for %d foreign texts", len(instructions), len(foreign))
 	}
@@ -202,6 +218,7 @@ func (d *Decoder) Inputs(f Form, instructions, foreign []string, inj Injector, v
 	if f.Content != SlotTokens {
 		return in, nil
 	}
+	v := src.V
 	switch {
 	case inj == nil || v == nil:
 		return nil, errors.New("llink: a slot prompt needs an injector and projected vectors")
@@ -209,8 +226,10 @@ func (d *Decoder) Inputs(f Form, instructions, foreign []string, inj Injector, v
 		return nil, fmt.Errorf("llink: the injector makes %d slots, the prompt has %d", inj.SlotCount(), f.K)
 	case v.Dims() != 2 || v.Dim(0) != len(foreign) || v.Dim(1) != d.Model.Config.Hidden:
 		return nil, fmt.Errorf("llink: projected vectors %v for %d texts and a decoder of width %d", v.Shape(), len(foreign), d.Model.Config.Hidden)
+	case inj.ReadsTokens() && (src.Tok == nil || src.Tok.Len() != len(foreign)):
+		return nil, fmt.Errorf("llink: the slots read token states, and %d texts came without theirs", len(foreign))
 	}
-	s := inj.SlotVectors(v)
+	s := inj.SlotVectors(src)
 	kd := f.K * d.Model.Config.Hidden
 	for i := range in {
 		in[i].Vectors = s.Data()[i*kd : (i+1)*kd]

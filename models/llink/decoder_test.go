@@ -99,16 +99,25 @@ func TestDecoderInputs(t *testing.T) {
 	}
 	v := tensor.RandN(testutil.RNG(2), 1, 2, c.Hidden)
 	scale := NewScale(1, 1e-5)
-	slots := NewSlots(Config{DecDim: c.Hidden, ExpHidden: 8, K: k, Eps: 1e-5, GateMax: 0.7}, 1, testutil.RNG(3))
+	sc := Config{EncDim: 5, DecDim: c.Hidden, ExpHidden: 8, K: k, Eps: 1e-5, GateMax: 0.7}
+	slots := NewSlots(sc, 1, testutil.RNG(3))
+	sc.SlotInput = SlotsTokens
+	tokSlots := NewSlots(sc, 1, testutil.RNG(3))
+	randomize(tokSlots.Resampler.O.Weight.Value, testutil.RNG(4))
+	toks, err := StackTokens([][]float32{tensor.RandN(testutil.RNG(5), 1, 15).Data(), tensor.RandN(testutil.RNG(6), 1, 5).Data()}, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := Source{V: v, Tok: toks}
 	for _, tc := range []struct {
 		form Form
 		inj  Injector
-	}{{Form{Content: SlotTokens, K: 1}, scale}, {Form{Content: SlotTokens, K: k, Copy: true}, slots}} {
-		in, err := d.Inputs(tc.form, []string{"a?", "b?"}, []string{"x 12", "y"}, tc.inj, v)
+	}{{Form{Content: SlotTokens, K: 1}, scale}, {Form{Content: SlotTokens, K: k, Copy: true}, slots}, {Form{Content: SlotTokens, K: k}, tokSlots}} {
+		in, err := d.Inputs(tc.form, []string{"a?", "b?"}, []string{"x 12", "y"}, tc.inj, src)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := tc.inj.SlotVectors(v)
+		want := tc.inj.SlotVectors(src)
 		for i, e := range in {
 			if len(e.SlotPos) != tc.form.K || e.IDs[e.SlotPos[0]] != d.IDs.Slots[0] {
 				t.Fatalf("%+v input %d: slot positions %v in %v", tc.form, i, e.SlotPos, e.IDs)
@@ -122,10 +131,13 @@ func TestDecoderInputs(t *testing.T) {
 			}
 		}
 	}
-	if _, err := d.Inputs(Form{Content: SlotTokens, K: k}, []string{"a"}, []string{"x"}, scale, v.Reshape(2, c.Hidden)); err == nil {
+	if _, err := d.Inputs(Form{Content: SlotTokens, K: k}, []string{"a"}, []string{"x"}, scale, Source{V: v.Reshape(2, c.Hidden)}); err == nil {
 		t.Fatal("a 1-slot injector accepted for K=2")
 	}
-	raw, err := d.Inputs(Form{Content: Raw}, []string{"a"}, []string{"x"}, nil, nil)
+	if _, err := d.Inputs(Form{Content: SlotTokens, K: k}, []string{"a?", "b?"}, []string{"x", "y"}, tokSlots, Source{V: v}); err == nil {
+		t.Fatal("token-level slots accepted texts without their token states")
+	}
+	raw, err := d.Inputs(Form{Content: Raw}, []string{"a"}, []string{"x"}, nil, Source{})
 	if err != nil || raw[0].SlotPos != nil || raw[0].Vectors != nil {
 		t.Fatalf("raw input %+v (%v)", raw, err)
 	}

@@ -82,6 +82,26 @@ func (r *Reader) Embed(texts []string) (*tensor.Tensor, error) {
 	return xlmr.MeanPool(h, mask), nil
 }
 
+// tokensBatch is how many texts [Reader.Tokens] encodes at once.
+const tokensBatch = 64
+
+// Tokens returns the token states of texts (the states [Reader.States]
+// gives, encoded a batch at a time) for token-level slots.
+func (r *Reader) Tokens(texts []string) (*Tokens, error) {
+	var rows [][]float32
+	for lo := 0; lo < len(texts); lo += tokensBatch {
+		h, mask, err := r.States(texts[lo:min(lo+tokensBatch, len(texts))])
+		if err != nil {
+			return nil, err
+		}
+		t := &Tokens{States: h, Mask: mask}
+		for i := range t.Len() {
+			rows = append(rows, t.Row(i))
+		}
+	}
+	return StackTokens(rows, r.Dim())
+}
+
 // Teacher produces Stage A teacher vectors: the frozen decoder's
 // final-normed hidden state at <foreign_emb> after BOS + English sentence.
 type Teacher struct {

@@ -29,7 +29,7 @@ func TestShapes(t *testing.T) {
 	if !slices.Equal(v.Shape(), []int{4, c.DecDim}) {
 		t.Fatalf("projector out %v", v.Shape())
 	}
-	out := s.Forward(tp, v)
+	out := s.Forward(tp, v, nil)
 	if !slices.Equal(out.Shape(), []int{4, c.K, c.DecDim}) {
 		t.Fatalf("slots out %v", out.Shape())
 	}
@@ -55,7 +55,7 @@ func TestGradients(t *testing.T) {
 		c.ExpResidual = residual
 		s := NewSlots(c, 1.3, r)
 		res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
-			return s.Forward(tp, p.Forward(tp, xs[0], nil))
+			return s.Forward(tp, p.Forward(tp, xs[0], nil), nil)
 		}, []*tensor.Tensor{z}, autograd.CheckOpts{Tol: 2e-3})
 		if err != nil {
 			t.Fatalf("slots path (residual expander %v): %v (%+v)", residual, err, res)

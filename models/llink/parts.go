@@ -44,7 +44,20 @@ type Config struct {
 	// more of the lower layers' lexical detail from an encoder trained by
 	// MLM alone (chosen on the dev split: docs/EXPERIMENTS.md).
 	EncoderPool string `json:"encoder_pool,omitempty"`
+	// SlotInput is what the slots are made of: "" (or SlotsPooled) the
+	// pooled vector's Stage A projection only, as the paper; SlotsTokens
+	// that and the encoder's token states, read by a [Resampler].
+	SlotInput string `json:"slot_input,omitempty"`
 }
+
+// Slot inputs (Config.SlotInput).
+const (
+	SlotsPooled = "pooled"
+	SlotsTokens = "tokens"
+)
+
+// TokenSlots reports whether the slots read the encoder's token states.
+func (c Config) TokenSlots() bool { return c.SlotInput == SlotsTokens }
 
 // Encoder pooling choices (Config.EncoderPool).
 const (
@@ -85,6 +98,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("llink: gate clamp %g not in (0, 1]", c.GateMax)
 	case c.EncoderPool != "" && c.EncoderPool != PoolLast && c.EncoderPool != PoolLayers:
 		return fmt.Errorf("llink: encoder pooling %q, want %q or %q", c.EncoderPool, PoolLast, PoolLayers)
+	case c.SlotInput != "" && c.SlotInput != SlotsPooled && c.SlotInput != SlotsTokens:
+		return fmt.Errorf("llink: slot input %q, want %q or %q", c.SlotInput, SlotsPooled, SlotsTokens)
 	}
 	return nil
 }
@@ -239,26 +254,43 @@ func (e *Expander) Forward(tp *autograd.Tape, v *autograd.Var) *autograd.Var {
 func (e *Expander) Params() []*autograd.Var { return nn.Join(e.FC1, e.FC2, e.Norm) }
 
 // Slots bundles Stage B's path from a projected vector to K soft tokens:
-// Expander(Adapter(Scale(v))).
+// Expander(Adapter(Scale(v))), then with token-level slots the
+// [Resampler] over the encoder's token states.
 type Slots struct {
-	Scale    *Scale
-	Adapter  *Adapter
-	Expander *Expander
+	Scale     *Scale
+	Adapter   *Adapter
+	Expander  *Expander
+	Resampler *Resampler // nil: the paper's pooled path
 }
 
-// NewSlots returns the Stage B parts with γ₀ = gamma0.
+// NewSlots returns the Stage B parts with γ₀ = gamma0 (and a resampler when
+// c.TokenSlots()).
 func NewSlots(c Config, gamma0 float32, r *rand.Rand) *Slots {
-	return &Slots{Scale: NewScale(gamma0, c.Eps), Adapter: NewAdapter(c, r), Expander: NewExpander(c, r)}
+	s := &Slots{Scale: NewScale(gamma0, c.Eps), Adapter: NewAdapter(c, r), Expander: NewExpander(c, r)}
+	if c.TokenSlots() {
+		s.Resampler = NewResampler(c, r)
+	}
+	return s
 }
 
-// Forward maps projected vectors v [N, d] to slots [N, K, d].
-func (s *Slots) Forward(tp *autograd.Tape, v *autograd.Var) *autograd.Var {
-	return s.Expander.Forward(tp, s.Adapter.Forward(tp, s.Scale.Forward(tp, v)))
+// Forward maps projected vectors v [N, d] to slots [N, K, d]; with a
+// resampler the slots also read the texts' token states tok (unused and
+// may be nil otherwise).
+func (s *Slots) Forward(tp *autograd.Tape, v *autograd.Var, tok *Tokens) *autograd.Var {
+	out := s.Expander.Forward(tp, s.Adapter.Forward(tp, s.Scale.Forward(tp, v)))
+	if s.Resampler != nil {
+		out = s.Resampler.Forward(tp, out, tok)
+	}
+	return out
 }
 
 // Params lists the Stage B parameters (not the decoder's LoRA).
 func (s *Slots) Params() []*autograd.Var {
-	return append(append(s.Scale.Params(), s.Adapter.Params()...), s.Expander.Params()...)
+	ps := append(append(s.Scale.Params(), s.Adapter.Params()...), s.Expander.Params()...)
+	if s.Resampler != nil {
+		ps = append(ps, s.Resampler.Params()...)
+	}
+	return ps
 }
 
 // Project maps pooled encoder vectors z [N, enc] to the decoder space

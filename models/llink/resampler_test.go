@@ -1,0 +1,136 @@
+package llink
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/internal/testutil"
+	"github.com/llink-go/llink/tensor"
+)
+
+// randomize fills t with N(0, 0.5²) values (W_o starts at zero, which would
+// hide every other gradient of the resampler).
+func randomize(t *tensor.Tensor, r *rand.Rand) {
+	for i := range t.Data() {
+		t.Data()[i] = float32(r.NormFloat64() * 0.5)
+	}
+}
+
+func tokenConfig() Config {
+	c := tinyConfig()
+	c.DecDim, c.EncDim, c.Dropout, c.SlotInput = 8, 6, 0, SlotsTokens
+	return c
+}
+
+// testTokens returns the token states of texts of lengths ns (encoder width
+// enc), right-padded.
+func testTokens(t *testing.T, r *rand.Rand, enc int, ns ...int) *Tokens {
+	t.Helper()
+	rows := make([][]float32, len(ns))
+	for i, n := range ns {
+		rows[i] = tensor.RandN(r, 1, n*enc).Data()
+	}
+	tok, err := StackTokens(rows, enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// TestResamplerGradients checks the token-level slots' backward pass — with
+// respect to the projected vectors, the token states and every resampler
+// parameter — against finite differences, on texts of different lengths
+// (padding masked) and with two heads.
+func TestResamplerGradients(t *testing.T) {
+	c := tokenConfig()
+	r := testutil.RNG(7)
+	s := NewSlots(c, 1.3, r)
+	rs := s.Resampler
+	rs.Heads = 2
+	randomize(rs.O.Weight.Value, r)
+	tok := testTokens(t, r, c.EncDim, 3, 1, 5)
+	v := tensor.RandN(r, 1, 3, c.DecDim)
+	fields := []**autograd.Var{&rs.NormQ.Weight, &rs.NormQ.Bias, &rs.NormKV.Weight, &rs.NormKV.Bias,
+		&rs.Q.Weight, &rs.K.Weight, &rs.V.Weight, &rs.O.Weight, &rs.O.Bias}
+	if len(fields) != len(rs.Params()) {
+		t.Fatalf("the test knows %d resampler parameters, it has %d", len(fields), len(rs.Params()))
+	}
+	inputs := []*tensor.Tensor{v, tok.States}
+	for _, f := range fields {
+		inputs = append(inputs, (*f).Value)
+	}
+	res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
+		for i, f := range fields {
+			*f = xs[2+i]
+		}
+		slots := s.Expander.Forward(tp, s.Adapter.Forward(tp, s.Scale.Forward(tp, xs[0])))
+		return rs.forward(tp, slots, xs[1], tok.Mask)
+	}, inputs, autograd.CheckOpts{Tol: 3e-3})
+	if err != nil {
+		t.Fatalf("%v (%+v)", err, res)
+	}
+}
+
+// TestResamplerStartsAtPooledPath: with W_o at zero (as constructed) the
+// token-level slots equal the pooled path's, so Stage B starts from it.
+func TestResamplerStartsAtPooledPath(t *testing.T) {
+	c := tokenConfig()
+	tokSlots := NewSlots(c, 1.3, testutil.RNG(8))
+	c.SlotInput = ""
+	pooled := NewSlots(c, 1.3, testutil.RNG(8))
+	if pooled.Resampler != nil || pooled.ReadsTokens() || !tokSlots.ReadsTokens() {
+		t.Fatal("only SlotsTokens makes a resampler")
+	}
+	r := testutil.RNG(9)
+	v := tensor.RandN(r, 1, 2, c.DecDim)
+	src := Source{V: v, Tok: testTokens(t, r, c.EncDim, 4, 2)}
+	got, want := tokSlots.SlotVectors(src), pooled.SlotVectors(Source{V: v})
+	if !slices.Equal(got.Data(), want.Data()) {
+		t.Fatal("a fresh resampler changed the pooled path's slots")
+	}
+}
+
+// TestResamplerIgnoresPadding: a text's slots do not depend on how far it
+// was padded, nor on the other texts of its batch.
+func TestResamplerIgnoresPadding(t *testing.T) {
+	c := tokenConfig()
+	r := testutil.RNG(10)
+	s := NewSlots(c, 1.3, r)
+	randomize(s.Resampler.O.Weight.Value, r)
+	v := tensor.RandN(r, 1, 2, c.DecDim)
+	long := tensor.RandN(r, 1, 7*c.EncDim).Data()
+	short := tensor.RandN(r, 1, 2*c.EncDim).Data()
+	both, err := StackTokens([][]float32{short, long}, c.EncDim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := StackTokens([][]float32{short}, c.EncDim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := s.SlotVectors(Source{V: v, Tok: both})
+	one := s.SlotVectors(Source{V: tensor.FromSlice(v.Row(0), 1, c.DecDim), Tok: alone})
+	kd := c.K * c.DecDim
+	for i, x := range one.Data() {
+		if d := math.Abs(float64(x - batch.Data()[i])); d > 1e-5 {
+			t.Fatalf("slot value %d: %g alone, %g in a padded batch", i, x, batch.Data()[i])
+		}
+	}
+	if slices.Equal(batch.Data()[:kd], batch.Data()[kd:]) {
+		t.Fatal("two different texts gave the same slots")
+	}
+	if !slices.Equal(both.Row(0), short) || !slices.Equal(both.Row(1), long) {
+		t.Fatal("Tokens.Row does not give back the stacked rows")
+	}
+}
+
+func TestStackTokensErrors(t *testing.T) {
+	for _, rows := range [][][]float32{{{}}, {{1, 2, 3}}, {{1, 2, 3, 4}, {1}}} {
+		if _, err := StackTokens(rows, 2); err == nil {
+			t.Errorf("StackTokens(%v, 2) accepted", rows)
+		}
+	}
+}
