@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -66,12 +65,7 @@ func metaspaceWords(texts []string) (words map[string]int, wlist []string) {
 	for _, t := range texts {
 		s := norm.Normalize(t)
 		for len(s) > 0 {
-			end := strings.Index(s[1:], Metaspace)
-			if end < 0 {
-				end = len(s)
-			} else {
-				end++
-			}
+			end := wordEnd(s)
 			words[s[:end]]++
 			s = s[end:]
 		}

@@ -219,19 +219,22 @@ func (u *Unigram) Encode(text string, addSpecial bool) []int {
 // segment runs Viterbi over s word by word (a word starts at each ▁).
 func (u *Unigram) segment(ids []int, s string) []int {
 	for len(s) > 0 {
-		end := strings.Index(s[1:], Metaspace)
-		if end < 0 {
-			end = len(s)
-		} else {
-			end++
-		}
-		w := s[:end]
-		for _, id := range u.cache.get(w, u.viterbi32) {
+		end := wordEnd(s)
+		for _, id := range u.cache.get(s[:end], u.viterbi32) {
 			ids = append(ids, int(id))
 		}
 		s = s[end:]
 	}
 	return ids
+}
+
+// wordEnd is the end of s's first word: the next ▁ after its first byte,
+// or the end of s.
+func wordEnd(s string) int {
+	if end := strings.Index(s[1:], Metaspace); end >= 0 {
+		return end + 1
+	}
+	return len(s)
 }
 
 type node struct {

@@ -1,12 +1,10 @@
 package pretrain
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -135,12 +133,11 @@ func InstructionExample(tok tokenizer.Tokenizer, t data.Task, eot int) train.Exa
 // on English-passage dev questions and records it, with the final loss and
 // o.Provenance, in model.safetensors' metadata.
 func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, error) {
-	o.defaults(c.Steps)
-	start := time.Now()
-	cj, _ := json.Marshal(c)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	t, err := newTrainer("decoder", dir, c, c.Steps, o)
+	if err != nil {
 		return Result{}, err
 	}
+	o = t.o
 	tok, err := decoderTokenizer(dir, d, c, o.Resume)
 	if err != nil {
 		return Result{}, err
@@ -150,7 +147,7 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	if !ok1 || !ok2 {
 		return Result{}, errors.New("pretrain: decoder tokenizer lacks the Llama-3 specials")
 	}
-	fmt.Fprintf(o.Log, "decoder tokenizer: %d tokens (%.1fs)\n", tok.VocabSize(), time.Since(start).Seconds())
+	fmt.Fprintf(o.Log, "decoder tokenizer: %d tokens (%.1fs)\n", tok.VocabSize(), time.Since(t.began).Seconds())
 	m, cfg, initMD, err := decoderModel(tok, bos, eot, c, o)
 	if err != nil {
 		return Result{}, err
@@ -159,17 +156,15 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	if len(insts) == 0 {
 		return Result{}, errors.New("pretrain: no instruction tasks")
 	}
-	t := &trainer{what: "decoder", dir: dir, statePath: filepath.Join(dir, CheckpointName), config: string(cj),
-		steps: c.Steps, params: m.Trainable(), src: rand.NewPCG(c.Seed, 22), o: o}
+	t.params, t.src = m.Trainable(), rand.NewPCG(c.Seed, 22)
 	t.opt = nn.NewAdamW([]nn.ParamGroup{{Params: t.params, LR: c.LR, WeightDecay: 0.01}}, 0.9, 0.95, 1e-8)
 	t.opt.Schedule = nn.WarmupCosine(max(c.Steps/20, 1), c.Steps, 0.05)
 	st, err := t.start()
 	if err != nil {
 		return Result{}, err
 	}
-	nParams := countParams(t.params)
 	fmt.Fprintf(o.Log, "decoder: %d parameters, %d instruction examples, %d sentences, %d steps of %d rows\n",
-		nParams, len(insts), len(sents), c.Steps, c.Batch)
+		countParams(t.params), len(insts), len(sents), c.Steps, c.Batch)
 	rng := rand.New(t.src)
 	st, elapsed, err := t.run(st, func(tp *autograd.Tape) (*autograd.Var, int, error) {
 		seqs, ansFrom := decoderBatch(rng, c, sents, insts)
@@ -189,14 +184,10 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	}
 	nDev := min(c.DevTasks, countQuestions(d.Dev))
 	fmt.Fprintf(o.Log, "decoder: dev exact match on %d English-passage questions %.3f; final loss %.4f (%s)\n",
-		nDev, em, st.Loss, time.Since(start).Round(time.Second))
-	md := map[string]string{
-		"dev_exact_match": fmt.Sprintf("%.4f", em), "dev_questions": fmt.Sprint(nDev),
-		"final_loss": fmt.Sprintf("%.4f", st.Loss), "steps": fmt.Sprint(c.Steps), "parameters": fmt.Sprint(nParams),
-		"pretrain_config": string(cj), "train_seconds": fmt.Sprintf("%.0f", elapsed.Seconds()),
-	}
+		nDev, em, st.Loss, time.Since(t.began).Round(time.Second))
+	md := map[string]string{"dev_exact_match": fmt.Sprintf("%.4f", em), "dev_questions": fmt.Sprint(nDev), "final_loss": fmt.Sprintf("%.4f", st.Loss)}
 	maps.Copy(md, initMD)
-	maps.Copy(md, o.Provenance)
+	md = t.metadata(md, elapsed)
 	cfg.ModelType = "llama"
 	if err := t.save(cfg, md); err != nil {
 		return Result{}, err

@@ -1,13 +1,9 @@
 package pretrain
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/llink-go/llink/autograd"
@@ -139,12 +135,11 @@ func EncoderTokenizer(d EncoderData, c EncoderConfig) (*tokenizer.Unigram, error
 // inference loader ignores them). The final loss is recorded in
 // model.safetensors' metadata with o.Provenance.
 func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, error) {
-	o.defaults(c.Steps)
-	start := time.Now()
-	cj, _ := json.Marshal(c)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	t, err := newTrainer("encoder", dir, c, c.Steps, o)
+	if err != nil {
 		return Result{}, err
 	}
+	o = t.o
 	tok, err := encoderTokenizer(dir, d, c, o.Resume)
 	if err != nil {
 		return Result{}, err
@@ -153,7 +148,7 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	fmt.Fprintf(o.Log, "encoder tokenizer: %d pieces (%.1fs)\n", tok.VocabSize(), time.Since(start).Seconds())
+	fmt.Fprintf(o.Log, "encoder tokenizer: %d pieces (%.1fs)\n", tok.VocabSize(), time.Since(t.began).Seconds())
 	cfg := xlmr.Tiny(tok.VocabSize())
 	cfg.Hidden, cfg.Layers, cfg.Heads, cfg.Intermediate = c.Hidden, c.Layers, c.Heads, c.FFN
 	m, err := xlmr.NewMLM(cfg, rand.New(rand.NewPCG(c.Seed, 31)))
@@ -167,17 +162,15 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 	if len(seqs) == 0 {
 		return Result{}, errors.New("pretrain: no encoder text")
 	}
-	t := &trainer{what: "encoder", dir: dir, statePath: filepath.Join(dir, CheckpointName), config: string(cj),
-		steps: c.Steps, params: m.Params(), src: rand.NewPCG(c.Seed, 32), o: o}
+	t.params, t.src = m.Params(), rand.NewPCG(c.Seed, 32)
 	t.opt = nn.NewAdamW([]nn.ParamGroup{{Params: t.params, LR: c.LR, WeightDecay: 0.01}}, 0.9, 0.98, 1e-6)
 	t.opt.Schedule = nn.WarmupLinear(max(c.Steps/20, 1), c.Steps)
 	st, err := t.start()
 	if err != nil {
 		return Result{}, err
 	}
-	nParams := countParams(t.params)
 	fmt.Fprintf(o.Log, "encoder: %d parameters, %d sentences (Khmer and English, monolingual), %d steps of %d rows\n",
-		nParams, len(seqs), c.Steps, c.Batch)
+		countParams(t.params), len(seqs), c.Steps, c.Batch)
 	rng := rand.New(t.src)
 	st, elapsed, err := t.run(st, func(tp *autograd.Tape) (*autograd.Var, int, error) {
 		return mlmBatch(tp, m, seqs, c.Batch, mc, rng)
@@ -187,13 +180,9 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 	}
 	devLoss, devAcc := MLMEval(m, tok, d.Dev, DevSeed)
 	fmt.Fprintf(o.Log, "encoder: final MLM loss %.4f; dev MLM loss %.4f, masked-token accuracy %.3f on %d sentences (%s)\n",
-		st.Loss, devLoss, devAcc, len(d.Dev), time.Since(start).Round(time.Second))
-	md := map[string]string{
-		"final_mlm_loss": fmt.Sprintf("%.4f", st.Loss), "steps": fmt.Sprint(c.Steps), "parameters": fmt.Sprint(nParams),
-		"dev_mlm_loss": fmt.Sprintf("%.4f", devLoss), "dev_mlm_accuracy": fmt.Sprintf("%.4f", devAcc), "dev_sentences": fmt.Sprint(len(d.Dev)),
-		"pretrain_config": string(cj), "train_seconds": fmt.Sprintf("%.0f", elapsed.Seconds()),
-	}
-	maps.Copy(md, o.Provenance)
+		st.Loss, devLoss, devAcc, len(d.Dev), time.Since(t.began).Round(time.Second))
+	md := t.metadata(map[string]string{"final_mlm_loss": fmt.Sprintf("%.4f", st.Loss), "dev_mlm_loss": fmt.Sprintf("%.4f", devLoss),
+		"dev_mlm_accuracy": fmt.Sprintf("%.4f", devAcc), "dev_sentences": fmt.Sprint(len(d.Dev))}, elapsed)
 	if err := t.save(cfg, md); err != nil {
 		return Result{}, err
 	}

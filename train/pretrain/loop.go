@@ -1,9 +1,11 @@
 package pretrain
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -75,10 +77,27 @@ type trainer struct {
 	statePath string
 	config    string // the run's config as JSON; a resume must match it
 	steps     int
-	params    []*autograd.Var
-	opt       *nn.AdamW
-	src       *rand.PCG
 	o         Options
+	began     time.Time
+	// Set by the run once its model is built:
+	params []*autograd.Var
+	opt    *nn.AdamW
+	src    *rand.PCG
+}
+
+// newTrainer starts a run of steps steps writing to dir (created if
+// needed) with settings config, o's defaults filled in.
+func newTrainer(what, dir string, config any, steps int, o Options) (*trainer, error) {
+	o.defaults(steps)
+	cj, err := json.Marshal(config)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	return &trainer{what: what, dir: dir, statePath: filepath.Join(dir, CheckpointName), config: string(cj),
+		steps: steps, o: o, began: time.Now()}, nil
 }
 
 // batchLoss records one batch's loss on tp and returns it with the number
@@ -151,6 +170,16 @@ func (t *trainer) run(st loopState, batch batchLoss) (loopState, time.Duration, 
 		roundBF16(t.params)
 	}
 	return st, time.Duration(before*float64(time.Second)) + time.Since(t0), nil
+}
+
+// metadata completes a trained model's metadata md with what every run
+// records — steps, parameters, config, training time — and the
+// provenance.
+func (t *trainer) metadata(md map[string]string, elapsed time.Duration) map[string]string {
+	md["steps"], md["parameters"] = fmt.Sprint(t.steps), fmt.Sprint(countParams(t.params))
+	md["pretrain_config"], md["train_seconds"] = t.config, fmt.Sprintf("%.0f", elapsed.Seconds())
+	maps.Copy(md, t.o.Provenance)
+	return md
 }
 
 // save writes the trained model to the output folder — config.json from
