@@ -56,12 +56,14 @@ func TestBF16DotExact(t *testing.T) {
 	}
 }
 
-// TestBF16DotRounding pins the instruction semantics on hand-made rows, on
-// the twin and every bf16 dot-product level: subnormal operands read as zero,
-// a subnormal result flushed to zero, and the odd element of a pair added
-// before the even one (elements 64 and 65 meet the 2²⁴ that elements 0, 1
-// left in the same lane: odd first, 2²⁴ + 1 rounds to 2²⁴ and −2²⁴ then
-// gives 0; even first would give 1).
+// TestBF16DotRounding pins the instruction semantics on hand-made rows, bit
+// for bit, on the twin and every bf16 dot-product level: subnormal operands
+// read as zero, a subnormal result flushed to zero, the odd element of a
+// pair added before the even one (elements 64 and 65 meet the 2²⁴ that
+// elements 0, 1 left in the same lane: odd first, 2²⁴ + 1 rounds to 2²⁴ and
+// −2²⁴ then gives 0; even first would give 1), each product added unrounded
+// (a fused multiply-add: found by FuzzBF16MatVec, whose seed 4cad6082f769e4c9
+// has two overflowing products of opposite signs), and which NaN survives.
 func TestBF16DotRounding(t *testing.T) {
 	row := func(k int, set map[int]float32) []float32 {
 		x := make([]float32, k)
@@ -77,6 +79,20 @@ func TestBF16DotRounding(t *testing.T) {
 		}
 		return w
 	}
+	bf := func(vs ...float32) []uint16 {
+		w := make([]uint16, len(vs))
+		F32ToBF16Slice(w, vs)
+		return w
+	}
+	pairs := func(k int, even, odd float32) []float32 {
+		x := make([]float32, k)
+		for i := 0; i < k; i += 2 {
+			x[i], x[i+1] = even, odd
+		}
+		return x
+	}
+	nan := func(bits uint32) float32 { return math.Float32frombits(bits) }
+	inf := float32(math.Inf(1))
 	tests := []struct {
 		name string
 		x    []float32
@@ -86,8 +102,17 @@ func TestBF16DotRounding(t *testing.T) {
 		{"subnormal x", row(2, map[int]float32{0: 1e-39}), ones(2), 0},
 		{"subnormal w", row(2, map[int]float32{0: 1}), []uint16{0x0001, 0}, 0},
 		{"subnormal product", row(2, map[int]float32{0: 0x1p-70}), []uint16{F32ToBF16(0x1p-70), 0}, 0},
+		// In every lane 2⁻¹²⁶ − 1.5·2⁻¹²⁶ = −2⁻¹²⁷, flushed to −0.
+		{"flushed to a zero of its sign", pairs(64, -0x1p-63, 0x1p-63), bf(pairs(64, 0x1.8p-63, 0x1p-63)...), float32(math.Copysign(0, -1))},
 		{"odd before even", row(128, map[int]float32{0: 1 << 24, 64: -1 << 24, 65: 1}), ones(128), 0},
 		{"plain", row(128, map[int]float32{0: 3, 63: -0.5, 127: 0.25}), ones(128), 2.75},
+		{"overflowing products of opposite signs", []float32{-0x1p100, 0x1p100}, bf(0x1p100, 0x1p100), inf},
+		{"overflowing product, finite sum", []float32{0x1p64, -0x1p64}, bf(0x1p64, 0x1p63), 0x1p127},
+		{"underflowing product, exact", []float32{0x1.4p-100, 0x1p-63}, bf(0x1p-49, 0x1p-62), 0x1p-125 + 0x1p-148},
+		{"Inf·0 is NaN", []float32{0, inf}, bf(0, 0), nan(0xffc00000)},
+		{"Inf·subnormal is NaN", []float32{0, inf}, []uint16{0, 0x0001}, nan(0xffc00000)},
+		{"the product's NaN over the sum's", []float32{nan(0xffc20000), nan(0x7fc10000)}, ones(2), nan(0xffc20000)},
+		{"x's NaN over w's", []float32{0, nan(0x7fc10000)}, []uint16{0, 0xffc2}, nan(0x7fc10000)},
 	}
 	kernels := map[string]bf16mvKernel{"twin": bf16mvDotGeneric}
 	for _, l := range Available() {
@@ -100,8 +125,8 @@ func TestBF16DotRounding(t *testing.T) {
 			var c [1]float32
 			k := len(tc.x)
 			f(1, 1, k, tc.x, k, tc.w, k, c[:], 1)
-			if c[0] != tc.want {
-				t.Errorf("%s, %s: %g, want %g", name, tc.name, c[0], tc.want)
+			if math.Float32bits(c[0]) != math.Float32bits(tc.want) {
+				t.Errorf("%s, %s: %g (%#x), want %g (%#x)", name, tc.name, c[0], math.Float32bits(c[0]), tc.want, math.Float32bits(tc.want))
 			}
 		}
 	}
@@ -129,6 +154,68 @@ func TestBF16DotAccuracy(t *testing.T) {
 		}
 		if d := math.Abs(got - ref); d > mag/256 {
 			t.Errorf("trial %d: %g, want %g (|diff| %g > Σ|terms|/256 = %g)", trial, got, ref, d, mag/256)
+		}
+	}
+}
+
+// TestBF16DotExtremes checks every bf16 dot-product level against its twin
+// bit for bit on operands drawn where the instruction's semantics show:
+// infinities and NaNs (quiet and signalling, both signs), subnormals,
+// values whose products overflow float32, and values whose products and
+// sums straddle the smallest normal (the flush to zero after rounding).
+func TestBF16DotExtremes(t *testing.T) {
+	var levels []Level
+	for _, l := range Available() {
+		if tables[l].bf16dot != nil {
+			levels = append(levels, l)
+		}
+	}
+	if len(levels) == 0 {
+		t.Skip("no bf16 dot-product kernel on this machine (the twin's semantics are pinned by TestBF16DotRounding)")
+	}
+	r := testutil.RNG(33)
+	// extreme returns a bf16 value of one of the classes above; tiny
+	// (exponents around 2⁻⁶³) pairs up into products near 2⁻¹²⁶.
+	extreme := func() uint16 {
+		sign := uint16(r.IntN(2)) << 15
+		switch r.IntN(7) {
+		case 0:
+			return uint16(r.IntN(1 << 16))
+		case 1:
+			return sign | 0x7f80 | uint16(r.IntN(3))<<5 | uint16(r.IntN(2)) // Inf, NaNs
+		case 2:
+			return sign | uint16(r.IntN(0x100)) // subnormal or the smallest normals
+		case 3:
+			return sign | uint16(0x7f00+r.IntN(0x80)) // near the largest
+		case 4, 5:
+			return sign | uint16(61+r.IntN(7))<<7 | uint16(r.IntN(128)) // near 2⁻⁶³
+		default:
+			return F32ToBF16(float32(r.NormFloat64()))
+		}
+	}
+	trials := 4000
+	if testing.Short() {
+		trials = 500
+	}
+	for _, l := range levels {
+		for trial := range trials {
+			m, n, k := 1+r.IntN(bf16MaxM), 1+r.IntN(6), 1+r.IntN(140)
+			x := make([]float32, m*k)
+			b := make([]uint16, n*k)
+			for i := range x {
+				x[i] = BF16ToF32(extreme())
+			}
+			for i := range b {
+				b[i] = extreme()
+			}
+			got, want := make([]float32, m*n), make([]float32, m*n)
+			tables[l].bf16dot(m, n, k, x, k, b, k, got, n)
+			bf16mvDotGeneric(m, n, k, x, k, b, k, want, n)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s trial %d m=%d n=%d k=%d: C[%d] = %g (%#x), twin %g (%#x)", l, trial, m, n, k, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+				}
+			}
 		}
 	}
 }
