@@ -102,9 +102,8 @@ func (st LoopState) Resumes(data string, settings map[string]string) error {
 	if st.Data == "" {
 		return nil
 	}
-	if st.Data != data {
-		return fmt.Errorf("the checkpoint was made from other training data (fingerprint %s, this run's %s): resume with the same data flags, or start a new run", st.Data, data)
-	}
+	// Settings first: a setting that differs (a seed, say) often changes
+	// the data too, and its name says more than a fingerprint.
 	var diffs []string
 	for _, k := range sortedKeys(st.Settings, settings) {
 		if a, b := st.Settings[k], settings[k]; a != b {
@@ -113,6 +112,9 @@ func (st LoopState) Resumes(data string, settings map[string]string) error {
 	}
 	if len(diffs) > 0 {
 		return fmt.Errorf("the checkpoint was made with other settings (%s): resume with the same flags, or start a new run", strings.Join(diffs, "; "))
+	}
+	if st.Data != data {
+		return fmt.Errorf("the checkpoint was made from other training data (fingerprint %s, this run's %s): resume with the same data flags, or start a new run", st.Data, data)
 	}
 	return nil
 }
@@ -151,9 +153,9 @@ func Fingerprint(values ...any) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// settingsOf returns the JSON fields of a loop's config c (without its
+// SettingsOf returns the JSON fields of a loop's config c (without its
 // checkpointing, which a resume changes) as text, for [LoopState.Settings].
-func settingsOf(c any) map[string]string {
+func SettingsOf(c any) map[string]string {
 	b, err := json.Marshal(c)
 	if err != nil {
 		return nil
@@ -223,18 +225,15 @@ func SaveState(path string, params []*autograd.Var, opt *nn.AdamW, st LoopState,
 // LoadState restores what SaveState wrote into params and opt, and returns
 // the loop state and the extra tensors.
 func LoadState(path string, params []*autograd.Var, opt *nn.AdamW) (LoopState, map[string][]float32, error) {
-	var st LoopState
 	f, err := safetensors.Open(path)
 	if err != nil {
-		return st, nil, fmt.Errorf("train: resume: %w", err)
+		return LoopState{}, nil, fmt.Errorf("train: resume: %w", err)
 	}
 	defer f.Close()
 	md := f.Metadata()
-	if md["format"] != "llink-train-state-v1" {
-		return st, nil, fmt.Errorf("train: resume: %s is not a training checkpoint (format %q)", path, md["format"])
-	}
-	if err := json.Unmarshal([]byte(md["state"]), &st); err != nil {
-		return st, nil, fmt.Errorf("train: resume: %s: bad state: %w", path, err)
+	st, err := loopStateOf(path, md)
+	if err != nil {
+		return st, nil, err
 	}
 	adamStep, err := strconv.Atoi(md["adam_step"])
 	if err != nil {
@@ -281,6 +280,30 @@ func LoadState(path string, params []*autograd.Var, opt *nn.AdamW) (LoopState, m
 		}
 	}
 	return st, extra, nil
+}
+
+// ReadLoopState returns the loop state of the checkpoint at path without
+// reading its tensors, so that [LoopState.Resumes] can name what differs
+// before a model is built to load them into.
+func ReadLoopState(path string) (LoopState, error) {
+	f, err := safetensors.Open(path)
+	if err != nil {
+		return LoopState{}, fmt.Errorf("train: resume: %w", err)
+	}
+	defer f.Close()
+	return loopStateOf(path, f.Metadata())
+}
+
+// loopStateOf parses the loop state in a checkpoint's metadata md.
+func loopStateOf(path string, md map[string]string) (LoopState, error) {
+	var st LoopState
+	if md["format"] != "llink-train-state-v1" {
+		return st, fmt.Errorf("train: resume: %s is not a training checkpoint (format %q)", path, md["format"])
+	}
+	if err := json.Unmarshal([]byte(md["state"]), &st); err != nil {
+		return st, fmt.Errorf("train: resume: %s: bad state: %w", path, err)
+	}
+	return st, nil
 }
 
 func equalInts(a, b []int) bool {

@@ -145,7 +145,7 @@ func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log
 	res.Best.MRR = -1
 	var best []*tensor.Tensor
 	ck := &c.Checkpoint
-	data, settings := Fingerprint(trainSet.IDs, trainSet.Z.Data(), trainSet.H.Data()), settingsOf(c)
+	data, settings := Fingerprint(trainSet.IDs, trainSet.Z.Data(), trainSet.H.Data()), SettingsOf(c)
 	if ck.enabled() && ck.Resume {
 		if _, err := os.Stat(ck.Path); err == nil {
 			st, extra, err := LoadState(ck.Path, params, opt)

@@ -275,7 +275,7 @@ func decoderLoop(name string, exs []Example, pad int, groups []nn.ParamGroup, pa
 	bs := min(c.Batch, len(exs))
 	order, pos, first := epochOrder(rng, exs, bs), 0, 0
 	ck := &c.Checkpoint
-	data, settings := examplesFingerprint(exs), settingsOf(c)
+	data, settings := examplesFingerprint(exs), SettingsOf(c)
 	if ck.enabled() && ck.Resume {
 		if _, err := os.Stat(ck.Path); err == nil {
 			st, _, err := LoadState(ck.Path, params, opt)

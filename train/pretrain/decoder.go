@@ -133,7 +133,7 @@ func InstructionExample(tok tokenizer.Tokenizer, t data.Task, eot int) train.Exa
 // on English-passage dev questions and records it, with the final loss and
 // o.Provenance, in model.safetensors' metadata.
 func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, error) {
-	t, err := newTrainer("decoder", dir, c, c.Steps, o)
+	t, err := newTrainer("decoder", dir, c, d.fingerprint(), c.Steps, o)
 	if err != nil {
 		return Result{}, err
 	}

@@ -135,7 +135,7 @@ func EncoderTokenizer(d EncoderData, c EncoderConfig) (*tokenizer.Unigram, error
 // inference loader ignores them). The final loss is recorded in
 // model.safetensors' metadata with o.Provenance.
 func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, error) {
-	t, err := newTrainer("encoder", dir, c, c.Steps, o)
+	t, err := newTrainer("encoder", dir, c, d.fingerprint(), c.Steps, o)
 	if err != nil {
 		return Result{}, err
 	}

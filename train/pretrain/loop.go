@@ -1,7 +1,6 @@
 package pretrain
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -75,7 +74,7 @@ type trainer struct {
 	what      string // "encoder" or "decoder", for messages
 	dir       string
 	statePath string
-	config    string // the run's config as JSON; a resume must match it
+	id        runID // the run's data and config; a resume must match it
 	steps     int
 	o         Options
 	began     time.Time
@@ -86,17 +85,18 @@ type trainer struct {
 }
 
 // newTrainer starts a run of steps steps writing to dir (created if
-// needed) with settings config, o's defaults filled in.
-func newTrainer(what, dir string, config any, steps int, o Options) (*trainer, error) {
+// needed) with settings config on training data fingerprinted data, o's
+// defaults filled in.
+func newTrainer(what, dir string, config any, data string, steps int, o Options) (*trainer, error) {
 	o.defaults(steps)
-	cj, err := json.Marshal(config)
+	id, err := newRunID(config, data)
 	if err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	return &trainer{what: what, dir: dir, statePath: filepath.Join(dir, CheckpointName), config: string(cj),
+	return &trainer{what: what, dir: dir, statePath: filepath.Join(dir, CheckpointName), id: id,
 		steps: steps, o: o, began: time.Now()}, nil
 }
 
@@ -109,9 +109,9 @@ type batchLoss func(tp *autograd.Tape) (loss *autograd.Var, tokens int, err erro
 // sampler state restored.
 func (t *trainer) start() (loopState, error) {
 	if !t.o.Resume {
-		return loopState{Config: t.config}, nil
+		return loopState{}, nil
 	}
-	st, err := loadState(t.statePath, t.params, t.opt, t.config)
+	st, err := loadState(t.statePath, t.params, t.opt, t.id)
 	if err != nil {
 		return st, err
 	}
@@ -155,7 +155,7 @@ func (t *trainer) run(st loopState, batch batchLoss) (loopState, time.Duration, 
 		stop := t.o.stopRequested() && st.Step < t.steps
 		if stop || t.o.CheckpointEvery > 0 && st.Step%t.o.CheckpointEvery == 0 && st.Step < t.steps {
 			st.RNG, st.Tail, st.Seconds = pcgBytes(t.src), lossAvg.values(), before+time.Since(t0).Seconds()
-			if err := saveState(t.statePath, t.params, t.opt, st); err != nil {
+			if err := saveState(t.statePath, t.params, t.opt, st, t.id); err != nil {
 				return st, 0, err
 			}
 		}
@@ -177,7 +177,7 @@ func (t *trainer) run(st loopState, batch batchLoss) (loopState, time.Duration, 
 // provenance.
 func (t *trainer) metadata(md map[string]string, elapsed time.Duration) map[string]string {
 	md["steps"], md["parameters"] = fmt.Sprint(t.steps), fmt.Sprint(countParams(t.params))
-	md["pretrain_config"], md["train_seconds"] = t.config, fmt.Sprintf("%.0f", elapsed.Seconds())
+	md["pretrain_config"], md["train_seconds"] = t.id.config, fmt.Sprintf("%.0f", elapsed.Seconds())
 	maps.Copy(md, t.o.Provenance)
 	return md
 }

@@ -226,3 +226,51 @@ func TestStopWritesCheckpoint(t *testing.T) {
 		sameWeights(t, wa, wb)
 	}
 }
+
+// TestResumeRefusesOtherRun: resuming a checkpoint with other training
+// data or another config fails before training, naming the setting that
+// differs (or the data), and leaves the checkpoint usable by the right run.
+func TestResumeRefusesOtherRun(t *testing.T) {
+	dd, ed := smallData(t)
+	dec := func(d DecoderData, c DecoderConfig) func(string, Options) error {
+		return func(dir string, o Options) error { _, err := Decoder(dir, d, c, o); return err }
+	}
+	enc := func(d EncoderData, c EncoderConfig) func(string, Options) error {
+		return func(dir string, o Options) error { _, err := Encoder(dir, d, c, o); return err }
+	}
+	wider, seed, steps := tinyDecoder(), tinyDecoder(), tinyEncoder()
+	wider.Hidden, seed.Seed, steps.Steps = 32, 9, 8
+	fewer, otherKm := dd, ed
+	fewer.English = dd.English[1:]
+	otherKm.Khmer = append([]string{"ផ្សេង"}, ed.Khmer[1:]...)
+	otherDev := dd
+	otherDev.Dev = dd.Dev[1:]
+	for _, tc := range []struct {
+		name        string
+		first, next func(string, Options) error
+		want        string // "" when the resume must succeed
+	}{
+		{"decoder, other English sentences", dec(dd, tinyDecoder()), dec(fewer, tinyDecoder()), "other training data"},
+		{"decoder, wider", dec(dd, tinyDecoder()), dec(dd, wider), "other settings (hidden 16, now 32)"},
+		{"decoder, other seed", dec(dd, tinyDecoder()), dec(dd, seed), "other settings (seed 5, now 9)"},
+		{"decoder, other dev tasks", dec(dd, tinyDecoder()), dec(otherDev, tinyDecoder()), ""},
+		{"encoder, other Khmer sentences", enc(ed, tinyEncoder()), enc(otherKm, tinyEncoder()), "other training data"},
+		{"encoder, more steps", enc(ed, tinyEncoder()), enc(ed, steps), "other settings (steps 6, now 8)"},
+	} {
+		dir := t.TempDir()
+		if err := tc.first(dir, Options{CheckpointEvery: 3, stopAfter: 3}); err != errStopped {
+			t.Fatalf("%s: interrupted run: %v", tc.name, err)
+		}
+		err := tc.next(dir, Options{Resume: true})
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: %v, want an error saying %q", tc.name, err, tc.want)
+		case tc.want != "":
+			if err := tc.first(dir, Options{Resume: true}); err != nil {
+				t.Errorf("%s: the right run no longer resumes: %v", tc.name, err)
+			}
+		}
+	}
+}

@@ -23,23 +23,75 @@ const CheckpointName = "pretrain-state.safetensors"
 // train.LoopState's Extra["pretrain"]: pretraining checkpoints in the
 // training floor's one format (train.SaveState).
 type loopState struct {
-	Step   int       `json:"step"`
-	RNG    []byte    `json:"rng"`    // the sampler's PCG state
-	Config string    `json:"config"` // the run's config, JSON: a resume must match it
-	Loss   float64   `json:"loss"`   // running mean of the loss
-	Tail   []float64 `json:"tail"`   // the last losses behind Loss
+	Step int    `json:"step"`
+	RNG  []byte `json:"rng"` // the sampler's PCG state
+	// Config is the run's config as JSON in checkpoints written before the
+	// data fingerprint and settings (runID) were recorded; resuming one
+	// needs the same config.
+	Config string    `json:"config,omitempty"`
+	Loss   float64   `json:"loss"` // running mean of the loss
+	Tail   []float64 `json:"tail"` // the last losses behind Loss
 	// Seconds is the training time spent before this checkpoint, summed
 	// over every process that worked on the run (resumes included).
 	Seconds float64 `json:"seconds,omitempty"`
 }
 
-// saveState atomically writes params, their AdamW moments and st to path.
-func saveState(path string, params []*autograd.Var, opt *nn.AdamW, st loopState) error {
+// runID is what a pretraining checkpoint records of its run so that a
+// resume with other data or another config is refused, naming what
+// differs (train.LoopState.Resumes): a fingerprint of the training data
+// and the config's fields; and the config as JSON (metadata, and the check
+// of checkpoints from before the fingerprint).
+type runID struct {
+	data     string
+	settings map[string]string
+	config   string
+}
+
+// newRunID identifies a run of config on training data fingerprinted data.
+func newRunID(config any, data string) (runID, error) {
+	cj, err := json.Marshal(config)
+	if err != nil {
+		return runID{}, err
+	}
+	return runID{data: data, settings: train.SettingsOf(config), config: string(cj)}, nil
+}
+
+// fingerprint identifies what the decoder trains on: the training tasks
+// (kind, instruction, English passage, answer) and the English sentences.
+// The dev tasks only measure the result, so they may change on a resume.
+func (d DecoderData) fingerprint() string {
+	vs := []any{"decoder", len(d.Train)}
+	for _, t := range d.Train {
+		vs = append(vs, t.Kind, t.Instruction, t.EnglishPassage, t.Answer)
+	}
+	vs = append(vs, len(d.English))
+	for _, s := range d.English {
+		vs = append(vs, s)
+	}
+	return train.Fingerprint(vs...)
+}
+
+// fingerprint identifies what the encoder trains on: its English and
+// Khmer sentences (not the dev sentences, which only measure).
+func (d EncoderData) fingerprint() string {
+	vs := []any{"encoder"}
+	for _, side := range [][]string{d.English, d.Khmer} {
+		vs = append(vs, len(side))
+		for _, s := range side {
+			vs = append(vs, s)
+		}
+	}
+	return train.Fingerprint(vs...)
+}
+
+// saveState atomically writes params, their AdamW moments and st, with the
+// run's identity id, to path.
+func saveState(path string, params []*autograd.Var, opt *nn.AdamW, st loopState, id runID) error {
 	js, err := json.Marshal(st)
 	if err != nil {
 		return err
 	}
-	ls := train.LoopState{Step: st.Step, RNG: st.RNG, Extra: map[string]string{"pretrain": string(js)}}
+	ls := train.LoopState{Step: st.Step, RNG: st.RNG, Extra: map[string]string{"pretrain": string(js)}, Data: id.data, Settings: id.settings}
 	if err := train.SaveState(path, params, opt, ls, nil); err != nil {
 		return fmt.Errorf("pretrain: %w", err)
 	}
@@ -47,10 +99,12 @@ func saveState(path string, params []*autograd.Var, opt *nn.AdamW, st loopState)
 }
 
 // loadState restores what saveState wrote into params and opt and returns
-// the loop state. The checkpoint must come from the same config.
-func loadState(path string, params []*autograd.Var, opt *nn.AdamW, config string) (loopState, error) {
+// the loop state. The checkpoint must come from a run with identity id:
+// the same training data and config; what differs is named before any
+// tensor is read.
+func loadState(path string, params []*autograd.Var, opt *nn.AdamW, id runID) (loopState, error) {
 	var st loopState
-	ls, _, err := train.LoadState(path, params, opt)
+	ls, err := train.ReadLoopState(path)
 	if err != nil {
 		return st, fmt.Errorf("pretrain: %w", err)
 	}
@@ -61,8 +115,14 @@ func loadState(path string, params []*autograd.Var, opt *nn.AdamW, config string
 	if err := json.Unmarshal([]byte(js), &st); err != nil {
 		return st, fmt.Errorf("pretrain: resume: %s: %w", path, err)
 	}
-	if st.Config != config {
-		return st, fmt.Errorf("pretrain: resume: %s was written with config %s, this run has %s", path, st.Config, config)
+	if err := ls.Resumes(id.data, id.settings); err != nil {
+		return st, fmt.Errorf("pretrain: resume: %s: %w", path, err)
+	}
+	if ls.Data == "" && st.Config != id.config {
+		return st, fmt.Errorf("pretrain: resume: %s was written with config %s, this run has %s", path, st.Config, id.config)
+	}
+	if _, _, err := train.LoadState(path, params, opt); err != nil {
+		return st, fmt.Errorf("pretrain: %w", err)
 	}
 	return st, nil
 }
