@@ -7,8 +7,8 @@ import (
 
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/internal/race"
+	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/models/tiny"
-	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/models/xlmr"
 	"github.com/llink-go/llink/train/pretrain"
 )
@@ -55,7 +55,7 @@ func TestDecoderDevExactMatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range append([]string{"<|begin_of_text|>", "<|eot_id|>"}, tokenizer.LLINKTokens...) {
+	for _, s := range append([]string{"<|begin_of_text|>", "<|eot_id|>"}, llink.TokenNames(8)...) {
 		if _, ok := tok.TokenID(s); !ok {
 			t.Fatalf("decoder tokenizer lacks %s", s)
 		}

@@ -11,10 +11,6 @@ const (
 	EOT         = "<|eot_id|>"
 )
 
-// LLINKTokens are the tokens LLINK adds to the decoder vocabulary, in order:
-// <foreign>, </foreign>, <foreign_emb>, then the K=8 slot tokens <f0>…<f7>.
-var LLINKTokens = []string{"<foreign>", "</foreign>", "<foreign_emb>", "<f0>", "<f1>", "<f2>", "<f3>", "<f4>", "<f5>", "<f6>", "<f7>"}
-
 // Message is one chat turn.
 type Message struct {
 	Role    string // "system", "user" or "assistant"

@@ -29,7 +29,7 @@
 // [Load] reads a tokenizer.json (or a folder with one; at most 256 MiB)
 // or a GGUF file's tokenizer.ggml.* metadata (model
 // "gpt2" or "t5"). Added tokens (specials such as <|eot_id|> or LLINK's
-// <f0>, see [Tokenizer.AddSpecialTokens] and [LLINKTokens]) are matched
+// <f0>, see [Tokenizer.AddSpecialTokens]) are matched
 // whole in the input and never split. [Llama3Chat] renders the Llama-3
 // chat template.
 //

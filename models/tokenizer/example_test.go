@@ -13,7 +13,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	slots := tok.AddSpecialTokens(tokenizer.LLINKTokens...)
+	slots := tok.AddSpecialTokens("<foreign>", "</foreign>", "<foreign_emb>", "<f0>")
 	ids := tok.Encode("the cat <f0>", true)
 	bos, _ := tok.TokenID(tokenizer.BeginOfText)
 	fmt.Println(ids[0] == bos, ids[len(ids)-1] == slots[3])

@@ -90,7 +90,11 @@ type Result struct {
 
 // llamaSpecials are the Llama-3 special tokens of the tiny decoder's
 // tokenizer, so the Llama-3 chat template applies unchanged.
-var llamaSpecials = []string{"<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"}
+var llamaSpecials = []string{tokenizer.BeginOfText, tokenizer.EndOfText, tokenizer.StartHeader, tokenizer.EndHeader, tokenizer.EOT}
+
+// decoderSlots is how many slot tokens the tiny decoder's vocabulary
+// carries after LLINK's other tokens: the default K.
+const decoderSlots = 8
 
 // DecoderTokenizer trains the decoder's byte-level BPE on English text
 // only (sentences, instructions and answers, plus the prompt's fixed
@@ -116,7 +120,7 @@ func DecoderTokenizer(d DecoderData, c DecoderConfig) (*tokenizer.BPE, error) {
 	if err != nil {
 		return nil, err
 	}
-	bpe.AddSpecialTokens(tokenizer.LLINKTokens...)
+	bpe.AddSpecialTokens(llink.TokenNames(decoderSlots)...)
 	return bpe, nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llama"
+	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/models/xlmr"
@@ -108,7 +109,7 @@ func TestDecoderResume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range append([]string{"<|eot_id|>"}, tokenizer.LLINKTokens...) {
+	for _, s := range append([]string{"<|eot_id|>"}, llink.TokenNames(decoderSlots)...) {
 		if _, ok := tok.TokenID(s); !ok {
 			t.Fatalf("tokenizer lacks %s", s)
 		}
