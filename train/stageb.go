@@ -1,6 +1,7 @@
 package train
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -40,6 +41,9 @@ type StageBConfig struct {
 	WarmupFrac  float32             `json:"warmup_frac"`
 	LRLoRA      float32             `json:"lr_lora"`
 	LRSlots     float32             `json:"lr_slots"` // adapter and expander
+	// ResamplerLR is the token-level slots' resampler's learning rate as a
+	// fraction of LRSlots (0 means 1).
+	ResamplerLR float32 `json:"resampler_lr,omitempty"`
 	LRScale     float32             `json:"lr_scale"`
 	WeightDecay float32             `json:"weight_decay"`
 	Clip        float32             `json:"clip"`
@@ -173,8 +177,11 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 	}
 	d := m.Config.Hidden
 	groups := []nn.ParamGroup{{Params: lora, LR: c.LRLoRA, WeightDecay: c.WeightDecay},
-		{Params: append(append(slots.Adapter.Params(), slots.Expander.Params()...), slots.Resampler.Params()...), LR: c.LRSlots, WeightDecay: c.WeightDecay},
+		{Params: append(slots.Adapter.Params(), slots.Expander.Params()...), LR: c.LRSlots, WeightDecay: c.WeightDecay},
 		{Params: slots.Scale.Params(), LR: c.LRScale, WeightDecay: 0}}
+	if rs := slots.Resampler.Params(); rs != nil {
+		groups = append(groups, nn.ParamGroup{Params: rs, LR: c.LRSlots * cmp.Or(c.ResamplerLR, 1), WeightDecay: c.WeightDecay})
+	}
 	params := append(append([]*autograd.Var(nil), lora...), slots.Params()...)
 	var bow *llink.BagOfWords
 	if c.Weights.BagOfWords != 0 {

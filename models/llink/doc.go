@@ -18,7 +18,10 @@
 //   - [Scale], [Adapter] and [Expander] (Stage B, together [Slots]): the
 //     projected vector is renormalised to the decoder's embedding norm,
 //     passed through an identity-gated adapter and expanded into K soft
-//     slots;
+//     slots; with token-level slots ([Config.SlotInput] = [SlotsTokens], not
+//     in the paper) a [Resampler] then lets the slots attend to the
+//     encoder's token states ([Tokens]), which keep the place, month and
+//     object that one pooled vector loses;
 //   - the injection, the one path from vectors to answers that training,
 //     evaluation and the root package share: [Decoder.Inputs] tokenises the
 //     prompts and places an [Injector]'s slot vectors at <f0>…<fK-1>;
