@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
+	"github.com/llink-go/llink/internal/safeio"
 	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/tensor"
 )
@@ -37,6 +40,11 @@ type CacheSpec struct {
 	English  []string // English side of each pair
 	Batch    int      // sentences per Embed call (default 32)
 	Progress func(done, total int)
+	// Stop, when closed, makes a build stop after its current batch: the
+	// vectors computed so far are kept in a partial file that the next
+	// build of the same cache continues from, and the build returns an
+	// [ErrInterrupted] error.
+	Stop <-chan struct{}
 }
 
 // Key returns the cache key: a hash of both models' fingerprints and the
@@ -66,6 +74,12 @@ func (s *CacheSpec) path(shard, shards int) string {
 	return filepath.Join(s.Dir, fmt.Sprintf("%s.shard-%d-of-%d.safetensors", s.Key(), shard, shards))
 }
 
+// partialPath is where an interrupted build of shard i of n keeps the
+// vectors it computed.
+func (s *CacheSpec) partialPath(shard, shards int) string {
+	return strings.TrimSuffix(s.path(shard, shards), ".safetensors") + ".partial.safetensors"
+}
+
 // shardRange returns the pair rows [lo, hi) of shard i of n (contiguous,
 // sizes differing by at most one).
 func shardRange(total, i, n int) (lo, hi int) { return total * i / n, total * (i + 1) / n }
@@ -88,12 +102,21 @@ func (s *CacheSpec) validate() error {
 // returns the shard's path. Shards can be computed by independent processes
 // (e.g. a Slurm array or a Kubernetes indexed Job running
 // `llink embed-cache --shard I/N`) and combined with [MergeShards].
+//
+// Files are written atomically, so a killed build leaves no part of one; a
+// build stopped through [CacheSpec.Stop] keeps what it computed in a
+// partial file, which the next build of the shard continues from. A
+// single-process build (n = 1) first removes the temporaries killed
+// writers left in the folder.
 func BuildShard(s *CacheSpec, i, n int) (string, error) {
 	if err := s.validate(); err != nil {
 		return "", err
 	}
 	if n < 1 || i < 0 || i >= n {
 		return "", fmt.Errorf("train: cache: shard %d/%d out of range", i, n)
+	}
+	if n == 1 {
+		safeio.RemoveStale(s.Dir) // shards may be writing on other machines, where locks may not reach
 	}
 	path := s.path(i, n)
 	if _, err := os.Stat(path); err == nil {
@@ -102,46 +125,81 @@ func BuildShard(s *CacheSpec, i, n int) (string, error) {
 		}
 	}
 	lo, hi := shardRange(len(s.Foreign), i, n)
-	z, h, err := embedRange(s, lo, hi)
+	z, h := tensor.New(hi-lo, s.Student.Dim()), tensor.New(hi-lo, s.Teacher.Dim())
+	partial, from := s.partialPath(i, n), lo
+	if d, err := readShard(partial, s); err == nil && d.lo == lo && d.hi <= hi {
+		copy(z.Data(), d.z)
+		copy(h.Data(), d.h)
+		from = d.hi
+	}
+	done, err := embedRange(s, z, h, lo, from, hi)
+	if errors.Is(err, ErrInterrupted) {
+		if done > from {
+			rows := done - lo
+			zs := tensor.FromSlice(z.Data()[:rows*s.Student.Dim()], rows, s.Student.Dim())
+			hs := tensor.FromSlice(h.Data()[:rows*s.Teacher.Dim()], rows, s.Teacher.Dim())
+			if err := writeCache(partial, s, zs, hs, lo, done, nil); err != nil {
+				return "", err
+			}
+		}
+		return "", fmt.Errorf("train: cache: stopped after %d of %d pairs, kept for the next build in %s: %w", done-lo, hi-lo, partial, err)
+	}
 	if err != nil {
 		return "", err
 	}
+	if err := writeCache(path, s, z, h, lo, hi, nil); err != nil {
+		return "", err
+	}
+	os.Remove(partial)
+	return path, nil
+}
+
+// writeCache writes the vectors z and h of the spec's pairs [lo, hi) to
+// path with the metadata readShard checks, and any extra entries.
+func writeCache(path string, s *CacheSpec, z, h *tensor.Tensor, lo, hi int, extra map[string]string) error {
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
-		return "", fmt.Errorf("train: cache: %w", err)
+		return fmt.Errorf("train: cache: %w", err)
 	}
 	md := map[string]string{
 		"format": "llink-cache-v1", "key": s.Key(), "lo": strconv.Itoa(lo), "hi": strconv.Itoa(hi),
 		"student": s.Student.Fingerprint(), "teacher": s.Teacher.Fingerprint(),
 	}
+	maps.Copy(md, extra)
 	ts := []safetensors.Tensor{
 		safetensors.FromFloat32("z", z.Shape(), z.Data(), safetensors.F32),
 		safetensors.FromFloat32("h", h.Shape(), h.Data(), safetensors.F32),
 	}
 	if err := safetensors.Write(path, ts, md); err != nil {
-		return "", fmt.Errorf("train: cache: %w", err)
+		return fmt.Errorf("train: cache: %w", err)
 	}
-	return path, nil
+	return nil
 }
 
-func embedRange(s *CacheSpec, lo, hi int) (z, h *tensor.Tensor, err error) {
+// embedRange computes the vectors of pairs [from, hi) into rows from−lo…
+// of z and h, batch by batch, and returns how far it got: hi, or with an
+// [ErrInterrupted] error the end of the last batch before Stop.
+func embedRange(s *CacheSpec, z, h *tensor.Tensor, lo, from, hi int) (int, error) {
 	bs := s.Batch
 	if bs <= 0 {
 		bs = 32
 	}
-	z = tensor.New(hi-lo, s.Student.Dim())
-	h = tensor.New(hi-lo, s.Teacher.Dim())
-	for a := lo; a < hi; a += bs {
+	for a := from; a < hi; a += bs {
+		select {
+		case <-s.Stop:
+			return a, ErrInterrupted
+		default:
+		}
 		b := min(a+bs, hi)
 		zs, err := s.Student.Embed(s.Foreign[a:b])
 		if err != nil {
-			return nil, nil, fmt.Errorf("train: cache: student on pairs %d–%d: %w", a, b-1, err)
+			return a, fmt.Errorf("train: cache: student on pairs %d–%d: %w", a, b-1, err)
 		}
 		hs, err := s.Teacher.Embed(s.English[a:b])
 		if err != nil {
-			return nil, nil, fmt.Errorf("train: cache: teacher on pairs %d–%d: %w", a, b-1, err)
+			return a, fmt.Errorf("train: cache: teacher on pairs %d–%d: %w", a, b-1, err)
 		}
 		if zs.Len() != (b-a)*s.Student.Dim() || hs.Len() != (b-a)*s.Teacher.Dim() {
-			return nil, nil, fmt.Errorf("train: cache: embedders returned %v and %v for %d sentences", zs.Shape(), hs.Shape(), b-a)
+			return a, fmt.Errorf("train: cache: embedders returned %v and %v for %d sentences", zs.Shape(), hs.Shape(), b-a)
 		}
 		copy(z.Data()[(a-lo)*s.Student.Dim():], zs.Data())
 		copy(h.Data()[(a-lo)*s.Teacher.Dim():], hs.Data())
@@ -149,7 +207,7 @@ func embedRange(s *CacheSpec, lo, hi int) (z, h *tensor.Tensor, err error) {
 			s.Progress(b-lo, hi-lo)
 		}
 	}
-	return z, h, nil
+	return hi, nil
 }
 
 type shardData struct {
@@ -211,15 +269,10 @@ func MergeShards(s *CacheSpec, n int) (string, error) {
 		copy(z.Data()[d.lo*s.Student.Dim():], d.z)
 		copy(h.Data()[d.lo*s.Teacher.Dim():], d.h)
 	}
-	md := map[string]string{"format": "llink-cache-v1", "key": s.Key(), "lo": "0", "hi": strconv.Itoa(total),
-		"student": s.Student.Fingerprint(), "teacher": s.Teacher.Fingerprint(), "merged_from": strconv.Itoa(n)}
 	path := s.path(0, 1)
-	ts := []safetensors.Tensor{
-		safetensors.FromFloat32("z", z.Shape(), z.Data(), safetensors.F32),
-		safetensors.FromFloat32("h", h.Shape(), h.Data(), safetensors.F32),
-	}
-	if err := safetensors.Write(path, ts, md); err != nil {
-		return "", fmt.Errorf("train: cache: %w", err)
+	safeio.RemoveStale(s.Dir) // every shard has finished
+	if err := writeCache(path, s, z, h, 0, total, map[string]string{"merged_from": strconv.Itoa(n)}); err != nil {
+		return "", err
 	}
 	return path, nil
 }

@@ -1,7 +1,10 @@
 package train
 
 import (
+	"errors"
 	"hash/fnv"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -119,5 +122,62 @@ func TestStudentPoolingKeysTheCache(t *testing.T) {
 	c.EncoderPool = "cls"
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `"cls"`) {
 		t.Fatalf("Validate with pooling \"cls\": %v", err)
+	}
+}
+
+// TestCacheStopResume: a build stopped through Stop (as Ctrl-C does)
+// returns ErrInterrupted, leaves no cache and no temporary file but a
+// partial file of the finished batches, and the next build computes only
+// the rest and ends with exactly the vectors of an uninterrupted build; a
+// single-process build removes the temporaries a killed writer left.
+func TestCacheStopResume(t *testing.T) {
+	want, err := LoadOrBuildCache(spec(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	killed := filepath.Join(dir, ".0123.safetensors.tmp-42") // a killed writer's, unlocked
+	if err := os.WriteFile(killed, []byte("half"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := spec(dir)
+	stop := make(chan struct{})
+	s.Stop = stop
+	s.Progress = func(done, _ int) {
+		if done == 8 { // after the second batch of 4
+			close(stop)
+		}
+	}
+	_, err = LoadOrBuildCache(s)
+	if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "stopped after 8 of 23 pairs") {
+		t.Fatalf("stopped build: %v", err)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 || filepath.Join(dir, ents[0].Name()) != s.partialPath(0, 1) {
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		t.Fatalf("after the stop the folder holds %v, want only the partial file", names)
+	}
+	// Another spec (other data) neither reads nor removes the partial file.
+	s3 := spec(dir)
+	s3.English[0] = "other"
+	if _, err := LoadOrBuildCache(s3); err != nil || s3.Student.(*fakeEmbedder).calls != 6 {
+		t.Fatalf("other data: %v, %d calls", err, s3.Student.(*fakeEmbedder).calls)
+	}
+	s2 := spec(dir)
+	got, err := LoadOrBuildCache(s2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls := s2.Student.(*fakeEmbedder).calls; calls != 4 {
+		t.Errorf("the resumed build made %d student calls for the last 15 pairs in batches of 4, want 4", calls)
+	}
+	if tensor.MaxAbsDiff(want.Z, got.Z) != 0 || tensor.MaxAbsDiff(want.H, got.H) != 0 {
+		t.Fatal("resumed vectors differ from an uninterrupted build")
+	}
+	if _, err := os.Stat(s.partialPath(0, 1)); !os.IsNotExist(err) {
+		t.Errorf("the partial file outlived the finished cache: %v", err)
 	}
 }

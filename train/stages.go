@@ -44,6 +44,7 @@ func NewStages(m *Models, d Data, c PipelineConfig, log io.Writer) (*Stages, err
 		if c.CacheProgress != nil {
 			set.Spec.Progress = c.CacheProgress(set.Name)
 		}
+		set.Spec.Stop = c.StageA.Checkpoint.Stop // the run's interrupt stops the caches too
 		err := p.timed("cache_"+set.Name, func() (err error) {
 			s.vecs[set.Name], err = LoadOrBuildCache(set.Spec)
 			return err

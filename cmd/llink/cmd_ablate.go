@@ -60,7 +60,7 @@ func parseKs(s string) ([]int, error) {
 	return ks, nil
 }
 
-func runAblate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+func runAblate(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 	fs := newFlagSet("ablate", stderr)
 	cf := addCommonFlags(fs)
 	var o runOptions
@@ -93,7 +93,7 @@ func runAblate(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer dir.Close()
+	defer func() { closeRun(dir, err) }()
 	log := logWriter(cf, stdout)
 	variants := ablations(ks, float32(*bow))
 	all := &train.Results{Timing: map[string]float64{}}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -85,6 +86,8 @@ func runEmbedCache(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	log := logWriter(cf, stdout)
+	halt, unlisten := haltOnSignal(stderr)
+	defer unlisten()
 	written := map[string]string{}
 	for _, set := range train.CacheSets(m, d, o.cache, o.encoderPool) {
 		t0 := time.Now()
@@ -94,7 +97,11 @@ func runEmbedCache(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			path, err = train.MergeShards(set.Spec, *merge)
 		default:
 			set.Spec.Progress = progress.Counter(stderr, "vectors "+set.Name, cf.progressOptions())
+			set.Spec.Stop = halt
 			path, err = train.BuildShard(set.Spec, si, sn)
+		}
+		if errors.Is(err, train.ErrInterrupted) {
+			return fmt.Errorf("embed-cache %s: %w\nthe same command continues where this one stopped (the finished caches are kept)", set.Name, err)
 		}
 		if err != nil {
 			return fmt.Errorf("embed-cache %s: %w", set.Name, err)

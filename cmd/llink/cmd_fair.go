@@ -118,7 +118,7 @@ func (o *fairOptions) check(fs *flag.FlagSet) error {
 	return nil
 }
 
-func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 	fs := newFlagSet("fair", stderr)
 	cf := addCommonFlags(fs)
 	var o fairOptions
@@ -152,7 +152,7 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer dir.Close()
+	defer func() { closeRun(dir, err) }()
 	log := io.Writer(stdout)
 	if cf.Quiet || cf.JSON {
 		log = io.Discard

@@ -58,13 +58,11 @@ func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) (err erro
 	if err != nil {
 		return err
 	}
-	existed := o.out != "" && folderExists(o.out)
 	dir, err := o.openRun("")
 	if err != nil {
 		return err
 	}
-	defer dir.Close()
-	defer func() { discardFailedRun(dir, existed, err) }()
+	defer func() { closeRun(dir, err) }()
 	c := pipelineConfig(o, m, dir)
 	addHooks(&c, dir, cf, stderr)
 	defer stopOnSignal(&c, stderr)()

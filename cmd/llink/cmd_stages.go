@@ -41,7 +41,7 @@ type stage struct {
 // models, data and vector caches; then body, which returns the file it
 // wrote.
 func stageCommand(name string, first bool, body func(st *stage) (wrote string, err error)) func([]string, io.Reader, io.Writer, io.Writer) error {
-	return func(args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	return func(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 		fs := newFlagSet(name, stderr)
 		st := &stage{name: name, cf: addCommonFlags(fs), stdout: stdout, stderr: stderr}
 		o := &st.o
@@ -67,7 +67,7 @@ func stageCommand(name string, first bool, body func(st *stage) (wrote string, e
 		if st.dir, err = openStageDir(o, first); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		defer st.dir.Close()
+		defer func() { closeRun(st.dir, err) }()
 		if st.m, err = loadModels(o.decoder, o.encoder, o.k); err != nil {
 			return err
 		}
@@ -81,10 +81,10 @@ func stageCommand(name string, first bool, body func(st *stage) (wrote string, e
 			defer stopOnSignal(&st.c, stderr)()
 		}
 		st.log = logWriter(st.cf, stdout)
-		if st.s, err = train.NewStages(st.m, d, st.c, st.log); err != nil {
-			return err
+		var wrote string
+		if st.s, err = train.NewStages(st.m, d, st.c, st.log); err == nil { // builds the vector caches
+			wrote, err = body(st)
 		}
-		wrote, err := body(st)
 		if errors.Is(err, train.ErrInterrupted) {
 			return fmt.Errorf("%w\nresume with: llink %s -resume -out %s (and the same flags)", err, name, o.out)
 		}

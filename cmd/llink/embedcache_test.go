@@ -1,13 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/llink-go/llink/models/safetensors"
 )
@@ -93,4 +99,107 @@ func readTensor(t *testing.T, path, name string) []float32 {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// TestEmbedCacheInterrupt: Ctrl-C during `llink embed-cache` (SIGINT to a
+// child process, sent while it computes the 1,024-pair pool cache) stops
+// it after its batch with a message saying how to continue, leaving no
+// temporary file and no cache for the unfinished set, only that set's
+// partial file; the same command then finishes, computing only the rest.
+func TestEmbedCacheInterrupt(t *testing.T) {
+	if testing.Short() || runtime.GOOS == "windows" {
+		t.Skip("a subprocess computing a few thousand vectors; SIGINT")
+	}
+	args := []string{"embed-cache", "-train-pairs", "64", "-train-tasks", "8", "-test-tasks", "8"}
+	if cache := os.Getenv("LLINK_TEST_EMBED_CACHE"); cache != "" { // the child
+		var stdout bytes.Buffer
+		os.Exit(exitCode(run(append(args, "-cache", cache), nil, &stdout, os.Stderr), os.Stderr))
+	}
+	cache := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestEmbedCacheInterrupt$")
+	cmd.Env = append(os.Environ(), "LLINK_TEST_EMBED_CACHE="+cache)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	sent := false
+	sc := bufio.NewScanner(stderr)
+	sc.Split(scanLinesOrCR)
+	for sc.Scan() {
+		line := sc.Text()
+		log.WriteString(line + "\n")
+		if !sent && strings.Contains(line, "vectors pool") && !strings.Contains(line, "100%") {
+			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			sent = true
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var exit *exec.ExitError
+	select {
+	case err := <-done:
+		if !sent || !errors.As(err, &exit) || exit.ExitCode() != 1 {
+			t.Fatalf("child: %v (signal sent: %v)\n%s", err, sent, log.String())
+		}
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		t.Fatalf("the child did not stop\n%s", log.String())
+	}
+	out := log.String()
+	for _, want := range []string{"interrupt", "stopped after", "the same command continues"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "panic:") || strings.Contains(out, "goroutine ") {
+		t.Fatalf("the child panicked:\n%s", out)
+	}
+	files := func() (caches, partial, temps int) {
+		ents, err := os.ReadDir(cache)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			switch n := e.Name(); {
+			case strings.HasPrefix(n, "."):
+				temps++
+			case strings.HasSuffix(n, ".partial.safetensors"):
+				partial++
+			default:
+				caches++
+			}
+		}
+		return
+	}
+	if caches, partial, temps := files(); caches != 2 || partial != 1 || temps != 0 {
+		t.Fatalf("after the interrupt: %d caches (want train and dev), %d partial files (want 1), %d temporaries (want 0)", caches, partial, temps)
+	}
+	o, e, err, code := runCLI(t, append(args, "-cache", cache, "-quiet", "-json")...)
+	if err != nil || code != 0 {
+		t.Fatalf("the next run: %v (exit %d)\n%s", err, code, e)
+	}
+	var written map[string]string
+	if err := json.Unmarshal([]byte(o), &written); err != nil || len(written) != 5 {
+		t.Fatalf("the next run wrote %q (%v)", o, err)
+	}
+	if caches, partial, temps := files(); caches != 5 || partial != 0 || temps != 0 {
+		t.Fatalf("after the next run: %d caches (want 5), %d partial files, %d temporaries", caches, partial, temps)
+	}
+}
+
+// scanLinesOrCR splits at "\n" or "\r" (a progress bar redraws its line).
+func scanLinesOrCR(data []byte, atEOF bool) (advance int, token []byte, err error) {
+	if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
+		return i + 1, data[:i], nil
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
 }

@@ -149,18 +149,17 @@ func (o *runOptions) openRun(prefix string) (*rundir.Dir, error) {
 	return rundir.Create(root, name)
 }
 
-// discardFailedRun removes the run folder dir when this command created it
-// (existed is false) and failed before writing any checkpoint, so a typo
-// does not leave a folder that blocks the same -out.
-func discardFailedRun(dir *rundir.Dir, existed bool, err error) {
-	if err == nil || existed || errors.Is(err, train.ErrInterrupted) {
-		return
-	}
-	if ents, _ := os.ReadDir(filepath.Join(dir.Path, rundir.CheckpointsDir)); len(ents) > 0 {
+// closeRun closes the run folder a command opened. When the command
+// failed, other than by an interrupt (which leaves a checkpoint to resume),
+// the folder is removed if the command made it and wrote nothing of note
+// into it ([rundir.Dir.Discard]), so a typo does not leave a folder that
+// blocks the same -out. Commands defer it with their named error result.
+func closeRun(dir *rundir.Dir, err error) {
+	if err != nil && !errors.Is(err, train.ErrInterrupted) {
+		dir.Discard()
 		return
 	}
 	dir.Close()
-	os.RemoveAll(dir.Path)
 }
 
 // folderExists reports whether path names an existing file or folder.

@@ -211,36 +211,51 @@ func TestHelpInspect(t *testing.T) {
 	}
 }
 
-// TestDiscardFailedRun: a run folder the command created is removed when it
-// fails before writing a checkpoint, so the same -out works on the next try;
-// a folder that existed, holds checkpoints or was interrupted stays.
-func TestDiscardFailedRun(t *testing.T) {
-	fail := errors.New("stage A batch larger than the data")
+// TestFailedRunLeavesNoFolder: every command that creates a run folder
+// removes it when it fails before doing any work (here: a missing corpus,
+// read after the folder is made), so the same -out works on the next try;
+// a folder that was there before is kept with its files; an interrupted or
+// successful command keeps the folder it made.
+func TestFailedRunLeavesNoFolder(t *testing.T) {
+	root := t.TempDir()
+	missing := filepath.Join(root, "missing.jsonl")
+	for _, cmd := range []string{"stage-a", "ablate"} {
+		out := filepath.Join(root, cmd)
+		_, stderr, err, code := runCLI(t, cmd, "-out", out, "-corpus", missing, "-quiet")
+		if err == nil || code == 0 || !strings.Contains(stderr+err.Error(), "missing.jsonl") {
+			t.Fatalf("%s: %v (exit %d)\n%s", cmd, err, code, stderr)
+		}
+		if folderExists(out) {
+			t.Errorf("%s: the failed run left %s behind", cmd, out)
+		}
+		mine := filepath.Join(root, cmd+"-mine")
+		if err := os.MkdirAll(mine, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(mine, "notes.txt"), []byte("mine"), 0o644)
+		if _, _, err, _ := runCLI(t, cmd, "-out", mine, "-corpus", missing, "-quiet"); err == nil {
+			t.Fatalf("%s: succeeded on a missing corpus", cmd)
+		}
+		if b, err := os.ReadFile(filepath.Join(mine, "notes.txt")); err != nil || string(b) != "mine" {
+			t.Errorf("%s: the user's folder lost its file: %v", cmd, err)
+		}
+	}
 	for _, tc := range []struct {
-		name       string
-		existed    bool
-		checkpoint bool
-		err        error
-		kept       bool
+		name string
+		err  error
+		kept bool
 	}{
-		{"failed before any work", false, false, fail, false},
-		{"succeeded", false, false, nil, true},
-		{"folder was the user's", true, false, fail, true},
-		{"failed after a checkpoint", false, true, fail, true},
-		{"interrupted", false, false, fmt.Errorf("stopped: %w", train.ErrInterrupted), true},
+		{"failed", errors.New("stage A batch larger than the data"), false},
+		{"succeeded", nil, true},
+		{"interrupted", fmt.Errorf("stopped: %w", train.ErrInterrupted), true},
 	} {
-		root := t.TempDir()
-		dir, err := rundir.Create(root, "run")
+		dir, err := rundir.Create(root, tc.name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tc.checkpoint {
-			os.WriteFile(dir.Checkpoint("stage-a.safetensors"), []byte("x"), 0o644)
-		}
-		discardFailedRun(dir, tc.existed, tc.err)
-		dir.Close()
-		if kept := folderExists(filepath.Join(root, "run")); kept != tc.kept {
-			t.Errorf("%s: folder kept = %v, want %v", tc.name, kept, tc.kept)
+		closeRun(dir, tc.err)
+		if kept := folderExists(dir.Path); kept != tc.kept {
+			t.Errorf("closeRun, %s: folder kept = %v, want %v", tc.name, kept, tc.kept)
 		}
 	}
 }

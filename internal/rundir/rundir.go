@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -58,6 +59,7 @@ type Dir struct {
 	metrics *os.File
 	w       *bufio.Writer
 	now     func() time.Time
+	made    bool // Create made the folder (it did not exist)
 }
 
 // DefaultName is the folder name of a run started at t: its date and time
@@ -75,7 +77,13 @@ func Create(root, name string) (*Dir, error) {
 	if _, err := os.Stat(filepath.Join(path, ConfigFile)); err == nil {
 		return nil, fmt.Errorf("rundir: %s already holds a run (resume it, or pick another name)", path)
 	}
-	return open(path)
+	_, err := os.Lstat(path)
+	d, oerr := open(path)
+	if oerr != nil {
+		return nil, oerr
+	}
+	d.made = errors.Is(err, fs.ErrNotExist)
+	return d, nil
 }
 
 // Open reopens the run folder at path (to resume it), creating any missing
@@ -141,7 +149,7 @@ func (d *Dir) WriteJSON(name string, v any) error {
 	if err != nil {
 		return fmt.Errorf("rundir: %s: %w", name, err)
 	}
-	return WriteFileAtomic(d.File(name), append(b, '\n'))
+	return writeFile(d.File(name), append(b, '\n'))
 }
 
 // WriteResults stores results.json and results.md.
@@ -151,7 +159,7 @@ func (d *Dir) WriteResults(res *train.Results) error {
 	}
 	var md bytes.Buffer
 	res.WriteMarkdown(&md)
-	return WriteFileAtomic(d.File(ResultsMD), md.Bytes())
+	return writeFile(d.File(ResultsMD), md.Bytes())
 }
 
 // Log appends one step of stage to the metrics log.
@@ -220,6 +228,51 @@ func (d *Dir) Close() error {
 	return err
 }
 
+// Discard closes the run folder and removes it if [Create] made it (the
+// path did not exist) and it holds no work yet: nothing but config.json,
+// an empty metrics log, empty subfolders and temporaries of interrupted
+// writes. A command that fails calls it, so a typo in a flag does not leave
+// a folder that blocks the same name; a folder holding a checkpoint, a
+// logged step or a result is kept. It reports whether the folder was
+// removed.
+func (d *Dir) Discard() (removed bool, err error) {
+	if err := d.Close(); err != nil || !d.made || !empty(d.Path, true) {
+		return false, err
+	}
+	if err := os.RemoveAll(d.Path); err != nil {
+		return false, fmt.Errorf("rundir: %w", err)
+	}
+	return true, nil
+}
+
+// empty reports whether folder path holds no work: only empty subfolders
+// and temporaries of interrupted writes, and at the top (top) also
+// config.json and an empty metrics log.
+func empty(path string, top bool) bool {
+	ents, err := os.ReadDir(path)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		name := e.Name()
+		switch {
+		case e.IsDir():
+			if !empty(filepath.Join(path, name), false) {
+				return false
+			}
+		case safeio.IsTemp(name):
+		case top && name == ConfigFile:
+		case top && name == MetricsFile:
+			if info, err := e.Info(); err != nil || info.Size() > 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // ReadMetrics reads a metrics log. When a resumed run logged a step
 // twice, the later record wins; records keep their first position.
 func ReadMetrics(r io.Reader) ([]Record, error) {
@@ -260,25 +313,10 @@ func ReadMetricsFile(path string) ([]Record, error) {
 	return ReadMetrics(f)
 }
 
-// WriteFileAtomic writes data to path through a temp file in the same
-// folder, fsynced and renamed, so a crash leaves the old file or the new.
-func WriteFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("rundir: %w", err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	serr := f.Sync()
-	cerr := f.Close()
-	for _, err := range []error{werr, serr, cerr} {
-		if err != nil {
-			os.Remove(tmp)
-			return fmt.Errorf("rundir: writing %s: %w", path, err)
-		}
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+// writeFile writes data to path atomically ([safeio.WriteFile]), so a crash
+// leaves the old file or the new.
+func writeFile(path string, data []byte) error {
+	if err := safeio.WriteFile(path, data, 0o644); err != nil {
 		return fmt.Errorf("rundir: %w", err)
 	}
 	return nil

@@ -119,3 +119,49 @@ func TestOpenRemovesStaleTemps(t *testing.T) {
 		t.Errorf("checkpoint removed: %v", err)
 	}
 }
+
+// TestDiscard: a run folder Create made is removed when it holds no work
+// (config, an empty metrics log, empty subfolders, a killed write's
+// temporary); a checkpoint, a logged step or any other file keeps it, and
+// so does a folder that existed before Create.
+func TestDiscard(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		existed bool
+		work    func(d *Dir) error
+		removed bool
+	}{
+		{"nothing written", false, func(*Dir) error { return nil }, true},
+		{"config only", false, func(d *Dir) error { return d.WriteConfig(map[string]int{"k": 8}) }, true},
+		{"a killed write's temporary", false, func(d *Dir) error {
+			return os.WriteFile(d.Checkpoint(".stage-a.safetensors.tmp-123"), []byte("x"), 0o644)
+		}, true},
+		{"a checkpoint", false, func(d *Dir) error { return os.WriteFile(d.Checkpoint("stage-a.safetensors"), []byte("x"), 0o644) }, false},
+		{"a logged step", false, func(d *Dir) error { return d.Log("stage A", train.StepLog{Step: 1}) }, false},
+		{"a result", false, func(d *Dir) error { return os.WriteFile(d.File("projector.safetensors"), []byte("x"), 0o644) }, false},
+		{"a plot", false, func(d *Dir) error { return os.WriteFile(d.Plot("loss.svg"), []byte("x"), 0o644) }, false},
+		{"the user's folder", true, func(*Dir) error { return nil }, false},
+	} {
+		root := t.TempDir()
+		if tc.existed {
+			if err := os.Mkdir(filepath.Join(root, "run"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		d, err := Create(root, "run")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tc.work(d); err != nil {
+			t.Fatal(err)
+		}
+		removed, err := d.Discard()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		_, serr := os.Stat(d.Path)
+		if removed != tc.removed || os.IsNotExist(serr) != tc.removed {
+			t.Errorf("%s: removed = %v (stat: %v), want %v", tc.name, removed, serr, tc.removed)
+		}
+	}
+}

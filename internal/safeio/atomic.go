@@ -125,6 +125,12 @@ func RemoveStale(dir string) ([]string, error) {
 	return removeStale(dir, "."), nil
 }
 
+// IsTemp reports whether a file name is that of an atomic write's
+// temporary file ([Create]), live or left by a killed writer.
+func IsTemp(name string) bool {
+	return strings.HasPrefix(name, ".") && (strings.Contains(name, tmpMark) || strings.Contains(name, newMark))
+}
+
 // removeStale removes the unlocked temporaries in dir whose names start
 // with prefix: every .tmp- file, and .new- files (a writer killed between
 // creating and locking its file) once a minute old.

@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 
 	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/internal/safeio"
 	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/nn"
@@ -146,24 +146,9 @@ func pcgBytes(src *rand.PCG) []byte {
 	return b
 }
 
-// writeFile writes b to path atomically (temporary file + rename).
+// writeFile writes b to path atomically ([safeio.WriteFile]).
 func writeFile(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("pretrain: %w", err)
-	}
-	_, err = tmp.Write(b)
-	if err == nil {
-		err = tmp.Chmod(0o644)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	if err := safeio.WriteFile(path, b, 0o644); err != nil {
 		return fmt.Errorf("pretrain: %w", err)
 	}
 	return nil
