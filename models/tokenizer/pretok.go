@@ -21,8 +21,8 @@ func splitLlama3Digits(text string, maxDigits int, emit func(string)) {
 	for i := 0; i < len(text); {
 		end := llama3Match(text, i, maxDigits)
 		if end <= i { // unreachable for valid input; never loop forever
-			_, w := runeAt(text, i)
-			end = i + max(w, 1)
+			_, w := utf8.DecodeRuneInString(text[i:])
+			end = i + w
 		}
 		emit(text[i:end])
 		i = end
@@ -32,7 +32,10 @@ func splitLlama3Digits(text string, maxDigits int, emit func(string)) {
 // llama3Match is the end of the Llama-3 pattern's match at i: its first
 // alternative that matches there, or -1.
 func llama3Match(text string, i, maxDigits int) int {
-	r, w := runeAt(text, i)
+	r, w := rune(text[i]), 1
+	if r >= utf8.RuneSelf {
+		r, w = utf8.DecodeRuneInString(text[i:])
+	}
 	// 1. (?i:'s|'t|'re|'ve|'m|'ll|'d)
 	if n := contraction(text, i); n > 0 {
 		return i + n
@@ -42,15 +45,24 @@ func llama3Match(text string, i, maxDigits int) int {
 		return letterRun(text, i)
 	}
 	if r != '\r' && r != '\n' && !isN(r) {
-		if r1, _ := runeAt(text, i+w); r1 >= 0 && isL(r1) {
-			return letterRun(text, i+w)
+		if j := i + w; j < len(text) {
+			r1 := rune(text[j])
+			if r1 >= utf8.RuneSelf {
+				r1, _ = utf8.DecodeRuneInString(text[j:])
+			}
+			if isL(r1) {
+				return letterRun(text, j)
+			}
 		}
 	}
 	// 3. \p{N}{1,maxDigits}
 	if isN(r) {
 		j := i
 		for k := 0; k < maxDigits && j < len(text); k++ {
-			rr, ww := runeAt(text, j)
+			rr, ww := rune(text[j]), 1
+			if rr >= utf8.RuneSelf {
+				rr, ww = utf8.DecodeRuneInString(text[j:])
+			}
 			if !isN(rr) {
 				break
 			}
@@ -65,7 +77,10 @@ func llama3Match(text string, i, maxDigits int) int {
 	}
 	k := j
 	for k < len(text) {
-		rr, ww := runeAt(text, k)
+		rr, ww := rune(text[k]), 1
+		if rr >= utf8.RuneSelf {
+			rr, ww = utf8.DecodeRuneInString(text[k:])
+		}
 		if isSpace(rr) || isL(rr) || isN(rr) {
 			break
 		}
@@ -84,28 +99,22 @@ func llama3Match(text string, i, maxDigits int) int {
 	return -1
 }
 
-// letterRun is the end of the run of letters (\p{L}) from j.
+// letterRun is the end of the run of letters (\p{L}) from j. Like
+// llama3Match it decodes ASCII inline: a decoding helper would be beyond
+// the compiler's inlining budget, and a call per character costs the
+// splitter a measurable share of its speed.
 func letterRun(text string, j int) int {
 	for j < len(text) {
-		r, w := runeAt(text, j)
+		r, w := rune(text[j]), 1
+		if r >= utf8.RuneSelf {
+			r, w = utf8.DecodeRuneInString(text[j:])
+		}
 		if !isL(r) {
 			break
 		}
 		j += w
 	}
 	return j
-}
-
-// runeAt decodes the character at j (-1 and width 0 past the end), with a
-// fast path for ASCII; an invalid byte is U+FFFD of width 1.
-func runeAt(text string, j int) (rune, int) {
-	if j >= len(text) {
-		return -1, 0
-	}
-	if c := text[j]; c < utf8.RuneSelf {
-		return rune(c), 1
-	}
-	return utf8.DecodeRuneInString(text[j:])
 }
 
 // splitGPT2 cuts text like GPT-2's pre-tokenizer regex
