@@ -3,6 +3,7 @@ package train
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/llink-go/llink/data"
@@ -152,7 +153,9 @@ func (s *Stages) evalMethod(m Method, proj *llink.Projector) (MethodResult, erro
 	if err != nil {
 		return r, err
 	}
-	score(&r, tasks, out)
+	if err := score(&r, tasks, out); err != nil {
+		return r, err
+	}
 	if err := p.tokenUsage(&r, in); err != nil {
 		return r, err
 	}
@@ -263,39 +266,29 @@ func (p *pipeline) tokenUsage(r *MethodResult, in []llink.Input) error {
 	return nil
 }
 
-// score fills the task metrics of r from generated outputs.
-func score(r *MethodResult, tasks []data.Task, outputs []string) {
-	var chrf eval.ChrFStats
-	byKind := map[string][2]float64{}
-	var em, emN float64
+// score fills the task metrics of r from generated outputs — exact match,
+// corpus chrF, numeric fidelity and the score of each kind, as
+// [eval.ScoreAnswers] computes them — and keeps the answers and the first
+// samples.
+func score(r *MethodResult, tasks []data.Task, outputs []string) error {
+	kinds, refs := make([]string, len(tasks)), make([]string, len(tasks))
 	for i, t := range tasks {
-		out := outputs[i]
-		m, n := eval.NumericFidelity(out, t.Answer)
-		r.NumericMatch += m
-		r.NumericTotal += n
-		k := byKind[t.Kind]
-		if t.Kind == "translate" {
-			chrf.Add(out, t.Answer)
-			k[0] += eval.ChrF(out, t.Answer)
-		} else {
-			ok := 0.0
-			if eval.ExactMatch(out, t.Answer) {
-				ok = 1
-			}
-			em += ok
-			emN++
-			k[0] += ok
-		}
-		k[1]++
-		byKind[t.Kind] = k
+		kinds[i], refs[i] = t.Kind, t.Answer
 	}
-	if emN > 0 {
-		r.ExactMatch = em / emN
+	ms, err := eval.ScoreAnswers(r.Method, kinds, outputs, refs)
+	if err != nil {
+		return err
 	}
-	r.ChrF = chrf.Score()
+	r.ExactMatch, r.ChrF = 0, ms.CorpusChrF
+	if em := ms.EM(); !math.IsNaN(em) {
+		r.ExactMatch = em
+	}
+	r.NumericMatch, r.NumericTotal = ms.NumericMatch, ms.NumericTotal
 	r.PerKind = map[string]float64{}
-	for kind, v := range byKind {
-		r.PerKind[kind] = v[0] / v[1]
+	for _, k := range kinds {
+		if _, done := r.PerKind[k]; !done {
+			r.PerKind[k] = ms.KindScore(kinds, k)
+		}
 	}
 	for i, t := range tasks {
 		r.Answers = append(r.Answers, Answer{Kind: t.Kind, Output: outputs[i], Reference: t.Answer})
@@ -303,6 +296,7 @@ func score(r *MethodResult, tasks []data.Task, outputs []string) {
 	for i := 0; i < min(4, len(tasks)); i++ {
 		r.Samples = append(r.Samples, Sample{Instruction: tasks[i].Instruction, Foreign: tasks[i].Foreign, Output: outputs[i], Reference: tasks[i].Answer})
 	}
+	return nil
 }
 
 // SimilarityBlock is the side of the similarity-matrix corner each method's

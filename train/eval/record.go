@@ -62,7 +62,8 @@ type MethodScores struct {
 const KindTranslate = "translate"
 
 // ScoreAnswers scores one method's outputs against the references of
-// questions of the given kinds.
+// questions of the given kinds. The scores are exact; a record rounds its
+// chrF values to 3 decimals only when it is written ([Record.WriteFile]).
 func ScoreAnswers(method string, kinds, outputs, refs []string) (MethodScores, error) {
 	if len(kinds) != len(outputs) || len(kinds) != len(refs) {
 		return MethodScores{}, fmt.Errorf("eval: %s: %d kinds, %d outputs, %d references", method, len(kinds), len(outputs), len(refs))
@@ -76,7 +77,7 @@ func ScoreAnswers(method string, kinds, outputs, refs []string) (MethodScores, e
 		m.NumericTotal += n
 		if k == KindTranslate {
 			cor.WriteByte('-')
-			m.ChrFs = append(m.ChrFs, math.Round(ChrF(outputs[i], refs[i])*1000)/1000)
+			m.ChrFs = append(m.ChrFs, ChrF(outputs[i], refs[i]))
 			st.Add(outputs[i], refs[i])
 			continue
 		}
@@ -87,7 +88,7 @@ func ScoreAnswers(method string, kinds, outputs, refs []string) (MethodScores, e
 		}
 	}
 	m.Correct = cor.String()
-	m.CorpusChrF = math.Round(st.Score()*1000) / 1000
+	m.CorpusChrF = st.Score()
 	return m, nil
 }
 
@@ -205,11 +206,14 @@ func (r *Record) Validate() error {
 }
 
 // WriteFile writes the record as indented JSON, atomically (temporary file
-// in the same folder, then rename).
+// in the same folder, then rename). It first rounds the record's chrF
+// scores to 3 decimals, as the file keeps them, in r too: a report rendered
+// from r afterwards is the report rendered from the file.
 func (r *Record) WriteFile(path string) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
+	r.roundChrF()
 	b, err := json.MarshalIndent(r, "", " ")
 	if err != nil {
 		return err
@@ -227,6 +231,23 @@ func (r *Record) WriteFile(path string) error {
 		return fmt.Errorf("eval: writing %s: %w", path, err)
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// roundChrF rounds every sentence and corpus chrF score of r to 3
+// decimals.
+func (r *Record) roundChrF() {
+	round := func(x float64) float64 { return math.Round(x*1000) / 1000 }
+	for _, sl := range r.Slices {
+		for _, s := range sl.Seeds {
+			for mi := range s.Methods {
+				m := &s.Methods[mi]
+				m.CorpusChrF = round(m.CorpusChrF)
+				for i, c := range m.ChrFs {
+					m.ChrFs[i] = round(c)
+				}
+			}
+		}
+	}
 }
 
 func dirOf(path string) string {

@@ -55,6 +55,13 @@ func TestRecordScoresAndRoundTrip(t *testing.T) {
 	if a.NumericMatch != 2 || a.NumericTotal != 3 {
 		t.Fatalf("A seed 1 numbers %d/%d, want 2/3", a.NumericMatch, a.NumericTotal)
 	}
+	// Scores are exact until the record is written, which rounds chrF to
+	// 3 decimals in the file and in rec alike.
+	exact := ChrF("It rained on 12 March.", "It rained on 12 March 2024.")
+	round3 := math.Round(exact*1000) / 1000
+	if a.ChrFs[1] != exact || exact == round3 {
+		t.Fatalf("A seed 1 translation chrF %v, want the exact %v (not a 3-decimal number)", a.ChrFs[1], exact)
+	}
 	path := filepath.Join(t.TempDir(), "r.json")
 	if err := rec.WriteFile(path); err != nil {
 		t.Fatal(err)
@@ -62,6 +69,11 @@ func TestRecordScoresAndRoundTrip(t *testing.T) {
 	back, err := ReadRecord(path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, m := range []*MethodScores{a, back.Slices[0].Seeds[0].Method("A")} {
+		if m.ChrFs[1] != round3 || m.CorpusChrF != math.Round(m.CorpusChrF*1000)/1000 {
+			t.Fatalf("written chrF %v (corpus %v), want %v and 3 decimals", m.ChrFs[1], m.CorpusChrF, round3)
+		}
 	}
 	var w1, w2 bytes.Buffer
 	o := ReportOptions{Method: "A", Fair: []string{"B"}, Controls: []string{"B"}}
