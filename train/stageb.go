@@ -36,14 +36,14 @@ type Example struct {
 // StageBConfig holds Stage B's (and the direct fine-tuning baseline's)
 // optimisation settings. [DefaultStageB] gives the paper's values.
 type StageBConfig struct {
-	Steps       int                 `json:"steps"`
-	Batch       int                 `json:"batch"`
-	WarmupFrac  float32             `json:"warmup_frac"`
-	LRLoRA      float32             `json:"lr_lora"`
-	LRSlots     float32             `json:"lr_slots"` // adapter and expander
+	Steps      int     `json:"steps"`
+	Batch      int     `json:"batch"`
+	WarmupFrac float32 `json:"warmup_frac"`
+	LRLoRA     float32 `json:"lr_lora"`
+	LRSlots    float32 `json:"lr_slots"` // adapter and expander
 	// ResamplerLR is the token-level slots' resampler's learning rate as a
 	// fraction of LRSlots (0 means 1).
-	ResamplerLR float32 `json:"resampler_lr,omitempty"`
+	ResamplerLR float32             `json:"resampler_lr,omitempty"`
 	LRScale     float32             `json:"lr_scale"`
 	WeightDecay float32             `json:"weight_decay"`
 	Clip        float32             `json:"clip"`
