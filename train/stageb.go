@@ -201,8 +201,8 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 			return nil, nil, err
 		}
 		var tok *llink.Tokens
-		if slots.Resampler != nil {
-			if tok, err = exampleTokens(batch, slots.Resampler.K.In); err != nil {
+		if slots.ReadsTokens() {
+			if tok, err = exampleTokens(batch, slots.TokenWidth()); err != nil {
 				return nil, nil, fmt.Errorf("train: stage B step %d: %w", step, err)
 			}
 		}

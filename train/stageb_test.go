@@ -64,7 +64,7 @@ func generate(t *testing.T, m *llama.Model, inj llink.Injector, exs []Example, m
 			src := llink.Source{V: tensor.FromSlice(e.V, 1, d)}
 			if s, ok := inj.(*llink.Slots); ok && s.ReadsTokens() {
 				var err error
-				if src.Tok, err = llink.StackTokens([][]float32{e.Tok}, s.Resampler.K.In); err != nil {
+				if src.Tok, err = llink.StackTokens([][]float32{e.Tok}, s.TokenWidth()); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -262,7 +262,8 @@ func TestEpochOrder(t *testing.T) {
 
 // TestStageBTokenSlots: when the class is carried by one encoder token at a
 // random place in the text and the pooled Stage A vector knows nothing of
-// it, token-level slots learn the task and the pooled path cannot.
+// it, token-level slots (resampler or segments) learn the task and the
+// pooled path cannot.
 func TestStageBTokenSlots(t *testing.T) {
 	const enc = 16
 	r := testutil.RNG(21)
@@ -274,21 +275,24 @@ func TestStageBTokenSlots(t *testing.T) {
 			exs[i].V = tensor.RandN(r, 1, 32).Data() // no class information
 			length := 2 + r.IntN(5)
 			at := r.IntN(length)
-			tok := tensor.RandN(r, 1, length*enc).Data()
+			tok := tensor.RandN(r, 0.3, length*enc).Data()
 			for j := range enc {
-				tok[at*enc+j] = 0.3*tok[at*enc+j] + protos.Row(c)[j]
+				tok[at*enc+j] += protos.Row(c)[j]
 			}
 			exs[i].Tok = tok
 		}
 		return exs
 	}
 	trainSet, test := task(256), task(64)
-	for _, input := range []string{llink.SlotsTokens, llink.SlotsPooled} {
+	for _, input := range []string{llink.SlotsTokens, llink.SlotsSegments, llink.SlotsPooled} {
 		m := tinyDecoder(22)
 		cfg := llink.DefaultConfig(enc, m.Config.Hidden)
 		cfg.K, cfg.ExpHidden, cfg.SlotInput = tK, 64, input
 		slots := llink.NewSlots(cfg, 1, testutil.RNG(23))
-		lora := m.AddLoRA(llama.LoRAOptions{Rank: 4, Alpha: 4, Targets: []string{"q_proj", "v_proj", "o_proj"}}, testutil.RNG(24))
+		if input == llink.SlotsSegments {
+			slots.Projector = llink.NewProjector(cfg, testutil.RNG(25)) // frozen, untrained
+		}
+		lora := m.AddLoRA(llama.LoRAOptions{Rank: 4, Alpha: 4, Targets: []string{"q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj"}}, testutil.RNG(24))
 		c := DefaultStageB()
 		c.Steps, c.Batch, c.LRLoRA, c.LRSlots, c.LRScale = 300, 16, 1e-2, 1e-2, 1e-2
 		c.Weights.AlignMSE, c.Weights.AlignNCE = 0, 0 // the teachers here are random
@@ -298,8 +302,8 @@ func TestStageBTokenSlots(t *testing.T) {
 		acc := accuracy(t, m, slots, test)
 		t.Logf("%s slots: test accuracy %.2f", input, acc)
 		switch {
-		case input == llink.SlotsTokens && acc < 0.9:
-			t.Fatalf("token-level slots did not learn to read the tokens: accuracy %.2f", acc)
+		case input != llink.SlotsPooled && acc < 0.9:
+			t.Fatalf("%s slots did not learn to read the tokens: accuracy %.2f", input, acc)
 		case input == llink.SlotsPooled && acc > 0.5:
 			t.Fatalf("the pooled path reached %.2f on a class only the tokens carry: the task leaks", acc)
 		}

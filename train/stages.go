@@ -128,6 +128,9 @@ func (s *Stages) StageB(proj *llink.Projector) (*llink.Bundle, error) {
 	dec := m.Dec.Model
 	rng := s.rng(0x12)
 	slots := llink.NewSlots(c.Slots, s.gamma0(), rng)
+	if c.Slots.SlotInput == llink.SlotsSegments {
+		slots.Projector = proj
+	}
 	tv := s.vecs["train-tasks"]
 	var tok *llink.Tokens
 	if c.Slots.TokenSlots() {

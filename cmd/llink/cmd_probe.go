@@ -42,6 +42,10 @@ func monthOf(when string) string {
 	return ""
 }
 
+// probeSegments is how many in-order segment means the probes read (LLINK's
+// K).
+const probeSegments = 8
+
 // probeRep is one representation of the probed sentences.
 type probeRep struct {
 	name        string
@@ -155,6 +159,9 @@ func probeReps(m *train.Models, trainPairs, testPairs []data.Pair, bundlePath st
 	tk := tokens[llink.PoolLayers]
 	reps = append(reps, probeRep{name: "encoder, token states (layers)",
 		train: eval.ProbeSet{X: tk[0].States, Mask: tk[0].Mask}, test: eval.ProbeSet{X: tk[1].States, Mask: tk[1].Mask}})
+	s0, s1 := tk[0].Segments(probeSegments), tk[1].Segments(probeSegments)
+	reps = append(reps, probeRep{name: fmt.Sprintf("encoder, %d segment means (layers)", probeSegments),
+		train: eval.ProbeSet{X: s0.States, Mask: s0.Mask}, test: eval.ProbeSet{X: s1.States, Mask: s1.Mask}})
 	teacher := &llink.Teacher{Dec: m.Dec, ID: m.DecoderID}
 	var h [2]*tensor.Tensor
 	for j, ps := range [][]data.Pair{trainPairs, testPairs} {

@@ -74,9 +74,9 @@ func (o *runOptions) registerMethod(fs *flag.FlagSet) {
 // registerSlots registers -slots, the slots' input (llink.Config.SlotInput).
 func (o *runOptions) registerSlots(fs *flag.FlagSet) {
 	o.slotInput = llink.SlotsPooled
-	fs.Func("slots", "what the K slots are made of: pooled = the Stage A vector of the pooled sentence vector (the paper), tokens = that plus a cross-attention resampler over the encoder's token states", func(s string) error {
-		if s != llink.SlotsPooled && s != llink.SlotsTokens {
-			return fmt.Errorf("want %s or %s", llink.SlotsPooled, llink.SlotsTokens)
+	fs.Func("slots", "what the K slots are made of: pooled = the Stage A vector of the pooled sentence vector (the paper), tokens = that plus a cross-attention resampler over the encoder's token states, segments = the Stage A projections of K in-order segment means of the token states", func(s string) error {
+		if s != llink.SlotsPooled && s != llink.SlotsTokens && s != llink.SlotsSegments {
+			return fmt.Errorf("want %s, %s or %s", llink.SlotsPooled, llink.SlotsTokens, llink.SlotsSegments)
 		}
 		o.slotInput = s
 		return nil

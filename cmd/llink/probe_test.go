@@ -14,7 +14,7 @@ func TestProbeCommand(t *testing.T) {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
 	for _, want := range []string{"| majority class |", "| encoder, pooled (layers) |", "| encoder, pooled (last) |",
-		"| encoder, token states (layers) |", "| decoder teacher (English) |", "| place | month | object | frame |"} {
+		"| encoder, token states (layers) |", "| encoder, 8 segment means (layers) |", "| decoder teacher (English) |", "| place | month | object | frame |"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("probe output lacks %q:\n%s", want, out)
 		}

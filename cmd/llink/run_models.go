@@ -56,7 +56,7 @@ func assemble(dec *llama.Model, dt tokenizer.Tokenizer, decID string, enc *xlmr.
 func llinkConfig(m *train.Models, o runOptions) llink.Config {
 	c := llink.DefaultConfig(m.Enc.Dim(), m.Dec.Model.Config.Hidden)
 	c.K, c.CopyChannel, c.EncoderPool = o.k, o.copyChannel, o.encoderPool
-	if o.slotInput == llink.SlotsTokens {
+	if o.slotInput != llink.SlotsPooled {
 		c.SlotInput = o.slotInput // pooled stays "" so the paper's configs and bundles are unchanged
 	}
 	return c

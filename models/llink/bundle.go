@@ -130,6 +130,9 @@ func LoadBundle(path string, dec *llama.Model, encDim int, decoderID, encoderID 
 	rng := rand.New(rand.NewPCG(0, 0)) // values are overwritten by the file
 	b.Projector = NewProjector(b.Config, rng)
 	b.Slots = NewSlots(b.Config, 1, rng)
+	if b.Config.SlotInput == SlotsSegments {
+		b.Slots.Projector = b.Projector
+	}
 	if b.LoRA.Rank > 0 {
 		_, b.LoRAParams = dec.NewLoRA(b.LoRA, rng)
 	}

@@ -175,8 +175,20 @@ func (s *Slots) SlotVectors(src Source) *tensor.Tensor {
 // SlotCount returns K.
 func (s *Slots) SlotCount() int { return s.Expander.K }
 
-// ReadsTokens reports whether the slots have a resampler.
-func (s *Slots) ReadsTokens() bool { return s.Resampler != nil }
+// ReadsTokens reports whether the slots read token states (a resampler or
+// segments).
+func (s *Slots) ReadsTokens() bool { return s.Resampler != nil || s.segments }
+
+// TokenWidth is the width of the token states the slots read (0 if none).
+func (s *Slots) TokenWidth() int {
+	switch {
+	case s.Resampler != nil:
+		return s.Resampler.K.In
+	case s.segments && s.Projector != nil:
+		return s.Projector.FC1.In
+	}
+	return 0
+}
 
 // SlotVectors rescales src.V [N, d] to one slot per row, [N, 1, d]: Stage
 // A's vector injected as it is.

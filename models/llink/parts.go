@@ -46,18 +46,21 @@ type Config struct {
 	EncoderPool string `json:"encoder_pool,omitempty"`
 	// SlotInput is what the slots are made of: "" (or SlotsPooled) the
 	// pooled vector's Stage A projection only, as the paper; SlotsTokens
-	// that and the encoder's token states, read by a [Resampler].
+	// that and the encoder's token states, read by a [Resampler];
+	// SlotsSegments the Stage A projections of K in-order segment means of
+	// the token states ([Tokens.Segments]), one per slot.
 	SlotInput string `json:"slot_input,omitempty"`
 }
 
 // Slot inputs (Config.SlotInput).
 const (
-	SlotsPooled = "pooled"
-	SlotsTokens = "tokens"
+	SlotsPooled   = "pooled"
+	SlotsTokens   = "tokens"
+	SlotsSegments = "segments"
 )
 
 // TokenSlots reports whether the slots read the encoder's token states.
-func (c Config) TokenSlots() bool { return c.SlotInput == SlotsTokens }
+func (c Config) TokenSlots() bool { return c.SlotInput == SlotsTokens || c.SlotInput == SlotsSegments }
 
 // Encoder pooling choices (Config.EncoderPool).
 const (
@@ -98,8 +101,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("llink: gate clamp %g not in (0, 1]", c.GateMax)
 	case c.EncoderPool != "" && c.EncoderPool != PoolLast && c.EncoderPool != PoolLayers:
 		return fmt.Errorf("llink: encoder pooling %q, want %q or %q", c.EncoderPool, PoolLast, PoolLayers)
-	case c.SlotInput != "" && c.SlotInput != SlotsPooled && c.SlotInput != SlotsTokens:
-		return fmt.Errorf("llink: slot input %q, want %q or %q", c.SlotInput, SlotsPooled, SlotsTokens)
+	case c.SlotInput != "" && c.SlotInput != SlotsPooled && c.SlotInput != SlotsTokens && c.SlotInput != SlotsSegments:
+		return fmt.Errorf("llink: slot input %q, want %q, %q or %q", c.SlotInput, SlotsPooled, SlotsTokens, SlotsSegments)
 	}
 	return nil
 }
@@ -250,38 +253,72 @@ func (e *Expander) Forward(tp *autograd.Tape, v *autograd.Var) *autograd.Var {
 	return e.Norm.Forward(tp, s)
 }
 
-// Params lists the expander's parameters.
-func (e *Expander) Params() []*autograd.Var { return nn.Join(e.FC1, e.FC2, e.Norm) }
+// Params lists the expander's parameters (only the norm's for segment
+// slots, which have no MLP).
+func (e *Expander) Params() []*autograd.Var {
+	if e.FC1 == nil {
+		return e.Norm.Params()
+	}
+	return nn.Join(e.FC1, e.FC2, e.Norm)
+}
 
 // Slots bundles Stage B's path from a projected vector to K soft tokens:
 // Expander(Adapter(Scale(v))), then with token-level slots the
-// [Resampler] over the encoder's token states.
+// [Resampler] over the encoder's token states. Segment slots skip the
+// expander's MLP: slot k is LN(Adapter(Scale(P(segment k)))), P the Stage A
+// projector (frozen, set in Projector).
 type Slots struct {
 	Scale     *Scale
 	Adapter   *Adapter
 	Expander  *Expander
 	Resampler *Resampler // nil: the paper's pooled path
+	// Projector is Stage A's, which segment slots apply to each segment
+	// mean; not one of the slots' parameters (the bundle holds it). Nil
+	// for the other slot inputs.
+	Projector *Projector
+	segments  bool
 }
 
-// NewSlots returns the Stage B parts with γ₀ = gamma0 (and a resampler when
-// c.TokenSlots()).
+// NewSlots returns the Stage B parts with γ₀ = gamma0 (and a resampler for
+// SlotsTokens). Segment slots need their Projector set before use.
 func NewSlots(c Config, gamma0 float32, r *rand.Rand) *Slots {
 	s := &Slots{Scale: NewScale(gamma0, c.Eps), Adapter: NewAdapter(c, r), Expander: NewExpander(c, r)}
-	if c.TokenSlots() {
+	switch c.SlotInput {
+	case SlotsTokens:
 		s.Resampler = NewResampler(c, r)
+	case SlotsSegments:
+		s.segments = true
+		s.Expander.FC1, s.Expander.FC2 = nil, nil
 	}
 	return s
 }
 
 // Forward maps projected vectors v [N, d] to slots [N, K, d]; with a
-// resampler the slots also read the texts' token states tok (unused and
-// may be nil otherwise).
+// resampler or segments the slots also read the texts' token states tok
+// (unused and may be nil otherwise).
 func (s *Slots) Forward(tp *autograd.Tape, v *autograd.Var, tok *Tokens) *autograd.Var {
+	if s.segments {
+		return s.segmentSlots(tp, tok)
+	}
 	out := s.Expander.Forward(tp, s.Adapter.Forward(tp, s.Scale.Forward(tp, v)))
 	if s.Resampler != nil {
 		out = s.Resampler.Forward(tp, out, tok)
 	}
 	return out
+}
+
+// segmentSlots makes slot k of each text from the Stage A projection of
+// its k-th segment mean.
+func (s *Slots) segmentSlots(tp *autograd.Tape, tok *Tokens) *autograd.Var {
+	if s.Projector == nil || tok == nil {
+		panic("llink.Slots: segment slots need the Stage A projector and the texts' token states")
+	}
+	k, d := s.Expander.K, s.Expander.D
+	seg := tok.Segments(k).States
+	n, enc := seg.Dim(0), seg.Dim(2)
+	v := s.Projector.Project(seg.Reshape(n*k, enc))
+	out := s.Adapter.Forward(tp, s.Scale.Forward(tp, autograd.Const(v)))
+	return s.Expander.Norm.Forward(tp, tp.Reshape(out, n, k, d))
 }
 
 // Params lists the Stage B parameters (not the decoder's LoRA).

@@ -36,6 +36,36 @@ func (t *Tokens) Head(n int) *Tokens {
 	return &Tokens{States: tensor.FromSlice(t.States.Data()[:n*T*d], n, T, d), Mask: t.Mask[:n*T]}
 }
 
+// Segments cuts each text's real tokens into k contiguous runs of nearly
+// equal length, in order, and returns their means [N, k, enc] (every entry
+// real). A text of n < k tokens gives runs of one token, some repeated.
+func (t *Tokens) Segments(k int) *Tokens {
+	n, T, d := t.States.Dim(0), t.States.Dim(1), t.States.Dim(2)
+	out := &Tokens{States: tensor.New(n, k, d), Mask: make([]bool, n*k)}
+	for i := range n {
+		real := 0
+		for real < T && t.Mask[i*T+real] {
+			real++
+		}
+		for s := range k {
+			lo := s * real / k
+			hi := max((s+1)*real/k, lo+1)
+			lo, hi = min(lo, real-1), min(hi, real)
+			dst := out.States.Data()[(i*k+s)*d:][:d]
+			for j := lo; j < hi; j++ {
+				for c, v := range t.States.Data()[(i*T+j)*d:][:d] {
+					dst[c] += v
+				}
+			}
+			for c := range dst {
+				dst[c] /= float32(hi - lo)
+			}
+			out.Mask[i*k+s] = true
+		}
+	}
+	return out
+}
+
 // StackTokens right-pads rows of token states (each [n_i·enc], n_i ≥ 1)
 // into Tokens of width enc.
 func StackTokens(rows [][]float32, enc int) (*Tokens, error) {

@@ -134,3 +134,58 @@ func TestStackTokensErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestTokensSegments(t *testing.T) {
+	// Text 0 has 5 tokens of width 1 (values 1..5), text 1 has 2 (10, 20).
+	tok, err := StackTokens([][]float32{{1, 2, 3, 4, 5}, {10, 20}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg := tok.Segments(3)
+	// 5 tokens in 3 runs: [0,1) [1,3) [3,5); 2 tokens: [0,1) [0,1) [1,2).
+	want := []float32{1, 2.5, 4.5, 10, 10, 20}
+	if !slices.Equal(seg.States.Data(), want) || !slices.Equal(seg.States.Shape(), []int{2, 3, 1}) {
+		t.Fatalf("segments %v %v, want %v", seg.States.Shape(), seg.States.Data(), want)
+	}
+	for _, m := range seg.Mask {
+		if !m {
+			t.Fatal("a segment is masked")
+		}
+	}
+}
+
+// TestSegmentSlots: slot k is LN(Adapter(Scale(P(segment mean k)))), and
+// its gradients with respect to the adapter and scale match finite
+// differences.
+func TestSegmentSlots(t *testing.T) {
+	c := tokenConfig()
+	c.SlotInput = SlotsSegments
+	r := testutil.RNG(13)
+	s := NewSlots(c, 1.3, r)
+	s.Projector = NewProjector(c, r)
+	if !s.ReadsTokens() || s.TokenWidth() != c.EncDim || s.Resampler != nil || s.Expander.FC1 != nil {
+		t.Fatalf("segment slots: reads %v, width %d, resampler %v, expander MLP %v", s.ReadsTokens(), s.TokenWidth(), s.Resampler, s.Expander.FC1)
+	}
+	tok := testTokens(t, r, c.EncDim, 5, 2)
+	got := s.SlotVectors(Source{Tok: tok})
+	seg := tok.Segments(c.K).States
+	v := s.Projector.Project(seg.Reshape(2*c.K, c.EncDim))
+	want := s.Expander.Norm.Forward(nil, autograd.Const(s.Adapter.Forward(nil, s.Scale.Forward(nil, autograd.Const(v))).Value.Reshape(2, c.K, c.DecDim))).Value
+	if !slices.Equal(got.Data(), want.Data()) || !slices.Equal(got.Shape(), []int{2, c.K, c.DecDim}) {
+		t.Fatalf("segment slots %v differ from LN(Adapter(Scale(P(segments))))", got.Shape())
+	}
+	fields := []**autograd.Var{&s.Scale.Gamma, &s.Adapter.FC1.Weight, &s.Adapter.FC2.Weight, &s.Adapter.Gate, &s.Expander.Norm.Weight}
+	var inputs []*tensor.Tensor
+	for _, f := range fields {
+		inputs = append(inputs, (*f).Value)
+	}
+	res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
+		for i, f := range fields {
+			*f = xs[i]
+		}
+		return s.Forward(tp, nil, tok)
+	}, inputs, autograd.CheckOpts{Tol: 3e-3})
+	if err != nil {
+		t.Fatalf("%v (%+v)", err, res)
+	}
+}
