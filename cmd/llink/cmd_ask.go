@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	llinkapi "github.com/llink-go/llink"
+	"github.com/llink-go/llink/internal/safeio"
 	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/models/tiny"
 )
@@ -15,6 +16,10 @@ func init() {
 	register(command{name: "ask", synopsis: "-bundle FILE [-decoder DIR -encoder DIR] [-text KHMER] INSTRUCTION (flags may follow it; after -- all is instruction)",
 		short: "answer an instruction about a Khmer text (from -text or stdin) with a trained LLINK bundle", run: runAsk})
 }
+
+// maxAskText caps the Khmer text ask reads from stdin: far past any
+// encoder's context, and a bound on memory when stdin never ends.
+const maxAskText = 16 << 20
 
 func runAsk(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("ask", stderr)
@@ -48,9 +53,9 @@ func runAsk(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	defer stop()
 	khmer := *text
 	if khmer == "" {
-		b, err := io.ReadAll(stdin)
+		b, err := safeio.ReadAll(stdin, "stdin", maxAskText, "the Khmer text of ask (it is clipped to the encoder's context anyway)")
 		if err != nil {
-			return fmt.Errorf("ask: reading the Khmer text from stdin: %w", err)
+			return fmt.Errorf("ask: %w", err)
 		}
 		khmer = strings.TrimSpace(string(b))
 	}

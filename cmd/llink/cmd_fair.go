@@ -141,7 +141,7 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 	}
 	var dir *rundir.Dir
 	if o.resume {
-		dir, err = rundir.Open(o.out)
+		dir, err = rundir.Reopen(o.out)
 	} else {
 		root, name := filepath.Split(o.out)
 		if o.out == "" {

@@ -24,7 +24,7 @@ func runPlot(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if fs.NArg() != 1 {
 		return usageErrorf("plot: give one run folder (runs/NAME, written by llink run)")
 	}
-	dir, err := rundir.Open(fs.Arg(0))
+	dir, err := rundir.Reopen(fs.Arg(0))
 	if err != nil {
 		return err
 	}

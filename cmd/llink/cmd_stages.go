@@ -103,7 +103,7 @@ func stageCommand(name string, first bool, body func(st *stage) (wrote string, e
 // (or reuses one that exists) unless it resumes.
 func openStageDir(o *runOptions, first bool) (*rundir.Dir, error) {
 	if !first || o.resume {
-		d, err := rundir.Open(o.out)
+		d, err := rundir.Reopen(o.out)
 		if err != nil && !first {
 			return nil, fmt.Errorf("%w (run stage-a -out %s first)", err, o.out)
 		}

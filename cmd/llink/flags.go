@@ -134,7 +134,7 @@ var checkedHook func(cmd string, o *runOptions) error
 // runs/, named by the date and time, when -out is empty; prefix names it).
 func (o *runOptions) openRun(prefix string) (*rundir.Dir, error) {
 	if o.resume {
-		return rundir.Open(o.out)
+		return rundir.Reopen(o.out)
 	}
 	if _, err := os.Stat(filepath.Join(o.out, rundir.ConfigFile)); err == nil && o.force && o.out != "" {
 		return rundir.Open(o.out) // train anew over the old run

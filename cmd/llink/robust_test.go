@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/llink-go/llink/internal/rundir"
+	"github.com/llink-go/llink/internal/safeio"
 	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/train"
 )
@@ -215,7 +216,10 @@ func TestHelpInspect(t *testing.T) {
 // removes it when it fails before doing any work (here: a missing corpus,
 // read after the folder is made), so the same -out works on the next try;
 // a folder that was there before is kept with its files; an interrupted or
-// successful command keeps the folder it made.
+// successful command keeps the folder it made. Commands that resume or read
+// a run (plot, stage-b, eval, -resume) refuse a folder holding none and
+// leave it as it was (they used to add checkpoints/, plots/ and a metrics
+// log to it).
 func TestFailedRunLeavesNoFolder(t *testing.T) {
 	root := t.TempDir()
 	missing := filepath.Join(root, "missing.jsonl")
@@ -238,6 +242,20 @@ func TestFailedRunLeavesNoFolder(t *testing.T) {
 		}
 		if b, err := os.ReadFile(filepath.Join(mine, "notes.txt")); err != nil || string(b) != "mine" {
 			t.Errorf("%s: the user's folder lost its file: %v", cmd, err)
+		}
+	}
+	// Commands that resume or read a run refuse a folder holding none,
+	// without adding a run's subfolders to it.
+	mine := filepath.Join(root, "mine")
+	os.MkdirAll(mine, 0o755)
+	os.WriteFile(filepath.Join(mine, "notes.txt"), []byte("mine"), 0o644)
+	for _, args := range [][]string{{"plot", mine}, {"stage-b", "-out", mine}, {"eval", "-out", mine}, {"run", "-resume", "-out", mine}, {"stage-a", "-resume", "-out", mine}} {
+		_, stderr, err, code := runCLI(t, args...)
+		if err == nil || code == 0 || !strings.Contains(err.Error(), "holds no run") {
+			t.Errorf("%v: %v (exit %d)\n%s", args, err, code, stderr)
+		}
+		if ents, _ := os.ReadDir(mine); len(ents) != 1 {
+			t.Errorf("%v: the folder now holds %d entries, want its one file", args, len(ents))
 		}
 	}
 	for _, tc := range []struct {
@@ -333,4 +351,24 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// endless is a stdin that never ends (as `< /dev/zero`).
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'a'
+	}
+	return len(p), nil
+}
+
+// TestAskStdinCapped: `llink ask … < /dev/zero` read its stdin whole and
+// grew until killed; the text is now refused past 16 MiB, naming the limit.
+func TestAskStdinCapped(t *testing.T) {
+	var o, e bytes.Buffer
+	err := run([]string{"ask", "-bundle", "B", "Translate."}, endless{}, &o, &e)
+	if !errors.Is(err, safeio.ErrTooLarge) || !strings.Contains(err.Error(), "stdin: file too large: more than 16 MiB") || exitCode(err, &e) != 1 {
+		t.Fatalf("ask < endless stdin: %v", err)
+	}
 }

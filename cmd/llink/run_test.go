@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/llink-go/llink/data"
+	"github.com/llink-go/llink/internal/rundir"
 	"github.com/llink-go/llink/internal/testutil"
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/safetensors"
@@ -140,8 +141,12 @@ func TestRunOnHFFolders(t *testing.T) {
 			t.Errorf("llink plot did not redraw %s (%v)", f, err)
 		}
 	}
-	if err := run([]string{"plot", t.TempDir()}, nil, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "results.json") {
-		t.Errorf("plot on a folder without results: %v", err)
+	if err := run([]string{"plot", t.TempDir()}, nil, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "holds no run") {
+		t.Errorf("plot on a folder without a run: %v", err)
+	}
+	os.Remove(filepath.Join(out, rundir.ResultsJSON))
+	if err := run([]string{"plot", out}, nil, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "results.json") {
+		t.Errorf("plot on a run without results: %v", err)
 	}
 }
 

@@ -99,6 +99,20 @@ func Open(path string) (*Dir, error) {
 	return open(path)
 }
 
+// Reopen reopens a folder that already holds a run — its metrics log,
+// which every folder [Create] or [Open] made has — to resume or read it
+// ([Open]). Any other folder is refused untouched, so a mistyped -out
+// does not fill an unrelated folder with a run's subfolders.
+func Reopen(path string) (*Dir, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("rundir: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(path, MetricsFile)); err != nil {
+		return nil, fmt.Errorf("rundir: %s holds no run (no %s)", path, MetricsFile)
+	}
+	return Open(path)
+}
+
 func open(path string) (*Dir, error) {
 	for _, sub := range []string{CheckpointsDir, PlotsDir} {
 		if err := os.MkdirAll(filepath.Join(path, sub), 0o755); err != nil {

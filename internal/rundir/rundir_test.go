@@ -165,3 +165,34 @@ func TestDiscard(t *testing.T) {
 		}
 	}
 }
+
+// TestReopenRefusesOtherFolders: Reopen (resume, read) refuses a folder
+// without a run's metrics log and leaves it as it was; a run folder
+// reopens.
+func TestReopenRefusesOtherFolders(t *testing.T) {
+	root := t.TempDir()
+	mine := filepath.Join(root, "mine")
+	if err := os.MkdirAll(mine, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(mine, "notes.txt"), []byte("x"), 0o644)
+	if _, err := Reopen(mine); err == nil || !strings.Contains(err.Error(), "holds no run") {
+		t.Fatalf("Reopen of a plain folder: %v", err)
+	}
+	if ents, _ := os.ReadDir(mine); len(ents) != 1 {
+		t.Fatalf("the refused folder holds %d entries, want its one file", len(ents))
+	}
+	if _, err := Reopen(filepath.Join(root, "nope")); err == nil {
+		t.Fatal("Reopen of a missing folder succeeded")
+	}
+	d, err := Create(root, "run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	d, err = Reopen(d.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+}

@@ -26,12 +26,19 @@ func ReadFile(path string, limit int64, what string) ([]byte, error) {
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > limit {
 		return nil, tooLarge(path, limit, what)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	return ReadAll(f, path, limit, what)
+}
+
+// ReadAll reads r (named name in errors, e.g. "stdin") to its end,
+// refusing it with an error naming name, what and limit once it has given
+// more than limit bytes, so an endless stream cannot exhaust memory.
+func ReadAll(r io.Reader, name string, limit int64, what string) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
+		return nil, fmt.Errorf("reading %s: %w", name, err)
 	}
 	if int64(len(b)) > limit {
-		return nil, tooLarge(path, limit, what)
+		return nil, tooLarge(name, limit, what)
 	}
 	return b, nil
 }

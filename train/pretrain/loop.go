@@ -93,10 +93,14 @@ func newTrainer(what, dir string, config any, data string, steps int, o Options)
 	if err != nil {
 		return nil, err
 	}
+	statePath := filepath.Join(dir, CheckpointName)
+	if _, err := os.Stat(statePath); err != nil && o.Resume { // before anything touches dir
+		return nil, fmt.Errorf("pretrain: resume: no checkpoint in %s", dir)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	return &trainer{what: what, dir: dir, statePath: filepath.Join(dir, CheckpointName), id: id,
+	return &trainer{what: what, dir: dir, statePath: statePath, id: id,
 		steps: steps, o: o, began: time.Now()}, nil
 }
 
@@ -195,12 +199,9 @@ func (t *trainer) save(cfg any, md map[string]string) error {
 	return nil
 }
 
-// resumeTokenizer loads the tokenizer an interrupted run wrote to dir,
-// which must hold its checkpoint.
+// resumeTokenizer loads the tokenizer an interrupted run wrote to dir
+// (newTrainer checked that it holds its checkpoint).
 func resumeTokenizer(dir string) (tokenizer.Tokenizer, error) {
-	if _, err := os.Stat(filepath.Join(dir, CheckpointName)); err != nil {
-		return nil, fmt.Errorf("pretrain: resume: no checkpoint in %s", dir)
-	}
 	t, err := tokenizer.Load(filepath.Join(dir, "tokenizer.json"))
 	if err != nil {
 		return nil, fmt.Errorf("pretrain: resume: %w", err)

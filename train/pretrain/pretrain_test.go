@@ -124,6 +124,13 @@ func TestDecoderResume(t *testing.T) {
 	if _, err := Decoder(t.TempDir(), dd, c, Options{Resume: true}); err == nil {
 		t.Fatal("resumed without a checkpoint")
 	}
+	typo := filepath.Join(t.TempDir(), "typo")
+	if _, err := Decoder(typo, dd, c, Options{Resume: true}); err == nil || !strings.Contains(err.Error(), "no checkpoint in") {
+		t.Fatalf("resumed a missing folder: %v", err)
+	}
+	if _, err := os.Stat(typo); !os.IsNotExist(err) {
+		t.Fatal("resuming a missing folder created it")
+	}
 	// A second phase continues from the folder, keeping its provenance.
 	c2 := c
 	c2.InitFrom, c2.Steps = full, 2
