@@ -11,6 +11,7 @@ import (
 
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/data/harvest"
+	"github.com/llink-go/llink/internal/safeio"
 )
 
 func init() {
@@ -116,28 +117,40 @@ func runCorpus(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	return fmt.Errorf("corpus: unknown subcommand %q", sub)
 }
 
-// writeOut writes to path atomically (via a temporary file), or to stdout
-// for "-".
+// writeOut writes to stdout for "-"; straight into path when that is not
+// a regular file (a device or a pipe: /dev/stdout, a FIFO — replacing it by
+// a file would destroy it, and as root even /dev/full); else atomically
+// ([safeio.Create]: a crash leaves the old file or the new).
 func writeOut(path string, stdout io.Writer, write func(io.Writer) error) error {
 	if path == "-" || path == "" {
 		return write(stdout)
 	}
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		if st.IsDir() {
+			return fmt.Errorf("-out %s is a folder; give a file", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		err = write(f) // an *os.File's errors name the path
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".llink-*.tmp")
+	f, err := safeio.Create(path, 0o644)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
+	defer f.Abort()
+	if err := write(f); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return f.Commit()
 }
 
 func printStats(w io.Writer, name string, pairs []data.Pair, st data.ReadStats) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -370,5 +371,64 @@ func TestAskStdinCapped(t *testing.T) {
 	err := run([]string{"ask", "-bundle", "B", "Translate."}, endless{}, &o, &e)
 	if !errors.Is(err, safeio.ErrTooLarge) || !strings.Contains(err.Error(), "stdin: file too large: more than 16 MiB") || exitCode(err, &e) != 1 {
 		t.Fatalf("ask < endless stdin: %v", err)
+	}
+}
+
+// TestCorpusOutNotReplaced: `corpus generate -out` wrote a temporary file
+// and renamed it over the target whatever it was — as root that replaced
+// /dev/full by a regular file and succeeded. A device or pipe is now
+// written into (here a FIFO, which stays a FIFO and delivers the pairs); a
+// regular file is still replaced atomically, readable by others as
+// os.Create's files are (it was 0600).
+func TestCorpusOutNotReplaced(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no FIFOs")
+	}
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		f, err := os.Open(fifo)
+		if err != nil {
+			got <- nil
+			return
+		}
+		b, _ := io.ReadAll(f)
+		f.Close()
+		got <- b
+	}()
+	if _, stderr, err, _ := runCLI(t, "corpus", "generate", "-n", "3", "-out", fifo); err != nil {
+		t.Fatalf("-out FIFO: %v\n%s", err, stderr)
+	}
+	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatalf("the FIFO was replaced: %v, %v", st.Mode(), err)
+	}
+	select {
+	case b := <-got:
+		if bytes.Count(b, []byte("\n")) != 3 {
+			t.Errorf("the FIFO's reader got %q, want 3 lines", b)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing was written into the FIFO")
+	}
+	file := filepath.Join(dir, "sub", "pairs.jsonl")
+	if _, _, err, _ := runCLI(t, "corpus", "generate", "-n", "3", "-out", file); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := os.Create(filepath.Join(dir, "ref"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref.Close()
+	st, err := os.Stat(file)
+	rst, _ := os.Stat(ref.Name())
+	if err != nil || st.Mode().Perm() != rst.Mode().Perm()&0o644 {
+		t.Errorf("-out file: mode %v (%v), want %v as os.Create's", st.Mode(), err, rst.Mode().Perm()&0o644)
+	}
+	if _, _, err, _ := runCLI(t, "corpus", "generate", "-n", "3", "-out", dir); err == nil || !strings.Contains(err.Error(), "is a folder") {
+		t.Errorf("-out FOLDER: %v", err)
 	}
 }
