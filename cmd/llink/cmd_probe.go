@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -178,7 +179,7 @@ func probeReps(m *train.Models, trainPairs, testPairs []data.Pair, bundlePath st
 	if err != nil {
 		return nil, err
 	}
-	stageA, slots := probeRep{name: "Stage A projection"}, probeRep{name: fmt.Sprintf("LLINK's %d slots (%s)", b.Config.K, b.Config.SlotInput)}
+	stageA, slots := probeRep{name: "Stage A projection"}, probeRep{name: fmt.Sprintf("LLINK's %d slots (%s)", b.Config.K, cmp.Or(b.Config.SlotInput, llink.SlotsPooled))}
 	for j := range 2 {
 		t := tokens[b.Config.EncoderPool]
 		if t[j] == nil {
