@@ -115,6 +115,9 @@ func BuildShard(s *CacheSpec, i, n int) (string, error) {
 	if n < 1 || i < 0 || i >= n {
 		return "", fmt.Errorf("train: cache: shard %d/%d out of range", i, n)
 	}
+	if err := os.MkdirAll(s.Dir, 0o755); err != nil { // before computing anything
+		return "", fmt.Errorf("train: cache: %w", err)
+	}
 	if n == 1 {
 		safeio.RemoveStale(s.Dir) // shards may be writing on other machines, where locks may not reach
 	}
@@ -157,9 +160,6 @@ func BuildShard(s *CacheSpec, i, n int) (string, error) {
 // writeCache writes the vectors z and h of the spec's pairs [lo, hi) to
 // path with the metadata readShard checks, and any extra entries.
 func writeCache(path string, s *CacheSpec, z, h *tensor.Tensor, lo, hi int, extra map[string]string) error {
-	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
-		return fmt.Errorf("train: cache: %w", err)
-	}
 	md := map[string]string{
 		"format": "llink-cache-v1", "key": s.Key(), "lo": strconv.Itoa(lo), "hi": strconv.Itoa(hi),
 		"student": s.Student.Fingerprint(), "teacher": s.Teacher.Fingerprint(),

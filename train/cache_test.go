@@ -181,3 +181,16 @@ func TestCacheStopResume(t *testing.T) {
 		t.Errorf("the partial file outlived the finished cache: %v", err)
 	}
 }
+
+// TestCacheFolderCheckedFirst: a cache folder that cannot be made (here a
+// file's path) fails the build before any vector is computed.
+func TestCacheFolderCheckedFirst(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := spec(filepath.Join(file, "cache"))
+	if _, err := BuildShard(s, 0, 1); err == nil || s.Student.(*fakeEmbedder).calls != 0 {
+		t.Fatalf("%v after %d student calls, want an error before any", err, s.Student.(*fakeEmbedder).calls)
+	}
+}
