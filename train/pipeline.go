@@ -193,6 +193,7 @@ func (p *pipeline) examples(tasks []data.Task, f llink.Form, v, h *tensor.Tensor
 		e.Answer = append(p.m.Dec.Tok.Encode(t.Answer, false), p.m.Dec.IDs.EOT)
 		if f.Content == llink.SlotTokens {
 			e.V, e.H = v.Row(i), h.Row(i)
+			e.Words = p.m.Dec.Tok.Encode(t.EnglishPassage, false)
 			if tok != nil {
 				e.Tok = tok.Row(i)
 			}

@@ -31,6 +31,9 @@ type Example struct {
 	// Tok holds the foreign text's encoder token states [n·enc] (LLINK
 	// with token-level slots only).
 	Tok []float32
+	// Words are the decoder ids of the English passage (LLINK only; read
+	// by the word loss, llink.WordLoss).
+	Words []int
 }
 
 // StageBConfig holds Stage B's (and the direct fine-tuning baseline's)
@@ -192,6 +195,10 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 		params = append(params, bow.Params()...)
 	}
 	k, w := slots.Expander.K, c.Weights
+	var emb *tensor.Tensor
+	if w.Words != 0 {
+		emb = m.Emb.Float32()
+	}
 	loss := func(tp *autograd.Tape, step int, batch []Example, in batchInput, rng *rand.Rand) (loss, ce *autograd.Var, err error) {
 		if len(in.slotRows) != len(batch)*k {
 			return nil, nil, fmt.Errorf("train: stage B step %d: %d slot positions for %d examples of K=%d", step, len(in.slotRows), len(batch), k)
@@ -220,6 +227,13 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 		}
 		if w.AlignMSE != 0 || w.AlignNCE != 0 {
 			loss = tp.Add(loss, llink.SlotAlignLoss(tp, s, h, w.AlignMSE, w.AlignNCE, w.AlignTau))
+		}
+		if emb != nil {
+			words := make([][]int, len(batch))
+			for i, e := range batch {
+				words[i] = e.Words
+			}
+			loss = tp.Add(loss, tp.Scale(llink.WordLoss(tp, s, emb, words), w.Words))
 		}
 		if bow != nil {
 			answers := make([][]int, len(batch))
@@ -344,7 +358,7 @@ func decoderLoop(name string, exs []Example, pad int, groups []nn.ParamGroup, pa
 func examplesFingerprint(exs []Example) string {
 	var vals []any
 	for _, e := range exs {
-		vals = append(vals, e.Prompt, e.Answer, e.SlotPos, e.V, e.H, e.Tok)
+		vals = append(vals, e.Prompt, e.Answer, e.SlotPos, e.V, e.H, e.Tok, e.Words)
 	}
 	return Fingerprint(vals...)
 }

@@ -250,3 +250,27 @@ func TestBagOfWords(t *testing.T) {
 		}
 	}
 }
+
+// TestWordLoss checks the word loss against finite differences and that it
+// prefers slots that point at the passage's token embeddings.
+func TestWordLoss(t *testing.T) {
+	const n, k, d, vocab = 2, 3, 5, 9
+	r := testutil.RNG(14)
+	emb := tensor.RandN(r, 1, vocab, d)
+	words := [][]int{{1, 4}, {7}}
+	res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
+		return WordLoss(tp, xs[0], emb, words)
+	}, []*tensor.Tensor{tensor.RandN(r, 1, n, k, d)}, autograd.CheckOpts{Tol: 3e-3})
+	if err != nil {
+		t.Fatalf("%v (%+v)", err, res)
+	}
+	// Slots equal to the words' embeddings score better than random slots.
+	good := tensor.RandN(r, 1, n, k, d)
+	copy(good.Data()[0*k*d:], emb.Row(1))
+	copy(good.Data()[(0*k+1)*d:], emb.Row(4))
+	copy(good.Data()[1*k*d:], emb.Row(7))
+	bad := tensor.RandN(r, 1, n, k, d)
+	if g, b := WordLoss(nil, autograd.Const(good), emb, words).Item(), WordLoss(nil, autograd.Const(bad), emb, words).Item(); g >= b {
+		t.Fatalf("word loss %.4f for slots on the words, %.4f for random slots", g, b)
+	}
+}

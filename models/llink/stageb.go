@@ -19,6 +19,9 @@ type StageBWeights struct {
 	AlignNCE   float32 `json:"align_nce"`    // slot-mean InfoNCE (paper: 0.001)
 	AlignTau   float32 `json:"align_tau"`    // its temperature (paper: 0.07)
 	BagOfWords float32 `json:"bag_of_words"` // optional BCE head (paper: 0.1; 0 = off)
+	// Words weighs [WordLoss], which ties the slots to the decoder's own
+	// embeddings of the English passage's tokens (not in the paper; 0 = off).
+	Words float32 `json:"words,omitempty"`
 }
 
 // DefaultStageBWeights returns the paper's values with the bag-of-words head
@@ -53,6 +56,40 @@ func SlotAlignLoss(tp *autograd.Tape, slots *autograd.Var, h *tensor.Tensor, wMS
 		loss = tp.Add(loss, tp.Scale(tp.InfoNCE(mean, hn, nil, tau, false), wNCE))
 	}
 	return loss
+}
+
+// wordTau is [WordLoss]'s temperature on cosine similarities.
+const wordTau = 0.1
+
+// WordLoss ties slots [N, K, d] to the decoder's own token embeddings emb
+// [V, d] (a constant): for text i, every token of words[i] (its English
+// passage, as decoder ids) should be close to at least one of its K slots
+// and the rest of the vocabulary should not — the mean binary
+// cross-entropy of LSE_k(cos(s_k, e_v)/τ) against the multi-hot of
+// words[i]. The Stage A teacher, one sentence state, keeps little of a
+// sentence's place or date (docs/EXPERIMENTS.md); this term asks the slots
+// for them in the form the decoder reads and writes them. Ids outside the
+// vocabulary are a programmer error and panic.
+func WordLoss(tp *autograd.Tape, slots *autograd.Var, emb *tensor.Tensor, words [][]int) *autograd.Var {
+	s := slots.Shape()
+	if len(s) != 3 || s[0] != len(words) || emb.Dims() != 2 || emb.Dim(1) != s[2] {
+		panic(fmt.Sprintf("llink.WordLoss: slots %v for %d texts and embeddings %v", s, len(words), emb.Shape()))
+	}
+	n, v := s[0], emb.Dim(0)
+	y := tensor.New(n, v)
+	for i, ws := range words {
+		for _, t := range ws {
+			if t < 0 || t >= v {
+				panic(fmt.Sprintf("llink.WordLoss: text %d has token %d outside vocabulary %d", i, t, v))
+			}
+			y.Row(i)[t] = 1
+		}
+	}
+	cos := tp.MatMul(tp.L2Normalize(slots, 1e-12), autograd.Const(normalizedRows(emb)), false, true) // [N, K, V]
+	x := tp.TransposeLast2(tp.Scale(cos, 1/wordTau))                                                 // [N, V, K]
+	// log-sum-exp over the K slots: x_0 − logsoftmax(x)_0.
+	lse := tp.Slice(tp.Sub(x, tp.LogSoftmax(x)), 2, 0, 1)
+	return tp.BCEWithLogits(tp.Reshape(lse, n, v), y)
 }
 
 // BagOfWords is the optional Stage B bag-of-words head (LLINK.md: "0.1·BCE
