@@ -1,14 +1,21 @@
 // Command stagea measures Stage A retrieval on a real parallel corpus (the
-// project's real-world test bed: the Khmer–English pairs `llink corpus
+// project's real-text track: the Khmer–English pairs `llink corpus
 // harvest-debian` builds from Debian's LibreOffice help and gettext
-// catalogs). It holds out a seeded 1,024-pair retrieval pool and a 200-pair
-// dev set, caches the frozen models' vectors, trains the projector on the
-// rest and prints pool retrieval both ways with chance beside it.
+// catalogs). By default the split is cross-domain, by source package
+// (data.SplitByPackage, the split `llink run -split package` uses): Stage A
+// trains on some packages, selects its checkpoint on 200 pairs of other
+// packages (dev), and retrieval is measured on a 1,024-pair pool of held-out
+// packages — the dev packages' other pairs with -eval dev (for choosing
+// settings), the test packages' with -eval test. It caches the frozen
+// models' vectors, trains the projector and prints pool retrieval both ways
+// with chance beside it.
 //
-//	go run ./bench/stagea -corpus en-km-debian.jsonl [-steps 3000]
+//	go run ./bench/stagea -corpus en-km-debian.jsonl [-eval dev] [-steps 3000] [-lr 1e-3] [-pool layers]
 //
-// The models are the embedded tiny default (models/tiny); the corpus is never
-// committed (it is built from the Debian archive on the user's machine).
+// The models are the embedded tiny default (models/tiny) unless -encoder
+// names a Hugging Face encoder folder (e.g. a continued-pretrained one); the
+// corpus is never committed (it is built from the Debian archive on the
+// user's machine).
 package main
 
 import (
@@ -16,82 +23,168 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/models/tiny"
+	"github.com/llink-go/llink/models/tokenizer"
+	"github.com/llink-go/llink/models/xlmr"
 	"github.com/llink-go/llink/train"
 	"github.com/llink-go/llink/train/eval"
 )
 
+// options are the command's flags.
+type options struct {
+	corpus, split, eval, pool, encoder, cache string
+	steps, maxTrain, batch                    int
+	lr                                        float64
+	seed                                      uint64
+	coverage                                  bool
+}
+
 func main() {
-	corpus := flag.String("corpus", "", "parallel corpus: TSV english<TAB>khmer or JSONL {english, foreign}")
-	steps := flag.Int("steps", 3000, "Stage A steps")
-	seed := flag.Uint64("seed", 1, "seed (split, initialisation, sampling)")
-	cache := flag.String("cache", ".cache/vectors", "vector cache folder")
-	maxTrain := flag.Int("train", 0, "Stage A training pairs (0: all that remain after pool and dev)")
+	var o options
+	flag.StringVar(&o.corpus, "corpus", "", "parallel corpus: JSONL {english, foreign, source} (harvest-debian) or TSV english<TAB>khmer with -split random")
+	flag.StringVar(&o.split, "split", "package", "package: whole source packages held out (cross-domain); random: a seeded shuffle")
+	flag.StringVar(&o.eval, "eval", "dev", "the pool's split: dev (for choosing settings) or test (read once)")
+	flag.StringVar(&o.pool, "pool", llink.PoolLayers, "encoder pooling: layers (mean of every layer's average) or last (the paper's)")
+	flag.StringVar(&o.encoder, "encoder", "", "Hugging Face encoder `folder` (default: the embedded tiny encoder)")
+	flag.StringVar(&o.cache, "cache", ".cache/vectors", "vector cache folder")
+	flag.IntVar(&o.steps, "steps", 3000, "Stage A steps")
+	flag.IntVar(&o.maxTrain, "train", 0, "Stage A training pairs (0: all training pairs)")
+	flag.IntVar(&o.batch, "batch", 0, "Stage A batch (0: the default, 128)")
+	flag.Float64Var(&o.lr, "lr", 0, "Stage A peak learning rate (0: the default, 1e-3)")
+	flag.Uint64Var(&o.seed, "seed", 1, "seed (split, initialisation, sampling)")
+	flag.BoolVar(&o.coverage, "coverage", false, "only print the encoder tokenizer's coverage of each split's Khmer (and of generated Khmer)")
 	flag.Parse()
-	if err := run(*corpus, *steps, *seed, *cache, *maxTrain); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "stagea:", err)
 		os.Exit(1)
 	}
 }
 
-func run(corpus string, steps int, seed uint64, cacheDir string, maxTrain int) error {
-	if corpus == "" {
-		return fmt.Errorf("give -corpus FILE")
+// split returns Stage A's training and selection pairs and the retrieval
+// pool, and says how they were made.
+func split(o options, pairs []data.Pair) (trainP, sel, pool []data.Pair, err error) {
+	const poolN, selN = 1024, 200
+	if o.split == "random" {
+		if o.eval != "test" {
+			return nil, nil, nil, fmt.Errorf("-split random has no dev pool: give -eval test")
+		}
+		if len(pairs) < poolN+selN+128 {
+			return nil, nil, nil, fmt.Errorf("%d pairs; need at least %d", len(pairs), poolN+selN+128)
+		}
+		r := rand.New(rand.NewPCG(o.seed, 7))
+		r.Shuffle(len(pairs), func(i, j int) { pairs[i], pairs[j] = pairs[j], pairs[i] })
+		fmt.Printf("random split (seed %d): pool %d, selection %d, train %d\n", o.seed, poolN, selN, len(pairs)-poolN-selN)
+		return pairs[poolN+selN:], pairs[poolN : poolN+selN], pairs[:poolN], nil
 	}
-	pairs, st, err := data.ReadFile(corpus, data.ReadOptions{})
+	s, err := data.SplitByPackage(pairs, data.DefaultPackageSplit(o.seed))
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	const poolN, devN = 1024, 200
-	if len(pairs) < poolN+devN+128 {
-		return fmt.Errorf("%s: %d pairs; need at least %d", corpus, len(pairs), poolN+devN+128)
+	sel, pool, _, err = s.HeldOut(o.eval == "dev", selN, poolN, o.seed)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	r := rand.New(rand.NewPCG(seed, 7))
-	r.Shuffle(len(pairs), func(i, j int) { pairs[i], pairs[j] = pairs[j], pairs[i] })
-	pool, dev, trainP := pairs[:poolN], pairs[poolN:poolN+devN], pairs[poolN+devN:]
-	if maxTrain > 0 && maxTrain < len(trainP) {
-		trainP = trainP[:maxTrain]
-	}
-	fmt.Printf("corpus %s: %d pairs read (%+v); pool %d, dev %d, train %d\n", corpus, len(pairs), st, len(pool), len(dev), len(trainP))
+	fmt.Printf("package split (seed %d): train %d pairs (%d packages: %s)\n  dev %d pairs (%s)\n  test %d pairs (%s)\n  %d held-out pairs left out (Khmer text seen in training); selection %d dev pairs, pool %d %s pairs\n",
+		o.seed, len(s.Train), len(s.TrainPackages), strings.Join(s.TrainPackages, ", "), len(s.Dev), strings.Join(s.DevPackages, ", "),
+		len(s.Test), strings.Join(s.TestPackages, ", "), s.DroppedSeen, len(sel), len(pool), o.eval)
+	return s.Train, sel, pool, nil
+}
 
-	dec, dt, err := tiny.Decoder()
-	if err != nil {
-		return err
+// encoder returns the student reader: the embedded tiny encoder or the
+// folder's.
+func encoder(o options) (*llink.Reader, tokenizer.Tokenizer, error) {
+	var enc *xlmr.Model
+	var et tokenizer.Tokenizer
+	var err error
+	id := "tiny-encoder"
+	if o.encoder == "" {
+		enc, et, err = tiny.Encoder()
+	} else {
+		id = "encoder:" + o.encoder
+		if enc, err = xlmr.Load(o.encoder); err == nil {
+			et, err = tokenizer.Load(o.encoder)
+		}
 	}
-	enc, et, err := tiny.Encoder()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	pad, ok := et.TokenID("<pad>")
 	if !ok {
-		return fmt.Errorf("tiny encoder tokenizer lacks <pad>")
+		return nil, nil, fmt.Errorf("encoder tokenizer lacks <pad>")
+	}
+	return &llink.Reader{Encoder: enc, Tok: et, Pad: pad, ID: id, Pool: o.pool}, et, nil
+}
+
+func run(o options) error {
+	if o.corpus == "" {
+		return fmt.Errorf("give -corpus FILE")
+	}
+	if o.eval != "dev" && o.eval != "test" {
+		return fmt.Errorf("-eval %q: want dev or test", o.eval)
+	}
+	if o.pool != llink.PoolLayers && o.pool != llink.PoolLast {
+		return fmt.Errorf("-pool %q: want %s or %s", o.pool, llink.PoolLayers, llink.PoolLast)
+	}
+	pairs, st, err := data.ReadFile(o.corpus, data.ReadOptions{})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("corpus %s: %d pairs (%d lines)\n", o.corpus, len(pairs), st.Lines)
+	trainP, sel, pool, err := split(o, pairs)
+	if err != nil {
+		return err
+	}
+	student, et, err := encoder(o)
+	if err != nil {
+		return err
+	}
+	if o.coverage {
+		gen := data.Generate(2000, o.seed)
+		for _, set := range []struct {
+			name string
+			ps   []data.Pair
+		}{{"generated", gen}, {"train", trainP}, {"selection", sel}, {"pool", pool}} {
+			coverage(et, set.name, set.ps)
+		}
+		return nil
+	}
+	if o.maxTrain > 0 && o.maxTrain < len(trainP) {
+		r := rand.New(rand.NewPCG(o.seed, 8))
+		r.Shuffle(len(trainP), func(i, j int) { trainP[i], trainP[j] = trainP[j], trainP[i] })
+		trainP = trainP[:o.maxTrain]
+	}
+	dec, dt, err := tiny.Decoder()
+	if err != nil {
+		return err
 	}
 	d, err := llink.NewDecoder(dec, dt, nil, "", "", 0)
 	if err != nil {
 		return err
 	}
 	teacher := &llink.Teacher{Dec: d, ID: "tiny-decoder"}
-	student := &llink.Reader{Encoder: enc, Tok: et, Pad: pad, ID: "tiny-encoder"}
 	vectors := func(name string, ps []data.Pair) (train.Pairs, error) {
-		spec := &train.CacheSpec{Dir: cacheDir, Student: student, Teacher: teacher, Batch: 32}
+		spec := &train.CacheSpec{Dir: o.cache, Student: student, Teacher: teacher, Batch: 32}
 		for _, p := range ps {
 			spec.Foreign = append(spec.Foreign, p.Foreign)
 			spec.English = append(spec.English, p.English)
 		}
 		t0 := time.Now()
 		v, err := train.LoadOrBuildCache(spec)
-		fmt.Printf("vectors %-5s %6d pairs (%s)\n", name, len(ps), time.Since(t0).Round(time.Second))
+		fmt.Printf("vectors %-9s %6d pairs (%s)\n", name, len(ps), time.Since(t0).Round(time.Second))
 		return v, err
 	}
 	trainV, err := vectors("train", trainP)
 	if err != nil {
 		return err
 	}
-	devV, err := vectors("dev", dev)
+	selV, err := vectors("selection", sel)
 	if err != nil {
 		return err
 	}
@@ -100,15 +193,24 @@ func run(corpus string, steps int, seed uint64, cacheDir string, maxTrain int) e
 		return err
 	}
 	c := train.DefaultStageA()
-	c.Steps, c.Warmup, c.Seed = steps, max(steps/10, 1), seed
-	c.EvalEvery = max(steps/10, 1)
-	proj := llink.NewProjector(llink.DefaultConfig(enc.Config.Hidden, dec.Config.Hidden), rand.New(rand.NewPCG(seed, 0x11)))
+	c.Steps, c.Warmup, c.Seed = o.steps, max(o.steps/10, 1), o.seed
+	c.EvalEvery = max(o.steps/10, 1)
+	c.QueueSize = min(c.QueueSize, len(trainP))
+	if o.batch > 0 {
+		c.Batch = o.batch
+	}
+	if o.lr > 0 {
+		c.LR = float32(o.lr)
+		c.LRMin = min(c.LRMin, c.LR)
+	}
+	proj := llink.NewProjector(llink.DefaultConfig(student.Dim(), dec.Config.Hidden), rand.New(rand.NewPCG(o.seed, 0x11)))
 	t0 := time.Now()
-	res, err := train.TrainStageA(proj, trainV, devV, c, nil)
+	res, err := train.TrainStageA(proj, trainV, selV, c, nil)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("stage A: %d steps, batch %d (%s); best dev R@1 %.3f (step %d)\n", steps, c.Batch, time.Since(t0).Round(time.Second), res.Best.R1, res.BestStep)
+	fmt.Printf("stage A: %d steps, batch %d, lr %.0e, pool %s (%s); best selection R@1 %.3f (step %d)\n",
+		o.steps, c.Batch, c.LR, o.pool, time.Since(t0).Round(time.Second), res.Best.R1, res.BestStep)
 	q, n, dim := proj.Project(poolV.Z), poolV.Len(), poolV.H.Dim(1)
 	sim, err := eval.CosineMatrix(q.Data(), poolV.H.Data(), n, dim)
 	if err != nil {
@@ -123,8 +225,61 @@ func run(corpus string, steps int, seed uint64, cacheDir string, maxTrain int) e
 			return err
 		}
 		m := eval.FromRanks(ranks)
-		fmt.Printf("pool %s  R@1 %.3f  R@5 %.3f  R@10 %.3f  MRR %.3f  mean rank %.1f  (chance R@1 %.4f)\n",
-			dir.name, m.R1, m.R5, m.R10, m.MRR, m.MeanRank, 1.0/float64(n))
+		fmt.Printf("%s pool %s  R@1 %.3f  R@5 %.3f  R@10 %.3f  MRR %.3f  mean rank %.1f  (chance R@1 %.4f)\n",
+			o.eval, dir.name, m.R1, m.R5, m.R10, m.MRR, m.MeanRank, 1.0/float64(n))
 	}
 	return nil
+}
+
+// coverage prints how the encoder's tokenizer covers the Khmer side of
+// pairs: tokens per Khmer-script character, the share of tokens that are
+// the unknown token (the tokenizer has no byte fallback), the share of
+// Khmer-script characters the vocabulary cannot spell alone, and the share
+// of sentences with an unknown token.
+func coverage(tok tokenizer.Tokenizer, name string, pairs []data.Pair) {
+	unk, ok := tok.TokenID("<unk>")
+	if !ok {
+		fmt.Printf("coverage %s: the tokenizer has no <unk>\n", name)
+		return
+	}
+	var tokens, unks, khmer, oovChars, withUnk int
+	oov := map[rune]bool{}
+	for _, p := range pairs {
+		ids := tok.Encode(p.Foreign, false)
+		tokens += len(ids)
+		n := 0
+		for _, id := range ids {
+			if id == unk {
+				n++
+			}
+		}
+		unks += n
+		if n > 0 {
+			withUnk++
+		}
+		for _, r := range p.Foreign {
+			if !unicode.Is(unicode.Khmer, r) {
+				continue
+			}
+			khmer++
+			bad, seen := oov[r]
+			if !seen {
+				bad = slices.Contains(tok.Encode(string(r), false), unk)
+				oov[r] = bad
+			}
+			if bad {
+				oovChars++
+			}
+		}
+	}
+	var missing []string
+	for r, bad := range oov {
+		if bad {
+			missing = append(missing, fmt.Sprintf("%c U+%04X", r, r))
+		}
+	}
+	slices.Sort(missing)
+	fmt.Printf("coverage %-9s %6d sentences: %.2f tokens per Khmer character, %.2f%% of tokens <unk>, %.2f%% of Khmer characters unspellable (%d kinds: %s), %.1f%% of sentences with an <unk>\n",
+		name, len(pairs), float64(tokens)/float64(max(khmer, 1)), 100*float64(unks)/float64(max(tokens, 1)),
+		100*float64(oovChars)/float64(max(khmer, 1)), len(missing), strings.Join(missing, ", "), 100*float64(withUnk)/float64(max(len(pairs), 1)))
 }

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -54,6 +55,7 @@ func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) (err erro
 	if err != nil {
 		return err
 	}
+	o.note = stderr
 	d, err := loadData(o)
 	if err != nil {
 		return err
@@ -184,6 +186,12 @@ func tasksSplitNote(path string) string {
 		"its scores measure new sentences, not new names, numbers or places (the generated corpus holds those out; docs/EVALUATION.md)", path)
 }
 
+// The -split values.
+const (
+	splitRandom  = "random"
+	splitPackage = "package"
+)
+
 // loadData builds the pipeline's data from the generated corpus or the
 // user's files.
 func loadData(o runOptions) (train.Data, error) {
@@ -208,19 +216,12 @@ func loadData(o runOptions) (train.Data, error) {
 			testTasks = dv
 		}
 	} else {
-		if o.evalDev {
-			return d, errors.New("run: -eval-dev needs the generated corpus (no -corpus)")
-		}
-		all, _, err := data.ReadFile(o.corpus, data.ReadOptions{})
+		var err error
+		pairs, dev, d.Pool, testTasks, err = loadCorpus(o)
 		if err != nil {
 			return d, err
 		}
-		if len(all) < 2200 {
-			return d, fmt.Errorf("run: %s has %d pairs; need at least 2,200 (1,024 pool + dev + train)", o.corpus, len(all))
-		}
-		r := rand.New(rand.NewPCG(o.seed, 7))
-		r.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
-		d.Pool, dev, pairs = all[:1024], all[1024:1124], all[1124:]
+		trainTasks = data.RealTasks(pairs, o.seed)
 	}
 	if o.tasks != "" {
 		f, err := os.Open(o.tasks)
@@ -243,4 +244,48 @@ func loadData(o runOptions) (train.Data, error) {
 	d.TrainTasks = train.SampleTasks(trainTasks, o.trainTasks, o.seed)
 	d.TestTasks = train.SampleTasks(testTasks, o.testTasks, o.seed+1)
 	return d, nil
+}
+
+// loadCorpus splits the user's corpus -corpus as -split says into Stage A's
+// training and dev pairs, the 1,024-pair retrieval pool and the held-out
+// tasks made from real sentences (data.RealTasks). With a package split the
+// pool and the tasks come from the test packages (with -eval-dev, from the
+// dev packages after the 200 pairs Stage A selects on), the tasks from
+// pairs outside the pool; with a random split the tasks are the pool's.
+func loadCorpus(o runOptions) (pairs, dev, pool []data.Pair, tasks []data.Task, err error) {
+	all, _, err := data.ReadFile(o.corpus, data.ReadOptions{})
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if o.split == splitRandom {
+		if o.evalDev {
+			return nil, nil, nil, nil, errors.New("run: -eval-dev needs the generated corpus or -split package")
+		}
+		if len(all) < 2200 {
+			return nil, nil, nil, nil, fmt.Errorf("run: %s has %d pairs; need at least 2,200 (1,024 pool + dev + train)", o.corpus, len(all))
+		}
+		r := rand.New(rand.NewPCG(o.seed, 7))
+		r.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
+		pool, dev, pairs = all[:1024], all[1024:1124], all[1124:]
+		return pairs, dev, pool, data.RealTasks(pool, o.seed+1), nil
+	}
+	s, err := data.SplitByPackage(all, data.DefaultPackageSplit(o.seed))
+	if err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("run: %s: %w", o.corpus, err)
+	}
+	dev, pool, rest, err := s.HeldOut(o.evalDev, 200, 1024, o.seed)
+	if err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("run: %s: %w", o.corpus, err)
+	}
+	name := "test"
+	if o.evalDev {
+		name = "dev"
+	}
+	if o.note != nil {
+		fmt.Fprintf(o.note, "package split (seed %d): train %d pairs from %d packages; dev %d pairs from %s; test %d pairs from %s; "+
+			"%d held-out pairs left out (their Khmer text occurs in training); pool: 1,024 %s pairs, held-out tasks from the other %d\n",
+			o.seed, len(s.Train), len(s.TrainPackages), len(s.Dev), strings.Join(s.DevPackages, ", "), len(s.Test),
+			strings.Join(s.TestPackages, ", "), s.DroppedSeen, name, len(rest))
+	}
+	return s.Train, dev, pool, data.RealTasks(rest, o.seed+1), nil
 }

@@ -38,6 +38,10 @@ type runOptions struct {
 	copyChannel      bool
 	encoderPool      string
 	slotInput        string
+	split            string
+	// note, when set, receives what loadData says about the data it
+	// built (the package split's sizes and packages).
+	note io.Writer
 }
 
 // registerData registers the flags that choose the models and the data —
@@ -56,6 +60,14 @@ func (o *runOptions) registerData(fs *flag.FlagSet) {
 			return fmt.Errorf("want %s or %s", llink.PoolLast, llink.PoolLayers)
 		}
 		o.encoderPool = s
+		return nil
+	})
+	o.split = splitRandom
+	fs.Func("split", "how a -corpus is split: random = a seeded shuffle; package = whole source packages held out for dev and test (a cross-domain split; needs pairs with provenance, as harvest-debian writes)", func(s string) error {
+		if s != splitRandom && s != splitPackage {
+			return fmt.Errorf("want %s or %s", splitRandom, splitPackage)
+		}
+		o.split = s
 		return nil
 	})
 	fs.IntVar(&o.trainPairs, "train-pairs", 4000, "Stage A training pairs taken from the corpus")

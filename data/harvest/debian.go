@@ -21,7 +21,7 @@ import (
 var DefaultPackages = []string{
 	"apt", "brasero-common", "cheese-common", "debconf-i18n", "dpkg", "eog",
 	"evince-common", "evolution-data-server-common", "file-roller", "gedit-common",
-	"glib-networking-common", "gnome-calculator", "gnome-control-center-data",
+	"gnome-calculator", "gnome-control-center-data",
 	"gnome-desktop3-data", "gnome-disk-utility", "gnome-keyring", "gnome-menus",
 	"gnome-shell-common", "gnome-software-common", "gnome-system-monitor",
 	"gnome-terminal-data", "iso-codes", "libreoffice-l10n-km", "nautilus-data",
@@ -36,11 +36,13 @@ const (
 )
 
 // deniedPrefixes name packages and catalog domains reserved for the
-// held-out evaluation (Firefox, VLC, GIMP, Inkscape, Pidgin, GTK 3), plus
+// held-out evaluation (Firefox, VLC, GIMP, Inkscape, Pidgin, GTK 3, and
+// GLib's catalogs: libglib2.0-data's glib20 and glib-networking's), plus
 // GTK 2 and GTK 4, whose strings largely repeat GTK 3's.
 var deniedPrefixes = []string{
 	"firefox", "vlc", "libvlc", "gimp", "libgimp", "inkscape", "pidgin", "libpurple", "purple",
 	"gtk30", "gtk20", "gtk40", "gtk-3", "gtk-4", "gtk2", "gtk3", "gtk4", "libgtk",
+	"libglib", "glib20", "glib-networking",
 }
 
 // Denied reports whether a package name, a catalog domain or a .mo file

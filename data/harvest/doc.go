@@ -16,8 +16,9 @@
 // side. Each pair keeps its provenance (package, file, msgid or paragraph
 // id) and the licence named in the package's copyright file.
 //
-// The catalogs of Firefox, VLC, GIMP, Inkscape, Pidgin and GTK 3 are reserved
-// for an independent held-out evaluation: [Denied] rejects them (and GTK 2
-// and GTK 4, whose strings overlap GTK 3's), and [Harvest] refuses to read
-// them, whatever the package list says.
+// The catalogs of Firefox, VLC, GIMP, Inkscape, Pidgin, GTK 3 and GLib
+// (libglib2.0-data's glib20, glib-networking) are reserved for an
+// independent held-out evaluation: [Denied] rejects them (and GTK 2 and
+// GTK 4, whose strings overlap GTK 3's), and [Harvest] refuses to read them,
+// whatever the package list says.
 package harvest

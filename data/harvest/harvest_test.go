@@ -190,7 +190,7 @@ func TestMOTreeDenyAndDedupe(t *testing.T) {
 	writeFile(t, filepath.Join(root, "usr/share/locale/km/LC_MESSAGES/app.mo"), string(mo))
 	writeFile(t, filepath.Join(root, "usr/share/locale/km/LC_MESSAGES/copy.mo"), string(mo))
 	writeFile(t, filepath.Join(root, "usr/share/locale/fr/LC_MESSAGES/app.mo"), string(mo))
-	for _, d := range []string{"gtk30", "gtk30-properties", "vlc", "gimp20-std-plug-ins", "inkscape", "pidgin", "firefox"} {
+	for _, d := range []string{"gtk30", "gtk30-properties", "vlc", "gimp20-std-plug-ins", "inkscape", "pidgin", "firefox", "glib20", "glib-networking"} {
 		writeFile(t, filepath.Join(root, "usr/share/locale/km/LC_MESSAGES", d+".mo"), string(mo))
 	}
 	writeFile(t, filepath.Join(root, "usr/share/doc/pkg/copyright"), "Format: x\n\nFiles: debian/*\nLicense: GPL-3+\n\nFiles: *\nLicense: LGPL-2.1+\n")
@@ -209,7 +209,7 @@ func TestMOTreeDenyAndDedupe(t *testing.T) {
 	if !reflect.DeepEqual(ens, want) {
 		t.Fatalf("got %q want %q", ens, want)
 	}
-	if c.st.Dropped["denied catalog"] != 7 || c.st.Dropped["duplicate"] != 4 {
+	if c.st.Dropped["denied catalog"] != 9 || c.st.Dropped["duplicate"] != 4 {
 		t.Errorf("dropped %v", c.st.Dropped)
 	}
 }
@@ -217,7 +217,9 @@ func TestMOTreeDenyAndDedupe(t *testing.T) {
 func TestDenied(t *testing.T) {
 	for _, n := range []string{"firefox", "firefox-esr", "firefox-esr-l10n-km", "vlc", "vlc-l10n", "libvlc5", "gimp", "gimp-data",
 		"gimp20.mo", "/usr/share/locale/km/LC_MESSAGES/gimp20-libgimp.mo", "inkscape", "pidgin", "pidgin-data", "libpurple0",
-		"libgtk-3-common", "gtk30.mo", "gtk30-properties", "libgtk2.0-common", "gtk20.mo", "gtk40.mo", "libgtk-4-common"} {
+		"libgtk-3-common", "gtk30.mo", "gtk30-properties", "libgtk2.0-common", "gtk20.mo", "gtk40.mo", "libgtk-4-common",
+		"libglib2.0-data", "libglib2.0-0", "glib-networking", "glib-networking-common", "glib20.mo",
+		"/usr/share/locale/km/LC_MESSAGES/glib-networking.mo"} {
 		if !Denied(n) {
 			t.Errorf("Denied(%q) = false", n)
 		}
@@ -227,8 +229,10 @@ func TestDenied(t *testing.T) {
 			t.Errorf("Denied(%q) = true", n)
 		}
 	}
-	if _, _, err := Harvest(Options{Packages: []string{"apt", "vlc"}, NoHelp: true}); err == nil || !strings.Contains(err.Error(), "reserved") {
-		t.Errorf("Harvest accepted a denied package: %v", err)
+	for _, p := range []string{"vlc", "libglib2.0-data", "glib-networking-common"} {
+		if _, _, err := Harvest(Options{Packages: []string{"apt", p}, NoHelp: true}); err == nil || !strings.Contains(err.Error(), "reserved") {
+			t.Errorf("Harvest accepted the denied package %s: %v", p, err)
+		}
 	}
 }
 

@@ -1,0 +1,85 @@
+// Command encoder pretrains a stand-in encoder like the embedded tiny one
+// (models/tiny, `llink pretrain encoder`: same size, same masked language
+// modelling, its own Unigram tokenizer) on more and real text: the generated
+// monolingual sentences the default saw, plus the English and the Khmer of
+// the harvested corpus's training packages — the training part of the
+// package split `llink run -split package` and bench/stagea use with the
+// same seed, never a dev or test package (and the harvest never holds the
+// reserved ones). It writes a Hugging Face XLM-R folder, for
+// `go run ./bench/stagea -encoder DIR`; it does not replace models/tiny.
+//
+//	go run ./bench/stagea/encoder -corpus en-km-debian.jsonl -out DIR [-steps 3000]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+
+	"github.com/llink-go/llink/data"
+	"github.com/llink-go/llink/train/pretrain"
+)
+
+func main() {
+	corpus := flag.String("corpus", "", "harvested corpus (JSONL with sources)")
+	out := flag.String("out", "", "output Hugging Face `folder`")
+	steps := flag.Int("steps", 0, "MLM steps (0: the default encoder's)")
+	seed := flag.Uint64("seed", 1, "seed of the package split and of the pretraining")
+	noGenerated := flag.Bool("no-generated", false, "leave out the generated sentences")
+	resume := flag.Bool("resume", false, "continue the interrupted run in -out")
+	flag.Parse()
+	if err := run(*corpus, *out, *steps, *seed, *noGenerated, *resume); err != nil {
+		fmt.Fprintln(os.Stderr, "encoder:", err)
+		os.Exit(1)
+	}
+}
+
+func run(corpus, out string, steps int, seed uint64, noGenerated, resume bool) error {
+	if corpus == "" || out == "" {
+		return fmt.Errorf("give -corpus FILE and -out DIR")
+	}
+	pairs, _, err := data.ReadFile(corpus, data.ReadOptions{})
+	if err != nil {
+		return err
+	}
+	s, err := data.SplitByPackage(pairs, data.DefaultPackageSplit(seed))
+	if err != nil {
+		return err
+	}
+	c := pretrain.DefaultEncoder()
+	c.Seed = seed
+	if steps > 0 {
+		c.Steps = steps
+	}
+	d := pretrain.DefaultEncoderData(c.Seed)
+	if noGenerated {
+		d.English, d.Khmer = nil, nil
+	}
+	for _, p := range s.Train {
+		d.English = append(d.English, p.English)
+		d.Khmer = append(d.Khmer, p.Foreign)
+	}
+	// Mix the sources: the tokenizer is trained on the first sentences.
+	r := rand.New(rand.NewPCG(seed, 0xe1c))
+	for _, xs := range [][]string{d.English, d.Khmer} {
+		r.Shuffle(len(xs), func(i, j int) { xs[i], xs[j] = xs[j], xs[i] })
+	}
+	fmt.Printf("encoder text: %d English and %d Khmer sentences (%d from %d training packages: %s; generated: %v)\n",
+		len(d.English), len(d.Khmer), len(s.Train), len(s.TrainPackages), strings.Join(s.TrainPackages, ", "), !noGenerated)
+	prov := map[string]string{
+		"command":           "go run ./bench/stagea/encoder " + strings.Join(os.Args[1:], " "),
+		"seed":              fmt.Sprint(seed),
+		"real_text":         fmt.Sprintf("%d pairs of the training packages of the package split (seed %d) of %s", len(s.Train), seed, corpus),
+		"train_packages":    strings.Join(s.TrainPackages, ","),
+		"generated_text":    fmt.Sprint(!noGenerated),
+		"held_out_packages": strings.Join(append(append([]string(nil), s.DevPackages...), s.TestPackages...), ","),
+	}
+	res, err := pretrain.Encoder(out, d, c, pretrain.Options{Log: os.Stdout, Provenance: prov, BF16: true, Resume: resume})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("wrote %s: %d steps, final MLM loss %.3f (%s)\n", out, res.Steps, res.Loss, res.Elapsed.Round(1e9))
+	return nil
+}
