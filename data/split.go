@@ -151,6 +151,13 @@ func HoldOut(pairs []Pair, n int, seed uint64) (pool, rest []Pair, err error) {
 	return pool, rest, nil
 }
 
+// ShuffleTrain shuffles the training pairs with the seed (they come in
+// package order), so that a run taking only the first of them samples every
+// training package.
+func (s *PackageSplit) ShuffleTrain(seed uint64) {
+	rand.New(rand.NewPCG(seed, 7)).Shuffle(len(s.Train), func(i, j int) { s.Train[i], s.Train[j] = s.Train[j], s.Train[i] })
+}
+
 // HeldOut returns what a run on the split evaluates: Stage A's selection
 // pairs (the first sel dev pairs), a retrieval pool of n pairs drawn with
 // the seed ([HoldOut]) and the other pairs, for the held-out tasks — from

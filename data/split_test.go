@@ -205,3 +205,21 @@ func TestPackageSplitHeldOut(t *testing.T) {
 		t.Error("more selection pairs than dev pairs was accepted")
 	}
 }
+
+func TestShuffleTrain(t *testing.T) {
+	s, err := SplitByPackage(synthPairs([]int{200, 40, 40, 40, 40}, false), PackageSplitConfig{TestPairs: 40, DevPairs: 40, MaxShare: 0.6, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := slices.Clone(s.Train)
+	s.ShuffleTrain(3)
+	if reflect.DeepEqual(before, s.Train) {
+		t.Fatal("the training pairs kept their order")
+	}
+	key := func(a, b Pair) int { return strings.Compare(a.Source, b.Source) }
+	slices.SortFunc(before, key)
+	after := slices.SortedFunc(slices.Values(s.Train), key)
+	if !reflect.DeepEqual(before, after) {
+		t.Fatal("shuffling changed the training pairs")
+	}
+}

@@ -19,8 +19,11 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -91,10 +94,22 @@ func split(o options, pairs []data.Pair) (trainP, sel, pool []data.Pair, err err
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	s.ShuffleTrain(o.seed)
 	fmt.Printf("package split (seed %d): train %d pairs (%d packages: %s)\n  dev %d pairs (%s)\n  test %d pairs (%s)\n  %d held-out pairs left out (Khmer text seen in training); selection %d dev pairs, pool %d %s pairs\n",
 		o.seed, len(s.Train), len(s.TrainPackages), strings.Join(s.TrainPackages, ", "), len(s.Dev), strings.Join(s.DevPackages, ", "),
 		len(s.Test), strings.Join(s.TestPackages, ", "), s.DroppedSeen, len(sel), len(pool), o.eval)
 	return s.Train, sel, pool, nil
+}
+
+// embeddedID names an embedded model by a hash of its weights, as `llink
+// run` does, so that the two share their vector caches.
+func embeddedID(model string) string {
+	b, err := fs.ReadFile(tiny.FS(), model+"/model.safetensors")
+	if err != nil {
+		return "embedded-" + model
+	}
+	s := sha256.Sum256(b)
+	return "embedded-" + model + "-" + hex.EncodeToString(s[:6])
 }
 
 // encoder returns the student reader: the embedded tiny encoder or the
@@ -103,7 +118,7 @@ func encoder(o options) (*llink.Reader, tokenizer.Tokenizer, error) {
 	var enc *xlmr.Model
 	var et tokenizer.Tokenizer
 	var err error
-	id := "tiny-encoder"
+	id := embeddedID("encoder")
 	if o.encoder == "" {
 		enc, et, err = tiny.Encoder()
 	} else {
@@ -156,8 +171,6 @@ func run(o options) error {
 		return nil
 	}
 	if o.maxTrain > 0 && o.maxTrain < len(trainP) {
-		r := rand.New(rand.NewPCG(o.seed, 8))
-		r.Shuffle(len(trainP), func(i, j int) { trainP[i], trainP[j] = trainP[j], trainP[i] })
 		trainP = trainP[:o.maxTrain]
 	}
 	dec, dt, err := tiny.Decoder()
@@ -168,7 +181,7 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	teacher := &llink.Teacher{Dec: d, ID: "tiny-decoder"}
+	teacher := &llink.Teacher{Dec: d, ID: embeddedID("decoder")}
 	vectors := func(name string, ps []data.Pair) (train.Pairs, error) {
 		spec := &train.CacheSpec{Dir: o.cache, Student: student, Teacher: teacher, Batch: 32}
 		for _, p := range ps {

@@ -277,6 +277,7 @@ func loadCorpus(o runOptions) (pairs, dev, pool []data.Pair, tasks []data.Task, 
 	if err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("run: %s: %w", o.corpus, err)
 	}
+	s.ShuffleTrain(o.seed)
 	name := "test"
 	if o.evalDev {
 		name = "dev"
