@@ -191,33 +191,64 @@ func fuseRow(u int) string {
 	return [...]string{"(BX)", "(BX)(SI*1)", "(BX)(SI*2)", "(BX)(R13*1)"}[u]
 }
 
-func (k kernel) gen(b *bytes.Buffer) {
-	nr := k.nr()
-	panel := k.panel
-	if panel == 0 {
-		panel = k.mr
+// panelRows is the row count of the packed A panels the kernel reads.
+func (k kernel) panelRows() int {
+	if k.panel == 0 {
+		return k.mr
 	}
-	aStep, bStep := panel*4, nr*4
-	if k.fuseA {
+	return k.panel
+}
+
+// aStep and bStep are the bytes of packed A and packed B one k step reads.
+func (k kernel) aStep() int { return k.panelRows() * 4 }
+func (k kernel) bStep() int { return k.nr() * 4 }
+
+// gen emits the whole kernel: its header, the set-up (arguments, prefetches,
+// zeroed accumulators), the unrolled k loop, the k-tail loop and the store
+// of alpha·acc + beta·C.
+func (k kernel) gen(b *bytes.Buffer) {
+	k.header(b)
+	k.loadArgs(b)
+	k.prefetchC(b)
+	k.zeroAcc(b)
+	fmt.Fprintf(b, "\tMOVQ CX, R9\n\tSHRQ $%d, R9\n\tJZ tail\n", log2(k.unroll))
+	k.mainLoop(b, "loop")
+	k.tailLoop(b)
+	k.store(b)
+}
+
+// header emits the Go signature and contract as comments and the TEXT
+// line; the fused kernels take two more arguments (the source and its
+// stride).
+func (k kernel) header(b *bytes.Buffer) {
+	switch {
+	case k.fuseA:
 		fmt.Fprintf(b, "// func %s(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32, asrc unsafe.Pointer, lda int)\n", k.name)
-	} else if k.fuseB {
+	case k.fuseB:
 		fmt.Fprintf(b, "// func %s(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32, bsrc unsafe.Pointer, ldb int)\n", k.name)
-	} else {
+	default:
 		fmt.Fprintf(b, "// func %s(kc int, a, b, c unsafe.Pointer, ldc int, alpha, beta float32)\n", k.name)
 	}
-	fmt.Fprintf(b, "// C[%d×%d] = alpha·A·B + beta·C over kc packed steps; beta == 0 never reads C.\n", k.mr, nr)
-	if panel != k.mr {
+	fmt.Fprintf(b, "// C[%d×%d] = alpha·A·B + beta·C over kc packed steps; beta == 0 never reads C.\n", k.mr, k.nr())
+	if panel := k.panelRows(); panel != k.mr {
 		fmt.Fprintf(b, "// A is read from %d-row panels (rows %d..%d are not used).\n", panel, k.mr, panel-1)
 	}
-	if k.fuseB {
+	switch {
+	case k.fuseB:
 		fmt.Fprintf(b, "// B rows are read from bsrc (stride ldb) and also stored, packed, to b.\n")
 		fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-64\n", k.name)
-	} else if k.fuseA {
+	case k.fuseA:
 		fmt.Fprintf(b, "// A is read from the %d rows at asrc (stride lda) and also stored, packed, to a.\n", k.mr)
 		fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-64\n", k.name)
-	} else {
+	default:
 		fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-48\n", k.name)
 	}
+}
+
+// loadArgs loads the arguments: CX kc, AX a, BX b, DX c, R8 ldc bytes, and
+// for the fused kernels the source pointers and strides, prefetching the
+// first source rows.
+func (k kernel) loadArgs(b *bytes.Buffer) {
 	b.WriteString("\tMOVQ kc+0(FP), CX\n\tMOVQ a+8(FP), AX\n\tMOVQ b+16(FP), BX\n\tMOVQ c+24(FP), DX\n\tMOVQ ldc+32(FP), R8\n\tSHLQ $2, R8\n")
 	if k.fuseB {
 		// DI packed panel, BX source rows, SI ldb bytes, R13 3·ldb, R12
@@ -225,13 +256,11 @@ func (k kernel) gen(b *bytes.Buffer) {
 		b.WriteString("\tMOVQ BX, DI\n\tMOVQ bsrc+48(FP), BX\n\tMOVQ ldb+56(FP), SI\n\tSHLQ $2, SI\n\tLEAQ (SI)(SI*2), R13\n")
 		fmt.Fprintf(b, "\tIMUL3Q $%d, SI, R12\n\tADDQ BX, R12\n", k.fuseDist)
 		fmt.Fprintf(b, "\tMOVQ BX, R10\n\tMOVQ $%d, R9\nfusepre:\n", k.fuseDist)
-		for _, off := range fuseLines(nr * 4) {
+		for _, off := range fuseLines(k.nr() * 4) {
 			fmt.Fprintf(b, "\tPREFETCHT0 %d(R10)\n", off)
 		}
 		b.WriteString("\tADDQ SI, R10\n\tDECQ R9\n\tJNZ fusepre\n")
 	}
-	// Prefetch the C tile now: its rows are usually far from cache (C is
-	// touched once per KC block) and the k loop hides the latency.
 	if k.fuseA {
 		// DI packed panel, AX/R12/R10 source rows 0/4/8, SI lda bytes,
 		// R13 3·lda; prefetch the first 256 bytes of each row now.
@@ -243,9 +272,14 @@ func (k kernel) gen(b *bytes.Buffer) {
 			}
 		}
 	}
+}
+
+// prefetchC prefetches the C tile now: its rows are usually far from cache
+// (C is touched once per KC block) and the k loop hides the latency.
+func (k kernel) prefetchC(b *bytes.Buffer) {
 	b.WriteString("\tMOVQ DX, R11\n")
 	for i := 0; i < k.mr; i++ {
-		for off := 0; off < nr*4; off += 64 {
+		for off := 0; off < k.nr()*4; off += 64 {
 			if k.prefetchW {
 				fmt.Fprintf(b, "\tBYTE $0x41; BYTE $0x0f; BYTE $0x0d; BYTE $0x4b; BYTE $0x%02x // PREFETCHW %d(R11)\n", off, off)
 				continue
@@ -256,6 +290,11 @@ func (k kernel) gen(b *bytes.Buffer) {
 			b.WriteString("\tADDQ R8, R11\n")
 		}
 	}
+}
+
+// zeroAcc clears the accumulators (and loads fuseAStore's lane masks into
+// K1-K3 for a fuseA kernel).
+func (k kernel) zeroAcc(b *bytes.Buffer) {
 	if k.fuseA {
 		for q, m := range fuseAMasks() {
 			fmt.Fprintf(b, "\tMOVL $0x%04x, R11\n\tKMOVW R11, K%d\n", m, q+1)
@@ -267,84 +306,93 @@ func (k kernel) gen(b *bytes.Buffer) {
 			fmt.Fprintf(b, "\tVXORPS %s, %s, %s\n", r, r, r)
 		}
 	}
-	// Unrolled main loop.
-	body := func(label string) {
-		b.WriteString(label + ":\n")
-		if k.prefetchB > 0 {
-			fmt.Fprintf(b, "\tPREFETCHT0 %d(BX)\n", k.prefetchB)
+}
+
+// mainLoop emits the unrolled k loop (R9 iterations of k.unroll steps):
+// prefetches of the streams ahead, the steps, the fused packing stores and
+// the pointer advances.
+func (k kernel) mainLoop(b *bytes.Buffer, label string) {
+	aStep, bStep := k.aStep(), k.bStep()
+	b.WriteString(label + ":\n")
+	if k.prefetchB > 0 {
+		fmt.Fprintf(b, "\tPREFETCHT0 %d(BX)\n", k.prefetchB)
+	}
+	if k.prefetchA > 0 {
+		for off := 0; off < k.unroll*aStep; off += 64 {
+			fmt.Fprintf(b, "\tPREFETCHT0 %d(AX)\n", k.prefetchA+off)
 		}
-		if k.prefetchA > 0 {
-			for off := 0; off < k.unroll*aStep; off += 64 {
-				fmt.Fprintf(b, "\tPREFETCHT0 %d(AX)\n", k.prefetchA+off)
-			}
+	}
+	if k.fuseA {
+		for i := 0; i < k.mr; i++ {
+			fmt.Fprintf(b, "\tPREFETCHT0 256%s\n", fuseARow(i))
 		}
-		if k.fuseA {
-			for i := 0; i < k.mr; i++ {
-				fmt.Fprintf(b, "\tPREFETCHT0 256%s\n", fuseARow(i))
-			}
-		}
-		if k.fuseB {
-			for u := 0; u < k.unroll; u++ {
-				row := strings.Replace(fuseRow(u), "BX", "R12", 1)
-				for _, off := range fuseLines(nr * 4) {
-					fmt.Fprintf(b, "\tPREFETCHT0 %d%s\n", off, row)
-				}
-			}
-		}
+	}
+	if k.fuseB {
 		for u := 0; u < k.unroll; u++ {
-			k.step(b, u*aStep, u*bStep, u, false)
+			row := strings.Replace(fuseRow(u), "BX", "R12", 1)
+			for _, off := range fuseLines(k.nr() * 4) {
+				fmt.Fprintf(b, "\tPREFETCHT0 %d%s\n", off, row)
+			}
 		}
-		if k.fuseA {
-			fuseAStore(b)
-		}
-		if k.fuseB {
-			fmt.Fprintf(b, "\tADDQ $%d, AX\n\tLEAQ (BX)(SI*4), BX\n\tLEAQ (R12)(SI*4), R12\n\tADDQ $%d, DI\n\tDECQ R9\n\tJNZ %s\n", k.unroll*aStep, k.unroll*bStep, label)
-			return
-		}
-		if k.fuseA {
-			fmt.Fprintf(b, "\tADDQ $%d, AX\n\tADDQ $%d, R12\n\tADDQ $%d, R10\n\tADDQ $%d, DI\n\tADDQ $%d, BX\n\tDECQ R9\n\tJNZ %s\n", k.unroll*4, k.unroll*4, k.unroll*4, k.unroll*aStep, k.unroll*bStep, label)
-			return
-		}
+	}
+	for u := 0; u < k.unroll; u++ {
+		k.step(b, u*aStep, u*bStep, u, false)
+	}
+	switch {
+	case k.fuseA:
+		fuseAStore(b)
+		fmt.Fprintf(b, "\tADDQ $%d, AX\n\tADDQ $%d, R12\n\tADDQ $%d, R10\n\tADDQ $%d, DI\n\tADDQ $%d, BX\n\tDECQ R9\n\tJNZ %s\n", k.unroll*4, k.unroll*4, k.unroll*4, k.unroll*aStep, k.unroll*bStep, label)
+	case k.fuseB:
+		fmt.Fprintf(b, "\tADDQ $%d, AX\n\tLEAQ (BX)(SI*4), BX\n\tLEAQ (R12)(SI*4), R12\n\tADDQ $%d, DI\n\tDECQ R9\n\tJNZ %s\n", k.unroll*aStep, k.unroll*bStep, label)
+	default:
 		fmt.Fprintf(b, "\tADDQ $%d, AX\n\tADDQ $%d, BX\n\tDECQ R9\n\tJNZ %s\n", k.unroll*aStep, k.unroll*bStep, label)
 	}
-	fmt.Fprintf(b, "\tMOVQ CX, R9\n\tSHRQ $%d, R9\n\tJZ tail\n", log2(k.unroll))
-	body("loop")
+}
+
+// tailLoop emits the loop over the kc mod k.unroll remaining steps, one
+// step at a time.
+func (k kernel) tailLoop(b *bytes.Buffer) {
+	aStep, bStep := k.aStep(), k.bStep()
 	b.WriteString("tail:\n")
 	fmt.Fprintf(b, "\tANDQ $%d, CX\n\tJZ store\n", k.unroll-1)
 	b.WriteString("tailloop:\n")
 	k.step(b, 0, 0, 0, true)
-	if k.fuseB {
+	switch {
+	case k.fuseB:
 		fmt.Fprintf(b, "\tADDQ $%d, AX\n\tADDQ SI, BX\n\tADDQ $%d, DI\n\tDECQ CX\n\tJNZ tailloop\n", aStep, bStep)
-	} else if k.fuseA {
+	case k.fuseA:
 		fmt.Fprintf(b, "\tADDQ $4, AX\n\tADDQ $4, R12\n\tADDQ $4, R10\n\tADDQ $%d, DI\n\tADDQ $%d, BX\n\tDECQ CX\n\tJNZ tailloop\n", aStep, bStep)
-	} else {
+	default:
 		fmt.Fprintf(b, "\tADDQ $%d, AX\n\tADDQ $%d, BX\n\tDECQ CX\n\tJNZ tailloop\n", aStep, bStep)
 	}
+}
 
-	// Epilogue: scale by alpha, add beta·C unless beta == ±0.
+// store emits the epilogue: C = alpha·acc + beta·C, or C = alpha·acc when
+// beta == ±0 so that C is never read (it may hold NaN).
+func (k kernel) store(b *bytes.Buffer) {
 	al, be := k.bregs[0], k.bcast[0]
 	b.WriteString("store:\n")
 	fmt.Fprintf(b, "\tVBROADCASTSS alpha+40(FP), %s%d\n", k.reg, al)
 	b.WriteString("\tMOVL beta+44(FP), R10\n\tTESTL $0x7fffffff, R10\n\tJZ storezero\n")
 	fmt.Fprintf(b, "\tVBROADCASTSS beta+44(FP), %s%d\n", k.reg, be)
-	for i := 0; i < k.mr; i++ {
-		for v := 0; v < k.nv; v++ {
-			r := k.acc(i, v)
-			fmt.Fprintf(b, "\tVMULPS %s%d, %s, %s\n", k.reg, al, r, r)
-			fmt.Fprintf(b, "\tVFMADD231PS %d(DX), %s%d, %s\n", v*k.width*4, k.reg, be, r)
-			fmt.Fprintf(b, "\tVMOVUPS %s, %d(DX)\n", r, v*k.width*4)
-		}
-		if i < k.mr-1 {
-			b.WriteString("\tADDQ R8, DX\n")
-		}
-	}
-	b.WriteString("\tVZEROUPPER\n\tRET\n")
+	k.storeRows(b, func(r string, off int) {
+		fmt.Fprintf(b, "\tVMULPS %s%d, %s, %s\n", k.reg, al, r, r)
+		fmt.Fprintf(b, "\tVFMADD231PS %d(DX), %s%d, %s\n", off, k.reg, be, r)
+		fmt.Fprintf(b, "\tVMOVUPS %s, %d(DX)\n", r, off)
+	})
 	b.WriteString("storezero:\n")
+	k.storeRows(b, func(r string, off int) {
+		fmt.Fprintf(b, "\tVMULPS %s%d, %s, %s\n", k.reg, al, r, r)
+		fmt.Fprintf(b, "\tVMOVUPS %s, %d(DX)\n", r, off)
+	})
+}
+
+// storeRows walks the C tile row by row (DX advancing by ldc), calling emit
+// for each accumulator with its byte offset in the row, then returns.
+func (k kernel) storeRows(b *bytes.Buffer, emit func(r string, off int)) {
 	for i := 0; i < k.mr; i++ {
 		for v := 0; v < k.nv; v++ {
-			r := k.acc(i, v)
-			fmt.Fprintf(b, "\tVMULPS %s%d, %s, %s\n", k.reg, al, r, r)
-			fmt.Fprintf(b, "\tVMOVUPS %s, %d(DX)\n", r, v*k.width*4)
+			emit(k.acc(i, v), v*k.width*4)
 		}
 		if i < k.mr-1 {
 			b.WriteString("\tADDQ R8, DX\n")
