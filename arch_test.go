@@ -117,6 +117,11 @@ func TestImportsPointUp(t *testing.T) {
 	for _, v := range violations(rows, imports) {
 		t.Error(v)
 	}
+	for pkg, deps := range imports {
+		if deps["internal/testutil"] {
+			t.Errorf("package %q imports internal/testutil outside its tests", pkg)
+		}
+	}
 	// The rule catches an upward import.
 	if v := violations(rows, map[string]map[string]bool{"models/llink": {"train": true}}); len(v) != 1 {
 		t.Errorf("models/llink importing train: %q, want one violation", v)

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/llink-go/llink/internal/refgemm"
 	"github.com/llink-go/llink/internal/testutil"
 )
 
@@ -86,7 +87,7 @@ func (g gemmCase) run(r *rand.Rand, bf16 bool) string {
 			aRef[i] = bf16DAZ(F32ToBF16(v))
 		}
 	}
-	ref, mag := testutil.RefGemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, aRef, g.lda, b, g.ldb, g.beta, c0, g.ldc)
+	ref, mag := refgemm.Compute(g.transA, g.transB, g.m, g.n, g.k, g.alpha, aRef, g.lda, b, g.ldb, g.beta, c0, g.ldc)
 	if bf16 && g.dot {
 		SgemmBF16Dot(g.transA, g.transB, g.m, g.n, g.k, g.alpha, a, g.lda, bh, g.ldb, g.beta, c, g.ldc)
 	} else if bf16 {
@@ -246,7 +247,7 @@ func TestSgemmStrided(t *testing.T) {
 		c0 := append([]float32(nil), c...)
 		SgemmStrided(false, true, m, n, k, 0.5, a, k, m*k+1, b, k, k*n+1, 2, c, n, m*n+1, batch)
 		for i := 0; i < batch; i++ {
-			want, mag := testutil.RefGemm(false, true, m, n, k, 0.5, a[i*(m*k+1):], k, b[i*(k*n+1):], k, 2, c0[i*(m*n+1):], n)
+			want, mag := refgemm.Compute(false, true, m, n, k, 0.5, a[i*(m*k+1):], k, b[i*(k*n+1):], k, 2, c0[i*(m*n+1):], n)
 			got := c[i*(m*n+1) : i*(m*n+1)+m*n]
 			for j := range got {
 				if math.Abs(float64(got[j])-want[j]) > 1e-5*mag[j]+1e-30 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/llink-go/llink/internal/refgemm"
 	"github.com/llink-go/llink/internal/testutil"
 )
 
@@ -51,7 +52,7 @@ func TestMatMulShapes(t *testing.T) {
 				if c.transB {
 					ldb = k
 				}
-				ref, mag := testutil.RefGemm(c.transA, c.transB, m, n, k, 1, ad, lda, bd, ldb, 0, nil, n)
+				ref, mag := refgemm.Compute(c.transA, c.transB, m, n, k, 1, ad, lda, bd, ldb, 0, nil, n)
 				for i := range ref {
 					if d := math.Abs(float64(got.Data()[q*m*n+i]) - ref[i]); d > 1e-5*mag[i] {
 						t.Fatalf("batch %d elem %d: got %g want %g", q, i, got.Data()[q*m*n+i], ref[i])

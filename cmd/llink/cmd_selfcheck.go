@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"time"
 
 	"github.com/llink-go/llink/asm"
-	"github.com/llink-go/llink/internal/testutil"
+	"github.com/llink-go/llink/internal/refgemm"
 )
 
 func init() {
@@ -29,9 +30,9 @@ func selfCheck(out io.Writer) error {
 	fmt.Fprintf(out, "caches: L1d %d KiB, L2 %d KiB, L3 %d MiB\n", c.L1D>>10, c.L2>>10, c.L3>>20)
 	fmt.Fprintf(out, "kernel levels: %v (active: %s)\n", asm.Available(), asm.Active())
 	const m, n, k = 384, 384, 384
-	r := testutil.RNG(1)
-	a, b := testutil.Uniform(r, m*k), testutil.Uniform(r, k*n)
-	ref, mag := testutil.RefGemm(false, false, m, n, k, 1, a, k, b, n, 0, nil, n)
+	r := rand.New(rand.NewPCG(1, 0x9e3779b97f4a7c15))
+	a, b := uniform(r, m*k), uniform(r, k*n)
+	ref, mag := refgemm.Compute(false, false, m, n, k, 1, a, k, b, n, 0, nil, n)
 	for _, l := range asm.Available() {
 		restore := asm.SetLevel(l)
 		cm := make([]float32, m*n)
@@ -57,4 +58,14 @@ func selfCheck(out io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// uniform returns n values uniform in [-1, 1): the self-check's operands
+// (never all zero, so a kernel that writes nothing fails).
+func uniform(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.Float64()*2 - 1)
+	}
+	return s
 }
