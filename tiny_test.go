@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"testing"
 
 	"github.com/llink-go/llink"
 	"github.com/llink-go/llink/models/llama"
@@ -94,7 +95,10 @@ func (s randomSource) Float32(name string) ([]float32, error) {
 // tinyParts builds random tiny frozen models with their tokenizers and
 // writes an untrained LLINK bundle with K slots for them to dir; it returns
 // the Config for llink.New and the bundle's path.
-func tinyParts(dir string, k int) (llink.Config, string) {
+func tinyParts(dir string, k int) (llink.Config, string) { return tinySlotParts(dir, k, "") }
+
+// tinySlotParts is tinyParts with the slots' input (parts.Config.SlotInput).
+func tinySlotParts(dir string, k int, input string) (llink.Config, string) {
 	specials := []string{"<|begin_of_text|>", "<|eot_id|>", "<|start_header_id|>", "<|end_header_id|>",
 		llink.ForeignOpen, llink.ForeignClose, llink.ForeignEmb}
 	for i := range k {
@@ -115,12 +119,17 @@ func tinyParts(dir string, k int) (llink.Config, string) {
 	}
 
 	pc := parts.DefaultConfig(ec.Hidden, dc.Hidden)
-	pc.K, pc.ProjHidden, pc.ExpHidden = k, 32, 32
+	pc.K, pc.ProjHidden, pc.ExpHidden, pc.SlotInput = k, 32, 32, input
 	b := &parts.Bundle{Config: pc, Projector: parts.NewProjector(pc, r),
 		Slots:     parts.NewSlots(pc, parts.MedianRowNorm(dec.Emb.Float32()), r),
 		LoRA:      llama.LoRAOptions{Rank: 2, Alpha: 2, Targets: []string{"q_proj", "v_proj"}},
 		BaseVocab: dc.VocabSize, DecoderID: "tiny-decoder", EncoderID: "tiny-encoder"}
 	b.LoRAParams = dec.AddLoRA(b.LoRA, r)
+	if rs := b.Slots.Resampler; rs != nil { // untrained W_o is zero: make the tokens count
+		for i := range rs.O.Weight.Value.Data() {
+			rs.O.Weight.Value.Data()[i] = float32(r.NormFloat64())
+		}
+	}
 	path := filepath.Join(dir, "bundle.safetensors")
 	if err := parts.SaveBundle(path, b, map[string]string{"note": "untrained"}); err != nil {
 		panic(err)
@@ -147,4 +156,24 @@ func tinyModel() *llink.Model {
 		panic(err)
 	}
 	return m
+}
+
+// TestTokenSlotsAnswer: a bundle with token-level slots (resampler or
+// segments) loads and answers through the public API (the root package
+// reads the Khmer text's token states for it).
+func TestTokenSlotsAnswer(t *testing.T) {
+	for _, input := range []string{parts.SlotsTokens, parts.SlotsSegments} {
+		c, path := tinySlotParts(t.TempDir(), 2, input)
+		b, err := parts.LoadBundle(path, c.Decoder, c.Encoder.Width(), c.DecoderID, c.EncoderID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := llink.New(c, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Answer("Who is mentioned?", "សុខា ទិញ ត្រី ២ គីឡូក្រាម។"); err != nil {
+			t.Fatalf("%s: %v", input, err)
+		}
+	}
 }

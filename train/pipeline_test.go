@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -13,8 +14,10 @@ import (
 
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/internal/testutil"
+	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/models/xlmr"
+	"github.com/llink-go/llink/tensor"
 )
 
 // charTok is a character-level tokenizer with special tokens, enough to
@@ -250,4 +253,41 @@ func xlmrNew(t *testing.T, c xlmr.Config) *xlmr.Model {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// TestPipelineTokenSlots runs the pipeline with each token-level slot
+// input: Stage B trains on the token states, every row is evaluated (the
+// layer analysis included), and the saved bundle loads back as the same
+// kind of slots, making slots from token states.
+func TestPipelineTokenSlots(t *testing.T) {
+	for _, input := range []string{llink.SlotsTokens, llink.SlotsSegments} {
+		const k = 2
+		m, d, c := toyStages(t, k)
+		c.Slots.SlotInput = input
+		c.BundlePath = filepath.Join(t.TempDir(), "bundle.safetensors")
+		res, err := RunPipeline(m, d, c, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", input, err)
+		}
+		last := res.Methods[len(res.Methods)-1]
+		if last.Method != RowLLINK || last.KmToEn == nil || len(last.Answers) != len(d.TestTasks) || len(res.Layers) == 0 {
+			t.Fatalf("%s: incomplete LLINK result %+v", input, last)
+		}
+		b, err := llink.LoadBundle(c.BundlePath, m.Dec.Model, m.Enc.Dim(), m.DecoderID, m.EncoderID)
+		if err != nil {
+			t.Fatalf("%s: %v", input, err)
+		}
+		if b.Config.SlotInput != input || !b.Slots.ReadsTokens() || b.Slots.TokenWidth() != m.Enc.Dim() {
+			t.Fatalf("%s: the bundle came back as %q slots (reads tokens %v, width %d)", input, b.Config.SlotInput, b.Slots.ReadsTokens(), b.Slots.TokenWidth())
+		}
+		tok, err := m.Enc.Tokens([]string{d.Pool[0].Foreign, d.Pool[1].Foreign})
+		if err != nil {
+			t.Fatal(err)
+		}
+		z := tensor.RandN(testutil.RNG(7), 1, 2, m.Enc.Dim())
+		s := b.Slots.SlotVectors(llink.Source{V: b.Projector.Project(z), Tok: tok})
+		if !slices.Equal(s.Shape(), []int{2, k, m.Dec.Model.Config.Hidden}) {
+			t.Fatalf("%s: slots %v", input, s.Shape())
+		}
+	}
 }
