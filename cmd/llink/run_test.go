@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/internal/rundir"
@@ -91,8 +94,8 @@ func TestRunOnHFFolders(t *testing.T) {
 		t.Skip("end-to-end pipeline")
 	}
 	dec, enc := tinyFolders(t)
-	out := filepath.Join(t.TempDir(), "run1")
-	args := []string{"run", "-quiet", "-decoder", dec, "-encoder", enc, "-out", out, "-cache", filepath.Join(t.TempDir(), "cache"),
+	out, cache := filepath.Join(t.TempDir(), "run1"), filepath.Join(t.TempDir(), "cache")
+	args := []string{"run", "-quiet", "-decoder", dec, "-encoder", enc, "-out", out, "-cache", cache,
 		"-k", "4", "-train-pairs", "300", "-train-tasks", "48", "-test-tasks", "16", "-stage-a-steps", "12", "-stage-b-steps", "3"}
 	var stdout, stderr bytes.Buffer
 	if err := run(args, nil, &stdout, &stderr); err != nil {
@@ -109,11 +112,7 @@ func TestRunOnHFFolders(t *testing.T) {
 			t.Fatalf("output lacks %q:\n%s", want, md)
 		}
 	}
-	// Resuming a finished run reuses its checkpoints and caches.
-	stdout.Reset()
-	if err := run(append(args, "-resume"), nil, &stdout, &stderr); err != nil {
-		t.Fatalf("resume: %v\n%s", err, stderr.String())
-	}
+	testResumeFinished(t, args, out, cache, md)
 	testAsk(t, filepath.Join(out, bundleName), dec, enc)
 
 	var res struct {
@@ -148,6 +147,95 @@ func TestRunOnHFFolders(t *testing.T) {
 	if err := run([]string{"plot", out}, nil, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "results.json") {
 		t.Errorf("plot on a run without results: %v", err)
 	}
+}
+
+// testResumeFinished resumes the finished run made by args (run folder
+// out, vector caches in cache, printed report md) and checks it trains and
+// embeds nothing again: every stage's steps are logged once in
+// metrics.jsonl and left so, no checkpoint or cache file is rewritten, and
+// the bundle, the results table and the layer analysis are the same.
+func testResumeFinished(t *testing.T, args []string, out, cache, md string) {
+	t.Helper()
+	steps := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(readFile(t, filepath.Join(out, rundir.MetricsFile))), "\n") {
+		var l rundir.Record
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("metrics.jsonl: %v in %q", err, line)
+		}
+		steps[l.Stage]++
+	}
+	// -stage-a-steps 12 -stage-b-steps 3; the two fine-tuned controls get
+	// Stage B's budget.
+	if want := map[string]int{"stage A": 12, "stage B": 3, "direct FT + copy": 3, "copy only": 3}; !maps.Equal(steps, want) {
+		t.Fatalf("steps logged per stage: %v, want %v", steps, want)
+	}
+	files := func() map[string]time.Time {
+		m := map[string]time.Time{}
+		for _, d := range []string{filepath.Join(out, rundir.CheckpointsDir), cache} {
+			es, err := os.ReadDir(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range es {
+				info, err := e.Info()
+				if err != nil {
+					t.Fatal(err)
+				}
+				m[filepath.Join(d, e.Name())] = info.ModTime()
+			}
+		}
+		return m
+	}
+	type outcome struct {
+		Methods, Layers json.RawMessage
+		StageA          struct {
+			BestStep int
+			Best     json.RawMessage
+		} `json:"stage_a"`
+	}
+	results := func() (o outcome) {
+		if err := json.Unmarshal([]byte(readFile(t, filepath.Join(out, rundir.ResultsJSON))), &o); err != nil {
+			t.Fatalf("results.json: %v", err)
+		}
+		return o
+	}
+	metrics, before, res, bundle := readFile(t, filepath.Join(out, rundir.MetricsFile)), files(), results(), readFile(t, filepath.Join(out, bundleName))
+	if len(before) != 4+5 { // stage A, stage B, two controls; five vector caches
+		t.Fatalf("checkpoints and caches after the run: %v", slices.Sorted(maps.Keys(before)))
+	}
+
+	var stdout, stderr bytes.Buffer
+	if err := run(append(args, "-resume"), nil, &stdout, &stderr); err != nil {
+		t.Fatalf("resume: %v\n%s", err, stderr.String())
+	}
+	if readFile(t, filepath.Join(out, rundir.MetricsFile)) != metrics {
+		t.Error("resuming a finished run logged training steps again")
+	}
+	if after := files(); !maps.Equal(after, before) {
+		t.Errorf("resuming a finished run rewrote checkpoints or caches:\nbefore %v\nafter  %v", before, after)
+	}
+	if readFile(t, filepath.Join(out, bundleName)) != bundle {
+		t.Error("resuming a finished run changed the bundle")
+	}
+	if again := results(); !bytes.Equal(again.Methods, res.Methods) || !bytes.Equal(again.Layers, res.Layers) ||
+		again.StageA.BestStep != res.StageA.BestStep || !bytes.Equal(again.StageA.Best, res.StageA.Best) {
+		t.Error("resuming a finished run changed results.json's methods, layers or Stage A's best projector")
+	}
+	// The printed report is the same but for the run's duration.
+	report := func(s string) string { r, _, _ := strings.Cut(s, "\nresults: "); return r }
+	if report(stdout.String()) != report(md) {
+		t.Errorf("the resumed run's report differs:\n%s\nfirst run's:\n%s", stdout.String(), md)
+	}
+}
+
+// readFile returns a file's contents, failing the test if it cannot.
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // testAsk answers with the bundle a run wrote, from -text and from stdin
