@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io/fs"
 	"math"
 	"math/rand"
@@ -38,9 +39,62 @@ func parseBytes(b []byte, name string) (*File, error) {
 	return Parse(namedReader{bytes.NewReader(b), name}, int64(len(b)))
 }
 
+// TestRoundTrip writes every metadata type and float tensor type, then reads
+// them back through Open (mapped file) and parse (bytes), as GGUF v3 and v2.
 func TestRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
-	w := NewWriter()
+	w, a, q := roundTripWriter(t, r)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.gguf")
+	if err := w.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	for _, v := range []uint32{2, 3} {
+		w.Version = v
+		var buf bytes.Buffer
+		if _, err := w.WriteTo(&buf); err != nil {
+			t.Fatal(err)
+		}
+		if v == 3 && !bytes.Equal(buf.Bytes(), data) {
+			t.Fatal("WriteFile and WriteTo differ")
+		}
+		for _, mode := range []string{"open", "parse"} {
+			if mode == "open" && v != 3 {
+				continue // the file on disk is v3
+			}
+			t.Run(fmt.Sprintf("v%d/%s", v, mode), func(t *testing.T) {
+				var f *File
+				var err error
+				if mode == "open" {
+					f, err = Open(path)
+				} else {
+					f, err = parseBytes(buf.Bytes(), "mem.gguf")
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				if f.Version != v || f.Alignment != 64 || f.DataOffset%64 != 0 {
+					t.Errorf("version %d alignment %d data offset %d", f.Version, f.Alignment, f.DataOffset)
+				}
+				checkRoundTripMetadata(t, f)
+				checkRoundTripTensors(t, f, a, q)
+			})
+		}
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("temporary files left: %v", ents)
+	}
+}
+
+// roundTripWriter returns a writer holding a key of every metadata type
+// (arrays of every kind, nested and empty ones) and tensors "a" (F32 3×5),
+// "h" (F16) and "bf" (BF16) of the same values a, a Q4_K tensor of random
+// bytes q and an I32 one.
+func roundTripWriter(t *testing.T, r *rand.Rand) (w *Writer, a []float32, q []byte) {
+	t.Helper()
+	w = NewWriter()
 	nested, _ := NewArray(TypeArray, []Value{NewInt32s([]int32{1, 2}), NewStrings([]string{"x"})})
 	bools, _ := NewArray(TypeBool, []Value{NewBool(true), NewBool(false)})
 	i8s, _ := NewArray(TypeInt8, []Value{NewInt8(-1), NewInt8(5)})
@@ -69,18 +123,18 @@ func TestRoundTrip(t *testing.T) {
 	w.Set("empty", NewStrings(nil))
 	w.Set("u8", NewUint8(201)) // replaces, keeps position
 
-	a := randFloats(r, 3*5)
+	a = randFloats(r, 3*5)
 	a[0], a[1] = 6e-8, -65504 // f16 subnormal, the most negative finite f16
-	if err := w.AddFloat32("a", []int{3, 5}, a, F32); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name  string
+		shape []int
+		typ   TensorType
+	}{{"a", []int{3, 5}, F32}, {"h", []int{5, 3}, F16}, {"bf", []int{15}, BF16}} {
+		if err := w.AddFloat32(tc.name, tc.shape, a, tc.typ); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err := w.AddFloat32("h", []int{5, 3}, a, F16); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.AddFloat32("bf", []int{15}, a, BF16); err != nil {
-		t.Fatal(err)
-	}
-	q := make([]byte, 2*144)
+	q = make([]byte, 2*144)
 	r.Read(q)
 	if err := w.AddTensor("blk.0.attn_q.weight", Q4_K, []uint64{256, 2}, q); err != nil {
 		t.Fatal(err)
@@ -88,156 +142,117 @@ func TestRoundTrip(t *testing.T) {
 	if err := w.AddTensor("ids", I32, []uint64{2}, []byte{1, 0, 0, 0, 2, 0, 0, 0}); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "m.gguf")
-	if err := w.WriteFile(path); err != nil {
-		t.Fatal(err)
-	}
-	data, _ := os.ReadFile(path)
-	for _, v := range []uint32{2, 3} {
-		w.Version = v
-		var buf bytes.Buffer
-		if _, err := w.WriteTo(&buf); err != nil {
-			t.Fatal(err)
-		}
-		if v == 3 && !bytes.Equal(buf.Bytes(), data) {
-			t.Fatal("WriteFile and WriteTo differ")
-		}
-		for _, mode := range []string{"open", "parse"} {
-			var f *File
-			var err error
-			if mode == "open" {
-				if v != 3 {
-					continue
-				}
-				f, err = Open(path)
-			} else {
-				f, err = parseBytes(buf.Bytes(), "mem.gguf")
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if f.Version != v || f.Alignment != 64 || f.DataOffset%64 != 0 {
-				t.Errorf("version %d alignment %d data offset %d", f.Version, f.Alignment, f.DataOffset)
-			}
-			wantKeys := "general.architecture general.alignment u8 i8 u16 i16 u32 i32 f32 b u64 i64 f64 tokenizer.ggml.tokens tokenizer.ggml.scores tokenizer.ggml.token_type tokenizer.ggml.precompiled_charsmap nested bools i8s u32s empty"
-			if got := strings.Join(f.Keys(), " "); got != wantKeys {
-				t.Errorf("keys = %s", got)
-			}
-			if s, ok := f.String("general.architecture"); !ok || s != "llama" {
-				t.Errorf("architecture = %q %v", s, ok)
-			}
-			uints := map[string]uint64{"u8": 201, "u16": 60000, "u32": 4000000000, "u64": 1 << 63, "i64": 42, "general.alignment": 64}
-			for k, want := range uints {
-				if got, ok := f.Uint(k); !ok || got != want {
-					t.Errorf("Uint(%s) = %d %v, want %d", k, got, ok, want)
-				}
-			}
-			for _, k := range []string{"i8", "i16", "i32", "f32", "b", "general.architecture", "missing"} {
-				if _, ok := f.Uint(k); ok {
-					t.Errorf("Uint(%s) should fail", k)
-				}
-			}
-			if x, ok := f.Int("i16"); !ok || x != -30000 {
-				t.Errorf("Int(i16) = %d", x)
-			}
-			if x, ok := f.Float("f64"); !ok || x != math.Pi {
-				t.Errorf("Float(f64) = %v", x)
-			}
-			if x, ok := f.Float("f32"); !ok || x != 1.5 {
-				t.Errorf("Float(f32) = %v", x)
-			}
-			if b, ok := f.Bool("b"); !ok || !b {
-				t.Error("Bool(b)")
-			}
-			if s, _ := f.Strings("tokenizer.ggml.tokens"); !reflect.DeepEqual(s, []string{"<s>", "▁hello", "ខ្មែរ", ""}) {
-				t.Errorf("tokens = %q", s)
-			}
-			if s, _ := f.Float32s("tokenizer.ggml.scores"); !reflect.DeepEqual(s, []float32{0, -1.5, -2.25, -9}) {
-				t.Errorf("scores = %v", s)
-			}
-			if s, _ := f.Int32s("tokenizer.ggml.token_type"); !reflect.DeepEqual(s, []int32{3, 1, 1, 2}) {
-				t.Errorf("token_type = %v", s)
-			}
-			if s, _ := f.Int32s("i8s"); !reflect.DeepEqual(s, []int32{-1, 5}) {
-				t.Errorf("Int32s(i8s) = %v", s)
-			}
-			if _, ok := f.Int32s("u32s"); ok {
-				t.Error("Int32s(u32s) must fail: 1<<31 does not fit")
-			}
-			if _, ok := f.Int32s("tokenizer.ggml.tokens"); ok {
-				t.Error("Int32s of strings must fail")
-			}
-			if b, _ := f.Bytes("tokenizer.ggml.precompiled_charsmap"); !bytes.Equal(b, []byte{0, 1, 2, 255}) {
-				t.Errorf("charsmap = %v", b)
-			}
-			if b, _ := f.Bytes("i8s"); !bytes.Equal(b, []byte{255, 5}) {
-				t.Errorf("Bytes(i8s) = %v", b)
-			}
-			if s, ok := f.Strings("empty"); !ok || len(s) != 0 {
-				t.Errorf("empty = %v %v", s, ok)
-			}
-			nv, _ := f.Value("nested")
-			arr, _ := nv.Array()
-			if nv.ElemType() != TypeArray || len(arr) != 2 {
-				t.Fatalf("nested = %v", nv)
-			}
-			if x, _ := arr[0].Int32s(); !reflect.DeepEqual(x, []int32{1, 2}) {
-				t.Errorf("nested[0] = %v", arr[0])
-			}
-			if x, _ := arr[1].Strings(); !reflect.DeepEqual(x, []string{"x"}) {
-				t.Errorf("nested[1] = %v", arr[1])
-			}
-			bv, _ := f.Value("bools")
-			if !reflect.DeepEqual(bv.Any(), []bool{true, false}) || bv.String() != "[bool×2: true false]" {
-				t.Errorf("bools = %v", bv)
-			}
+	return w, a, q
+}
 
-			// Tensors.
-			ti, _ := f.Tensor("a")
-			if !reflect.DeepEqual(ti.Dims, []uint64{5, 3}) || !reflect.DeepEqual(ti.Shape(), []int{3, 5}) || ti.Type != F32 {
-				t.Errorf("a info = %+v", ti)
+// checkRoundTripMetadata reads roundTripWriter's keys back: their order,
+// every typed getter on the keys it accepts (with the conversions it
+// makes) and refusing those it does not.
+func checkRoundTripMetadata(t *testing.T, f *File) {
+	t.Helper()
+	wantKeys := "general.architecture general.alignment u8 i8 u16 i16 u32 i32 f32 b u64 i64 f64 tokenizer.ggml.tokens tokenizer.ggml.scores tokenizer.ggml.token_type tokenizer.ggml.precompiled_charsmap nested bools i8s u32s empty"
+	if got := strings.Join(f.Keys(), " "); got != wantKeys {
+		t.Errorf("keys = %s", got)
+	}
+	type read struct {
+		name string
+		get  func() (any, bool)
+		want any // nil: the read must fail
+	}
+	reads := []read{
+		{"String(general.architecture)", func() (any, bool) { return f.String("general.architecture") }, "llama"},
+		{"Int(i16)", func() (any, bool) { return f.Int("i16") }, int64(-30000)},
+		{"Float(f64)", func() (any, bool) { return f.Float("f64") }, math.Pi},
+		{"Float(f32)", func() (any, bool) { return f.Float("f32") }, 1.5},
+		{"Bool(b)", func() (any, bool) { return f.Bool("b") }, true},
+		{"Strings(tokens)", func() (any, bool) { return f.Strings("tokenizer.ggml.tokens") }, []string{"<s>", "▁hello", "ខ្មែរ", ""}},
+		{"Float32s(scores)", func() (any, bool) { return f.Float32s("tokenizer.ggml.scores") }, []float32{0, -1.5, -2.25, -9}},
+		{"Int32s(token_type)", func() (any, bool) { return f.Int32s("tokenizer.ggml.token_type") }, []int32{3, 1, 1, 2}},
+		{"Int32s(i8s)", func() (any, bool) { return f.Int32s("i8s") }, []int32{-1, 5}},
+		{"Int32s(u32s): 1<<31 does not fit", func() (any, bool) { return f.Int32s("u32s") }, nil},
+		{"Int32s(tokens): strings", func() (any, bool) { return f.Int32s("tokenizer.ggml.tokens") }, nil},
+		{"Bytes(charsmap)", func() (any, bool) { return f.Bytes("tokenizer.ggml.precompiled_charsmap") }, []byte{0, 1, 2, 255}},
+		{"Bytes(i8s)", func() (any, bool) { return f.Bytes("i8s") }, []byte{255, 5}},
+		{"Strings(empty)", func() (any, bool) { return f.Strings("empty") }, []string{}},
+	}
+	for k, want := range map[string]uint64{"u8": 201, "u16": 60000, "u32": 4000000000, "u64": 1 << 63, "i64": 42, "general.alignment": 64} {
+		reads = append(reads, read{"Uint(" + k + ")", func() (any, bool) { return f.Uint(k) }, want})
+	}
+	for _, k := range []string{"i8", "i16", "i32", "f32", "b", "general.architecture", "missing"} {
+		reads = append(reads, read{"Uint(" + k + ")", func() (any, bool) { return f.Uint(k) }, nil})
+	}
+	for _, c := range reads {
+		got, ok := c.get()
+		if c.want == nil {
+			if ok {
+				t.Errorf("%s = %v, want a failure", c.name, got)
 			}
-			for _, tt := range f.Tensors {
-				if tt.Offset%64 != 0 {
-					t.Errorf("%s offset %d not aligned", tt.Name, tt.Offset)
-				}
-			}
-			got, err := f.ReadFloat32("a")
-			if err != nil || !reflect.DeepEqual(got, a) {
-				t.Errorf("a = %v, %v", got, err)
-			}
-			gh, _ := f.ReadFloat32("h")
-			gb, _ := f.ReadBF16("bf")
-			gbf, _ := f.ReadFloat32("bf")
-			ga16, _ := f.ReadBF16("a")
-			for i, x := range a {
-				if gh[i] != safetensors.F16ToF32(safetensors.F32ToF16(x)) {
-					t.Fatalf("h[%d] = %v", i, gh[i])
-				}
-				if gb[i] != safetensors.F32ToBF16(x) || ga16[i] != gb[i] || gbf[i] != safetensors.BF16ToF32(gb[i]) {
-					t.Fatalf("bf[%d] = %#x", i, gb[i])
-				}
-			}
-			raw, err := f.ReadRaw("blk.0.attn_q.weight")
-			if err != nil || !bytes.Equal(raw, q) {
-				t.Errorf("raw q: %v", err)
-			}
-			_, err = f.ReadFloat32("blk.0.attn_q.weight")
-			if err == nil || !strings.Contains(err.Error(), "quantised type Q4_K not supported") || !strings.Contains(err.Error(), `"blk.0.attn_q.weight"`) || !strings.Contains(err.Error(), f.Name()) {
-				t.Errorf("quantised error = %v", err)
-			}
-			if _, err := f.ReadBF16("ids"); err == nil || !strings.Contains(err.Error(), "type I32 not supported") {
-				t.Errorf("I32 error = %v", err)
-			}
-			if _, err := f.ReadFloat32("nope"); !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("missing tensor error = %v", err)
-			}
-			f.Close()
+			continue
+		}
+		if !ok || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s = %#v (ok %v), want %#v", c.name, got, ok, c.want)
 		}
 	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
-		t.Errorf("temporary files left: %v", ents)
+	nv, _ := f.Value("nested")
+	arr, _ := nv.Array()
+	if nv.ElemType() != TypeArray || len(arr) != 2 {
+		t.Fatalf("nested = %v", nv)
+	}
+	if x, _ := arr[0].Int32s(); !reflect.DeepEqual(x, []int32{1, 2}) {
+		t.Errorf("nested[0] = %v", arr[0])
+	}
+	if x, _ := arr[1].Strings(); !reflect.DeepEqual(x, []string{"x"}) {
+		t.Errorf("nested[1] = %v", arr[1])
+	}
+	bv, _ := f.Value("bools")
+	if !reflect.DeepEqual(bv.Any(), []bool{true, false}) || bv.String() != "[bool×2: true false]" {
+		t.Errorf("bools = %v", bv)
+	}
+}
+
+// checkRoundTripTensors reads roundTripWriter's tensors back: shapes,
+// alignment, the float values through every conversion, the quantised
+// tensor raw, and the errors for what cannot be read as floats.
+func checkRoundTripTensors(t *testing.T, f *File, a []float32, q []byte) {
+	t.Helper()
+	ti, _ := f.Tensor("a")
+	if !reflect.DeepEqual(ti.Dims, []uint64{5, 3}) || !reflect.DeepEqual(ti.Shape(), []int{3, 5}) || ti.Type != F32 {
+		t.Errorf("a info = %+v", ti)
+	}
+	for _, tt := range f.Tensors {
+		if tt.Offset%64 != 0 {
+			t.Errorf("%s offset %d not aligned", tt.Name, tt.Offset)
+		}
+	}
+	got, err := f.ReadFloat32("a")
+	if err != nil || !reflect.DeepEqual(got, a) {
+		t.Errorf("a = %v, %v", got, err)
+	}
+	gh, _ := f.ReadFloat32("h")
+	gb, _ := f.ReadBF16("bf")
+	gbf, _ := f.ReadFloat32("bf")
+	ga16, _ := f.ReadBF16("a")
+	for i, x := range a {
+		if gh[i] != safetensors.F16ToF32(safetensors.F32ToF16(x)) {
+			t.Fatalf("h[%d] = %v", i, gh[i])
+		}
+		if gb[i] != safetensors.F32ToBF16(x) || ga16[i] != gb[i] || gbf[i] != safetensors.BF16ToF32(gb[i]) {
+			t.Fatalf("bf[%d] = %#x", i, gb[i])
+		}
+	}
+	raw, err := f.ReadRaw("blk.0.attn_q.weight")
+	if err != nil || !bytes.Equal(raw, q) {
+		t.Errorf("raw q: %v", err)
+	}
+	_, err = f.ReadFloat32("blk.0.attn_q.weight")
+	if err == nil || !strings.Contains(err.Error(), "quantised type Q4_K not supported") || !strings.Contains(err.Error(), `"blk.0.attn_q.weight"`) || !strings.Contains(err.Error(), f.Name()) {
+		t.Errorf("quantised error = %v", err)
+	}
+	if _, err := f.ReadBF16("ids"); err == nil || !strings.Contains(err.Error(), "type I32 not supported") {
+		t.Errorf("I32 error = %v", err)
+	}
+	if _, err := f.ReadFloat32("nope"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing tensor error = %v", err)
 	}
 }
 

@@ -37,6 +37,17 @@ type onlyReaderAt struct{ b bytesReaderAt }
 
 func (o onlyReaderAt) ReadAt(p []byte, off int64) (int, error) { return o.b.ReadAt(p, off) }
 
+// floatCase is a float tensor TestRoundTrip writes: its values and what
+// each reads back as through its stored dtype.
+type floatCase struct {
+	name string
+	src  []float32
+	read func(float32) float32
+}
+
+// TestRoundTrip writes tensors of every float dtype (and an I64 one, a
+// scalar and an empty one) with metadata, and reads them back through a
+// mapped file, bytes and a plain ReaderAt.
 func TestRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	w := randFloats(r, 6*5)
@@ -50,6 +61,14 @@ func TestRoundTrip(t *testing.T) {
 		FromFloat32("scalar", nil, []float32{2.5}, F32),
 		FromFloat32("empty", []int{0, 4}, nil, F32),
 		{Name: "ids", DType: I64, Shape: []int{2}, Data: []byte{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0}},
+	}
+	id := func(x float32) float32 { return x }
+	floats := []floatCase{
+		{"layer.bias", b, id},
+		{"layer.weight", w, func(x float32) float32 { return BF16ToF32(F32ToBF16(x)) }},
+		{"half", h, func(x float32) float32 { return F16ToF32(F32ToF16(x)) }},
+		{"scalar", []float32{2.5}, id},
+		{"empty", nil, id},
 	}
 	md := map[string]string{"command": "llink pretrain", "seed": "42"}
 	dir := t.TempDir()
@@ -80,69 +99,10 @@ func TestRoundTrip(t *testing.T) {
 			if got, want := strings.Join(f.Names(), ","), "empty,half,ids,layer.bias,layer.weight,scalar"; got != want {
 				t.Errorf("names = %s, want %s", got, want)
 			}
-			check := func(name string, want []float32, conv func(float32) float32) {
-				got, err := f.Float32(name)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(got) != len(want) {
-					t.Fatalf("%s: len %d, want %d", name, len(got), len(want))
-				}
-				for i := range want {
-					if got[i] != conv(want[i]) {
-						t.Fatalf("%s[%d] = %v, want %v", name, i, got[i], conv(want[i]))
-					}
-				}
+			for _, c := range floats {
+				checkFloatTensor(t, f, c)
 			}
-			id := func(x float32) float32 { return x }
-			check("layer.bias", b, id)
-			check("layer.weight", w, func(x float32) float32 { return BF16ToF32(F32ToBF16(x)) })
-			check("half", h, func(x float32) float32 { return F16ToF32(F32ToF16(x)) })
-			check("scalar", []float32{2.5}, id)
-			check("empty", nil, id)
-			bf, err := f.BF16("layer.weight")
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range w {
-				if bf[i] != F32ToBF16(w[i]) {
-					t.Fatalf("BF16[%d] = %#x, want %#x", i, bf[i], F32ToBF16(w[i]))
-				}
-			}
-			bfb, _ := f.BF16("layer.bias")
-			if bfb[3] != F32ToBF16(b[3]) {
-				t.Errorf("F32→BF16 = %#x, want %#x", bfb[3], F32ToBF16(b[3]))
-			}
-			bfh, _ := f.BF16("half")
-			if bfh[2] != F32ToBF16(F16ToF32(F32ToF16(h[2]))) {
-				t.Errorf("F16→BF16 mismatch")
-			}
-			info, _ := f.Info("layer.weight")
-			if info.NumElements() != 30 || info.DType != BF16 || info.Size != 60 {
-				t.Errorf("info = %+v", info)
-			}
-			if mode != "readAt" && littleEndian {
-				raw, _ := f.Bytes("layer.weight")
-				if &raw[0] != (*byte)(unsafePointer(bf)) {
-					t.Errorf("BF16 view is not zero-copy")
-				}
-			}
-			_, err = f.Float32("ids")
-			if err == nil || !strings.Contains(err.Error(), `"ids"`) || !strings.Contains(err.Error(), "unsupported dtype I64") {
-				t.Errorf("Float32(ids) error = %v", err)
-			}
-			_, err = f.BF16("ids")
-			if err == nil || !strings.Contains(err.Error(), "unsupported dtype") {
-				t.Errorf("BF16(ids) error = %v", err)
-			}
-			if _, err := f.Float32("nope"); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), f.Name()) {
-				t.Errorf("missing tensor error = %v", err)
-			}
-			for _, ti := range f.Tensors() { // aligned to element size
-				if ti.Offset%int64(ti.DType.Size()) != 0 {
-					t.Errorf("%s at offset %d not aligned", ti.Name, ti.Offset)
-				}
-			}
+			checkRoundTripLayout(t, f, mode != "readAt")
 		})
 	}
 	// Deterministic output.
@@ -153,6 +113,66 @@ func TestRoundTrip(t *testing.T) {
 	b2, _ := os.ReadFile(path2)
 	if !bytes.Equal(fileBytes, b2) {
 		t.Error("Write is not deterministic")
+	}
+}
+
+// checkFloatTensor reads c's tensor as float32 (c.read of each value) and
+// as bf16 (those values rounded to bf16: exact for a BF16 tensor).
+func checkFloatTensor(t *testing.T, f *File, c floatCase) {
+	t.Helper()
+	got, err := f.Float32(c.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bf, err := f.BF16(c.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(c.src) || len(bf) != len(c.src) {
+		t.Fatalf("%s: len %d (bf16 %d), want %d", c.name, len(got), len(bf), len(c.src))
+	}
+	for i, x := range c.src {
+		if want := c.read(x); got[i] != want {
+			t.Fatalf("%s[%d] = %v, want %v", c.name, i, got[i], want)
+		}
+		if want := F32ToBF16(c.read(x)); bf[i] != want {
+			t.Fatalf("BF16(%s)[%d] = %#x, want %#x", c.name, i, bf[i], want)
+		}
+	}
+}
+
+// checkRoundTripLayout checks TestRoundTrip's file beyond the float
+// values: layer.weight's info, a zero-copy BF16 view when the file is in
+// memory (mapped or bytes), the errors for an I64 or missing tensor and
+// every tensor aligned to its element size.
+func checkRoundTripLayout(t *testing.T, f *File, inMemory bool) {
+	t.Helper()
+	info, _ := f.Info("layer.weight")
+	if info.NumElements() != 30 || info.DType != BF16 || info.Size != 60 {
+		t.Errorf("info = %+v", info)
+	}
+	if inMemory && littleEndian {
+		bf, _ := f.BF16("layer.weight")
+		raw, _ := f.Bytes("layer.weight")
+		if &raw[0] != (*byte)(unsafePointer(bf)) {
+			t.Errorf("BF16 view is not zero-copy")
+		}
+	}
+	_, err := f.Float32("ids")
+	if err == nil || !strings.Contains(err.Error(), `"ids"`) || !strings.Contains(err.Error(), "unsupported dtype I64") {
+		t.Errorf("Float32(ids) error = %v", err)
+	}
+	_, err = f.BF16("ids")
+	if err == nil || !strings.Contains(err.Error(), "unsupported dtype") {
+		t.Errorf("BF16(ids) error = %v", err)
+	}
+	if _, err := f.Float32("nope"); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), f.Name()) {
+		t.Errorf("missing tensor error = %v", err)
+	}
+	for _, ti := range f.Tensors() { // aligned to element size
+		if ti.Offset%int64(ti.DType.Size()) != 0 {
+			t.Errorf("%s at offset %d not aligned", ti.Name, ti.Offset)
+		}
 	}
 }
 
