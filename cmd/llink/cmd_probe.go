@@ -8,6 +8,7 @@ import (
 
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llink"
+	"github.com/llink-go/llink/models/xlmr"
 	"github.com/llink-go/llink/tensor"
 	"github.com/llink-go/llink/train"
 	"github.com/llink-go/llink/train/eval"
@@ -204,25 +205,7 @@ func probeReps(m *train.Models, trainPairs, testPairs []data.Pair, bundlePath st
 }
 
 // tokenMean is the masked mean of token states: the pooled vectors.
-func tokenMean(t *llink.Tokens) *tensor.Tensor {
-	n, T, d := t.States.Dim(0), t.States.Dim(1), t.States.Dim(2)
-	out := tensor.New(n, d)
-	for i := range n {
-		row, k := out.Row(i), 0
-		for j := range T {
-			if t.Mask[i*T+j] {
-				for c, v := range t.States.Data()[(i*T+j)*d:][:d] {
-					row[c] += v
-				}
-				k++
-			}
-		}
-		for c := range row {
-			row[c] /= float32(max(k, 1))
-		}
-	}
-	return out
-}
+func tokenMean(t *llink.Tokens) *tensor.Tensor { return xlmr.MeanPool(t.States, t.Mask) }
 
 // probeLabels numbers an attribute's values over the training sentences
 // (in order of first appearance); sentences without the attribute, and test
