@@ -53,6 +53,15 @@ type StageBConfig struct {
 	Weights     llink.StageBWeights `json:"weights"`
 	Seed        uint64              `json:"seed"`
 	Checkpoint  Checkpointing       `json:"checkpoint"`
+	// MicroBatch splits each step's batch into forward and backward passes
+	// of this many examples whose gradients add up to the whole batch's
+	// (0: the whole batch at once); the step is the same, its memory is a
+	// micro-batch's.
+	MicroBatch int `json:"micro_batch,omitempty"`
+	// Memory, when MicroBatch is 0, is a budget in bytes for the training
+	// process: the largest micro-batch whose measured activations fit it
+	// beside what the process holds is used ([FitMicroBatch]).
+	Memory int64 `json:"memory,omitempty"`
 }
 
 // DefaultStageB returns the paper's Stage B settings (batch 128, 15%
@@ -72,14 +81,25 @@ func (c StageBConfig) Validate() error {
 		return fmt.Errorf("train: warm-up fraction %g not in [0, 1)", c.WarmupFrac)
 	case c.LRLoRA < 0 || c.LRSlots < 0 || c.LRScale < 0:
 		return errors.New("train: negative learning rate")
+	case c.MicroBatch < 0 || c.Memory < 0:
+		return fmt.Errorf("train: negative micro-batch %d or memory budget %d", c.MicroBatch, c.Memory)
 	}
 	return nil
 }
 
 // StageBResult reports a Stage B (or direct fine-tuning) run.
 type StageBResult struct {
-	Final   float64 // last answer cross-entropy
-	Elapsed time.Duration
+	Final      float64 // last answer cross-entropy
+	Elapsed    time.Duration
+	MicroBatch int // examples per forward and backward pass
+}
+
+// sameStep returns c without the settings that change how a step is
+// computed but not the step (micro-batch, memory budget): a run may resume
+// with other values of these.
+func (c StageBConfig) sameStep() StageBConfig {
+	c.MicroBatch, c.Memory = 0, 0
+	return c
 }
 
 // batchInput is a batch of examples (prompt+answer) right-padded, the
@@ -199,52 +219,54 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 	if w.Words != 0 {
 		emb = m.Emb.Float32()
 	}
-	loss := func(tp *autograd.Tape, step int, batch []Example, in batchInput, rng *rand.Rand) (loss, ce *autograd.Var, err error) {
+	st := decoderStep{name: "stage B", m: m, usage: w.Usage, margin: w.Margin, usageEvery: w.UsageEvery}
+	st.slots = func(tp *autograd.Tape, step int, batch []Example, in batchInput) (*autograd.Var, error) {
 		if len(in.slotRows) != len(batch)*k {
-			return nil, nil, fmt.Errorf("train: stage B step %d: %d slot positions for %d examples of K=%d", step, len(in.slotRows), len(batch), k)
+			return nil, fmt.Errorf("train: stage B step %d: %d slot positions for %d examples of K=%d", step, len(in.slotRows), len(batch), k)
 		}
-		v, h, err := exampleVecs(batch, d)
+		v, _, err := exampleVecs(batch, d)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		var tok *llink.Tokens
 		if slots.ReadsTokens() {
 			if tok, err = exampleTokens(batch, slots.TokenWidth()); err != nil {
-				return nil, nil, fmt.Errorf("train: stage B step %d: %w", step, err)
+				return nil, fmt.Errorf("train: stage B step %d: %w", step, err)
 			}
 		}
-		x := m.EmbedTape(in.b.IDs, in.b.B, in.b.T)
-		s := slots.Forward(tp, autograd.Const(v), tok)
-		ce = answerCE(tp, m, tp.ScatterRows(x, s, in.slotRows), in, rng)
-		loss = ce
-		if w.Usage != 0 && w.UsageEvery > 0 && step%w.UsageEvery == w.UsageEvery-1 {
-			var ceZero float32
-			func() {
-				defer tp.NoGrad()()
-				ceZero = answerCE(tp, m, x, in, nil).Item()
-			}()
-			loss = tp.Add(loss, tp.Scale(llink.UsageLoss(tp, ce, ceZero, w.Margin), w.Usage))
-		}
-		if w.AlignMSE != 0 || w.AlignNCE != 0 {
-			loss = tp.Add(loss, llink.SlotAlignLoss(tp, s, h, w.AlignMSE, w.AlignNCE, w.AlignTau))
-		}
-		if emb != nil {
-			words := make([][]int, len(batch))
-			for i, e := range batch {
-				words[i] = e.Words
-			}
-			loss = tp.Add(loss, tp.Scale(llink.WordLoss(tp, s, emb, words), w.Words))
-		}
-		if bow != nil {
-			answers := make([][]int, len(batch))
-			for i, e := range batch {
-				answers[i] = e.Answer
-			}
-			loss = tp.Add(loss, tp.Scale(bow.Loss(tp, s, answers), w.BagOfWords))
-		}
-		return loss, ce, nil
+		return slots.Forward(tp, autograd.Const(v), tok), nil
 	}
-	return decoderLoop("stage B", exs, pad, groups, params, c, loss, log)
+	if w.AlignMSE != 0 || w.AlignNCE != 0 || emb != nil || bow != nil {
+		st.slotTerms = func(tp *autograd.Tape, loss, s *autograd.Var, batch []Example) *autograd.Var {
+			add := func(t *autograd.Var) {
+				if loss == nil {
+					loss = t
+				} else {
+					loss = tp.Add(loss, t)
+				}
+			}
+			if w.AlignMSE != 0 || w.AlignNCE != 0 {
+				_, h, _ := exampleVecs(batch, d) // checked by st.slots
+				add(llink.SlotAlignLoss(tp, s, h, w.AlignMSE, w.AlignNCE, w.AlignTau))
+			}
+			if emb != nil {
+				words := make([][]int, len(batch))
+				for i, e := range batch {
+					words[i] = e.Words
+				}
+				add(tp.Scale(llink.WordLoss(tp, s, emb, words), w.Words))
+			}
+			if bow != nil {
+				answers := make([][]int, len(batch))
+				for i, e := range batch {
+					answers[i] = e.Answer
+				}
+				add(tp.Scale(bow.Loss(tp, s, answers), w.BagOfWords))
+			}
+			return loss
+		}
+	}
+	return decoderLoop(exs, pad, groups, params, c, st, log)
 }
 
 // TrainDirectFT trains the direct fine-tuning baseline: the decoder's LoRA
@@ -252,24 +274,146 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 // cross-entropy only, with Stage B's loop and settings.
 func TrainDirectFT(m *llama.Model, lora []*autograd.Var, exs []Example, pad int, c StageBConfig, log func(StepLog)) (StageBResult, error) {
 	groups := []nn.ParamGroup{{Params: lora, LR: c.LRLoRA, WeightDecay: c.WeightDecay}}
-	loss := func(tp *autograd.Tape, _ int, _ []Example, in batchInput, rng *rand.Rand) (*autograd.Var, *autograd.Var, error) {
-		ce := answerCE(tp, m, m.EmbedTape(in.b.IDs, in.b.B, in.b.T), in, rng)
-		return ce, ce, nil
-	}
-	return decoderLoop("direct FT", exs, pad, groups, lora, c, loss, log)
+	return decoderLoop(exs, pad, groups, lora, c, decoderStep{name: "direct FT", m: m}, log)
 }
 
-// stepLoss returns a training step's loss and its answer cross-entropy.
-type stepLoss func(tp *autograd.Tape, step int, batch []Example, in batchInput, rng *rand.Rand) (loss, ce *autograd.Var, err error)
+// decoderStep is the loss of a Stage B or direct fine-tuning step, in the
+// parts that let a batch run whole or in micro-batches: the answer
+// cross-entropy through the decoder (a mean over the batch's answer
+// tokens), the usage hinge on it, and the terms that read only the slots.
+type decoderStep struct {
+	name string // for errors: "stage B", "direct FT"
+	m    *llama.Model
+	// slots returns a batch's slot vectors [N, K, d]; nil for raw-text
+	// fine-tuning.
+	slots func(tp *autograd.Tape, step int, batch []Example, in batchInput) (*autograd.Var, error)
+	// slotTerms adds to loss (nil: zero) the terms that read the slots
+	// only (slot-mean alignment, word loss, bag of words); nil when there
+	// are none.
+	slotTerms     func(tp *autograd.Tape, loss, s *autograd.Var, batch []Example) *autograd.Var
+	usage, margin float32
+	usageEvery    int
+}
+
+// usageStep reports whether step carries the usage hinge.
+func (st decoderStep) usageStep(step int) bool {
+	return st.usage != 0 && st.usageEvery > 0 && step%st.usageEvery == st.usageEvery-1
+}
+
+// answer returns the answer cross-entropy of in with the slot vectors s
+// (nil: none) spliced in and, with zero, its value with the slot positions
+// holding their plain embeddings (no graph: the usage hinge's constant).
+func (st decoderStep) answer(tp *autograd.Tape, in batchInput, s *autograd.Var, zero bool, rng *rand.Rand) (ce *autograd.Var, ceZero float32) {
+	x := st.m.EmbedTape(in.b.IDs, in.b.B, in.b.T)
+	if s != nil {
+		ce = answerCE(tp, st.m, tp.ScatterRows(x, s, in.slotRows), in, rng)
+	} else {
+		ce = answerCE(tp, st.m, x, in, rng)
+	}
+	if zero {
+		defer tp.NoGrad()()
+		ceZero = answerCE(tp, st.m, x, in, nil).Item()
+	}
+	return ce, ceZero
+}
+
+// whole records a step's loss over the whole batch on tp (for
+// [Tape.Backward]) and its answer cross-entropy.
+func (st decoderStep) whole(tp *autograd.Tape, step int, batch []Example, in batchInput, rng *rand.Rand) (loss, ce *autograd.Var, err error) {
+	var s *autograd.Var
+	if st.slots != nil {
+		if s, err = st.slots(tp, step, batch, in); err != nil {
+			return nil, nil, err
+		}
+	}
+	usage := st.usageStep(step)
+	ce, ceZero := st.answer(tp, in, s, usage, rng)
+	loss = ce
+	if usage {
+		loss = tp.Add(loss, tp.Scale(llink.UsageLoss(tp, ce, ceZero, st.margin), st.usage))
+	}
+	if st.slotTerms != nil {
+		loss = st.slotTerms(tp, loss, s, batch)
+	}
+	return loss, ce, nil
+}
+
+// accumulate runs a step's forward and backward passes in micro-batches of
+// mb examples, leaving in params' gradients what one backward pass over the
+// whole batch leaves, and returns the step's loss and answer
+// cross-entropy. Each micro-batch's cross-entropy is weighted by its share
+// of the batch's answer tokens, so their sum is the batch's mean. The usage
+// hinge max(0, m + CE − CE₀) is a function of the whole batch's means: its
+// gradient is the indicator of a non-negative argument times the
+// cross-entropy's, so once every micro-batch has run the cross-entropy
+// gradient is scaled by 1 + λ_use when it is active. The slot terms read
+// only the slots, not the decoder, so they run once over the whole batch
+// (the slot-mean InfoNCE needs every example of the batch as negatives).
+func (st decoderStep) accumulate(tp *autograd.Tape, step, mb, pad int, batch []Example, params []*autograd.Var, rng *rand.Rand) (loss, ce float32, err error) {
+	tokens := 0
+	for _, e := range batch {
+		tokens += len(e.Answer)
+	}
+	usage := st.usageStep(step)
+	var ceSum, zeroSum float64
+	for lo := 0; lo < len(batch); lo += mb {
+		part := batch[lo:min(lo+mb, len(batch))]
+		in := batchInputs(part, pad)
+		tp.Reset()
+		var s *autograd.Var
+		if st.slots != nil {
+			if s, err = st.slots(tp, step, part, in); err != nil {
+				return 0, 0, err
+			}
+		}
+		ce, ceZero := st.answer(tp, in, s, usage, rng)
+		share := float32(len(in.targets)) / float32(tokens)
+		if err := nn.CheckFinite(ce, nil); err != nil {
+			return 0, 0, fmt.Errorf("train: %s step %d: %w", st.name, step, err)
+		}
+		ceSum += float64(share * ce.Item())
+		zeroSum += float64(share * ceZero)
+		tp.Backward(tp.Scale(ce, share))
+	}
+	ce = float32(ceSum)
+	loss = ce
+	if usage {
+		if h := ce + (st.margin - float32(zeroSum)); h >= 0 { // autograd.Clamp's gradient is 1 on [0, ∞)
+			loss += st.usage * h
+			for _, p := range params {
+				if p.Grad != nil {
+					p.Grad.ScaleInPlace(1 + st.usage)
+				}
+			}
+		}
+	}
+	if st.slotTerms != nil {
+		tp.Reset()
+		s, err := st.slots(tp, step, batch, batchInputs(batch, pad))
+		if err != nil {
+			return 0, 0, err
+		}
+		t := st.slotTerms(tp, nil, s, batch)
+		if err := nn.CheckFinite(t, nil); err != nil {
+			return 0, 0, fmt.Errorf("train: %s step %d: %w", st.name, step, err)
+		}
+		loss += t.Item()
+		tp.Backward(t)
+	}
+	return loss, ce, nil
+}
 
 // decoderLoop is the optimisation loop of Stage B and direct fine-tuning:
-// length-bucketed batches, AdamW with warm-up then linear decay, gradient
-// clipping, finiteness checks and resumable checkpoints.
-func decoderLoop(name string, exs []Example, pad int, groups []nn.ParamGroup, params []*autograd.Var, c StageBConfig, lossOf stepLoss, log func(StepLog)) (StageBResult, error) {
+// length-bucketed batches, run whole or in micro-batches
+// ([StageBConfig.MicroBatch], [StageBConfig.Memory]), AdamW with warm-up
+// then linear decay, gradient clipping, finiteness checks and resumable
+// checkpoints.
+func decoderLoop(exs []Example, pad int, groups []nn.ParamGroup, params []*autograd.Var, c StageBConfig, st decoderStep, log func(StepLog)) (StageBResult, error) {
 	var res StageBResult
 	if err := c.Validate(); err != nil {
 		return res, err
 	}
+	name := st.name
 	if len(exs) == 0 {
 		return res, fmt.Errorf("train: %s: no training examples", name)
 	}
@@ -288,25 +432,36 @@ func decoderLoop(name string, exs []Example, pad int, groups []nn.ParamGroup, pa
 		}
 	}
 	start := time.Now()
+	bs := min(c.Batch, len(exs))
+	mb := c.MicroBatch
+	if mb == 0 && c.Memory > 0 {
+		var err error
+		if mb, err = st.fitMemory(c.Memory, exs, pad, bs, params); err != nil {
+			return res, fmt.Errorf("train: %s: %w", name, err)
+		}
+	}
+	if mb <= 0 || mb > bs {
+		mb = bs
+	}
+	res.MicroBatch = mb
 	opt := nn.NewAdamW(groups, 0.9, 0.999, 1e-8)
 	opt.Schedule = nn.WarmupLinear(int(c.WarmupFrac*float32(c.Steps)), c.Steps)
 	src := rand.NewPCG(c.Seed, 0xB0B)
 	rng := rand.New(src)
 	tp := autograd.NewTape()
-	bs := min(c.Batch, len(exs))
 	order, pos, first := epochOrder(rng, exs, bs), 0, 0
 	ck := &c.Checkpoint
-	data, settings := examplesFingerprint(exs), SettingsOf(c)
+	data, settings := examplesFingerprint(exs), SettingsOf(c.sameStep())
 	if ck.enabled() && ck.Resume {
 		if _, err := os.Stat(ck.Path); err == nil {
-			st, _, err := LoadState(ck.Path, params, opt)
+			ls, _, err := LoadState(ck.Path, params, opt)
 			if err != nil {
 				return res, err
 			}
-			if err := firstErr(st.Resumes(data, settings), st.Check(len(exs), bs, c.Steps), src.UnmarshalBinary(st.RNG)); err != nil {
+			if err := firstErr(ls.Resumes(data, settings), ls.Check(len(exs), bs, c.Steps), src.UnmarshalBinary(ls.RNG)); err != nil {
 				return res, fmt.Errorf("train: resume %s: %w", ck.Path, err)
 			}
-			first, order, pos = st.Step, st.Order, st.Pos
+			first, order, pos = ls.Step, ls.Order, ls.Pos
 		}
 	}
 	for step := first; step < c.Steps; step++ {
@@ -320,28 +475,37 @@ func decoderLoop(name string, exs []Example, pad int, groups []nn.ParamGroup, pa
 		pos += bs
 		tp.Reset()
 		autograd.ZeroGrad(params)
-		loss, ce, err := lossOf(tp, step, batch, batchInputs(batch, pad), rng)
-		if err != nil {
-			return res, err
+		var loss, ce float32
+		if mb == bs {
+			lv, cv, err := st.whole(tp, step, batch, batchInputs(batch, pad), rng)
+			if err != nil {
+				return res, err
+			}
+			if err := nn.CheckFinite(lv, nil); err != nil {
+				return res, fmt.Errorf("train: %s step %d: %w", name, step, err)
+			}
+			tp.Backward(lv)
+			loss, ce = lv.Item(), cv.Item()
+		} else {
+			var err error
+			if loss, ce, err = st.accumulate(tp, step, mb, pad, batch, params, rng); err != nil {
+				return res, err
+			}
 		}
-		if err := nn.CheckFinite(loss, nil); err != nil {
-			return res, fmt.Errorf("train: %s step %d: %w", name, step, err)
-		}
-		tp.Backward(loss)
 		if err := checkGrads(params); err != nil {
 			return res, fmt.Errorf("train: %s step %d: %w", name, step, err)
 		}
 		norm := nn.ClipGradNorm(params, c.Clip)
 		lr := opt.LR(0)
 		opt.Step()
-		res.Final = float64(ce.Item())
+		res.Final = float64(ce)
 		if log != nil {
-			log(StepLog{Step: step + 1, Loss: float64(loss.Item()), LR: float64(lr), Norm: float64(norm)})
+			log(StepLog{Step: step + 1, Loss: float64(loss), LR: float64(lr), Norm: float64(norm)})
 		}
 		stop, last := ck.stopRequested(), step == c.Steps-1
 		if ck.enabled() && (stop || last || ck.Every > 0 && (step+1)%ck.Every == 0) {
-			st := LoopState{Step: step + 1, Pos: pos, Order: order, RNG: pcgState(src), Data: data, Settings: settings}
-			if err := SaveState(ck.Path, params, opt, st, nil); err != nil {
+			ls := LoopState{Step: step + 1, Pos: pos, Order: order, RNG: pcgState(src), Data: data, Settings: settings}
+			if err := SaveState(ck.Path, params, opt, ls, nil); err != nil {
 				return res, err
 			}
 		}

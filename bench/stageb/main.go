@@ -25,6 +25,7 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,7 @@ import (
 	"github.com/llink-go/llink/models/xlmr"
 	"github.com/llink-go/llink/nn"
 	"github.com/llink-go/llink/tensor"
+	"github.com/llink-go/llink/train"
 )
 
 func main() {
@@ -107,8 +109,11 @@ func main() {
 			fmt.Fprintln(os.Stderr, "stageb: -micro 0 needs -membudget")
 			os.Exit(2)
 		}
-		free := *memBudget*(1<<30) - float64(proc.RSS())
-		mb = max(1, int(free/(1.5*perToken*float64(*seq)))) // 1.5: the Go heap's headroom over live arena bytes
+		perEx := int64(train.ActivationHeadroom * perToken * float64(*seq))
+		if mb, err = train.FitMicroBatch(int64(*memBudget*(1<<30)), proc.RSS(), perEx, slices.Max(sizes)); err != nil {
+			fmt.Fprintln(os.Stderr, "stageb:", err)
+			os.Exit(2)
+		}
 		fmt.Printf("stageb: micro-batch %d fits %.0f GiB\n", mb, *memBudget)
 	}
 	// The FMA peak per wall-clock and per CPU-second of this process (one

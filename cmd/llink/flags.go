@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/llink-go/llink/internal/progress"
@@ -31,6 +33,8 @@ type runOptions struct {
 	testTasks        int
 	stageASteps      int
 	stageBSteps      int
+	microBatch       int
+	memory           int64
 	paperLR          bool
 	resume           bool
 	force            bool
@@ -101,6 +105,12 @@ func (o *runOptions) registerTraining(fs *flag.FlagSet, stageBSteps int) {
 	fs.IntVar(&o.stageASteps, "stage-a-steps", 3000, "Stage A steps")
 	fs.IntVar(&o.stageBSteps, "stage-b-steps", stageBSteps, "Stage B (and direct fine-tuning) steps")
 	fs.BoolVar(&o.paperLR, "paper-lr", false, "Stage B learning rates exactly as the paper (LoRA 1e-4, adapter/expander 3e-5, scale 5e-4; meant for its ~940 steps of batch 128, and its slot-mean InfoNCE weight 0.001); default for short runs: LoRA 3e-3, adapter/expander 3e-3, scale 5e-3, slot-mean InfoNCE 0.2, chosen on the dev split")
+	fs.IntVar(&o.microBatch, "micro-batch", 0, "Stage B (and direct fine-tuning) examples per forward and backward pass: a batch runs as micro-batches whose gradients add up to the same step (0: the whole batch, or what -memory fits)")
+	fs.Func("memory", "memory `budget` for Stage B and direct fine-tuning (e.g. 8GiB, 512MiB): the largest micro-batch whose activations, measured on the longest example, fit beside what the process holds; an error if one example does not", func(s string) error {
+		n, err := parseBytes(s)
+		o.memory = n
+		return err
+	})
 	fs.BoolVar(&o.resume, "resume", false, "continue from the checkpoints in -out")
 	fs.BoolVar(&o.force, "force", false, "train anew in an -out folder that holds a run, replacing its trained files")
 }
@@ -118,6 +128,10 @@ func (o *runOptions) check(cmd string, fs *flag.FlagSet) error {
 		return usageErrorf("%s: -resume needs -out FOLDER (the run to continue)", cmd)
 	case o.resume && o.force:
 		return usageErrorf("%s: -resume continues a run, -force replaces it: give one", cmd)
+	case o.microBatch < 0 || o.microBatch > maxCount:
+		return usageErrorf("%s: -micro-batch %d: want 0..%d", cmd, o.microBatch, maxCount)
+	case o.microBatch > 0 && o.memory > 0:
+		return usageErrorf("%s: -micro-batch sets the micro-batch, -memory chooses it: give one", cmd)
 	}
 	for _, f := range []struct {
 		name string
@@ -210,4 +224,28 @@ func modelFlags(decoder, encoder string) string {
 		return ""
 	}
 	return fmt.Sprintf(" -decoder %s -encoder %s", decoder, encoder)
+}
+
+// parseBytes reads a byte count: digits (a decimal fraction allowed) with
+// an optional unit B, KB/KiB, MB/MiB, GB/GiB or TB/TiB (case-insensitive;
+// K, M, G, T alone are binary).
+func parseBytes(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		scale  float64
+	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}, {"tib", 1 << 40},
+		{"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12},
+		{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {"t", 1 << 40}, {"b", 1}}
+	num, scale := strings.ToLower(strings.TrimSpace(s)), 1.0
+	for _, u := range units {
+		if strings.HasSuffix(num, u.suffix) {
+			num, scale = strings.TrimSpace(strings.TrimSuffix(num, u.suffix)), u.scale
+			break
+		}
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || !(v > 0) || v*scale >= 1<<62 {
+		return 0, fmt.Errorf("want a positive size such as 8GiB or 512MiB, got %q", s)
+	}
+	return int64(v * scale), nil
 }

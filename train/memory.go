@@ -1,0 +1,94 @@
+package train
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+
+	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/internal/safeio"
+)
+
+// ActivationHeadroom is how much memory a micro-batch is given per byte of
+// its tape's arena (activations, saved values, intermediate gradients):
+// the Go heap grows past its live bytes between collections.
+const ActivationHeadroom = 1.5
+
+// FitMicroBatch returns the largest micro-batch, at most batch examples,
+// whose activations (perExample bytes each, headroom included) fit budget
+// bytes beside fixed bytes (everything else the process holds). It is an
+// error when not even one example fits.
+func FitMicroBatch(budget, fixed, perExample int64, batch int) (int, error) {
+	if perExample <= 0 || batch <= 0 {
+		return 0, fmt.Errorf("train: micro-batch from %d bytes per example and batch %d", perExample, batch)
+	}
+	free := budget - fixed
+	if free < perExample {
+		return 0, fmt.Errorf("memory budget %s does not fit a micro-batch of one example: the rest of the step holds %s and one example needs %s (a budget of at least %s)",
+			safeio.Size(budget), safeio.Size(fixed), safeio.Size(perExample), safeio.Size(fixed+perExample))
+	}
+	return int(min(free/perExample, int64(batch))), nil
+}
+
+// fitMemory picks the micro-batch for a memory budget: it measures the
+// tape's arena for one forward and backward pass of the longest example
+// (no dropout, so the loop's random stream is untouched; the gradients are
+// cleared) and the slot terms' arena for one example (they run over the
+// whole batch of bs), and takes as fixed the process's resident memory
+// plus AdamW's two moments of the trainable parameters.
+func (st decoderStep) fitMemory(budget int64, exs []Example, pad, bs int, params []*autograd.Var) (int, error) {
+	longest := exs[0]
+	for _, e := range exs {
+		if len(e.Prompt)+len(e.Answer) > len(longest.Prompt)+len(longest.Answer) {
+			longest = e
+		}
+	}
+	one := []Example{longest}
+	in := batchInputs(one, pad)
+	tp := autograd.NewTape()
+	var s *autograd.Var
+	var err error
+	if st.slots != nil {
+		if s, err = st.slots(tp, 0, one, in); err != nil {
+			return 0, err
+		}
+	}
+	ce, _ := st.answer(tp, in, s, st.usage != 0 && st.usageEvery > 0, nil)
+	tp.Backward(ce)
+	perExample := int64(float64(tp.Arena().Bytes()) * ActivationHeadroom)
+	var slotTerms int64
+	if st.slotTerms != nil {
+		tp = autograd.NewTape()
+		if s, err = st.slots(tp, 0, one, in); err != nil {
+			return 0, err
+		}
+		tp.Backward(st.slotTerms(tp, nil, s, one))
+		slotTerms = int64(float64(tp.Arena().Bytes())*ActivationHeadroom) * int64(bs)
+	}
+	autograd.ZeroGrad(params)
+	var moments int64
+	for _, p := range params {
+		moments += 2 * 4 * int64(p.Value.Len())
+	}
+	return FitMicroBatch(budget, residentBytes()+moments+slotTerms, perExample, bs)
+}
+
+// residentBytes returns the process's resident memory after a collection
+// that returns freed pages to the system: from /proc/self/statm on Linux,
+// else what the Go runtime holds from the system.
+func residentBytes() int64 {
+	debug.FreeOSMemory()
+	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
+		if f := bytes.Fields(b); len(f) > 1 {
+			if pages, err := strconv.ParseInt(string(f[1]), 10, 64); err == nil {
+				return pages * int64(os.Getpagesize())
+			}
+		}
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.Sys - ms.HeapReleased)
+}
