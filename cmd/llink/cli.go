@@ -221,11 +221,15 @@ func (c *commonFlags) start() (stop func() error, err error) {
 		})
 	}
 	if p := c.MemProfile; p != "" && p != topFlags.MemProfile {
+		// Created now, written at the end: a path that cannot be written
+		// fails before the work, not silently after it (a command's stop
+		// error is not reported).
+		f, err := os.Create(p)
+		if err != nil {
+			stop()
+			return stop, fmt.Errorf("memprofile: %w", err)
+		}
 		undo = append(undo, func() error {
-			f, err := os.Create(p)
-			if err != nil {
-				return fmt.Errorf("memprofile: %w", err)
-			}
 			runtime.GC() // up-to-date statistics
 			werr := pprof.Lookup("heap").WriteTo(f, 0)
 			if cerr := f.Close(); werr == nil {

@@ -432,3 +432,23 @@ func TestCorpusOutNotReplaced(t *testing.T) {
 		t.Errorf("-out FOLDER: %v", err)
 	}
 }
+
+// TestMemProfilePathCheckedFirst: a -memprofile that cannot be written
+// fails before the work; given after the command it used to be dropped
+// silently at the end (a command's stop error is not reported).
+func TestMemProfilePathCheckedFirst(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "no", "such", "mem.prof")
+	for _, args := range [][]string{
+		{"embed-cache", "-memprofile", bad, "-quiet"},
+		{"-memprofile", bad, "embed-cache", "-quiet"},
+	} {
+		start := time.Now()
+		_, stderr, err, code := runCLI(t, args...)
+		if err == nil || code != 1 || !strings.Contains(err.Error(), "memprofile") {
+			t.Errorf("%v: %v (exit %d)\n%s", args, err, code, stderr)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%v: failed after %v of work, want at once", args, d)
+		}
+	}
+}
