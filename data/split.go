@@ -19,7 +19,8 @@ func SourcePackage(p Pair) string {
 type PackageSplitConfig struct {
 	// TestPairs and DevPairs are the fewest pairs the held-out test and dev
 	// packages must hold between them; whole packages are added until
-	// each is reached, so a split may hold more.
+	// each is reached, so a split may hold more (and, after the pairs
+	// seen in training are dropped, a few fewer).
 	TestPairs, DevPairs int
 	// MaxShare keeps in training any package holding more than this share
 	// of all pairs, so one large package does not become a whole held-out

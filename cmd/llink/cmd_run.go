@@ -200,6 +200,9 @@ func loadData(o runOptions) (train.Data, error) {
 	var pairs, dev []data.Pair
 	var trainTasks, testTasks []data.Task
 	if o.corpus == "" {
+		if o.split == splitPackage {
+			return d, usageErrorf("run: -split package splits a -corpus (the generated corpus has its own splits)")
+		}
 		cfg := data.DefaultConfig()
 		cfg.Seed = o.seed
 		c, err := data.Build(cfg)
@@ -258,7 +261,7 @@ func loadCorpus(o runOptions) (pairs, dev, pool []data.Pair, tasks []data.Task, 
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	if o.split == splitRandom {
+	if o.split != splitPackage {
 		if o.evalDev {
 			return nil, nil, nil, nil, errors.New("run: -eval-dev needs the generated corpus or -split package")
 		}

@@ -92,7 +92,11 @@ func TestLoadDataPackageSplitNeedsSources(t *testing.T) {
 	if _, err := loadData(o); err == nil || !strings.Contains(err.Error(), "no source package") {
 		t.Errorf("err = %v, want a missing-provenance error", err)
 	}
-	o.split = splitRandom
+	o.corpus = ""
+	if _, err := loadData(o); err == nil || !strings.Contains(err.Error(), "splits a -corpus") {
+		t.Errorf("-split package without -corpus: err = %v", err)
+	}
+	o.corpus, o.split = path, splitRandom
 	d, err := loadData(o)
 	if err != nil {
 		t.Fatal(err)

@@ -77,7 +77,7 @@ func (o *runOptions) registerData(fs *flag.FlagSet) {
 	fs.IntVar(&o.trainPairs, "train-pairs", 4000, "Stage A training pairs taken from the corpus")
 	fs.IntVar(&o.trainTasks, "train-tasks", 1200, "Stage B / direct fine-tuning examples")
 	fs.IntVar(&o.testTasks, "test-tasks", 160, "held-out test tasks evaluated per method")
-	fs.BoolVar(&o.evalDev, "eval-dev", false, "evaluate on the development split (dev tasks; dev pairs not used by Stage A as the retrieval pool) instead of the held-out test: for tuning (generated corpus only)")
+	fs.BoolVar(&o.evalDev, "eval-dev", false, "evaluate on the development split (dev tasks; dev pairs not used by Stage A as the retrieval pool) instead of the held-out test: for tuning (the generated corpus, or a -corpus with -split package)")
 }
 
 // registerMethod registers the flags that choose LLINK's own variant (not
