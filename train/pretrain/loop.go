@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"math/rand/v2"
 	"os"
@@ -67,6 +68,13 @@ func (o *Options) defaults(steps int) {
 	}
 }
 
+// The trained model's files in the output folder (a Hugging Face folder,
+// with tokenizer.json).
+const (
+	modelFile  = "model.safetensors"
+	configFile = "config.json"
+)
+
 // trainer is the optimisation loop both pretraining runs share: AdamW
 // over params, batches drawn from the sampler src, a progress line every
 // Options.LogEvery steps and the resumable checkpoint at statePath.
@@ -113,6 +121,14 @@ type batchLoss func(tp *autograd.Tape) (loss *autograd.Var, tokens int, err erro
 // sampler state restored.
 func (t *trainer) start() (loopState, error) {
 	if !t.o.Resume {
+		// The new run replaces the model and checkpoint an earlier run left
+		// in the folder (read by now when it is the run's Init folder): one
+		// interrupted must not leave old weights beside its new tokenizer.
+		for _, f := range []string{modelFile, configFile, CheckpointName} {
+			if err := os.Remove(filepath.Join(t.dir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return loopState{}, fmt.Errorf("pretrain: replacing the earlier run in %s: %w", t.dir, err)
+			}
+		}
 		return loopState{}, nil
 	}
 	st, err := loadState(t.statePath, t.params, t.opt, t.id)
@@ -189,10 +205,10 @@ func (t *trainer) metadata(md map[string]string, elapsed time.Duration) map[stri
 // save writes the trained model to the output folder — config.json from
 // cfg, model.safetensors with metadata md — and removes the checkpoint.
 func (t *trainer) save(cfg any, md map[string]string) error {
-	if err := writeJSON(filepath.Join(t.dir, "config.json"), cfg); err != nil {
+	if err := writeJSON(filepath.Join(t.dir, configFile), cfg); err != nil {
 		return err
 	}
-	if err := writeWeights(filepath.Join(t.dir, "model.safetensors"), t.params, md, t.o.BF16); err != nil {
+	if err := writeWeights(filepath.Join(t.dir, modelFile), t.params, md, t.o.BF16); err != nil {
 		return err
 	}
 	os.Remove(t.statePath)

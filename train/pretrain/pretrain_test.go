@@ -282,3 +282,35 @@ func TestResumeRefusesOtherRun(t *testing.T) {
 		}
 	}
 }
+
+// TestNewRunReplacesOldModel: a new run in a folder holding a trained
+// model removes it before its first step (with its config and any old
+// checkpoint), so a run interrupted before it writes its own model leaves
+// no old weights beside its new tokenizer; a second phase that continues
+// from the folder itself still reads the old model first.
+func TestNewRunReplacesOldModel(t *testing.T) {
+	dd, _ := smallData(t)
+	dir := t.TempDir()
+	if _, err := Decoder(dir, dd, tinyDecoder(), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	phase2 := tinyDecoder()
+	phase2.InitFrom, phase2.Steps = dir, 2 // continuing in place still reads the old model
+	if _, err := Decoder(dir, dd, phase2, Options{}); err != nil {
+		t.Fatalf("second phase in place: %v", err)
+	}
+	other := tinyDecoder()
+	other.Seed, other.Vocab = 9, 300
+	if _, err := Decoder(dir, dd, other, Options{CheckpointEvery: -1, stopAfter: 2}); err != errStopped {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	for _, f := range []string{"model.safetensors", "config.json", CheckpointName} {
+		if _, err := os.Stat(filepath.Join(dir, f)); !os.IsNotExist(err) {
+			t.Errorf("%s outlived the new run's start (%v)", f, err)
+		}
+	}
+	tok, err := tokenizer.Load(dir)
+	if err != nil || tok.VocabSize() == 0 {
+		t.Fatalf("the new run's tokenizer: %v", err)
+	}
+}
