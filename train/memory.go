@@ -27,7 +27,7 @@ func FitMicroBatch(budget, fixed, perExample int64, batch int) (int, error) {
 	}
 	free := budget - fixed
 	if free < perExample {
-		return 0, fmt.Errorf("memory budget %s does not fit a micro-batch of one example: the rest of the step holds %s and one example needs %s (a budget of at least %s)",
+		return 0, fmt.Errorf("memory budget %s does not fit a micro-batch of one example: the process holds %s with the optimizer state and one example needs %s (a budget of at least %s)",
 			safeio.Size(budget), safeio.Size(fixed), safeio.Size(perExample), safeio.Size(fixed+perExample))
 	}
 	return int(min(free/perExample, int64(batch))), nil
@@ -91,4 +91,16 @@ func residentBytes() int64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return int64(ms.Sys - ms.HeapReleased)
+}
+
+// logMicroBatch says how a trained row's batches ran when they were split
+// (a memory budget's choice is otherwise invisible).
+func (p *pipeline) logMicroBatch(row string, mb int, c StageBConfig) {
+	if mb > 0 && mb < c.Batch {
+		how := "the micro-batch setting"
+		if c.MicroBatch == 0 {
+			how = "memory budget " + safeio.Size(c.Memory)
+		}
+		p.logf("%s: batches of %d ran as micro-batches of %d (%s)", row, c.Batch, mb, how)
+	}
 }

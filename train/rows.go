@@ -165,7 +165,8 @@ func (s *Stages) TrainControl(row string) (Control, error) {
 		return Control{}, err
 	}
 	err = p.timed(Slug(row), func() error {
-		_, err := TrainDirectFT(dec, lora, exs, m.Dec.IDs.Pad, cfg.StageB, p.stepLogger(row, cfg.StageB.Steps))
+		res, err := TrainDirectFT(dec, lora, exs, m.Dec.IDs.Pad, cfg.StageB, p.stepLogger(row, cfg.StageB.Steps))
+		p.logMicroBatch(row, res.MicroBatch, cfg.StageB)
 		return err
 	})
 	return Control{Row: row, LoRA: set, Params: lora}, err

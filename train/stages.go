@@ -152,7 +152,8 @@ func (s *Stages) StageB(proj *llink.Projector) (*llink.Bundle, error) {
 	c.scaleLR(c.lrFactor(row))
 	p.logf("stage B: %d steps, batch %d, %d LoRA tensors", c.StageB.Steps, c.StageB.Batch, len(lora))
 	if err := p.timed("stage_b", func() error {
-		_, err := TrainStageB(dec, slots, lora, exs, m.Dec.IDs.Pad, c.StageB, p.stepLogger("stage B", c.StageB.Steps))
+		res, err := TrainStageB(dec, slots, lora, exs, m.Dec.IDs.Pad, c.StageB, p.stepLogger("stage B", c.StageB.Steps))
+		p.logMicroBatch("stage B", res.MicroBatch, c.StageB)
 		return err
 	}); err != nil {
 		return nil, err
