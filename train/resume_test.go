@@ -129,10 +129,22 @@ func TestStageAStopAndResume(t *testing.T) {
 	}
 	proj2, tr3, dev3, c3 := resumeSetup()
 	c3.Checkpoint = Checkpointing{Path: c2.Checkpoint.Path, Resume: true}
-	if _, err := TrainStageA(proj2, tr3, dev3, c3, nil); err != nil {
+	done, err := TrainStageA(proj2, tr3, dev3, c3, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	sameParams(t, ref, proj2)
+	// Resuming the finished run trains nothing and reports what it did,
+	// the last step's loss included.
+	proj3, tr4, dev4, c4 := resumeSetup()
+	c4.Checkpoint = c3.Checkpoint
+	again, err := TrainStageA(proj3, tr4, dev4, c4, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Final != done.Final || again.Final == 0 || again.BestStep != done.BestStep || again.Best.MRR != done.Best.MRR {
+		t.Fatalf("resumed finished run reports final %v, best %d/%v; the run reported %v, %d/%v", again.Final, again.BestStep, again.Best.MRR, done.Final, done.BestStep, done.Best.MRR)
+	}
 	// A checkpoint of another model is refused by name.
 	cfg := llink.DefaultConfig(8, 12)
 	cfg.ProjHidden = 20

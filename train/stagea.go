@@ -241,7 +241,8 @@ func saveStageA(step, pos int, order []int, src *rand.PCG, q *llink.Queue, param
 		Best     eval.Retrieval
 		BestStep int
 		HasBest  bool
-	}{res.Best, res.BestStep, best != nil})
+		Final    float64
+	}{res.Best, res.BestStep, best != nil, res.Final})
 	return LoopState{Step: step, Pos: pos, Order: order, RNG: pcgState(src), Extra: map[string]string{
 		"queue_ids": string(ids), "queue_next": strconv.Itoa(qs.Next), "queue_n": strconv.Itoa(qs.N), "best": string(bestJSON),
 	}}, extra
@@ -260,11 +261,12 @@ func restoreStageA(st LoopState, extra map[string][]float32, src *rand.PCG, q *l
 		Best     eval.Retrieval
 		BestStep int
 		HasBest  bool
+		Final    float64 // the last step's loss (absent in checkpoints before it was kept: 0)
 	}
 	if err := json.Unmarshal([]byte(st.Extra["best"]), &b); err != nil {
 		return fmt.Errorf("bad best record: %w", err)
 	}
-	res.Best, res.BestStep = b.Best, b.BestStep
+	res.Best, res.BestStep, res.Final = b.Best, b.BestStep, b.Final
 	if b.HasBest {
 		*best = make([]*tensor.Tensor, len(params))
 		for i, p := range params {

@@ -191,6 +191,7 @@ func testResumeFinished(t *testing.T, args []string, out, cache, md string) {
 		StageA          struct {
 			BestStep int
 			Best     json.RawMessage
+			Final    float64
 		} `json:"stage_a"`
 	}
 	results := func() (o outcome) {
@@ -218,8 +219,8 @@ func testResumeFinished(t *testing.T, args []string, out, cache, md string) {
 		t.Error("resuming a finished run changed the bundle")
 	}
 	if again := results(); !bytes.Equal(again.Methods, res.Methods) || !bytes.Equal(again.Layers, res.Layers) ||
-		again.StageA.BestStep != res.StageA.BestStep || !bytes.Equal(again.StageA.Best, res.StageA.Best) {
-		t.Error("resuming a finished run changed results.json's methods, layers or Stage A's best projector")
+		again.StageA.BestStep != res.StageA.BestStep || !bytes.Equal(again.StageA.Best, res.StageA.Best) || again.StageA.Final != res.StageA.Final || res.StageA.Final == 0 {
+		t.Error("resuming a finished run changed results.json's methods, layers or Stage A's best projector or final loss")
 	}
 	// The printed report is the same but for the run's duration.
 	report := func(s string) string { r, _, _ := strings.Cut(s, "\nresults: "); return r }

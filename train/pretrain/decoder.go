@@ -168,7 +168,7 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 		return Result{}, err
 	}
 	fmt.Fprintf(o.Log, "decoder: %d parameters, %d instruction examples, %d sentences, %d steps of %d rows\n",
-		countParams(t.params), len(insts), len(sents), c.Steps, c.Batch)
+		nn.CountParams(t.params), len(insts), len(sents), c.Steps, c.Batch)
 	rng := rand.New(t.src)
 	st, elapsed, err := t.run(st, func(tp *autograd.Tape) (*autograd.Var, int, error) {
 		seqs, ansFrom := decoderBatch(rng, c, sents, insts)

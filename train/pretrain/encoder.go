@@ -170,7 +170,7 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 		return Result{}, err
 	}
 	fmt.Fprintf(o.Log, "encoder: %d parameters, %d sentences (Khmer and English, monolingual), %d steps of %d rows\n",
-		countParams(t.params), len(seqs), c.Steps, c.Batch)
+		nn.CountParams(t.params), len(seqs), c.Steps, c.Batch)
 	rng := rand.New(t.src)
 	st, elapsed, err := t.run(st, func(tp *autograd.Tape) (*autograd.Var, int, error) {
 		return mlmBatch(tp, m, seqs, c.Batch, mc, rng)

@@ -196,7 +196,7 @@ func (t *trainer) run(st loopState, batch batchLoss) (loopState, time.Duration, 
 // records — steps, parameters, config, training time — and the
 // provenance.
 func (t *trainer) metadata(md map[string]string, elapsed time.Duration) map[string]string {
-	md["steps"], md["parameters"] = fmt.Sprint(t.steps), fmt.Sprint(countParams(t.params))
+	md["steps"], md["parameters"] = fmt.Sprint(t.steps), fmt.Sprint(nn.CountParams(t.params))
 	md["pretrain_config"], md["train_seconds"] = t.id.config, fmt.Sprintf("%.0f", elapsed.Seconds())
 	maps.Copy(md, t.o.Provenance)
 	return md
@@ -223,15 +223,6 @@ func resumeTokenizer(dir string) (tokenizer.Tokenizer, error) {
 		return nil, fmt.Errorf("pretrain: resume: %w", err)
 	}
 	return t, nil
-}
-
-// countParams returns the number of values in params.
-func countParams(params []*autograd.Var) int {
-	n := 0
-	for _, p := range params {
-		n += p.Value.Len()
-	}
-	return n
 }
 
 // progress prints one progress line: step, loss, tokens/s since this
