@@ -21,6 +21,7 @@ import (
 	"github.com/llink-go/llink/internal/rundir"
 	"github.com/llink-go/llink/internal/safeio"
 	"github.com/llink-go/llink/models/safetensors"
+	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/train"
 )
 
@@ -450,5 +451,51 @@ func TestMemProfilePathCheckedFirst(t *testing.T) {
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("%v: failed after %v of work, want at once", args, d)
 		}
+	}
+}
+
+// TestTokenizerFromPipes: `-tokenizer FIFO` with nothing writing to it
+// blocked forever (sniffing for GGUF's magic, then reading); it is now an
+// error at once. A shell's <(cat tokenizer.json) — a pipe whose first four
+// bytes the sniffing ate — now loads.
+func TestTokenizerFromPipes(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("/dev/fd and mkfifo")
+	}
+	fifo := filepath.Join(t.TempDir(), "tokenizer.json")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err, _ := runCLI(t, "tokenize", "-tokenizer", fifo)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "tokenizer") {
+			t.Errorf("-tokenizer FIFO: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("-tokenizer FIFO blocked")
+	}
+	bpe, err := tokenizer.TrainBPE([]string{"hello world", "hello there"}, tokenizer.BPETrainConfig{VocabSize: 260})
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := tokenizer.SaveJSONBytes(bpe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	go func() { w.Write(js); w.Close() }()
+	var o, e bytes.Buffer
+	err = run([]string{"tokenize", "-tokenizer", fmt.Sprintf("/dev/fd/%d", r.Fd())}, strings.NewReader("hello\n"), &o, &e)
+	if err != nil || strings.TrimSpace(o.String()) == "" {
+		t.Fatalf("-tokenizer <(…): %v, output %q\n%s", err, o.String(), e.String())
 	}
 }

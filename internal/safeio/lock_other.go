@@ -15,3 +15,7 @@ func stale(path string) bool {
 	st, err := os.Stat(path)
 	return err == nil && time.Since(st.ModTime()) > 24*time.Hour
 }
+
+// readFlags opens a file for ReadFile.
+const readFlags = os.O_RDONLY
+

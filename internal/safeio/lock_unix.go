@@ -22,3 +22,10 @@ func stale(path string) bool {
 	defer f.Close()
 	return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil
 }
+
+// readFlags opens a file for ReadFile: non-blocking, so that opening a
+// named pipe no writer holds returns at once (and reads as empty) instead
+// of waiting forever; regular files and devices read as usual, and a pipe
+// with a writer (a shell's <(…)) is read through the poller.
+const readFlags = os.O_RDONLY | syscall.O_NONBLOCK
+

@@ -16,9 +16,10 @@ import (
 // ReadFile reads the file at path whole, refusing it with an error naming
 // path, what (e.g. "a config.json") and limit when it holds more than limit
 // bytes. Unlike a size check on os.Stat, the limit also holds for devices,
-// pipes and files that grow while being read.
+// pipes and files that grow while being read; a named pipe nothing writes
+// to reads as empty instead of blocking.
 func ReadFile(path string, limit int64, what string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, readFlags, 0)
 	if err != nil {
 		return nil, err
 	}

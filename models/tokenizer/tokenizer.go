@@ -72,7 +72,13 @@ func Load(path string) (Tokenizer, error) {
 // test can lower it.
 var maxJSONSize int64 = 256 << 20
 
+// isGGUF reports whether path is a regular file starting with GGUF's magic.
+// A pipe or device is read as tokenizer.json: sniffing would block on a
+// FIFO nothing writes to, and eat the first bytes of a shell's <(…).
 func isGGUF(path string) bool {
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return false
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return false
