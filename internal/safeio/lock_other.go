@@ -18,4 +18,3 @@ func stale(path string) bool {
 
 // readFlags opens a file for ReadFile.
 const readFlags = os.O_RDONLY
-

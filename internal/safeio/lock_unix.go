@@ -28,4 +28,3 @@ func stale(path string) bool {
 // of waiting forever; regular files and devices read as usual, and a pipe
 // with a writer (a shell's <(…)) is read through the poller.
 const readFlags = os.O_RDONLY | syscall.O_NONBLOCK
-
