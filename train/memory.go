@@ -33,13 +33,26 @@ func FitMicroBatch(budget, fixed, perExample int64, batch int) (int, error) {
 	return int(min(free/perExample, int64(batch))), nil
 }
 
-// fitMemory picks the micro-batch for a memory budget: it measures the
-// tape's arena for one forward and backward pass of the longest example
-// (no dropout, so the loop's random stream is untouched; the gradients are
-// cleared) and the slot terms' arena for one example (they run over the
-// whole batch of bs), and takes as fixed the process's resident memory
-// plus AdamW's two moments of the trainable parameters.
+// fitMemory picks the micro-batch for a memory budget: what a micro-batch
+// needs ([decoderStep.activations]) beside the process's resident memory
+// and AdamW's two moments of the trainable parameters.
 func (st decoderStep) fitMemory(budget int64, exs []Example, pad, bs int, params []*autograd.Var) (int, error) {
+	perExample, slotTerms, err := st.activations(exs, pad, params)
+	if err != nil {
+		return 0, err
+	}
+	var moments int64
+	for _, p := range params {
+		moments += 2 * 4 * int64(p.Value.Len())
+	}
+	return FitMicroBatch(budget, residentBytes()+moments+slotTerms*int64(bs), perExample, bs)
+}
+
+// activations measures, headroom included, the tape's arena for one
+// forward and backward pass of the longest example and for the slot terms
+// of one example (they run over the whole batch). The pass uses no dropout,
+// so the loop's random stream is untouched; the gradients are cleared.
+func (st decoderStep) activations(exs []Example, pad int, params []*autograd.Var) (perExample, slotTerms int64, err error) {
 	longest := exs[0]
 	for _, e := range exs {
 		if len(e.Prompt)+len(e.Answer) > len(longest.Prompt)+len(longest.Answer) {
@@ -50,30 +63,24 @@ func (st decoderStep) fitMemory(budget int64, exs []Example, pad, bs int, params
 	in := batchInputs(one, pad)
 	tp := autograd.NewTape()
 	var s *autograd.Var
-	var err error
 	if st.slots != nil {
 		if s, err = st.slots(tp, 0, one, in); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
 	ce, _ := st.answer(tp, in, s, st.usage != 0 && st.usageEvery > 0, nil)
 	tp.Backward(ce)
-	perExample := int64(float64(tp.Arena().Bytes()) * ActivationHeadroom)
-	var slotTerms int64
+	perExample = int64(float64(tp.Arena().Bytes()) * ActivationHeadroom)
 	if st.slotTerms != nil {
 		tp = autograd.NewTape()
 		if s, err = st.slots(tp, 0, one, in); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		tp.Backward(st.slotTerms(tp, nil, s, one))
-		slotTerms = int64(float64(tp.Arena().Bytes())*ActivationHeadroom) * int64(bs)
+		slotTerms = int64(float64(tp.Arena().Bytes()) * ActivationHeadroom)
 	}
 	autograd.ZeroGrad(params)
-	var moments int64
-	for _, p := range params {
-		moments += 2 * 4 * int64(p.Value.Len())
-	}
-	return FitMicroBatch(budget, residentBytes()+moments+slotTerms, perExample, bs)
+	return perExample, slotTerms, nil
 }
 
 // residentBytes returns the process's resident memory after a collection

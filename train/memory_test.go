@@ -156,3 +156,33 @@ func TestStageBMemoryBudget(t *testing.T) {
 		t.Fatalf("a 1 TiB budget: micro-batch %d, %v; want the whole batch of 8", res.MicroBatch, err)
 	}
 }
+
+// TestActivationsEstimate checks the memory budget's estimate against the
+// arena a real step uses: micro-batches of n examples (with the usage
+// hinge's second forward and the slot terms) stay under n times the
+// estimate for one example, and not far under it.
+func TestActivationsEstimate(t *testing.T) {
+	exs := accumulationTask(24, 16)
+	m := tinyDecoder(32)
+	lora := m.AddLoRA(llama.LoRAOptions{Rank: 4, Alpha: 4, Targets: []string{"q_proj", "v_proj", "down_proj"}}, testutil.RNG(33))
+	cfg := llink.DefaultConfig(16, m.Config.Hidden)
+	cfg.K, cfg.ExpHidden, cfg.SlotInput = tK, 64, llink.SlotsTokens
+	c := DefaultStageB()
+	c.Weights.Words = 0.5
+	st, _, params := stageBStep(m, llink.NewSlots(cfg, 1, testutil.RNG(34)), lora, c)
+	perExample, slotTerms, err := st.activations(exs, 0, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 3, 8} {
+		tp := autograd.NewTape()
+		if _, _, err := st.accumulate(tp, c.Weights.UsageEvery-1, n, 0, exs[:n], params, nil); err != nil {
+			t.Fatal(err)
+		}
+		used, est := int64(tp.Arena().Bytes()), int64(n)*(perExample+slotTerms)
+		t.Logf("micro-batch %d: arena %d bytes, estimate %d", n, used, est)
+		if used > est || 4*used < est {
+			t.Errorf("micro-batch %d: arena %d bytes, estimate %d (want arena ≤ estimate ≤ 4× arena)", n, used, est)
+		}
+	}
+}

@@ -198,6 +198,13 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 	if slots == nil {
 		return StageBResult{}, errors.New("train: stage B needs the slots")
 	}
+	st, groups, params := stageBStep(m, slots, lora, c)
+	return decoderLoop(exs, pad, groups, params, c, st, log)
+}
+
+// stageBStep returns Stage B's loss, its optimiser groups and the
+// parameters it trains.
+func stageBStep(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, c StageBConfig) (decoderStep, []nn.ParamGroup, []*autograd.Var) {
 	d := m.Config.Hidden
 	groups := []nn.ParamGroup{{Params: lora, LR: c.LRLoRA, WeightDecay: c.WeightDecay},
 		{Params: append(slots.Adapter.Params(), slots.Expander.Params()...), LR: c.LRSlots, WeightDecay: c.WeightDecay},
@@ -266,7 +273,7 @@ func TrainStageB(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, exs [
 			return loss
 		}
 	}
-	return decoderLoop(exs, pad, groups, params, c, st, log)
+	return st, groups, params
 }
 
 // TrainDirectFT trains the direct fine-tuning baseline: the decoder's LoRA
@@ -357,23 +364,23 @@ func (st decoderStep) accumulate(tp *autograd.Tape, step, mb, pad int, batch []E
 	usage := st.usageStep(step)
 	var ceSum, zeroSum float64
 	for lo := 0; lo < len(batch); lo += mb {
-		part := batch[lo:min(lo+mb, len(batch))]
-		in := batchInputs(part, pad)
+		micro := batch[lo:min(lo+mb, len(batch))]
+		in := batchInputs(micro, pad)
 		tp.Reset()
 		var s *autograd.Var
 		if st.slots != nil {
-			if s, err = st.slots(tp, step, part, in); err != nil {
+			if s, err = st.slots(tp, step, micro, in); err != nil {
 				return 0, 0, err
 			}
 		}
-		ce, ceZero := st.answer(tp, in, s, usage, rng)
+		part, partZero := st.answer(tp, in, s, usage, rng)
 		share := float32(len(in.targets)) / float32(tokens)
-		if err := nn.CheckFinite(ce, nil); err != nil {
+		if err := nn.CheckFinite(part, nil); err != nil {
 			return 0, 0, fmt.Errorf("train: %s step %d: %w", st.name, step, err)
 		}
-		ceSum += float64(share * ce.Item())
-		zeroSum += float64(share * ceZero)
-		tp.Backward(tp.Scale(ce, share))
+		ceSum += float64(share * part.Item())
+		zeroSum += float64(share * partZero)
+		tp.Backward(tp.Scale(part, share))
 	}
 	ce = float32(ceSum)
 	loss = ce
