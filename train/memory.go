@@ -35,7 +35,8 @@ func FitMicroBatch(budget, fixed, perExample int64, batch int) (int, error) {
 
 // fitMemory picks the micro-batch for a memory budget: what a micro-batch
 // needs ([decoderStep.activations]) beside the process's resident memory
-// and AdamW's two moments of the trainable parameters.
+// and AdamW's two moments of the trainable parameters. The loop also sets
+// the runtime's soft memory limit to the budget ([limitMemory]).
 func (st decoderStep) fitMemory(budget int64, exs []Example, pad, bs int, params []*autograd.Var) (int, error) {
 	perExample, slotTerms, err := st.activations(exs, pad, params)
 	if err != nil {
@@ -45,7 +46,8 @@ func (st decoderStep) fitMemory(budget int64, exs []Example, pad, bs int, params
 	for _, p := range params {
 		moments += 2 * 4 * int64(p.Value.Len())
 	}
-	return FitMicroBatch(budget, residentBytes()+moments+slotTerms*int64(bs), perExample, bs)
+	resident, _ := residentBytes()
+	return FitMicroBatch(budget, resident+moments+slotTerms*int64(bs), perExample, bs)
 }
 
 // activations measures, headroom included, the tape's arena for one
@@ -84,20 +86,34 @@ func (st decoderStep) activations(exs []Example, pad int, params []*autograd.Var
 }
 
 // residentBytes returns the process's resident memory after a collection
-// that returns freed pages to the system: from /proc/self/statm on Linux,
-// else what the Go runtime holds from the system.
-func residentBytes() int64 {
+// that returns freed pages to the system (from /proc/self/statm on Linux)
+// and the part of it the Go runtime manages; elsewhere both are what the
+// runtime holds from the system.
+func residentBytes() (resident, goRuntime int64) {
 	debug.FreeOSMemory()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	goRuntime = int64(ms.Sys - ms.HeapReleased)
 	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
 		if f := bytes.Fields(b); len(f) > 1 {
 			if pages, err := strconv.ParseInt(string(f[1]), 10, 64); err == nil {
-				return pages * int64(os.Getpagesize())
+				return pages * int64(os.Getpagesize()), goRuntime
 			}
 		}
 	}
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return int64(ms.Sys - ms.HeapReleased)
+	return goRuntime, goRuntime
+}
+
+// limitMemory sets the Go runtime's soft memory limit for a budget of
+// budget bytes (less what the process holds outside the runtime: mapped
+// weight files), so that collections keep garbage from pushing the heap
+// past it, unless a lower limit is already set; restore puts back the
+// previous limit.
+func limitMemory(budget int64) (restore func()) {
+	resident, goRuntime := residentBytes()
+	prev := debug.SetMemoryLimit(-1)
+	debug.SetMemoryLimit(min(prev, budget-max(0, resident-goRuntime)))
+	return func() { debug.SetMemoryLimit(prev) }
 }
 
 // logMicroBatch says how a trained row's batches ran when they were split

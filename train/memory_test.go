@@ -2,6 +2,7 @@ package train
 
 import (
 	"math"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -135,7 +136,8 @@ func TestFitMicroBatch(t *testing.T) {
 
 // TestStageBMemoryBudget checks the loop's use of a memory budget: one
 // that cannot hold the process is refused with the error and an ample one
-// runs the whole batch at once.
+// runs the whole batch at once and leaves the runtime's memory limit as it
+// was.
 func TestStageBMemoryBudget(t *testing.T) {
 	exs := accumulationTask(24, 16)
 	run := func(budget int64) (StageBResult, error) {
@@ -151,9 +153,13 @@ func TestStageBMemoryBudget(t *testing.T) {
 	if _, err := run(1 << 20); err == nil || !strings.Contains(err.Error(), "does not fit a micro-batch of one example") {
 		t.Fatalf("a 1 MiB budget: %v, want the error", err)
 	}
+	limit := debug.SetMemoryLimit(-1)
 	res, err := run(1 << 40)
 	if err != nil || res.MicroBatch != 8 {
 		t.Fatalf("a 1 TiB budget: micro-batch %d, %v; want the whole batch of 8", res.MicroBatch, err)
+	}
+	if after := debug.SetMemoryLimit(-1); after != limit {
+		t.Errorf("the runtime's memory limit is %d after training, %d before", after, limit)
 	}
 }
 

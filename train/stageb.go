@@ -447,6 +447,9 @@ func decoderLoop(exs []Example, pad int, groups []nn.ParamGroup, params []*autog
 			return res, fmt.Errorf("train: %s: %w", name, err)
 		}
 	}
+	if c.Memory > 0 {
+		defer limitMemory(c.Memory)()
+	}
 	if mb <= 0 || mb > bs {
 		mb = bs
 	}
