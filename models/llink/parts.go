@@ -232,15 +232,15 @@ type Expander struct {
 }
 
 // NewExpander returns an expander for c.K slots of width c.DecDim.
+// Segment slots ([SlotsSegments]) get only the per-slot LayerNorm: each
+// slot comes from its own segment, so there is nothing to expand.
 func NewExpander(c Config, r *rand.Rand) *Expander {
-	return &Expander{
-		FC1:      nn.NewLinear("expander.fc1", c.DecDim, c.ExpHidden, true, nil, r),
-		FC2:      nn.NewLinear("expander.fc2", c.ExpHidden, c.K*c.DecDim, true, nil, r),
-		Norm:     nn.NewLayerNorm("expander.norm", c.DecDim, c.Eps, true),
-		K:        c.K,
-		D:        c.DecDim,
-		Residual: c.ExpResidual,
+	e := &Expander{Norm: nn.NewLayerNorm("expander.norm", c.DecDim, c.Eps, true), K: c.K, D: c.DecDim, Residual: c.ExpResidual}
+	if c.SlotInput != SlotsSegments {
+		e.FC1 = nn.NewLinear("expander.fc1", c.DecDim, c.ExpHidden, true, nil, r)
+		e.FC2 = nn.NewLinear("expander.fc2", c.ExpHidden, c.K*c.DecDim, true, nil, r)
 	}
+	return e
 }
 
 // Forward maps v [N, d] to slots [N, K, d].
@@ -288,7 +288,6 @@ func NewSlots(c Config, gamma0 float32, r *rand.Rand) *Slots {
 		s.Resampler = NewResampler(c, r)
 	case SlotsSegments:
 		s.segments = true
-		s.Expander.FC1, s.Expander.FC2 = nil, nil
 	}
 	return s
 }
