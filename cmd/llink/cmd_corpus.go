@@ -117,40 +117,17 @@ func runCorpus(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	return fmt.Errorf("corpus: unknown subcommand %q", sub)
 }
 
-// writeOut writes to stdout for "-"; straight into path when that is not
-// a regular file (a device or a pipe: /dev/stdout, a FIFO — replacing it by
-// a file would destroy it, and as root even /dev/full); else atomically
-// ([safeio.Create]: a crash leaves the old file or the new).
+// writeOut writes to stdout for "-", else to path through
+// [safeio.Output]: into a device or a pipe (/dev/stdout, a FIFO), a regular
+// file atomically (a crash leaves the old file or the new).
 func writeOut(path string, stdout io.Writer, write func(io.Writer) error) error {
 	if path == "-" || path == "" {
 		return write(stdout)
 	}
-	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-		if st.IsDir() {
-			return fmt.Errorf("-out %s is a folder; give a file", path)
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
-		if err != nil {
-			return err
-		}
-		err = write(f) // an *os.File's errors name the path
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		return err
-	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	f, err := safeio.Create(path, 0o644)
-	if err != nil {
-		return err
-	}
-	defer f.Abort()
-	if err := write(f); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return f.Commit()
+	return safeio.Output(path, 0o644, write)
 }
 
 func printStats(w io.Writer, name string, pairs []data.Pair, st data.ReadStats) {

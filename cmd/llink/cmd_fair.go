@@ -20,6 +20,7 @@ import (
 	"github.com/llink-go/llink/asm"
 	"github.com/llink-go/llink/internal/progress"
 	"github.com/llink-go/llink/internal/rundir"
+	"github.com/llink-go/llink/internal/safeio"
 	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/train"
 	"github.com/llink-go/llink/train/eval"
@@ -232,7 +233,7 @@ func writeFairRecord(rec *eval.Record, rows []string, dir *rundir.Dir, asJSON bo
 	if err := rec.WriteMarkdown(&md, fairReport(rows)); err != nil {
 		return err
 	}
-	if err := os.WriteFile(dir.File("record.md"), md.Bytes(), 0o644); err != nil {
+	if err := writeBytes(dir.File("record.md"), md.Bytes()); err != nil {
 		return err
 	}
 	if asJSON {
@@ -290,17 +291,22 @@ func fairReport(rows []string) eval.ReportOptions {
 	return o
 }
 
-// writeJSONAtomic writes v as JSON to path through a temporary file.
+// writeJSONAtomic writes v as JSON to path ([writeBytes]).
 func writeJSONAtomic(path string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	return writeBytes(path, b)
+}
+
+// writeBytes writes b to path through [safeio.Output]: a regular file
+// atomically with mode 0644, a device or a pipe written into.
+func writeBytes(path string, b []byte) error {
+	return safeio.Output(path, 0o644, func(w io.Writer) error {
+		_, err := w.Write(b)
 		return err
-	}
-	return os.Rename(tmp, path)
+	})
 }
 
 // readSeedRuns reads a seed's saved slices; nil when the seed has not run.
@@ -367,7 +373,7 @@ func fairTune(o fairOptions, m *train.Models, c train.PipelineConfig, dir *rundi
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(dir.File("tune.json"), append(b, '\n'), 0o644); err != nil {
+	if err := writeBytes(dir.File("tune.json"), append(b, '\n')); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "chosen on dev (%d questions): -lr-factors '%s'\n(%s)\n", len(d.TestTasks), strings.Join(chosen, ","), dir.File("tune.json"))

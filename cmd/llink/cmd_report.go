@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 
+	"github.com/llink-go/llink/internal/safeio"
 	"github.com/llink-go/llink/train/eval"
 )
 
@@ -38,7 +38,7 @@ func runReport(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		_, err := io.WriteString(stdout, body)
 		return err
 	}
-	doc, err := os.ReadFile(*into)
+	doc, err := safeio.ReadFile(*into, 16<<20, "a document")
 	if err != nil {
 		return err
 	}
@@ -55,11 +55,7 @@ func runReport(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if out == string(doc) {
 		return nil
 	}
-	tmp := *into + ".tmp"
-	if err := os.WriteFile(tmp, []byte(out), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, *into)
+	return writeBytes(*into, []byte(out))
 }
 
 // renderRecord reads a record and renders its tables as the report does.

@@ -3,6 +3,7 @@ package safeio
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,6 +110,40 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 	}
 	defer f.Abort()
 	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Commit()
+}
+
+// Output writes path with write: straight into it when it exists and is
+// not a regular file — a device or a named pipe (/dev/stdout, a FIFO), which
+// a rename would replace by a plain file and so destroy (as root even
+// /dev/null) — else atomically ([Create], permissions perm). A folder is
+// refused. Errors name path.
+func Output(path string, perm os.FileMode, write func(io.Writer) error) error {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		if st.IsDir() {
+			return fmt.Errorf("%s is a folder; give a file", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		err = write(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		return nil
+	}
+	f, err := Create(path, perm)
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	if err := write(f); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return f.Commit()

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/llink-go/llink/internal/safeio"
 )
 
 // Record is a committed evaluation: what ran (command, commit, machine,
@@ -206,7 +209,8 @@ func (r *Record) Validate() error {
 }
 
 // WriteFile writes the record as indented JSON, atomically (temporary file
-// in the same folder, then rename). It first rounds the record's chrF
+// in the same folder, then rename) or into a device or pipe
+// ([safeio.Output]). It first rounds the record's chrF
 // scores to 3 decimals, as the file keeps them, in r too: a report rendered
 // from r afterwards is the report rendered from the file.
 func (r *Record) WriteFile(path string) error {
@@ -218,19 +222,10 @@ func (r *Record) WriteFile(path string) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dirOf(path), ".tmp-record-*")
-	if err != nil {
-		return fmt.Errorf("eval: writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("eval: writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("eval: writing %s: %w", path, err)
-	}
-	return os.Rename(tmp.Name(), path)
+	return safeio.Output(path, 0o644, func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	})
 }
 
 // roundChrF rounds every sentence and corpus chrF score of r to 3
@@ -248,13 +243,6 @@ func (r *Record) roundChrF() {
 			}
 		}
 	}
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndexByte(path, '/'); i >= 0 {
-		return path[:i+1]
-	}
-	return "."
 }
 
 // ReadRecord reads and validates a record written by [Record.WriteFile].
