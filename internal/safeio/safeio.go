@@ -69,3 +69,30 @@ func Size(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %s", v, units[i])
 }
+
+// CheckRegular refuses path unless it is a regular file (or a symbolic
+// link to one), with an error naming it and what it is instead. Loaders
+// call it before opening: opening a named pipe blocks until something
+// writes to it, and a device or a pipe cannot be memory-mapped or sized.
+func CheckRegular(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	var kind string
+	switch m := st.Mode(); {
+	case m.IsRegular():
+		return nil
+	case m.IsDir():
+		kind = "folder"
+	case m&os.ModeNamedPipe != 0:
+		kind = "named pipe (FIFO)"
+	case m&os.ModeSocket != 0:
+		kind = "socket"
+	case m&os.ModeDevice != 0:
+		kind = "device"
+	default:
+		kind = "special file"
+	}
+	return fmt.Errorf("%s is a %s, not a regular file", path, kind)
+}

@@ -8,6 +8,8 @@ import (
 	"math"
 	"os"
 	"sort"
+
+	"github.com/llink-go/llink/internal/safeio"
 )
 
 // Magic is the first four bytes of a GGUF file.
@@ -84,6 +86,9 @@ type File struct {
 
 // Open opens and parses the GGUF file at path. Close releases it.
 func Open(path string) (*File, error) {
+	if err := safeio.CheckRegular(path); err != nil {
+		return nil, fmt.Errorf("gguf: %w", err)
+	}
 	fh, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("gguf: %w", err)

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/llink-go/llink/internal/safeio"
 )
 
 // IndexFile is the conventional name of a sharded checkpoint's index.
@@ -142,6 +144,9 @@ func openIndex(path string) (_ *Checkpoint, err error) {
 }
 
 func readBounded(path string, limit int64) ([]byte, error) {
+	if err := safeio.CheckRegular(path); err != nil {
+		return nil, fmt.Errorf("safetensors: %w", err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err)

@@ -9,6 +9,8 @@ import (
 	"os"
 	"sort"
 	"unsafe"
+
+	"github.com/llink-go/llink/internal/safeio"
 )
 
 // File is an open safetensors file. Its methods are safe for concurrent
@@ -25,6 +27,9 @@ type File struct {
 // Open opens and validates the safetensors file at path. On Unix the file
 // is memory-mapped read-only; elsewhere tensors are read with ReadAt.
 func Open(path string) (*File, error) {
+	if err := safeio.CheckRegular(path); err != nil {
+		return nil, fmt.Errorf("safetensors: %w", err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %w", err)
