@@ -229,15 +229,22 @@ func (p *pipeline) inputs(tasks []data.Task, f llink.Form, inj llink.Injector, s
 
 // generate answers inputs in chunks of a few batches, for progress;
 // batched generation equals one-at-a-time generation, so the chunking does
-// not change answers.
+// not change answers. When the run's stop channel (the checkpoints' Stop)
+// is closed, it stops before the next chunk with an [ErrInterrupted] error.
 func (p *pipeline) generate(method string, in []llink.Input) ([]string, error) {
 	var report func(done, total int)
 	if p.c.EvalProgress != nil {
 		report = p.c.EvalProgress(method)
 	}
+	stop := p.c.StageA.Checkpoint.Stop
 	chunk := 4 * max(p.c.GenBatch, 1)
 	var out []string
 	for lo := 0; lo < len(in); lo += chunk {
+		select {
+		case <-stop:
+			return nil, fmt.Errorf("train: evaluating %s stopped after %d of %d answers: %w", method, lo, len(in), ErrInterrupted)
+		default:
+		}
 		hi := min(lo+chunk, len(in))
 		g, err := p.m.Dec.Generate(in[lo:hi], p.c.MaxNew, p.c.GenBatch)
 		if err != nil {

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -190,4 +191,35 @@ func xlmrTinyConfig(vocab int) xlmr.Config {
 	ec := xlmr.Tiny(vocab)
 	ec.Hidden, ec.Intermediate, ec.Layers, ec.Heads = 24, 48, 1, 2
 	return ec
+}
+
+// Closing the run's stop channel during evaluation stops the answering at
+// the next chunk with ErrInterrupted, saying how far it got, instead of
+// running the evaluation to its end.
+func TestEvaluationStops(t *testing.T) {
+	m, d, c := toyStages(t, 2)
+	c.GenBatch = 1 // chunks of 4 answers
+	stop := make(chan struct{})
+	c.StageA.Checkpoint.Stop, c.StageB.Checkpoint.Stop = stop, stop
+	var reports []int
+	c.EvalProgress = func(string) func(done, total int) {
+		return func(done, total int) {
+			if len(reports) == 0 {
+				close(stop) // Ctrl-C while the first chunk is answered
+			}
+			reports = append(reports, done)
+		}
+	}
+	s, err := NewStages(m, d, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Fair(FairOptions{Rows: []string{RowBase}})
+	want := fmt.Sprintf("stopped after 4 of %d answers", len(d.TestTasks))
+	if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("got %v, want ErrInterrupted and %q", err, want)
+	}
+	if len(reports) != 1 || reports[0] != 4 {
+		t.Fatalf("answered chunks ending at %v, want only [4]", reports)
+	}
 }
