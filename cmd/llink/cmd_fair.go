@@ -158,6 +158,10 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 	if cf.Quiet || cf.JSON {
 		log = io.Discard
 	}
+	// Ctrl-C or SIGTERM stops the seed being run (its training, caches or
+	// evaluation) at the next step; finished seeds' files stay for -resume.
+	halt, unlisten := haltOnSignal(stderr)
+	defer unlisten()
 	config := func(seed uint64) train.PipelineConfig {
 		ro := o.runOptions
 		ro.seed = seed
@@ -171,7 +175,7 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 		}
 		c.LRFactor = factors
 		// Rows share nothing on disk: no checkpoints, no bundle.
-		c.StageA.Checkpoint, c.StageB.Checkpoint, c.BundlePath = train.Checkpointing{}, train.Checkpointing{}, ""
+		c.StageA.Checkpoint, c.StageB.Checkpoint, c.BundlePath = train.Checkpointing{Stop: halt}, train.Checkpointing{Stop: halt}, ""
 		popt := cf.progressOptions()
 		c.StepHook = func(stage string, steps int) func(train.StepLog) {
 			return progress.New(stderr, stage, steps, popt).Steps()
@@ -182,7 +186,11 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 		return c
 	}
 	if len(o.tune) > 0 {
-		return fairTune(o, m, config(1), dir, log, stdout)
+		err := fairTune(o, m, config(1), dir, log, stdout)
+		if errors.Is(err, train.ErrInterrupted) {
+			return fmt.Errorf("fair: -tune stopped before its end (%w); it keeps nothing: rerun it", train.ErrInterrupted)
+		}
+		return err
 	}
 	rec := &eval.Record{Command: "llink fair " + strings.Join(args, " "), Commit: commitID(), Date: time.Now().UTC().Format("2006-01-02"),
 		Machine: machine(), Settings: train.FairSettings(config(1))}
@@ -198,7 +206,11 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 			continue
 		}
 		if runs == nil {
-			if runs, err = runFairSeed(o, m, config(seed), seed, path, log); err != nil {
+			runs, err = runFairSeed(o, m, config(seed), seed, path, log)
+			if errors.Is(err, train.ErrInterrupted) {
+				return fmt.Errorf("fair: seed %d stopped before its end (%w; its partial work is not kept)\nresume with: llink fair -resume -out %s (and the same flags); finished seeds are kept", seed, train.ErrInterrupted, dir.Path)
+			}
+			if err != nil {
 				return err
 			}
 		}
