@@ -119,7 +119,7 @@ func WriteFile(path string, data []byte, perm os.FileMode) error {
 // not a regular file — a device or a named pipe (/dev/stdout, a FIFO), which
 // a rename would replace by a plain file and so destroy (as root even
 // /dev/null) — else atomically ([Create], permissions perm). A folder is
-// refused. Errors name path.
+// refused.
 func Output(path string, perm os.FileMode, write func(io.Writer) error) error {
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 		if st.IsDir() {
@@ -129,14 +129,11 @@ func Output(path string, perm os.FileMode, write func(io.Writer) error) error {
 		if err != nil {
 			return err
 		}
-		err = write(f)
+		err = write(f) // an *os.File's errors name the path
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
-		if err != nil {
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-		return nil
+		return err
 	}
 	f, err := Create(path, perm)
 	if err != nil {
