@@ -122,7 +122,7 @@ func haltOnSignal(stderr io.Writer) (<-chan struct{}, func()) {
 		select {
 		case <-sig:
 			signal.Stop(sig) // a second Ctrl-C quits at once
-			fmt.Fprintln(stderr, "\nllink: interrupt: finishing the current step and writing a checkpoint… (again to quit at once)")
+			fmt.Fprintln(stderr, "\nllink: interrupt: stopping after the current step (which writes its checkpoint), vector batch or chunk of answers… (again to quit at once)")
 			close(halt)
 		case <-done:
 		}

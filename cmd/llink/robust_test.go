@@ -338,7 +338,7 @@ func TestHaltOnSignal(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("SIGTERM did not close the Stop channel")
 	}
-	if !strings.Contains(e.String(), "finishing the current step and writing a checkpoint") {
+	if !strings.Contains(e.String(), "stopping after the current step (which writes its checkpoint)") {
 		t.Errorf("stderr: %q", e.String())
 	}
 }
