@@ -2,7 +2,11 @@ package gguf
 
 import (
 	"bytes"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/llink-go/llink/models/safetensors"
 )
 
 func FuzzGGUFParse(f *testing.F) {
@@ -41,12 +45,26 @@ func FuzzGGUFParse(f *testing.F) {
 		for _, ti := range file.Tensors {
 			switch ti.Type {
 			case F32, F16, BF16:
+				// A tensor holding NaN or ±Inf is refused by name (the
+				// loaders' finiteness check); any other must read whole.
+				raw, err := file.ReadRaw(ti.Name)
+				if err != nil {
+					t.Fatalf("ReadRaw(%q): %v", ti.Name, err)
+				}
+				d := map[TensorType]safetensors.DType{F32: safetensors.F32, F16: safetensors.F16, BF16: safetensors.BF16}[ti.Type]
 				v, err := file.ReadFloat32(ti.Name)
+				_, errBF16 := file.ReadBF16(ti.Name)
+				if safetensors.FirstNonFinite(raw, d) >= 0 {
+					if err == nil || errBF16 == nil || !strings.Contains(err.Error(), strconv.Quote(ti.Name)) {
+						t.Fatalf("tensor %q holds a non-finite value, yet ReadFloat32 gave %v and ReadBF16 %v", ti.Name, err, errBF16)
+					}
+					break
+				}
 				if err != nil || uint64(len(v)) != ti.NumElements() {
 					t.Fatalf("ReadFloat32(%q): %d values, %v", ti.Name, len(v), err)
 				}
-				if _, err := file.ReadBF16(ti.Name); err != nil {
-					t.Fatal(err)
+				if errBF16 != nil {
+					t.Fatal(errBF16)
 				}
 			}
 			if !ti.Type.Known() {
