@@ -19,11 +19,8 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"flag"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -101,24 +98,13 @@ func split(o options, pairs []data.Pair) (trainP, sel, pool []data.Pair, err err
 	return s.Train, sel, pool, nil
 }
 
-// embeddedID names an embedded model by a hash of its weights, as `llink
-// run` does, so that the two share their vector caches.
-func embeddedID(model string) string {
-	b, err := fs.ReadFile(tiny.FS(), model+"/model.safetensors")
-	if err != nil {
-		return "embedded-" + model
-	}
-	s := sha256.Sum256(b)
-	return "embedded-" + model + "-" + hex.EncodeToString(s[:6])
-}
-
 // encoder returns the student reader: the embedded tiny encoder or the
 // folder's.
 func encoder(o options) (*llink.Reader, tokenizer.Tokenizer, error) {
 	var enc *xlmr.Model
 	var et tokenizer.Tokenizer
 	var err error
-	id := embeddedID("encoder")
+	id := tiny.ID("encoder")
 	if o.encoder == "" {
 		enc, et, err = tiny.Encoder()
 	} else {
@@ -181,7 +167,7 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	teacher := &llink.Teacher{Dec: d, ID: embeddedID("decoder")}
+	teacher := &llink.Teacher{Dec: d, ID: tiny.ID("decoder")}
 	vectors := func(name string, ps []data.Pair) (train.Pairs, error) {
 		spec := &train.CacheSpec{Dir: o.cache, Student: student, Teacher: teacher, Batch: 32}
 		for _, p := range ps {

@@ -96,7 +96,7 @@ func loadAsker(bundle, decoder, encoder string, maxNew int, bf16 bool) (*llinkap
 	if err != nil {
 		return nil, err
 	}
-	decID, encID := embeddedID("decoder"), embeddedID("encoder")
+	decID, encID := tiny.ID("decoder"), tiny.ID("encoder")
 	b, err := llink.LoadBundle(bundle, dec, enc.Config.Hidden, decID, encID)
 	if err != nil {
 		return nil, err

@@ -1,10 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"io/fs"
-
 	"github.com/llink-go/llink/models/tiny"
 	"github.com/llink-go/llink/train"
 )
@@ -23,15 +19,5 @@ func loadEmbedded(decoder, encoder string, k int) (*train.Models, error) {
 	if err != nil {
 		return nil, err
 	}
-	return assemble(dec, dt, embeddedID("decoder"), enc, et, embeddedID("encoder"), k)
-}
-
-// embeddedID names an embedded model by a hash of its weights.
-func embeddedID(model string) string {
-	b, err := fs.ReadFile(tiny.FS(), model+"/model.safetensors")
-	if err != nil {
-		return "embedded-" + model
-	}
-	s := sha256.Sum256(b)
-	return "embedded-" + model + "-" + hex.EncodeToString(s[:6])
+	return assemble(dec, dt, tiny.ID("decoder"), enc, et, tiny.ID("encoder"), k)
 }

@@ -13,7 +13,9 @@
 package tiny
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 
@@ -36,6 +38,17 @@ func read(name string) ([]byte, error) {
 		return nil, fmt.Errorf("tiny: %w", err)
 	}
 	return b, nil
+}
+
+// ID names an embedded model ("decoder" or "encoder") by a hash of its
+// weights: the id its vector caches and bundles are keyed by.
+func ID(model string) string {
+	b, err := read(model + "/model.safetensors")
+	if err != nil {
+		return "embedded-" + model
+	}
+	s := sha256.Sum256(b)
+	return "embedded-" + model + "-" + hex.EncodeToString(s[:6])
 }
 
 // weights parses model ("decoder" or "encoder")'s model.safetensors.
