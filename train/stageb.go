@@ -224,7 +224,7 @@ func stageBStep(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, c Stag
 	k, w := slots.Expander.K, c.Weights
 	var emb *tensor.Tensor
 	if w.Words != 0 {
-		emb = m.Emb.Float32()
+		emb = llink.UnitRows(m.Emb.Float32())
 	}
 	st := decoderStep{name: "stage B", m: m, usage: w.Usage, margin: w.Margin, usageEvery: w.UsageEvery}
 	st.slots = func(tp *autograd.Tape, step int, batch []Example, in batchInput) (*autograd.Var, error) {

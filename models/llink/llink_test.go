@@ -62,7 +62,7 @@ func TestGradients(t *testing.T) {
 		}
 	}
 	h := tensor.RandN(r, 1, 3, c.DecDim)
-	neg := normalizedRows(tensor.RandN(r, 1, 2, c.DecDim))
+	neg := UnitRows(tensor.RandN(r, 1, 2, c.DecDim))
 	res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
 		return StageALoss(tp, xs[0], h, neg, 0.2, DefaultStageAWeights())
 	}, []*tensor.Tensor{tensor.RandN(r, 1, 3, c.DecDim)}, autograd.CheckOpts{Tol: 2e-3})
@@ -256,7 +256,7 @@ func TestBagOfWords(t *testing.T) {
 func TestWordLoss(t *testing.T) {
 	const n, k, d, vocab = 2, 3, 5, 9
 	r := testutil.RNG(14)
-	emb := tensor.RandN(r, 1, vocab, d)
+	emb := UnitRows(tensor.RandN(r, 1, vocab, d))
 	words := [][]int{{1, 4}, {7}}
 	res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
 		return WordLoss(tp, xs[0], emb, words)

@@ -33,7 +33,7 @@ func StageALoss(tp *autograd.Tape, p *autograd.Var, h *tensor.Tensor, negatives 
 	}
 	n, d := h.Dim(0), h.Dim(1)
 	pn := tp.L2Normalize(p, 1e-12)
-	hn := autograd.Const(normalizedRows(h))
+	hn := autograd.Const(UnitRows(h))
 	var neg *autograd.Var
 	if negatives != nil && negatives.Dim(0) > 0 {
 		neg = autograd.Const(negatives)
@@ -55,8 +55,9 @@ func StageALoss(tp *autograd.Tape, p *autograd.Var, h *tensor.Tensor, negatives 
 	return loss
 }
 
-// normalizedRows returns a copy of x [N, d] with unit-norm rows.
-func normalizedRows(x *tensor.Tensor) *tensor.Tensor {
+// UnitRows returns a copy of x [N, d] with unit-norm rows (zero rows stay
+// zero).
+func UnitRows(x *tensor.Tensor) *tensor.Tensor {
 	out := x.Clone()
 	for i := 0; i < out.Rows(); i++ {
 		r := out.Row(i)
@@ -114,7 +115,7 @@ func (q *Queue) Hardest(p *tensor.Tensor, m int, exclude []int) *tensor.Tensor {
 	if q.n == 0 || m <= 0 {
 		return nil
 	}
-	pn := normalizedRows(p)
+	pn := UnitRows(p)
 	sims := make([]float32, pn.Rows()*q.n)
 	// sims[i, j] = p̂ᵢ·q̂ⱼ for the filled part of the ring.
 	asm.Sgemm(false, true, pn.Rows(), q.n, q.dim, 1, pn.Data(), q.dim, q.vecs, q.dim, 0, sims, q.n)

@@ -50,7 +50,7 @@ func SlotAlignLoss(tp *autograd.Tape, slots *autograd.Var, h *tensor.Tensor, wMS
 		panic(fmt.Sprintf("llink.SlotAlignLoss: slots %v and teachers %v must be [N, K, d] and [N, d]", s, h.Shape()))
 	}
 	mean := tp.L2Normalize(tp.MeanAxis(slots, 1, false), 1e-12)
-	hn := autograd.Const(normalizedRows(h))
+	hn := autograd.Const(UnitRows(h))
 	loss := tp.Scale(tp.MSE(mean, hn), wMSE*float32(s[2]))
 	if wNCE != 0 && s[0] > 1 {
 		loss = tp.Add(loss, tp.Scale(tp.InfoNCE(mean, hn, nil, tau, false), wNCE))
@@ -61,8 +61,9 @@ func SlotAlignLoss(tp *autograd.Tape, slots *autograd.Var, h *tensor.Tensor, wMS
 // wordTau is [WordLoss]'s temperature on cosine similarities.
 const wordTau = 0.1
 
-// WordLoss ties slots [N, K, d] to the decoder's own token embeddings emb
-// [V, d] (a constant): for text i, every token of words[i] (its English
+// WordLoss ties slots [N, K, d] to the decoder's own token embeddings unit
+// [V, d] (a constant with unit rows, [UnitRows], normalised once by the
+// caller rather than every step): for text i, every token of words[i] (its English
 // passage, as decoder ids) should be close to at least one of its K slots
 // and the rest of the vocabulary should not — the mean binary
 // cross-entropy of LSE_k(cos(s_k, e_v)/τ) against the multi-hot of
@@ -70,12 +71,12 @@ const wordTau = 0.1
 // sentence's place or date (docs/EXPERIMENTS.md); this term asks the slots
 // for them in the form the decoder reads and writes them. Ids outside the
 // vocabulary are a programmer error and panic.
-func WordLoss(tp *autograd.Tape, slots *autograd.Var, emb *tensor.Tensor, words [][]int) *autograd.Var {
+func WordLoss(tp *autograd.Tape, slots *autograd.Var, unit *tensor.Tensor, words [][]int) *autograd.Var {
 	s := slots.Shape()
-	if len(s) != 3 || s[0] != len(words) || emb.Dims() != 2 || emb.Dim(1) != s[2] {
-		panic(fmt.Sprintf("llink.WordLoss: slots %v for %d texts and embeddings %v", s, len(words), emb.Shape()))
+	if len(s) != 3 || s[0] != len(words) || unit.Dims() != 2 || unit.Dim(1) != s[2] {
+		panic(fmt.Sprintf("llink.WordLoss: slots %v for %d texts and embeddings %v", s, len(words), unit.Shape()))
 	}
-	n, v := s[0], emb.Dim(0)
+	n, v := s[0], unit.Dim(0)
 	y := tensor.New(n, v)
 	for i, ws := range words {
 		for _, t := range ws {
@@ -85,8 +86,8 @@ func WordLoss(tp *autograd.Tape, slots *autograd.Var, emb *tensor.Tensor, words 
 			y.Row(i)[t] = 1
 		}
 	}
-	cos := tp.MatMul(tp.L2Normalize(slots, 1e-12), autograd.Const(normalizedRows(emb)), false, true) // [N, K, V]
-	x := tp.TransposeLast2(tp.Scale(cos, 1/wordTau))                                                 // [N, V, K]
+	cos := tp.MatMul(tp.L2Normalize(slots, 1e-12), autograd.Const(unit), false, true) // [N, K, V]
+	x := tp.TransposeLast2(tp.Scale(cos, 1/wordTau))                                  // [N, V, K]
 	// log-sum-exp over the K slots: x_0 − logsoftmax(x)_0.
 	lse := tp.Slice(tp.Sub(x, tp.LogSoftmax(x)), 2, 0, 1)
 	return tp.BCEWithLogits(tp.Reshape(lse, n, v), y)
