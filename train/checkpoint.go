@@ -21,8 +21,8 @@ import (
 	"github.com/llink-go/llink/tensor"
 )
 
-// Checkpointing makes a training loop crash-safe: every Every steps (and
-// when Stop fires) the full training state — parameters, AdamW moments,
+// Checkpointing makes a [Loop] crash-safe: every Every steps, after the
+// last step and when Stop fires, the full training state — parameters, AdamW moments,
 // step, RNG state, data order and any stage-specific state — is written
 // atomically to Path (temp file, fsync, rename; the previous checkpoint
 // survives a failed write). With Resume, a run starting where Path exists
@@ -194,7 +194,8 @@ func orNone(s string) string {
 	return s
 }
 
-// saveState writes params, AdamW state, loop state and extra tensors.
+// SaveState writes params, AdamW state, loop state and extra tensors
+// atomically to path: the one checkpoint format of every [Loop].
 func SaveState(path string, params []*autograd.Var, opt *nn.AdamW, st LoopState, extra map[string]*tensor.Tensor) error {
 	var ts []safetensors.Tensor
 	for _, p := range params {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"strconv"
 	"time"
 
@@ -138,87 +137,52 @@ func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log
 	// and with 4,000 pairs an 8× cheaper hard-negative search.
 	queue := llink.NewQueue(min(c.QueueSize, trainSet.Len()), trainSet.H.Dim(1))
 	tp := autograd.NewTape()
-
-	order := rng.Perm(trainSet.Len())
-	pos, first := 0, 0
 	var res StageAResult
 	res.Best.MRR = -1
 	var best []*tensor.Tensor
-	ck := &c.Checkpoint
-	data, settings := Fingerprint(trainSet.IDs, trainSet.Z.Data(), trainSet.H.Data()), SettingsOf(c)
-	if ck.enabled() && ck.Resume {
-		if _, err := os.Stat(ck.Path); err == nil {
-			st, extra, err := LoadState(ck.Path, params, opt)
-			if err != nil {
-				return res, err
-			}
-			if err := firstErr(st.Resumes(data, settings), st.Check(trainSet.Len(), c.Batch, c.Steps)); err != nil {
-				return res, fmt.Errorf("train: resume %s: %w", ck.Path, err)
-			}
-			if err := restoreStageA(st, extra, src, queue, params, &res, &best); err != nil {
-				return res, fmt.Errorf("train: resume %s: %w", ck.Path, err)
-			}
-			first, order, pos = st.Step, st.Order, st.Pos
-		}
-	}
-	for step := first; step < c.Steps; step++ {
-		if pos+c.Batch > len(order) {
-			order, pos = rng.Perm(trainSet.Len()), 0
-		}
-		idx := order[pos : pos+c.Batch]
-		pos += c.Batch
+	loop := &Loop{Name: "train: stage A", Params: params, Opt: opt, Clip: c.Clip, Steps: c.Steps,
+		Order: func() []int { return rng.Perm(trainSet.Len()) }, Examples: trainSet.Len(), Batch: c.Batch, RNG: src,
+		Checkpoint: c.Checkpoint, Data: Fingerprint(trainSet.IDs, trainSet.Z.Data(), trainSet.H.Data()), Settings: SettingsOf(c)}
+	loop.Step = func(step int, idx []int) (float32, error) {
 		ids := make([]int, len(idx))
 		for i, r := range idx {
 			ids[i] = trainSet.IDs[r]
 		}
 		z, h := rows(trainSet.Z, idx), rows(trainSet.H, idx)
-		tau := llink.Tau(step, c.Steps, c.TauStart, c.TauEnd)
-
 		tp.Reset()
-		autograd.ZeroGrad(params)
 		p := proj.Forward(tp, autograd.Const(z), rng)
 		neg := queue.Hardest(p.Value, c.HardM, ids)
-		loss := llink.StageALoss(tp, p, h, neg, tau, c.Weights)
-		if err := nn.CheckFinite(loss, nil); err != nil {
-			return res, fmt.Errorf("train: stage A step %d: %w", step, err)
-		}
+		loss := llink.StageALoss(tp, p, h, neg, llink.Tau(step, c.Steps, c.TauStart, c.TauEnd), c.Weights)
 		tp.Backward(loss)
-		if err := checkGrads(params); err != nil {
-			return res, fmt.Errorf("train: stage A step %d: %w", step, err)
-		}
-		norm := nn.ClipGradNorm(params, c.Clip)
-		lr := opt.LR(0)
-		opt.Step()
 		queue.Push(h, ids)
-		res.Final = float64(loss.Item())
-
-		entry := StepLog{Step: step + 1, Loss: res.Final, LR: float64(lr), Tau: float64(tau), Norm: float64(norm)}
-		last := step == c.Steps-1
-		if dev.Len() > 0 && (last || c.EvalEvery > 0 && (step+1)%c.EvalEvery == 0) {
+		return loss.Item(), nil
+	}
+	loop.Log = func(entry StepLog) error {
+		res.Final = entry.Loss
+		entry.Tau = float64(llink.Tau(entry.Step-1, c.Steps, c.TauStart, c.TauEnd))
+		last := entry.Step == c.Steps
+		if dev.Len() > 0 && (last || c.EvalEvery > 0 && entry.Step%c.EvalEvery == 0) {
 			m, err := RetrievalStageA(proj, dev)
 			if err != nil {
-				return res, err
+				return err
 			}
 			r1 := m.R1
 			entry.Dev = &r1
 			if m.MRR > res.Best.MRR {
-				res.Best, res.BestStep, best = m, step+1, snapshot(params)
+				res.Best, res.BestStep, best = m, entry.Step, snapshot(params)
 			}
 		}
 		if log != nil {
 			log(entry)
 		}
-		stop := ck.stopRequested()
-		if ck.enabled() && (stop || last || ck.Every > 0 && (step+1)%ck.Every == 0) {
-			st, extra := saveStageA(step+1, pos, order, src, queue, params, &res, best)
-			st.Data, st.Settings = data, settings
-			if err := SaveState(ck.Path, params, opt, st, extra); err != nil {
-				return res, err
-			}
-		}
-		if stop && !last {
-			return res, fmt.Errorf("train: stage A stopped after step %d, checkpoint in %s (rerun with resume to continue): %w", step+1, ck.Path, ErrInterrupted)
-		}
+		return nil
+	}
+	loop.Save = func() (map[string]string, map[string]*tensor.Tensor) { return saveStageA(queue, params, &res, best) }
+	loop.Restore = func(st LoopState, extra map[string][]float32) error {
+		return restoreStageA(st, extra, queue, params, &res, &best)
+	}
+	if err := loop.Run(); err != nil {
+		return res, err
 	}
 	if best != nil {
 		restore(params, best)
@@ -229,8 +193,9 @@ func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log
 	return res, nil
 }
 
-// saveStageA gathers Stage A's loop state for a checkpoint.
-func saveStageA(step, pos int, order []int, src *rand.PCG, q *llink.Queue, params []*autograd.Var, res *StageAResult, best []*tensor.Tensor) (LoopState, map[string]*tensor.Tensor) {
+// saveStageA gathers Stage A's own state for a checkpoint: the queue, the
+// best dev result and its parameters, the last loss.
+func saveStageA(q *llink.Queue, params []*autograd.Var, res *StageAResult, best []*tensor.Tensor) (map[string]string, map[string]*tensor.Tensor) {
 	qs := q.State()
 	extra := map[string]*tensor.Tensor{"queue": tensor.FromSlice(qs.Vecs, len(qs.Vecs))}
 	for i, b := range best {
@@ -243,16 +208,13 @@ func saveStageA(step, pos int, order []int, src *rand.PCG, q *llink.Queue, param
 		HasBest  bool
 		Final    float64
 	}{res.Best, res.BestStep, best != nil, res.Final})
-	return LoopState{Step: step, Pos: pos, Order: order, RNG: pcgState(src), Extra: map[string]string{
+	return map[string]string{
 		"queue_ids": string(ids), "queue_next": strconv.Itoa(qs.Next), "queue_n": strconv.Itoa(qs.N), "best": string(bestJSON),
-	}}, extra
+	}, extra
 }
 
-// restoreStageA puts a checkpoint's loop state back.
-func restoreStageA(st LoopState, extra map[string][]float32, src *rand.PCG, q *llink.Queue, params []*autograd.Var, res *StageAResult, best *[]*tensor.Tensor) error {
-	if err := src.UnmarshalBinary(st.RNG); err != nil {
-		return err
-	}
+// restoreStageA puts back what saveStageA kept.
+func restoreStageA(st LoopState, extra map[string][]float32, q *llink.Queue, params []*autograd.Var, res *StageAResult, best *[]*tensor.Tensor) error {
 	qs := queueStateFrom(st, extra)
 	if err := q.SetState(qs); err != nil {
 		return err
