@@ -218,6 +218,47 @@ func TestStageBStopAndResume(t *testing.T) {
 	}
 }
 
+// TestDirectFTStopAndResume interrupts direct fine-tuning run in
+// micro-batches and resumes it to the uninterrupted run's LoRA weights.
+func TestDirectFTStopAndResume(t *testing.T) {
+	setup := func() ([]*autograd.Var, func(StageBConfig, func(StepLog)) error, StageBConfig) {
+		m := tinyDecoder(1)
+		exs := synthTask(testutil.RNG(2), tensor.RandN(testutil.RNG(2), 1, 4, m.Config.Hidden), 40)
+		lora := m.AddLoRA(llama.LoRAOptions{Rank: 2, Alpha: 2, Dropout: 0.1, Targets: []string{"q_proj", "v_proj"}}, testutil.RNG(4))
+		c := DefaultStageB()
+		c.Steps, c.Batch, c.MicroBatch, c.LRLoRA = 12, 8, 3, 1e-2
+		return lora, func(c StageBConfig, log func(StepLog)) error {
+			_, err := TrainDirectFT(m, lora, exs, 0, c, log)
+			return err
+		}, c
+	}
+	want, run, c := setup()
+	if err := run(c, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, run, c = setup()
+	stop := make(chan struct{})
+	c.Checkpoint = Checkpointing{Path: filepath.Join(t.TempDir(), "ft.safetensors"), Stop: stop}
+	err := run(c, func(l StepLog) {
+		if l.Step == 7 {
+			close(stop)
+		}
+	})
+	if !errors.Is(err, ErrInterrupted) || !strings.Contains(err.Error(), "train: direct FT stopped after step 7") {
+		t.Fatalf("want ErrInterrupted after step 7, got %v", err)
+	}
+	got, run, c2 := setup()
+	c2.Checkpoint = Checkpointing{Path: c.Checkpoint.Path, Resume: true}
+	if err := run(c2, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		if d := tensor.MaxAbsDiff(want[i].Value, got[i].Value); d != 0 {
+			t.Fatalf("%s differs after resume by %g", want[i].Name, d)
+		}
+	}
+}
+
 // TestLoopStateCheck: a checkpoint's loop state that does not fit the data
 // (a negative position, an order entry past the examples, a step past the
 // run) is refused with a message instead of an index out of range.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"sort"
 	"time"
 
@@ -324,25 +323,33 @@ func (st decoderStep) answer(tp *autograd.Tape, in batchInput, s *autograd.Var, 
 	return ce, ceZero
 }
 
-// whole records a step's loss over the whole batch on tp (for
-// [Tape.Backward]) and its answer cross-entropy.
-func (st decoderStep) whole(tp *autograd.Tape, step int, batch []Example, in batchInput, rng *rand.Rand) (loss, ce *autograd.Var, err error) {
+// run runs a step's forward and backward passes on batch, whole or in
+// micro-batches of mb examples ([decoderStep.accumulate]), leaving the
+// step's gradient in params', and returns its loss and answer
+// cross-entropy.
+func (st decoderStep) run(tp *autograd.Tape, step, mb, pad int, batch []Example, params []*autograd.Var, rng *rand.Rand) (loss, ce float32, err error) {
+	if mb < len(batch) {
+		return st.accumulate(tp, step, mb, pad, batch, params, rng)
+	}
+	tp.Reset()
+	in := batchInputs(batch, pad)
 	var s *autograd.Var
 	if st.slots != nil {
 		if s, err = st.slots(tp, step, batch, in); err != nil {
-			return nil, nil, err
+			return 0, 0, err
 		}
 	}
 	usage := st.usageStep(step)
-	ce, ceZero := st.answer(tp, in, s, usage, rng)
-	loss = ce
+	cv, ceZero := st.answer(tp, in, s, usage, rng)
+	lv := cv
 	if usage {
-		loss = tp.Add(loss, tp.Scale(llink.UsageLoss(tp, ce, ceZero, st.margin), st.usage))
+		lv = tp.Add(lv, tp.Scale(llink.UsageLoss(tp, cv, ceZero, st.margin), st.usage))
 	}
 	if st.slotTerms != nil {
-		loss = st.slotTerms(tp, loss, s, batch)
+		lv = st.slotTerms(tp, lv, s, batch)
 	}
-	return loss, ce, nil
+	tp.Backward(lv)
+	return lv.Item(), cv.Item(), nil
 }
 
 // accumulate runs a step's forward and backward passes in micro-batches of
@@ -375,9 +382,6 @@ func (st decoderStep) accumulate(tp *autograd.Tape, step, mb, pad int, batch []E
 		}
 		part, partZero := st.answer(tp, in, s, usage, rng)
 		share := float32(len(in.targets)) / float32(tokens)
-		if err := nn.CheckFinite(part, nil); err != nil {
-			return 0, 0, fmt.Errorf("train: %s step %d: %w", st.name, step, err)
-		}
 		ceSum += float64(share * part.Item())
 		zeroSum += float64(share * partZero)
 		tp.Backward(tp.Scale(part, share))
@@ -401,20 +405,16 @@ func (st decoderStep) accumulate(tp *autograd.Tape, step, mb, pad int, batch []E
 			return 0, 0, err
 		}
 		t := st.slotTerms(tp, nil, s, batch)
-		if err := nn.CheckFinite(t, nil); err != nil {
-			return 0, 0, fmt.Errorf("train: %s step %d: %w", st.name, step, err)
-		}
 		loss += t.Item()
 		tp.Backward(t)
 	}
 	return loss, ce, nil
 }
 
-// decoderLoop is the optimisation loop of Stage B and direct fine-tuning:
+// decoderLoop runs Stage B or direct fine-tuning as a [Loop]:
 // length-bucketed batches, run whole or in micro-batches
 // ([StageBConfig.MicroBatch], [StageBConfig.Memory]), AdamW with warm-up
-// then linear decay, gradient clipping, finiteness checks and resumable
-// checkpoints.
+// then linear decay.
 func decoderLoop(exs []Example, pad int, groups []nn.ParamGroup, params []*autograd.Var, c StageBConfig, st decoderStep, log func(StepLog)) (StageBResult, error) {
 	var res StageBResult
 	if err := c.Validate(); err != nil {
@@ -423,9 +423,6 @@ func decoderLoop(exs []Example, pad int, groups []nn.ParamGroup, params []*autog
 	name := st.name
 	if len(exs) == 0 {
 		return res, fmt.Errorf("train: %s: no training examples", name)
-	}
-	if len(params) == 0 {
-		return res, fmt.Errorf("train: %s: nothing to train", name)
 	}
 	grouped := map[*autograd.Var]bool{}
 	for _, g := range groups {
@@ -459,69 +456,26 @@ func decoderLoop(exs []Example, pad int, groups []nn.ParamGroup, params []*autog
 	src := rand.NewPCG(c.Seed, 0xB0B)
 	rng := rand.New(src)
 	tp := autograd.NewTape()
-	order, pos, first := epochOrder(rng, exs, bs), 0, 0
-	ck := &c.Checkpoint
-	data, settings := examplesFingerprint(exs), SettingsOf(c.sameStep())
-	if ck.enabled() && ck.Resume {
-		if _, err := os.Stat(ck.Path); err == nil {
-			ls, _, err := LoadState(ck.Path, params, opt)
-			if err != nil {
-				return res, err
-			}
-			if err := firstErr(ls.Resumes(data, settings), ls.Check(len(exs), bs, c.Steps), src.UnmarshalBinary(ls.RNG)); err != nil {
-				return res, fmt.Errorf("train: resume %s: %w", ck.Path, err)
-			}
-			first, order, pos = ls.Step, ls.Order, ls.Pos
-		}
-	}
-	for step := first; step < c.Steps; step++ {
-		if pos+bs > len(order) {
-			order, pos = epochOrder(rng, exs, bs), 0
-		}
-		batch := make([]Example, bs)
-		for i, j := range order[pos : pos+bs] {
+	loop := &Loop{Name: "train: " + name, Params: params, Opt: opt, Clip: c.Clip, Steps: c.Steps,
+		Order: func() []int { return epochOrder(rng, exs, bs) }, Examples: len(exs), Batch: bs, RNG: src,
+		Checkpoint: c.Checkpoint, Data: examplesFingerprint(exs), Settings: SettingsOf(c.sameStep())}
+	loop.Step = func(step int, idx []int) (float32, error) {
+		batch := make([]Example, len(idx))
+		for i, j := range idx {
 			batch[i] = exs[j]
 		}
-		pos += bs
-		tp.Reset()
-		autograd.ZeroGrad(params)
-		var loss, ce float32
-		if mb == bs {
-			lv, cv, err := st.whole(tp, step, batch, batchInputs(batch, pad), rng)
-			if err != nil {
-				return res, err
-			}
-			if err := nn.CheckFinite(lv, nil); err != nil {
-				return res, fmt.Errorf("train: %s step %d: %w", name, step, err)
-			}
-			tp.Backward(lv)
-			loss, ce = lv.Item(), cv.Item()
-		} else {
-			var err error
-			if loss, ce, err = st.accumulate(tp, step, mb, pad, batch, params, rng); err != nil {
-				return res, err
-			}
-		}
-		if err := checkGrads(params); err != nil {
-			return res, fmt.Errorf("train: %s step %d: %w", name, step, err)
-		}
-		norm := nn.ClipGradNorm(params, c.Clip)
-		lr := opt.LR(0)
-		opt.Step()
+		loss, ce, err := st.run(tp, step, mb, pad, batch, params, rng)
 		res.Final = float64(ce)
+		return loss, err
+	}
+	loop.Log = func(l StepLog) error {
 		if log != nil {
-			log(StepLog{Step: step + 1, Loss: float64(loss), LR: float64(lr), Norm: float64(norm)})
+			log(l)
 		}
-		stop, last := ck.stopRequested(), step == c.Steps-1
-		if ck.enabled() && (stop || last || ck.Every > 0 && (step+1)%ck.Every == 0) {
-			ls := LoopState{Step: step + 1, Pos: pos, Order: order, RNG: pcgState(src), Data: data, Settings: settings}
-			if err := SaveState(ck.Path, params, opt, ls, nil); err != nil {
-				return res, err
-			}
-		}
-		if stop && !last {
-			return res, fmt.Errorf("train: %s stopped after step %d, checkpoint in %s (rerun with resume to continue): %w", name, step+1, ck.Path, ErrInterrupted)
-		}
+		return nil
+	}
+	if err := loop.Run(); err != nil {
+		return res, err
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
