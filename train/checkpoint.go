@@ -22,11 +22,12 @@ import (
 )
 
 // Checkpointing makes a [Loop] crash-safe: every Every steps, after the
-// last step and when Stop fires, the full training state — parameters, AdamW moments,
-// step, RNG state, data order and any stage-specific state — is written
-// atomically to Path (temp file, fsync, rename; the previous checkpoint
-// survives a failed write). With Resume, a run starting where Path exists
-// continues from it and ends bit-identical to an uninterrupted run.
+// last step and when Stop fires, the full training state — parameters,
+// AdamW moments, step, RNG state, data order and any stage-specific state
+// — is written atomically to Path (temp file, fsync, rename; the previous
+// checkpoint survives a failed write). With Resume, a run starting where
+// Path exists continues from it and ends bit-identical to an
+// uninterrupted run.
 type Checkpointing struct {
 	Path   string `json:"path,omitempty"`
 	Every  int    `json:"every,omitempty"`

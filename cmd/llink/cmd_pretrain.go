@@ -34,7 +34,7 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	lr := fs.Float64("lr", 0, "peak learning rate (0: the default)")
 	resume := fs.Bool("resume", false, "continue the interrupted run whose checkpoint is in -out")
 	force := fs.Bool("force", false, "train anew in an -out folder that holds a trained model, replacing it")
-	every := fs.Int("checkpoint-every", 100, "write the training checkpoint every `N` steps (negative: never)")
+	every := fs.Int("checkpoint-every", 100, "write the training checkpoint every `N` steps (negative: only when interrupted)")
 	f32 := fs.Bool("f32", false, "save float32 weights (default bfloat16)")
 	boost := fs.String("boost", "", "decoder: repeat the training tasks of these kinds, e.g. `yes_no=3,what=2`")
 	initFrom := fs.String("init", "", "decoder: continue from the weights and tokenizer of this `folder` (an earlier run's -out), with a fresh schedule")

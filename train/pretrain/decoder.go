@@ -163,14 +163,8 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	t.params, t.src = m.Trainable(), rand.NewPCG(c.Seed, 22)
 	t.opt = nn.NewAdamW([]nn.ParamGroup{{Params: t.params, LR: c.LR, WeightDecay: 0.01}}, 0.9, 0.95, 1e-8)
 	t.opt.Schedule = nn.WarmupCosine(max(c.Steps/20, 1), c.Steps, 0.05)
-	st, err := t.start()
-	if err != nil {
-		return Result{}, err
-	}
-	fmt.Fprintf(o.Log, "decoder: %d parameters, %d instruction examples, %d sentences, %d steps of %d rows\n",
-		nn.CountParams(t.params), len(insts), len(sents), c.Steps, c.Batch)
 	rng := rand.New(t.src)
-	st, elapsed, err := t.run(st, func(tp *autograd.Tape) (*autograd.Var, int, error) {
+	if err := t.start(func(tp *autograd.Tape) (*autograd.Var, int, error) {
 		seqs, ansFrom := decoderBatch(rng, c, sents, insts)
 		tokens := 0
 		for _, s := range seqs {
@@ -178,25 +172,31 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 		}
 		loss, err := decoderLoss(tp, m, seqs, ansFrom, eot, c.ContextWeight)
 		return loss, tokens, err
-	})
+	}); err != nil {
+		return Result{}, err
+	}
+	fmt.Fprintf(o.Log, "decoder: %d parameters, %d instruction examples, %d sentences, %d steps of %d rows\n",
+		nn.CountParams(t.params), len(insts), len(sents), c.Steps, c.Batch)
+	elapsed, err := t.run()
 	if err != nil {
 		return Result{}, err
 	}
+	loss := t.lossAvg.mean()
 	em, err := DevExactMatch(m, tok, d.Dev, c.DevTasks)
 	if err != nil {
 		return Result{}, err
 	}
 	nDev := min(c.DevTasks, countQuestions(d.Dev))
 	fmt.Fprintf(o.Log, "decoder: dev exact match on %d English-passage questions %.3f; final loss %.4f (%s)\n",
-		nDev, em, st.Loss, time.Since(t.began).Round(time.Second))
-	md := map[string]string{"dev_exact_match": fmt.Sprintf("%.4f", em), "dev_questions": fmt.Sprint(nDev), "final_loss": fmt.Sprintf("%.4f", st.Loss)}
+		nDev, em, loss, time.Since(t.began).Round(time.Second))
+	md := map[string]string{"dev_exact_match": fmt.Sprintf("%.4f", em), "dev_questions": fmt.Sprint(nDev), "final_loss": fmt.Sprintf("%.4f", loss)}
 	maps.Copy(md, initMD)
 	md = t.metadata(md, elapsed)
 	cfg.ModelType = "llama"
 	if err := t.save(cfg, md); err != nil {
 		return Result{}, err
 	}
-	return Result{Steps: st.Step, Loss: st.Loss, DevEM: em, Elapsed: elapsed, Metadata: md}, nil
+	return Result{Steps: c.Steps, Loss: loss, DevEM: em, Elapsed: elapsed, Metadata: md}, nil
 }
 
 // decoderTokenizer returns the decoder's tokenizer: the one in dir when

@@ -165,28 +165,28 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 	t.params, t.src = m.Params(), rand.NewPCG(c.Seed, 32)
 	t.opt = nn.NewAdamW([]nn.ParamGroup{{Params: t.params, LR: c.LR, WeightDecay: 0.01}}, 0.9, 0.98, 1e-6)
 	t.opt.Schedule = nn.WarmupLinear(max(c.Steps/20, 1), c.Steps)
-	st, err := t.start()
-	if err != nil {
+	rng := rand.New(t.src)
+	if err := t.start(func(tp *autograd.Tape) (*autograd.Var, int, error) {
+		return mlmBatch(tp, m, seqs, c.Batch, mc, rng)
+	}); err != nil {
 		return Result{}, err
 	}
 	fmt.Fprintf(o.Log, "encoder: %d parameters, %d sentences (Khmer and English, monolingual), %d steps of %d rows\n",
 		nn.CountParams(t.params), len(seqs), c.Steps, c.Batch)
-	rng := rand.New(t.src)
-	st, elapsed, err := t.run(st, func(tp *autograd.Tape) (*autograd.Var, int, error) {
-		return mlmBatch(tp, m, seqs, c.Batch, mc, rng)
-	})
+	elapsed, err := t.run()
 	if err != nil {
 		return Result{}, err
 	}
+	loss := t.lossAvg.mean()
 	devLoss, devAcc := MLMEval(m, tok, d.Dev, DevSeed)
 	fmt.Fprintf(o.Log, "encoder: final MLM loss %.4f; dev MLM loss %.4f, masked-token accuracy %.3f on %d sentences (%s)\n",
-		st.Loss, devLoss, devAcc, len(d.Dev), time.Since(t.began).Round(time.Second))
-	md := t.metadata(map[string]string{"final_mlm_loss": fmt.Sprintf("%.4f", st.Loss), "dev_mlm_loss": fmt.Sprintf("%.4f", devLoss),
+		loss, devLoss, devAcc, len(d.Dev), time.Since(t.began).Round(time.Second))
+	md := t.metadata(map[string]string{"final_mlm_loss": fmt.Sprintf("%.4f", loss), "dev_mlm_loss": fmt.Sprintf("%.4f", devLoss),
 		"dev_mlm_accuracy": fmt.Sprintf("%.4f", devAcc), "dev_sentences": fmt.Sprint(len(d.Dev))}, elapsed)
 	if err := t.save(cfg, md); err != nil {
 		return Result{}, err
 	}
-	return Result{Steps: st.Step, Loss: st.Loss, Elapsed: elapsed, Metadata: md}, nil
+	return Result{Steps: c.Steps, Loss: loss, Elapsed: elapsed, Metadata: md}, nil
 }
 
 // encoderTokenizer returns the encoder's tokenizer: the one in dir when

@@ -1,6 +1,7 @@
 package pretrain
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/nn"
+	"github.com/llink-go/llink/tensor"
 	"github.com/llink-go/llink/train"
 )
 
@@ -23,7 +25,8 @@ type Options struct {
 	// (an error when there is none).
 	Resume bool
 	// CheckpointEvery is how often (in steps) the training checkpoint is
-	// written; 0 means every 100 steps, negative never.
+	// written; 0 means every 100 steps, negative only on Stop (and after
+	// the last step, as always: it is removed once the model is saved).
 	CheckpointEvery int
 	// LogEvery is how often (in steps) a progress line is printed; 0 means
 	// about 40 lines per run.
@@ -41,16 +44,6 @@ type Options struct {
 	Stop <-chan struct{}
 
 	stopAfter int // tests: return errStopped after this step, as if killed
-}
-
-// stopRequested reports whether Stop has been closed.
-func (o Options) stopRequested() bool {
-	select {
-	case <-o.Stop:
-		return true
-	default:
-		return false
-	}
 }
 
 // errStopped is returned by a run stopped by Options.stopAfter.
@@ -75,9 +68,10 @@ const (
 	configFile = "config.json"
 )
 
-// trainer is the optimisation loop both pretraining runs share: AdamW
-// over params, batches drawn from the sampler src, a progress line every
-// Options.LogEvery steps and the resumable checkpoint at statePath.
+// trainer runs a pretraining run on the training floor's loop
+// (train.Loop): AdamW over params, batches drawn from the sampler src, a
+// progress line every Options.LogEvery steps and the resumable checkpoint
+// at statePath.
 type trainer struct {
 	what      string // "encoder" or "decoder", for messages
 	dir       string
@@ -90,6 +84,12 @@ type trainer struct {
 	params []*autograd.Var
 	opt    *nn.AdamW
 	src    *rand.PCG
+
+	loop    *train.Loop
+	lossAvg *tail     // the recent losses (Result.Loss is their mean)
+	first   int       // steps done when this process started
+	t0      time.Time // when this process started training
+	before  float64   // training seconds of the processes before this one
 }
 
 // newTrainer starts a run of steps steps writing to dir (created if
@@ -109,87 +109,104 @@ func newTrainer(what, dir string, config any, data string, steps int, o Options)
 		return nil, err
 	}
 	return &trainer{what: what, dir: dir, statePath: statePath, id: id,
-		steps: steps, o: o, began: time.Now()}, nil
+		steps: steps, o: o, began: time.Now(), lossAvg: newTail(steps)}, nil
 }
 
 // batchLoss records one batch's loss on tp and returns it with the number
 // of tokens the batch holds.
 type batchLoss func(tp *autograd.Tape) (loss *autograd.Var, tokens int, err error)
 
-// start returns the loop state to begin with: a fresh one, or with
-// Options.Resume the checkpoint's, its parameters, AdamW moments and
-// sampler state restored.
-func (t *trainer) start() (loopState, error) {
+// start builds the run's loop over batch: a new run's folder loses an
+// earlier run's model and checkpoint; with Options.Resume the
+// checkpoint's step, parameters, AdamW moments, sampler state and recent
+// losses are restored.
+func (t *trainer) start(batch batchLoss) error {
+	t.loop = t.newLoop(batch)
 	if !t.o.Resume {
 		// The new run replaces the model and checkpoint an earlier run left
 		// in the folder (read by now when it is the run's Init folder): one
 		// interrupted must not leave old weights beside its new tokenizer.
 		for _, f := range []string{modelFile, configFile, CheckpointName} {
 			if err := os.Remove(filepath.Join(t.dir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return loopState{}, fmt.Errorf("pretrain: replacing the earlier run in %s: %w", t.dir, err)
+				return fmt.Errorf("pretrain: replacing the earlier run in %s: %w", t.dir, err)
 			}
 		}
-		return loopState{}, nil
+		return nil
 	}
-	st, err := loadState(t.statePath, t.params, t.opt, t.id)
+	if err := checkState(t.statePath, t.id); err != nil {
+		return err
+	}
+	step, err := t.loop.Resume()
 	if err != nil {
-		return st, err
+		return err
 	}
-	if err := t.src.UnmarshalBinary(st.RNG); err != nil {
-		return st, fmt.Errorf("pretrain: resume: sampler state: %w", err)
-	}
-	fmt.Fprintf(t.o.Log, "resuming at step %d\n", st.Step)
-	return st, nil
+	t.first = step
+	fmt.Fprintf(t.o.Log, "resuming at step %d\n", step)
+	return nil
 }
 
-// run takes optimizer steps from st until t.steps, checkpointing every
-// Options.CheckpointEvery steps and when Options.Stop fires. It returns
-// the final state and the training time summed over every process that
-// worked on the run. With Options.BF16 the parameters end rounded to
-// bfloat16, so what is measured afterwards is what is saved.
-func (t *trainer) run(st loopState, batch batchLoss) (loopState, time.Duration, error) {
-	tp := autograd.NewTape()
-	t0, tokens, first, before := time.Now(), 0, st.Step, st.Seconds
-	lossAvg := newTail(t.steps)
-	lossAvg.restore(st.Tail)
-	for st.Step < t.steps {
-		tp.Reset()
-		autograd.ZeroGrad(t.params)
-		loss, n, err := batch(tp)
-		if err != nil {
-			return st, 0, err
-		}
-		tokens += n
-		if err := nn.CheckFinite(loss, nil); err != nil {
-			return st, 0, fmt.Errorf("pretrain: %s step %d: %w", t.what, st.Step, err)
-		}
-		tp.Backward(loss)
-		nn.ClipGradNorm(t.params, 1)
-		t.opt.Step()
-		st.Step++
-		lossAvg.add(float64(loss.Item()))
-		st.Loss = lossAvg.mean()
-		if st.Step%t.o.LogEvery == 0 || st.Step == first+1 || st.Step == t.steps {
-			progress(t.o.Log, t.what, st.Step, first, t.steps, float64(loss.Item()), tokens, time.Since(t0))
-		}
-		stop := t.o.stopRequested() && st.Step < t.steps
-		if stop || t.o.CheckpointEvery > 0 && st.Step%t.o.CheckpointEvery == 0 && st.Step < t.steps {
-			st.RNG, st.Tail, st.Seconds = pcgBytes(t.src), lossAvg.values(), before+time.Since(t0).Seconds()
-			if err := saveState(t.statePath, t.params, t.opt, st, t.id); err != nil {
-				return st, 0, err
-			}
-		}
-		if stop {
-			return st, 0, fmt.Errorf("pretrain: %s stopped after step %d, checkpoint in %s: %w", t.what, st.Step, t.statePath, train.ErrInterrupted)
-		}
-		if t.o.stopAfter > 0 && st.Step == t.o.stopAfter {
-			return st, 0, errStopped
-		}
+// run takes the loop's steps, checkpointing every Options.CheckpointEvery
+// steps and when Options.Stop fires. It returns the training time summed
+// over every process that worked on the run. With Options.BF16 the
+// parameters end rounded to bfloat16, so what is measured afterwards is
+// what is saved.
+func (t *trainer) run() (time.Duration, error) {
+	t.t0 = time.Now()
+	if err := t.loop.Run(); err != nil {
+		return 0, err
 	}
 	if t.o.BF16 {
 		roundBF16(t.params)
 	}
-	return st, time.Duration(before*float64(time.Second)) + time.Since(t0), nil
+	return time.Duration(t.seconds() * float64(time.Second)), nil
+}
+
+// seconds is the run's training time so far, over every process.
+func (t *trainer) seconds() float64 { return t.before + time.Since(t.t0).Seconds() }
+
+// newLoop returns the run's train.Loop: each step one batch from batch,
+// gradients clipped to norm 1.
+func (t *trainer) newLoop(batch batchLoss) *train.Loop {
+	tp := autograd.NewTape()
+	every := max(t.o.CheckpointEvery, 0) // negative: only when stopped
+	l := &train.Loop{Name: "pretrain: " + t.what, Params: t.params, Opt: t.opt, Clip: 1, Steps: t.steps, RNG: t.src,
+		Checkpoint: train.Checkpointing{Path: t.statePath, Every: every, Resume: t.o.Resume, Stop: t.o.Stop},
+		Data:       t.id.data, Settings: t.id.settings}
+	tokens := 0
+	l.Step = func(step int, _ []int) (float32, error) {
+		if t.o.stopAfter > 0 && step == t.o.stopAfter {
+			return 0, errStopped // tests: as if killed after step stopAfter
+		}
+		tp.Reset()
+		loss, n, err := batch(tp)
+		if err != nil {
+			return 0, err
+		}
+		tokens += n
+		tp.Backward(loss)
+		return loss.Item(), nil
+	}
+	l.Log = func(s train.StepLog) error {
+		t.lossAvg.add(s.Loss)
+		if s.Step%t.o.LogEvery == 0 || s.Step == t.first+1 || s.Step == t.steps {
+			progress(t.o.Log, t.what, s.Step, t.first, t.steps, s.Loss, tokens, time.Since(t.t0))
+		}
+		return nil
+	}
+	l.Save = func() (map[string]string, map[string]*tensor.Tensor) {
+		js, _ := json.Marshal(loopState{Tail: t.lossAvg.values(), Seconds: t.seconds()})
+		return map[string]string{"pretrain": string(js)}, nil
+	}
+	l.Restore = func(ls train.LoopState, _ map[string][]float32) error {
+		st, err := pretrainState(ls)
+		if err != nil {
+			return err
+		}
+		t.lossAvg.restore(st.Tail)
+		t.before = st.Seconds
+		return nil
+	}
+	return l
 }
 
 // metadata completes a trained model's metadata md with what every run

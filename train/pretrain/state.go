@@ -2,15 +2,14 @@ package pretrain
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"math/rand/v2"
 	"path/filepath"
 
 	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/internal/safeio"
 	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/models/tokenizer"
-	"github.com/llink-go/llink/nn"
 	"github.com/llink-go/llink/tensor"
 	"github.com/llink-go/llink/train"
 )
@@ -19,18 +18,17 @@ import (
 // folder; it is removed once the final model is written.
 const CheckpointName = "pretrain-state.safetensors"
 
-// loopState is pretraining's own part of its loop state, kept in
-// train.LoopState's Extra["pretrain"]: pretraining checkpoints in the
-// training floor's one format (train.SaveState).
+// loopState is pretraining's own part of its checkpoint, kept in
+// train.LoopState's Extra["pretrain"] (the step and the sampler's RNG are
+// train.LoopState's own): pretraining checkpoints in the training floor's
+// one format (train.SaveState). Checkpoints of earlier versions also hold
+// the step, RNG and running loss here, which are ignored.
 type loopState struct {
-	Step int    `json:"step"`
-	RNG  []byte `json:"rng"` // the sampler's PCG state
 	// Config is the run's config as JSON in checkpoints written before the
 	// data fingerprint and settings (runID) were recorded; resuming one
 	// needs the same config.
 	Config string    `json:"config,omitempty"`
-	Loss   float64   `json:"loss"` // running mean of the loss
-	Tail   []float64 `json:"tail"` // the last losses behind Loss
+	Tail   []float64 `json:"tail"` // the last losses, whose mean is Result.Loss
 	// Seconds is the training time spent before this checkpoint, summed
 	// over every process that worked on the run (resumes included).
 	Seconds float64 `json:"seconds,omitempty"`
@@ -84,47 +82,39 @@ func (d EncoderData) fingerprint() string {
 	return train.Fingerprint(vs...)
 }
 
-// saveState atomically writes params, their AdamW moments and st, with the
-// run's identity id, to path.
-func saveState(path string, params []*autograd.Var, opt *nn.AdamW, st loopState, id runID) error {
-	js, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	ls := train.LoopState{Step: st.Step, RNG: st.RNG, Extra: map[string]string{"pretrain": string(js)}, Data: id.data, Settings: id.settings}
-	if err := train.SaveState(path, params, opt, ls, nil); err != nil {
-		return fmt.Errorf("pretrain: %w", err)
-	}
-	return nil
-}
-
-// loadState restores what saveState wrote into params and opt and returns
-// the loop state. The checkpoint must come from a run with identity id:
-// the same training data and config; what differs is named before any
-// tensor is read.
-func loadState(path string, params []*autograd.Var, opt *nn.AdamW, id runID) (loopState, error) {
+// pretrainState returns pretraining's part of the loop state ls.
+func pretrainState(ls train.LoopState) (loopState, error) {
 	var st loopState
-	ls, err := train.ReadLoopState(path)
-	if err != nil {
-		return st, fmt.Errorf("pretrain: %w", err)
-	}
 	js, ok := ls.Extra["pretrain"]
 	if !ok {
-		return st, fmt.Errorf("pretrain: resume: %s is not a pretraining checkpoint", path)
+		return st, errors.New("not a pretraining checkpoint")
 	}
 	if err := json.Unmarshal([]byte(js), &st); err != nil {
-		return st, fmt.Errorf("pretrain: resume: %s: %w", path, err)
-	}
-	if err := ls.Resumes(id.data, id.settings); err != nil {
-		return st, fmt.Errorf("pretrain: resume: %s: %w", path, err)
-	}
-	if ls.Data == "" && st.Config != id.config {
-		return st, fmt.Errorf("pretrain: resume: %s was written with config %s, this run has %s", path, st.Config, id.config)
-	}
-	if _, _, err := train.LoadState(path, params, opt); err != nil {
-		return st, fmt.Errorf("pretrain: %w", err)
+		return st, err
 	}
 	return st, nil
+}
+
+// checkState reports why the checkpoint at path cannot continue the run
+// id before its tensors are read: it is no pretraining checkpoint, or one
+// of a version that recorded no data fingerprint, with another config
+// (the loop names other data and settings, train.LoopState.Resumes).
+func checkState(path string, id runID) error {
+	ls, err := train.ReadLoopState(path)
+	if err != nil {
+		return fmt.Errorf("pretrain: %w", err)
+	}
+	if _, ok := ls.Extra["pretrain"]; !ok {
+		return fmt.Errorf("pretrain: resume: %s is not a pretraining checkpoint", path)
+	}
+	st, err := pretrainState(ls)
+	if err != nil {
+		return fmt.Errorf("pretrain: resume: %s: %w", path, err)
+	}
+	if ls.Data == "" && st.Config != id.config {
+		return fmt.Errorf("pretrain: resume: %s was written with config %s, this run has %s", path, st.Config, id.config)
+	}
+	return nil
 }
 
 // roundBF16 rounds every parameter's values to bfloat16 precision, as
@@ -135,15 +125,6 @@ func roundBF16(params []*autograd.Var) {
 			p.Data()[i] = safetensors.BF16ToF32(safetensors.F32ToBF16(v))
 		}
 	}
-}
-
-// pcgBytes marshals a PCG source (which cannot fail).
-func pcgBytes(src *rand.PCG) []byte {
-	b, err := src.MarshalBinary()
-	if err != nil {
-		panic(err)
-	}
-	return b
 }
 
 // writeFile writes b to path atomically ([safeio.WriteFile]).
