@@ -323,29 +323,45 @@ func BenchmarkSgemmLayers(b *testing.B) {
 }
 
 // BenchmarkSgemmBF16 is the frozen-weight projection of training and
-// prefill: C = X·Wᵀ with W stored as bf16 (n×k), one thread.
+// prefill: C = X·Wᵀ with W stored as bf16 (n×k), one thread; on a level
+// with the bf16 GEMM also SgemmBF16Dot ("/dot": X rounded to bf16,
+// VDPBF16PS tiles). 128×2048×2048 and 128×8192×2048 are a 128-token
+// prompt's projections at the Llama-3.2-1B shape.
 func BenchmarkSgemmBF16(b *testing.B) {
-	for _, s := range []struct{ m, n, k int }{{512, 2048, 2048}, {128, 256, 1024}} {
+	for _, s := range []struct{ m, n, k int }{{512, 2048, 2048}, {128, 256, 1024}, {128, 2048, 2048}, {128, 8192, 2048}, {128, 2048, 8192}, {32, 2048, 2048}} {
 		for _, l := range Available() {
 			if l == Generic {
 				continue
 			}
-			b.Run(fmt.Sprintf("%dx%dx%d/%s", s.m, s.n, s.k, l), func(b *testing.B) {
-				defer SetLevel(l)()
-				defer SetThreads(1)()
-				r := testutil.RNG(1)
-				a := testutil.Uniform(r, s.m*s.k)
-				w := make([]uint16, s.n*s.k)
-				F32ToBF16Slice(w, testutil.Uniform(r, s.n*s.k))
-				c := make([]float32, s.m*s.n)
-				clk := startCPU()
-				for i := 0; i < b.N; i++ {
-					SgemmBF16(false, true, s.m, s.n, s.k, 1, a, s.k, w, s.k, 0, c, s.n)
+			for _, dot := range []bool{false, true} {
+				if dot && tables[l].bf16tile == nil {
+					continue
 				}
-				flops := 2 * float64(s.m) * float64(s.n) * float64(s.k) * float64(b.N)
-				b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-				clk.report(b, flops)
-			})
+				name := fmt.Sprintf("%dx%dx%d/%s", s.m, s.n, s.k, l)
+				if dot {
+					name += "/dot"
+				}
+				b.Run(name, func(b *testing.B) {
+					defer SetLevel(l)()
+					defer SetThreads(1)()
+					r := testutil.RNG(1)
+					a := testutil.Uniform(r, s.m*s.k)
+					w := make([]uint16, s.n*s.k)
+					F32ToBF16Slice(w, testutil.Uniform(r, s.n*s.k))
+					c := make([]float32, s.m*s.n)
+					gemm := SgemmBF16
+					if dot {
+						gemm = SgemmBF16Dot
+					}
+					clk := startCPU()
+					for i := 0; i < b.N; i++ {
+						gemm(false, true, s.m, s.n, s.k, 1, a, s.k, w, s.k, 0, c, s.n)
+					}
+					flops := 2 * float64(s.m) * float64(s.n) * float64(s.k) * float64(b.N)
+					b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+					clk.report(b, flops)
+				})
+			}
 		}
 	}
 }

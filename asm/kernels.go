@@ -64,8 +64,14 @@ type kernels struct {
 	// rounded to bf16, pairs multiplied in bf16, float32 sums. SgemmBF16Dot
 	// uses it; SgemmBF16 keeps A in float32 (bf16mv).
 	bf16dot bf16mvKernel
+	// bf16tile, when set, is the bf16 dot-product GEMM's tile kernel
+	// (bf16gemm.go): SgemmBF16Dot runs products of more than bf16MaxM rows
+	// of A with B transposed on it.
+	bf16tile func(*bf16Tile)
 	// qdot holds the quantised-row dot kernels by QType (quant.go).
 	qdot [Q4_0 + 1]qdotKernel
+	// dequant widens blocks as Dequantize (its twin) does.
+	dequant func(t QType, dst []float32, src []byte)
 }
 
 // genericKernels returns the pure-Go table; architecture files copy it and
@@ -93,6 +99,7 @@ func genericKernels() kernels {
 		tobf16:  f32ToBF16Generic,
 		bf16mv:  bf16mvGeneric,
 		qdot:    [Q4_0 + 1]qdotKernel{Q8_0: qdotGeneric(Q8_0), Q4_0: qdotGeneric(Q4_0)},
+		dequant: Dequantize,
 
 		packT:     packTGeneric,
 		packTBF16: packTBF16Generic,

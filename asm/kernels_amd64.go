@@ -35,6 +35,7 @@ func registerArch() {
 		if cpu.X86.HasAVX512BF16 {
 			k.level = AVX512BF16
 			k.bf16dot = bf16mvDotAVX512Go
+			k.bf16tile = bf16tileAVX512
 			register(k)
 		}
 	}

@@ -79,7 +79,7 @@ func (w *QMatrix) Bytes() int64 { return int64(len(w.Blocks)) }
 // per row).
 func (w *QMatrix) DequantizeRows(dst []float32, r0, r1 int) {
 	rb := w.rowBytes()
-	Dequantize(w.Type, dst[:(r1-r0)*w.Cols], w.Blocks[r0*rb:r1*rb])
+	cur.dequant(w.Type, dst[:(r1-r0)*w.Cols], w.Blocks[r0*rb:r1*rb])
 }
 
 // Dequantize widens the blocks of src into dst (len(dst) weights, a
@@ -233,14 +233,18 @@ func qdotGeneric(t QType) qdotKernel {
 const qSplitBytes = 1 << 20
 
 // qChunkRows is how many rows SgemmQ dequantises at a time for products of
-// more than bf16MaxM rows of X (then multiplied by Sgemm).
+// more than bf16MaxM rows of X.
 const qChunkRows = 64
 
 // SgemmQ computes C = X·Wᵀ for X [m, w.Cols] (row stride ldx) and the
 // quantised W [w.Rows, w.Cols], C [m, w.Rows] (row stride ldc), overwriting
 // C. Up to bf16MaxM rows of X (a decoding step) run the block kernels
-// directly, rows of W split over threads; more rows dequantise W qChunkRows
-// rows at a time and multiply with Sgemm.
+// directly, rows of W split over threads. More rows (a prompt) dequantise W
+// qChunkRows rows at a time and multiply them by the level's GEMM: on a
+// level with the bf16 GEMM (avx512bf16) the rows are rounded to bf16 and
+// multiplied with X rounded to bf16 ([SgemmBF16Dot]'s kernel; each weight
+// then carries a relative rounding of 2⁻⁹ at most, as X does), elsewhere
+// in float32 by [Sgemm].
 //
 // Reference:
 //
@@ -256,15 +260,7 @@ func SgemmQ(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) {
 		return
 	}
 	if m > bf16MaxM {
-		parts := min(Threads(), ceilDiv(n, qChunkRows))
-		parallel(parts, func(pi int) {
-			tmp := make([]float32, qChunkRows*k)
-			for j0 := pi * qChunkRows; j0 < n; j0 += parts * qChunkRows {
-				j1 := min(j0+qChunkRows, n)
-				w.DequantizeRows(tmp, j0, j1)
-				gemm(cur, false, m, j1-j0, k, 1, x, ldx, &bOperand{f32: tmp, ld: k, trans: true}, 0, c[j0:], ldc, 1)
-			}
-		})
+		gemmQ(cur, m, x, ldx, w, c, ldc, Threads())
 		return
 	}
 	dot := cur.qdot[w.Type]
@@ -286,4 +282,36 @@ func SgemmQ(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) {
 		return
 	}
 	parallel(parts, func(pi int) { rows(pi*n/parts, (pi+1)*n/parts) })
+}
+
+// gemmQ is SgemmQ for more than bf16MaxM rows of X (kr's kernels, up to t
+// threads, each taking chunks of qChunkRows rows of W in turn).
+func gemmQ(kr *kernels, m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int, t int) {
+	n, k, rb := w.Rows, w.Cols, w.rowBytes()
+	parts := min(t, ceilDiv(n, qChunkRows))
+	if kr.bf16tile == nil {
+		parallel(parts, func(pi int) {
+			tmp := make([]float32, qChunkRows*k)
+			for j0 := pi * qChunkRows; j0 < n; j0 += parts * qChunkRows {
+				j1 := min(j0+qChunkRows, n)
+				kr.dequant(w.Type, tmp[:(j1-j0)*k], w.Blocks[j0*rb:j1*rb])
+				gemm(kr, false, m, j1-j0, k, 1, x, ldx, &bOperand{f32: tmp, ld: k, trans: true}, 0, c[j0:], ldc, 1)
+			}
+		})
+		return
+	}
+	xb, s := roundRows(kr.tobf16, m, k, x, ldx)
+	defer bf16Scratch.Put(s)
+	parallel(parts, func(pi int) {
+		row := make([]float32, k)
+		wb := make([]uint16, qChunkRows*k)
+		for j0 := pi * qChunkRows; j0 < n; j0 += parts * qChunkRows {
+			j1 := min(j0+qChunkRows, n)
+			for j := j0; j < j1; j++ {
+				kr.dequant(w.Type, row, w.Blocks[j*rb:(j+1)*rb])
+				kr.tobf16(wb[(j-j0)*k:(j-j0+1)*k], row)
+			}
+			bf16GemmCols(kr.bf16tile, m, 0, j1-j0, k, xb, wb, k, c[j0:], ldc)
+		}
+	})
 }

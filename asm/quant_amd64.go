@@ -23,8 +23,30 @@ func qdot8AVX512(x *float32, b *byte, nb int) float32
 //go:noescape
 func qdot4AVX512(x *float32, b *byte, nb int) float32
 
-// qdotAVX512 installs the AVX-512 quantised dot kernels into k.
+// dequant8AVX512 and dequant4AVX512 widen nb Q8_0 or Q4_0 blocks at b into
+// dst (32·nb floats) as Dequantize does: d·float32(q), one rounding.
+//
+//go:noescape
+func dequant8AVX512(dst *float32, b *byte, nb int)
+
+//go:noescape
+func dequant4AVX512(dst *float32, b *byte, nb int)
+
+// qdotAVX512 installs the AVX-512 quantised dot and dequantisation kernels
+// into k.
 func qdotAVX512(k *kernels) {
+	k.dequant = func(t QType, dst []float32, src []byte) {
+		nb := len(dst) / QBlock
+		if nb == 0 {
+			return
+		}
+		_, _ = dst[nb*QBlock-1], src[nb*t.BlockBytes()-1]
+		if t == Q8_0 {
+			dequant8AVX512(unsafe.SliceData(dst), unsafe.SliceData(src), nb)
+		} else {
+			dequant4AVX512(unsafe.SliceData(dst), unsafe.SliceData(src), nb)
+		}
+	}
 	k.qdot[Q8_0] = func(x []float32, b []byte, nb int) float32 {
 		if nb == 0 {
 			return 0

@@ -32,13 +32,16 @@ func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 	gemm(cur, transA, m, n, k, alpha, a, lda, &bo, beta, c, ldc, Threads())
 }
 
-// SgemmBF16Dot is [SgemmBF16] for inference: on a level with the bf16 dot
-// product (avx512bf16, VDPBF16PS), a product of m ≤ 4 rows of A with B
-// transposed — every decoding projection — rounds A to bfloat16 and
-// multiplies bf16 pairs with float32 sums (each product then carries A's
-// rounding, relative 2⁻⁹ at most; subnormal operands read as zero). Other
-// shapes and levels compute as SgemmBF16. Not for a forward that is
-// differentiated: the rounding has no gradient.
+// SgemmBF16Dot is [SgemmBF16] for inference and frozen weights: on a level
+// with the bf16 dot product (avx512bf16, VDPBF16PS), a product with B
+// transposed (B [n, k] as a Linear layer stores its weight) and A not
+// transposed rounds A to bfloat16 and multiplies bf16 pairs with float32
+// sums (each product then carries A's rounding, relative 2⁻⁹ at most;
+// subnormal operands read as zero): up to 4 rows of A (a decoding step) by
+// the fused matvec, more (a prompt, a batch) by the register-tiled GEMM of
+// bf16gemm.go, which reads B as stored. Other shapes and levels compute as
+// SgemmBF16. The rounding has no gradient: use it for x·Wᵀ with W frozen,
+// or where a gradient through A may carry its error.
 func SgemmBF16Dot(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []uint16, ldb int, beta float32, c []float32, ldc int) {
 	bo := bOperand{bf16: b, ld: ldb, trans: transB, dot: true}
 	if b == nil {
@@ -192,6 +195,10 @@ func gemm(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda
 	}
 	if b.bf16 != nil && m <= bf16MaxM && !transA && b.trans {
 		gemmBF16SmallM(kr, m, n, k, alpha, a, lda, b, beta, c, ldc, t)
+		return
+	}
+	if b.dot && kr.bf16tile != nil && !transA && b.trans {
+		gemmBF16Dot(kr, m, n, k, alpha, a, lda, b.bf16, b.ld, beta, c, ldc, t)
 		return
 	}
 	if m == 1 && !transA || n == 1 && !b.trans {

@@ -18,11 +18,12 @@ func main() {
 	out := flag.String("out", ".", "directory to write the .s files into")
 	flag.Parse()
 	files := map[string]func(*bytes.Buffer){
-		"sgemm_avx2_amd64.s":   genAVX2,
-		"sgemm_avx512_amd64.s": genAVX512,
-		"sgemm_neon_arm64.s":   genNEON,
-		"pack_avx512_amd64.s":  genPackAVX512,
-		"pack_avx2_amd64.s":    genPackAVX2,
+		"sgemm_avx2_amd64.s":      genAVX2,
+		"sgemm_avx512_amd64.s":    genAVX512,
+		"sgemm_neon_arm64.s":      genNEON,
+		"pack_avx512_amd64.s":     genPackAVX512,
+		"pack_avx2_amd64.s":       genPackAVX2,
+		"bf16gemm_avx512_amd64.s": genBF16Gemm,
 	}
 	for name, gen := range files {
 		var b bytes.Buffer

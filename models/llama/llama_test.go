@@ -130,6 +130,7 @@ func rowsOf(x *tensor.Tensor, lo, hi int) []float32 {
 func TestFixtureForward(t *testing.T) {
 	for i, f := range fixtures {
 		t.Run(f.name, func(t *testing.T) {
+			f32Activations(t)
 			m, e := loadFixture(t, i)
 			for _, key := range []string{"a", "b"} {
 				seq := e.Seqs[key]

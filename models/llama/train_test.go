@@ -37,8 +37,10 @@ func TestInjectGradient(t *testing.T) {
 
 // TestTapeMatchesInference: with LoRA adapters (non-zero B) on a padded
 // batch, the differentiable forward equals the inference forward, for f32
-// and bf16 weights.
+// and bf16 weights (the inference forward with float32 activations, as the
+// tape's).
 func TestTapeMatchesInference(t *testing.T) {
+	f32Activations(t)
 	for _, bf16 := range []bool{false, true} {
 		m := New(tinyConfig(), rand.New(rand.NewPCG(7, 8)))
 		if bf16 {
