@@ -181,6 +181,12 @@ func TestFairData(t *testing.T) {
 	if len(dsl) != 1 || dsl[0].N != 80 || len(dev.Pool) != 800 {
 		t.Fatalf("dev: slices %+v, pool %d", dsl, len(dev.Pool))
 	}
+	// The English oracle reads each task's English passage, nothing else changed.
+	for j, o := range englishOracle(dev.TestTasks) {
+		if d := dev.TestTasks[j]; o.Foreign != d.EnglishPassage || o.Instruction != d.Instruction || o.Answer != d.Answer || d.Foreign == d.EnglishPassage {
+			t.Fatalf("oracle task %d: foreign %q, want the English passage %q of %+v", j, o.Foreign, d.EnglishPassage, d)
+		}
+	}
 	if _, _, _, err := FairData(FairDataOptions{Seed: 1, TrainPairs: 10, TrainTasks: 10}); err == nil {
 		t.Fatal("PerKind 0 accepted")
 	}

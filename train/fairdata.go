@@ -20,6 +20,11 @@ type FairDataOptions struct {
 	// per kind from the dev tasks; the dev pairs Stage A does not select on
 	// are the retrieval pool): for choosing settings, never for results.
 	OnDev bool
+	// EnglishOracle replaces every task's foreign text (training and
+	// evaluated) by its English passage, so each row reads the English:
+	// what the decoder answers when nothing is lost in reading — a ceiling
+	// for these questions, not a result.
+	EnglishOracle bool
 }
 
 // stageADevPairs is how many dev pairs Stage A selects its checkpoint on.
@@ -51,8 +56,15 @@ func FairData(o FairDataOptions) (d Data, slices []FairSlice, short map[string]m
 	d.Pool = c.Pool
 	d.TrainTasks = SampleTasks(tr, o.TrainTasks, o.Seed)
 	short = map[string]map[string]int{}
+	if o.EnglishOracle {
+		d.TrainTasks = englishOracle(d.TrainTasks)
+	}
 	add := func(name, about string, ts []data.Task, perKind int) {
 		drawn, sh := data.DrawTasks(ts, perKind, o.Seed)
+		if o.EnglishOracle {
+			drawn = englishOracle(drawn)
+			about += " English oracle: every prompt holds the English passage instead of the Khmer (a ceiling, not a result)."
+		}
 		d.TestTasks = append(d.TestTasks, drawn...)
 		slices = append(slices, FairSlice{Name: name, About: about, N: len(drawn)})
 		if len(sh) > 0 {
@@ -70,6 +82,17 @@ func FairData(o FairDataOptions) (d Data, slices []FairSlice, short map[string]m
 			data.MakeTasks(c.Novel, o.Seed+3), o.NovelPerKind)
 	}
 	return d, slices, short, nil
+}
+
+// englishOracle returns tasks with their foreign text replaced by their
+// English passage.
+func englishOracle(tasks []data.Task) []data.Task {
+	out := make([]data.Task, len(tasks))
+	for i, t := range tasks {
+		t.Foreign = t.EnglishPassage
+		out[i] = t
+	}
+	return out
 }
 
 // SampleTasks takes n tasks spread evenly over the kinds, round robin,

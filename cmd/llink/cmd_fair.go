@@ -40,6 +40,7 @@ type fairOptions struct {
 	rows         []string
 	lrFactors    map[string]float64
 	tune         []float64
+	oracle       bool
 }
 
 func (o *fairOptions) register(fs *flag.FlagSet) {
@@ -57,6 +58,7 @@ func (o *fairOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.stageASteps, "stage-a-steps", 3000, "Stage A steps")
 	fs.IntVar(&o.stageBSteps, "stage-b-steps", 150, "steps of every trained row (Stage B and each fine-tuning)")
 	fs.BoolVar(&o.evalDev, "eval-dev", false, "evaluate on the development split: for choosing settings, never for results")
+	fs.BoolVar(&o.oracle, "english-oracle", false, "every task's Khmer replaced by its English passage, in training and evaluation: what the decoder answers when it reads the English (a ceiling for these questions, not a result)")
 	o.registerSlots(fs)
 	o.rows = slices.Clone(train.FairRows)
 	fs.Func("rows", "comma-separated rows to run (default all: "+strings.Join(train.FairRows, ", ")+")", func(s string) error {
@@ -196,6 +198,9 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 		Machine: machine(), Settings: train.FairSettings(config(1))}
 	rec.Settings["test_per_kind"], rec.Settings["novel_per_kind"] = strconv.Itoa(o.perKind), strconv.Itoa(o.novelPerKind)
 	rec.Settings["train_pairs"], rec.Settings["train_tasks"] = strconv.Itoa(o.trainPairs), strconv.Itoa(o.trainTasks)
+	if o.oracle {
+		rec.Settings["english_oracle"] = "true"
+	}
 	for seed := uint64(1); seed <= uint64(o.seeds); seed++ {
 		path := dir.File(fmt.Sprintf("seed-%d.json", seed))
 		runs, err := readSeedRuns(path)
@@ -265,7 +270,7 @@ func runFairSeed(o fairOptions, m *train.Models, c train.PipelineConfig, seed ui
 	t0 := time.Now()
 	fmt.Fprintf(log, "seed %d of %d\n", seed, o.seeds)
 	d, sl, short, err := train.FairData(train.FairDataOptions{Seed: seed, TrainPairs: o.trainPairs, TrainTasks: o.trainTasks,
-		PerKind: o.perKind, NovelPerKind: o.novelPerKind, OnDev: o.evalDev})
+		PerKind: o.perKind, NovelPerKind: o.novelPerKind, OnDev: o.evalDev, EnglishOracle: o.oracle})
 	if err != nil {
 		return nil, err
 	}
