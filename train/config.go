@@ -7,14 +7,17 @@ import (
 
 // PipelineConfig holds the whole run's settings.
 type PipelineConfig struct {
-	Slots    llink.Config      `json:"slots"`
-	StageA   StageAConfig      `json:"stage_a"`
-	StageB   StageBConfig      `json:"stage_b"`
-	LoRA     llama.LoRAOptions `json:"lora"`
-	MaxNew   int               `json:"max_new_tokens"`
-	GenBatch int               `json:"generate_batch"`
-	CacheDir string            `json:"cache_dir"`
-	Seed     uint64            `json:"seed"`
+	Slots  llink.Config `json:"slots"`
+	StageA StageAConfig `json:"stage_a"`
+	StageB StageBConfig `json:"stage_b"`
+	// WordAlign is the word alignment word slots get before Stage B
+	// (unused by the other slot inputs).
+	WordAlign WordAlignConfig   `json:"word_align"`
+	LoRA      llama.LoRAOptions `json:"lora"`
+	MaxNew    int               `json:"max_new_tokens"`
+	GenBatch  int               `json:"generate_batch"`
+	CacheDir  string            `json:"cache_dir"`
+	Seed      uint64            `json:"seed"`
 	// BundlePath, when set, is where the trained LLINK parts (projector,
 	// slots, LoRA) are saved as a bundle right after Stage B, for
 	// `llink ask` and the root package's Load.
@@ -62,9 +65,10 @@ func LLINKLoRA() llama.LoRAOptions {
 // TunedLRFactors are the trained rows' learning-rate factors chosen on the
 // dev split by `llink fair -tune 0.333,1,3` (bench/results/tune.json): LLINK
 // 3, the fine-tuned controls 1; the rows without the copy channel take
-// their counterpart's factor.
+// their counterpart's factor, and direct FT + copy + pairs that of direct
+// FT + copy.
 func TunedLRFactors() map[string]float64 {
-	return map[string]float64{RowLLINK: 3, RowLLINKNoCopy: 3, RowFTCopy: 1, RowFT: 1, RowCopyOnly: 1}
+	return map[string]float64{RowLLINK: 3, RowLLINKNoCopy: 3, RowFTCopy: 1, RowFTCopyPairs: 1, RowFT: 1, RowCopyOnly: 1}
 }
 
 // DefaultPipeline returns the tuned settings of a run with LLINK parts
@@ -76,7 +80,7 @@ func TunedLRFactors() map[string]float64 {
 // on the dev split (docs/EXPERIMENTS.md). The
 // caller sets the paths (cache, checkpoints, bundle) and hooks.
 func DefaultPipeline(slots llink.Config, r RunSettings) PipelineConfig {
-	c := PipelineConfig{Slots: slots, StageA: DefaultStageA(), StageB: DefaultStageB(), LoRA: LLINKLoRA(),
+	c := PipelineConfig{Slots: slots, StageA: DefaultStageA(), StageB: DefaultStageB(), WordAlign: DefaultWordAlign(), LoRA: LLINKLoRA(),
 		MaxNew: 48, GenBatch: 16, Seed: r.Seed}
 	c.StageA.Steps, c.StageA.Warmup, c.StageA.Seed = r.StageASteps, r.StageASteps/10, r.Seed
 	c.StageA.EvalEvery = max(r.StageASteps/6, 1)

@@ -50,7 +50,7 @@ func (s *Stages) Fair(o FairOptions) ([]MethodResult, error) {
 		var lora llama.Adapters
 		var b *llink.Bundle
 		switch row {
-		case RowFT, RowFTCopy, RowCopyOnly:
+		case RowFT, RowFTCopy, RowFTCopyPairs, RowCopyOnly:
 			ctl, err := s.TrainControl(row)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", row, err)

@@ -78,6 +78,7 @@ func TestFairRows(t *testing.T) {
 		RowBaseCopy:    func(f float64) bool { return f > 13 },
 		RowFT:          func(f float64) bool { return f > 10 },
 		RowFTCopy:      func(f float64) bool { return f > 13 },
+		RowFTCopyPairs: func(f float64) bool { return f > 13 },
 		RowCopyOnly:    func(f float64) bool { return f == 3 },
 		RowStageAOnly:  func(f float64) bool { return f == 1+3 },
 		RowLLINKNoCopy: func(f float64) bool { return f == k },
@@ -97,11 +98,16 @@ func TestFairRows(t *testing.T) {
 	if rows[0].ForeignTokens+3 != rows[1].ForeignTokens {
 		t.Errorf("base + copy's span (%v) is not base's (%v) plus the copied number", rows[1].ForeignTokens, rows[0].ForeignTokens)
 	}
-	// Matched budgets: 3 fine-tunings and 2 Stage B runs, all of c.StageB.Steps.
-	for _, stage := range []string{RowFT, RowFTCopy, RowCopyOnly} {
+	// Matched budgets: 4 fine-tunings and 2 Stage B runs, all of
+	// c.StageB.Steps; the pairs control first translates every training
+	// pair once.
+	for _, stage := range []string{RowFT, RowFTCopy, RowFTCopyPairs, RowCopyOnly} {
 		if fmt.Sprint(budgets[stage]) != "[4]" {
 			t.Errorf("%s trained %v steps, want [4]", stage, budgets[stage])
 		}
+	}
+	if got, want := fmt.Sprint(budgets[RowFTCopyPairs+" pairs"]), fmt.Sprint([]int{len(d.TrainPairs) / c.StageB.Batch}); got != want {
+		t.Errorf("the pairs control translated for %s steps, want %s (one epoch of %d pairs)", got, want, len(d.TrainPairs))
 	}
 	if fmt.Sprint(budgets["stage B"]) != "[4 4]" {
 		t.Errorf("Stage B runs %v, want two of 4 steps", budgets["stage B"])
@@ -120,7 +126,7 @@ func TestFairRows(t *testing.T) {
 		t.Error("retrieval belongs to the first slice only")
 	}
 	var md strings.Builder
-	if err := rec.WriteMarkdown(&md, eval.ReportOptions{Method: RowLLINK, Fair: FairControls, Controls: FairRows[:7]}); err != nil {
+	if err := rec.WriteMarkdown(&md, eval.ReportOptions{Method: RowLLINK, Fair: FairControls, Controls: FairRows[:len(FairRows)-1]}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(md.String(), "| direct FT + copy (fair control) |") {

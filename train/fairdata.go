@@ -85,12 +85,11 @@ func FairData(o FairDataOptions) (d Data, slices []FairSlice, short map[string]m
 }
 
 // englishOracle returns tasks with their foreign text replaced by their
-// English passage.
+// English passage ([data.Task.EnglishOnly]).
 func englishOracle(tasks []data.Task) []data.Task {
 	out := make([]data.Task, len(tasks))
 	for i, t := range tasks {
-		t.Foreign = t.EnglishPassage
-		out[i] = t
+		out[i] = t.EnglishOnly()
 	}
 	return out
 }

@@ -171,7 +171,7 @@ func (p *pipeline) stepLogger(stage string, steps int) func(StepLog) {
 		eta := time.Duration(float64(el) / float64(l.Step) * float64(steps-l.Step))
 		dev := ""
 		if l.Dev != nil {
-			dev = fmt.Sprintf("  dev R@1 %.3f", *l.Dev)
+			dev = fmt.Sprintf("  dev %s %.3f", l.DevName(), *l.Dev)
 		}
 		p.logf("  %s step %5d/%d  loss %.4f  lr %.2e%s  (%s, eta %s)", stage, l.Step, steps, l.Loss, l.LR, dev,
 			el.Round(time.Second), eta.Round(time.Second))

@@ -260,10 +260,11 @@ func xlmrNew(t *testing.T, c xlmr.Config) *xlmr.Model {
 // layer analysis included), and the saved bundle loads back as the same
 // kind of slots, making slots from token states.
 func TestPipelineTokenSlots(t *testing.T) {
-	for _, input := range []string{llink.SlotsTokens, llink.SlotsSegments} {
+	for _, input := range []string{llink.SlotsTokens, llink.SlotsSegments, llink.SlotsWords} {
 		const k = 2
 		m, d, c := toyStages(t, k)
 		c.Slots.SlotInput = input
+		c.WordAlign = WordAlignConfig{Steps: 5, Batch: 8, LR: 1e-2}
 		c.BundlePath = filepath.Join(t.TempDir(), "bundle.safetensors")
 		res, err := RunPipeline(m, d, c, nil)
 		if err != nil {

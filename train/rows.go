@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
 )
@@ -14,10 +15,13 @@ import (
 // row builds its prompts from one [llink.Form]; the rows differ only in the
 // form, in what trains and in the retrieval query.
 const (
-	RowBase        = "base"               // raw Khmer, base decoder
-	RowBaseCopy    = "base + copy"        // raw Khmer + the copied spans, base decoder
-	RowFT          = "direct FT"          // raw Khmer, LoRA fine-tuned on such prompts
-	RowFTCopy      = "direct FT + copy"   // raw Khmer + copied spans, LoRA fine-tuned on such prompts
+	RowBase     = "base"             // raw Khmer, base decoder
+	RowBaseCopy = "base + copy"      // raw Khmer + the copied spans, base decoder
+	RowFT       = "direct FT"        // raw Khmer, LoRA fine-tuned on such prompts
+	RowFTCopy   = "direct FT + copy" // raw Khmer + copied spans, LoRA fine-tuned on such prompts
+	// RowFTCopyPairs is direct FT + copy that also learns from Stage A's
+	// parallel pairs: one epoch of translating them before its tasks.
+	RowFTCopyPairs = "direct FT + copy + pairs"
 	RowCopyOnly    = "copy only"          // the copied spans alone, LoRA fine-tuned on such prompts
 	RowStageAOnly  = "Stage A only"       // one slot (the Stage A vector) + copied spans, base decoder
 	RowLLINKNoCopy = "LLINK without copy" // K slots, Stage B
@@ -25,20 +29,21 @@ const (
 )
 
 // FairRows lists every row in table order.
-var FairRows = []string{RowBase, RowBaseCopy, RowFT, RowFTCopy, RowCopyOnly, RowStageAOnly, RowLLINKNoCopy, RowLLINK}
+var FairRows = []string{RowBase, RowBaseCopy, RowFT, RowFTCopy, RowFTCopyPairs, RowCopyOnly, RowStageAOnly, RowLLINKNoCopy, RowLLINK}
 
 // FairControls are the rows that get the same information as LLINK (the
 // copy channel's spans): the only rows a claim "LLINK beats X" is made
-// against.
-var FairControls = []string{RowBaseCopy, RowFTCopy, RowCopyOnly}
+// against. Only direct FT + copy + pairs also learns from the parallel
+// pairs that LLINK's Stage A (and word alignment) read.
+var FairControls = []string{RowBaseCopy, RowFTCopy, RowFTCopyPairs, RowCopyOnly}
 
 // ControlRows are the rows that fine-tune the decoder's LoRA on their own
 // prompts ([Stages.TrainControl]).
-var ControlRows = []string{RowFT, RowFTCopy, RowCopyOnly}
+var ControlRows = []string{RowFT, RowFTCopy, RowFTCopyPairs, RowCopyOnly}
 
 // TrainedRows are the rows that train with Stage B's budget; each may have
 // its own learning-rate factor ([PipelineConfig.LRFactor]).
-var TrainedRows = []string{RowFT, RowFTCopy, RowCopyOnly, RowLLINKNoCopy, RowLLINK}
+var TrainedRows = []string{RowFT, RowFTCopy, RowFTCopyPairs, RowCopyOnly, RowLLINKNoCopy, RowLLINK}
 
 // DefaultRows are the rows `llink run` evaluates, in order: LLINK, Stage A
 // only and the fair controls. `llink fair` runs all of [FairRows].
@@ -57,7 +62,7 @@ func rowForm(row string, k int) (llink.Form, Query, error) {
 		return llink.Form{Content: llink.Raw}, DecoderState, nil
 	case RowBaseCopy:
 		return llink.Form{Content: llink.Raw, Copy: true}, NoRetrieval, nil
-	case RowFTCopy:
+	case RowFTCopy, RowFTCopyPairs:
 		return llink.Form{Content: llink.Raw, Copy: true}, DecoderState, nil
 	case RowCopyOnly:
 		return llink.Form{Content: llink.Nothing, Copy: true}, NoRetrieval, nil
@@ -160,6 +165,11 @@ func (s *Stages) TrainControl(row string) (Control, error) {
 	if ck := &cfg.StageB.Checkpoint; ck.Path != "" {
 		ck.Path = strings.TrimSuffix(ck.Path, ".safetensors") + "-" + Slug(row) + ".safetensors"
 	}
+	if row == RowFTCopyPairs {
+		if err := s.translatePairs(dec, lora, f, cfg); err != nil {
+			return Control{}, err
+		}
+	}
 	exs, err := p.examples(s.d.TrainTasks, f, nil, nil, nil)
 	if err != nil {
 		return Control{}, err
@@ -170,6 +180,35 @@ func (s *Stages) TrainControl(row string) (Control, error) {
 		return err
 	})
 	return Control{Row: row, LoRA: set, Params: lora}, err
+}
+
+// translatePairs fine-tunes lora (attached to dec) for one epoch of
+// Stage B batches on translating Stage A's training pairs in form f —
+// the parallel data LLINK's Stage A reads, given to a control as a
+// fine-tuning of its own (about the compute of Stage A and the word
+// alignment) — at cfg's rates, before the control's tasks.
+func (s *Stages) translatePairs(dec *llama.Model, lora []*autograd.Var, f llink.Form, cfg PipelineConfig) error {
+	p := s.p
+	var tasks []data.Task
+	for _, t := range data.MakeTasks(s.d.TrainPairs, p.c.Seed+0x9A) {
+		if t.Kind == data.KindTranslate {
+			tasks = append(tasks, t)
+		}
+	}
+	exs, err := p.examples(tasks, f, nil, nil, nil)
+	if err != nil {
+		return err
+	}
+	c := cfg.StageB
+	c.Steps = max(len(exs)/c.Batch, 1)
+	if c.Checkpoint.Path != "" {
+		c.Checkpoint.Path = strings.TrimSuffix(c.Checkpoint.Path, ".safetensors") + "-pairs.safetensors"
+	}
+	p.logf("%s: %d steps translating %d pairs", RowFTCopyPairs, c.Steps, len(exs))
+	return p.timed(Slug(RowFTCopyPairs)+"-pairs", func() error {
+		_, err := TrainDirectFT(dec, lora, exs, p.m.Dec.IDs.Pad, c, p.stepLogger(RowFTCopyPairs+" pairs", c.Steps))
+		return err
+	})
 }
 
 // method returns the results-table row named row: its form and query, the

@@ -101,6 +101,17 @@ type StepLog struct {
 	Tau  float64  `json:"tau,omitempty"`
 	Norm float64  `json:"grad_norm"`
 	Dev  *float64 `json:"dev_r1,omitempty"`
+	// DevMetric names Dev when it is not the dev retrieval R@1 (the word
+	// alignment reports its dev word recall@5).
+	DevMetric string `json:"dev_metric,omitempty"`
+}
+
+// DevName is the name of l.Dev's metric: "R@1" unless DevMetric says.
+func (l StepLog) DevName() string {
+	if l.DevMetric != "" {
+		return l.DevMetric
+	}
+	return "R@1"
 }
 
 // StageAResult reports a Stage A run.

@@ -45,7 +45,11 @@ type StageBConfig struct {
 	LRSlots    float32 `json:"lr_slots"` // adapter and expander
 	// ResamplerLR is the token-level slots' resampler's learning rate as a
 	// fraction of LRSlots (0 means 1).
-	ResamplerLR float32             `json:"resampler_lr,omitempty"`
+	ResamplerLR float32 `json:"resampler_lr,omitempty"`
+	// LexicalLR is word slots' lexical map's learning rate as a fraction
+	// of LRSlots (0 means DefaultLexicalLR): the map arrives aligned by
+	// the word alignment, and Stage B only adjusts it.
+	LexicalLR   float32             `json:"lexical_lr,omitempty"`
 	LRScale     float32             `json:"lr_scale"`
 	WeightDecay float32             `json:"weight_decay"`
 	Clip        float32             `json:"clip"`
@@ -85,6 +89,10 @@ func (c StageBConfig) Validate() error {
 	}
 	return nil
 }
+
+// DefaultLexicalLR is [StageBConfig.LexicalLR]'s default, chosen on the
+// dev split (docs/EXPERIMENTS.md).
+const DefaultLexicalLR = 0.1
 
 // StageBResult reports a Stage B (or direct fine-tuning) run.
 type StageBResult struct {
@@ -208,6 +216,9 @@ func stageBStep(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, c Stag
 	groups := []nn.ParamGroup{{Params: lora, LR: c.LRLoRA, WeightDecay: c.WeightDecay},
 		{Params: append(slots.Adapter.Params(), slots.Expander.Params()...), LR: c.LRSlots, WeightDecay: c.WeightDecay},
 		{Params: slots.Scale.Params(), LR: c.LRScale, WeightDecay: 0}}
+	if slots.Lexical != nil {
+		groups[1].Params, groups[1].LR = slots.Lexical.Params(), c.LRSlots*cmp.Or(c.LexicalLR, DefaultLexicalLR)
+	}
 	if rs := slots.Resampler.Params(); rs != nil {
 		groups = append(groups, nn.ParamGroup{Params: rs, LR: c.LRSlots * cmp.Or(c.ResamplerLR, 1), WeightDecay: c.WeightDecay})
 	}

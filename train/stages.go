@@ -1,10 +1,12 @@
 package train
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math/rand/v2"
 
+	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
 )
@@ -74,8 +76,9 @@ func (s *Stages) tokens(set string) (*llink.Tokens, error) {
 		for _, t := range tasks {
 			texts = append(texts, t.Foreign)
 		}
-	case "pool":
-		for _, pr := range s.d.Pool {
+	case "pool", "train-pairs", "dev-pairs":
+		pairs := map[string][]data.Pair{"pool": s.d.Pool, "train-pairs": s.d.TrainPairs, "dev-pairs": s.d.DevPairs}[set]
+		for _, pr := range pairs {
 			texts = append(texts, pr.Foreign)
 		}
 	default:
@@ -131,6 +134,14 @@ func (s *Stages) StageB(proj *llink.Projector) (*llink.Bundle, error) {
 	if c.Slots.SlotInput == llink.SlotsSegments {
 		slots.Projector = proj
 	}
+	if slots.Lexical != nil {
+		if err := s.alignWords(slots); err != nil {
+			return nil, err
+		}
+		// Word slots live in the embedding space, not the teacher's: the
+		// slot-mean alignment with the Stage A teacher does not apply.
+		c.StageB.Weights.AlignMSE, c.StageB.Weights.AlignNCE = 0, 0
+	}
 	tv := s.vecs["train-tasks"]
 	var tok *llink.Tokens
 	if c.Slots.TokenSlots() {
@@ -164,4 +175,34 @@ func (s *Stages) StageB(proj *llink.Projector) (*llink.Bundle, error) {
 		b.BaseVocab = dec.Config.VocabSize - b.AddedTokens
 	}
 	return b, nil
+}
+
+// alignWords trains word slots' lexical map on the training pairs before
+// Stage B ([AlignWords]), reporting the word recall on the dev pairs.
+func (s *Stages) alignWords(slots *llink.Slots) error {
+	p := s.p
+	tok, err := s.tokens("train-pairs")
+	if err != nil {
+		return err
+	}
+	devTok, err := s.tokens("dev-pairs")
+	if err != nil {
+		return err
+	}
+	enc := func(pairs []data.Pair) [][]int {
+		out := make([][]int, len(pairs))
+		for i, pr := range pairs {
+			out[i] = p.m.Dec.Tok.Encode(pr.English, false)
+		}
+		return out
+	}
+	unit := llink.UnitRows(p.m.Dec.Model.Emb.Float32())
+	c, d := p.c.WordAlign, DefaultWordAlign()
+	c.Steps, c.Batch, c.LR, c.Seed = cmp.Or(c.Steps, d.Steps), min(cmp.Or(c.Batch, d.Batch), tok.Len()), cmp.Or(c.LR, d.LR), p.c.Seed
+	p.logf("word alignment: %d steps, batch %d", c.Steps, c.Batch)
+	return p.timed("word_align", func() error {
+		res, err := AlignWords(slots, tok, enc(s.d.TrainPairs), unit, devTok, enc(s.d.DevPairs), c, p.stepLogger("word alignment", c.Steps))
+		p.logf("word alignment: loss %.4f, dev word recall@5 %.3f", res.Final, res.Recall)
+		return err
+	})
 }

@@ -59,6 +59,7 @@ func (o *fairOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.stageBSteps, "stage-b-steps", 150, "steps of every trained row (Stage B and each fine-tuning)")
 	fs.BoolVar(&o.evalDev, "eval-dev", false, "evaluate on the development split: for choosing settings, never for results")
 	fs.BoolVar(&o.oracle, "english-oracle", false, "every task's Khmer replaced by its English passage, in training and evaluation: what the decoder answers when it reads the English (a ceiling for these questions, not a result)")
+	fs.IntVar(&o.k, "k", 8, fmt.Sprintf("soft slots K of LLINK's rows (1..%d)", llink.MaxK))
 	o.registerSlots(fs)
 	o.rows = slices.Clone(train.FairRows)
 	fs.Func("rows", "comma-separated rows to run (default all: "+strings.Join(train.FairRows, ", ")+")", func(s string) error {
@@ -113,6 +114,8 @@ func (o *fairOptions) check(fs *flag.FlagSet) error {
 		return usageErrorf("fair: -per-kind %d / -novel-per-kind %d: want 1..10000 / 0..10000", o.perKind, o.novelPerKind)
 	case o.trainPairs < 128 || o.trainTasks < 1 || o.stageASteps < 1 || o.stageBSteps < 1:
 		return usageErrorf("fair: -train-pairs (≥ 128), -train-tasks, -stage-a-steps and -stage-b-steps must be positive")
+	case llink.CheckK(o.k) != nil:
+		return usageErrorf("fair: -k: %v", llink.CheckK(o.k))
 	case o.resume && o.out == "":
 		return usageErrorf("fair: -resume needs -out FOLDER")
 	case len(o.tune) > 0 && o.resume:
@@ -132,7 +135,7 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 	if err := o.check(fs); err != nil {
 		return err
 	}
-	o.k, o.copyChannel, o.encoderPool = 8, true, llink.PoolLayers
+	o.copyChannel, o.encoderPool = true, llink.PoolLayers
 	stop, err := cf.start()
 	if err != nil {
 		return err

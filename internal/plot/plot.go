@@ -97,12 +97,12 @@ func newPlot(title, x, y string) *plot.Plot {
 // metrics log, see [rundir.ReadMetrics]) against the step, one panel per
 // stage in the order the stages first appear (their losses have different
 // scales: Stage A's contrastive loss, Stage B's and the baselines' answer
-// cross-entropy). A stage whose steps carry a dev R@1 gets a second panel
-// with it.
+// cross-entropy). A stage whose steps carry a dev metric (Stage A's R@1,
+// the word alignment's word recall) gets a second panel with it.
 func LossCurves(recs []rundir.Record, path string) error {
 	var stages []string
 	by := map[string]plotter.XYs{}
-	dev := map[string]plotter.XYs{}
+	dev, devName := map[string]plotter.XYs{}, map[string]string{}
 	for _, r := range recs {
 		if _, ok := by[r.Stage]; !ok {
 			stages = append(stages, r.Stage)
@@ -113,6 +113,7 @@ func LossCurves(recs []rundir.Record, path string) error {
 		by[r.Stage] = append(by[r.Stage], plotter.XY{X: float64(r.Step), Y: r.Loss})
 		if r.Dev != nil && finite(*r.Dev) {
 			dev[r.Stage] = append(dev[r.Stage], plotter.XY{X: float64(r.Step), Y: *r.Dev})
+			devName[r.Stage] = r.DevName()
 		}
 	}
 	if len(stages) == 0 {
@@ -134,7 +135,11 @@ func LossCurves(recs []rundir.Record, path string) error {
 		p.Legend.Top = true
 		grid = append(grid, []*plot.Plot{p})
 		if d := dev[s]; len(d) > 0 {
-			q := newPlot(s+": dev retrieval", "step", "dev R@1")
+			title := s + ": dev retrieval"
+			if devName[s] != "R@1" {
+				title = s + ": dev " + devName[s]
+			}
+			q := newPlot(title, "step", "dev "+devName[s])
 			l, pts, err := plotter.NewLinePoints(d)
 			if err != nil {
 				return err

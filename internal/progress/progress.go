@@ -243,12 +243,12 @@ func (b *Bar) Done() {
 
 // Steps returns a training-step hook for train.TrainStageA/TrainStageB:
 // each StepLog moves the bar to its step and shows the loss (and the dev
-// R@1 when the step has one). The bar ends at its last step.
+// metric, e.g. R@1, when the step has one). The bar ends at its last step.
 func (b *Bar) Steps() func(train.StepLog) {
 	return func(l train.StepLog) {
 		note := fmt.Sprintf("loss %.4f  lr %.2e", l.Loss, l.LR)
 		if l.Dev != nil {
-			note += fmt.Sprintf("  dev R@1 %.3f", *l.Dev)
+			note += fmt.Sprintf("  dev %s %.3f", l.DevName(), *l.Dev)
 		}
 		b.Note(note)
 		b.Set(l.Step)

@@ -177,7 +177,7 @@ func (s *Slots) SlotCount() int { return s.Expander.K }
 
 // ReadsTokens reports whether the slots read token states (a resampler or
 // segments).
-func (s *Slots) ReadsTokens() bool { return s.Resampler != nil || s.segments }
+func (s *Slots) ReadsTokens() bool { return s.Resampler != nil || s.segments || s.Lexical != nil }
 
 // TokenWidth is the width of the token states the slots read (0 if none).
 func (s *Slots) TokenWidth() int {
@@ -186,6 +186,8 @@ func (s *Slots) TokenWidth() int {
 		return s.Resampler.K.In
 	case s.segments && s.Projector != nil:
 		return s.Projector.FC1.In
+	case s.Lexical != nil:
+		return s.Lexical.In
 	}
 	return 0
 }

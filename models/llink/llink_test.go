@@ -274,3 +274,30 @@ func TestWordLoss(t *testing.T) {
 		t.Fatalf("word loss %.4f for slots on the words, %.4f for random slots", g, b)
 	}
 }
+
+// TestWordNCE checks the word alignment loss against finite differences,
+// that a repeated word counts once, and that it prefers slots that point at
+// the passage's token embeddings.
+func TestWordNCE(t *testing.T) {
+	const n, k, d, vocab = 2, 3, 5, 9
+	r := testutil.RNG(16)
+	emb := UnitRows(tensor.RandN(r, 1, vocab, d))
+	words := [][]int{{1, 4, 1}, {7}}
+	res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
+		return WordNCE(tp, xs[0], emb, words)
+	}, []*tensor.Tensor{tensor.RandN(r, 1, n, k, d)}, autograd.CheckOpts{Tol: 3e-3})
+	if err != nil {
+		t.Fatalf("%v (%+v)", err, res)
+	}
+	x := tensor.RandN(r, 1, n, k, d)
+	if a, b := WordNCE(nil, autograd.Const(x), emb, words).Item(), WordNCE(nil, autograd.Const(x), emb, [][]int{{1, 4}, {7}}).Item(); a != b {
+		t.Fatalf("a repeated word changed the loss: %v vs %v", a, b)
+	}
+	good := tensor.RandN(r, 1, n, k, d)
+	copy(good.Data()[0*k*d:], emb.Row(1))
+	copy(good.Data()[(0*k+1)*d:], emb.Row(4))
+	copy(good.Data()[1*k*d:], emb.Row(7))
+	if g, b := WordNCE(nil, autograd.Const(good), emb, words).Item(), WordNCE(nil, autograd.Const(x), emb, words).Item(); g >= b {
+		t.Fatalf("word NCE %.4f for slots on the words, %.4f for random slots", g, b)
+	}
+}

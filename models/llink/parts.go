@@ -48,7 +48,10 @@ type Config struct {
 	// pooled vector's Stage A projection only, as the paper; SlotsTokens
 	// that and the encoder's token states, read by a [Resampler];
 	// SlotsSegments the Stage A projections of K in-order segment means of
-	// the token states ([Tokens.Segments]), one per slot.
+	// the token states ([Tokens.Segments]), one per slot; SlotsWords a
+	// learned linear map of those segment means into the decoder's input
+	// embedding space ([Slots.Lexical]), aligned with the decoder's own
+	// embeddings of the English words before Stage B.
 	SlotInput string `json:"slot_input,omitempty"`
 }
 
@@ -57,10 +60,13 @@ const (
 	SlotsPooled   = "pooled"
 	SlotsTokens   = "tokens"
 	SlotsSegments = "segments"
+	SlotsWords    = "words"
 )
 
 // TokenSlots reports whether the slots read the encoder's token states.
-func (c Config) TokenSlots() bool { return c.SlotInput == SlotsTokens || c.SlotInput == SlotsSegments }
+func (c Config) TokenSlots() bool {
+	return c.SlotInput == SlotsTokens || c.SlotInput == SlotsSegments || c.SlotInput == SlotsWords
+}
 
 // Encoder pooling choices (Config.EncoderPool).
 const (
@@ -101,8 +107,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("llink: gate clamp %g not in (0, 1]", c.GateMax)
 	case c.EncoderPool != "" && c.EncoderPool != PoolLast && c.EncoderPool != PoolLayers:
 		return fmt.Errorf("llink: encoder pooling %q, want %q or %q", c.EncoderPool, PoolLast, PoolLayers)
-	case c.SlotInput != "" && c.SlotInput != SlotsPooled && c.SlotInput != SlotsTokens && c.SlotInput != SlotsSegments:
-		return fmt.Errorf("llink: slot input %q, want %q, %q or %q", c.SlotInput, SlotsPooled, SlotsTokens, SlotsSegments)
+	case c.SlotInput != "" && c.SlotInput != SlotsPooled && c.SlotInput != SlotsTokens && c.SlotInput != SlotsSegments && c.SlotInput != SlotsWords:
+		return fmt.Errorf("llink: slot input %q, want %q, %q, %q or %q", c.SlotInput, SlotsPooled, SlotsTokens, SlotsSegments, SlotsWords)
 	}
 	return nil
 }
@@ -236,7 +242,7 @@ type Expander struct {
 // slot comes from its own segment, so there is nothing to expand.
 func NewExpander(c Config, r *rand.Rand) *Expander {
 	e := &Expander{Norm: nn.NewLayerNorm("expander.norm", c.DecDim, c.Eps, true), K: c.K, D: c.DecDim, Residual: c.ExpResidual}
-	if c.SlotInput != SlotsSegments {
+	if c.SlotInput != SlotsSegments && c.SlotInput != SlotsWords {
 		e.FC1 = nn.NewLinear("expander.fc1", c.DecDim, c.ExpHidden, true, nil, r)
 		e.FC2 = nn.NewLinear("expander.fc2", c.ExpHidden, c.K*c.DecDim, true, nil, r)
 	}
@@ -276,7 +282,11 @@ type Slots struct {
 	// mean; not one of the slots' parameters (the bundle holds it). Nil
 	// for the other slot inputs.
 	Projector *Projector
-	segments  bool
+	// Lexical maps each segment mean of the encoder's token states to the
+	// decoder's input embedding space, for word slots ([SlotsWords]); nil
+	// for the other slot inputs.
+	Lexical  *nn.Linear
+	segments bool
 }
 
 // NewSlots returns the Stage B parts with γ₀ = gamma0 (and a resampler for
@@ -288,6 +298,8 @@ func NewSlots(c Config, gamma0 float32, r *rand.Rand) *Slots {
 		s.Resampler = NewResampler(c, r)
 	case SlotsSegments:
 		s.segments = true
+	case SlotsWords:
+		s.Lexical = nn.NewLinear("lexical.fc", c.EncDim, c.DecDim, true, nil, r)
 	}
 	return s
 }
@@ -298,6 +310,12 @@ func NewSlots(c Config, gamma0 float32, r *rand.Rand) *Slots {
 func (s *Slots) Forward(tp *autograd.Tape, v *autograd.Var, tok *Tokens) *autograd.Var {
 	if s.segments {
 		return s.segmentSlots(tp, tok)
+	}
+	if s.Lexical != nil {
+		// Word slots sit at γ times a unit direction: the norm of the
+		// decoder's own embedding rows (γ₀), read as words are.
+		w := s.WordDirections(tp, tok)
+		return tp.Mul(tp.L2Normalize(w, 1e-12), s.Scale.Gamma)
 	}
 	out := s.Expander.Forward(tp, s.Adapter.Forward(tp, s.Scale.Forward(tp, v)))
 	if s.Resampler != nil {
@@ -320,8 +338,25 @@ func (s *Slots) segmentSlots(tp *autograd.Tape, tok *Tokens) *autograd.Var {
 	return s.Expander.Norm.Forward(tp, tp.Reshape(out, n, k, d))
 }
 
-// Params lists the Stage B parameters (not the decoder's LoRA).
+// WordDirections returns word slots before their scale: Lexical applied to
+// the K in-order segment means of tok's token states, [N, K, d]. Their
+// directions are what the word alignment trains ([WordLoss]).
+func (s *Slots) WordDirections(tp *autograd.Tape, tok *Tokens) *autograd.Var {
+	if s.Lexical == nil || tok == nil {
+		panic("llink.Slots: word slots need their lexical map and the texts' token states")
+	}
+	k, d := s.Expander.K, s.Expander.D
+	seg := tok.Segments(k).States
+	n, enc := seg.Dim(0), seg.Dim(2)
+	return tp.Reshape(s.Lexical.Forward(tp, autograd.Const(seg.Reshape(n*k, enc))), n, k, d)
+}
+
+// Params lists the Stage B parameters (not the decoder's LoRA). Word slots
+// have only γ and the lexical map.
 func (s *Slots) Params() []*autograd.Var {
+	if s.Lexical != nil {
+		return append(s.Scale.Params(), s.Lexical.Params()...)
+	}
 	ps := append(append(s.Scale.Params(), s.Adapter.Params()...), s.Expander.Params()...)
 	if s.Resampler != nil {
 		ps = append(ps, s.Resampler.Params()...)

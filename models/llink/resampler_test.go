@@ -189,3 +189,50 @@ func TestSegmentSlots(t *testing.T) {
 		t.Fatalf("%v (%+v)", err, res)
 	}
 }
+
+// TestWordSlots: word slot k is γ·unit(Lexical(segment mean k)) — at the
+// norm γ, from the segment means alone — and its gradients with respect to
+// γ and the lexical map match finite differences.
+func TestWordSlots(t *testing.T) {
+	c := tokenConfig()
+	c.SlotInput = SlotsWords
+	r := testutil.RNG(15)
+	s := NewSlots(c, 1.3, r)
+	if !s.ReadsTokens() || s.TokenWidth() != c.EncDim || s.Lexical == nil || s.Resampler != nil || s.Expander.FC1 != nil {
+		t.Fatalf("word slots: reads %v, width %d, lexical %v, resampler %v, expander MLP %v", s.ReadsTokens(), s.TokenWidth(), s.Lexical, s.Resampler, s.Expander.FC1)
+	}
+	if got, want := len(s.Params()), 3; got != want {
+		t.Fatalf("word slots train %d parameters, want %d (γ, the lexical weight and bias)", got, want)
+	}
+	tok := testTokens(t, r, c.EncDim, 5, 2, 11)
+	got := s.SlotVectors(Source{Tok: tok})
+	if !slices.Equal(got.Shape(), []int{3, c.K, c.DecDim}) {
+		t.Fatalf("word slots %v, want [3 %d %d]", got.Shape(), c.K, c.DecDim)
+	}
+	seg := tok.Segments(c.K).States
+	lex := s.Lexical.Forward(nil, autograd.Const(seg.Reshape(3*c.K, c.EncDim))).Value
+	for i := range 3 * c.K {
+		var norm, dot, lnorm float64
+		for j, v := range got.Data()[i*c.DecDim:][:c.DecDim] {
+			l := float64(lex.Row(i)[j])
+			norm, dot, lnorm = norm+float64(v)*float64(v), dot+float64(v)*l, lnorm+l*l
+		}
+		if math.Abs(math.Sqrt(norm)-1.3) > 1e-4 || dot/math.Sqrt(norm*lnorm) < 1-1e-5 {
+			t.Fatalf("slot %d: norm %.5f (want γ = 1.3), cosine to Lexical(segment) %.6f", i, math.Sqrt(norm), dot/math.Sqrt(norm*lnorm))
+		}
+	}
+	fields := []**autograd.Var{&s.Scale.Gamma, &s.Lexical.Weight, &s.Lexical.Bias}
+	var inputs []*tensor.Tensor
+	for _, f := range fields {
+		inputs = append(inputs, (*f).Value)
+	}
+	res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
+		for i, f := range fields {
+			*f = xs[i]
+		}
+		return s.Forward(tp, nil, tok)
+	}, inputs, autograd.CheckOpts{Tol: 3e-3})
+	if err != nil {
+		t.Fatalf("%v (%+v)", err, res)
+	}
+}

@@ -93,6 +93,39 @@ func WordLoss(tp *autograd.Tape, slots *autograd.Var, unit *tensor.Tensor, words
 	return tp.BCEWithLogits(tp.Reshape(lse, n, v), y)
 }
 
+// WordNCE is the word alignment's loss for slots [N, K, d] against the
+// decoder's unit embedding rows unit [V, d]: every distinct token t of
+// text i's English words[i] should rank high among the vocabulary by
+// LSE_k(cos(s_k, e_v)/τ) — the mean over those (i, t) of the cross-entropy
+// of that score's softmax over the vocabulary at t. Unlike [WordLoss]'s
+// per-token binary terms, which the vocabulary's many absent tokens
+// dominate, it asks directly that a sentence's words be the slots' nearest
+// neighbours. Ids outside the vocabulary are a programmer error and panic.
+func WordNCE(tp *autograd.Tape, slots *autograd.Var, unit *tensor.Tensor, words [][]int) *autograd.Var {
+	s := slots.Shape()
+	if len(s) != 3 || s[0] != len(words) || unit.Dims() != 2 || unit.Dim(1) != s[2] {
+		panic(fmt.Sprintf("llink.WordNCE: slots %v for %d texts and embeddings %v", s, len(words), unit.Shape()))
+	}
+	n, v := s[0], unit.Dim(0)
+	var rows, targets []int
+	for i, ws := range words {
+		seen := map[int]bool{}
+		for _, t := range ws {
+			if t < 0 || t >= v {
+				panic(fmt.Sprintf("llink.WordNCE: text %d has token %d outside vocabulary %d", i, t, v))
+			}
+			if !seen[t] {
+				seen[t] = true
+				rows, targets = append(rows, i), append(targets, t)
+			}
+		}
+	}
+	cos := tp.MatMul(tp.L2Normalize(slots, 1e-12), autograd.Const(unit), false, true) // [N, K, V]
+	x := tp.TransposeLast2(tp.Scale(cos, 1/wordTau))                                  // [N, V, K]
+	lse := tp.Reshape(tp.Slice(tp.Sub(x, tp.LogSoftmax(x)), 2, 0, 1), n, v)
+	return tp.CrossEntropy(tp.Gather(lse, rows), targets, -100)
+}
+
 // BagOfWords is the optional Stage B bag-of-words head (LLINK.md: "0.1·BCE
 // (bag-of-words head on s̄ vs multi-hot answer tokens)"): a linear map from
 // the mean of the K slots to one logit per decoder vocabulary entry, trained
