@@ -50,36 +50,28 @@ func AlignWords(slots *llink.Slots, tok *llink.Tokens, words [][]int, unit *tens
 	params := slots.Lexical.Params()
 	opt := nn.NewAdamW([]nn.ParamGroup{{Params: params, LR: c.LR, WeightDecay: 0.01}}, 0.9, 0.98, 1e-8)
 	opt.Schedule = nn.WarmupCosine(c.Steps/20, c.Steps, 0.01)
-	rng := rand.New(rand.NewPCG(c.Seed, 0x30D5))
+	src := rand.NewPCG(c.Seed, 0x30D5)
+	rng := rand.New(src)
 	tp := autograd.NewTape()
-	order, pos := rng.Perm(tok.Len()), 0
-	for step := range c.Steps {
-		if pos+c.Batch > len(order) {
-			order, pos = rng.Perm(tok.Len()), 0
-		}
-		idx := order[pos : pos+c.Batch]
-		pos += c.Batch
+	loop := &Loop{Name: "train: word alignment", Params: params, Opt: opt, Clip: 1, Steps: c.Steps,
+		Order: func() []int { return rng.Perm(tok.Len()) }, Examples: tok.Len(), Batch: c.Batch, RNG: src}
+	loop.Step = func(step int, idx []int) (float32, error) {
 		bt, err := pickTokens(tok, idx)
 		if err != nil {
-			return res, err
+			return 0, err
 		}
 		bw := make([][]int, len(idx))
 		for i, r := range idx {
 			bw[i] = words[r]
 		}
 		tp.Reset()
-		autograd.ZeroGrad(params)
 		loss := llink.WordNCE(tp, slots.WordDirections(tp, bt), unit, bw)
-		if err := nn.CheckFinite(loss, nil); err != nil {
-			return res, fmt.Errorf("train: word alignment step %d: %w", step, err)
-		}
 		tp.Backward(loss)
-		norm := nn.ClipGradNorm(params, 1)
-		lr := opt.LR(0)
-		opt.Step()
-		res.Final = float64(loss.Item())
-		entry := StepLog{Step: step + 1, Loss: res.Final, LR: float64(lr), Norm: float64(norm)}
-		if last := step == c.Steps-1; devTok != nil && devTok.Len() > 0 && (last || (step+1)%max(c.Steps/10, 1) == 0) {
+		return loss.Item(), nil
+	}
+	loop.Log = func(entry StepLog) error {
+		res.Final = entry.Loss
+		if devTok != nil && devTok.Len() > 0 && (entry.Step == c.Steps || entry.Step%max(c.Steps/10, 1) == 0) {
 			res.Recall = WordRecall(slots, devTok, devWords, unit, 5)
 			r := res.Recall
 			entry.Dev, entry.DevMetric = &r, "word recall@5"
@@ -87,9 +79,11 @@ func AlignWords(slots *llink.Slots, tok *llink.Tokens, words [][]int, unit *tens
 		if log != nil {
 			log(entry)
 		}
+		return nil
 	}
+	err := loop.Run()
 	res.Elapsed = time.Since(start)
-	return res, nil
+	return res, err
 }
 
 // pickTokens gathers rows idx of tok.
