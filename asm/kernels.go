@@ -69,7 +69,7 @@ type kernels struct {
 	// of A with B transposed on it.
 	bf16tile func(*bf16Tile)
 	// qdot holds the quantised-row dot kernels by QType (quant.go).
-	qdot [Q4_0 + 1]qdotKernel
+	qdot [qTypes]qdotKernel
 	// dequant widens blocks as Dequantize (its twin) does.
 	dequant func(t QType, dst []float32, src []byte)
 }
@@ -98,7 +98,7 @@ func genericKernels() kernels {
 		bf16to:  bf16ToF32Generic,
 		tobf16:  f32ToBF16Generic,
 		bf16mv:  bf16mvGeneric,
-		qdot:    [Q4_0 + 1]qdotKernel{Q8_0: qdotGeneric(Q8_0), Q4_0: qdotGeneric(Q4_0)},
+		qdot:    [qTypes]qdotKernel{Q8_0: qdotGeneric(Q8_0), Q4_0: qdotGeneric(Q4_0)},
 		dequant: Dequantize,
 
 		packT:     packTGeneric,
@@ -113,6 +113,9 @@ var tables = map[Level]*kernels{}
 
 func register(k kernels) {
 	kk := k
+	// The K types' dot kernels are the level's dequantisation and dot.
+	kk.qdot[Q4_K] = qdotK(Q4_K, kk.dequant, kk.dot)
+	kk.qdot[Q6_K] = qdotK(Q6_K, kk.dequant, kk.dot)
 	tables[k.level] = &kk
 	if k.level != Generic {
 		available = append(available, k.level)

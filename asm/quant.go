@@ -13,6 +13,13 @@ import (
 //	Q8_0 block (34 bytes, 32 weights): f16 scale d, then int8 q[32]; w = d·q
 //	Q4_0 block (18 bytes, 32 weights): f16 scale d, then 16 bytes; byte j holds
 //	  weight j in its low nibble and weight j+16 in its high one; w = d·(nibble−8)
+//	Q4_K super-block (144 bytes, 256 weights: 8 groups of 32): f16 d and dmin,
+//	  12 bytes of 6-bit group scales sc and mins mn (k4Scale), 128 bytes of
+//	  nibbles: bytes 32c..32c+31 hold group 2c in their low nibbles and group
+//	  2c+1 in their high ones; w = (d·sc)·q − dmin·mn
+//	Q6_K super-block (210 bytes, 256 weights: 16 groups of 16): 128 bytes of
+//	  low nibbles ql, 64 bytes of high bit pairs qh, 16 int8 group scales,
+//	  f16 d; q = ql | qh<<4 − 32 laid out as in dequantQ6K; w = (d·sc)·q
 
 // QType is a block-quantised format.
 type QType uint8
@@ -21,9 +28,13 @@ type QType uint8
 const (
 	Q8_0 QType = iota + 1
 	Q4_0
+	Q4_K
+	Q6_K
+	qTypes // one past the last
 )
 
-// QBlock is the number of weights in one block of every QType.
+// QBlock is the number of weights in one block of Q8_0 and Q4_0 (the
+// K types' super-blocks hold 256: [QType.BlockWeights]).
 const QBlock = 32
 
 // BlockBytes returns the bytes of one block (0 for an unknown type).
@@ -33,6 +44,22 @@ func (t QType) BlockBytes() int {
 		return 34
 	case Q4_0:
 		return 18
+	case Q4_K:
+		return 144
+	case Q6_K:
+		return 210
+	}
+	return 0
+}
+
+// BlockWeights returns the weights in one block: 32, or 256 for the K
+// types (0 for an unknown type).
+func (t QType) BlockWeights() int {
+	switch t {
+	case Q8_0, Q4_0:
+		return QBlock
+	case Q4_K, Q6_K:
+		return 256
 	}
 	return 0
 }
@@ -43,12 +70,17 @@ func (t QType) String() string {
 		return "Q8_0"
 	case Q4_0:
 		return "Q4_0"
+	case Q4_K:
+		return "Q4_K"
+	case Q6_K:
+		return "Q6_K"
 	}
 	return fmt.Sprintf("QType(%d)", uint8(t))
 }
 
 // QMatrix is a [Rows, Cols] matrix stored row by row as blocks of Type
-// (Cols a multiple of QBlock): row r is Blocks[r·Cols/32·BlockBytes:].
+// (Cols a multiple of its BlockWeights): row r is
+// Blocks[r·Cols/BlockWeights·BlockBytes:].
 type QMatrix struct {
 	Type       QType
 	Rows, Cols int
@@ -60,17 +92,17 @@ func NewQMatrix(t QType, rows, cols int, blocks []byte) (*QMatrix, error) {
 	if t.BlockBytes() == 0 {
 		return nil, fmt.Errorf("asm: unknown quantised type %d", t)
 	}
-	if rows < 0 || cols < 0 || cols%QBlock != 0 {
-		return nil, fmt.Errorf("asm: %s matrix %d×%d: columns must be a multiple of %d", t, rows, cols, QBlock)
+	if rows < 0 || cols < 0 || cols%t.BlockWeights() != 0 {
+		return nil, fmt.Errorf("asm: %s matrix %d×%d: columns must be a multiple of %d", t, rows, cols, t.BlockWeights())
 	}
-	if want := rows * cols / QBlock * t.BlockBytes(); len(blocks) != want {
+	if want := rows * cols / t.BlockWeights() * t.BlockBytes(); len(blocks) != want {
 		return nil, fmt.Errorf("asm: %s matrix %d×%d needs %d bytes of blocks, have %d", t, rows, cols, want, len(blocks))
 	}
 	return &QMatrix{t, rows, cols, blocks}, nil
 }
 
 // rowBytes is the size of one row's blocks.
-func (w *QMatrix) rowBytes() int { return w.Cols / QBlock * w.Type.BlockBytes() }
+func (w *QMatrix) rowBytes() int { return w.Cols / w.Type.BlockWeights() * w.Type.BlockBytes() }
 
 // Bytes returns the storage size of the matrix.
 func (w *QMatrix) Bytes() int64 { return int64(len(w.Blocks)) }
@@ -83,9 +115,19 @@ func (w *QMatrix) DequantizeRows(dst []float32, r0, r1 int) {
 }
 
 // Dequantize widens the blocks of src into dst (len(dst) weights, a
-// multiple of QBlock).
+// multiple of t's BlockWeights).
 func Dequantize(t QType, dst []float32, src []byte) {
-	bb := t.BlockBytes()
+	bb, bw := t.BlockBytes(), t.BlockWeights()
+	if t == Q4_K || t == Q6_K {
+		for b := 0; b < len(dst)/bw; b++ {
+			if t == Q4_K {
+				dequantQ4K(dst[b*bw:(b+1)*bw], src[b*bb:(b+1)*bb])
+			} else {
+				dequantQ6K(dst[b*bw:(b+1)*bw], src[b*bb:(b+1)*bb])
+			}
+		}
+		return
+	}
 	for b := 0; b < len(dst)/QBlock; b++ {
 		blk := src[b*bb : (b+1)*bb]
 		d := F16ToF32(binary.LittleEndian.Uint16(blk))
@@ -104,11 +146,17 @@ func Dequantize(t QType, dst []float32, src []byte) {
 	}
 }
 
-// Quantize writes src (a multiple of QBlock values) as blocks of type t to
-// dst, with llama.cpp's reference rounding: Q8_0 scales each block by
-// max|x|/127 and rounds to nearest; Q4_0 by its largest-magnitude value /
-// −8, truncating x/d + 8.5 and clamping to 15.
+// Quantize writes src (a multiple of t's BlockWeights values) as blocks of
+// type t to dst, with llama.cpp's reference rounding for Q8_0 and Q4_0:
+// Q8_0 scales each block by max|x|/127 and rounds to nearest; Q4_0 by its
+// largest-magnitude value / −8, truncating x/d + 8.5 and clamping to 15.
+// The K types get a plain min/max fit (quantK), not llama.cpp's search for
+// the best scales: valid blocks, somewhat larger errors.
 func Quantize(t QType, dst []byte, src []float32) {
+	if t == Q4_K || t == Q6_K {
+		quantK(t, dst, src)
+		return
+	}
 	bb := t.BlockBytes()
 	for b := 0; b < len(src)/QBlock; b++ {
 		x := src[b*QBlock : (b+1)*QBlock]
@@ -199,12 +247,16 @@ func F32ToF16(f float32) uint16 {
 }
 
 // qdotKernel returns Σ_p x[p]·w[p] over nb blocks of one quantised row at
-// blocks (the kernel reads x[:nb·32] and blocks[:nb·BlockBytes]).
+// blocks (the kernel reads x[:nb·BlockWeights] and blocks[:nb·BlockBytes]).
 type qdotKernel func(x []float32, blocks []byte, nb int) float32
 
 // qdotGeneric is the Go twin of the quantised dot kernels: per block, the
-// sum of x·q in float32, then scaled by d and added.
+// sum of x·q in float32, then scaled by d and added. The K types' super-
+// blocks are dequantised and dotted (qdotK with the generic kernels).
 func qdotGeneric(t QType) qdotKernel {
+	if t == Q4_K || t == Q6_K {
+		return qdotK(t, Dequantize, dotGeneric)
+	}
 	return func(x []float32, blocks []byte, nb int) float32 {
 		bb := t.BlockBytes()
 		var s float32
@@ -264,7 +316,7 @@ func SgemmQ(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) {
 		return
 	}
 	dot := cur.qdot[w.Type]
-	rb, nb := w.rowBytes(), k/QBlock
+	rb, nb := w.rowBytes(), k/w.Type.BlockWeights()
 	rows := func(j0, j1 int) {
 		for j := j0; j < j1; j++ {
 			blk := w.Blocks[j*rb : (j+1)*rb]
@@ -314,4 +366,174 @@ func gemmQ(kr *kernels, m int, x []float32, ldx int, w *QMatrix, c []float32, ld
 			bf16GemmCols(kr.bf16tile, m, 0, j1-j0, k, xb, wb, k, c[j0:], ldc)
 		}
 	})
+}
+
+// qdotK returns the dot kernel of a K type: each super-block dequantised
+// (deq) into a stack buffer, then dotted with x (dot), the block sums added
+// in order.
+func qdotK(t QType, deq func(QType, []float32, []byte), dot func(x, y []float32) float32) qdotKernel {
+	bb := t.BlockBytes()
+	return func(x []float32, blocks []byte, nb int) float32 {
+		var w [256]float32
+		var s float32
+		for b := 0; b < nb; b++ {
+			deq(t, w[:], blocks[b*bb:(b+1)*bb])
+			s += dot(x[b*256:(b+1)*256], w[:])
+		}
+		return s
+	}
+}
+
+// k4Scale returns group j's 6-bit scale and min of a Q4_K super-block from
+// its 12 packed bytes: groups 0-3 in the low 6 bits of bytes j and j+4;
+// groups 4-7 in the nibbles of byte j+4 with bytes j−4 and j's top 2 bits.
+func k4Scale(j int, q []byte) (sc, mn uint8) {
+	if j < 4 {
+		return q[j] & 63, q[j+4] & 63
+	}
+	return q[j+4]&15 | q[j-4]>>6<<4, q[j+4]>>4 | q[j]>>6<<4
+}
+
+// dequantQ4K widens one Q4_K super-block (144 bytes) into dst[:256]: per
+// group the scale d·sc and the offset dmin·mn, then (d·sc)·q − dmin·mn.
+func dequantQ4K(dst []float32, blk []byte) {
+	d := F16ToF32(binary.LittleEndian.Uint16(blk))
+	dmin := F16ToF32(binary.LittleEndian.Uint16(blk[2:]))
+	scales, qs := blk[4:16], blk[16:144]
+	for c := 0; c < 4; c++ {
+		sc0, m0 := k4Scale(2*c, scales)
+		sc1, m1 := k4Scale(2*c+1, scales)
+		d0, o0 := d*float32(sc0), dmin*float32(m0)
+		d1, o1 := d*float32(sc1), dmin*float32(m1)
+		q, out := qs[32*c:32*c+32], dst[64*c:64*c+64]
+		for l, v := range q {
+			out[l] = float32(d0*float32(v&15)) - o0
+			out[32+l] = float32(d1*float32(v>>4)) - o1
+		}
+	}
+}
+
+// dequantQ6K widens one Q6_K super-block (210 bytes) into dst[:256]. Each
+// half h (128 weights) reads 64 bytes of ql, 32 of qh and 8 scales: weight
+// 32u + l (u < 4, l < 32) is ql[l + 32(u&1)] (low nibble for u < 2, high
+// for u ≥ 2) with bits 2u, 2u+1 of qh[l] above it, minus 32, times the
+// scale of group 2u + l/16.
+func dequantQ6K(dst []float32, blk []byte) {
+	d := F16ToF32(binary.LittleEndian.Uint16(blk[208:]))
+	for h := 0; h < 2; h++ {
+		ql, qh, sc := blk[64*h:64*h+64], blk[128+32*h:128+32*h+32], blk[192+8*h:192+8*h+8]
+		out := dst[128*h : 128*h+128]
+		for u := 0; u < 4; u++ {
+			for l := 0; l < 32; l++ {
+				lo := ql[l+32*(u&1)]
+				if u >= 2 {
+					lo >>= 4
+				}
+				q := int(lo&15|(qh[l]>>(2*u)&3)<<4) - 32
+				out[32*u+l] = d * float32(int8(sc[2*u+l/16])) * float32(q)
+			}
+		}
+	}
+}
+
+// quantK writes src as Q4_K or Q6_K super-blocks: each group's range
+// fitted by its min and max (Q4_K: offsets ≥ 0 as the format's mins are;
+// Q6_K: symmetric, largest magnitude to −32), the group scales quantised
+// against the super-block's largest, then each weight rounded on its
+// group's quantised scale.
+func quantK(t QType, dst []byte, src []float32) {
+	bb := t.BlockBytes()
+	for b := 0; b < len(src)/256; b++ {
+		x, blk := src[b*256:(b+1)*256], dst[b*bb:(b+1)*bb]
+		clear(blk)
+		if t == Q4_K {
+			quantQ4K(blk, x)
+		} else {
+			quantQ6K(blk, x)
+		}
+	}
+}
+
+func quantQ4K(blk []byte, x []float32) {
+	var sc, mn [8]float32
+	var scMax, mnMax float32
+	for j := 0; j < 8; j++ {
+		lo, hi := float32(0), float32(0)
+		for _, v := range x[32*j : 32*j+32] {
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		sc[j], mn[j] = (hi-lo)/15, -lo
+		scMax, mnMax = max(scMax, sc[j]), max(mnMax, mn[j])
+	}
+	d, dmin := F16ToF32(F32ToF16(scMax/63)), F16ToF32(F32ToF16(mnMax/63))
+	binary.LittleEndian.PutUint16(blk, F32ToF16(d))
+	binary.LittleEndian.PutUint16(blk[2:], F32ToF16(dmin))
+	var qs, qm [8]uint8
+	for j := 0; j < 8; j++ {
+		if d > 0 {
+			qs[j] = uint8(min(63, math.Round(float64(sc[j]/d))))
+		}
+		if dmin > 0 {
+			qm[j] = uint8(min(63, math.Round(float64(mn[j]/dmin))))
+		}
+	}
+	scales := blk[4:16]
+	for j := 0; j < 4; j++ {
+		scales[j] = qs[j] | qs[j+4]>>4<<6
+		scales[j+4] = qm[j] | qm[j+4]>>4<<6
+		scales[j+8] = qs[j+4]&15 | qm[j+4]&15<<4
+	}
+	qsb := blk[16:144]
+	for j := 0; j < 8; j++ {
+		g, o := d*float32(qs[j]), dmin*float32(qm[j])
+		for l, v := range x[32*j : 32*j+32] {
+			var q uint8
+			if g > 0 {
+				q = uint8(max(0, min(15, math.Round(float64((v+o)/g)))))
+			}
+			if j%2 == 0 {
+				qsb[32*(j/2)+l] |= q
+			} else {
+				qsb[32*(j/2)+l] |= q << 4
+			}
+		}
+	}
+}
+
+func quantQ6K(blk []byte, x []float32) {
+	var sc [16]float32
+	var scMax float32
+	for g := 0; g < 16; g++ {
+		var amax float32
+		for _, v := range x[16*g : 16*g+16] {
+			amax = max(amax, float32(math.Abs(float64(v))))
+		}
+		sc[g] = amax / 32
+		scMax = max(scMax, sc[g])
+	}
+	d := F16ToF32(F32ToF16(scMax / 127))
+	binary.LittleEndian.PutUint16(blk[208:], F32ToF16(d))
+	for h := 0; h < 2; h++ {
+		ql, qh, scb := blk[64*h:64*h+64], blk[128+32*h:128+32*h+32], blk[192+8*h:192+8*h+8]
+		for g := 0; g < 8; g++ {
+			if d > 0 {
+				scb[g] = byte(int8(min(127, math.Round(float64(sc[8*h+g]/d)))))
+			}
+		}
+		for u := 0; u < 4; u++ {
+			for l := 0; l < 32; l++ {
+				g := d * float32(int8(scb[2*u+l/16]))
+				q := 32
+				if g > 0 {
+					q = int(max(0, min(63, math.Round(float64(x[128*h+32*u+l]/g))+32)))
+				}
+				lo := byte(q & 15)
+				if u >= 2 {
+					lo <<= 4
+				}
+				ql[l+32*(u&1)] |= lo
+				qh[l] |= byte(q>>4) << (2 * u)
+			}
+		}
+	}
 }

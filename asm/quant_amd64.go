@@ -36,6 +36,10 @@ func dequant4AVX512(dst *float32, b *byte, nb int)
 // into k.
 func qdotAVX512(k *kernels) {
 	k.dequant = func(t QType, dst []float32, src []byte) {
+		if t != Q8_0 && t != Q4_0 {
+			Dequantize(t, dst, src)
+			return
+		}
 		nb := len(dst) / QBlock
 		if nb == 0 {
 			return

@@ -75,22 +75,76 @@ func TestQuantizeRoundTrip(t *testing.T) {
 	}
 }
 
+// TestQuantizeKRoundTrip quantises random super-blocks of spread-out
+// magnitudes as Q4_K and Q6_K and bounds the dequantised error: each weight
+// within one step of its group's quantised scale (Q4_K: (d·sc) plus the
+// rounding of the min; Q6_K: d·sc), and the relative RMS error near what
+// llama.cpp's own quantiser gives (7% and 2% measured on random normal
+// weights; bench/RESULTS.md).
+func TestQuantizeKRoundTrip(t *testing.T) {
+	r := testutil.RNG(47)
+	for _, qt := range []QType{Q4_K, Q6_K} {
+		for nb := 1; nb <= 5; nb++ {
+			x := testutil.Normal(r, nb*256, math.Ldexp(1, r.IntN(20)-10))
+			bs := make([]byte, nb*qt.BlockBytes())
+			Quantize(qt, bs, x)
+			y := make([]float32, len(x))
+			Dequantize(qt, y, bs)
+			var e, n float64
+			for b := 0; b < nb; b++ {
+				g := 32
+				if qt == Q6_K {
+					g = 16
+				}
+				for i := b * 256; i < (b+1)*256; i++ {
+					e += math.Pow(float64(y[i]-x[i]), 2)
+					n += math.Pow(float64(x[i]), 2)
+					var amax float64
+					for _, v := range x[i/g*g : i/g*g+g] {
+						amax = max(amax, math.Abs(float64(v)))
+					}
+					// A step is the group's range over 15 (Q4_K) or its
+					// largest magnitude over 32 (Q6_K); the rounding of the
+					// group scale (units d of the super-block) moves the
+					// largest q by up to 16 d, Q4_K's min by up to dmin.
+					var supMax float64
+					for _, v := range x[b*256 : (b+1)*256] {
+						supMax = max(supMax, math.Abs(float64(v)))
+					}
+					step := 2*amax/15 + 8*(2*supMax/15/63) + supMax/63
+					if qt == Q6_K {
+						step = amax/32 + 17*(supMax/32/127)
+					}
+					if d := math.Abs(float64(y[i] - x[i])); d > step*1.01 {
+						t.Fatalf("%s block %d element %d: %g → %g (|diff| %g > step %g)", qt, b, i, x[i], y[i], d, step)
+					}
+				}
+			}
+			rel := math.Sqrt(e / n)
+			if lim := map[QType]float64{Q4_K: 0.1, Q6_K: 0.03}[qt]; rel > lim {
+				t.Errorf("%s nb=%d: relative RMS error %.3g > %g", qt, nb, rel, lim)
+			}
+		}
+	}
+}
+
 // qCase draws a quantised row of nb blocks and an x row, each followed by
 // poison (NaN in x, blocks whose scale is NaN) so a kernel that reads past
 // the row gives NaN.
 func qCase(r *rand.Rand, qt QType, nb int) (x []float32, blocks []byte, ref, mag float64) {
-	xs := append(testutil.Normal(r, nb*QBlock, 1), make([]float32, 2*QBlock)...)
-	for i := nb * QBlock; i < len(xs); i++ {
+	bw, bb := qt.BlockWeights(), qt.BlockBytes()
+	xs := append(testutil.Normal(r, nb*bw, 1), make([]float32, 2*bw)...)
+	for i := nb * bw; i < len(xs); i++ {
 		xs[i] = float32(math.NaN())
 	}
-	w := testutil.Normal(r, (nb+2)*QBlock, 0.05)
-	bs := make([]byte, (nb+2)*qt.BlockBytes())
+	w := testutil.Normal(r, (nb+2)*bw, 0.05)
+	bs := make([]byte, (nb+2)*bb)
 	Quantize(qt, bs, w)
 	for b := nb; b < nb+2; b++ {
-		binary.LittleEndian.PutUint16(bs[b*qt.BlockBytes():], 0x7e00) // NaN scale
+		binary.LittleEndian.PutUint16(bs[b*bb+scaleOffset(qt):], 0x7e00) // NaN scale
 	}
-	deq := make([]float32, nb*QBlock)
-	Dequantize(qt, deq, bs[:nb*qt.BlockBytes()])
+	deq := make([]float32, nb*bw)
+	Dequantize(qt, deq, bs[:nb*bb])
 	for p, v := range deq {
 		tm := float64(xs[p]) * float64(v)
 		ref, mag = ref+tm, mag+math.Abs(tm)
@@ -98,23 +152,37 @@ func qCase(r *rand.Rand, qt QType, nb int) (x []float32, blocks []byte, ref, mag
 	return xs, bs, ref, mag
 }
 
+// scaleOffset is where a block's f16 scale d sits.
+func scaleOffset(qt QType) int {
+	if qt == Q6_K {
+		return 208
+	}
+	return 0
+}
+
 // qBound is the float32 error bound of a quantised dot product of nb blocks:
-// each block sums 32 products, is scaled and added once more.
-func qBound(nb int, mag float64) float64 { return float64(QBlock+nb+2) * 0x1p-24 * mag }
+// each block sums its products (dequantised weights for the K types: one
+// more rounding each), is scaled and added once more.
+func qBound(qt QType, nb int, mag float64) float64 {
+	return float64(qt.BlockWeights()+nb+4) * 0x1p-24 * mag
+}
+
+// allQTypes are the quantised formats.
+var allQTypes = []QType{Q8_0, Q4_0, Q4_K, Q6_K}
 
 // TestQDot checks every level's quantised dot kernels against the float64
 // dot of the dequantised weights and the Go twin, on block counts around the
 // two-block unroll, reading nothing past the row.
 func TestQDot(t *testing.T) {
 	for _, l := range Available() {
-		for _, qt := range []QType{Q8_0, Q4_0} {
+		for _, qt := range allQTypes {
 			t.Run(fmt.Sprintf("%s/%s", l, qt), func(t *testing.T) {
 				r := testutil.RNG(42)
 				for _, nb := range []int{0, 1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 33, 64, 256} {
 					x, bs, ref, mag := qCase(r, qt, nb)
 					got := float64(tables[l].qdot[qt](x, bs, nb))
 					twin := float64(qdotGeneric(qt)(x, bs, nb))
-					bound := qBound(nb, mag)
+					bound := qBound(qt, nb, mag)
 					if math.Abs(got-ref) > bound || got != got {
 						t.Fatalf("nb=%d: %g, want %g (bound %g)", nb, got, ref, bound)
 					}
@@ -137,13 +205,17 @@ func TestSgemmQ(t *testing.T) {
 		r := testutil.RNG(43)
 		for _, th := range []int{1, 2} {
 			defer SetThreads(th)()
-			for _, qt := range []QType{Q8_0, Q4_0} {
-				for _, sh := range [][3]int{{1, 1, 32}, {1, 3, 64}, {2, 7, 96}, {3, 17, 32}, {4, 33, 160}, {1, 129, 1024}, {4, 70, 2048}, {5, 65, 64}, {7, 130, 96}, {9, 3, 256}} {
+			for _, qt := range allQTypes {
+				shapes := [][3]int{{1, 1, 32}, {1, 3, 64}, {2, 7, 96}, {3, 17, 32}, {4, 33, 160}, {1, 129, 1024}, {4, 70, 2048}, {5, 65, 64}, {7, 130, 96}, {9, 3, 256}}
+				if qt.BlockWeights() != QBlock {
+					shapes = [][3]int{{1, 1, 256}, {2, 7, 512}, {4, 33, 256}, {1, 129, 1024}, {5, 65, 256}, {7, 130, 768}, {9, 3, 256}}
+				}
+				for _, sh := range shapes {
 					m, n, k := sh[0], sh[1], sh[2]
 					ldx, ldc := k+r.IntN(3), n+1+r.IntN(3)
 					x := testutil.Normal(r, need(m, k, ldx), 1)
 					w := testutil.Normal(r, n*k, 0.05)
-					blocks := make([]byte, n*k/QBlock*qt.BlockBytes())
+					blocks := make([]byte, n*k/qt.BlockWeights()*qt.BlockBytes())
 					Quantize(qt, blocks, w)
 					wq, err := NewQMatrix(qt, n, k, blocks)
 					if err != nil {
@@ -170,7 +242,7 @@ func TestSgemmQ(t *testing.T) {
 								tm := float64(x[i*ldx+p]) * float64(deq[j*k+p])
 								ref, mag = ref+tm, mag+math.Abs(tm)
 							}
-							bound := qBound(k/QBlock, mag) + float64(k+1)*0x1p-24*mag
+							bound := qBound(qt, k/qt.BlockWeights(), mag) + float64(k+1)*0x1p-24*mag
 							if m > bf16MaxM && cur.bf16tile != nil {
 								bound += 0x1p-8 * mag // x and the weights rounded to bf16 (2⁻⁹ each)
 							}
@@ -192,18 +264,32 @@ func TestSgemmQ(t *testing.T) {
 func FuzzQDot(f *testing.F) {
 	f.Add(uint8(0), []byte("\x00\x3c\x01\x02\x03\xff\x80\x7f"), int64(1))
 	f.Add(uint8(1), []byte("\x00\x7c\x11\x22\x33"), int64(2))
+	f.Add(uint8(2), make([]byte, 150), int64(3))
+	f.Add(uint8(3), make([]byte, 220), int64(4))
 	f.Fuzz(func(t *testing.T, typ uint8, data []byte, seed int64) {
-		qt := []QType{Q8_0, Q4_0}[typ%2]
-		bb := qt.BlockBytes()
+		qt := allQTypes[typ%4]
+		bb, bw := qt.BlockBytes(), qt.BlockWeights()
 		nb := min(len(data)/bb, 40)
 		bs := data[:nb*bb]
-		x := testutil.Normal(testutil.RNG(uint64(seed)), nb*QBlock, 1)
+		x := testutil.Normal(testutil.RNG(uint64(seed)), nb*bw, 1)
 		// The reference in the kernels' factorised form, Σ_b d_b·Σ_i x_i·q_i
 		// (as llama.cpp): an infinite scale times a zero block sum is NaN,
-		// but times a zero weight in a nonzero sum it is not.
+		// but times a zero weight in a nonzero sum it is not. The K types'
+		// kernels dot the dequantised weights: so does their reference.
 		var ref, mag float64
 		nan := false
 		unit := make([]float32, QBlock)
+		if bw != QBlock {
+			deq := make([]float32, nb*bw)
+			Dequantize(qt, deq, bs)
+			for p, v := range deq {
+				tm := float64(x[p]) * float64(v)
+				nan = nan || v != v
+				ref, mag = ref+tm, mag+math.Abs(tm)
+			}
+			nan = nan || ref != ref
+			nb = 0 // skip the factorised loop
+		}
 		for b := 0; b < nb; b++ {
 			blk := append([]byte{0x00, 0x3c}, bs[b*bb+2:(b+1)*bb]...) // scale 1: the integer weights
 			Dequantize(qt, unit, blk)
@@ -216,6 +302,7 @@ func FuzzQDot(f *testing.F) {
 			nan = nan || d*s != d*s
 			ref, mag = ref+d*s, mag+math.Abs(d)*sm
 		}
+		nb = len(bs) / bb
 		for _, l := range Available() {
 			got := float64(tables[l].qdot[qt](x, bs, nb))
 			switch {
@@ -224,7 +311,7 @@ func FuzzQDot(f *testing.F) {
 					t.Fatalf("%s %s nb=%d: %g, want NaN", l, qt, nb, got)
 				}
 			case mag < 1e30:
-				if b := qBound(nb, mag) + 1e-40; math.Abs(got-ref) > b {
+				if b := qBound(qt, nb, mag) + 1e-40; math.Abs(got-ref) > b {
 					t.Fatalf("%s %s nb=%d: %g, want %g (bound %g)", l, qt, nb, got, ref, b)
 				}
 			}
@@ -268,7 +355,7 @@ var qTwin = &kernels{tobf16: f32ToBF16Generic, bf16tile: bf16tileGeneric, dequan
 
 // randomQMatrix quantises a random n×k matrix (normal, σ 0.05) as qt.
 func randomQMatrix(t testing.TB, r *rand.Rand, qt QType, n, k int) *QMatrix {
-	blocks := make([]byte, n*k/QBlock*qt.BlockBytes())
+	blocks := make([]byte, n*k/qt.BlockWeights()*qt.BlockBytes())
 	Quantize(qt, blocks, testutil.Normal(r, n*k, 0.05))
 	w, err := NewQMatrix(qt, n, k, blocks)
 	if err != nil {
@@ -282,23 +369,24 @@ func randomQMatrix(t testing.TB, r *rand.Rand, qt QType, n, k int) *QMatrix {
 // kernels go one block at a time) and scales from subnormal halves up.
 func TestDequantKernels(t *testing.T) {
 	r := testutil.RNG(45)
-	for _, qt := range []QType{Q8_0, Q4_0} {
+	for _, qt := range allQTypes {
+		bw := qt.BlockWeights()
 		for _, nb := range []int{1, 2, 3, 7, 15, 17, 31, 33, 64} {
-			x := testutil.Normal(r, nb*QBlock, math.Ldexp(1, r.IntN(40)-30))
+			x := testutil.Normal(r, nb*bw, math.Ldexp(1, r.IntN(40)-30))
 			bs := make([]byte, nb*qt.BlockBytes())
 			Quantize(qt, bs, x)
-			want := make([]float32, nb*QBlock)
+			want := make([]float32, nb*bw)
 			Dequantize(qt, want, bs)
 			for _, l := range Available() {
-				got := make([]float32, nb*QBlock+QBlock)
-				got[nb*QBlock] = 42 // a sentinel past the end
-				tables[l].dequant(qt, got[:nb*QBlock], bs)
+				got := make([]float32, nb*bw+bw)
+				got[nb*bw] = 42 // a sentinel past the end
+				tables[l].dequant(qt, got[:nb*bw], bs)
 				for i, v := range want {
 					if math.Float32bits(got[i]) != math.Float32bits(v) {
 						t.Fatalf("%s %s nb=%d: element %d = %g, want %g", l, qt, nb, i, got[i], v)
 					}
 				}
-				if got[nb*QBlock] != 42 {
+				if got[nb*bw] != 42 {
 					t.Fatalf("%s %s nb=%d: wrote past dst", l, qt, nb)
 				}
 			}
@@ -313,8 +401,12 @@ func TestDequantKernels(t *testing.T) {
 func TestGemmQPromptExact(t *testing.T) {
 	_, krs := bf16GemmLevels()
 	r := testutil.RNG(46)
-	for _, qt := range []QType{Q8_0, Q4_0} {
-		for _, sh := range [][3]int{{5, 1, 32}, {7, 3, 64}, {15, 65, 96}, {17, 129, 32}, {33, 7, 1056}, {6, 130, 2080}} {
+	for _, qt := range allQTypes {
+		shapes := [][3]int{{5, 1, 32}, {7, 3, 64}, {15, 65, 96}, {17, 129, 32}, {33, 7, 1056}, {6, 130, 2080}}
+		if qt.BlockWeights() != QBlock {
+			shapes = [][3]int{{5, 1, 256}, {7, 3, 512}, {17, 65, 256}, {6, 130, 2048}}
+		}
+		for _, sh := range shapes {
 			m, n, k := sh[0], sh[1], sh[2]
 			ldx, ldc := k+r.IntN(3), n+r.IntN(3)
 			x := testutil.Normal(r, need(m, k, ldx), 1)
@@ -359,10 +451,10 @@ func FuzzDequant(f *testing.F) {
 	f.Add(uint8(0), []byte("\x00\x3c\x01\x02\x03\xff\x80\x7f"))
 	f.Add(uint8(1), []byte("\x01\x00\x11\x22\x33\xf0\x0f"))
 	f.Fuzz(func(t *testing.T, typ uint8, data []byte) {
-		qt := []QType{Q8_0, Q4_0}[typ%2]
+		qt := allQTypes[typ%4]
 		nb := min(len(data)/qt.BlockBytes(), 64)
 		bs := data[:nb*qt.BlockBytes()]
-		want := make([]float32, nb*QBlock)
+		want := make([]float32, nb*qt.BlockWeights())
 		Dequantize(qt, want, bs)
 		for _, l := range Available() {
 			got := make([]float32, len(want))

@@ -40,7 +40,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", stderr)
 	path := fs.String("m", "", "model: a GGUF file or a Hugging Face folder")
 	shape := fs.String("shape", "", "instead of -m, a random model of a named shape: tiny, 1b (Llama-3.2-1B) or 3b")
-	dtype := fs.String("dtype", "auto", "matrix storage: auto (the file's: bf16, Q8_0 and Q4_0 stay so, else f32), f32 or bf16; with -shape -write also q8_0 or q4_0")
+	dtype := fs.String("dtype", "auto", "matrix storage: auto (the file's: bf16 and the quantised types Q8_0, Q4_0, Q4_K, Q6_K stay so, else f32), f32 or bf16; with -shape -write also q8_0, q4_0, q4_k or q6_k")
 	prompt := fs.Int("p", 128, "prompt tokens of the pp test (0: skip it)")
 	gen := fs.Int("n", 64, "generated tokens of the tg test (0: skip it)")
 	reps := fs.Int("r", 5, "repetitions of each test")
@@ -72,7 +72,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	defer m.Close()
 	if *write != "" {
-		typ := map[string]gguf.TensorType{"f32": gguf.F32, "q8_0": gguf.Q8_0, "q4_0": gguf.Q4_0}[*dtype]
+		typ := map[string]gguf.TensorType{"f32": gguf.F32, "q8_0": gguf.Q8_0, "q4_0": gguf.Q4_0, "q4_k": gguf.Q4_K, "q6_k": gguf.Q6_K}[*dtype]
 		if m.Layers[0].Q.H != nil && typ == gguf.F32 {
 			typ = gguf.BF16
 		}
@@ -152,12 +152,12 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 // the named shape, and returns it with a name for the report.
 func benchModel(path, shape, dtype string) (*llama.Model, string, error) {
 	switch {
-	case dtype == "q8_0" || dtype == "q4_0":
+	case dtype == "q8_0" || dtype == "q4_0" || dtype == "q4_k" || dtype == "q6_k":
 		if shape == "" {
 			return nil, "", fmt.Errorf("bench: -dtype %s is for writing a -shape (a quantised file loads quantised with -dtype auto)", dtype)
 		}
 	case dtype != "auto" && dtype != "f32" && dtype != "bf16":
-		return nil, "", fmt.Errorf("bench: -dtype %q: want auto, f32 or bf16 (q8_0, q4_0 with -shape)", dtype)
+		return nil, "", fmt.Errorf("bench: -dtype %q: want auto, f32 or bf16 (q8_0, q4_0, q4_k, q6_k with -shape)", dtype)
 	}
 	if shape != "" {
 		cfg, ok := benchShapes[shape]

@@ -104,9 +104,9 @@ func (f *File) checkFloat(t TensorInfo) error {
 	case t.Type == F32 || t.Type == F16 || t.Type == BF16 || blockType(t.Type) != 0:
 		return nil
 	case t.Type.Quantised():
-		return fmt.Errorf("gguf: %s: tensor %q: quantised type %s not supported (supported: F32, F16, BF16, Q8_0, Q4_0)", f.name, t.Name, t.Type)
+		return fmt.Errorf("gguf: %s: tensor %q: quantised type %s not supported (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)", f.name, t.Name, t.Type)
 	}
-	return fmt.Errorf("gguf: %s: tensor %q: type %s not supported (supported: F32, F16, BF16, Q8_0, Q4_0)", f.name, t.Name, t.Type)
+	return fmt.Errorf("gguf: %s: tensor %q: type %s not supported (supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K)", f.name, t.Name, t.Type)
 }
 
 // blockType is the asm block format of a quantised type llink multiplies
@@ -117,14 +117,19 @@ func blockType(t TensorType) asm.QType {
 		return asm.Q8_0
 	case Q4_0:
 		return asm.Q4_0
+	case Q4_K:
+		return asm.Q4_K
+	case Q6_K:
+		return asm.Q6_K
 	}
 	return 0
 }
 
-// ReadQuantised reads the named Q8_0 or Q4_0 tensor as an [asm.QMatrix]
-// over a new copy of its blocks (rows = the product of all dimensions but
-// the first; the first, the row length, is a multiple of 32 by the
-// format). A block whose scale is NaN or ±Inf is an error naming the tensor.
+// ReadQuantised reads the named Q8_0, Q4_0, Q4_K or Q6_K tensor as an
+// [asm.QMatrix] over a new copy of its blocks (rows = the product of all
+// dimensions but the first; the first, the row length, is a multiple of the
+// block by the format). A block whose scale is NaN or ±Inf is an error
+// naming the tensor.
 func (f *File) ReadQuantised(name string) (*asm.QMatrix, error) {
 	t, err := f.lookup(name)
 	if err != nil {
@@ -132,7 +137,7 @@ func (f *File) ReadQuantised(name string) (*asm.QMatrix, error) {
 	}
 	qt := blockType(t.Type)
 	if qt == 0 || len(t.Dims) == 0 {
-		return nil, fmt.Errorf("gguf: %s: tensor %q: type %s is not Q8_0 or Q4_0", f.name, name, t.Type)
+		return nil, fmt.Errorf("gguf: %s: tensor %q: type %s is not Q8_0, Q4_0, Q4_K or Q6_K", f.name, name, t.Type)
 	}
 	raw, err := f.ReadRaw(name)
 	if err != nil {
@@ -150,12 +155,22 @@ func (f *File) ReadQuantised(name string) (*asm.QMatrix, error) {
 	return m, nil
 }
 
-// finiteScales refuses quantised blocks whose f16 scale is NaN or ±Inf.
+// finiteScales refuses quantised blocks whose f16 scales are NaN or ±Inf
+// (the first two bytes; Q4_K's d and dmin; Q6_K's d at its end).
 func (f *File) finiteScales(t TensorInfo, qt asm.QType, raw []byte) error {
 	bb := qt.BlockBytes()
+	offs := []int{0}
+	switch qt {
+	case asm.Q4_K:
+		offs = []int{0, 2}
+	case asm.Q6_K:
+		offs = []int{208}
+	}
 	for b := 0; b+bb <= len(raw); b += bb {
-		if binary.LittleEndian.Uint16(raw[b:])&0x7c00 == 0x7c00 {
-			return fmt.Errorf("gguf: %s: tensor %q: block %d has a non-finite scale", f.name, t.Name, b/bb)
+		for _, o := range offs {
+			if binary.LittleEndian.Uint16(raw[b+o:])&0x7c00 == 0x7c00 {
+				return fmt.Errorf("gguf: %s: tensor %q: block %d has a non-finite scale", f.name, t.Name, b/bb)
+			}
 		}
 	}
 	return nil
@@ -176,7 +191,8 @@ func (f *File) finite(t TensorInfo, raw []byte) error {
 	return nil
 }
 
-// ReadFloat32 reads the named F32, F16, BF16, Q8_0 or Q4_0 tensor into a
+// ReadFloat32 reads the named F32, F16, BF16 or block-quantised tensor
+// (Q8_0, Q4_0, Q4_K, Q6_K) into a
 // new float32 slice (in file order: Dims[0] fastest, i.e. row-major for
 // Shape()), dequantising quantised blocks. A NaN or ±Inf element (or block
 // scale) is an error naming the tensor ([File.ReadRaw] reads unchecked).

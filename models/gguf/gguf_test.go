@@ -90,8 +90,8 @@ func TestRoundTrip(t *testing.T) {
 
 // roundTripWriter returns a writer holding a key of every metadata type
 // (arrays of every kind, nested and empty ones) and tensors "a" (F32 3×5),
-// "h" (F16) and "bf" (BF16) of the same values a, a Q4_K tensor of random
-// bytes q and an I32 one.
+// "h" (F16) and "bf" (BF16) of the same values a, a Q5_K tensor (a type
+// llink does not multiply) of random bytes q and an I32 one.
 func roundTripWriter(t *testing.T, r *rand.Rand) (w *Writer, a []float32, q []byte) {
 	t.Helper()
 	w = NewWriter()
@@ -134,9 +134,9 @@ func roundTripWriter(t *testing.T, r *rand.Rand) (w *Writer, a []float32, q []by
 			t.Fatal(err)
 		}
 	}
-	q = make([]byte, 2*144)
+	q = make([]byte, 2*176)
 	r.Read(q)
-	if err := w.AddTensor("blk.0.attn_q.weight", Q4_K, []uint64{256, 2}, q); err != nil {
+	if err := w.AddTensor("blk.0.attn_q.weight", Q5_K, []uint64{256, 2}, q); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.AddTensor("ids", I32, []uint64{2}, []byte{1, 0, 0, 0, 2, 0, 0, 0}); err != nil {
@@ -245,7 +245,7 @@ func checkRoundTripTensors(t *testing.T, f *File, a []float32, q []byte) {
 		t.Errorf("raw q: %v", err)
 	}
 	_, err = f.ReadFloat32("blk.0.attn_q.weight")
-	if err == nil || !strings.Contains(err.Error(), "quantised type Q4_K not supported") || !strings.Contains(err.Error(), `"blk.0.attn_q.weight"`) || !strings.Contains(err.Error(), f.Name()) {
+	if err == nil || !strings.Contains(err.Error(), "quantised type Q5_K not supported") || !strings.Contains(err.Error(), `"blk.0.attn_q.weight"`) || !strings.Contains(err.Error(), f.Name()) {
 		t.Errorf("quantised error = %v", err)
 	}
 	if _, err := f.ReadBF16("ids"); err == nil || !strings.Contains(err.Error(), "type I32 not supported") {
@@ -367,7 +367,8 @@ func TestWriterErrors(t *testing.T) {
 		{w.AddTensor("c", Q4_0, []uint64{30}, nil), `tensor "c": first dimension 30`},
 		{w.AddTensor("d", TensorType(99), []uint64{1}, nil), `tensor "d": unknown type`},
 		{w.AddFloat32("e", []int{1}, []float32{1}, Q8_0), `tensor "e": Q8_0 needs rows of a multiple of 32`},
-		{w.AddFloat32("f", []int{32}, make([]float32, 32), Q4_K), `tensor "f": AddFloat32 supports`},
+		{w.AddFloat32("f", []int{32}, make([]float32, 32), Q5_K), `tensor "f": AddFloat32 supports`},
+		{w.AddFloat32("g", []int{32}, make([]float32, 32), Q4_K), `tensor "g": Q4_K needs rows of a multiple of 256`},
 	}
 	for _, c := range cases {
 		if c.err == nil || !strings.Contains(c.err.Error(), c.want) {
@@ -395,16 +396,17 @@ func TestVocabOnly(t *testing.T) {
 	}
 }
 
-// TestQuantisedRoundTrip writes a matrix as Q8_0 and Q4_0 and reads it back
-// as blocks (equal to asm.Quantize's), as float32 (their dequantisation) and
-// as bf16; a block with an infinite scale is refused naming the tensor.
+// TestQuantisedRoundTrip writes a matrix as Q8_0, Q4_0, Q4_K and Q6_K and
+// reads it back as blocks (equal to asm.Quantize's), as float32 (their
+// dequantisation) and as bf16; a block with an infinite scale (Q4_K: its
+// dmin too; Q6_K: at the block's end) is refused naming the tensor.
 func TestQuantisedRoundTrip(t *testing.T) {
-	const rows, cols = 3, 64
+	const rows, cols = 3, 512
 	x := make([]float32, rows*cols)
 	for i := range x {
 		x[i] = float32(math.Sin(float64(i)*0.37)) * float32(1+i%7)
 	}
-	for _, typ := range []TensorType{Q8_0, Q4_0} {
+	for _, typ := range []TensorType{Q8_0, Q4_0, Q4_K, Q6_K} {
 		w := NewWriter()
 		if err := w.AddFloat32("m", []int{rows, cols}, x, typ); err != nil {
 			t.Fatal(err)
@@ -422,7 +424,7 @@ func TestQuantisedRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		qt := blockType(typ)
-		want := make([]byte, rows*cols/32*qt.BlockBytes())
+		want := make([]byte, rows*cols/qt.BlockWeights()*qt.BlockBytes())
 		asm.Quantize(qt, want, x)
 		if q.Type != qt || q.Rows != rows || q.Cols != cols || !bytes.Equal(q.Blocks, want) {
 			t.Errorf("%s: blocks %v %d×%d differ from asm.Quantize's", typ, q.Type, q.Rows, q.Cols)
@@ -442,7 +444,14 @@ func TestQuantisedRoundTrip(t *testing.T) {
 		f.Close()
 
 		bad := slices.Clone(want)
-		bad[qt.BlockBytes()+1] = 0x7c // block 1's scale: +Inf
+		switch qt {
+		case asm.Q4_K:
+			bad[qt.BlockBytes()+3] = 0x7c // block 1's dmin: +Inf
+		case asm.Q6_K:
+			bad[qt.BlockBytes()+209] = 0x7c // block 1's d, at its end
+		default:
+			bad[qt.BlockBytes()+1] = 0x7c // block 1's scale: +Inf
+		}
 		w = NewWriter()
 		if err := w.AddTensor("m", typ, []uint64{cols, rows}, bad); err != nil {
 			t.Fatal(err)

@@ -81,7 +81,8 @@ func (w *Writer) AddTensor(name string, typ TensorType, dims []uint64, data []by
 // float32 values, stored as typ (F32, F16 or BF16; rounded to nearest-even).
 //
 // Q8_0 and Q4_0 quantise each run of 32 values of a row as llama.cpp's
-// reference quantiser does ([asm.Quantize]).
+// reference quantiser does, Q4_K and Q6_K each run of 256 with a plain
+// min/max fit ([asm.Quantize]).
 func (w *Writer) AddFloat32(name string, shape []int, data []float32, typ TensorType) error {
 	dims := make([]uint64, len(shape))
 	for i, s := range shape {
@@ -108,15 +109,15 @@ func (w *Writer) AddFloat32(name string, shape []int, data []float32, typ Tensor
 		for i, x := range data {
 			le.PutUint16(b[2*i:], safetensors.F32ToBF16(x))
 		}
-	case Q8_0, Q4_0:
+	case Q8_0, Q4_0, Q4_K, Q6_K:
 		qt := blockType(typ)
-		if len(shape) == 0 || shape[len(shape)-1]%asm.QBlock != 0 {
-			return fmt.Errorf("gguf: tensor %q: %s needs rows of a multiple of %d values, shape %v", name, typ, asm.QBlock, shape)
+		if bw := qt.BlockWeights(); len(shape) == 0 || shape[len(shape)-1]%bw != 0 {
+			return fmt.Errorf("gguf: tensor %q: %s needs rows of a multiple of %d values, shape %v", name, typ, bw, shape)
 		}
-		b = make([]byte, len(data)/asm.QBlock*qt.BlockBytes())
+		b = make([]byte, len(data)/qt.BlockWeights()*qt.BlockBytes())
 		asm.Quantize(qt, b, data)
 	default:
-		return fmt.Errorf("gguf: tensor %q: AddFloat32 supports F32, F16, BF16, Q8_0 and Q4_0, not %s", name, typ)
+		return fmt.Errorf("gguf: tensor %q: AddFloat32 supports F32, F16, BF16, Q8_0, Q4_0, Q4_K and Q6_K, not %s", name, typ)
 	}
 	return w.AddTensor(name, typ, dims, b)
 }

@@ -162,14 +162,16 @@ func (s *GGUFSource) BF16(name string) ([]uint16, error) {
 	return unpermute(x, s.heads(name), s.infos[name].Shape), nil
 }
 
-// Quantised reads the named tensor as its Q8_0 or Q4_0 blocks (q and k
-// rows un-permuted), or returns nil for other types.
+// Quantised reads the named tensor as its Q8_0, Q4_0, Q4_K or Q6_K blocks
+// (q and k rows un-permuted), or returns nil for other types.
 func (s *GGUFSource) Quantised(name string) (*asm.QMatrix, error) {
 	g, ok := s.toGGUF[name]
 	if !ok {
 		return nil, fmt.Errorf("gguf source: no tensor %s", name)
 	}
-	if t, _ := s.f.Tensor(g); t.Type != gguf.Q8_0 && t.Type != gguf.Q4_0 {
+	switch t, _ := s.f.Tensor(g); t.Type {
+	case gguf.Q8_0, gguf.Q4_0, gguf.Q4_K, gguf.Q6_K:
+	default:
 		return nil, nil
 	}
 	q, err := s.f.ReadQuantised(g)
@@ -309,7 +311,8 @@ func FromHFConfig(h *hfconfig.Llama) (Config, error) {
 // WriteGGUF writes m as a llama.cpp GGUF file: llama.* metadata, tensors
 // under llama.cpp's names ([LoadGGUF]'s table) with q and k permuted as
 // llama.cpp's converter does, norm gains as F32 and the matrices as typ
-// (F32, F16, BF16, or Q8_0 / Q4_0 quantised as llama.cpp does), llama3
+// (F32, F16, BF16, Q8_0 / Q4_0 quantised as llama.cpp does, or Q4_K / Q6_K
+// as [asm.Quantize] fits them), llama3
 // RoPE scaling as rope_freqs.weight. LoRA adapters are not merged and no
 // tokenizer is written (tokenizer.ggml.model is "none"). The file is
 // written atomically.

@@ -18,8 +18,8 @@ import (
 type LoadOptions struct {
 	// BF16 stores the matrices (embeddings, projections, head) as bfloat16:
 	// zero-copy from a bf16 checkpoint, rounded from f32/f16 ones. Norm gains
-	// stay float32. Otherwise every tensor is widened to float32. Q8_0 and
-	// Q4_0 matrices of a GGUF file stay in their blocks either way.
+	// stay float32. Otherwise every tensor is widened to float32. Q8_0, Q4_0,
+	// Q4_K and Q6_K matrices of a GGUF file stay in their blocks either way.
 	BF16 bool
 }
 
@@ -115,7 +115,7 @@ type Source interface {
 }
 
 // QuantisedSource is a Source that can hand over block-quantised matrices
-// as they are stored (a GGUF file's Q8_0 and Q4_0 tensors): Quantised
+// as they are stored (a GGUF file's Q8_0, Q4_0, Q4_K and Q6_K tensors): Quantised
 // returns nil (and no error) for a tensor that is not block-quantised.
 type QuantisedSource interface {
 	Source

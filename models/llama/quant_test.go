@@ -2,6 +2,7 @@ package llama
 
 import (
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
 
@@ -19,10 +20,20 @@ import (
 // dequantised in float32 (asm.Quantize, asm.Dequantize): so the blocks,
 // their q/k row order and both product paths are right. The quantisation
 // error itself against the f32 model is logged.
+//
+// The K types (super-blocks of 256 weights) run the same checks on a random
+// model whose row lengths are multiples of 256 (kConfig), untied.
 func TestQuantisedGGUF(t *testing.T) {
-	for _, typ := range []gguf.TensorType{gguf.Q8_0, gguf.Q4_0} {
+	for _, typ := range []gguf.TensorType{gguf.Q8_0, gguf.Q4_0, gguf.Q4_K, gguf.Q6_K} {
 		t.Run(typ.String(), func(t *testing.T) {
-			m := load(t, "llama_untied", false)
+			fixture := typ == gguf.Q8_0 || typ == gguf.Q4_0
+			model := func() *Model {
+				if fixture {
+					return load(t, "llama_untied", false)
+				}
+				return New(kConfig(), rand.New(rand.NewPCG(3, 4)))
+			}
+			m := model()
 			path := filepath.Join(t.TempDir(), "m.gguf")
 			if err := m.WriteGGUF(path, typ); err != nil {
 				t.Fatal(err)
@@ -32,10 +43,10 @@ func TestQuantisedGGUF(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer q.Close()
-			ref := load(t, "llama_untied", false)
-			qt := map[gguf.TensorType]asm.QType{gguf.Q8_0: asm.Q8_0, gguf.Q4_0: asm.Q4_0}[typ]
+			ref := model()
+			qt := map[gguf.TensorType]asm.QType{gguf.Q8_0: asm.Q8_0, gguf.Q4_0: asm.Q4_0, gguf.Q4_K: asm.Q4_K, gguf.Q6_K: asm.Q6_K}[typ]
 			roundTrip := func(w *Weight) {
-				b := make([]byte, w.W.Len()/asm.QBlock*qt.BlockBytes())
+				b := make([]byte, w.W.Len()/qt.BlockWeights()*qt.BlockBytes())
 				asm.Quantize(qt, b, w.W.Data())
 				asm.Dequantize(qt, w.W.Data(), b)
 			}
@@ -57,6 +68,11 @@ func TestQuantisedGGUF(t *testing.T) {
 			e := readExpected(t, filepath.Join("..", "testdata", "llama_untied"))
 			for _, key := range []string{"a", "b"} {
 				seq := e.Seqs[key]
+				if !fixture {
+					for i := range seq {
+						seq[i] %= kConfig().VocabSize
+					}
+				}
 				b := Batch{B: 1, T: len(seq), IDs: seq}
 				want := ref.Logits(ref.Forward(b, nil)).Data()
 				got := q.Logits(q.Forward(b, nil)).Data()
@@ -85,9 +101,11 @@ func TestQuantisedGGUF(t *testing.T) {
 				if r := relErr(steps, want); r > 1e-5 || math.IsNaN(r) {
 					t.Errorf("%s decode: logits relative error %.3g against the dequantised model", key, r)
 				}
-				t.Logf("%s: %s logits vs PyTorch's f32: relative error %.3g", key, typ, relErr(got, e.Logits[key].Data))
+				if fixture {
+					t.Logf("%s: %s logits vs PyTorch's f32: relative error %.3g", key, typ, relErr(got, e.Logits[key].Data))
+				}
 			}
-			if got, want := q.Layers[0].Q.Bytes(), int64(q.Layers[0].Q.Out()*q.Layers[0].Q.In()/32*qt.BlockBytes()); got != want {
+			if got, want := q.Layers[0].Q.Bytes(), int64(q.Layers[0].Q.Out()*q.Layers[0].Q.In()/qt.BlockWeights()*qt.BlockBytes()); got != want {
 				t.Errorf("Bytes() = %d, want %d", got, want)
 			}
 			f := q.Layers[0].Down.Float32()
@@ -96,6 +114,15 @@ func TestQuantisedGGUF(t *testing.T) {
 			}
 		})
 	}
+}
+
+// kConfig is a small untied model whose every row length is a multiple of
+// 256 (the K types' super-block).
+func kConfig() Config {
+	c := Tiny(256)
+	c.Hidden, c.Intermediate, c.Layers, c.Heads, c.KVHeads, c.HeadDim = 256, 512, 2, 4, 2, 64
+	c.TieWordEmbeddings = false
+	return c
 }
 
 func tensorEqual(a, b *tensor.Tensor) bool {

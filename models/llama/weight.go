@@ -11,7 +11,7 @@ import (
 
 // Weight is a projection matrix in PyTorch's Linear layout [out, in], held
 // in float32 (W), or for frozen checkpoints as bfloat16 (H) or GGML blocks
-// (Q: a Q8_0 or Q4_0 GGUF file's, multiplied on the blocks). Exactly one of
+// (Q: a Q8_0, Q4_0, Q4_K or Q6_K GGUF file's, multiplied on the blocks). Exactly one of
 // the three is set.
 type Weight struct {
 	W *tensor.Tensor
