@@ -67,3 +67,116 @@ q4loop:
 q4done:
 	VZEROUPPER
 	RET
+
+// The K types: the group scales are widened by the caller (quant_amd64.go)
+// into sc, 16 floats per super-block; here each group's weights are widened
+// from their nibbles (and Q6_K's high bit pairs) and scaled as the Go twin
+// does: Q4_K (d·sc)·q − dmin·mn, Q6_K (d·sc)·q, each operation rounded.
+//
+//	DI  dst    SI  the current super-block    DX  its scales    CX  blocks left
+//	Z13  16 × 15    Z14  16 × 3    Z15  16 × 32
+
+// Q4NIB widens 16 bytes at qs+off into the low (scale s0, offset o0; out at
+// dst+lo) and high (s1, o1; dst+hi) nibble weights.
+#define Q4NIB(off, s0, o0, s1, o1, lo, hi) \
+	VPMOVZXBD off(SI), Z0; \
+	VPANDD Z13, Z0, Z1; \
+	VPSRLD $4, Z0, Z2; \
+	VCVTDQ2PS Z1, Z1; \
+	VCVTDQ2PS Z2, Z2; \
+	VBROADCASTSS s0(DX), Z3; \
+	VBROADCASTSS o0(DX), Z4; \
+	VMULPS Z3, Z1, Z1; \
+	VSUBPS Z4, Z1, Z1; \
+	VMOVUPS Z1, lo(DI); \
+	VBROADCASTSS s1(DX), Z3; \
+	VBROADCASTSS o1(DX), Z4; \
+	VMULPS Z3, Z2, Z2; \
+	VSUBPS Z4, Z2, Z2; \
+	VMOVUPS Z2, hi(DI)
+
+// Q4CHUNK is the 64 weights of nibble bytes 32c..32c+31 (groups 2c, 2c+1;
+// their scales at 4·2c and 4·(2c+1), offsets 32 bytes further).
+#define Q4CHUNK(q, s0, o0, s1, o1, out) \
+	Q4NIB(q, s0, o0, s1, o1, out, out+128); \
+	Q4NIB(q+16, s0, o0, s1, o1, out+64, out+192)
+
+// func dequantQ4KAVX512(dst *float32, b *byte, sc *float32, nb int)
+TEXT ·dequantQ4KAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ sc+16(FP), DX
+	MOVQ nb+24(FP), CX
+	TESTQ CX, CX
+	JZ   k4done
+	MOVL $15, AX
+	VPBROADCASTD AX, Z13
+k4loop:
+	Q4CHUNK(16, 0, 32, 4, 36, 0)
+	Q4CHUNK(48, 8, 40, 12, 44, 256)
+	Q4CHUNK(80, 16, 48, 20, 52, 512)
+	Q4CHUNK(112, 24, 56, 28, 60, 768)
+	ADDQ $144, SI
+	ADDQ $64, DX
+	ADDQ $1024, DI
+	DECQ CX
+	JNZ  k4loop
+k4done:
+	VZEROUPPER
+	RET
+
+// Q6W widens the 16 weights whose low nibbles are at ql+lo (the high ones
+// when hi4 is 4: shifted down) and whose bit pairs sit at bit sh of qh+qh,
+// minus 32, times the scale at s(DX), into dst+out.
+#define Q6W(lo, hi4, qh, sh, s, out) \
+	VPMOVZXBD lo(SI), Z0; \
+	VPSRLD $hi4, Z0, Z0; \
+	VPANDD Z13, Z0, Z0; \
+	VPMOVZXBD qh(SI), Z1; \
+	VPSRLD $sh, Z1, Z1; \
+	VPANDD Z14, Z1, Z1; \
+	VPSLLD $4, Z1, Z1; \
+	VPORD Z1, Z0, Z0; \
+	VPSUBD Z15, Z0, Z0; \
+	VCVTDQ2PS Z0, Z0; \
+	VBROADCASTSS s(DX), Z3; \
+	VMULPS Z3, Z0, Z0; \
+	VMOVUPS Z0, out(DI)
+
+// Q6HALF is the 128 weights of half h: ql at 64h, qh at 128+32h, scales
+// 8h.., weights 128h...
+#define Q6HALF(ql, qh, s, out) \
+	Q6W(ql, 0, qh, 0, s, out); \
+	Q6W(ql+16, 0, qh+16, 0, s+4, out+64); \
+	Q6W(ql+32, 0, qh, 2, s+8, out+128); \
+	Q6W(ql+48, 0, qh+16, 2, s+12, out+192); \
+	Q6W(ql, 4, qh, 4, s+16, out+256); \
+	Q6W(ql+16, 4, qh+16, 4, s+20, out+320); \
+	Q6W(ql+32, 4, qh, 6, s+24, out+384); \
+	Q6W(ql+48, 4, qh+16, 6, s+28, out+448)
+
+// func dequantQ6KAVX512(dst *float32, b *byte, sc *float32, nb int)
+TEXT ·dequantQ6KAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ sc+16(FP), DX
+	MOVQ nb+24(FP), CX
+	TESTQ CX, CX
+	JZ   k6done
+	MOVL $15, AX
+	VPBROADCASTD AX, Z13
+	MOVL $3, AX
+	VPBROADCASTD AX, Z14
+	MOVL $32, AX
+	VPBROADCASTD AX, Z15
+k6loop:
+	Q6HALF(0, 128, 0, 0)
+	Q6HALF(64, 160, 32, 512)
+	ADDQ $210, SI
+	ADDQ $64, DX
+	ADDQ $1024, DI
+	DECQ CX
+	JNZ  k6loop
+k6done:
+	VZEROUPPER
+	RET

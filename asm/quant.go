@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"sync"
 )
 
 // Block-quantised weights in GGML's formats, multiplied on their blocks
@@ -368,21 +369,27 @@ func gemmQ(kr *kernels, m int, x []float32, ldx int, w *QMatrix, c []float32, ld
 	})
 }
 
-// qdotK returns the dot kernel of a K type: each super-block dequantised
-// (deq) into a stack buffer, then dotted with x (dot), the block sums added
-// in order.
+// qdotK returns the dot kernel of a K type: the row's super-blocks
+// dequantised (deq) into a pooled buffer, then dotted with x (dot).
 func qdotK(t QType, deq func(QType, []float32, []byte), dot func(x, y []float32) float32) qdotKernel {
 	bb := t.BlockBytes()
 	return func(x []float32, blocks []byte, nb int) float32 {
-		var w [256]float32
-		var s float32
-		for b := 0; b < nb; b++ {
-			deq(t, w[:], blocks[b*bb:(b+1)*bb])
-			s += dot(x[b*256:(b+1)*256], w[:])
+		if nb == 0 {
+			return 0
 		}
-		return s
+		p := kRowScratch.Get().(*[]float32)
+		defer kRowScratch.Put(p)
+		if cap(*p) < nb*256 {
+			*p = make([]float32, nb*256)
+		}
+		w := (*p)[:nb*256]
+		deq(t, w, blocks[:nb*bb])
+		return dot(x[:nb*256], w)
 	}
 }
+
+// kRowScratch holds a dequantised row between qdotK calls.
+var kRowScratch = sync.Pool{New: func() any { return new([]float32) }}
 
 // k4Scale returns group j's 6-bit scale and min of a Q4_K super-block from
 // its 12 packed bytes: groups 0-3 in the low 6 bits of bytes j and j+4;
@@ -394,17 +401,32 @@ func k4Scale(j int, q []byte) (sc, mn uint8) {
 	return q[j+4]&15 | q[j-4]>>6<<4, q[j+4]>>4 | q[j]>>6<<4
 }
 
+// kScales writes a K super-block's group scales as float32 to sc[:16]:
+// Q4_K the 8 scales d·sc then the 8 offsets dmin·mn; Q6_K the 16 d·sc.
+func kScales(t QType, sc []float32, blk []byte) {
+	if t == Q6_K {
+		d := F16ToF32(binary.LittleEndian.Uint16(blk[208:]))
+		for g, v := range blk[192:208] {
+			sc[g] = d * float32(int8(v))
+		}
+		return
+	}
+	d := F16ToF32(binary.LittleEndian.Uint16(blk))
+	dmin := F16ToF32(binary.LittleEndian.Uint16(blk[2:]))
+	for j := 0; j < 8; j++ {
+		s, m := k4Scale(j, blk[4:16])
+		sc[j], sc[8+j] = d*float32(s), dmin*float32(m)
+	}
+}
+
 // dequantQ4K widens one Q4_K super-block (144 bytes) into dst[:256]: per
 // group the scale d·sc and the offset dmin·mn, then (d·sc)·q − dmin·mn.
 func dequantQ4K(dst []float32, blk []byte) {
-	d := F16ToF32(binary.LittleEndian.Uint16(blk))
-	dmin := F16ToF32(binary.LittleEndian.Uint16(blk[2:]))
-	scales, qs := blk[4:16], blk[16:144]
+	var sc [16]float32
+	kScales(Q4_K, sc[:], blk)
+	qs := blk[16:144]
 	for c := 0; c < 4; c++ {
-		sc0, m0 := k4Scale(2*c, scales)
-		sc1, m1 := k4Scale(2*c+1, scales)
-		d0, o0 := d*float32(sc0), dmin*float32(m0)
-		d1, o1 := d*float32(sc1), dmin*float32(m1)
+		d0, o0, d1, o1 := sc[2*c], sc[8+2*c], sc[2*c+1], sc[9+2*c]
 		q, out := qs[32*c:32*c+32], dst[64*c:64*c+64]
 		for l, v := range q {
 			out[l] = float32(d0*float32(v&15)) - o0
@@ -419,9 +441,10 @@ func dequantQ4K(dst []float32, blk []byte) {
 // for u ≥ 2) with bits 2u, 2u+1 of qh[l] above it, minus 32, times the
 // scale of group 2u + l/16.
 func dequantQ6K(dst []float32, blk []byte) {
-	d := F16ToF32(binary.LittleEndian.Uint16(blk[208:]))
+	var scales [16]float32
+	kScales(Q6_K, scales[:], blk)
 	for h := 0; h < 2; h++ {
-		ql, qh, sc := blk[64*h:64*h+64], blk[128+32*h:128+32*h+32], blk[192+8*h:192+8*h+8]
+		ql, qh, sc := blk[64*h:64*h+64], blk[128+32*h:128+32*h+32], scales[8*h:8*h+8]
 		out := dst[128*h : 128*h+128]
 		for u := 0; u < 4; u++ {
 			for l := 0; l < 32; l++ {
@@ -430,7 +453,7 @@ func dequantQ6K(dst []float32, blk []byte) {
 					lo >>= 4
 				}
 				q := int(lo&15|(qh[l]>>(2*u)&3)<<4) - 32
-				out[32*u+l] = d * float32(int8(sc[2*u+l/16])) * float32(q)
+				out[32*u+l] = sc[2*u+l/16] * float32(q)
 			}
 		}
 	}

@@ -32,12 +32,46 @@ func dequant8AVX512(dst *float32, b *byte, nb int)
 //go:noescape
 func dequant4AVX512(dst *float32, b *byte, nb int)
 
+// dequantQ4KAVX512 and dequantQ6KAVX512 widen nb Q4_K or Q6_K super-blocks
+// at b into dst (256·nb floats) given their group scales in sc, 16 floats
+// per super-block (kScales): as Dequantize, bit for bit.
+//
+//go:noescape
+func dequantQ4KAVX512(dst *float32, b *byte, sc *float32, nb int)
+
+//go:noescape
+func dequantQ6KAVX512(dst *float32, b *byte, sc *float32, nb int)
+
+// kScaleBlocks is how many super-blocks dequantKAVX512 widens per call (an
+// 8192-column row is 32).
+const kScaleBlocks = 32
+
+// dequantKAVX512 widens Q4_K or Q6_K super-blocks: the group scales of up
+// to kScaleBlocks at a time in Go (kScales), the weights in assembly.
+func dequantKAVX512(t QType, dst []float32, src []byte) {
+	var sc [16 * kScaleBlocks]float32
+	bb := t.BlockBytes()
+	for b0 := 0; b0 < len(dst)/256; b0 += kScaleBlocks {
+		nb := min(kScaleBlocks, len(dst)/256-b0)
+		blocks := src[b0*bb : (b0+nb)*bb]
+		out := dst[b0*256 : (b0+nb)*256]
+		for b := 0; b < nb; b++ {
+			kScales(t, sc[16*b:16*b+16], blocks[b*bb:(b+1)*bb])
+		}
+		if t == Q4_K {
+			dequantQ4KAVX512(unsafe.SliceData(out), unsafe.SliceData(blocks), &sc[0], nb)
+		} else {
+			dequantQ6KAVX512(unsafe.SliceData(out), unsafe.SliceData(blocks), &sc[0], nb)
+		}
+	}
+}
+
 // qdotAVX512 installs the AVX-512 quantised dot and dequantisation kernels
 // into k.
 func qdotAVX512(k *kernels) {
 	k.dequant = func(t QType, dst []float32, src []byte) {
-		if t != Q8_0 && t != Q4_0 {
-			Dequantize(t, dst, src)
+		if t == Q4_K || t == Q6_K {
+			dequantKAVX512(t, dst, src)
 			return
 		}
 		nb := len(dst) / QBlock
