@@ -3,17 +3,21 @@
 # llama-bench from the sources node-llama-cpp@3.21.1 ships (scripts/fixtures.sh
 # clones them into the git-ignored .cache/; nothing of llama.cpp is
 # committed), writes a random model of SHAPE per matrix type with
-# `llink bench -write`, then runs llama-bench and `llink bench` alternately,
-# one repetition each per round, and prints every round and the medians with
-# the llink/llama.cpp ratios. Only one model process runs at a time.
+# `llink bench -write` (q4_k_m: the bf16 file quantised by llama.cpp's own
+# llama-quantize, so Q4_K and Q6_K blocks as people download them), then runs
+# llama-bench and `llink bench -bw` alternately, one repetition each per
+# round, and prints every round (with the load average) and the medians with
+# the llink/llama.cpp ratios and llink's decode as a share of the read
+# bandwidth its process measured. The FMA peak is measured before and after
+# the rounds. Only one model process runs at a time.
 #
-#   bash bench/llamacpp.sh                    # 1b: f32 and bf16, 1 and 2 threads, 5 rounds
+#   bash bench/llamacpp.sh                    # 1b: bf16 q8_0 q4_0 f32 q4_k_m, 1 and 2 threads, 5 rounds
 #   SHAPE=tiny ROUNDS=2 bash bench/llamacpp.sh bf16
 #   LLINK_SIMD=avx512 bash bench/llamacpp.sh bf16   # llink's f32-activation bf16 path
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SHAPE=${SHAPE:-1b} ROUNDS=${ROUNDS:-5} THREADS=${THREADS:-"1 2"} P=${P:-128} N=${N:-64}
-TYPES=${*:-f32 bf16}
+SHAPE=${SHAPE:-1b} ROUNDS=${ROUNDS:-5} THREADS=${THREADS:-"1 2"} P=${P:-128} N=${N:-32}
+TYPES=${*:-bf16 q8_0 q4_0 f32 q4_k_m}
 LC=.cache/llama.cpp
 bash scripts/fixtures.sh >/dev/null
 if [ ! -x "$LC/build/bin/llama-bench" ]; then
@@ -22,28 +26,44 @@ if [ ! -x "$LC/build/bin/llama-bench" ]; then
 		-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DBUILD_SHARED_LIBS=OFF >/dev/null
 	cmake --build "$LC/build" --target llama-bench -j"$(nproc)" >/dev/null
 fi
+case " $TYPES " in *" q4_k_m "*) [ -x "$LC/build/bin/llama-quantize" ] ||
+	cmake --build "$LC/build" --target llama-quantize -j"$(nproc)" >/dev/null ;;
+esac
+peak() { go test ./asm -run '^$' -bench 'FMAPeak/avx512$' -benchtime 3000x | awk '/FMAPeak/ { print "FMA peak (avx512, 1 thread):", $(NF-3), "GFLOP/cpu-s,", $(NF-1), "GFLOP/s" }'; }
 go build -o .cache/llink ./cmd/llink
 echo "llama.cpp $(git -C "$LC" rev-parse --short HEAD) (node-llama-cpp@3.21.1), llink $(git rev-parse --short HEAD), $(uptime)"
+peak
 rows=$(mktemp)
 trap 'rm -f "$rows"' EXIT
 for typ in $TYPES; do
 	f=.cache/bench-$SHAPE-$typ.gguf
+	if [ "$typ" = q4_k_m ] && [ ! -f "$f" ]; then
+		[ -f ".cache/bench-$SHAPE-bf16.gguf" ] || .cache/llink bench -shape "$SHAPE" -dtype bf16 -write ".cache/bench-$SHAPE-bf16.gguf" >&2
+		"$LC/build/bin/llama-quantize" ".cache/bench-$SHAPE-bf16.gguf" "$f" Q4_K_M >/dev/null 2>&1
+	fi
 	[ -f "$f" ] || .cache/llink bench -shape "$SHAPE" -dtype "$typ" -write "$f" >&2
-	for round in $(seq "$ROUNDS"); do
+done
+# Rounds outermost, so that a run cut short still has every type and thread
+# count in each finished round.
+for round in $(seq "$ROUNDS"); do
+	for typ in $TYPES; do
+		f=.cache/bench-$SHAPE-$typ.gguf
 		for t in $THREADS; do
 			# llama-bench CSV: columns named in its header; pp rows have n_gen 0.
 			"$LC/build/bin/llama-bench" -m "$f" -t "$t" -p "$P" -n "$N" -r 1 -o csv 2>/dev/null |
 				awk -F, -v typ="$typ" -v t="$t" 'NR == 1 { for (i = 1; i <= NF; i++) { gsub(/"/, "", $i); c[$i] = i }; next }
 					{ gsub(/"/, ""); test = ($c["n_gen"] == 0) ? "pp" $c["n_prompt"] : "tg" $c["n_gen"]; print typ, t, test, "llama.cpp", $c["avg_ts"] }' >>"$rows"
-			.cache/llink bench -m "$f" -t "$t" -p "$P" -n "$N" -r 1 -csv |
-				awk -F, -v typ="$typ" 'NR > 1 { print typ, $3, $4, "llink", $5 }' >>"$rows"
-			tail -n 4 "$rows" | sed "s/^/round $round: /"
+			.cache/llink bench -m "$f" -t "$t" -p "$P" -n "$N" -r 1 -bw -csv |
+				awk -F, -v typ="$typ" 'NR > 1 { print typ, $3, $4, "llink", $5; if ($7 > 0) { print typ, $3, $4, "llinkGBs", $7; print typ, $3, $4, "bwGBs", $8 } }' >>"$rows"
+			tail -n 6 "$rows" | sed "s/^/round $round ($(cut -d' ' -f1-3 /proc/loadavg)): /"
 		done
 	done
 done
+peak
+echo "$(uptime)"
 echo
-echo "| type | threads | test | llama.cpp t/s | llink t/s | llink / llama.cpp |"
-echo "|---|---:|---|---:|---:|---:|"
+echo "| type | threads | test | llama.cpp t/s | llink t/s | llink / llama.cpp | llink GB/s | read probe GB/s | share |"
+echo "|---|---:|---|---:|---:|---:|---:|---:|---:|"
 # Medians over the rounds per (type, threads, test, engine), then the ratio.
 sort -k1,1 -k2,2n -k3,3 -k4,4 -k5,5g "$rows" | awk '
 	{ k = $1 " " $2 " " $3 " " $4; v[k, ++n[k]] = $5; if (!(k in seen)) { seen[k]; order[++m] = k } }
@@ -52,6 +72,8 @@ sort -k1,1 -k2,2n -k3,3 -k4,4 -k5,5g "$rows" | awk '
 		for (i = 1; i <= m; i++) {
 			split(order[i], p, " "); if (p[4] != "llama.cpp") continue
 			a = med[order[i]]; b = med[p[1] " " p[2] " " p[3] " llink"]
-			printf "| %s | %s | %s | %.2f | %.2f | %.2f× |\n", p[1], p[2], p[3], a, b, (a > 0 ? b / a : 0)
+			g = med[p[1] " " p[2] " " p[3] " llinkGBs"]; w = med[p[1] " " p[2] " " p[3] " bwGBs"]
+			extra = (g > 0) ? sprintf(" %.1f | %.1f | %.0f%% |", g, w, (w > 0 ? 100 * g / w : 0)) : " | | |"
+			printf "| %s | %s | %s | %.2f | %.2f | %.2f× |%s\n", p[1], p[2], p[3], a, b, (a > 0 ? b / a : 0), extra
 		}
 	}'
