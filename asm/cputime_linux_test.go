@@ -4,20 +4,11 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/llink-go/llink/internal/testutil"
 )
 
-// threadCPU returns the CPU time the calling OS thread has used, and true;
-// benchmarks lock their goroutine to the thread first. It reads
-// CLOCK_THREAD_CPUTIME_ID (nanoseconds): getrusage(RUSAGE_THREAD) moves in
-// scheduler ticks on this machine, ±5% on a 100 ms sample.
-func threadCPU() (time.Duration, bool) {
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
-		return 0, false
-	}
-	return time.Duration(ts.Nano()), true
-}
+// threadCPU returns the calling OS thread's CPU time ([testutil.ThreadCPU]).
+func threadCPU() (time.Duration, bool) { return testutil.ThreadCPU() }
 
 // processCPU returns the CPU time (user + system) of the whole process, and
 // true: with several worker threads, flops per process CPU-second show the

@@ -72,7 +72,7 @@ func (tp *Tape) LoRA(y, x, a, b *Var, scale, p float32, rng *rand.Rand) *Var {
 					asm.Sgemm(true, false, r, in, rows, 1, dh, r, xv.Data(), in, 1, tp.grad(a).Data(), in)
 				} else {
 					d := getScratch(xv.Len())
-					maskedScale(*d, xv.Data(), keep, kept, false) // the forward's Dropout(x), bit for bit
+					maskedScale(*d, xv.Data(), keep, kept) // the forward's Dropout(x), bit for bit
 					asm.Sgemm(true, false, r, in, rows, 1, dh, r, *d, in, 1, tp.grad(a).Data(), in)
 					putScratch(d)
 				}
@@ -84,7 +84,11 @@ func (tp *Tape) LoRA(y, x, a, b *Var, scale, p float32, rng *rand.Rand) *Var {
 				} else {
 					t := tp.empty(rows * in).Data()
 					asm.Sgemm(false, false, rows, in, r, 1, dh, r, av.Data(), in, 0, t, in)
-					maskedScale(dx.Data(), t, keep, kept, beta != 0)
+					if beta == 0 {
+						maskedScale(dx.Data(), t, keep, kept)
+					} else {
+						maskedAdd(dx.Data(), t, keep, kept)
+					}
 				}
 			}
 		}
