@@ -92,25 +92,49 @@ func (s *Stages) Evaluate(b *llink.Bundle, controls []Control) (*Results, error)
 // EvaluateMethods is [Stages.Evaluate] with the given rows (b supplies the
 // projector of every slot method and the layer analysis' LLINK).
 func (s *Stages) EvaluateMethods(b *llink.Bundle, ms []Method) (*Results, error) {
-	p, c := s.p, s.p.c
-	dec := p.m.Dec.Model
+	rs, err := s.evalRows(ms, b.Projector)
+	s.p.res.Methods = append(s.p.res.Methods, rs...)
+	if err != nil {
+		return s.p.res, err
+	}
+	if err := s.layers(b); err != nil {
+		return nil, err
+	}
+	return s.p.res, nil
+}
+
+// evalRows evaluates the rows ms in order (proj: the projector of slot
+// methods; nil when there are none), adding their time to the run's
+// "eval" timing, and returns their results (those done before an error
+// included).
+func (s *Stages) evalRows(ms []Method, proj *llink.Projector) ([]MethodResult, error) {
+	p := s.p
+	var rs []MethodResult
 	err := p.timed("eval", func() error {
 		for _, m := range ms {
-			r, err := s.evalMethod(m, b.Projector)
+			r, err := s.evalMethod(m, proj)
 			if err != nil {
 				return fmt.Errorf("evaluating %s: %w", m.Name, err)
 			}
 			p.logf("%-13s EM %.3f  chrF %.1f  numbers %d/%d", r.Method, r.ExactMatch, r.ChrF, r.NumericMatch, r.NumericTotal)
-			p.res.Methods = append(p.res.Methods, r)
+			rs = append(rs, r)
 		}
 		return nil
 	})
-	if err != nil || c.SkipLayers {
-		return p.res, err
+	return rs, err
+}
+
+// layers runs the layer analysis with b's LLINK into the run's results,
+// unless the settings skip it.
+func (s *Stages) layers(b *llink.Bundle) error {
+	p, c := s.p, s.p.c
+	if c.SkipLayers {
+		return nil
 	}
+	dec := p.m.Dec.Model
 	set, err := b.Adapters(dec)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	err = p.timed("layers", func() (err error) {
 		poolV := s.vecs["pool"]
@@ -127,9 +151,9 @@ func (s *Stages) EvaluateMethods(b *llink.Bundle, ms []Method) (*Results, error)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("layer analysis: %w", err)
+		return fmt.Errorf("layer analysis: %w", err)
 	}
-	return p.res, nil
+	return nil
 }
 
 // evalMethod answers the test tasks and ranks the pool as method m.

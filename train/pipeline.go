@@ -1,11 +1,16 @@
 package train
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
+	"github.com/llink-go/llink/asm"
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
@@ -66,19 +71,32 @@ type pipeline struct {
 	c   PipelineConfig
 	log io.Writer
 	res *Results
+	mu  *sync.Mutex // guards res.Timing and log lines across lanes
 }
 
 func (p *pipeline) logf(format string, args ...any) {
 	if p.log != nil {
+		p.mu.Lock()
+		defer p.mu.Unlock()
 		fmt.Fprintf(p.log, format+"\n", args...)
 	}
 }
 
+// timed runs f and adds its wall time to the run's timing of name.
 func (p *pipeline) timed(name string, f func() error) error {
 	t0 := time.Now()
 	err := f()
-	p.res.Timing[name] = time.Since(t0).Seconds()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.res.Timing[name] += time.Since(t0).Seconds()
 	return err
+}
+
+// timing returns the run's timing of name so far.
+func (p *pipeline) timing(name string) float64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.res.Timing[name]
 }
 
 // RunPipeline runs Stage A, Stage B, the fine-tuned controls
@@ -86,11 +104,53 @@ func (p *pipeline) timed(name string, f func() error) error {
 // results table. Progress lines go to log (may be nil). It is
 // the composition of [Stages]' steps, which `llink stage-a`, `stage-b`,
 // `baseline` and `eval` run one per process.
+//
+// With two or more kernel threads ([asm.Threads]) and no memory budget,
+// the steps run on two lanes at once: LLINK's (Stage A, Stage B, its rows'
+// evaluation, the layer analysis) and the controls' (their training and
+// their rows' evaluation, on a fork of the decoder with its own adapters,
+// [llama.Model.Fork]). Each step keeps its own random streams and every
+// kernel splits its work as it does alone, so the table is the same to the
+// digit; the lanes fill the cores that one step's small kernels leave idle.
 func RunPipeline(m *Models, d Data, c PipelineConfig, log io.Writer) (*Results, error) {
 	s, err := NewStages(m, d, c, log)
 	if err != nil {
 		return nil, err
 	}
+	if !c.Lanes() {
+		return s.runSerial()
+	}
+	return s.runLanes()
+}
+
+// Lanes reports whether [RunPipeline] runs its steps on two lanes at once
+// (two or more kernel threads and no memory budget: the budget measures one
+// step's activations beside what the process holds).
+func (c PipelineConfig) Lanes() bool { return asm.Threads() >= 2 && c.StageB.Memory == 0 }
+
+// runSerial runs the pipeline's steps one after the other.
+func (s *Stages) runSerial() (*Results, error) {
+	b, err := s.stageAB()
+	if err != nil {
+		return nil, err
+	}
+	var controls []Control
+	if !s.p.c.SkipBaselines {
+		for _, row := range DefaultControls {
+			ctl, err := s.TrainControl(row)
+			if err != nil {
+				return nil, err
+			}
+			controls = append(controls, ctl)
+		}
+	}
+	return s.Evaluate(b, controls)
+}
+
+// stageAB trains Stage A and Stage B and saves the bundle (when the
+// settings name a path).
+func (s *Stages) stageAB() (*llink.Bundle, error) {
+	c := s.p.c
 	proj, err := s.StageA()
 	if err != nil {
 		return nil, err
@@ -107,17 +167,126 @@ func RunPipeline(m *Models, d Data, c PipelineConfig, log io.Writer) (*Results, 
 		}
 		s.p.logf("LLINK bundle: %s", c.BundlePath)
 	}
-	var controls []Control
-	if !c.SkipBaselines {
-		for _, row := range DefaultControls {
+	return b, nil
+}
+
+// runLanes runs the pipeline as [RunPipeline] describes: the controls' lane
+// on a fork of the decoder beside LLINK's, then the rows in table order.
+// The first error stops the other lane at its next step (a training loop
+// writes its checkpoint then).
+func (s *Stages) runLanes() (*Results, error) {
+	c := s.p.c
+	halt := make(chan struct{})
+	var once sync.Once
+	stop := func() { once.Do(func() { close(halt) }) }
+	if user := c.StageA.Checkpoint.Stop; user != nil {
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			select {
+			case <-user:
+				stop()
+			case <-done:
+			}
+		}()
+	}
+	s = s.withConfig(func(c *PipelineConfig) { c.StageA.Checkpoint.Stop, c.StageB.Checkpoint.Stop = halt, halt })
+	fork := s.fork()
+
+	var ctlRes []MethodResult
+	var ctlErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		ctlRes, ctlErr = fork.controlLane()
+		if ctlErr != nil {
+			stop()
+		}
+	}()
+	res, err := s.llinkLane()
+	if err != nil {
+		stop()
+	}
+	wg.Wait()
+	if err := firstRealErr(err, ctlErr); err != nil {
+		return nil, err
+	}
+	// The table in DefaultRows order, as the serial run makes it.
+	all := append(ctlRes, res...)
+	p := s.p
+	for _, row := range DefaultRows {
+		for _, r := range all {
+			if r.Method == row {
+				p.res.Methods = append(p.res.Methods, r)
+			}
+		}
+	}
+	return p.res, nil
+}
+
+// firstRealErr returns the first error that is not the other lane's
+// interruption, else the interruption, else nil.
+func firstRealErr(errs ...error) error {
+	var interrupted error
+	for _, err := range errs {
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrInterrupted):
+			interrupted = cmp.Or(interrupted, err)
+		default:
+			return err
+		}
+	}
+	return interrupted
+}
+
+// llinkLane trains Stage A and Stage B, evaluates Stage A only and LLINK
+// and runs the layer analysis; it returns the rows' results (the layers go
+// to the run's results).
+func (s *Stages) llinkLane() ([]MethodResult, error) {
+	b, err := s.stageAB()
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.Methods(b, nil)
+	if err != nil {
+		return nil, err
+	}
+	ms = slices.DeleteFunc(ms, func(m Method) bool { return m.Name != RowStageAOnly && m.Name != RowLLINK })
+	rs, err := s.evalRows(ms, b.Projector)
+	if err != nil {
+		return nil, err
+	}
+	return rs, s.layers(b)
+}
+
+// controlLane trains the controls and evaluates them and base + copy (on
+// s's decoder: a fork).
+func (s *Stages) controlLane() ([]MethodResult, error) {
+	if s.p.c.SkipBaselines {
+		return nil, nil
+	}
+	var ms []Method
+	for _, row := range DefaultRows {
+		var lora llama.Adapters
+		switch {
+		case slices.Contains(DefaultControls, row):
 			ctl, err := s.TrainControl(row)
 			if err != nil {
 				return nil, err
 			}
-			controls = append(controls, ctl)
+			lora = ctl.LoRA
+		case row != RowBaseCopy: // LLINK's lane, or a control not trained
+			continue
 		}
+		m, err := s.method(row, lora, nil)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, m)
 	}
-	return s.Evaluate(b, controls)
+	return s.evalRows(ms, nil)
 }
 
 // CacheSet is one of the vector caches the pipeline reads.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llama"
@@ -20,11 +21,12 @@ import (
 // llink.SaveLoRA). Every step seeds its own random stream from the run's
 // seed, so both ways give the same numbers.
 type Stages struct {
-	p    *pipeline
-	d    Data
-	vecs map[string]Pairs
-	tok  map[string]*llink.Tokens // token states by cache set, read when token-level slots need them
-	base llama.Adapters           // the decoder's adapters before any step (normally none)
+	p     *pipeline
+	d     Data
+	vecs  map[string]Pairs
+	tok   map[string]*llink.Tokens // token states by cache set, read when token-level slots need them
+	tokMu *sync.Mutex              // guards tok
+	base  llama.Adapters           // the decoder's adapters before any step (normally none)
 }
 
 // NewStages checks the settings against the models and data and loads (or
@@ -40,8 +42,8 @@ func NewStages(m *Models, d Data, c PipelineConfig, log io.Writer) (*Stages, err
 		return nil, fmt.Errorf("train: not enough data (%d train pairs for batch %d, %d pool, %d train tasks, %d test tasks)",
 			len(d.TrainPairs), c.StageA.Batch, len(d.Pool), len(d.TrainTasks), len(d.TestTasks))
 	}
-	p := &pipeline{m: m, c: c, log: log, res: &Results{Timing: map[string]float64{}, Config: c}}
-	s := &Stages{p: p, d: d, vecs: map[string]Pairs{}, tok: map[string]*llink.Tokens{}, base: m.Dec.Model.Adapters()}
+	p := &pipeline{m: m, c: c, log: log, res: &Results{Timing: map[string]float64{}, Config: c}, mu: new(sync.Mutex)}
+	s := &Stages{p: p, d: d, vecs: map[string]Pairs{}, tok: map[string]*llink.Tokens{}, tokMu: new(sync.Mutex), base: m.Dec.Model.Adapters()}
 	for _, set := range CacheSets(m, d, c.CacheDir, c.Slots.EncoderPool) {
 		if c.CacheProgress != nil {
 			set.Spec.Progress = c.CacheProgress(set.Name)
@@ -54,7 +56,7 @@ func NewStages(m *Models, d Data, c PipelineConfig, log io.Writer) (*Stages, err
 		if err != nil {
 			return nil, err
 		}
-		p.logf("vectors %-11s %5d pairs (%.1fs)", set.Name, len(set.Spec.Foreign), p.res.Timing["cache_"+set.Name])
+		p.logf("vectors %-11s %5d pairs (%.1fs)", set.Name, len(set.Spec.Foreign), p.timing("cache_"+set.Name))
 	}
 	return s, nil
 }
@@ -63,6 +65,8 @@ func NewStages(m *Models, d Data, c PipelineConfig, log io.Writer) (*Stages, err
 // ("train-tasks", "test-tasks" or "pool"), row-aligned with its vectors;
 // they are read once, when token-level slots first need them.
 func (s *Stages) tokens(set string) (*llink.Tokens, error) {
+	s.tokMu.Lock()
+	defer s.tokMu.Unlock()
 	if t, ok := s.tok[set]; ok {
 		return t, nil
 	}
@@ -96,6 +100,23 @@ func (s *Stages) tokens(set string) (*llink.Tokens, error) {
 	}
 	s.tok[set] = t
 	return t, nil
+}
+
+// fork returns stages that share s's data, vectors, settings and results
+// but run on a fork of the decoder ([llama.Model.Fork]): their adapters
+// are their own, so they can train and evaluate beside s. Adapter sets
+// they return are keyed by the fork's projections.
+func (s *Stages) fork() *Stages {
+	dec := s.p.m.Dec.Model
+	f := dec.Fork()
+	m := *s.p.m
+	d := *m.Dec
+	d.Model, m.Dec = f, &d
+	p := *s.p
+	p.m = &m
+	t := *s
+	t.p, t.base = &p, f.Rekey(s.base, dec)
+	return &t
 }
 
 // Results returns the results gathered so far (timings, Stage A's, and after

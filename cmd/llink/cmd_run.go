@@ -66,7 +66,7 @@ func runPipeline(args []string, _ io.Reader, stdout, stderr io.Writer) (err erro
 	}
 	defer func() { closeRun(dir, err) }()
 	c := pipelineConfig(o, m, dir)
-	addHooks(&c, dir, cf, stderr)
+	addHooks(&c, dir, cf, stderr, c.Lanes())
 	defer stopOnSignal(&c, stderr)()
 	if err := dir.WriteConfig(c); err != nil {
 		return err

@@ -76,7 +76,7 @@ func stageCommand(name string, first bool, body func(st *stage) (wrote string, e
 			return err
 		}
 		st.c = pipelineConfig(*o, st.m, st.dir)
-		addHooks(&st.c, st.dir, st.cf, stderr)
+		addHooks(&st.c, st.dir, st.cf, stderr, false)
 		if name != "eval" { // the training stages stop at a checkpoint
 			defer stopOnSignal(&st.c, stderr)()
 		}

@@ -204,9 +204,14 @@ func logWriter(cf *commonFlags, stdout io.Writer) io.Writer {
 }
 
 // addHooks sends a pipeline's training steps to the run folder's metrics
-// and progress bars, and its cache building and evaluation to counters.
-func addHooks(c *train.PipelineConfig, dir *rundir.Dir, cf *commonFlags, stderr io.Writer) {
+// and progress bars, and its cache building and evaluation to counters;
+// concurrent (steps running at once, [train.PipelineConfig.Lanes]) prints
+// progress as lines instead of bars.
+func addHooks(c *train.PipelineConfig, dir *rundir.Dir, cf *commonFlags, stderr io.Writer, concurrent bool) {
 	popt := cf.progressOptions()
+	if concurrent {
+		popt.Mode = progress.Lines // two bars redrawing one terminal line would hide each other
+	}
 	c.StepHook = func(stage string, steps int) func(train.StepLog) {
 		return rundir.Tee(dir.Steps(stage, stderr), progress.New(stderr, stage, steps, popt).Steps())
 	}
