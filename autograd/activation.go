@@ -113,14 +113,68 @@ func (tp *Tape) Clamp(x *Var, lo, hi float32) *Var {
 
 func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
 
-// sigmoidVec computes dst = σ(x) with the vector exp kernel.
-func sigmoidVec(dst, x []float32) {
-	for i, v := range x {
-		dst[i] = -v
-	}
+// sigmoidVec computes dst = σ(x) = 1/(1+e^−x) with the vector kernels
+// (the division stays scalar: asm has no vector divide).
+func sigmoidVec(dst, x, ones []float32) {
+	copy(dst, x)
+	asm.Scale(-1, dst)
 	asm.Exp(dst, dst)
+	asm.Add(dst, dst, ones)
 	for i, e := range dst {
-		dst[i] = 1 / (1 + e)
+		dst[i] = 1 / e
+	}
+}
+
+// swigluChunk is how many elements the SwiGLU backward pass takes per
+// round of vector kernels (its scratch then stays in L1).
+const swigluChunk = 1024
+
+// swigluBackward computes, for gate g, up u and output gradient dy,
+//
+//	dg = dy·u·σ(g)·(1 + g·(1−σ(g))),  du = dy·g·σ(g)
+//
+// into dg and du (each nil when not wanted), added to what they hold when
+// addG/addU. Each product and sum is one vector kernel pass, taken in the
+// order the scalar expressions above are evaluated in, so the results are
+// those of the scalar loop bit for bit (without contraction into fused
+// multiply-adds, as Go compiles them on amd64). scratch holds 4 chunks.
+func swigluBackward(dg, du []float32, addG, addU bool, dy, g, u, scratch []float32) {
+	n := min(swigluChunk, len(g))
+	s, t, w, ones := scratch[:n], scratch[n:2*n], scratch[2*n:3*n], scratch[3*n:4*n]
+	for i := range ones {
+		ones[i] = 1
+	}
+	for lo := 0; lo < len(g); lo += swigluChunk {
+		hi := min(lo+swigluChunk, len(g))
+		m := hi - lo
+		s, t, w, ones := s[:m], t[:m], w[:m], ones[:m]
+		gc, yc := g[lo:hi], dy[lo:hi]
+		sigmoidVec(s, gc, ones)
+		if dg != nil {
+			copy(t, s)
+			asm.Scale(-1, t)
+			asm.Add(t, t, ones) // 1 − σ
+			asm.Mul(t, gc, t)
+			asm.Add(t, ones, t) // 1 + g(1 − σ)
+			asm.Mul(w, yc, u[lo:hi])
+			asm.Mul(w, w, s)
+			asm.Mul(w, w, t)
+			store(dg[lo:hi], w, addG)
+		}
+		if du != nil {
+			asm.Mul(w, yc, gc)
+			asm.Mul(w, w, s)
+			store(du[lo:hi], w, addU)
+		}
+	}
+}
+
+// store writes x into dst, or adds it (x + dst) when add.
+func store(dst, x []float32, add bool) {
+	if add {
+		asm.Add(dst, x, dst)
+	} else {
+		copy(dst, x)
 	}
 }
 
@@ -156,32 +210,8 @@ func (tp *Tape) SwiGLU(gate, up *Var) *Var {
 				t, beta := tp.gradBeta(up)
 				du, addU = t.Data(), beta != 0
 			}
-			// σ(g) through the vector exp kernel, a chunk at a time.
-			const chunk = 1024
-			sg := tp.empty(min(chunk, len(gd))).Data()
-			gy := g.Data()
-			for lo := 0; lo < len(gd); lo += chunk {
-				hi := min(lo+chunk, len(gd))
-				s := sg[:hi-lo]
-				sigmoidVec(s, gd[lo:hi])
-				for j, sj := range s {
-					i, dy := lo+j, gy[lo+j]
-					if dg != nil {
-						v := dy * ud[i] * sj * (1 + gd[i]*(1-sj))
-						if addG {
-							v += dg[i]
-						}
-						dg[i] = v
-					}
-					if du != nil {
-						v := dy * gd[i] * sj
-						if addU {
-							v += du[i]
-						}
-						du[i] = v
-					}
-				}
-			}
+			scratch := tp.empty(4 * min(swigluChunk, len(gd))).Data()
+			swigluBackward(dg, du, addG, addU, g.Data(), gd, ud, scratch)
 		})
 	}
 	return y

@@ -33,6 +33,10 @@ type attnGeom struct {
 	scale                    float32
 	causal                   bool
 	mask                     []bool
+	// masked lists, per batch row, the key positions the mask hides, in
+	// order (nil without a mask): padding is a few keys at one end, so the
+	// scores visit those instead of testing every key of every row.
+	masked [][]int32
 }
 
 func (g *attnGeom) qoff(bi, t, h int) int { return (bi*g.t+t)*g.hq*g.d + h*g.d }
@@ -58,12 +62,12 @@ func (g *attnGeom) scores(sc, q, k []float32, bi, h, t0, rows, sEnd int) {
 				row[s] = ninf
 			}
 		}
-		if g.mask != nil {
-			m := g.mask[bi*g.s : bi*g.s+sEnd]
-			for s, ok := range m {
-				if !ok {
-					row[s] = ninf
+		if g.masked != nil {
+			for _, s := range g.masked[bi] {
+				if int(s) >= sEnd {
+					break
 				}
+				row[s] = ninf
 			}
 		}
 	}
@@ -107,6 +111,10 @@ func attnForward(g *attnGeom, q, k, v, o, lse, scratch []float32) {
 func attnBackward(g *attnGeom, q, k, v, o, lse, do, dq, dk, dv, scratch []float32) {
 	rep := g.hq / g.hkv
 	per := 2 * g.blk * g.s
+	ones := scratch[g.b*g.hkv*per:][:g.s]
+	for i := range ones {
+		ones[i] = 1
+	}
 	tensor.Parallel(g.b*g.hkv, func(item int) {
 		bi, kh := item/g.hkv, item%g.hkv
 		sc := scratch[item*per : item*per+per/2]
@@ -129,9 +137,9 @@ func attnBackward(g *attnGeom, q, k, v, o, lse, do, dq, dk, dv, scratch []float3
 						clear(row)
 						continue
 					}
-					for s := range row {
-						row[s] -= l[r]
-					}
+					// row − l as row + (−l)·1: the product is exact, so the
+					// one rounding is the subtraction's.
+					asm.Axpy(-l[r], ones[:sEnd], row)
 					asm.Exp(row, row)
 				}
 				if dv != nil {
@@ -145,9 +153,8 @@ func attnBackward(g *attnGeom, q, k, v, o, lse, do, dq, dk, dv, scratch []float3
 					off := g.qoff(bi, t0+r, h)
 					di := asm.Dot(do[off:off+g.d], o[off:off+g.d])
 					p, d := sc[r*sEnd:(r+1)*sEnd], dp[r*sEnd:(r+1)*sEnd]
-					for s := range d {
-						d[s] = p[s] * (d[s] - di)
-					}
+					asm.Axpy(-di, ones[:sEnd], d) // d − di, exactly
+					asm.Mul(d, p, d)
 				}
 				if dq != nil {
 					asm.Sgemm(false, false, rows, g.d, sEnd, g.scale, dp, sEnd, k[ko:], ld, 1, dq[qo:], g.hq*g.d)
@@ -177,6 +184,16 @@ func newGeom(op string, q *tensor.Tensor, k, v *tensor.Tensor, s int, opts AttnO
 		panic(fmt.Sprintf("autograd.%s: key mask has %d entries, want B·S = %d·%d", op, len(g.mask), g.b, s))
 	}
 	g.blk = max(1, min(attnBlock, g.t))
+	if g.mask != nil {
+		g.masked = make([][]int32, g.b)
+		for bi := range g.b {
+			for j, ok := range g.mask[bi*s : (bi+1)*s] {
+				if !ok {
+					g.masked[bi] = append(g.masked[bi], int32(j))
+				}
+			}
+		}
+	}
 	if g.scale == 0 {
 		g.scale = float32(1 / math.Sqrt(float64(g.d)))
 	}
@@ -214,7 +231,7 @@ func (tp *Tape) Attention(q, k, v *Var, opts AttnOpts) *Var {
 			if v.requires {
 				dv = tp.grad(v).Data()
 			}
-			scratch := tp.empty(2 * g.b * g.hkv * g.blk * g.s).Data()
+			scratch := tp.empty(2*g.b*g.hkv*g.blk*g.s + g.s).Data()
 			attnBackward(g, q.Data(), k.Data(), v.Data(), out.Data(), lse, dy.Data(), dq, dk, dv, scratch)
 		})
 	}

@@ -1,26 +1,54 @@
 package autograd
 
 import (
+	"runtime"
 	"testing"
 
 	"github.com/llink-go/llink/internal/testutil"
 )
 
-// BenchmarkAttention times the fused attention forward + backward for one
-// sequence of 256 tokens, 8 query heads over 4 kv heads of width 64.
+// BenchmarkAttention times the fused attention forward + backward: one
+// sequence of 256 tokens, 8 query heads over 4 kv heads of width 64; and a
+// default-run fine-tuning batch, 16 right-padded sequences of 240–280
+// tokens with 8 query heads over 4 kv heads of width 32. cpu-ns/op is the
+// benchmark thread's CPU time (meaningful with -test.cpu 1, when the
+// kernels run on that thread alone).
 func BenchmarkAttention(b *testing.B) {
-	const bs, t, hq, hkv, d = 1, 256, 8, 4, 64
-	r := testutil.RNG(1)
-	q := NewParam("q", randT(r, bs, t, hq, d))
-	k := NewParam("k", randT(r, bs, t, hkv, d))
-	v := NewParam("v", randT(r, bs, t, hkv, d))
-	tp := NewTape()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		tp.Backward(tp.Sum(tp.Attention(q, k, v, AttnOpts{Causal: true})))
-		tp.Reset()
+	for _, c := range []struct {
+		name              string
+		bs, t, hq, hkv, d int
+		minLen            int // shortest sequence (the rest padding)
+	}{{"1x256x8x64", 1, 256, 8, 4, 64, 256}, {"16x280x8x32-padded", 16, 280, 8, 4, 32, 240}} {
+		b.Run(c.name, func(b *testing.B) {
+			r := testutil.RNG(1)
+			q := NewParam("q", randT(r, c.bs, c.t, c.hq, c.d))
+			k := NewParam("k", randT(r, c.bs, c.t, c.hkv, c.d))
+			v := NewParam("v", randT(r, c.bs, c.t, c.hkv, c.d))
+			opts := AttnOpts{Causal: true}
+			if c.minLen < c.t {
+				opts.KeyMask = make([]bool, c.bs*c.t)
+				for i := range c.bs {
+					n := c.minLen + i*(c.t-c.minLen)/max(c.bs-1, 1)
+					for j := range n {
+						opts.KeyMask[i*c.t+j] = true
+					}
+				}
+			}
+			tp := NewTape()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			c0, ok := testutil.ThreadCPU()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				tp.Backward(tp.Sum(tp.Attention(q, k, v, opts)))
+				tp.Reset()
+			}
+			b.ReportMetric(float64(b.N*c.bs*c.t)/b.Elapsed().Seconds(), "tokens/s")
+			if c1, _ := testutil.ThreadCPU(); ok {
+				b.ReportMetric(float64(c1-c0)/float64(b.N), "cpu-ns/op")
+			}
+		})
 	}
-	b.ReportMetric(float64(b.N*bs*t)/b.Elapsed().Seconds(), "tokens/s")
 }
 
 // BenchmarkCrossEntropy times the fused log-softmax + cross-entropy forward
