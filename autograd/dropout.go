@@ -96,15 +96,20 @@ func keep4(x, y uint64) uint64 {
 const maskChunk = 4096
 
 // maskedScale writes s·src where the bit of kept is set and 0 elsewhere
-// into dst.
+// into dst: one vector multiply by a chunk of s's (no copy of src first),
+// then the dropped elements zeroed.
 func maskedScale(dst, src []float32, s float32, kept []uint64) {
+	sv := getScratch(min(maskChunk, len(src)))
+	for i := range *sv {
+		(*sv)[i] = s
+	}
 	for lo := 0; lo < len(src); lo += maskChunk {
 		x := src[lo:min(lo+maskChunk, len(src))]
 		d := dst[lo : lo+len(x)]
-		copy(d, x)
-		asm.Scale(s, d)
+		asm.Mul(d, x, (*sv)[:len(x)])
 		forDropped(d, kept[lo>>6:], func(i int) { d[i] = 0 })
 	}
+	putScratch(sv)
 }
 
 // maskedAdd adds s·t to dst where the bit of kept is set, leaving the other
