@@ -170,10 +170,13 @@ func (s *Stages) stageAB() (*llink.Bundle, error) {
 	return b, nil
 }
 
-// runLanes runs the pipeline as [RunPipeline] describes: the controls' lane
-// on a fork of the decoder beside LLINK's, then the rows in table order.
-// The first error stops the other lane at its next step (a training loop
-// writes its checkpoint then).
+// runLanes runs the pipeline as [RunPipeline] describes. The controls'
+// rows are jobs (train, then evaluate; base + copy only evaluates), longest
+// first: the fork's lane takes them from the start, LLINK's lane takes the
+// ones left once its own steps are done. A row's result does not depend on
+// the lane that ran it (the same weights, its own adapters and random
+// streams). The first error stops the other lane at its next step (a
+// training loop writes its checkpoint then).
 func (s *Stages) runLanes() (*Results, error) {
 	c := s.p.c
 	halt := make(chan struct{})
@@ -191,29 +194,65 @@ func (s *Stages) runLanes() (*Results, error) {
 		}()
 	}
 	s = s.withConfig(func(c *PipelineConfig) { c.StageA.Checkpoint.Stop, c.StageB.Checkpoint.Stop = halt, halt })
-	fork := s.fork()
-
-	var ctlRes []MethodResult
-	var ctlErr error
+	var jobs []string
+	if !c.SkipBaselines {
+		jobs = append(slices.Clone(DefaultControls), RowBaseCopy)
+	}
+	var (
+		mu   sync.Mutex
+		next int
+		all  []MethodResult
+		errs []error
+	)
+	// work runs control rows on t until none is left or a lane failed.
+	work := func(t *Stages) error {
+		for {
+			mu.Lock()
+			if next == len(jobs) || len(errs) > 0 {
+				mu.Unlock()
+				return nil
+			}
+			row := jobs[next]
+			next++
+			mu.Unlock()
+			r, err := t.controlRow(row)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			all = append(all, r)
+			mu.Unlock()
+		}
+	}
+	lane := func(f func() error) {
+		if err := f(); err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+			stop()
+		}
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		ctlRes, ctlErr = fork.controlLane()
-		if ctlErr != nil {
-			stop()
-		}
+		lane(func() error { return work(s.fork()) })
 	}()
-	res, err := s.llinkLane()
-	if err != nil {
-		stop()
-	}
+	lane(func() error {
+		rs, err := s.llinkLane()
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		all = append(all, rs...)
+		mu.Unlock()
+		return work(s)
+	})
 	wg.Wait()
-	if err := firstRealErr(err, ctlErr); err != nil {
+	if err := firstRealErr(errs...); err != nil {
 		return nil, err
 	}
 	// The table in DefaultRows order, as the serial run makes it.
-	all := append(ctlRes, res...)
 	p := s.p
 	for _, row := range DefaultRows {
 		for _, r := range all {
@@ -261,32 +300,26 @@ func (s *Stages) llinkLane() ([]MethodResult, error) {
 	return rs, s.layers(b)
 }
 
-// controlLane trains the controls and evaluates them and base + copy (on
-// s's decoder: a fork).
-func (s *Stages) controlLane() ([]MethodResult, error) {
-	if s.p.c.SkipBaselines {
-		return nil, nil
-	}
-	var ms []Method
-	for _, row := range DefaultRows {
-		var lora llama.Adapters
-		switch {
-		case slices.Contains(DefaultControls, row):
-			ctl, err := s.TrainControl(row)
-			if err != nil {
-				return nil, err
-			}
-			lora = ctl.LoRA
-		case row != RowBaseCopy: // LLINK's lane, or a control not trained
-			continue
-		}
-		m, err := s.method(row, lora, nil)
+// controlRow trains the control row (one of [DefaultControls]) and
+// evaluates it, or evaluates base + copy, on s's decoder.
+func (s *Stages) controlRow(row string) (MethodResult, error) {
+	var lora llama.Adapters
+	if row != RowBaseCopy {
+		ctl, err := s.TrainControl(row)
 		if err != nil {
-			return nil, err
+			return MethodResult{}, err
 		}
-		ms = append(ms, m)
+		lora = ctl.LoRA
 	}
-	return s.evalRows(ms, nil)
+	m, err := s.method(row, lora, nil)
+	if err != nil {
+		return MethodResult{}, err
+	}
+	rs, err := s.evalRows([]Method{m}, nil)
+	if err != nil {
+		return MethodResult{}, err
+	}
+	return rs[0], nil
 }
 
 // CacheSet is one of the vector caches the pipeline reads.
