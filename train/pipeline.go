@@ -107,11 +107,12 @@ func (p *pipeline) timing(name string) float64 {
 //
 // With two or more kernel threads ([asm.Threads]) and no memory budget,
 // the steps run on two lanes at once: LLINK's (Stage A, Stage B, its rows'
-// evaluation, the layer analysis) and the controls' (their training and
-// their rows' evaluation, on a fork of the decoder with its own adapters,
-// [llama.Model.Fork]). Each step keeps its own random streams and every
-// kernel splits its work as it does alone, so the table is the same to the
-// digit; the lanes fill the cores that one step's small kernels leave idle.
+// evaluation, the layer analysis) and one on a fork of the decoder with
+// its own adapters ([llama.Model.Fork]) that trains and evaluates the
+// controls' rows; LLINK's lane takes the rows left once its own steps are
+// done. Each step keeps its own random streams and every kernel splits its
+// work as it does alone, so the table is the same to the digit; the lanes
+// fill the cores that one step's small kernels leave idle.
 func RunPipeline(m *Models, d Data, c PipelineConfig, log io.Writer) (*Results, error) {
 	s, err := NewStages(m, d, c, log)
 	if err != nil {
