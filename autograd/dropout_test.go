@@ -42,7 +42,7 @@ func maskedScaleRef(dst, src []float32, s float32, kept []uint64, add bool) {
 			continue
 		}
 		if add {
-			dst[i] += v * s
+			dst[i] += float32(v * s) // rounded apart, as the vector passes do (no fused multiply-add on arm64)
 		} else {
 			dst[i] = v * s
 		}

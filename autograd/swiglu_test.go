@@ -25,14 +25,14 @@ func swigluBackwardRef(dg, du []float32, addG, addU bool, dy, g, u []float32) {
 		for j := range x {
 			i, s := lo+j, 1/(1+e[j])
 			if dg != nil {
-				v := float32(float32(dy[i]*u[i])*s) * (1 + float32(g[i]*(1-s)))
+				v := float32(float32(float32(dy[i]*u[i])*s) * (1 + float32(g[i]*(1-s))))
 				if addG {
 					v += dg[i]
 				}
 				dg[i] = v
 			}
 			if du != nil {
-				v := float32(dy[i]*g[i]) * s
+				v := float32(float32(dy[i]*g[i]) * s)
 				if addU {
 					v += du[i]
 				}
