@@ -62,7 +62,8 @@ func NewStages(m *Models, d Data, c PipelineConfig, log io.Writer) (*Stages, err
 }
 
 // tokens returns the encoder token states of a cache set's foreign texts
-// ("train-tasks", "test-tasks" or "pool"), row-aligned with its vectors;
+// ("train-tasks", "test-tasks", "pool", or the Stage A pairs "train-pairs"
+// and "dev-pairs" for the word alignment), row-aligned with its texts;
 // they are read once, when token-level slots first need them.
 func (s *Stages) tokens(set string) (*llink.Tokens, error) {
 	s.tokMu.Lock()

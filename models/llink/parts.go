@@ -340,7 +340,7 @@ func (s *Slots) segmentSlots(tp *autograd.Tape, tok *Tokens) *autograd.Var {
 
 // WordDirections returns word slots before their scale: Lexical applied to
 // the K in-order segment means of tok's token states, [N, K, d]. Their
-// directions are what the word alignment trains ([WordLoss]).
+// directions are what the word alignment trains ([WordNCE]).
 func (s *Slots) WordDirections(tp *autograd.Tape, tok *Tokens) *autograd.Var {
 	if s.Lexical == nil || tok == nil {
 		panic("llink.Slots: word slots need their lexical map and the texts' token states")
