@@ -3,7 +3,6 @@ package train
 import (
 	"fmt"
 	"math/rand/v2"
-	"slices"
 	"time"
 
 	"github.com/llink-go/llink/autograd"
@@ -86,6 +85,26 @@ func AlignWords(slots *llink.Slots, tok *llink.Tokens, words [][]int, unit *tens
 	return res, err
 }
 
+// topIndices returns the indices of the cap(top) largest values of row,
+// largest first (ties: the lower index), in top's storage.
+func topIndices(row []float32, top []int) []int {
+	top = top[:0]
+	for j, x := range row {
+		if len(top) == cap(top) && x <= row[top[len(top)-1]] {
+			continue
+		}
+		if len(top) < cap(top) {
+			top = append(top, j)
+		} else {
+			top[len(top)-1] = j
+		}
+		for p := len(top) - 1; p > 0 && row[top[p-1]] < x; p-- {
+			top[p], top[p-1] = top[p-1], top[p]
+		}
+	}
+	return top
+}
+
 // pickTokens gathers rows idx of tok.
 func pickTokens(tok *llink.Tokens, idx []int) (*llink.Tokens, error) {
 	rows := make([][]float32, len(idx))
@@ -104,25 +123,12 @@ func WordRecall(slots *llink.Slots, tok *llink.Tokens, words [][]int, unit *tens
 	n, k, d := dirs.Dim(0), dirs.Dim(1), dirs.Dim(2)
 	cos := tensor.MatMul(tensor.FromSlice(dirs.Data(), n*k, d), unit, false, true) // [N·K, V]
 	v := unit.Dim(0)
+	top := make([]int, 0, min(m, v))
 	var sum float64
 	for i := range n {
 		near := map[int]bool{}
 		for s := range k {
-			row := cos.Data()[(i*k+s)*v:][:v]
-			ids := make([]int, v)
-			for j := range ids {
-				ids[j] = j
-			}
-			slices.SortFunc(ids, func(a, b int) int {
-				switch {
-				case row[a] > row[b]:
-					return -1
-				case row[a] < row[b]:
-					return 1
-				}
-				return 0
-			})
-			for _, j := range ids[:min(m, v)] {
+			for _, j := range topIndices(cos.Data()[(i*k+s)*v:][:v], top) {
 				near[j] = true
 			}
 		}

@@ -330,12 +330,19 @@ func (s *Slots) segmentSlots(tp *autograd.Tape, tok *Tokens) *autograd.Var {
 	if s.Projector == nil || tok == nil {
 		panic("llink.Slots: segment slots need the Stage A projector and the texts' token states")
 	}
-	k, d := s.Expander.K, s.Expander.D
-	seg := tok.Segments(k).States
-	n, enc := seg.Dim(0), seg.Dim(2)
-	v := s.Projector.Project(seg.Reshape(n*k, enc))
+	seg, n := s.segmentMeans(tok)
+	v := s.Projector.Project(seg)
 	out := s.Adapter.Forward(tp, s.Scale.Forward(tp, autograd.Const(v)))
-	return s.Expander.Norm.Forward(tp, tp.Reshape(out, n, k, d))
+	return s.Expander.Norm.Forward(tp, tp.Reshape(out, n, s.Expander.K, s.Expander.D))
+}
+
+// segmentMeans returns the K in-order segment means of tok's token states,
+// one row per (text, segment): [N·K, enc], and N.
+func (s *Slots) segmentMeans(tok *Tokens) (*tensor.Tensor, int) {
+	k := s.Expander.K
+	seg := tok.Segments(k).States
+	n := seg.Dim(0)
+	return seg.Reshape(n*k, seg.Dim(2)), n
 }
 
 // WordDirections returns word slots before their scale: Lexical applied to
@@ -345,10 +352,8 @@ func (s *Slots) WordDirections(tp *autograd.Tape, tok *Tokens) *autograd.Var {
 	if s.Lexical == nil || tok == nil {
 		panic("llink.Slots: word slots need their lexical map and the texts' token states")
 	}
-	k, d := s.Expander.K, s.Expander.D
-	seg := tok.Segments(k).States
-	n, enc := seg.Dim(0), seg.Dim(2)
-	return tp.Reshape(s.Lexical.Forward(tp, autograd.Const(seg.Reshape(n*k, enc))), n, k, d)
+	seg, n := s.segmentMeans(tok)
+	return tp.Reshape(s.Lexical.Forward(tp, autograd.Const(seg)), n, s.Expander.K, s.Expander.D)
 }
 
 // Params lists the Stage B parameters (not the decoder's LoRA). Word slots

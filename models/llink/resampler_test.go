@@ -175,19 +175,7 @@ func TestSegmentSlots(t *testing.T) {
 		t.Fatalf("segment slots %v differ from LN(Adapter(Scale(P(segments))))", got.Shape())
 	}
 	fields := []**autograd.Var{&s.Scale.Gamma, &s.Adapter.FC1.Weight, &s.Adapter.FC2.Weight, &s.Adapter.Gate, &s.Expander.Norm.Weight}
-	var inputs []*tensor.Tensor
-	for _, f := range fields {
-		inputs = append(inputs, (*f).Value)
-	}
-	res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
-		for i, f := range fields {
-			*f = xs[i]
-		}
-		return s.Forward(tp, nil, tok)
-	}, inputs, autograd.CheckOpts{Tol: 3e-3})
-	if err != nil {
-		t.Fatalf("%v (%+v)", err, res)
-	}
+	checkSlotGradients(t, s, tok, fields)
 }
 
 // TestWordSlots: word slot k is γ·unit(Lexical(segment mean k)) — at the
@@ -222,6 +210,14 @@ func TestWordSlots(t *testing.T) {
 		}
 	}
 	fields := []**autograd.Var{&s.Scale.Gamma, &s.Lexical.Weight, &s.Lexical.Bias}
+	checkSlotGradients(t, s, tok, fields)
+}
+
+// checkSlotGradients checks the gradients of s's slots from token states tok
+// with respect to the parameters fields point at against finite
+// differences.
+func checkSlotGradients(t *testing.T, s *Slots, tok *Tokens, fields []**autograd.Var) {
+	t.Helper()
 	var inputs []*tensor.Tensor
 	for _, f := range fields {
 		inputs = append(inputs, (*f).Value)

@@ -86,11 +86,18 @@ func WordLoss(tp *autograd.Tape, slots *autograd.Var, unit *tensor.Tensor, words
 			y.Row(i)[t] = 1
 		}
 	}
+	return tp.BCEWithLogits(wordScores(tp, slots, unit), y)
+}
+
+// wordScores returns LSE_k(cos(s_k, e_v)/τ) [N, V]: how close the best of
+// each text's K slots (slots [N, K, d]) is to every unit embedding row e_v
+// — the score both word losses read.
+func wordScores(tp *autograd.Tape, slots *autograd.Var, unit *tensor.Tensor) *autograd.Var {
 	cos := tp.MatMul(tp.L2Normalize(slots, 1e-12), autograd.Const(unit), false, true) // [N, K, V]
 	x := tp.TransposeLast2(tp.Scale(cos, 1/wordTau))                                  // [N, V, K]
 	// log-sum-exp over the K slots: x_0 − logsoftmax(x)_0.
 	lse := tp.Slice(tp.Sub(x, tp.LogSoftmax(x)), 2, 0, 1)
-	return tp.BCEWithLogits(tp.Reshape(lse, n, v), y)
+	return tp.Reshape(lse, slots.Shape()[0], unit.Dim(0))
 }
 
 // WordNCE is the word alignment's loss for slots [N, K, d] against the
@@ -106,7 +113,7 @@ func WordNCE(tp *autograd.Tape, slots *autograd.Var, unit *tensor.Tensor, words 
 	if len(s) != 3 || s[0] != len(words) || unit.Dims() != 2 || unit.Dim(1) != s[2] {
 		panic(fmt.Sprintf("llink.WordNCE: slots %v for %d texts and embeddings %v", s, len(words), unit.Shape()))
 	}
-	n, v := s[0], unit.Dim(0)
+	v := unit.Dim(0)
 	var rows, targets []int
 	for i, ws := range words {
 		seen := map[int]bool{}
@@ -120,10 +127,7 @@ func WordNCE(tp *autograd.Tape, slots *autograd.Var, unit *tensor.Tensor, words 
 			}
 		}
 	}
-	cos := tp.MatMul(tp.L2Normalize(slots, 1e-12), autograd.Const(unit), false, true) // [N, K, V]
-	x := tp.TransposeLast2(tp.Scale(cos, 1/wordTau))                                  // [N, V, K]
-	lse := tp.Reshape(tp.Slice(tp.Sub(x, tp.LogSoftmax(x)), 2, 0, 1), n, v)
-	return tp.CrossEntropy(tp.Gather(lse, rows), targets, -100)
+	return tp.CrossEntropy(tp.Gather(wordScores(tp, slots, unit), rows), targets, -100)
 }
 
 // BagOfWords is the optional Stage B bag-of-words head (LLINK.md: "0.1·BCE
