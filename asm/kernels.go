@@ -70,6 +70,10 @@ type kernels struct {
 	bf16tile func(*bf16Tile)
 	// qdot holds the quantised-row dot kernels by QType (quant.go).
 	qdot [qTypes]qdotKernel
+	// kdot, when set for a type, is its int8 dot kernel (quantk.go): a
+	// decoding step's activations are quantised to int8 per super-block
+	// and SgemmQ multiplies the blocks in integers instead of with qdot.
+	kdot [qTypes]kdotKernel
 	// dequant widens blocks as Dequantize (its twin) does.
 	dequant func(t QType, dst []float32, src []byte)
 }

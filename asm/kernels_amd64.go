@@ -36,6 +36,9 @@ func registerArch() {
 			k.level = AVX512BF16
 			k.bf16dot = bf16mvDotAVX512Go
 			k.bf16tile = bf16tileAVX512
+			if cpu.X86.HasAVX512VNNI {
+				kdotVNNI(&k)
+			}
 			register(k)
 		}
 	}

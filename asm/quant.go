@@ -292,7 +292,10 @@ const qChunkRows = 64
 // SgemmQ computes C = X·Wᵀ for X [m, w.Cols] (row stride ldx) and the
 // quantised W [w.Rows, w.Cols], C [m, w.Rows] (row stride ldc), overwriting
 // C. Up to bf16MaxM rows of X (a decoding step) run the block kernels
-// directly, rows of W split over threads. More rows (a prompt) dequantise W
+// directly, rows of W split over threads; on a level with int8 kernels for
+// w's type (Q4_K and Q6_K on avx512bf16 with VNNI) each row of X is first
+// quantised to int8 per 256 values (an error of half a step, amax/254, on
+// each value), as llama.cpp does. More rows (a prompt) dequantise W
 // qChunkRows rows at a time and multiply them by the level's GEMM: on a
 // level with the bf16 GEMM (avx512bf16) the rows are rounded to bf16 and
 // multiplied with X rounded to bf16 ([SgemmBF16Dot]'s kernel; each weight
@@ -316,13 +319,25 @@ func SgemmQ(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) {
 		gemmQ(cur, m, x, ldx, w, c, ldc, Threads())
 		return
 	}
-	dot := cur.qdot[w.Type]
+	dot, kdot := cur.qdot[w.Type], cur.kdot[w.Type]
 	rb, nb := w.rowBytes(), k/w.Type.BlockWeights()
+	var acts *[bf16MaxM]kActs
+	if kdot != nil {
+		acts = kActsPool.Get().(*[bf16MaxM]kActs)
+		defer kActsPool.Put(acts)
+		for i := 0; i < m; i++ {
+			quantizeActs(w.Type, &acts[i], x[i*ldx:i*ldx+k])
+		}
+	}
 	rows := func(j0, j1 int) {
 		for j := j0; j < j1; j++ {
 			blk := w.Blocks[j*rb : (j+1)*rb]
 			for i := 0; i < m; i++ {
-				c[i*ldc+j] = dot(x[i*ldx:i*ldx+k], blk, nb)
+				if kdot != nil {
+					c[i*ldc+j] = kdot(&acts[i], blk, nb)
+				} else {
+					c[i*ldc+j] = dot(x[i*ldx:i*ldx+k], blk, nb)
+				}
 			}
 		}
 	}

@@ -198,7 +198,8 @@ func TestQDot(t *testing.T) {
 // TestSgemmQ checks the public entry point on every level against the
 // float64 product with the dequantised matrix: m = 1..4 (block kernels) and
 // 5..9 (dequantised chunks and the level's GEMM; on avx512bf16 the bf16
-// one, within the rounding of x and the weights to bf16), awkward row counts, padded strides,
+// one, within the rounding of x and the weights to bf16; the K types' int8
+// kernels within kRef's bound), awkward row counts, padded strides,
 // one and two threads; C's padding must stay untouched.
 func TestSgemmQ(t *testing.T) {
 	forEachLevel(t, func(t *testing.T) {
@@ -245,6 +246,12 @@ func TestSgemmQ(t *testing.T) {
 							bound := qBound(qt, k/qt.BlockWeights(), mag) + float64(k+1)*0x1p-24*mag
 							if m > bf16MaxM && cur.bf16tile != nil {
 								bound += 0x1p-8 * mag // x and the weights rounded to bf16 (2⁻⁹ each)
+							}
+							if m <= bf16MaxM && cur.kdot[qt] != nil {
+								var a kActs
+								quantizeActs(qt, &a, x[i*ldx:i*ldx+k])
+								_, kb := kRef(qt, x[i*ldx:], wq.Blocks[j*wq.rowBytes():], &a, k/256)
+								bound += kb // x quantised to int8
 							}
 							if d := math.Abs(float64(got) - ref); !(d <= bound) {
 								t.Fatalf("%s threads=%d m=%d n=%d k=%d: C[%d,%d] = %g, want %g", qt, th, m, n, k, i, j, got, ref)

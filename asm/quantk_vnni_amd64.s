@@ -1,0 +1,184 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// The int8 dot products on Q4_K and Q6_K super-blocks (kdotGeneric in
+// quantk.go is the Go twin, bit for bit). Per super-block the weights are
+// unpacked to unsigned bytes in four 64-byte quarters; VPMADDUBSW multiplies
+// them with the int8 activations and adds pairs into 16-bit lanes, which
+// VPMADDWD / VPDPWSSD multiply by the group scales (spread over the lanes by
+// VPERMW) and add pairwise into 16 int32 lanes. Those are converted and
+// scaled by d·dx into the float accumulator Z0; Q4_K's min terms go through
+// VPMADDWD of the 6-bit mins with the activation group sums into X1.
+//
+//	SI  q (int8)    DX  dx (float32)    BX  bsum (int16)    DI  the current super-block
+//	CX  super-blocks left    R13  kPerm    Z0, X1  accumulators
+
+// KFOLD folds Z0's 16 lanes and subtracts X1's 4 as kFold does, into X0.
+#define KFOLD \
+	VEXTRACTF64X4 $1, Z0, Y2; VADDPS Y2, Y0, Y0; \
+	VEXTRACTF128 $1, Y0, X2; VADDPS X2, X0, X0; \
+	VSUBPS X1, X0, X0; \
+	VHADDPS X0, X0, X0; VHADDPS X0, X0, X0
+
+#define KARGS \
+	MOVQ q+0(FP), SI; \
+	MOVQ d+8(FP), DX; \
+	MOVQ bsum+16(FP), BX; \
+	MOVQ b+24(FP), DI; \
+	MOVQ nb+32(FP), CX; \
+	MOVQ perm+40(FP), R13; \
+	MOVL $0x0f0f0f0f, AX; \
+	VPBROADCASTD AX, Z24; \
+	VXORPS Z0, Z0, Z0; \
+	VXORPS X1, X1, X1
+
+// func kdotQ4KVNNI(q *int8, d *float32, bsum *int16, b *byte, nb int, perm *uint16) float32
+TEXT ·kdotQ4KVNNI(SB), NOSPLIT, $0-52
+	KARGS
+	VMOVDQU64 0(R13), Z20
+	VMOVDQU64 64(R13), Z21
+	VMOVDQU64 128(R13), Z22
+	VMOVDQU64 192(R13), Z23
+k4loop:
+	PREFETCHT0 1024(DI)
+	// The 6-bit scales (R11) and mins (AX) as 8 bytes each (k4Scale):
+	// groups 0-3 the low 6 bits of words w0 and w1, groups 4-7 the
+	// nibbles of w2 with the top 2 bits of w0 and w1 above them.
+	MOVL 4(DI), R8
+	MOVL 8(DI), R9
+	MOVL 12(DI), R10
+	MOVL R10, R11
+	ANDL $0x0f0f0f0f, R11
+	MOVL R8, AX
+	SHRL $2, AX
+	ANDL $0x30303030, AX
+	ORL  AX, R11
+	ANDL $0x3f3f3f3f, R8
+	SHLQ $32, R11
+	ORQ  R8, R11
+	MOVL R10, AX
+	SHRL $4, AX
+	ANDL $0x0f0f0f0f, AX
+	MOVL R9, R12
+	SHRL $2, R12
+	ANDL $0x30303030, R12
+	ORL  R12, AX
+	ANDL $0x3f3f3f3f, R9
+	SHLQ $32, AX
+	ORQ  R9, AX
+	VMOVQ R11, X2
+	VPMOVZXBW X2, X2
+	VMOVQ AX, X3
+	VPMOVZXBW X3, X3
+	VPMADDWD (BX), X3, X3
+	VCVTDQ2PS X3, X3
+	VPERMW Z2, Z20, Z4
+	VPERMW Z2, Z21, Z5
+	VPERMW Z2, Z22, Z6
+	VPERMW Z2, Z23, Z7
+	VMOVDQU64 16(DI), Z8
+	VPSRLW $4, Z8, Z9
+	VPANDD Z24, Z8, Z8
+	VPANDD Z24, Z9, Z9
+	VMOVDQU64 80(DI), Z10
+	VPSRLW $4, Z10, Z11
+	VPANDD Z24, Z10, Z10
+	VPANDD Z24, Z11, Z11
+	VPMADDUBSW (SI), Z8, Z8
+	VPMADDUBSW 64(SI), Z9, Z9
+	VPMADDUBSW 128(SI), Z10, Z10
+	VPMADDUBSW 192(SI), Z11, Z11
+	VPMADDWD Z4, Z8, Z12
+	VPDPWSSD Z5, Z9, Z12
+	VPDPWSSD Z6, Z10, Z12
+	VPDPWSSD Z7, Z11, Z12
+	VCVTDQ2PS Z12, Z12
+	// [d·dx, dmin·dx] in X13's low lanes.
+	MOVL (DI), AX
+	VMOVD AX, X13
+	VCVTPH2PS X13, X13
+	VBROADCASTSS (DX), X14
+	VMULPS X14, X13, X13
+	VBROADCASTSS X13, Z14
+	VMULPS Z14, Z12, Z12
+	VADDPS Z12, Z0, Z0
+	VPERMILPS $0x55, X13, X14
+	VMULPS X14, X3, X3
+	VADDPS X3, X1, X1
+	ADDQ $144, DI
+	ADDQ $256, SI
+	ADDQ $4, DX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ  k4loop
+	KFOLD
+	VMOVSS X0, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// Q6HALF unpacks half h of a Q6_K super-block (64 bytes of ql at lo(DI),
+// 32 of qh at hi(DI)) into Z8 (weights 0-63 of the half) and Z9 (64-127):
+// the nibbles of ql, and qh's bit pairs shifted to bits 4-5 (Z25, Z26
+// hold the per-word shift counts, Z27 0x30 bytes) ORed in; then multiplies
+// them with q at xo(SI).
+#define Q6HALF(lo, hi, xo) \
+	VMOVDQU64 lo(DI), Z8; \
+	VBROADCASTI64X4 hi(DI), Z10; \
+	VPSRLW $4, Z8, Z9; \
+	VPANDD Z24, Z8, Z8; \
+	VPANDD Z24, Z9, Z9; \
+	VPSLLVW Z25, Z10, Z11; \
+	VPSRLVW Z26, Z10, Z10; \
+	VPTERNLOGD $0xf8, Z27, Z11, Z8; \
+	VPTERNLOGD $0xf8, Z27, Z10, Z9; \
+	VPMADDUBSW xo(SI), Z8, Z8; \
+	VPMADDUBSW xo+64(SI), Z9, Z9
+
+// func kdotQ6KVNNI(q *int8, d *float32, bsum *int16, b *byte, nb int, perm *uint16) float32
+TEXT ·kdotQ6KVNNI(SB), NOSPLIT, $0-52
+	KARGS
+	VMOVDQU64 256(R13), Z20
+	VMOVDQU64 320(R13), Z21
+	VMOVDQU64 384(R13), Z22
+	VMOVDQU64 448(R13), Z23
+	VMOVDQU64 512(R13), Z25
+	VMOVDQU64 576(R13), Z26
+	MOVL $0x30303030, AX
+	VPBROADCASTD AX, Z27
+k6loop:
+	PREFETCHT0 1024(DI)
+	// The 16 int8 scales as words (Z2, upper half zero), and 32 times
+	// their products with the activation group sums, pairwise (Z3).
+	VPMOVSXBW 192(DI), Y2
+	VPMADDWD (BX), Y2, Y3
+	VPSLLD $5, Y3, Y3
+	VPERMW Z2, Z20, Z4
+	VPERMW Z2, Z21, Z5
+	VPERMW Z2, Z22, Z6
+	VPERMW Z2, Z23, Z7
+	Q6HALF(0, 128, 0)
+	VPMADDWD Z4, Z8, Z12
+	VPDPWSSD Z5, Z9, Z12
+	Q6HALF(64, 160, 128)
+	VPDPWSSD Z6, Z8, Z12
+	VPDPWSSD Z7, Z9, Z12
+	VPSUBD Z3, Z12, Z12
+	VCVTDQ2PS Z12, Z12
+	MOVWLZX 208(DI), AX
+	VMOVD AX, X13
+	VCVTPH2PS X13, X13
+	VMULSS (DX), X13, X13
+	VBROADCASTSS X13, Z14
+	VMULPS Z14, Z12, Z12
+	VADDPS Z12, Z0, Z0
+	ADDQ $210, DI
+	ADDQ $256, SI
+	ADDQ $4, DX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ  k6loop
+	KFOLD
+	VMOVSS X0, ret+48(FP)
+	VZEROUPPER
+	RET
