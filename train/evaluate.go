@@ -322,7 +322,7 @@ func score(r *MethodResult, tasks []data.Task, outputs []string) error {
 		}
 	}
 	for i, t := range tasks {
-		r.Answers = append(r.Answers, Answer{Kind: t.Kind, Output: outputs[i], Reference: t.Answer})
+		r.Answers = append(r.Answers, Answer{Kind: t.Kind, Question: t.Instruction, Output: outputs[i], Reference: t.Answer})
 	}
 	for i := 0; i < min(4, len(tasks)); i++ {
 		r.Samples = append(r.Samples, Sample{Instruction: tasks[i].Instruction, Foreign: tasks[i].Foreign, Output: outputs[i], Reference: tasks[i].Answer})

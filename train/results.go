@@ -27,6 +27,7 @@ type MethodResult struct {
 // Answer is one generated answer to an evaluated task.
 type Answer struct {
 	Kind      string `json:"kind"`
+	Question  string `json:"question"`
 	Output    string `json:"output"`
 	Reference string `json:"reference"`
 }

@@ -292,6 +292,9 @@ func runFairSeed(o fairOptions, m *train.Models, c train.PipelineConfig, seed ui
 	if err != nil {
 		return nil, err
 	}
+	if err := writeAnswers(strings.TrimSuffix(path, ".json")+"-answers.jsonl", sl, rows); err != nil {
+		return nil, err
+	}
 	if err := writeJSONAtomic(path, runs); err != nil {
 		return nil, err
 	}
@@ -318,6 +321,31 @@ func writeJSONAtomic(path string, v any) error {
 		return err
 	}
 	return writeBytes(path, b)
+}
+
+// writeAnswers writes every row's answers of one seed as JSON lines — the
+// slice, the method, the task's kind and question, the output and the
+// reference — for error analysis; the record holds only their scores.
+func writeAnswers(path string, sl []train.FairSlice, rows []train.MethodResult) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	for _, r := range rows {
+		i := 0
+		for _, s := range sl {
+			for _, a := range r.Answers[i:min(i+s.N, len(r.Answers))] {
+				line := struct {
+					Slice  string `json:"slice"`
+					Method string `json:"method"`
+					train.Answer
+				}{s.Name, r.Method, a}
+				if err := enc.Encode(line); err != nil {
+					return err
+				}
+			}
+			i += s.N
+		}
+	}
+	return writeBytes(path, b.Bytes())
 }
 
 // writeBytes writes b to path through [safeio.Output]: a regular file
