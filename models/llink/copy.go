@@ -27,28 +27,52 @@ func khmerDigit(r rune) (rune, bool) {
 const edgePunct = ".,;:!?\"'()[]{}«»“”‘’"
 
 // CopySpans returns what the copy channel passes on verbatim from a Khmer
-// text: its runs of characters outside the Khmer script — numbers (Khmer
-// digits rewritten as ASCII: "១៥%" → "15%"; thousands grouped as English
-// writes them, see [groupThousands]), unit symbols and Latin-script
-// words ("3 kg", "170 MW", "LibreOffice") — split at white space and Khmer
-// letters, with sentence punctuation trimmed from their ends, in reading
-// order. These are the parts of a text that a pooled sentence vector keeps
-// worst (numbers drift: "30 MW becomes 1.5 kW") and that an English answer
-// writes unchanged. At most [MaxCopySpans] spans and [MaxCopyBytes] bytes
-// are returned.
+// text, in reading order: its runs of characters outside the Khmer script —
+// numbers (Khmer digits rewritten as ASCII: "១៥%" → "15%"; thousands
+// grouped as English writes them, see [groupThousands]), unit symbols and
+// Latin-script words ("3 kg", "170 MW", "LibreOffice") — split at white
+// space and Khmer letters, with sentence punctuation trimmed from their
+// ends; and the people's names it holds, in Latin letters ("Seng Vanna",
+// see [PersonNames]). These are the parts of a text that a pooled sentence
+// vector keeps worst (numbers drift: "30 MW becomes 1.5 kW"; a held-out name
+// has no meaning to keep) and that an English answer writes unchanged. At
+// most [MaxCopySpans] spans and [MaxCopyBytes] bytes are returned.
 func CopySpans(text string) []string {
+	spans := latinSpans(text)
+	names := personNames(text)
 	var out []string
 	size := 0
-	var b strings.Builder
-	year := false // the span follows ឆ្នាំ ("year"), white space aside
-	flush := func() {
-		s := groupThousands(strings.Trim(b.String(), edgePunct), year)
-		b.Reset()
+	add := func(s string) {
 		if s == "" || len(out) == MaxCopySpans || size+len(s) > MaxCopyBytes {
 			return
 		}
 		out = append(out, s)
 		size += len(s)
+	}
+	for len(spans) > 0 || len(names) > 0 {
+		if len(names) > 0 && (len(spans) == 0 || names[0].at < spans[0].at) {
+			add(names[0].latin)
+			names = names[1:]
+			continue
+		}
+		add(spans[0].s)
+		spans = spans[1:]
+	}
+	return out
+}
+
+// latinSpans returns a text's runs outside the Khmer script as [CopySpans]
+// writes them, each with the byte offset where it starts.
+func latinSpans(text string) []field {
+	var out []field
+	var b strings.Builder
+	start := 0
+	year := false // the span follows ឆ្នាំ ("year"), white space aside
+	flush := func() {
+		if s := groupThousands(strings.Trim(b.String(), edgePunct), year); s != "" {
+			out = append(out, field{s, start})
+		}
+		b.Reset()
 	}
 	for i, r := range text {
 		d, digit := khmerDigit(r)
@@ -59,6 +83,7 @@ func CopySpans(text string) []string {
 			continue
 		}
 		if b.Len() == 0 {
+			start = i
 			year = strings.HasSuffix(strings.TrimRightFunc(text[:i], unicode.IsSpace), yearWord)
 		}
 		if digit {
