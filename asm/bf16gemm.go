@@ -78,15 +78,15 @@ func gemmBF16Dot(kr *kernels, m, n, k int, alpha float32, a []float32, lda int, 
 	xb, s := roundRows(kr.tobf16, m, k, a, lda)
 	defer bf16Scratch.Put(s)
 	cols := func(j0, j1 int) {
-		if alpha == 1 && beta == 0 {
-			bf16GemmCols(kr.bf16tile, m, j0, j1, k, xb, b, ldb, c[j0:], ldc)
+		if alpha == 1 && (beta == 0 || beta == 1) { // C = A·Bᵀ, or C += A·Bᵀ pass by pass (a gradient's sum)
+			bf16GemmCols(kr.bf16tile, m, j0, j1, k, xb, b, ldb, c[j0:], ldc, beta == 1)
 			return
 		}
 		// Block by block through a scratch C, then scaled into C.
 		tmp := make([]float32, m*min(bf16NB, j1-j0))
 		for jc := j0; jc < j1; jc += bf16NB {
 			nc := min(bf16NB, j1-jc)
-			bf16GemmCols(kr.bf16tile, m, jc, jc+nc, k, xb, b, ldb, tmp, nc)
+			bf16GemmCols(kr.bf16tile, m, jc, jc+nc, k, xb, b, ldb, tmp, nc, false)
 			for i := 0; i < m; i++ {
 				dst, src := c[i*ldc+jc:i*ldc+jc+nc], tmp[i*nc:(i+1)*nc]
 				for j := range dst {
@@ -120,10 +120,10 @@ func gemmBF16Dot(kr *kernels, m, n, k int, alpha float32, a []float32, lda int, 
 }
 
 // bf16GemmCols writes dst[i*ldd+(j-j0)] = Σ_p xb[i*k+p]·b[j*ldb+p] for i <
-// m and j0 ≤ j < j1: blocks of bf16NB rows of B, passes of bf16KC
-// elements, and within them every 4-row tile of A against every 4-row tile
-// of the block.
-func bf16GemmCols(tile func(*bf16Tile), m, j0, j1, k int, xb, b []uint16, ldb int, dst []float32, ldd int) {
+// m and j0 ≤ j < j1 (with acc, adds each pass's sums to dst): blocks of
+// bf16NB rows of B, passes of bf16KC elements, and within them every 4-row
+// tile of A against every 4-row tile of the block.
+func bf16GemmCols(tile func(*bf16Tile), m, j0, j1, k int, xb, b []uint16, ldb int, dst []float32, ldd int, acc bool) {
 	var t bf16Tile
 	t.ldc = ldd
 	for jc := j0; jc < j1; jc += bf16NB {
@@ -131,6 +131,9 @@ func bf16GemmCols(tile func(*bf16Tile), m, j0, j1, k int, xb, b []uint16, ldb in
 		for pc := 0; pc < k; pc += bf16KC {
 			t.k = min(bf16KC, k-pc)
 			t.acc = min(pc, 1)
+			if acc {
+				t.acc = 1
+			}
 			for i0 := 0; i0 < m; i0 += bf16MR {
 				t.mr = min(bf16MR, m-i0)
 				for r := range t.a[:bf16MR] {

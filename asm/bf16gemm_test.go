@@ -106,7 +106,7 @@ func TestSgemmBF16DotGemm(t *testing.T) {
 	} else {
 		SgemmBF16(false, true, m, n, k, 1, g.x, g.ldx, g.b, g.ldb, 0, want, g.ldc)
 	}
-	for _, ab := range [][2]float32{{1, 0}, {0.5, 0}, {-2, 0.25}} {
+	for _, ab := range [][2]float32{{1, 0}, {0.5, 0}, {-2, 0.25}, {1, 1}} {
 		alpha, beta := ab[0], ab[1]
 		c0 := testutil.Normal(r, len(g.c), 1)
 		c := append([]float32(nil), c0...)

@@ -379,7 +379,7 @@ func gemmQ(kr *kernels, m int, x []float32, ldx int, w *QMatrix, c []float32, ld
 				kr.dequant(w.Type, row, w.Blocks[j*rb:(j+1)*rb])
 				kr.tobf16(wb[(j-j0)*k:(j-j0+1)*k], row)
 			}
-			bf16GemmCols(kr.bf16tile, m, 0, j1-j0, k, xb, wb, k, c[j0:], ldc)
+			bf16GemmCols(kr.bf16tile, m, 0, j1-j0, k, xb, wb, k, c[j0:], ldc, false)
 		}
 	})
 }
