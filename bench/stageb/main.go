@@ -54,6 +54,7 @@ func main() {
 	decoder := flag.Bool("decoder", true, "time the Stage B step (false: only the cache step, with -encoder)")
 	khmer := flag.Int("khmer", 104, "encoder input tokens per Khmer sentence (LLINK.md: 104 Llama tokens; XLM-R's Unigram spends fewer)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed steps to this file")
+	transpose := flag.Bool("transpose", true, "keep transposed copies of the frozen bf16 weights, so the backward pass's dy·W runs on the bf16 dot-product path (doubles the bf16 weights' memory)")
 	flag.Parse()
 	sizes, err := parseInts(*batches)
 	if err != nil || *seq < 16+*answer+1 || *answer < 1 { // 8 head tokens, 8 slots, the answer
@@ -76,6 +77,9 @@ func main() {
 	r := rand.New(rand.NewPCG(1, 2))
 	t0 := time.Now()
 	m := llama.NewBF16(c, r)
+	if *transpose {
+		m.TransposeFrozen()
+	}
 	lora := m.AddLoRA(llama.LoRAOptions{Rank: 16, Alpha: 16, Dropout: 0.05,
 		Targets: []string{"q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj"}}, r)
 	lc := llink.DefaultConfig(768, c.Hidden)
@@ -92,8 +96,8 @@ func main() {
 	for _, p := range params {
 		nParams += p.Value.Len()
 	}
-	fmt.Printf("stageb: Llama-3.2-1B shape (%d layers, bf16 frozen, built in %.0f s), LoRA r16 on q,k,v,o,up,down + slots K=%d: %.1fM trainable; prompt %d tokens (answer %d), threads %d\n",
-		c.Layers, time.Since(t0).Seconds(), lc.K, float64(nParams)/1e6, *seq, *answer, *threads)
+	fmt.Printf("stageb: Llama-3.2-1B shape (%d layers, bf16 frozen (%.2f GB, transposed copies %v), built in %.0f s), LoRA r16 on q,k,v,o,up,down + slots K=%d: %.1fM trainable; prompt %d tokens (answer %d), threads %d\n",
+		c.Layers, float64(m.Bytes())/1e9, *transpose, time.Since(t0).Seconds(), lc.K, float64(nParams)/1e6, *seq, *answer, *threads)
 
 	s := &stepper{m: m, slots: slots, params: params, opt: opt, seq: *seq, answer: *answer, k: lc.K,
 		tp: autograd.NewTape(), rng: rand.New(rand.NewPCG(3, 4))}
