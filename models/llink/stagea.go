@@ -3,7 +3,7 @@ package llink
 import (
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 
 	"github.com/llink-go/llink/asm"
 	"github.com/llink-go/llink/autograd"
@@ -119,40 +119,77 @@ func (q *Queue) Hardest(p *tensor.Tensor, m int, exclude []int) *tensor.Tensor {
 	sims := make([]float32, pn.Rows()*q.n)
 	// sims[i, j] = p̂ᵢ·q̂ⱼ for the filled part of the ring.
 	asm.Sgemm(false, true, pn.Rows(), q.n, q.dim, 1, pn.Data(), q.dim, q.vecs, q.dim, 0, sims, q.n)
+	// Each entry's score is its largest cosine: the rows' maxima taken a
+	// row at a time (contiguous reads; max is exact, so the order of the
+	// rows does not matter).
+	score := make([]float32, q.n)
+	for j := range score {
+		score[j] = float32(math.Inf(-1))
+	}
+	for i := 0; i < pn.Rows(); i++ {
+		for j, v := range sims[i*q.n : (i+1)*q.n] {
+			score[j] = max(score[j], v)
+		}
+	}
 	skip := make(map[int]bool, len(exclude))
 	for _, id := range exclude {
 		skip[id] = true
 	}
-	type cand struct {
-		j     int
-		score float32
-	}
-	cands := make([]cand, 0, q.n)
-	for j := 0; j < q.n; j++ {
-		if skip[q.ids[j]] {
-			continue
-		}
-		best := float32(math.Inf(-1))
-		for i := 0; i < pn.Rows(); i++ {
-			best = max(best, sims[i*q.n+j])
-		}
-		cands = append(cands, cand{j, best})
-	}
-	sort.Slice(cands, func(a, b int) bool {
-		if cands[a].score != cands[b].score {
-			return cands[a].score > cands[b].score
-		}
-		return cands[a].j < cands[b].j
-	})
-	cands = cands[:min(m, len(cands))]
+	cands := topEntries(score, m, func(j int) bool { return skip[q.ids[j]] })
 	if len(cands) == 0 {
 		return nil
 	}
 	out := tensor.New(len(cands), q.dim)
-	for i, c := range cands {
-		copy(out.Row(i), q.vecs[c.j*q.dim:(c.j+1)*q.dim])
+	for i, j := range cands {
+		copy(out.Row(i), q.vecs[j*q.dim:(j+1)*q.dim])
 	}
 	return out
+}
+
+// topEntries returns the indices of the (at most) m highest scores, not
+// counting those skip reports, best first, ties to the lower index: the
+// first m of a sort by (score descending, index ascending), found by one
+// pass that keeps the m best so far in a heap with the worst at its root.
+func topEntries(score []float32, m int, skip func(j int) bool) []int {
+	// worse orders the heap: a ranks below b.
+	worse := func(a, b int) bool { return score[a] < score[b] || score[a] == score[b] && a > b }
+	h := make([]int, 0, min(m, len(score)))
+	down := func(i int) {
+		for {
+			w, l, r := i, 2*i+1, 2*i+2
+			if l < len(h) && worse(h[l], h[w]) {
+				w = l
+			}
+			if r < len(h) && worse(h[r], h[w]) {
+				w = r
+			}
+			if w == i {
+				return
+			}
+			h[i], h[w] = h[w], h[i]
+			i = w
+		}
+	}
+	for j := range score {
+		switch {
+		case skip(j):
+		case len(h) < m:
+			h = append(h, j)
+			for i := len(h) - 1; i > 0 && worse(h[i], h[(i-1)/2]); i = (i - 1) / 2 {
+				h[i], h[(i-1)/2] = h[(i-1)/2], h[i]
+			}
+		case worse(h[0], j):
+			h[0] = j
+			down(0)
+		}
+	}
+	slices.SortFunc(h, func(a, b int) int {
+		if worse(b, a) {
+			return -1
+		}
+		return 1
+	})
+	return h
 }
 
 // Tau returns the temperature annealed linearly from start to end over
