@@ -1,9 +1,12 @@
 package pretrain
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/llink-go/llink/autograd"
@@ -26,6 +29,20 @@ type EncoderConfig struct {
 	// LR is AdamW's peak learning rate (warm-up then linear decay).
 	LR   float32 `json:"lr"`
 	Seed uint64  `json:"seed"`
+	// TLM is the share of each batch's rows that are translation language
+	// modelling rows (XLM's TLM): an English–Khmer pair of
+	// EncoderData.Pairs packed into one row in a random order and masked
+	// over both halves, so that a masked word can be read from its
+	// translation. 0: masked LM on monolingual sentences only.
+	TLM float64 `json:"tlm,omitempty"`
+	// MaxTokens clips every training row (each half of a TLM row to
+	// MaxTokens/2); 0: the model's positions (256).
+	MaxTokens int `json:"max_tokens,omitempty"`
+	// Group is how many rows are padded together: a batch's rows are sorted
+	// by length and encoded in groups of Group rows, so that short rows are
+	// not padded to the batch's longest (the same loss for less work; the
+	// masking draws differ). 0: the whole batch padded as one.
+	Group int `json:"group,omitempty"`
 }
 
 // DefaultEncoder is the embedded default's tiny encoder.
@@ -33,9 +50,12 @@ func DefaultEncoder() EncoderConfig {
 	return EncoderConfig{Vocab: 4000, Hidden: 256, Layers: 4, Heads: 4, FFN: 768, Steps: 3000, Batch: 48, LR: 1e-3, Seed: 1}
 }
 
-// EncoderData is the encoder's monolingual text.
+// EncoderData is the encoder's text: monolingual sentences and, for TLM,
+// translation pairs.
 type EncoderData struct {
 	English, Khmer []string
+	// Pairs are translations read by TLM rows (EncoderConfig.TLM).
+	Pairs []data.Pair
 	// Dev sentences (both languages) measure the final MLM loss and
 	// masked-token accuracy.
 	Dev []string
@@ -155,24 +175,32 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
+	maxTok := cfg.MaxPositions - 2 // positions start at pad+1
+	if c.MaxTokens > 0 {
+		maxTok = min(maxTok, c.MaxTokens)
+	}
 	var seqs [][]int
 	for _, s := range append(append([]string(nil), d.English...), d.Khmer...) {
-		seqs = append(seqs, clip(tok.Encode(s, true), cfg.MaxPositions-2)) // positions start at pad+1
+		seqs = append(seqs, clip(tok.Encode(s, true), maxTok))
 	}
 	if len(seqs) == 0 {
 		return Result{}, errors.New("pretrain: no encoder text")
+	}
+	tl, err := newTLM(tok, d.Pairs, c, maxTok)
+	if err != nil {
+		return Result{}, err
 	}
 	t.params, t.src = m.Params(), rand.NewPCG(c.Seed, 32)
 	t.opt = nn.NewAdamW([]nn.ParamGroup{{Params: t.params, LR: c.LR, WeightDecay: 0.01}}, 0.9, 0.98, 1e-6)
 	t.opt.Schedule = nn.WarmupLinear(max(c.Steps/20, 1), c.Steps)
 	rng := rand.New(t.src)
 	if err := t.start(func(tp *autograd.Tape) (*autograd.Var, int, error) {
-		return mlmBatch(tp, m, seqs, c.Batch, mc, rng)
+		return mlmBatch(tp, m, seqs, c.Batch-tl.rows, tl, c.Group, mc, rng)
 	}); err != nil {
 		return Result{}, err
 	}
-	fmt.Fprintf(o.Log, "encoder: %d parameters, %d sentences (Khmer and English, monolingual), %d steps of %d rows\n",
-		nn.CountParams(t.params), len(seqs), c.Steps, c.Batch)
+	fmt.Fprintf(o.Log, "encoder: %d parameters, %d sentences (Khmer and English, monolingual), %d translation pairs, %d steps of %d rows (%d TLM), rows of at most %d tokens\n",
+		nn.CountParams(t.params), len(seqs), len(tl.pairs), c.Steps, c.Batch, tl.rows, maxTok)
 	elapsed, err := t.run()
 	if err != nil {
 		return Result{}, err
@@ -183,6 +211,9 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 		loss, devLoss, devAcc, len(d.Dev), time.Since(t.began).Round(time.Second))
 	md := t.metadata(map[string]string{"final_mlm_loss": fmt.Sprintf("%.4f", loss), "dev_mlm_loss": fmt.Sprintf("%.4f", devLoss),
 		"dev_mlm_accuracy": fmt.Sprintf("%.4f", devAcc), "dev_sentences": fmt.Sprint(len(d.Dev))}, elapsed)
+	if tl.rows > 0 {
+		md["tlm_pairs"] = fmt.Sprint(len(tl.pairs))
+	}
 	if err := t.save(cfg, md); err != nil {
 		return Result{}, err
 	}
@@ -202,15 +233,103 @@ func encoderTokenizer(dir string, d EncoderData, c EncoderConfig, resume bool) (
 	return t, writeTokenizer(dir, t)
 }
 
-// mlmBatch records the masked language modelling loss of batch sentences
-// drawn from seqs and returns it with the batch's token count.
-func mlmBatch(tp *autograd.Tape, m *xlmr.MLM, seqs [][]int, batch int, mc xlmr.MaskConfig, rng *rand.Rand) (*autograd.Var, int, error) {
-	rowsOf, tokens := make([][]int, batch), 0
+// tlm is a run's translation language modelling: its pairs, tokenized
+// (each half clipped), and the TLM rows of each batch.
+type tlm struct {
+	pairs [][2][]int // English, Khmer: <s> … </s> each
+	rows  int
+	eos   int
+}
+
+// newTLM tokenizes pairs for c's TLM rows, each half clipped to maxTok/2
+// tokens; with c.TLM 0 it has no rows.
+func newTLM(tok tokenizer.Tokenizer, pairs []data.Pair, c EncoderConfig, maxTok int) (tlm, error) {
+	if c.TLM < 0 || c.TLM >= 1 {
+		return tlm{}, fmt.Errorf("pretrain: TLM share %g: want 0 ≤ share < 1", c.TLM)
+	}
+	rows := int(math.Round(c.TLM * float64(c.Batch)))
+	if c.TLM == 0 {
+		return tlm{}, nil
+	}
+	if len(pairs) == 0 {
+		return tlm{}, errors.New("pretrain: TLM share given, but no translation pairs")
+	}
+	eos, ok := tok.TokenID("</s>")
+	if !ok {
+		return tlm{}, errors.New("pretrain: encoder tokenizer has no </s>")
+	}
+	t := tlm{rows: max(rows, 1), eos: eos, pairs: make([][2][]int, len(pairs))}
+	for i, p := range pairs {
+		t.pairs[i] = [2][]int{clip(tok.Encode(p.English, true), maxTok/2), clip(tok.Encode(p.Foreign, true), maxTok/2)}
+	}
+	return t, nil
+}
+
+// row draws a pair and packs it in a random order.
+func (t tlm) row(rng *rand.Rand) []int {
+	p := t.pairs[rng.IntN(len(t.pairs))]
+	if rng.IntN(2) == 1 {
+		return packPair(p[1], p[0], t.eos)
+	}
+	return packPair(p[0], p[1], t.eos)
+}
+
+// packPair joins two encoded sentences (<s> … </s> each) the way XLM-R
+// joins a pair: <s> a </s></s> b </s>.
+func packPair(a, b []int, eos int) []int {
+	out := make([]int, 0, len(a)+len(b))
+	out = append(append(out, a...), eos)
+	return append(out, b[1:]...)
+}
+
+// mlmBatch records the masked language modelling loss of mono sentences
+// drawn from seqs and tl.rows TLM rows, masked alike and padded in groups
+// of group rows of similar length (0: all together), and returns it with
+// the batch's token count.
+func mlmBatch(tp *autograd.Tape, m *xlmr.MLM, seqs [][]int, mono int, tl tlm, group int, mc xlmr.MaskConfig, rng *rand.Rand) (*autograd.Var, int, error) {
+	rowsOf, tokens := make([][]int, mono, mono+tl.rows), 0
 	for i := range rowsOf {
 		rowsOf[i] = seqs[rng.IntN(len(seqs))]
-		tokens += len(rowsOf[i])
 	}
-	b := xlmr.PadRight(rowsOf, m.Model.Config.PadTokenID)
-	rows, tgts := xlmr.MaskTokens(&b, mc, rng)
-	return tp.CrossEntropy(m.LogitsTape(tp, m.EncodeTape(tp, b), rows), tgts, -100), tokens, nil
+	for range tl.rows {
+		rowsOf = append(rowsOf, tl.row(rng))
+	}
+	for _, r := range rowsOf {
+		tokens += len(r)
+	}
+	var logits []*autograd.Var
+	var tgts []int
+	for _, g := range lengthGroups(rowsOf, group) {
+		b := xlmr.PadRight(g, m.Model.Config.PadTokenID)
+		rows, t := xlmr.MaskTokens(&b, mc, rng)
+		if len(rows) == 0 { // nothing to predict (only special tokens)
+			continue
+		}
+		logits = append(logits, m.LogitsTape(tp, m.EncodeTape(tp, b), rows))
+		tgts = append(tgts, t...)
+	}
+	if len(logits) == 0 {
+		return nil, 0, errors.New("pretrain: a batch with no token to predict")
+	}
+	l := logits[0]
+	if len(logits) > 1 {
+		l = tp.Concat(0, logits...)
+	}
+	return tp.CrossEntropy(l, tgts, -100), tokens, nil
+}
+
+// lengthGroups splits rows into groups of size rows of similar length
+// (sorted by length, stable); size 0 or at least len(rows): one group,
+// in order.
+func lengthGroups(rows [][]int, size int) [][][]int {
+	if size <= 0 || size >= len(rows) {
+		return [][][]int{rows}
+	}
+	sorted := slices.Clone(rows)
+	slices.SortStableFunc(sorted, func(a, b []int) int { return cmp.Compare(len(a), len(b)) })
+	var out [][][]int
+	for lo := 0; lo < len(sorted); lo += size {
+		out = append(out, sorted[lo:min(lo+size, len(sorted))])
+	}
+	return out
 }

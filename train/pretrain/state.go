@@ -70,13 +70,20 @@ func (d DecoderData) fingerprint() string {
 }
 
 // fingerprint identifies what the encoder trains on: its English and
-// Khmer sentences (not the dev sentences, which only measure).
+// Khmer sentences and translation pairs (not the dev sentences, which only
+// measure).
 func (d EncoderData) fingerprint() string {
 	vs := []any{"encoder"}
 	for _, side := range [][]string{d.English, d.Khmer} {
 		vs = append(vs, len(side))
 		for _, s := range side {
 			vs = append(vs, s)
+		}
+	}
+	if len(d.Pairs) > 0 { // runs without pairs keep their fingerprint
+		vs = append(vs, "pairs", len(d.Pairs))
+		for _, p := range d.Pairs {
+			vs = append(vs, p.English, p.Foreign)
 		}
 	}
 	return train.Fingerprint(vs...)

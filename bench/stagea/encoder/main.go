@@ -8,7 +8,12 @@
 // reserved ones). It writes a Hugging Face XLM-R folder, for
 // `go run ./bench/stagea -encoder DIR`; it does not replace models/tiny.
 //
-//	go run ./bench/stagea/encoder -corpus en-km-debian.jsonl -out DIR [-steps 3000]
+// With -tlm, that share of every batch's rows is translation language
+// modelling (XLM's TLM) on the training packages' pairs: English and Khmer
+// packed into one row and masked jointly, which ties the two languages
+// together the way parallel text does for XLM.
+//
+//	go run ./bench/stagea/encoder -corpus en-km-debian.jsonl -out DIR [-steps 3000] [-tlm 0.5] [-max-tokens 128] [-group 8]
 package main
 
 import (
@@ -16,6 +21,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/llink-go/llink/data"
@@ -29,14 +35,23 @@ func main() {
 	seed := flag.Uint64("seed", 1, "seed of the package split and of the pretraining")
 	noGenerated := flag.Bool("no-generated", false, "leave out the generated sentences")
 	resume := flag.Bool("resume", false, "continue the interrupted run in -out")
+	tlm := flag.Float64("tlm", 0, "share of each batch's rows that are TLM rows (training-package pairs masked jointly); 0: MLM only")
+	maxTokens := flag.Int("max-tokens", 0, "clip every training row to this many tokens (each half of a TLM row to half); 0: 256")
+	group := flag.Int("group", 0, "pad rows in groups of this many of similar length (0: the whole batch as one)")
 	flag.Parse()
-	if err := run(*corpus, *out, *steps, *seed, *noGenerated, *resume); err != nil {
+	c := pretrain.DefaultEncoder()
+	c.Seed, c.TLM, c.MaxTokens, c.Group = *seed, *tlm, *maxTokens, *group
+	if *steps > 0 {
+		c.Steps = *steps
+	}
+	if err := run(*corpus, *out, c, *noGenerated, *resume); err != nil {
 		fmt.Fprintln(os.Stderr, "encoder:", err)
 		os.Exit(1)
 	}
 }
 
-func run(corpus, out string, steps int, seed uint64, noGenerated, resume bool) error {
+func run(corpus, out string, c pretrain.EncoderConfig, noGenerated, resume bool) error {
+	seed := c.Seed
 	if corpus == "" || out == "" {
 		return fmt.Errorf("give -corpus FILE and -out DIR")
 	}
@@ -48,11 +63,6 @@ func run(corpus, out string, steps int, seed uint64, noGenerated, resume bool) e
 	if err != nil {
 		return err
 	}
-	c := pretrain.DefaultEncoder()
-	c.Seed = seed
-	if steps > 0 {
-		c.Steps = steps
-	}
 	d := pretrain.DefaultEncoderData(c.Seed)
 	if noGenerated {
 		d.English, d.Khmer = nil, nil
@@ -60,6 +70,9 @@ func run(corpus, out string, steps int, seed uint64, noGenerated, resume bool) e
 	for _, p := range s.Train {
 		d.English = append(d.English, p.English)
 		d.Khmer = append(d.Khmer, p.Foreign)
+	}
+	if c.TLM > 0 {
+		d.Pairs = s.Train
 	}
 	// Mix the sources: the tokenizer is trained on the first sentences.
 	r := rand.New(rand.NewPCG(seed, 0xe1c))
@@ -74,6 +87,8 @@ func run(corpus, out string, steps int, seed uint64, noGenerated, resume bool) e
 		"real_text":         fmt.Sprintf("%d pairs of the training packages of the package split (seed %d) of %s", len(s.Train), seed, corpus),
 		"train_packages":    strings.Join(s.TrainPackages, ","),
 		"generated_text":    fmt.Sprint(!noGenerated),
+		"commit":            buildCommit(),
+		"tlm":               fmt.Sprintf("%g of each batch's rows: the training packages' pairs, packed and masked jointly", c.TLM),
 		"held_out_packages": strings.Join(append(append([]string(nil), s.DevPackages...), s.TestPackages...), ","),
 	}
 	res, err := pretrain.Encoder(out, d, c, pretrain.Options{Log: os.Stdout, Provenance: prov, BF16: true, Resume: resume})
@@ -82,4 +97,21 @@ func run(corpus, out string, steps int, seed uint64, noGenerated, resume bool) e
 	}
 	fmt.Printf("wrote %s: %d steps, final MLM loss %.3f (%s)\n", out, res.Steps, res.Loss, res.Elapsed.Round(1e9))
 	return nil
+}
+
+// buildCommit is the commit the command was built from (go build's VCS
+// stamp, "+modified" when the tree had changes), or "unknown".
+func buildCommit() string {
+	rev, mod := "unknown", ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			switch {
+			case s.Key == "vcs.revision":
+				rev = s.Value
+			case s.Key == "vcs.modified" && s.Value == "true":
+				mod = "+modified"
+			}
+		}
+	}
+	return rev + mod
 }
