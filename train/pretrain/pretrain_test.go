@@ -251,6 +251,11 @@ func TestResumeRefusesOtherRun(t *testing.T) {
 	fewer, otherKm := dd, ed
 	fewer.English = dd.English[1:]
 	otherKm.Khmer = append([]string{"ផ្សេង"}, ed.Khmer[1:]...)
+	tlmRun, tlmData := tinyEncoder(), ed
+	tlmRun.TLM = 0.5
+	tlmData.Pairs = []data.Pair{{English: "one", Foreign: "មួយ"}, {English: "two", Foreign: "ពីរ"}}
+	otherPairs := tlmData
+	otherPairs.Pairs = tlmData.Pairs[:1]
 	otherDev := dd
 	otherDev.Dev = dd.Dev[1:]
 	for _, tc := range []struct {
@@ -264,6 +269,7 @@ func TestResumeRefusesOtherRun(t *testing.T) {
 		{"decoder, other dev tasks", dec(dd, tinyDecoder()), dec(otherDev, tinyDecoder()), ""},
 		{"encoder, other Khmer sentences", enc(ed, tinyEncoder()), enc(otherKm, tinyEncoder()), "other training data"},
 		{"encoder, more steps", enc(ed, tinyEncoder()), enc(ed, steps), "other settings (steps 6, now 8)"},
+		{"encoder, other translation pairs", enc(tlmData, tlmRun), enc(otherPairs, tlmRun), "other training data"},
 	} {
 		dir := t.TempDir()
 		if err := tc.first(dir, Options{CheckpointEvery: 3, stopAfter: 3}); err != errStopped {
