@@ -74,6 +74,8 @@ type kernels struct {
 	// decoding step's activations are quantised to int8 per super-block
 	// and SgemmQ multiplies the blocks in integers instead of with qdot.
 	kdot [qTypes]kdotKernel
+	// actRow quantises activations for kdot (quantk.go).
+	actRow actRowKernel
 	// dequant widens blocks as Dequantize (its twin) does.
 	dequant func(t QType, dst []float32, src []byte)
 }
@@ -104,6 +106,7 @@ func genericKernels() kernels {
 		bf16mv:  bf16mvGeneric,
 		qdot:    [qTypes]qdotKernel{Q8_0: qdotGeneric(Q8_0), Q4_0: qdotGeneric(Q4_0)},
 		dequant: Dequantize,
+		actRow:  actRowGeneric,
 
 		packT:     packTGeneric,
 		packTBF16: packTBF16Generic,

@@ -321,10 +321,10 @@ func SgemmQ(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) {
 	}
 	dot, kdot := cur.qdot[w.Type], cur.kdot[w.Type]
 	rb, nb := w.rowBytes(), k/w.Type.BlockWeights()
-	var acts *[bf16MaxM]kActs
+	var acts *[bf16MaxM]qActs
 	if kdot != nil {
-		acts = kActsPool.Get().(*[bf16MaxM]kActs)
-		defer kActsPool.Put(acts)
+		acts = qActsPool.Get().(*[bf16MaxM]qActs)
+		defer qActsPool.Put(acts)
 		for i := 0; i < m; i++ {
 			quantizeActs(w.Type, &acts[i], x[i*ldx:i*ldx+k])
 		}

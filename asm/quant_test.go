@@ -248,9 +248,9 @@ func TestSgemmQ(t *testing.T) {
 								bound += 0x1p-8 * mag // x and the weights rounded to bf16 (2⁻⁹ each)
 							}
 							if m <= bf16MaxM && cur.kdot[qt] != nil {
-								var a kActs
+								var a qActs
 								quantizeActs(qt, &a, x[i*ldx:i*ldx+k])
-								_, kb := kRef(qt, x[i*ldx:], wq.Blocks[j*wq.rowBytes():], &a, k/256)
+								_, kb := kRef(qt, x[i*ldx:], wq.Blocks[j*wq.rowBytes():], &a, k/qt.BlockWeights())
 								bound += kb // x quantised to int8
 							}
 							if d := math.Abs(float64(got) - ref); !(d <= bound) {

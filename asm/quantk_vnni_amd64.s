@@ -33,6 +33,18 @@
 	VXORPS Z0, Z0, Z0; \
 	VXORPS X1, X1, X1
 
+// Q8ARGS loads the Q8_0/Q4_0 kernels' arguments (below).
+#define Q8ARGS \
+	MOVQ q+0(FP), SI; \
+	MOVQ d+8(FP), DX; \
+	MOVQ negs+16(FP), BX; \
+	MOVQ b+24(FP), DI; \
+	MOVQ n4+32(FP), CX; \
+	MOVQ perm+40(FP), R13; \
+	VMOVDQU32 640(R13), Z25; \
+	VXORPS Z0, Z0, Z0; \
+	VXORPS X1, X1, X1
+
 // func kdotQ4KVNNI(q *int8, d *float32, bsum *int16, b *byte, nb int, perm *uint16) float32
 TEXT ·kdotQ4KVNNI(SB), NOSPLIT, $0-52
 	KARGS
@@ -180,5 +192,197 @@ k6loop:
 	JNZ  k6loop
 	KFOLD
 	VMOVSS X0, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// The Q8_0 and Q4_0 kernels take four blocks per iteration: values 0-15
+// of the four blocks in Z8's 128-bit lanes, values 16-31 in Z9's (the
+// activations in the same order, q4Pos), so that VPDPBUSD leaves block s in
+// lanes 4s..4s+3 of Z12. Z12 starts from the offset correction, the blocks'
+// negated activation sums (negs) times 2 (Q4_0) or 32 (Q8_0) spread over
+// their lanes by VPERMD with Z25; the block scales f16(d)·dx are spread the
+// same way.
+//
+//	SI  q    DX  dx    BX  negs    DI  the current four blocks    CX  groups of four left
+
+// Q8SUM finishes four blocks of stride bb whose unsigned weights are in Z8
+// and Z9, the offset shift being sh.
+#define Q8SUM(bb, sh) \
+	VMOVDQU (BX), X12; \
+	VPSLLD $sh, X12, X12; \
+	VPERMD Z12, Z25, Z12; \
+	VPDPBUSD (SI), Z8, Z12; \
+	VPDPBUSD 64(SI), Z9, Z12; \
+	VCVTDQ2PS Z12, Z12; \
+	MOVWLZX (DI), AX; \
+	MOVWLZX bb(DI), R8; \
+	SHLL $16, R8; \
+	ORL  R8, AX; \
+	MOVWLZX 2*bb(DI), R8; \
+	MOVWLZX 3*bb(DI), R9; \
+	SHLL $16, R9; \
+	ORL  R9, R8; \
+	SHLQ $32, R8; \
+	ORQ  R8, AX; \
+	VMOVQ AX, X13; \
+	VCVTPH2PS X13, X13; \
+	VMULPS (DX), X13, X13; \
+	VPERMPS Z13, Z25, Z13; \
+	VMULPS Z13, Z12, Z12; \
+	VADDPS Z12, Z0, Z0; \
+	ADDQ $4*bb, DI; \
+	ADDQ $128, SI; \
+	ADDQ $16, DX; \
+	ADDQ $16, BX
+
+// func q8dotQ4VNNI(q *int8, d *float32, negs *int32, b *byte, n4 int, perm *uint16) float32
+TEXT ·q8dotQ4VNNI(SB), NOSPLIT, $0-52
+	Q8ARGS
+	MOVL $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z24
+q4loop:
+	PREFETCHT0 1024(DI)
+	VMOVDQU 2(DI), X8
+	VINSERTI32X4 $1, 20(DI), Z8, Z8
+	VINSERTI32X4 $2, 38(DI), Z8, Z8
+	VINSERTI32X4 $3, 56(DI), Z8, Z8
+	VPSRLW $4, Z8, Z9
+	VPANDD Z24, Z8, Z8
+	VPANDD Z24, Z9, Z9
+	Q8SUM(18, 1)
+	DECQ CX
+	JNZ  q4loop
+	KFOLD
+	VMOVSS X0, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// func q8dotQ8VNNI(q *int8, d *float32, negs *int32, b *byte, n4 int, perm *uint16) float32
+TEXT ·q8dotQ8VNNI(SB), NOSPLIT, $0-52
+	Q8ARGS
+	MOVL $0x80808080, AX
+	VPBROADCASTD AX, Z24
+q8loop:
+	PREFETCHT0 2048(DI)
+	VMOVDQU 2(DI), X8
+	VINSERTI32X4 $1, 36(DI), Z8, Z8
+	VINSERTI32X4 $2, 70(DI), Z8, Z8
+	VINSERTI32X4 $3, 104(DI), Z8, Z8
+	VMOVDQU 18(DI), X9
+	VINSERTI32X4 $1, 52(DI), Z9, Z9
+	VINSERTI32X4 $2, 86(DI), Z9, Z9
+	VINSERTI32X4 $3, 120(DI), Z9, Z9
+	VPXORD Z24, Z8, Z8
+	VPXORD Z24, Z9, Z9
+	Q8SUM(34, 5)
+	DECQ CX
+	JNZ  q8loop
+	KFOLD
+	VMOVSS X0, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// RUNDEST sets AX to where run R10 goes in q: 256·(R10/16) + perm[R10%16].
+#define RUNDEST \
+	MOVQ R10, AX; \
+	SHRQ $4, AX; \
+	SHLQ $8, AX; \
+	MOVQ R10, R13; \
+	ANDQ $15, R13; \
+	MOVLQSX (R9)(R13*4), R13; \
+	ADDQ R13, AX
+
+// func actRowAVX512(x *float32, n int, bw int, perm *int32, q *int8, d *float32, csum *int32)
+//
+// actRowGeneric in assembly, a block of bw values at a time: the largest
+// magnitude as the unsigned maximum of the values' bits without sign (NaN
+// and Inf above every finite value), d and 127/amax by VDIVSS, then per 16
+// values VMULPS, VCVTPS2DQ (nearest even), VPMOVSDB to q, and the sum of
+// the 16 bytes (VPSADBW of the bytes + 128, less 2048) to csum.
+//
+//	SI  x    CX  values left    R8  bw    R9  perm    DI  q    DX  d    BX  csum    R10  run index
+TEXT ·actRowAVX512(SB), NOSPLIT, $0-56
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ bw+16(FP), R8
+	MOVQ perm+24(FP), R9
+	MOVQ q+32(FP), DI
+	MOVQ d+40(FP), DX
+	MOVQ csum+48(FP), BX
+	XORQ R10, R10
+	MOVL $0x7fffffff, AX
+	VPBROADCASTD AX, Z30
+	MOVL $0x80808080, AX
+	VPBROADCASTD AX, X29
+	VPXORD X28, X28, X28
+	TESTQ CX, CX
+	JZ   done
+block:
+	MOVQ R8, R11
+	MOVQ SI, R12
+	VPXORD Z1, Z1, Z1
+amax:
+	VPANDD (R12), Z30, Z2
+	VPMAXUD Z2, Z1, Z1
+	ADDQ $64, R12
+	SUBQ $16, R11
+	JNZ  amax
+	VEXTRACTI64X4 $1, Z1, Y2
+	VPMAXUD Y2, Y1, Y1
+	VEXTRACTI128 $1, Y1, X2
+	VPMAXUD X2, X1, X1
+	VPSHUFD $0x4e, X1, X2
+	VPMAXUD X2, X1, X1
+	VPSHUFD $0xb1, X1, X2
+	VPMAXUD X2, X1, X1
+	VMOVD X1, AX
+	CMPL AX, $0x7f800000
+	JAE  nonfinite
+	MOVL $0x42fe0000, R13 // 127
+	VMOVD R13, X3
+	VDIVSS X3, X1, X4
+	VDIVSS X1, X3, X5
+	TESTL AX, AX
+	JNZ  scaled
+	VXORPS X4, X4, X4 // all zero: d = 0, 127/0 replaced by 0
+	VXORPS X5, X5, X5
+scaled:
+	VMOVSS X4, (DX)
+	VBROADCASTSS X5, Z5
+	MOVQ R8, R11
+run:
+	VMULPS (SI), Z5, Z6
+	VCVTPS2DQ Z6, Z6
+	VPMOVSDB Z6, X6
+	RUNDEST
+	VMOVDQU X6, (DI)(AX*1)
+	VPXORD X29, X6, X7
+	VPSADBW X28, X7, X7
+	VPSHUFD $0x4e, X7, X8
+	VPADDD X8, X7, X7
+	VMOVD X7, AX
+	SUBL $2048, AX
+	MOVL AX, (BX)(R10*4)
+	ADDQ $64, SI
+	INCQ R10
+	SUBQ $16, R11
+	JNZ  run
+	JMP  next
+nonfinite:
+	MOVL $0x7fc00000, (DX) // NaN
+	MOVQ R8, R11
+zrun:
+	RUNDEST
+	VMOVDQU32 X28, (DI)(AX*1)
+	MOVL $0, (BX)(R10*4)
+	ADDQ $64, SI
+	INCQ R10
+	SUBQ $16, R11
+	JNZ  zrun
+next:
+	ADDQ $4, DX
+	SUBQ R8, CX
+	JNZ  block
+done:
 	VZEROUPPER
 	RET
