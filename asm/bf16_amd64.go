@@ -58,3 +58,9 @@ func bf16mvAVX2Go(m, n, k int, x []float32, ldx int, b []uint16, ldb int, c []fl
 	bf16mvAVX2(m, n, k8, unsafe.SliceData(x), ldx, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc)
 	bf16mvTail(m, n, k8, k, x, ldx, b, ldb, c, ldc)
 }
+
+// f32ToBF16AVX512 is f32ToBF16AVX2 sixteen values at a time (the tail
+// masked): the same rounding, bit for bit.
+//
+//go:noescape
+func f32ToBF16AVX512(dst []uint16, src []float32)

@@ -644,3 +644,52 @@ m1sum:
 m1done:
 	VZEROUPPER
 	RET
+
+// BF16RND rounds the 16 floats of Z0 to bf16 (F32ToBF16) in the low words
+// of Z1's lanes: x + 0x7fff + bit 16 of x, shifted down; NaN lanes (K2)
+// keep their top half with the quiet bit set. Z29..Z31 hold 1, 0x7fff,
+// 0x40.
+#define BF16RND \
+	VPSRLD $16, Z0, Z1; \
+	VPANDD Z29, Z1, Z1; \
+	VPADDD Z30, Z1, Z1; \
+	VPADDD Z0, Z1, Z1; \
+	VPSRLD $16, Z1, Z1; \
+	VCMPPS $3, Z0, Z0, K2; \
+	VPSRLD $16, Z0, Z2; \
+	VPORD Z31, Z2, K2, Z1
+
+// func f32ToBF16AVX512(dst []uint16, src []float32)
+TEXT ·f32ToBF16AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	MOVL $1, AX
+	VPBROADCASTD AX, Z29
+	MOVL $0x7fff, AX
+	VPBROADCASTD AX, Z30
+	MOVL $0x40, AX
+	VPBROADCASTD AX, Z31
+loop16:
+	CMPQ CX, $16
+	JB   tail
+	VMOVDQU32 (SI), Z0
+	BF16RND
+	VPMOVDW Z1, (DI)
+	ADDQ $64, SI
+	ADDQ $32, DI
+	SUBQ $16, CX
+	JMP  loop16
+tail:
+	TESTQ CX, CX
+	JZ   done
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	VMOVDQU32.Z (SI), K1, Z0
+	BF16RND
+	VPMOVDW Z1, K1, (DI)
+done:
+	VZEROUPPER
+	RET

@@ -32,7 +32,7 @@ func bf16mvDotAVX512Go(m, n, k int, x []float32, ldx int, b []uint16, ldb int, c
 		}
 		return
 	}
-	xb, s := roundRows(f32ToBF16AVX2, m, k, x, ldx)
+	xb, s := roundRows(f32ToBF16AVX512, m, k, x, ldx)
 	defer bf16Scratch.Put(s)
 	xp, bp := unsafe.SliceData(xb), unsafe.SliceData(b)
 	if n < 4 {

@@ -29,6 +29,9 @@ func registerArch() {
 		k.packC, k.packCBF16 = packCF32, packCBF16
 		vecAVX2(&k)
 		vecAVX512(&k)
+		// Rounding to bf16 runs on rows in cache (a GEMM's A, a quantised
+		// prompt's dequantised weight rows), where zmm is 2.6× ymm.
+		k.tobf16 = f32ToBF16AVX512
 		k.bf16mv = bf16mvAVX512Go
 		qdotAVX512(&k)
 		register(k)
