@@ -162,7 +162,7 @@ func tinyModel() *llink.Model {
 // segments) loads and answers through the public API (the root package
 // reads the Khmer text's token states for it).
 func TestTokenSlotsAnswer(t *testing.T) {
-	for _, input := range []string{parts.SlotsTokens, parts.SlotsSegments, parts.SlotsWords} {
+	for _, input := range []string{parts.SlotsTokens, parts.SlotsSegments, parts.SlotsWords, parts.SlotsVocab} {
 		c, path := tinySlotParts(t.TempDir(), 2, input)
 		b, err := parts.LoadBundle(path, c.Decoder, c.Encoder.Width(), c.DecoderID, c.EncoderID)
 		if err != nil {

@@ -260,7 +260,7 @@ func xlmrNew(t *testing.T, c xlmr.Config) *xlmr.Model {
 // layer analysis included), and the saved bundle loads back as the same
 // kind of slots, making slots from token states.
 func TestPipelineTokenSlots(t *testing.T) {
-	for _, input := range []string{llink.SlotsTokens, llink.SlotsSegments, llink.SlotsWords} {
+	for _, input := range []string{llink.SlotsTokens, llink.SlotsSegments, llink.SlotsWords, llink.SlotsVocab} {
 		const k = 2
 		m, d, c := toyStages(t, k)
 		c.Slots.SlotInput = input

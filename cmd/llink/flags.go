@@ -90,9 +90,9 @@ func (o *runOptions) registerMethod(fs *flag.FlagSet) {
 // registerSlots registers -slots, the slots' input (llink.Config.SlotInput).
 func (o *runOptions) registerSlots(fs *flag.FlagSet) {
 	o.slotInput = llink.SlotsPooled
-	fs.Func("slots", "what the K slots are made of: pooled = the Stage A vector of the pooled sentence vector (the paper), tokens = that plus a cross-attention resampler over the encoder's token states, segments = the Stage A projections of K in-order segment means of the token states, words = a linear map of those segment means into the decoder's word embeddings, aligned with the English words of the training pairs before Stage B", func(s string) error {
-		if s != llink.SlotsPooled && s != llink.SlotsTokens && s != llink.SlotsSegments && s != llink.SlotsWords {
-			return fmt.Errorf("want %s, %s, %s or %s", llink.SlotsPooled, llink.SlotsTokens, llink.SlotsSegments, llink.SlotsWords)
+	fs.Func("slots", "what the K slots are made of: pooled = the Stage A vector of the pooled sentence vector (the paper), tokens = that plus a cross-attention resampler over the encoder's token states, segments = the Stage A projections of K in-order segment means of the token states, words = a linear map of those segment means into the decoder's word embeddings, aligned with the English words of the training pairs before Stage B, vocab = word slots made of the decoder's own embedding rows, mixed by their similarity to the word slot", func(s string) error {
+		if s != llink.SlotsPooled && s != llink.SlotsTokens && s != llink.SlotsSegments && s != llink.SlotsWords && s != llink.SlotsVocab {
+			return fmt.Errorf("want %s, %s, %s, %s or %s", llink.SlotsPooled, llink.SlotsTokens, llink.SlotsSegments, llink.SlotsWords, llink.SlotsVocab)
 		}
 		o.slotInput = s
 		return nil

@@ -51,7 +51,9 @@ type Config struct {
 	// the token states ([Tokens.Segments]), one per slot; SlotsWords a
 	// learned linear map of those segment means into the decoder's input
 	// embedding space ([Slots.Lexical]), aligned with the decoder's own
-	// embeddings of the English words before Stage B.
+	// embeddings of the English words before Stage B; SlotsVocab word slots
+	// made of the decoder's own embedding rows, mixed by their softmax
+	// similarity to the word slot ([Slots.SetVocabulary]).
 	SlotInput string `json:"slot_input,omitempty"`
 }
 
@@ -61,11 +63,16 @@ const (
 	SlotsTokens   = "tokens"
 	SlotsSegments = "segments"
 	SlotsWords    = "words"
+	SlotsVocab    = "vocab"
 )
+
+// wordSlots reports whether the slots are word slots (made by a lexical
+// map of segment means: SlotsWords or SlotsVocab).
+func (c Config) wordSlots() bool { return c.SlotInput == SlotsWords || c.SlotInput == SlotsVocab }
 
 // TokenSlots reports whether the slots read the encoder's token states.
 func (c Config) TokenSlots() bool {
-	return c.SlotInput == SlotsTokens || c.SlotInput == SlotsSegments || c.SlotInput == SlotsWords
+	return c.SlotInput == SlotsTokens || c.SlotInput == SlotsSegments || c.wordSlots()
 }
 
 // Encoder pooling choices (Config.EncoderPool).
@@ -107,8 +114,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("llink: gate clamp %g not in (0, 1]", c.GateMax)
 	case c.EncoderPool != "" && c.EncoderPool != PoolLast && c.EncoderPool != PoolLayers:
 		return fmt.Errorf("llink: encoder pooling %q, want %q or %q", c.EncoderPool, PoolLast, PoolLayers)
-	case c.SlotInput != "" && c.SlotInput != SlotsPooled && c.SlotInput != SlotsTokens && c.SlotInput != SlotsSegments && c.SlotInput != SlotsWords:
-		return fmt.Errorf("llink: slot input %q, want %q, %q, %q or %q", c.SlotInput, SlotsPooled, SlotsTokens, SlotsSegments, SlotsWords)
+	case c.SlotInput != "" && c.SlotInput != SlotsPooled && c.SlotInput != SlotsTokens && c.SlotInput != SlotsSegments && !c.wordSlots():
+		return fmt.Errorf("llink: slot input %q, want %q, %q, %q, %q or %q", c.SlotInput, SlotsPooled, SlotsTokens, SlotsSegments, SlotsWords, SlotsVocab)
 	}
 	return nil
 }
@@ -242,7 +249,7 @@ type Expander struct {
 // slot comes from its own segment, so there is nothing to expand.
 func NewExpander(c Config, r *rand.Rand) *Expander {
 	e := &Expander{Norm: nn.NewLayerNorm("expander.norm", c.DecDim, c.Eps, true), K: c.K, D: c.DecDim, Residual: c.ExpResidual}
-	if c.SlotInput != SlotsSegments && c.SlotInput != SlotsWords {
+	if c.SlotInput != SlotsSegments && !c.wordSlots() {
 		e.FC1 = nn.NewLinear("expander.fc1", c.DecDim, c.ExpHidden, true, nil, r)
 		e.FC2 = nn.NewLinear("expander.fc2", c.ExpHidden, c.K*c.DecDim, true, nil, r)
 	}
@@ -287,6 +294,11 @@ type Slots struct {
 	// for the other slot inputs.
 	Lexical  *nn.Linear
 	segments bool
+	// vocab and vocabUnit are the decoder's input embedding rows [V, d]
+	// and their unit rows, which vocabulary slots mix ([SlotsVocab],
+	// [Slots.SetVocabulary]); nil for the other slot inputs.
+	vocab, vocabUnit *tensor.Tensor
+	mix              bool
 }
 
 // NewSlots returns the Stage B parts with γ₀ = gamma0 (and a resampler for
@@ -298,10 +310,20 @@ func NewSlots(c Config, gamma0 float32, r *rand.Rand) *Slots {
 		s.Resampler = NewResampler(c, r)
 	case SlotsSegments:
 		s.segments = true
-	case SlotsWords:
+	case SlotsWords, SlotsVocab:
 		s.Lexical = nn.NewLinear("lexical.fc", c.EncDim, c.DecDim, true, nil, r)
+		s.mix = c.SlotInput == SlotsVocab
 	}
 	return s
+}
+
+// SetVocabulary gives vocabulary slots ([SlotsVocab]) the decoder's input
+// embedding rows emb [V, d] they are made of; the other slot inputs ignore
+// it. It must be called before the slots are used.
+func (s *Slots) SetVocabulary(emb *tensor.Tensor) {
+	if s.mix {
+		s.vocab, s.vocabUnit = emb, UnitRows(emb)
+	}
 }
 
 // Forward maps projected vectors v [N, d] to slots [N, K, d]; with a
@@ -315,6 +337,9 @@ func (s *Slots) Forward(tp *autograd.Tape, v *autograd.Var, tok *Tokens) *autogr
 		// Word slots sit at γ times a unit direction: the norm of the
 		// decoder's own embedding rows (γ₀), read as words are.
 		w := s.WordDirections(tp, tok)
+		if s.mix {
+			w = s.vocabularyMix(tp, w)
+		}
 		return tp.Mul(tp.L2Normalize(w, 1e-12), s.Scale.Gamma)
 	}
 	out := s.Expander.Forward(tp, s.Adapter.Forward(tp, s.Scale.Forward(tp, v)))
@@ -354,6 +379,19 @@ func (s *Slots) WordDirections(tp *autograd.Tape, tok *Tokens) *autograd.Var {
 	}
 	seg, n := s.segmentMeans(tok)
 	return tp.Reshape(s.Lexical.Forward(tp, autograd.Const(seg)), n, s.Expander.K, s.Expander.D)
+}
+
+// vocabularyMix replaces word directions w [N, K, d] by mixtures of the
+// decoder's own embedding rows, weighted by the softmax over the
+// vocabulary of cos(w, e_v)/τ — the similarity the word alignment ranks
+// ([WordNCE]). A slot whose word is clear becomes that word's embedding,
+// which the frozen decoder reads as it reads its own input.
+func (s *Slots) vocabularyMix(tp *autograd.Tape, w *autograd.Var) *autograd.Var {
+	if s.vocab == nil {
+		panic("llink.Slots: vocabulary slots need the decoder's embedding rows (SetVocabulary)")
+	}
+	cos := tp.MatMul(tp.L2Normalize(w, 1e-12), autograd.Const(s.vocabUnit), false, true) // [N, K, V]
+	return tp.MatMul(tp.Softmax(tp.Scale(cos, 1/wordTau)), autograd.Const(s.vocab), false, false)
 }
 
 // Params lists the Stage B parameters (not the decoder's LoRA). Word slots

@@ -232,3 +232,75 @@ func checkSlotGradients(t *testing.T, s *Slots, tok *Tokens, fields []**autograd
 		t.Fatalf("%v (%+v)", err, res)
 	}
 }
+
+// TestVocabularySlots: a vocabulary slot is γ·unit(Σ_v p_v e_v), p the
+// softmax over the vocabulary of cos(Lexical(segment), e_v)/τ — checked in
+// float64 — and its gradients with respect to γ and the lexical map match
+// finite differences.
+func TestVocabularySlots(t *testing.T) {
+	c := tokenConfig()
+	c.SlotInput = SlotsVocab
+	r := testutil.RNG(16)
+	s := NewSlots(c, 0.7, r)
+	const v = 13
+	emb := tensor.RandN(r, 1, v, c.DecDim)
+	s.SetVocabulary(emb)
+	if len(s.Params()) != 3 || !s.ReadsTokens() {
+		t.Fatalf("vocabulary slots: %d parameters, reads tokens %v", len(s.Params()), s.ReadsTokens())
+	}
+	tok := testTokens(t, r, c.EncDim, 4, 2)
+	got := s.SlotVectors(Source{Tok: tok})
+	seg := tok.Segments(c.K).States
+	lex := s.Lexical.Forward(nil, autograd.Const(seg.Reshape(2*c.K, c.EncDim))).Value
+	unit := func(x []float64) []float64 {
+		var n float64
+		for _, a := range x {
+			n += a * a
+		}
+		out := make([]float64, len(x))
+		for i, a := range x {
+			out[i] = a / math.Sqrt(n)
+		}
+		return out
+	}
+	for i := range 2 * c.K {
+		l := make([]float64, c.DecDim)
+		for j, a := range lex.Row(i) {
+			l[j] = float64(a)
+		}
+		l = unit(l)
+		w := make([]float64, v)
+		var z float64
+		for k := range v {
+			e := make([]float64, c.DecDim)
+			for j, a := range emb.Row(k) {
+				e[j] = float64(a)
+			}
+			var cos float64
+			for j, a := range unit(e) {
+				cos += a * l[j]
+			}
+			w[k] = math.Exp(cos / wordTau)
+			z += w[k]
+		}
+		mix := make([]float64, c.DecDim)
+		for k := range v {
+			for j, a := range emb.Row(k) {
+				mix[j] += w[k] / z * float64(a)
+			}
+		}
+		for j, want := range unit(mix) {
+			if g := float64(got.Data()[i*c.DecDim+j]); math.Abs(g-0.7*want) > 1e-5 {
+				t.Fatalf("slot %d [%d] = %.6f, want %.6f", i, j, g, 0.7*want)
+			}
+		}
+	}
+	fields := []**autograd.Var{&s.Scale.Gamma, &s.Lexical.Weight, &s.Lexical.Bias}
+	checkSlotGradients(t, s, tok, fields)
+	defer func() {
+		if recover() == nil {
+			t.Error("vocabulary slots without SetVocabulary did not panic")
+		}
+	}()
+	NewSlots(c, 1, r).SlotVectors(Source{Tok: tok})
+}
