@@ -83,7 +83,7 @@ func (o *runOptions) registerData(fs *flag.FlagSet) {
 // registerMethod registers the flags that choose LLINK's own variant (not
 // the data or the caches).
 func (o *runOptions) registerMethod(fs *flag.FlagSet) {
-	fs.BoolVar(&o.copyChannel, "copy-channel", true, "copy channel: the Khmer text's numbers (as ASCII digits), unit symbols and Latin-script words follow the slots in the prompt verbatim; false gives the paper's prompt")
+	fs.BoolVar(&o.copyChannel, "copy-channel", true, "copy channel: the Khmer text's numbers (as ASCII digits), unit symbols, Latin-script words and people's names (in Latin letters) follow the slots in the prompt verbatim; false gives the paper's prompt")
 	o.registerSlots(fs)
 }
 

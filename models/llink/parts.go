@@ -30,8 +30,8 @@ type Config struct {
 	// the paper's.
 	ExpResidual bool `json:"exp_residual,omitempty"`
 	// CopyChannel passes the foreign text's parts outside its script —
-	// numbers (Khmer digits as ASCII), unit symbols, Latin-script words; see
-	// [CopySpans] — to the decoder verbatim, as plain text after the slots
+	// numbers (Khmer digits as ASCII), unit symbols, Latin-script words —
+	// and its people's names in Latin letters ([CopySpans]) to the decoder verbatim, as plain text after the slots
 	// inside the foreign span: the copy channel for numbers that the paper names
 	// as future work for its known weakness (numbers drift through the
 	// slots: "30 MW becomes 1.5 kW"). Not in the paper; false gives the
