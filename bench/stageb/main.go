@@ -12,15 +12,20 @@
 // of the paper's Stage B budget (940 steps of 128) and of the default run's
 // (150 steps of 16) at this shape; with -encoder, the cache step's cost too
 // (an xlm-roberta-base-shaped encoder, random weights, layer-mean pooling,
-// on Khmer-length inputs). Its PyTorch twin is bench/stageb_torch.py.
+// on Khmer-length inputs). The frozen weights keep transposed copies
+// (-transpose) so the backward's dy·W runs on the bf16 dot-product path as
+// the forward's x·Wᵀ does. With -loop, it runs steps of the real Stage B
+// loop instead. Its PyTorch twin is bench/stageb_torch.py.
 //
 //	go run ./bench/stageb -threads 1 -batch 8
 //	go run ./bench/stageb -threads 2 -batch 8,32 -membudget 12
+//	go run ./bench/stageb -loop 1 -batch 128 -micro 0 -membudget 20   # the real loop (train.TrainStageB)
 package main
 
 import (
 	"flag"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"runtime/debug"
@@ -53,7 +58,9 @@ func main() {
 	encoder := flag.Bool("encoder", false, "also time the cache step (xlm-roberta-base-shaped encoder)")
 	decoder := flag.Bool("decoder", true, "time the Stage B step (false: only the cache step, with -encoder)")
 	khmer := flag.Int("khmer", 104, "encoder input tokens per Khmer sentence (LLINK.md: 104 Llama tokens; XLM-R's Unigram spends fewer)")
+	compare := flag.Int("compare", 0, "instead of the timed steps, compare one micro-batch of this many examples' loss and gradients on the bf16 dot-product path against float32 arithmetic")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed steps to this file")
+	loop := flag.Int("loop", 0, "instead of the timed steps, run this many steps of the real Stage B loop (train.TrainStageB, the paper's settings) on random examples at the last -batch size, micro-batches from -micro or, with -micro 0, -membudget; print each step's time and the peak RSS")
 	transpose := flag.Bool("transpose", true, "keep transposed copies of the frozen bf16 weights, so the backward pass's dy·W runs on the bf16 dot-product path (doubles the bf16 weights' memory)")
 	flag.Parse()
 	sizes, err := parseInts(*batches)
@@ -98,9 +105,17 @@ func main() {
 	}
 	fmt.Printf("stageb: Llama-3.2-1B shape (%d layers, bf16 frozen (%.2f GB, transposed copies %v), built in %.0f s), LoRA r16 on q,k,v,o,up,down + slots K=%d: %.1fM trainable; prompt %d tokens (answer %d), threads %d\n",
 		c.Layers, float64(m.Bytes())/1e9, *transpose, time.Since(t0).Seconds(), lc.K, float64(nParams)/1e6, *seq, *answer, *threads)
+	if *loop > 0 {
+		runLoop(m, slots, lora, *loop, sizes[len(sizes)-1], *micro, *memBudget, *seq, *answer, c.Layers)
+		return
+	}
 
 	s := &stepper{m: m, slots: slots, params: params, opt: opt, seq: *seq, answer: *answer, k: lc.K,
 		tp: autograd.NewTape(), rng: rand.New(rand.NewPCG(3, 4))}
+	if *compare > 0 {
+		s.compare(*compare)
+		return
+	}
 	// Warm-up step of one example: allocates the optimizer state and sizes
 	// the arena per token, so -micro 0 can pick the micro-batch from the
 	// memory budget.
@@ -140,6 +155,49 @@ func main() {
 	if *encoder {
 		encodeStep(*khmer, *threads)
 	}
+}
+
+// runLoop runs steps of train.TrainStageB (the paper's settings: AdamW
+// with warm-up, clipping, the usage hinge every third step, the slot
+// alignment terms) over bs random examples of seq tokens (the slots at
+// 8…15, answer tokens last), micro-batches of mb or, with mb 0, the
+// largest that fits budget GiB; it prints each step as the loop logs it,
+// the whole run's time and the process's peak RSS.
+func runLoop(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, steps, bs, mb int, budget float64, seq, answer, layers int) {
+	r := rand.New(rand.NewPCG(5, 6))
+	d, k := m.Config.Hidden, slots.Expander.K
+	exs := make([]train.Example, bs)
+	for i := range exs {
+		e := train.Example{Prompt: make([]int, seq-answer), Answer: make([]int, answer),
+			V: tensor.RandN(r, 1, d).Data(), H: tensor.RandN(r, 1, d).Data()}
+		for j := range e.Prompt {
+			e.Prompt[j] = r.IntN(m.Config.VocabSize)
+		}
+		for j := range e.Answer {
+			e.Answer[j] = r.IntN(m.Config.VocabSize)
+		}
+		for j := range k {
+			e.SlotPos = append(e.SlotPos, 8+j)
+		}
+		exs[i] = e
+	}
+	c := train.DefaultStageB()
+	c.Steps, c.Batch, c.MicroBatch = steps, bs, mb
+	if mb <= 0 {
+		c.Memory = int64(budget * (1 << 30))
+	}
+	t0, last := time.Now(), time.Now()
+	res, err := train.TrainStageB(m, slots, lora, exs, 0, c, func(l train.StepLog) {
+		fmt.Printf("stageb loop step %d: loss %.4f, gradient norm %.3g, %.1f s (RSS %.1f GB)\n",
+			l.Step, l.Loss, l.Norm, time.Since(last).Seconds(), float64(proc.RSS())/1e9)
+		last = time.Now()
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "stageb:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("stageb loop: %d layers, %d step(s) of batch %d in micro-batches of %d (budget %.1f GiB): %.1f s, peak RSS %s\n",
+		layers, steps, bs, res.MicroBatch, budget, time.Since(t0).Seconds(), proc.PeakRSS())
 }
 
 // measure times steps of each batch size (the best of steps), prints
@@ -217,11 +275,12 @@ func (s *stepper) step(bs, mb int) timing {
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // microStep runs forward and backward for n random examples, the loss
-// weighted by w (its share of the batch), accumulating into the gradients.
+// weighted by w (its share of the batch), accumulating into the gradients,
+// and returns the (unweighted) loss.
 // Each prompt holds the K slots at positions 8…8+K−1 (after a chat-template
 // head) and ends with its answer; the loss is the answer tokens'
 // cross-entropy, logits computed for those rows only.
-func (s *stepper) microStep(n int, w float32) {
+func (s *stepper) microStep(n int, w float32) float32 {
 	c := s.m.Config
 	T, d := s.seq, c.Hidden
 	ids := make([]int, n*T)
@@ -247,6 +306,40 @@ func (s *stepper) microStep(n int, w float32) {
 	rows := tp.Gather(tp.Reshape(h, n*T, d), predPos)
 	loss := tp.CrossEntropy(s.m.LogitsTape(tp, rows), targets, -100)
 	tp.Backward(tp.Scale(loss, w))
+	return loss.Item()
+}
+
+// compare runs one micro-batch of n examples on the bf16 dot-product path
+// and again, on the same examples and dropout masks, with float32
+// arithmetic (the widening avx512 level), and prints the loss and the
+// relative difference of the LoRA and slot gradients.
+func (s *stepper) compare(n int) {
+	if asm.Active() != asm.AVX512BF16 {
+		fmt.Println("stageb compare: no avx512bf16 level active; nothing to compare")
+		return
+	}
+	run := func() (float32, []float32) {
+		autograd.ZeroGrad(s.params)
+		s.rng = rand.New(rand.NewPCG(3, 4))
+		loss := s.microStep(n, 1)
+		var g []float32
+		for _, p := range s.params {
+			g = append(g, p.Grad.Data()...)
+		}
+		return loss, g
+	}
+	lossDot, gDot := run()
+	restore := asm.SetLevel(asm.AVX512)
+	lossF32, gF32 := run()
+	restore()
+	autograd.ZeroGrad(s.params)
+	var d, nrm float64
+	for i, v := range gF32 {
+		e := float64(gDot[i]) - float64(v)
+		d, nrm = d+e*e, nrm+float64(v)*float64(v)
+	}
+	fmt.Printf("stageb compare (%d examples): loss %.6f on the bf16 path, %.6f in float32; gradients' relative difference %.2e (‖Δ‖/‖g‖ over %d floats)\n",
+		n, lossDot, lossF32, math.Sqrt(d/nrm), len(gF32))
 }
 
 // stepFlops is the multiply-add work of one example's training pass in the
