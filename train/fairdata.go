@@ -25,6 +25,13 @@ type FairDataOptions struct {
 	// what the decoder answers when nothing is lost in reading — a ceiling
 	// for these questions, not a result.
 	EnglishOracle bool
+	// PseudoNames is the share of the training tasks naming a person whose
+	// given names are replaced by generated pseudo-names ([PseudoNames]),
+	// so that answering them needs the copy channel; DevPseudoNames
+	// replaces every name of the dev questions (with OnDev), to measure on
+	// dev how a row answers names it never saw.
+	PseudoNames    float64
+	DevPseudoNames bool
 }
 
 // stageADevPairs is how many dev pairs Stage A selects its checkpoint on.
@@ -55,6 +62,12 @@ func FairData(o FairDataOptions) (d Data, slices []FairSlice, short map[string]m
 	d.DevPairs = c.Dev[:min(stageADevPairs, len(c.Dev))]
 	d.Pool = c.Pool
 	d.TrainTasks = SampleTasks(tr, o.TrainTasks, o.Seed)
+	if o.PseudoNames > 0 {
+		d.TrainTasks = PseudoNames(d.TrainTasks, o.PseudoNames, o.Seed)
+	}
+	if o.DevPseudoNames {
+		dv = PseudoNames(dv, 1, o.Seed+1)
+	}
 	short = map[string]map[string]int{}
 	if o.EnglishOracle {
 		d.TrainTasks = englishOracle(d.TrainTasks)

@@ -41,6 +41,8 @@ type fairOptions struct {
 	lrFactors    map[string]float64
 	tune         []float64
 	oracle       bool
+	pseudoNames  float64
+	devPseudo    bool
 }
 
 func (o *fairOptions) register(fs *flag.FlagSet) {
@@ -58,6 +60,8 @@ func (o *fairOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.stageASteps, "stage-a-steps", 3000, "Stage A steps")
 	fs.IntVar(&o.stageBSteps, "stage-b-steps", 150, "steps of every trained row (Stage B and each fine-tuning)")
 	fs.BoolVar(&o.evalDev, "eval-dev", false, "evaluate on the development split: for choosing settings, never for results")
+	fs.Float64Var(&o.pseudoNames, "pseudo-names", 0, "share (0..1) of the training tasks naming a person whose given names are replaced by generated pseudo-names, so that answering them needs the copy channel")
+	fs.BoolVar(&o.devPseudo, "dev-pseudo-names", false, "with -eval-dev: replace every given name of the dev questions by a pseudo-name, to measure names never seen in training")
 	fs.BoolVar(&o.oracle, "english-oracle", false, "every task's Khmer replaced by its English passage, in training and evaluation: what the decoder answers when it reads the English (a ceiling for these questions, not a result)")
 	fs.IntVar(&o.k, "k", 8, fmt.Sprintf("soft slots K of LLINK's rows (1..%d)", llink.MaxK))
 	o.registerSlots(fs)
@@ -120,6 +124,10 @@ func (o *fairOptions) check(fs *flag.FlagSet) error {
 		return usageErrorf("fair: -resume needs -out FOLDER")
 	case len(o.tune) > 0 && o.resume:
 		return usageErrorf("fair: -tune starts afresh; it cannot -resume")
+	case !(o.pseudoNames >= 0 && o.pseudoNames <= 1):
+		return usageErrorf("fair: -pseudo-names %g: want a share in 0..1", o.pseudoNames)
+	case o.devPseudo && !o.evalDev:
+		return usageErrorf("fair: -dev-pseudo-names needs -eval-dev")
 	}
 	return nil
 }
@@ -204,6 +212,9 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 	if o.oracle {
 		rec.Settings["english_oracle"] = "true"
 	}
+	if o.pseudoNames > 0 {
+		rec.Settings["pseudo_names"] = strconv.FormatFloat(o.pseudoNames, 'g', -1, 64)
+	}
 	for seed := uint64(1); seed <= uint64(o.seeds); seed++ {
 		path := dir.File(fmt.Sprintf("seed-%d.json", seed))
 		runs, err := readSeedRuns(path)
@@ -273,7 +284,8 @@ func runFairSeed(o fairOptions, m *train.Models, c train.PipelineConfig, seed ui
 	t0 := time.Now()
 	fmt.Fprintf(log, "seed %d of %d\n", seed, o.seeds)
 	d, sl, short, err := train.FairData(train.FairDataOptions{Seed: seed, TrainPairs: o.trainPairs, TrainTasks: o.trainTasks,
-		PerKind: o.perKind, NovelPerKind: o.novelPerKind, OnDev: o.evalDev, EnglishOracle: o.oracle})
+		PerKind: o.perKind, NovelPerKind: o.novelPerKind, OnDev: o.evalDev, EnglishOracle: o.oracle,
+		PseudoNames: o.pseudoNames, DevPseudoNames: o.devPseudo})
 	if err != nil {
 		return nil, err
 	}

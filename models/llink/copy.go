@@ -39,7 +39,7 @@ const edgePunct = ".,;:!?\"'()[]{}«»“”‘’"
 // most [MaxCopySpans] spans and [MaxCopyBytes] bytes are returned.
 func CopySpans(text string) []string {
 	spans := latinSpans(text)
-	names := personNames(text)
+	names := FindNames(text)
 	var out []string
 	size := 0
 	add := func(s string) {
@@ -50,8 +50,8 @@ func CopySpans(text string) []string {
 		size += len(s)
 	}
 	for len(spans) > 0 || len(names) > 0 {
-		if len(names) > 0 && (len(spans) == 0 || names[0].at < spans[0].at) {
-			add(names[0].latin)
+		if len(names) > 0 && (len(spans) == 0 || names[0].At < spans[0].at) {
+			add(names[0].Latin)
 			names = names[1:]
 			continue
 		}

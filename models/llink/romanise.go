@@ -291,29 +291,35 @@ var familyNames = map[string]string{
 // ("កាលពីឆ្នាំមុន សេង វណ្ណា បានទិញ…" → "Seng Vanna").
 func PersonNames(text string) []string {
 	var out []string
-	for _, n := range personNames(text) {
-		out = append(out, n.latin)
+	for _, n := range FindNames(text) {
+		out = append(out, n.Latin)
 	}
 	return out
 }
 
-// personName is a name found in a text: its Latin form and the byte offset
-// of its family name.
-type personName struct {
-	latin string
-	at    int
+// Name is a person's name found in a Khmer text by [FindNames].
+type Name struct {
+	Latin             string // "Family Given" in Latin letters
+	FamilyKm, GivenKm string // the two Khmer words
+	At                int    // byte offset of the family name in the text
 }
 
-func personNames(text string) []personName {
-	var out []personName
+// FindNames returns the names [PersonNames] finds, with their Khmer words
+// and offsets.
+func FindNames(text string) []Name {
+	var out []Name
 	fields := fieldsAt(text)
 	for i := 0; i+1 < len(fields); i++ {
 		fam, ok := familyNames[fields[i].s]
-		if !ok || !allKhmerLetters(fields[i+1].s) {
+		// The given name may end the sentence: "… អ៊ឹម ស្រីពៅ។".
+		km := strings.TrimRightFunc(fields[i+1].s, func(r rune) bool {
+			return r >= '\u17D4' && r <= '\u17DA' || strings.ContainsRune(edgePunct, r)
+		})
+		if !ok || !allKhmerLetters(km) {
 			continue
 		}
-		if given := Romanise(fields[i+1].s); given != "" {
-			out = append(out, personName{fam + " " + given, fields[i].at})
+		if given := Romanise(km); given != "" {
+			out = append(out, Name{fam + " " + given, fields[i].s, km, fields[i].at})
 			i++
 		}
 	}

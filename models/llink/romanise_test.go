@@ -44,6 +44,7 @@ func TestPersonNames(t *testing.T) {
 		{"ខេត្តកំពត សុខា", nil}, // no family name
 		{"សុខ", nil},            // a family name alone
 		{"Sok Dara សុខ ដារ៉ា", []string{"Sok Dara"}},
+		{"បានផ្ញើប្រាក់ទៅឱ្យ អ៊ឹម ស្រីពៅ។", []string{"Im Sreypov"}}, // the name ends the sentence
 	} {
 		if got := PersonNames(c.text); !slices.Equal(got, c.want) {
 			t.Errorf("PersonNames(%q) = %q, want %q", c.text, got, c.want)
