@@ -83,7 +83,9 @@ func actRowGeneric(x []float32, bw int, perm *[16]int32, q []int8, d []float32, 
 		case !(amax <= math.MaxFloat32): // NaN or Inf
 			d[b] = float32(math.NaN())
 		case amax > 0:
-			d[b], id = amax/127, 127/amax
+			// 127/amax overflows for amax under ~3.7e-37; kept finite, v·id
+			// stays within ±127 and 0·id is 0.
+			d[b], id = amax/127, min(127/amax, math.MaxFloat32)
 		default:
 			d[b] = 0
 		}

@@ -296,7 +296,8 @@ q8loop:
 //
 // actRowGeneric in assembly, a block of bw values at a time: the largest
 // magnitude as the unsigned maximum of the values' bits without sign (NaN
-// and Inf above every finite value), d and 127/amax by VDIVSS, then per 16
+// and Inf above every finite value), d and 127/amax by VDIVSS (the latter
+// at most MaxFloat32), then per 16
 // values VMULPS, VCVTPS2DQ (nearest even), VPMOVSDB to q, and the sum of
 // the 16 bytes (VPSADBW of the bytes + 128, less 2048) to csum.
 //
@@ -342,6 +343,9 @@ amax:
 	VMOVD R13, X3
 	VDIVSS X3, X1, X4
 	VDIVSS X1, X3, X5
+	MOVL $0x7f7fffff, R13 // 127/amax overflows for a tiny amax: keep it finite
+	VMOVD R13, X6
+	VMINSS X6, X5, X5
 	TESTL AX, AX
 	JNZ  scaled
 	VXORPS X4, X4, X4 // all zero: d = 0, 127/0 replaced by 0
