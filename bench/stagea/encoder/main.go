@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"runtime/debug"
 	"strings"
 
@@ -100,10 +101,12 @@ func run(corpus, out string, c pretrain.EncoderConfig, noGenerated, resume bool)
 }
 
 // buildCommit is the commit the command was built from (go build's VCS
-// stamp, "+modified" when the tree had changes), or "unknown".
+// stamp, "+modified" when the tree had changes), else git's HEAD in the
+// working folder (`go run` from the repository, or a build with
+// -buildvcs=false), else "unknown".
 func buildCommit() string {
-	rev, mod := "unknown", ""
 	if bi, ok := debug.ReadBuildInfo(); ok {
+		rev, mod := "", ""
 		for _, s := range bi.Settings {
 			switch {
 			case s.Key == "vcs.revision":
@@ -112,6 +115,12 @@ func buildCommit() string {
 				mod = "+modified"
 			}
 		}
+		if rev != "" {
+			return rev + mod
+		}
 	}
-	return rev + mod
+	if out, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil {
+		return strings.TrimSpace(string(out))
+	}
+	return "unknown"
 }
