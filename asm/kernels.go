@@ -71,8 +71,9 @@ type kernels struct {
 	// qdot holds the quantised-row dot kernels by QType (quant.go).
 	qdot [qTypes]qdotKernel
 	// kdot, when set for a type, is its int8 dot kernel (quantk.go): a
-	// decoding step's activations are quantised to int8 per super-block
-	// and SgemmQ multiplies the blocks in integers instead of with qdot.
+	// decoding step's activations are quantised to int8 per block (by
+	// actRow) and SgemmQ multiplies the blocks in integers instead of with
+	// qdot.
 	kdot [qTypes]kdotKernel
 	// actRow quantises activations for kdot (quantk.go).
 	actRow actRowKernel

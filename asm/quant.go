@@ -293,9 +293,9 @@ const qChunkRows = 64
 // quantised W [w.Rows, w.Cols], C [m, w.Rows] (row stride ldc), overwriting
 // C. Up to bf16MaxM rows of X (a decoding step) run the block kernels
 // directly, rows of W split over threads; on a level with int8 kernels for
-// w's type (Q4_K and Q6_K on avx512bf16 with VNNI) each row of X is first
-// quantised to int8 per 256 values (an error of half a step, amax/254, on
-// each value), as llama.cpp does. More rows (a prompt) dequantise W
+// w's type (every type on avx512bf16 with VNNI) each row of X is first
+// quantised to int8 per block of W's type (an error of half a step,
+// amax/254, on each value), as llama.cpp does. More rows (a prompt) dequantise W
 // qChunkRows rows at a time and multiply them by the level's GEMM: on a
 // level with the bf16 GEMM (avx512bf16) the rows are rounded to bf16 and
 // multiplied with X rounded to bf16 ([SgemmBF16Dot]'s kernel; each weight
