@@ -2,7 +2,6 @@ package train
 
 import (
 	"math/rand/v2"
-	"regexp"
 	"strings"
 
 	"github.com/llink-go/llink/data"
@@ -57,12 +56,12 @@ func PseudoNames(tasks []data.Task, share float64, seed uint64) []data.Task {
 		}
 		for _, n := range names {
 			family, _, _ := strings.Cut(n.Latin, " ")
-			m := regexp.MustCompile(`\b` + regexp.QuoteMeta(family) + ` ([A-Z][a-z]+)\b`).FindStringSubmatch(t.EnglishPassage)
-			if m == nil {
+			given := givenAfter(t.EnglishPassage, family)
+			if given == "" {
 				continue
 			}
 			km := pseudoGivenName(r)
-			oldEn, newEn := family+" "+m[1], family+" "+llink.Romanise(km)
+			oldEn, newEn := family+" "+given, family+" "+llink.Romanise(km)
 			oldKm, newKm := n.FamilyKm+" "+n.GivenKm, n.FamilyKm+" "+km
 			u := &out[i]
 			u.Foreign = strings.ReplaceAll(u.Foreign, oldKm, newKm)
@@ -73,6 +72,31 @@ func PseudoNames(tasks []data.Task, share float64, seed uint64) []data.Task {
 	}
 	return out
 }
+
+// givenAfter returns the capitalised word after the first whole-word
+// "family " in an English text ("" when there is none).
+func givenAfter(text, family string) string {
+	for i := 0; ; {
+		j := strings.Index(text[i:], family+" ")
+		if j < 0 {
+			return ""
+		}
+		at := i + j
+		i = at + len(family) + 1
+		if at > 0 && isLetter(text[at-1]) {
+			continue // the end of a longer word ("Kim" in "Im")
+		}
+		k := i
+		for k < len(text) && isLetter(text[k]) {
+			k++
+		}
+		if k > i && text[i] >= 'A' && text[i] <= 'Z' {
+			return text[i:k]
+		}
+	}
+}
+
+func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
 
 // sharedFamily reports whether two names share a family name, which would
 // leave their English forms ambiguous.

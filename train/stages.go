@@ -156,7 +156,7 @@ func (s *Stages) StageB(proj *llink.Projector) (*llink.Bundle, error) {
 	if c.Slots.SlotInput == llink.SlotsSegments {
 		slots.Projector = proj
 	}
-	slots.SetVocabulary(dec.Emb.Float32())
+	slots.SetVocabulary(dec.Emb.Float32)
 	if slots.Lexical != nil {
 		if err := s.alignWords(slots); err != nil {
 			return nil, err

@@ -133,7 +133,7 @@ func LoadBundle(path string, dec *llama.Model, encDim int, decoderID, encoderID 
 	if b.Config.SlotInput == SlotsSegments {
 		b.Slots.Projector = b.Projector
 	}
-	b.Slots.SetVocabulary(dec.Emb.Float32())
+	b.Slots.SetVocabulary(dec.Emb.Float32)
 	if b.LoRA.Rank > 0 {
 		_, b.LoRAParams = dec.NewLoRA(b.LoRA, rng)
 	}

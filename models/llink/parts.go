@@ -318,11 +318,13 @@ func NewSlots(c Config, gamma0 float32, r *rand.Rand) *Slots {
 }
 
 // SetVocabulary gives vocabulary slots ([SlotsVocab]) the decoder's input
-// embedding rows emb [V, d] they are made of; the other slot inputs ignore
-// it. It must be called before the slots are used.
-func (s *Slots) SetVocabulary(emb *tensor.Tensor) {
+// embedding rows [V, d] they are made of, from emb — called only for them,
+// so the other slot inputs never copy the table (a 1 GB float32 copy at
+// Llama-3.2-1B's vocabulary). It must be called before the slots are used.
+func (s *Slots) SetVocabulary(emb func() *tensor.Tensor) {
 	if s.mix {
-		s.vocab, s.vocabUnit = emb, UnitRows(emb)
+		s.vocab = emb()
+		s.vocabUnit = UnitRows(s.vocab)
 	}
 }
 

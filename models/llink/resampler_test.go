@@ -244,7 +244,7 @@ func TestVocabularySlots(t *testing.T) {
 	s := NewSlots(c, 0.7, r)
 	const v = 13
 	emb := tensor.RandN(r, 1, v, c.DecDim)
-	s.SetVocabulary(emb)
+	s.SetVocabulary(func() *tensor.Tensor { return emb })
 	if len(s.Params()) != 3 || !s.ReadsTokens() {
 		t.Fatalf("vocabulary slots: %d parameters, reads tokens %v", len(s.Params()), s.ReadsTokens())
 	}
