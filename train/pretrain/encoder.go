@@ -4,13 +4,16 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/data"
+	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/models/xlmr"
 	"github.com/llink-go/llink/nn"
@@ -43,6 +46,11 @@ type EncoderConfig struct {
 	// not padded to the batch's longest (the same loss for less work; the
 	// masking draws differ). 0: the whole batch padded as one.
 	Group int `json:"group,omitempty"`
+	// InitFrom continues training from the weights (MLM head included) and
+	// tokenizer of a folder an earlier encoder run wrote — a warm restart
+	// with its own warm-up and decay — instead of starting from scratch;
+	// its provenance is kept in the metadata under "init.".
+	InitFrom string `json:"init_from,omitempty"`
 }
 
 // DefaultEncoder is the embedded default's tiny encoder.
@@ -169,12 +177,11 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 		return Result{}, err
 	}
 	fmt.Fprintf(o.Log, "encoder tokenizer: %d pieces (%.1fs)\n", tok.VocabSize(), time.Since(t.began).Seconds())
-	cfg := xlmr.Tiny(tok.VocabSize())
-	cfg.Hidden, cfg.Layers, cfg.Heads, cfg.Intermediate = c.Hidden, c.Layers, c.Heads, c.FFN
-	m, err := xlmr.NewMLM(cfg, rand.New(rand.NewPCG(c.Seed, 31)))
+	m, initMD, err := encoderModel(tok, c, o)
 	if err != nil {
 		return Result{}, err
 	}
+	cfg := m.Model.Config
 	maxTok := cfg.MaxPositions - 2 // positions start at pad+1
 	if c.MaxTokens > 0 {
 		maxTok = min(maxTok, c.MaxTokens)
@@ -211,6 +218,7 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 		loss, devLoss, devAcc, len(d.Dev), time.Since(t.began).Round(time.Second))
 	md := t.metadata(map[string]string{"final_mlm_loss": fmt.Sprintf("%.4f", loss), "dev_mlm_loss": fmt.Sprintf("%.4f", devLoss),
 		"dev_mlm_accuracy": fmt.Sprintf("%.4f", devAcc), "dev_sentences": fmt.Sprint(len(d.Dev))}, elapsed)
+	maps.Copy(md, initMD)
 	if tl.rows > 0 {
 		md["tlm_pairs"] = fmt.Sprint(len(tl.pairs))
 	}
@@ -221,16 +229,77 @@ func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, err
 }
 
 // encoderTokenizer returns the encoder's tokenizer: the one in dir when
-// resuming, else a new one trained on d, written to dir.
+// resuming, else InitFrom's or a new one trained on d, written to dir.
 func encoderTokenizer(dir string, d EncoderData, c EncoderConfig, resume bool) (tokenizer.Tokenizer, error) {
 	if resume {
 		return resumeTokenizer(dir)
 	}
-	t, err := EncoderTokenizer(d, c)
+	var t tokenizer.Tokenizer
+	var err error
+	if c.InitFrom != "" {
+		t, err = tokenizer.Load(filepath.Join(c.InitFrom, "tokenizer.json"))
+	} else {
+		t, err = EncoderTokenizer(d, c)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pretrain: encoder tokenizer: %w", err)
+	}
+	return t, writeTokenizer(dir, t)
+}
+
+// encoderModel returns the encoder to train with its MLM head: new from
+// the config, or InitFrom's (with its metadata as "init.*" entries). A
+// resumed run's weights come from its checkpoint, so only InitFrom's
+// metadata is read then (when the folder still holds it).
+func encoderModel(tok tokenizer.Tokenizer, c EncoderConfig, o Options) (*xlmr.MLM, map[string]string, error) {
+	cfg := xlmr.Tiny(tok.VocabSize())
+	cfg.Hidden, cfg.Layers, cfg.Heads, cfg.Intermediate = c.Hidden, c.Layers, c.Heads, c.FFN
+	initMD := map[string]string{}
+	if c.InitFrom == "" || o.Resume {
+		m, err := xlmr.NewMLM(cfg, rand.New(rand.NewPCG(c.Seed, 31)))
+		if c.InitFrom != "" && err == nil {
+			initMD, _ = initMetadata(c.InitFrom)
+		}
+		return m, initMD, err
+	}
+	have, err := xlmr.ReadConfig(c.InitFrom)
+	if err != nil {
+		return nil, nil, fmt.Errorf("pretrain: init: %w", err)
+	}
+	if have.VocabSize != cfg.VocabSize || have.Hidden != cfg.Hidden || have.Layers != cfg.Layers || have.Heads != cfg.Heads || have.Intermediate != cfg.Intermediate {
+		return nil, nil, fmt.Errorf("pretrain: init: %s holds an encoder of vocabulary %d, hidden %d, %d layers, %d heads, FFN %d; the config describes %d, %d, %d, %d, %d",
+			c.InitFrom, have.VocabSize, have.Hidden, have.Layers, have.Heads, have.Intermediate, cfg.VocabSize, cfg.Hidden, cfg.Layers, cfg.Heads, cfg.Intermediate)
+	}
+	f, err := safetensors.Open(filepath.Join(c.InitFrom, modelFile))
+	if err != nil {
+		return nil, nil, fmt.Errorf("pretrain: init: %w", err)
+	}
+	defer f.Close()
+	m, err := xlmr.MLMFromCheckpoint(have, f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("pretrain: init: %s: %w", c.InitFrom, err)
+	}
+	fmt.Fprintf(o.Log, "continuing from %s\n", c.InitFrom)
+	return m, initEntries(f.Metadata()), nil
+}
+
+// initMetadata is the metadata of the model in dir as "init.*" entries.
+func initMetadata(dir string) (map[string]string, error) {
+	f, err := safetensors.Open(filepath.Join(dir, modelFile))
 	if err != nil {
 		return nil, err
 	}
-	return t, writeTokenizer(dir, t)
+	defer f.Close()
+	return initEntries(f.Metadata()), nil
+}
+
+// initEntries is md with every key prefixed "init.".
+func initEntries(md map[string]string) map[string]string {
+	out := make(map[string]string, len(md))
+	for k, v := range md {
+		out["init."+k] = v
+	}
+	return out
 }
 
 // tlm is a run's translation language modelling: its pairs, tokenized

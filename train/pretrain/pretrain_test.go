@@ -2,6 +2,7 @@ package pretrain
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -319,4 +320,72 @@ func TestNewRunReplacesOldModel(t *testing.T) {
 	if err != nil || tok.VocabSize() == 0 {
 		t.Fatalf("the new run's tokenizer: %v", err)
 	}
+}
+
+// TestEncoderInit: a second phase starts from the first phase's weights
+// and tokenizer (with a learning rate too small to move them, it ends
+// where the first ended), keeps its provenance under "init.", survives an
+// interruption, and refuses a folder of another size, naming both.
+func TestEncoderInit(t *testing.T) {
+	_, ed := smallData(t)
+	c := tinyEncoder()
+	first := t.TempDir()
+	if _, err := Encoder(first, ed, c, Options{Provenance: map[string]string{"command": "phase 1"}}); err != nil {
+		t.Fatal(err)
+	}
+	w1, _ := weights(t, first)
+	c2 := c
+	c2.InitFrom, c2.Steps, c2.LR, c2.Seed = first, 4, 1e-9, 9 // another seed: the init must not come from it
+	next := t.TempDir()
+	if _, err := Encoder(next, ed, c2, Options{Provenance: map[string]string{"command": "phase 2"}}); err != nil {
+		t.Fatal(err)
+	}
+	w2, md2 := weights(t, next)
+	if md2["init.command"] != "phase 1" || md2["command"] != "phase 2" || md2["init.final_mlm_loss"] == "" {
+		t.Fatalf("second phase's metadata: %v", md2)
+	}
+	for n, a := range w1 {
+		if e := maxAbsDiff(a, w2[n]); e > 1e-6 {
+			t.Fatalf("%s moved by %g at a learning rate of 1e-9: not started from the first phase", n, e)
+		}
+	}
+	a, err1 := os.ReadFile(filepath.Join(first, "tokenizer.json"))
+	b, err2 := os.ReadFile(filepath.Join(next, "tokenizer.json"))
+	if err1 != nil || err2 != nil || string(a) != string(b) {
+		t.Fatalf("the tokenizer differs between the phases (%v, %v)", err1, err2)
+	}
+	// Interrupted and resumed, the second phase ends as an uninterrupted one.
+	c2.LR = 1e-3
+	whole, part := t.TempDir(), t.TempDir()
+	if _, err := Encoder(whole, ed, c2, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Encoder(part, ed, c2, Options{CheckpointEvery: 2, stopAfter: 2}); err != errStopped {
+		t.Fatalf("interrupted second phase: %v", err)
+	}
+	if _, err := Encoder(part, ed, c2, Options{Resume: true}); err != nil {
+		t.Fatal(err)
+	}
+	wa, _ := weights(t, whole)
+	wb, mdb := weights(t, part)
+	sameWeights(t, wa, wb)
+	if mdb["init.command"] != "phase 1" {
+		t.Fatalf("resumed second phase lost the init provenance: %v", mdb)
+	}
+	wide := c2
+	wide.Hidden, wide.FFN = 32, 64
+	if _, err := Encoder(t.TempDir(), ed, wide, Options{}); err == nil || !strings.Contains(err.Error(), first) || !strings.Contains(err.Error(), "hidden 16") {
+		t.Fatalf("init from an encoder of another size: %v", err)
+	}
+}
+
+func maxAbsDiff(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return math.Inf(1)
+	}
+	e := 0.0
+	for i := range a {
+		e = max(e, math.Abs(float64(a[i]-b[i])))
+	}
+	return e
 }

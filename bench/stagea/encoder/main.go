@@ -13,7 +13,11 @@
 // packed into one row and masked jointly, which ties the two languages
 // together the way parallel text does for XLM.
 //
-//	go run ./bench/stagea/encoder -corpus en-km-debian.jsonl -out DIR [-steps 3000] [-tlm 0.5] [-max-tokens 128] [-group 8]
+// With -init, it continues an earlier run's encoder (its weights and
+// tokenizer) with a fresh warm-up and decay of -steps steps: a warm
+// restart, so that a longer schedule can be taken in measured segments.
+//
+//	go run ./bench/stagea/encoder -corpus en-km-debian.jsonl -out DIR [-steps 3000] [-tlm 0.5] [-max-tokens 128] [-group 8] [-init DIR] [-lr 1e-3]
 package main
 
 import (
@@ -39,11 +43,16 @@ func main() {
 	tlm := flag.Float64("tlm", 0, "share of each batch's rows that are TLM rows (training-package pairs masked jointly); 0: MLM only")
 	maxTokens := flag.Int("max-tokens", 0, "clip every training row to this many tokens (each half of a TLM row to half); 0: 256")
 	group := flag.Int("group", 0, "pad rows in groups of this many of similar length (0: the whole batch as one)")
+	initFrom := flag.String("init", "", "continue from the weights and tokenizer of this `folder` (an earlier run's -out), with a fresh schedule")
+	lr := flag.Float64("lr", 0, "peak learning rate (0: the default encoder's)")
 	flag.Parse()
 	c := pretrain.DefaultEncoder()
-	c.Seed, c.TLM, c.MaxTokens, c.Group = *seed, *tlm, *maxTokens, *group
+	c.Seed, c.TLM, c.MaxTokens, c.Group, c.InitFrom = *seed, *tlm, *maxTokens, *group, *initFrom
 	if *steps > 0 {
 		c.Steps = *steps
+	}
+	if *lr > 0 {
+		c.LR = float32(*lr)
 	}
 	if err := run(*corpus, *out, c, *noGenerated, *resume); err != nil {
 		fmt.Fprintln(os.Stderr, "encoder:", err)
