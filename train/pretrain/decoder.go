@@ -14,7 +14,6 @@ import (
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
-	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/nn"
 	"github.com/llink-go/llink/train"
@@ -254,11 +253,8 @@ func decoderModel(tok tokenizer.Tokenizer, bos, eot int, c DecoderConfig, o Opti
 	if m.Config.VocabSize != tok.VocabSize() || m.Config.Hidden != c.Hidden || m.Config.Layers != c.Layers {
 		return nil, cfg, nil, fmt.Errorf("pretrain: %s holds a different model than the config describes", c.InitFrom)
 	}
-	if f, err := safetensors.Open(filepath.Join(c.InitFrom, "model.safetensors")); err == nil {
-		for k, v := range f.Metadata() {
-			initMD["init."+k] = v
-		}
-		f.Close()
+	if md, err := initMetadata(c.InitFrom); err == nil {
+		initMD = md
 	}
 	fmt.Fprintf(o.Log, "continuing from %s\n", c.InitFrom)
 	return m, m.Config, initMD, nil

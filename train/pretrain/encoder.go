@@ -77,6 +77,23 @@ func DefaultEncoderData(seed uint64) EncoderData {
 	return EncoderData{English: en, Khmer: km, Dev: DefaultEncoderDev(seed)}
 }
 
+// AddPairs adds real translation pairs to d: their English and Khmer join
+// the monolingual sentences, and they become the TLM rows' pairs
+// (EncoderConfig.TLM). Each side is then shuffled (seeded by seed), since
+// the tokenizer is trained on the first sentences of each
+// ([EncoderTokenizer]) and must see every source.
+func (d *EncoderData) AddPairs(pairs []data.Pair, seed uint64) {
+	for _, p := range pairs {
+		d.English = append(d.English, p.English)
+		d.Khmer = append(d.Khmer, p.Foreign)
+	}
+	d.Pairs = append(d.Pairs, pairs...)
+	r := rand.New(rand.NewPCG(seed, 0xe1c))
+	for _, xs := range [][]string{d.English, d.Khmer} {
+		r.Shuffle(len(xs), func(i, j int) { xs[i], xs[j] = xs[j], xs[i] })
+	}
+}
+
 // DefaultEncoderDev is [DefaultEncoderData]'s dev set: 250 English then
 // 250 Khmer sentences.
 func DefaultEncoderDev(seed uint64) []string {
@@ -163,6 +180,9 @@ func EncoderTokenizer(d EncoderData, c EncoderConfig) (*tokenizer.Unigram, error
 // inference loader ignores them). The final loss is recorded in
 // model.safetensors' metadata with o.Provenance.
 func Encoder(dir string, d EncoderData, c EncoderConfig, o Options) (Result, error) {
+	if c.MaxTokens < 0 || c.MaxTokens > 0 && c.MaxTokens < 4 { // before anything is written
+		return Result{}, fmt.Errorf("pretrain: MaxTokens %d: want 0 or at least 4 (a TLM half keeps <s>, a token and </s>)", c.MaxTokens)
+	}
 	t, err := newTrainer("encoder", dir, c, d.fingerprint(), c.Steps, o)
 	if err != nil {
 		return Result{}, err

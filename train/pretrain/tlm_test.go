@@ -2,6 +2,8 @@ package pretrain
 
 import (
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -216,6 +218,17 @@ func TestNewTLMErrors(t *testing.T) {
 	}
 	if tl, err := newTLM(tok, nil, EncoderConfig{Batch: 8}, 64); err != nil || tl.rows != 0 {
 		t.Errorf("no TLM: %d rows, %v", tl.rows, err)
+	}
+	for _, n := range []int{-1, 1, 3} {
+		c := tinyEncoder()
+		c.MaxTokens = n
+		dir := filepath.Join(t.TempDir(), "never")
+		if _, err := Encoder(dir, d, c, Options{}); err == nil || !strings.Contains(err.Error(), "want 0 or at least 4") {
+			t.Errorf("MaxTokens %d: %v", n, err)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("MaxTokens %d: the refused run created its folder", n)
+		}
 	}
 }
 

@@ -23,7 +23,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"runtime/debug"
@@ -77,18 +76,7 @@ func run(corpus, out string, c pretrain.EncoderConfig, noGenerated, resume bool)
 	if noGenerated {
 		d.English, d.Khmer = nil, nil
 	}
-	for _, p := range s.Train {
-		d.English = append(d.English, p.English)
-		d.Khmer = append(d.Khmer, p.Foreign)
-	}
-	if c.TLM > 0 {
-		d.Pairs = s.Train
-	}
-	// Mix the sources: the tokenizer is trained on the first sentences.
-	r := rand.New(rand.NewPCG(seed, 0xe1c))
-	for _, xs := range [][]string{d.English, d.Khmer} {
-		r.Shuffle(len(xs), func(i, j int) { xs[i], xs[j] = xs[j], xs[i] })
-	}
+	d.AddPairs(s.Train, seed)
 	fmt.Printf("encoder text: %d English and %d Khmer sentences (%d from %d training packages: %s; generated: %v)\n",
 		len(d.English), len(d.Khmer), len(s.Train), len(s.TrainPackages), strings.Join(s.TrainPackages, ", "), !noGenerated)
 	prov := map[string]string{
