@@ -15,7 +15,7 @@ import (
 // (k+1)·u·Σ|terms|. Operands sit among NaN sentinels (newBF16Case).
 func TestBF16DotExact(t *testing.T) {
 	ks := []int{0, 1, 2, 3, 7, 15, 17, 31, 32, 33, 63, 64, 65, 95, 127, 129, 255, 300, 1000, 2048}
-	ns := []int{1, 2, 3, 4, 5, 7, 8, 9, 17}
+	ns := []int{1, 2, 3, 4, 5, 7, 8, 9, 17, 33, 131}
 	levels := []Level{Generic} // the twin alone, on every machine
 	for _, l := range Available() {
 		if tables[l].bf16dot != nil {

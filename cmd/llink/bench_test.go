@@ -77,3 +77,28 @@ func TestBenchQuantisedFile(t *testing.T) {
 		t.Errorf("no Q4_0 tg4 row in:\n%s", out.String())
 	}
 }
+
+// TestBenchPhases: -phases prints, after the table, one profile per thread
+// count with a row for every phase, the projections with a GB/s column.
+func TestBenchPhases(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := run([]string{"bench", "-shape", "tiny", "-p", "0", "-n", "3", "-r", "1", "-t", "1,2", "-phases"}, nil, &out, &errb); err != nil {
+		t.Fatalf("bench: %v\n%s", err, errb.String())
+	}
+	s := out.String()
+	if n := strings.Count(s, "phases of tg"); n != 2 {
+		t.Fatalf("%d profiles, want 2 (threads 1 and 2):\n%s", n, s)
+	}
+	for _, ph := range []string{"| embed |", "| attention |", "| swiglu |", "| final norm |"} {
+		if strings.Count(s, ph) != 2 {
+			t.Errorf("no %q row in each profile:\n%s", ph, s)
+		}
+	}
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "| gate+up |") || strings.HasPrefix(l, "| head |") {
+			if f := strings.Split(l, "|"); len(f) < 6 || strings.TrimSpace(f[4]) == "" {
+				t.Errorf("projection row %q has no GB/s", l)
+			}
+		}
+	}
+}

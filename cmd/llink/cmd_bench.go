@@ -47,6 +47,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	threadList := fs.String("t", strconv.Itoa(runtime.GOMAXPROCS(0)), "thread counts, comma-separated")
 	bw := fs.Bool("bw", false, "measure the read bandwidth on each thread count and give tg as a share of it")
 	write := fs.String("write", "", "write the model (e.g. a random -shape) to this GGUF file with -dtype's matrix type and exit")
+	phases := fs.Bool("phases", false, "after each tg test, profile its tokens by phase: time per token, share, the projections' weight GB/s (and share of -bw's bandwidth), heap allocations")
 	csv := fs.Bool("csv", false, "print CSV (model,type,threads,test,avg_ts,stddev_ts,weights_gbs,bw_gbs) instead of a table")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -101,6 +102,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "|---:|---|---:|---:|---:|---:|")
 	}
 	b := &benchRun{m: m, r: rand.New(rand.NewPCG(7, 8))}
+	var profiles []*phaseProfile
 	for _, t := range threads {
 		restore := asm.SetThreads(t)
 		var band asm.Bandwidth
@@ -117,9 +119,17 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 				continue
 			}
 			test.run(min(test.n, 8)) // warm-up: page in the weights, size the buffers
+			var prof *phaseProfile
+			if *phases && test.name == "tg" {
+				prof = startPhases(m)
+			}
 			rates := make([]float64, *reps)
 			for i := range rates {
 				rates[i] = float64(test.n) / test.run(test.n).Seconds()
+			}
+			if prof != nil {
+				prof.stop(t, *reps*test.n, band.GBps)
+				profiles = append(profiles, prof)
 			}
 			mean, sd := meanSD(rates)
 			gbs := 0.0
@@ -143,6 +153,9 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		restore()
 	}
 	if !*csv {
+		for _, p := range profiles {
+			p.print(stdout)
+		}
 		fmt.Fprintf(stdout, "\npeak RSS %s\n", peakRSS())
 	}
 	return nil
@@ -278,4 +291,75 @@ func peakRSS() string {
 		}
 	}
 	return "?"
+}
+
+// phaseProfile is a tg test's profile by phase (llama.PhaseTimes) with the
+// heap allocations of its tokens.
+type phaseProfile struct {
+	m              *llama.Model
+	pt             llama.PhaseTimes
+	ms0            runtime.MemStats
+	mallocs, bytes uint64
+	wall           time.Duration
+	t0             time.Time
+	threads        int
+	tokens         int
+	bw             float64
+}
+
+func startPhases(m *llama.Model) *phaseProfile {
+	p := &phaseProfile{m: m}
+	runtime.ReadMemStats(&p.ms0)
+	m.SetPhaseTimes(&p.pt)
+	p.t0 = time.Now()
+	return p
+}
+
+// stop detaches the profile after tokens generated tokens on threads
+// threads (bw: the read bandwidth measured on them, or 0).
+func (p *phaseProfile) stop(threads, tokens int, bw float64) {
+	p.wall = time.Since(p.t0)
+	p.m.SetPhaseTimes(nil)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	p.mallocs, p.bytes = ms.Mallocs-p.ms0.Mallocs, ms.TotalAlloc-p.ms0.TotalAlloc
+	p.threads, p.tokens, p.bw = threads, tokens, bw
+}
+
+// phaseBytes returns the weight bytes a token reads in each projection
+// phase.
+func phaseBytes(m *llama.Model) map[llama.Phase]int64 {
+	b := map[llama.Phase]int64{llama.PhaseHead: m.LMHead().Bytes()}
+	for _, l := range m.Layers {
+		b[llama.PhaseQKV] += l.Q.Bytes() + l.K.Bytes() + l.V.Bytes()
+		b[llama.PhaseOut] += l.O.Bytes()
+		b[llama.PhaseGateUp] += l.Gate.Bytes() + l.Up.Bytes()
+		b[llama.PhaseDown] += l.Down.Bytes()
+	}
+	return b
+}
+
+// print writes the profile as a table: per phase the time per token, its
+// share of the token, and for the projections their weights' GB/s (and
+// share of the bandwidth).
+func (p *phaseProfile) print(w io.Writer) {
+	n := float64(p.tokens)
+	total := p.pt.Total()
+	fmt.Fprintf(w, "\nphases of tg, %d thread(s): %.2f ms per token (%.2f timed), %.0f heap allocations and %.1f KB per token\n\n",
+		p.threads, p.wall.Seconds()*1e3/n, total.Seconds()*1e3/n, float64(p.mallocs)/n, float64(p.bytes)/n/1e3)
+	fmt.Fprintln(w, "| phase | ms/token | share | weights GB/s | share of read bandwidth |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
+	bytes := phaseBytes(p.m)
+	for _, ph := range llama.Phases() {
+		d := p.pt.Of(ph)
+		cols := "| |"
+		if b := bytes[ph]; b > 0 && d > 0 {
+			gbs := float64(b) * n / d.Seconds() / 1e9
+			cols = fmt.Sprintf("| %.1f | |", gbs)
+			if p.bw > 0 {
+				cols = fmt.Sprintf("| %.1f | %.0f%% |", gbs, 100*gbs/p.bw)
+			}
+		}
+		fmt.Fprintf(w, "| %s | %.3f | %.1f%% %s\n", ph, d.Seconds()*1e3/n, 100*d.Seconds()/total.Seconds(), cols)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/tensor"
@@ -383,5 +384,37 @@ func TestCheckGenerate(t *testing.T) {
 			}()
 			m.Generate([][]int{make([]int, tc.promptLen)}, tc.opt)
 		})
+	}
+}
+
+// TestPhaseTimes: an attached PhaseTimes sees every phase of a decoding
+// step and its logits (each timed above zero), the phases add up to
+// Total, and a detached model adds nothing.
+func TestPhaseTimes(t *testing.T) {
+	m := NewBF16(Tiny(512), rand.New(rand.NewPCG(1, 2)))
+	cache := m.NewCache(1, 8)
+	var pt PhaseTimes
+	m.SetPhaseTimes(&pt)
+	m.Logits(m.Forward(Batch{B: 1, T: 2, IDs: []int{5, 6}}, cache))
+	m.Logits(m.Forward(Batch{B: 1, T: 1, IDs: []int{7}}, cache))
+	var sum time.Duration
+	for _, p := range Phases() {
+		if pt.Of(p) <= 0 {
+			t.Errorf("phase %s: %v, want > 0", p, pt.Of(p))
+		}
+		sum += pt.Of(p)
+	}
+	if sum != pt.Total() {
+		t.Errorf("phases sum to %v, Total %v", sum, pt.Total())
+	}
+	m.SetPhaseTimes(nil)
+	before := pt
+	m.Logits(m.Forward(Batch{B: 1, T: 1, IDs: []int{8}}, cache))
+	if pt != before {
+		t.Errorf("a detached model changed the times")
+	}
+	pt.Reset()
+	if pt.Total() != 0 {
+		t.Errorf("Total after Reset: %v", pt.Total())
 	}
 }

@@ -28,7 +28,7 @@ type Model struct {
 	inv    []float32 // RoPE inverse frequencies
 	closer func() error
 	gains  map[*tensor.Tensor]*autograd.Var // RMSNorm gains made trainable
-
+	phases *PhaseTimes                      // attached by SetPhaseTimes, or nil
 }
 
 // Layer is one decoder block: pre-norm attention and pre-norm SwiGLU MLP,
@@ -222,7 +222,9 @@ func (m *Model) embedInto(dst []float32, ids []int) {
 
 // Forward embeds the batch's ids and runs [Model.ForwardEmbeds].
 func (m *Model) Forward(b Batch, cache *Cache) *tensor.Tensor {
+	t := m.phases.start()
 	x := m.Embed(b.IDs).Reshape(b.B, b.T, m.Config.Hidden)
+	m.phases.end(PhaseEmbed, t)
 	return m.ForwardEmbeds(x, b.Mask, cache)
 }
 
@@ -247,6 +249,8 @@ func (m *Model) forwardEmbeds(x *tensor.Tensor, mask []bool, cache *Cache, hook 
 	if mask != nil && len(mask) != B*T {
 		panic(fmt.Sprintf("llama.ForwardEmbeds: mask has %d entries for a [%d, %d] batch", len(mask), B, T))
 	}
+	pt := m.phases
+	t := pt.start()
 	if cache == nil {
 		cache = m.tempCache(B, T)
 		defer tempCaches.Put(cache)
@@ -274,31 +278,45 @@ func (m *Model) forwardEmbeds(x *tensor.Tensor, mask []bool, cache *Cache, hook 
 	if hook != nil {
 		hook(0, h)
 	}
+	t = pt.end(PhaseSetup, t)
 	for li, l := range m.Layers {
 		rmsRows(a, h, l.AttnNorm.Data(), d, eps)
+		t = pt.end(PhaseNorm, t)
 		l.Q.applyInto(q, a, N)
 		l.K.applyInto(k, a, N)
 		l.V.applyInto(v, a, N)
+		t = pt.end(PhaseQKV, t)
 		ropeRows(q, cos, sin, c.Heads, c.HeadDim)
 		ropeRows(k, cos, sin, c.KVHeads, c.HeadDim)
 		cache.store(li, k, v, T)
+		t = pt.end(PhaseRoPE, t)
 		m.attention(att, q, cache, li, T)
+		t = pt.end(PhaseAttention, t)
 		l.O.applyInto(a, att, N)
+		t = pt.end(PhaseOut, t)
 		asm.Add(h, h, a)
+		t = pt.end(PhaseResidual, t)
 
 		rmsRows(a, h, l.MLPNorm.Data(), d, eps)
+		t = pt.end(PhaseNorm, t)
 		l.Gate.applyInto(g, a, N)
 		l.Up.applyInto(u, a, N)
+		t = pt.end(PhaseGateUp, t)
 		asm.SiLU(g, g)
 		asm.Mul(g, g, u)
+		t = pt.end(PhaseSwiGLU, t)
 		l.Down.applyInto(a, g, N)
+		t = pt.end(PhaseDown, t)
 		asm.Add(h, h, a)
+		t = pt.end(PhaseResidual, t)
 		if hook != nil {
 			hook(li+1, h)
+			t = pt.start()
 		}
 	}
 	cache.commit(T)
 	rmsRows(h, h, m.Norm.Data(), d, eps)
+	pt.end(PhaseFinalNorm, t)
 	return tensor.FromSlice(h, B, T, d)
 }
 
@@ -326,7 +344,9 @@ func (m *Model) LogitsInto(dst, h *tensor.Tensor) *tensor.Tensor {
 	shape := append([]int(nil), h.Shape()...)
 	shape[len(shape)-1] = head.Out()
 	out := tensor.FromSlice(dst.Data(), shape...)
+	t := m.phases.start()
 	head.applyInto(out.Data(), h.Data(), h.Rows())
+	m.phases.end(PhaseHead, t)
 	return out
 }
 
