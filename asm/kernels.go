@@ -75,6 +75,9 @@ type kernels struct {
 	// actRow) and SgemmQ multiplies the blocks in integers instead of with
 	// qdot.
 	kdot [qTypes]kdotKernel
+	// kdot4, when set for a type, is kdot on four rows at once (SgemmQ
+	// then reads four streams, quantk.go).
+	kdot4 [qTypes]kdot4Kernel
 	// actRow quantises activations for kdot (quantk.go).
 	actRow actRowKernel
 	// dequant widens blocks as Dequantize (its twin) does.

@@ -292,7 +292,9 @@ const qChunkRows = 64
 // SgemmQ computes C = X·Wᵀ for X [m, w.Cols] (row stride ldx) and the
 // quantised W [w.Rows, w.Cols], C [m, w.Rows] (row stride ldc), overwriting
 // C. Up to bf16MaxM rows of X (a decoding step) run the block kernels
-// directly, rows of W split over threads; on a level with int8 kernels for
+// directly, rows of W split over threads (and, where the level has a
+// four-row kernel for w's type — Q4_0 with AVX512-VBMI —, each thread's
+// rows read as four streams a quarter of its range apart); on a level with int8 kernels for
 // w's type (every type on avx512bf16 with VNNI) each row of X is first
 // quantised to int8 per block of W's type (an error of half a step,
 // amax/254, on each value), as llama.cpp does. More rows (a prompt) dequantise W
@@ -330,6 +332,21 @@ func SgemmQ(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) {
 		}
 	}
 	rows := func(j0, j1 int) {
+		if k4 := cur.kdot4[w.Type]; k4 != nil && j1-j0 >= 4 {
+			// Four rows a quarter of the range apart per call: four long
+			// streams, as bf16mvDotAVX512Go reads (the rows past 4·q one
+			// at a time below).
+			q := (j1 - j0) / 4
+			var out [4]float32
+			for j := j0; j < j0+q; j++ {
+				for i := 0; i < m; i++ {
+					k4(&acts[i], w.Blocks[j*rb:], q*rb, nb, &out)
+					ci := c[i*ldc+j:]
+					ci[0], ci[q], ci[2*q], ci[3*q] = out[0], out[1], out[2], out[3]
+				}
+			}
+			j0 += 4 * q
+		}
 		for j := j0; j < j1; j++ {
 			blk := w.Blocks[j*rb : (j+1)*rb]
 			for i := 0; i < m; i++ {

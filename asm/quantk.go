@@ -35,6 +35,11 @@ type qActs struct {
 	bsum []int16
 	// negSum holds, for Q8_0 and Q4_0, minus the sum of each block's q.
 	negSum []int32
+	// dx16 and neg16 hold, for Q8_0 and Q4_0, d and q8Offset/4 · negSum
+	// of each group of four blocks spread over 16 lanes (lane l: block
+	// l/4 of the group), as the kernels add and scale them.
+	dx16  []float32
+	neg16 []int32
 	// csum holds the sums of the runs of 16 values (actRowKernel's).
 	csum []int32
 }
@@ -139,6 +144,12 @@ func quantizeActsWith(row actRowKernel, t QType, a *qActs, x []float32) {
 		for b := range a.negSum {
 			a.negSum[b] = -(a.csum[2*b] + a.csum[2*b+1])
 		}
+		off := q8Offset(t) / 4
+		a.dx16, a.neg16 = grow(a.dx16, 4*(nb&^3)), grow(a.neg16, 4*(nb&^3))
+		for l := range a.dx16 {
+			b := l / 4
+			a.dx16[l], a.neg16[l] = a.d[b], off*a.negSum[b]
+		}
 	}
 }
 
@@ -167,6 +178,21 @@ var qActsPool = sync.Pool{New: func() any { return new([bf16MaxM]qActs) }}
 // kdotKernel returns Σ_p x[p]·w[p] over nb blocks of one quantised row at
 // blocks, x given quantised (a holds exactly the row's blocks).
 type kdotKernel func(a *qActs, blocks []byte, nb int) float32
+
+// kdot4Kernel is kdotKernel on the four rows at blocks, blocks[ld:],
+// blocks[2*ld:] and blocks[3*ld:] (ld bytes apart), row r's dot into
+// out[r], each bit for bit as kdotKernel computes it.
+type kdot4Kernel func(a *qActs, blocks []byte, ld, nb int, out *[4]float32)
+
+// kdot4Generic is the twin of the kdot4 kernels: kdotGeneric on each row.
+func kdot4Generic(t QType) kdot4Kernel {
+	dot, rb := kdotGeneric(t), t.BlockBytes()
+	return func(a *qActs, blocks []byte, ld, nb int, out *[4]float32) {
+		for r := range out {
+			out[r] = dot(a, blocks[r*ld:r*ld+nb*rb], nb)
+		}
+	}
+}
 
 // kdotGeneric is the Go twin of the int8 K kernels, bit for bit: the same
 // integer sums in the same 16 lanes (lane l of a super-block collects the

@@ -20,6 +20,9 @@ func kKernels(t QType) map[string]kdotKernel {
 			ks[l.String()] = f
 		}
 	}
+	for name, f := range archKDots(t) {
+		ks[name] = f
+	}
 	return ks
 }
 
@@ -151,6 +154,66 @@ func TestKDot(t *testing.T) {
 	}
 }
 
+// kdot4Kernels returns the four-row int8 kernels of t to check against
+// their twin: kdot4Generic and every level's.
+func kdot4Kernels(t QType) map[string]kdot4Kernel {
+	ks := map[string]kdot4Kernel{"twin": kdot4Generic(t)}
+	for _, l := range Available() {
+		if f := tables[l].kdot4[t]; f != nil {
+			ks[l.String()] = f
+		}
+	}
+	return ks
+}
+
+// checkKDot4 runs every four-row kernel of qt on four rows of nb blocks
+// ld bytes apart in buf against the single-row twin on each row, bit for
+// bit (NaN matching NaN).
+func checkKDot4(t *testing.T, qt QType, a *qActs, buf []byte, ld, nb int) {
+	t.Helper()
+	rb := nb * qt.BlockBytes()
+	var want [4]float32
+	for r := range want {
+		want[r] = kdotGeneric(qt)(a, buf[r*ld:r*ld+rb], nb)
+	}
+	for name, f := range kdot4Kernels(qt) {
+		var got [4]float32
+		f(a, buf, ld, nb, &got)
+		for r := range got {
+			if math.Float32bits(got[r]) != math.Float32bits(want[r]) && !(got[r] != got[r] && want[r] != want[r]) {
+				t.Fatalf("%s %s nb=%d ld=%d row %d: %g, twin %g", name, qt, nb, ld, r, got[r], want[r])
+			}
+		}
+	}
+}
+
+// TestKDot4 checks the four-row int8 kernels against the single-row twin
+// on awkward block counts, rows packed and with a gap of NaN-scaled blocks
+// between them (read by no kernel).
+func TestKDot4(t *testing.T) {
+	r := testutil.RNG(45)
+	for _, qt := range allQTypes {
+		bb := qt.BlockBytes()
+		for _, nb := range []int{0, 1, 3, 4, 5, 7, 8, 15, 17, 33, 129} {
+			for _, gap := range []int{0, 1, 3} {
+				x, _ := kCase(r, qt, nb)
+				var a qActs
+				quantizeActs(qt, &a, x)
+				ld := (nb + gap) * bb
+				buf := make([]byte, 3*ld+(nb+1)*bb)
+				for row := range 4 {
+					_, blocks := kCase(r, qt, nb) // nb blocks and a NaN-scaled one
+					copy(buf[row*ld:], blocks[:min(len(blocks), len(buf)-row*ld)])
+					for g := nb + 1; g < nb+gap && row*ld+g*bb < len(buf); g++ {
+						copy(buf[row*ld+g*bb:], blocks[nb*bb:])
+					}
+				}
+				checkKDot4(t, qt, &a, buf, ld, nb)
+			}
+		}
+	}
+}
+
 // FuzzKDot differentially fuzzes the int8 kernels on raw block bytes (any
 // scales: NaN, Inf, subnormal halves) and activations of any magnitude
 // against their twins, bit for bit (NaN matching NaN).
@@ -177,6 +240,17 @@ func FuzzKDot(f *testing.F) {
 				t.Fatalf("%s %s nb=%d: %g, twin %g", name, qt, nb, got, want)
 			}
 		}
+		// Four rows: the data and three rotations of its blocks.
+		rb := nb * bb
+		buf := make([]byte, 4*rb)
+		for r := range 4 {
+			if rb > 0 {
+				off := r * bb % rb
+				copy(buf[r*rb:], data[off:rb])
+				copy(buf[r*rb+rb-off:], data[:off])
+			}
+		}
+		checkKDot4(t, qt, &a, buf, rb, nb)
 	})
 }
 

@@ -390,3 +390,127 @@ next:
 done:
 	VZEROUPPER
 	RET
+
+// Q4ACTS loads four blocks' activations for Q4ROW: q into Z15 and Z16,
+// dx16 into Z14, neg16 into Z17.
+#define Q4ACTS \
+	VMOVDQU64 (SI), Z15; \
+	VMOVDQU64 64(SI), Z16; \
+	VMOVUPS (DX), Z14; \
+	VMOVDQU32 (BX), Z17
+
+// Q4ROW adds four Q4_0 blocks of the row at register p to accumulator acc
+// (the activations from Q4ACTS, the permutations in Z26 and Z27, 0x0f
+// bytes in Z24).
+#define Q4ROW(p, acc) \
+	PREFETCHT0 1024(p); \
+	VMOVDQU64 (p), Z10; \
+	VPERMW Z10, Z27, Z13; \
+	VPERMT2B 8(p), Z26, Z10; \
+	VCVTPH2PS Y13, Z13; \
+	VMULPS Z14, Z13, Z13; \
+	VPSRLW $4, Z10, Z9; \
+	VPANDD Z24, Z10, Z8; \
+	VPANDD Z24, Z9, Z9; \
+	VMOVDQA32 Z17, Z12; \
+	VPDPBUSD Z15, Z8, Z12; \
+	VPDPBUSD Z16, Z9, Z12; \
+	VCVTDQ2PS Z12, Z12; \
+	VMULPS Z13, Z12, Z12; \
+	VADDPS Z12, acc, acc
+
+// func q8dotQ4VBMI(q *int8, dx16 *float32, neg16 *int32, b *byte, n4 int, perm *byte) float32
+//
+// q8dotQ4VNNI with AVX512-VBMI and the activations' block scales and
+// offset corrections already spread over the lanes (qActs.dx16, neg16):
+// the four blocks' 72 bytes are read by two overlapping 64-byte loads,
+// VPERMT2B gathers their 64 nibble bytes into Z8's lanes and VPERMW their
+// four f16 scales, each four times, into Y13 (perm: q4VBMIPerm) — eight
+// loads, inserts and scalar moves fewer than q8dotQ4VNNI's per four blocks,
+// the same operations on the same values, so the same result bit for bit.
+//
+//	SI  q    DX  dx16    BX  neg16    DI  the current four blocks    CX  groups of four left
+TEXT ·q8dotQ4VBMI(SB), NOSPLIT, $0-52
+	MOVQ q+0(FP), SI
+	MOVQ dx16+8(FP), DX
+	MOVQ neg16+16(FP), BX
+	MOVQ b+24(FP), DI
+	MOVQ n4+32(FP), CX
+	MOVQ perm+40(FP), R13
+	VMOVDQU64 (R13), Z26
+	VMOVDQU64 64(R13), Z27
+	MOVL $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z24
+	VXORPS Z0, Z0, Z0
+	VXORPS X1, X1, X1
+q4vloop:
+	Q4ACTS
+	Q4ROW(DI, Z0)
+	ADDQ $72, DI
+	ADDQ $128, SI
+	ADDQ $64, DX
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  q4vloop
+	KFOLD
+	VMOVSS X0, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// QFOLD folds accumulator acc as KFOLD does (X1 zero) and stores it at
+// off(BX).
+#define QFOLD(acc, off) \
+	VMOVAPS acc, Z0; \
+	KFOLD; \
+	VMOVSS X0, off(BX)
+
+// func q8dotQ4VBMI4(q *int8, dx16 *float32, neg16 *int32, b *byte, ld, n4 int, perm *byte, out *float32)
+//
+// q8dotQ4VBMI on four rows ld bytes apart (b, b+ld, b+2ld, b+3ld) at once,
+// the activations loaded once for the four: out[r] is row r's result, bit
+// for bit.
+//
+//	SI  q    DX  dx16    BX  neg16, then out    DI, R8, R9, R10  the rows' current four blocks
+//	CX  groups of four left    Z4..Z7  the rows' accumulators
+TEXT ·q8dotQ4VBMI4(SB), NOSPLIT, $0-64
+	MOVQ q+0(FP), SI
+	MOVQ dx16+8(FP), DX
+	MOVQ neg16+16(FP), BX
+	MOVQ b+24(FP), DI
+	MOVQ ld+32(FP), AX
+	LEAQ (DI)(AX*1), R8
+	LEAQ (R8)(AX*1), R9
+	LEAQ (R9)(AX*1), R10
+	MOVQ n4+40(FP), CX
+	MOVQ perm+48(FP), R13
+	VMOVDQU64 (R13), Z26
+	VMOVDQU64 64(R13), Z27
+	MOVL $0x0f0f0f0f, AX
+	VPBROADCASTD AX, Z24
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+q4v4loop:
+	Q4ACTS
+	Q4ROW(DI, Z4)
+	Q4ROW(R8, Z5)
+	Q4ROW(R9, Z6)
+	Q4ROW(R10, Z7)
+	ADDQ $72, DI
+	ADDQ $72, R8
+	ADDQ $72, R9
+	ADDQ $72, R10
+	ADDQ $128, SI
+	ADDQ $64, DX
+	ADDQ $64, BX
+	DECQ CX
+	JNZ  q4v4loop
+	MOVQ out+56(FP), BX
+	VXORPS X1, X1, X1
+	QFOLD(Z4, 0)
+	QFOLD(Z5, 4)
+	QFOLD(Z6, 8)
+	QFOLD(Z7, 12)
+	VZEROUPPER
+	RET
