@@ -256,8 +256,10 @@ func FuzzKDot(f *testing.F) {
 
 // BenchmarkKDot is the decoding matvec on quantised weights (m = 1,
 // 2048×8192 from DRAM through gemvCopies copies, 1 and 2 threads) on the
-// active level and with its int8 kernels switched off (the float block
-// kernels; for the K types each row dequantised, then dotted); on one
+// active level: with its four-row int8 kernels (int8x4: four streams),
+// with the one-row int8 kernels (int8), and with the int8 kernels switched
+// off (float: the float block kernels; for the K types each row
+// dequantised, then dotted); on one
 // thread also per second of the thread's CPU time, which other processes on
 // the cores do not inflate.
 func BenchmarkKDot(b *testing.B) {
@@ -273,14 +275,20 @@ func BenchmarkKDot(b *testing.B) {
 			Quantize(qt, bs, w)
 			ws[i], _ = NewQMatrix(qt, n, k, bs)
 		}
-		for _, int8 := range []bool{true, false} {
+		for _, mode := range []string{"int8x4", "int8", "float"} {
+			if mode == "int8x4" && cur.kdot4[qt] == nil {
+				continue
+			}
 			for _, th := range []int{1, 2} {
-				b.Run(fmt.Sprintf("%s/int8=%v/t%d", qt, int8, th), func(b *testing.B) {
+				b.Run(fmt.Sprintf("%s/%s/t%d", qt, mode, th), func(b *testing.B) {
 					defer SetThreads(th)()
-					if !int8 {
-						saved := cur.kdot[qt]
+					saved, saved4 := cur.kdot[qt], cur.kdot4[qt]
+					defer func() { cur.kdot[qt], cur.kdot4[qt] = saved, saved4 }()
+					if mode != "int8x4" {
+						cur.kdot4[qt] = nil
+					}
+					if mode == "float" {
 						cur.kdot[qt] = nil
-						defer func() { cur.kdot[qt] = saved }()
 					}
 					b.SetBytes(ws[0].Bytes())
 					clk := startCPU()
