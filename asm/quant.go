@@ -337,12 +337,9 @@ func SgemmQ(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) {
 			// streams, as bf16mvDotAVX512Go reads (the rows past 4·q one
 			// at a time below).
 			q := (j1 - j0) / 4
-			var out [4]float32
 			for j := j0; j < j0+q; j++ {
 				for i := 0; i < m; i++ {
-					k4(&acts[i], w.Blocks[j*rb:], q*rb, nb, &out)
-					ci := c[i*ldc+j:]
-					ci[0], ci[q], ci[2*q], ci[3*q] = out[0], out[1], out[2], out[3]
+					k4(&acts[i], w.Blocks[j*rb:], q*rb, nb, c[i*ldc+j:], q)
 				}
 			}
 			j0 += 4 * q

@@ -181,15 +181,15 @@ type kdotKernel func(a *qActs, blocks []byte, nb int) float32
 
 // kdot4Kernel is kdotKernel on the four rows at blocks, blocks[ld:],
 // blocks[2*ld:] and blocks[3*ld:] (ld bytes apart), row r's dot into
-// out[r], each bit for bit as kdotKernel computes it.
-type kdot4Kernel func(a *qActs, blocks []byte, ld, nb int, out *[4]float32)
+// c[r*cs], each bit for bit as kdotKernel computes it.
+type kdot4Kernel func(a *qActs, blocks []byte, ld, nb int, c []float32, cs int)
 
 // kdot4Generic is the twin of the kdot4 kernels: kdotGeneric on each row.
 func kdot4Generic(t QType) kdot4Kernel {
 	dot, rb := kdotGeneric(t), t.BlockBytes()
-	return func(a *qActs, blocks []byte, ld, nb int, out *[4]float32) {
-		for r := range out {
-			out[r] = dot(a, blocks[r*ld:r*ld+nb*rb], nb)
+	return func(a *qActs, blocks []byte, ld, nb int, c []float32, cs int) {
+		for r := range 4 {
+			c[r*cs] = dot(a, blocks[r*ld:r*ld+nb*rb], nb)
 		}
 	}
 }

@@ -130,17 +130,17 @@ func q4kdotVBMI(a *qActs, b []byte, nb int) float32 {
 }
 
 // q4kdot4VBMI is q4kdotVBMI on four rows (q8dotQ4VBMI4, then q8Tail).
-func q4kdot4VBMI(a *qActs, b []byte, ld, nb int, out *[4]float32) {
+func q4kdot4VBMI(a *qActs, b []byte, ld, nb int, c []float32, cs int) {
+	_ = c[3*cs]
+	var out [4]float32
 	if n4 := nb / 4; n4 > 0 {
 		_, _, _, _ = a.q[128*n4-1], a.dx16[16*n4-1], a.neg16[16*n4-1], b[3*ld+72*n4-1]
 		q8dotQ4VBMI4(unsafe.SliceData(a.q), unsafe.SliceData(a.dx16), unsafe.SliceData(a.neg16), unsafe.SliceData(b), ld, n4, &q4VBMIPerm.nib[0], &out[0])
-	} else {
-		*out = [4]float32{}
 	}
-	if nb%4 != 0 {
-		rb := nb * 18
-		for r := range out {
-			out[r] += q8Tail(Q4_0, a, b[r*ld:r*ld+rb], nb)
+	for r := range out {
+		if nb%4 != 0 {
+			out[r] += q8Tail(Q4_0, a, b[r*ld:r*ld+nb*18], nb)
 		}
+		c[r*cs] = out[r]
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/llink-go/llink/asm"
@@ -47,7 +48,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	threadList := fs.String("t", strconv.Itoa(runtime.GOMAXPROCS(0)), "thread counts, comma-separated")
 	bw := fs.Bool("bw", false, "measure the read bandwidth on each thread count and give tg as a share of it")
 	write := fs.String("write", "", "write the model (e.g. a random -shape) to this GGUF file with -dtype's matrix type and exit")
-	phases := fs.Bool("phases", false, "after each tg test, profile its tokens by phase: time per token, share, the projections' weight GB/s (and share of -bw's bandwidth), heap allocations")
+	phases := fs.Bool("phases", false, "after each tg test, profile its tokens by phase: time per token, share, the projections' weight GB/s (and share of -bw's bandwidth), CPU time and heap allocations per token (not with -csv)")
 	csv := fs.Bool("csv", false, "print CSV (model,type,threads,test,avg_ts,stddev_ts,weights_gbs,bw_gbs) instead of a table")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -279,6 +280,16 @@ func meanSD(x []float64) (mean, sd float64) {
 	return mean, math.Sqrt(sd / float64(len(x)-1))
 }
 
+// processCPU returns the process's user + system CPU time (all threads),
+// or 0 where getrusage fails.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // peakRSS returns the process's peak resident set (VmHWM, Linux) or "?".
 func peakRSS() string {
 	raw, err := os.ReadFile("/proc/self/status")
@@ -300,8 +311,9 @@ type phaseProfile struct {
 	pt             llama.PhaseTimes
 	ms0            runtime.MemStats
 	mallocs, bytes uint64
-	wall           time.Duration
+	wall, cpu      time.Duration
 	t0             time.Time
+	cpu0           time.Duration
 	threads        int
 	tokens         int
 	bw             float64
@@ -311,14 +323,14 @@ func startPhases(m *llama.Model) *phaseProfile {
 	p := &phaseProfile{m: m}
 	runtime.ReadMemStats(&p.ms0)
 	m.SetPhaseTimes(&p.pt)
-	p.t0 = time.Now()
+	p.t0, p.cpu0 = time.Now(), processCPU()
 	return p
 }
 
 // stop detaches the profile after tokens generated tokens on threads
 // threads (bw: the read bandwidth measured on them, or 0).
 func (p *phaseProfile) stop(threads, tokens int, bw float64) {
-	p.wall = time.Since(p.t0)
+	p.wall, p.cpu = time.Since(p.t0), processCPU()-p.cpu0
 	p.m.SetPhaseTimes(nil)
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -345,8 +357,13 @@ func phaseBytes(m *llama.Model) map[llama.Phase]int64 {
 func (p *phaseProfile) print(w io.Writer) {
 	n := float64(p.tokens)
 	total := p.pt.Total()
-	fmt.Fprintf(w, "\nphases of tg, %d thread(s): %.2f ms per token (%.2f timed), %.0f heap allocations and %.1f KB per token\n\n",
-		p.threads, p.wall.Seconds()*1e3/n, total.Seconds()*1e3/n, float64(p.mallocs)/n, float64(p.bytes)/n/1e3)
+	weights := 0.0
+	for _, b := range phaseBytes(p.m) {
+		weights += float64(b)
+	}
+	fmt.Fprintf(w, "\nphases of tg, %d thread(s): %.2f ms per token (%.2f timed), %.2f CPU-ms per token (%.1f GB of projection weights per CPU-second), %.0f heap allocations and %.1f KB per token\n\n",
+		p.threads, p.wall.Seconds()*1e3/n, total.Seconds()*1e3/n, p.cpu.Seconds()*1e3/n, weights*n/p.cpu.Seconds()/1e9,
+		float64(p.mallocs)/n, float64(p.bytes)/n/1e3)
 	fmt.Fprintln(w, "| phase | ms/token | share | weights GB/s | share of read bandwidth |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
 	bytes := phaseBytes(p.m)
