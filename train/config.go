@@ -35,6 +35,11 @@ type PipelineConfig struct {
 	// ([TrainedRows]; missing rows: 1): each row at the rate chosen for it
 	// on the dev split.
 	LRFactor map[string]float64 `json:"lr_factor,omitempty"`
+	// SlotPairs gives LLINK's Stage B the parallel pairs as direct FT +
+	// copy + pairs gets them: one epoch translating Stage A's training
+	// pairs read through the slots (same steps, batch and schedule as the
+	// control's), then the tasks.
+	SlotPairs bool `json:"slot_pairs,omitempty"`
 
 	// StepHook, when set, receives every training step of each stage
 	// ("stage A", "stage B", "direct FT") instead of the periodic log lines.

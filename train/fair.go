@@ -143,6 +143,12 @@ func FairSettings(c PipelineConfig) map[string]string {
 		"slot_input":     cmp.Or(c.Slots.SlotInput, llink.SlotsPooled),
 		"max_new_tokens": strconv.Itoa(c.MaxNew),
 	}
+	if c.Slots.WordsPerSegment > 1 {
+		s["words_per_segment"] = strconv.Itoa(c.Slots.WordsPerSegment)
+	}
+	if c.SlotPairs {
+		s["slot_pairs"] = "true"
+	}
 	for _, r := range TrainedRows {
 		s["lr_factor "+r] = strconv.FormatFloat(c.lrFactor(r), 'g', 4, 64)
 	}

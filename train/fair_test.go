@@ -137,6 +137,40 @@ func TestFairRows(t *testing.T) {
 	}
 }
 
+// With SlotPairs, LLINK's Stage B first translates every training pair
+// once through the slots — the same epoch, in steps, as the pairs
+// control's — and the record's settings say so.
+func TestSlotPairs(t *testing.T) {
+	const k = 2
+	m, d, c := toyStages(t, k)
+	budgets := map[string][]int{}
+	c.StepHook = func(stage string, steps int) func(StepLog) {
+		budgets[stage] = append(budgets[stage], steps)
+		return func(StepLog) {}
+	}
+	c.SlotPairs = true
+	s, err := NewStages(m, d, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Fair(FairOptions{Rows: []string{RowFTCopyPairs, RowLLINK}}); err != nil {
+		t.Fatal(err)
+	}
+	epoch := fmt.Sprint([]int{len(d.TrainPairs) / c.StageB.Batch})
+	if got := fmt.Sprint(budgets["stage B pairs"]); got != epoch {
+		t.Errorf("LLINK translated pairs for %s steps, want %s", got, epoch)
+	}
+	if got := fmt.Sprint(budgets[RowFTCopyPairs+" pairs"]); got != epoch {
+		t.Errorf("the pairs control translated for %s steps, want %s", got, epoch)
+	}
+	if fmt.Sprint(budgets["stage B"]) != "[4]" {
+		t.Errorf("Stage B on the tasks ran %v steps, want [4]", budgets["stage B"])
+	}
+	if FairSettings(c)["slot_pairs"] != "true" {
+		t.Error("the settings do not record the pairs epoch")
+	}
+}
+
 func TestFairOptionsRefused(t *testing.T) {
 	m, d, c := toyStages(t, 2)
 	for name, f := range map[string]func(*PipelineConfig, *FairOptions){

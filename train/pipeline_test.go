@@ -260,10 +260,14 @@ func xlmrNew(t *testing.T, c xlmr.Config) *xlmr.Model {
 // layer analysis included), and the saved bundle loads back as the same
 // kind of slots, making slots from token states.
 func TestPipelineTokenSlots(t *testing.T) {
-	for _, input := range []string{llink.SlotsTokens, llink.SlotsSegments, llink.SlotsWords, llink.SlotsVocab} {
+	for _, tc := range []struct {
+		input string
+		r     int // words per segment
+	}{{llink.SlotsTokens, 0}, {llink.SlotsSegments, 0}, {llink.SlotsWords, 0}, {llink.SlotsVocab, 0}, {llink.SlotsWords, 2}} {
 		const k = 2
+		input := tc.input
 		m, d, c := toyStages(t, k)
-		c.Slots.SlotInput = input
+		c.Slots.SlotInput, c.Slots.WordsPerSegment = input, tc.r
 		c.WordAlign = WordAlignConfig{Steps: 5, Batch: 8, LR: 1e-2}
 		c.BundlePath = filepath.Join(t.TempDir(), "bundle.safetensors")
 		res, err := RunPipeline(m, d, c, nil)
@@ -278,7 +282,7 @@ func TestPipelineTokenSlots(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", input, err)
 		}
-		if b.Config.SlotInput != input || !b.Slots.ReadsTokens() || b.Slots.TokenWidth() != m.Enc.Dim() {
+		if b.Config.SlotInput != input || b.Config.WordsPerSegment != tc.r || !b.Slots.ReadsTokens() || b.Slots.TokenWidth() != m.Enc.Dim() {
 			t.Fatalf("%s: the bundle came back as %q slots (reads tokens %v, width %d)", input, b.Config.SlotInput, b.Slots.ReadsTokens(), b.Slots.TokenWidth())
 		}
 		tok, err := m.Enc.Tokens([]string{d.Pool[0].Foreign, d.Pool[1].Foreign})

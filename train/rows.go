@@ -189,26 +189,39 @@ func (s *Stages) TrainControl(row string) (Control, error) {
 // alignment) — at cfg's rates, before the control's tasks.
 func (s *Stages) translatePairs(dec *llama.Model, lora []*autograd.Var, f llink.Form, cfg PipelineConfig) error {
 	p := s.p
-	var tasks []data.Task
-	for _, t := range data.MakeTasks(s.d.TrainPairs, p.c.Seed+0x9A) {
-		if t.Kind == data.KindTranslate {
-			tasks = append(tasks, t)
-		}
-	}
-	exs, err := p.examples(tasks, f, nil, nil, nil)
+	exs, err := p.examples(s.pairTasks(), f, nil, nil, nil)
 	if err != nil {
 		return err
 	}
-	c := cfg.StageB
-	c.Steps = max(len(exs)/c.Batch, 1)
-	if c.Checkpoint.Path != "" {
-		c.Checkpoint.Path = strings.TrimSuffix(c.Checkpoint.Path, ".safetensors") + "-pairs.safetensors"
-	}
+	c := pairsEpoch(cfg.StageB, len(exs))
 	p.logf("%s: %d steps translating %d pairs", RowFTCopyPairs, c.Steps, len(exs))
 	return p.timed(Slug(RowFTCopyPairs)+"-pairs", func() error {
 		_, err := TrainDirectFT(dec, lora, exs, p.m.Dec.IDs.Pad, c, p.stepLogger(RowFTCopyPairs+" pairs", c.Steps))
 		return err
 	})
+}
+
+// pairTasks returns the translation tasks of Stage A's training pairs, one
+// per pair in the pairs' order (so row i reads pair i's vectors).
+func (s *Stages) pairTasks() []data.Task {
+	var tasks []data.Task
+	for _, t := range data.MakeTasks(s.d.TrainPairs, s.p.c.Seed+0x9A) {
+		if t.Kind == data.KindTranslate {
+			tasks = append(tasks, t)
+		}
+	}
+	return tasks
+}
+
+// pairsEpoch returns Stage B's settings for one epoch over n pair
+// examples: its batch, rates and schedule, as many steps as batches, and a
+// checkpoint of its own.
+func pairsEpoch(c StageBConfig, n int) StageBConfig {
+	c.Steps = max(n/c.Batch, 1)
+	if c.Checkpoint.Path != "" {
+		c.Checkpoint.Path = strings.TrimSuffix(c.Checkpoint.Path, ".safetensors") + "-pairs.safetensors"
+	}
+	return c
 }
 
 // method returns the results-table row named row: its form and query, the

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"sync"
 
+	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
@@ -184,6 +185,11 @@ func (s *Stages) StageB(proj *llink.Projector) (*llink.Bundle, error) {
 		row = RowLLINKNoCopy
 	}
 	c.scaleLR(c.lrFactor(row))
+	if c.SlotPairs {
+		if err := s.slotPairs(dec, slots, lora, proj, c); err != nil {
+			return nil, err
+		}
+	}
 	p.logf("stage B: %d steps, batch %d, %d LoRA tensors", c.StageB.Steps, c.StageB.Batch, len(lora))
 	if err := p.timed("stage_b", func() error {
 		res, err := TrainStageB(dec, slots, lora, exs, m.Dec.IDs.Pad, c.StageB, p.stepLogger("stage B", c.StageB.Steps))
@@ -198,6 +204,32 @@ func (s *Stages) StageB(proj *llink.Projector) (*llink.Bundle, error) {
 		b.BaseVocab = dec.Config.VocabSize - b.AddedTokens
 	}
 	return b, nil
+}
+
+// slotPairs trains LLINK's slots and lora (attached to dec) for one epoch
+// of Stage B on translating Stage A's training pairs read through the
+// slots — the epoch direct FT + copy + pairs gets, at c's rates — before
+// the tasks ([PipelineConfig.SlotPairs]).
+func (s *Stages) slotPairs(dec *llama.Model, slots *llink.Slots, lora []*autograd.Var, proj *llink.Projector, c PipelineConfig) error {
+	p := s.p
+	pv := s.vecs["train"]
+	var tok *llink.Tokens
+	if c.Slots.TokenSlots() {
+		var err error
+		if tok, err = s.tokens("train-pairs"); err != nil {
+			return err
+		}
+	}
+	exs, err := p.examples(s.pairTasks(), c.Slots.Form(), proj.Project(pv.Z), pv.H, tok)
+	if err != nil {
+		return err
+	}
+	pc := pairsEpoch(c.StageB, len(exs))
+	p.logf("stage B: %d steps translating %d pairs", pc.Steps, len(exs))
+	return p.timed("stage_b_pairs", func() error {
+		_, err := TrainStageB(dec, slots, lora, exs, p.m.Dec.IDs.Pad, pc, p.stepLogger("stage B pairs", pc.Steps))
+		return err
+	})
 }
 
 // alignWords trains word slots' lexical map on the training pairs before

@@ -42,6 +42,7 @@ type fairOptions struct {
 	tune         []float64
 	oracle       bool
 	pseudoNames  float64
+	slotPairs    bool
 	devPseudo    bool
 }
 
@@ -61,6 +62,7 @@ func (o *fairOptions) register(fs *flag.FlagSet) {
 	fs.IntVar(&o.stageBSteps, "stage-b-steps", 150, "steps of every trained row (Stage B and each fine-tuning)")
 	fs.BoolVar(&o.evalDev, "eval-dev", false, "evaluate on the development split: for choosing settings, never for results")
 	fs.Float64Var(&o.pseudoNames, "pseudo-names", 0, "share (0..1) of the training tasks naming a person whose given names are replaced by generated pseudo-names, so that answering them needs the copy channel")
+	fs.BoolVar(&o.slotPairs, "slot-pairs", false, "LLINK's Stage B first translates Stage A's training pairs through the slots for one epoch, as direct FT + copy + pairs does before its tasks")
 	fs.BoolVar(&o.devPseudo, "dev-pseudo-names", false, "with -eval-dev: replace every given name of the dev questions by a pseudo-name, to measure names never seen in training")
 	fs.BoolVar(&o.oracle, "english-oracle", false, "every task's Khmer replaced by its English passage, in training and evaluation: what the decoder answers when it reads the English (a ceiling for these questions, not a result)")
 	fs.IntVar(&o.k, "k", 8, fmt.Sprintf("soft slots K of LLINK's rows (1..%d)", llink.MaxK))
@@ -187,6 +189,7 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 			factors[r] = f
 		}
 		c.LRFactor = factors
+		c.SlotPairs = o.slotPairs
 		// Rows share nothing on disk: no checkpoints, no bundle.
 		c.StageA.Checkpoint, c.StageB.Checkpoint, c.BundlePath = train.Checkpointing{Stop: halt}, train.Checkpointing{Stop: halt}, ""
 		popt := cf.progressOptions()

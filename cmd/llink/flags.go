@@ -42,6 +42,7 @@ type runOptions struct {
 	copyChannel      bool
 	encoderPool      string
 	slotInput        string
+	wordsPerSegment  int
 	split            string
 	// note, when set, receives what loadData says about the data it
 	// built (the package split's sizes and packages).
@@ -97,6 +98,7 @@ func (o *runOptions) registerSlots(fs *flag.FlagSet) {
 		o.slotInput = s
 		return nil
 	})
+	fs.IntVar(&o.wordsPerSegment, "words-per-segment", 1, "word slots (-slots words or vocab): how many slots each in-order segment of the encoder's tokens gives, so a token spanning several English words can spell each (K must be a multiple)")
 }
 
 // registerTraining registers the training flags with their defaults (the

@@ -59,5 +59,8 @@ func llinkConfig(m *train.Models, o runOptions) llink.Config {
 	if o.slotInput != llink.SlotsPooled {
 		c.SlotInput = o.slotInput // pooled stays "" so the paper's configs and bundles are unchanged
 	}
+	if o.wordsPerSegment > 1 {
+		c.WordsPerSegment = o.wordsPerSegment
+	}
 	return c
 }

@@ -55,6 +55,12 @@ type Config struct {
 	// made of the decoder's own embedding rows, mixed by their softmax
 	// similarity to the word slot ([Slots.SetVocabulary]).
 	SlotInput string `json:"slot_input,omitempty"`
+	// WordsPerSegment is how many word slots each segment of word slots
+	// gives (0 means 1): K/WordsPerSegment in-order segment means, each
+	// mapped to WordsPerSegment directions, so that one encoder token
+	// whose piece spans several English words ("planted sugarcane on")
+	// can spell each of them. K must be a multiple of it.
+	WordsPerSegment int `json:"words_per_segment,omitempty"`
 }
 
 // Slot inputs (Config.SlotInput).
@@ -69,6 +75,9 @@ const (
 // wordSlots reports whether the slots are word slots (made by a lexical
 // map of segment means: SlotsWords or SlotsVocab).
 func (c Config) wordSlots() bool { return c.SlotInput == SlotsWords || c.SlotInput == SlotsVocab }
+
+// wordsPerSegment returns WordsPerSegment with 0 read as 1.
+func (c Config) wordsPerSegment() int { return max(c.WordsPerSegment, 1) }
 
 // TokenSlots reports whether the slots read the encoder's token states.
 func (c Config) TokenSlots() bool {
@@ -116,6 +125,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("llink: encoder pooling %q, want %q or %q", c.EncoderPool, PoolLast, PoolLayers)
 	case c.SlotInput != "" && c.SlotInput != SlotsPooled && c.SlotInput != SlotsTokens && c.SlotInput != SlotsSegments && !c.wordSlots():
 		return fmt.Errorf("llink: slot input %q, want %q, %q, %q, %q or %q", c.SlotInput, SlotsPooled, SlotsTokens, SlotsSegments, SlotsWords, SlotsVocab)
+	case c.WordsPerSegment < 0 || c.WordsPerSegment > 1 && !c.wordSlots():
+		return fmt.Errorf("llink: %d words per segment with slot input %q (only word slots, %q or %q, have segments of several words)", c.WordsPerSegment, c.SlotInput, SlotsWords, SlotsVocab)
+	case c.K%c.wordsPerSegment() != 0:
+		return fmt.Errorf("llink: K = %d slots is not a multiple of %d words per segment", c.K, c.WordsPerSegment)
 	}
 	return nil
 }
@@ -311,7 +324,7 @@ func NewSlots(c Config, gamma0 float32, r *rand.Rand) *Slots {
 	case SlotsSegments:
 		s.segments = true
 	case SlotsWords, SlotsVocab:
-		s.Lexical = nn.NewLinear("lexical.fc", c.EncDim, c.DecDim, true, nil, r)
+		s.Lexical = nn.NewLinear("lexical.fc", c.EncDim, c.wordsPerSegment()*c.DecDim, true, nil, r)
 		s.mix = c.SlotInput == SlotsVocab
 	}
 	return s
@@ -357,29 +370,29 @@ func (s *Slots) segmentSlots(tp *autograd.Tape, tok *Tokens) *autograd.Var {
 	if s.Projector == nil || tok == nil {
 		panic("llink.Slots: segment slots need the Stage A projector and the texts' token states")
 	}
-	seg, n := s.segmentMeans(tok)
+	seg, n := s.segmentMeans(tok, s.Expander.K)
 	v := s.Projector.Project(seg)
 	out := s.Adapter.Forward(tp, s.Scale.Forward(tp, autograd.Const(v)))
 	return s.Expander.Norm.Forward(tp, tp.Reshape(out, n, s.Expander.K, s.Expander.D))
 }
 
-// segmentMeans returns the K in-order segment means of tok's token states,
-// one row per (text, segment): [N·K, enc], and N.
-func (s *Slots) segmentMeans(tok *Tokens) (*tensor.Tensor, int) {
-	k := s.Expander.K
+// segmentMeans returns the k in-order segment means of tok's token states,
+// one row per (text, segment): [N·k, enc], and N.
+func (s *Slots) segmentMeans(tok *Tokens, k int) (*tensor.Tensor, int) {
 	seg := tok.Segments(k).States
 	n := seg.Dim(0)
 	return seg.Reshape(n*k, seg.Dim(2)), n
 }
 
 // WordDirections returns word slots before their scale: Lexical applied to
-// the K in-order segment means of tok's token states, [N, K, d]. Their
-// directions are what the word alignment trains ([WordNCE]).
+// the K/r in-order segment means of tok's token states, r directions each
+// (r = Config.WordsPerSegment), in order: [N, K, d]. Their directions are
+// what the word alignment trains ([WordNCE]).
 func (s *Slots) WordDirections(tp *autograd.Tape, tok *Tokens) *autograd.Var {
 	if s.Lexical == nil || tok == nil {
 		panic("llink.Slots: word slots need their lexical map and the texts' token states")
 	}
-	seg, n := s.segmentMeans(tok)
+	seg, n := s.segmentMeans(tok, s.Expander.K*s.Expander.D/s.Lexical.Out)
 	return tp.Reshape(s.Lexical.Forward(tp, autograd.Const(seg)), n, s.Expander.K, s.Expander.D)
 }
 

@@ -213,6 +213,55 @@ func TestWordSlots(t *testing.T) {
 	checkSlotGradients(t, s, tok, fields)
 }
 
+// TestWordsPerSegment: with r words per segment, word slots r·j … r·j+r-1
+// are γ·unit of the r consecutive d-wide parts of Lexical(segment mean j)
+// over K/r segments, in order; gradients match finite differences; and a K
+// that is not a multiple of r, or r > 1 on slots that are not word slots,
+// is refused.
+func TestWordsPerSegment(t *testing.T) {
+	c := tokenConfig()
+	c.SlotInput, c.K, c.WordsPerSegment = SlotsWords, 6, 3
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	r := testutil.RNG(17)
+	s := NewSlots(c, 0.9, r)
+	if s.Lexical.Out != 3*c.DecDim {
+		t.Fatalf("lexical map gives %d values per segment, want %d", s.Lexical.Out, 3*c.DecDim)
+	}
+	tok := testTokens(t, r, c.EncDim, 7, 2, 4)
+	got := s.SlotVectors(Source{Tok: tok})
+	if !slices.Equal(got.Shape(), []int{3, c.K, c.DecDim}) {
+		t.Fatalf("slots %v, want [3 %d %d]", got.Shape(), c.K, c.DecDim)
+	}
+	seg := tok.Segments(2).States // K/r = 2 segments per text
+	lex := s.Lexical.Forward(nil, autograd.Const(seg.Reshape(3*2, c.EncDim))).Value
+	for i := range 3 {
+		for k := range c.K {
+			want := lex.Row(i*2 + k/3)[(k%3)*c.DecDim:][:c.DecDim]
+			slot := got.Data()[(i*c.K+k)*c.DecDim:][:c.DecDim]
+			var norm, dot, wn float64
+			for j, v := range slot {
+				w := float64(want[j])
+				norm, dot, wn = norm+float64(v)*float64(v), dot+float64(v)*w, wn+w*w
+			}
+			if math.Abs(math.Sqrt(norm)-0.9) > 1e-4 || dot/math.Sqrt(norm*wn) < 1-1e-5 {
+				t.Fatalf("text %d slot %d: norm %.5f, cosine to part %d of Lexical(segment %d) %.6f", i, k, math.Sqrt(norm), k%3, k/3, dot/math.Sqrt(norm*wn))
+			}
+		}
+	}
+	checkSlotGradients(t, s, tok, []**autograd.Var{&s.Scale.Gamma, &s.Lexical.Weight, &s.Lexical.Bias})
+	for _, bad := range []Config{
+		func() Config { b := c; b.K = 4; return b }(),
+		func() Config { b := c; b.SlotInput = SlotsPooled; return b }(),
+		func() Config { b := c; b.WordsPerSegment = -1; return b }(),
+	} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("K %d, %q slots, %d words per segment: accepted", bad.K, bad.SlotInput, bad.WordsPerSegment)
+		}
+	}
+}
+
 // checkSlotGradients checks the gradients of s's slots from token states tok
 // with respect to the parameters fields point at against finite
 // differences.
