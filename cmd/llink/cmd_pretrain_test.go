@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/train/pretrain"
 )
@@ -51,15 +50,6 @@ func TestPretrainEncoderCorpus(t *testing.T) {
 	}
 	if c.TLM != 0.5 || c.MaxTokens != 64 || c.Group != 4 || c.Steps != 2 || c.Seed != 2 {
 		t.Fatalf("recorded config %+v", c)
-	}
-	// Only the training packages' text is read: the held-out packages are
-	// named by the split note, and none of their pairs is a training pair.
-	held := map[string]bool{}
-	for _, p := range train {
-		held[data.SourcePackage(p)] = true
-	}
-	if len(held) == 0 || len(held) >= 40 {
-		t.Fatalf("%d training packages of 40", len(held))
 	}
 	next := filepath.Join(t.TempDir(), "enc2")
 	if _, stderr, err, _ := runCLI(t, "pretrain", "encoder", "-quiet", "-out", next, "-init", dir, "-corpus", corpus, "-split", "package",
