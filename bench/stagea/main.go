@@ -43,7 +43,7 @@ type options struct {
 	steps, maxTrain, batch                    int
 	lr                                        float64
 	seed                                      uint64
-	coverage                                  bool
+	coverage, direct                          bool
 }
 
 func main() {
@@ -60,6 +60,7 @@ func main() {
 	flag.Float64Var(&o.lr, "lr", 0, "Stage A peak learning rate (0: the default, 1e-3)")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed (split, initialisation, sampling)")
 	flag.BoolVar(&o.coverage, "coverage", false, "only print the encoder tokenizer's coverage of each split's Khmer (and of generated Khmer)")
+	flag.BoolVar(&o.direct, "direct", false, "only print retrieval in the encoder's own space: each pool pair's pooled Khmer vector against its pooled English vector, no Stage A (the encoder's own cross-lingual alignment)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "stagea:", err)
@@ -156,6 +157,9 @@ func run(o options) error {
 		}
 		return nil
 	}
+	if o.direct {
+		return direct(student, o.eval, pool)
+	}
 	if o.maxTrain > 0 && o.maxTrain < len(trainP) {
 		trainP = trainP[:o.maxTrain]
 	}
@@ -210,8 +214,48 @@ func run(o options) error {
 	}
 	fmt.Printf("stage A: %d steps, batch %d, lr %.0e, pool %s (%s); best selection R@1 %.3f (step %d)\n",
 		o.steps, c.Batch, c.LR, o.pool, time.Since(t0).Round(time.Second), res.Best.R1, res.BestStep)
-	q, n, dim := proj.Project(poolV.Z), poolV.Len(), poolV.H.Dim(1)
-	sim, err := eval.CosineMatrix(q.Data(), poolV.H.Data(), n, dim)
+	q := proj.Project(poolV.Z)
+	return retrieval(o.eval, q.Data(), poolV.H.Data(), poolV.Len(), poolV.H.Dim(1))
+}
+
+// direct prints retrieval between the encoder's own pooled vectors of the
+// pool's Khmer and English sides, without a projector.
+func direct(r *llink.Reader, split string, pool []data.Pair) error {
+	side := func(english bool) ([]float32, error) {
+		var out []float32
+		for lo := 0; lo < len(pool); lo += 32 {
+			var texts []string
+			for _, p := range pool[lo:min(lo+32, len(pool))] {
+				if english {
+					texts = append(texts, p.English)
+				} else {
+					texts = append(texts, p.Foreign)
+				}
+			}
+			v, err := r.Embed(texts)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v.Data()...)
+		}
+		return out, nil
+	}
+	km, err := side(false)
+	if err != nil {
+		return err
+	}
+	en, err := side(true)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("encoder space, no Stage A:\n")
+	return retrieval(split, km, en, len(pool), r.Dim())
+}
+
+// retrieval prints pool retrieval both ways between queries q (the Khmer
+// side) and keys h (the English side), n vectors of dim each.
+func retrieval(split string, q, h []float32, n, dim int) error {
+	sim, err := eval.CosineMatrix(q, h, n, dim)
 	if err != nil {
 		return err
 	}
@@ -225,7 +269,7 @@ func run(o options) error {
 		}
 		m := eval.FromRanks(ranks)
 		fmt.Printf("%s pool %s  R@1 %.3f  R@5 %.3f  R@10 %.3f  MRR %.3f  mean rank %.1f  (chance R@1 %.4f)\n",
-			o.eval, dir.name, m.R1, m.R5, m.R10, m.MRR, m.MeanRank, 1.0/float64(n))
+			split, dir.name, m.R1, m.R5, m.R10, m.MRR, m.MeanRank, 1.0/float64(n))
 	}
 	return nil
 }
