@@ -68,6 +68,12 @@ type kernels struct {
 	// (bf16gemm.go): SgemmBF16Dot runs products of more than bf16MaxM rows
 	// of A with B transposed on it.
 	bf16tile func(*bf16Tile)
+	// bf16nn, when set, is the tile kernel of the bf16 dot-product GEMM
+	// with B not transposed (bf16nn.go): SgemmBF16Dot runs products of
+	// more than bf16MaxM rows of A with B as stored on it.
+	bf16nn func(*bf16NNTile)
+	// bf16pair packs a pair of B's rows for bf16nn (bf16nn.go).
+	bf16pair func(dst, src *uint16, ldb, np, pstride int)
 	// qdot holds the quantised-row dot kernels by QType (quant.go).
 	qdot [qTypes]qdotKernel
 	// kdot, when set for a type, is its int8 dot kernel (quantk.go): a

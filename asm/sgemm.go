@@ -39,8 +39,11 @@ func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 // sums (each product then carries A's rounding, relative 2⁻⁹ at most;
 // subnormal operands read as zero): up to 4 rows of A (a decoding step) by
 // the fused matvec, more (a prompt, a batch) by the register-tiled GEMM of
-// bf16gemm.go, which reads B as stored. Other shapes and levels compute as
-// SgemmBF16. The rounding has no gradient: use it for x·Wᵀ with W frozen,
+// bf16gemm.go, which reads B as stored. With B not transposed (dy·W, W
+// [k, n] as stored) and more than 4 rows of A, B's rows are packed in
+// pairs per call for the GEMM of bf16nn.go (a different summation order:
+// its sums differ from those of the same product with B transposed by
+// float32 rounding). Other shapes and levels compute as SgemmBF16. The rounding has no gradient: use it for x·Wᵀ with W frozen,
 // or where a gradient through A may carry its error.
 func SgemmBF16Dot(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []uint16, ldb int, beta float32, c []float32, ldc int) {
 	bo := bOperand{bf16: b, ld: ldb, trans: transB, dot: true}
@@ -199,6 +202,10 @@ func gemm(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda
 	}
 	if b.dot && kr.bf16tile != nil && !transA && b.trans {
 		gemmBF16Dot(kr, m, n, k, alpha, a, lda, b.bf16, b.ld, beta, c, ldc, t)
+		return
+	}
+	if b.dot && kr.bf16nn != nil && !transA && !b.trans && m > bf16MaxM {
+		gemmBF16DotNN(kr, m, n, k, alpha, a, lda, b.bf16, b.ld, beta, c, ldc, t)
 		return
 	}
 	if m == 1 && !transA || n == 1 && !b.trans {

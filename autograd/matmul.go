@@ -202,19 +202,16 @@ func (tp *Tape) LinearBF16(x *Var, w *tensor.BF16, b *Var) *Var {
 // the bf16 dot-product path inference uses ([asm.SgemmBF16Dot]: x rounded
 // to bfloat16, pairs multiplied with float32 sums, where the CPU has
 // VDPBF16PS; float32 arithmetic elsewhere). The gradient flows to x only,
-// as that of x·wᵀ (the rounding is not differentiated). With wt, w
-// transposed [in, out], the backward dx = dy·w runs on the same path (dy
-// rounded to bfloat16); without it, in float32 as [Tape.LinearBF16]'s.
-func (tp *Tape) LinearBF16Dot(x *Var, w, wt *tensor.BF16) *Var {
+// as that of x·wᵀ (the rounding is not differentiated); the backward's dx =
+// dy·w runs on the same path with w as stored (dy rounded to bfloat16; the
+// kernel packs w's rows in pairs per call, so no transposed copy is kept).
+func (tp *Tape) LinearBF16Dot(x *Var, w *tensor.BF16) *Var {
 	xv := x.Value
 	in := xv.Dim(-1)
 	if len(w.Shape()) != 2 || w.Shape()[1] != in {
 		panic(fmt.Sprintf("autograd.LinearBF16Dot: x %v does not match weight %v", xv.Shape(), w.Shape()))
 	}
 	nout := w.Shape()[0]
-	if wt != nil && !slices.Equal(wt.Shape(), []int{in, nout}) {
-		panic(fmt.Sprintf("autograd.LinearBF16Dot: transposed weight %v for weight %v", wt.Shape(), w.Shape()))
-	}
 	rows := xv.Rows()
 	out := tp.empty(shapeWith(xv.Shape(), nout)...)
 	asm.SgemmBF16Dot(false, true, rows, nout, in, 1, xv.Data(), in, w.Data(), in, 0, out.Data(), nout)
@@ -225,12 +222,8 @@ func (tp *Tape) LinearBF16Dot(x *Var, w, wt *tensor.BF16) *Var {
 			if dy == nil {
 				return
 			}
-			dx, beta := tp.gradBeta(x)
-			if wt != nil { // dx [rows,in] += dy [rows,out] · (wt [in,out])ᵀ
-				asm.SgemmBF16Dot(false, true, rows, in, nout, 1, dy.Data(), nout, wt.Data(), nout, beta, dx.Data(), in)
-			} else {
-				asm.SgemmBF16(false, false, rows, in, nout, 1, dy.Data(), nout, w.Data(), in, beta, dx.Data(), in)
-			}
+			dx, beta := tp.gradBeta(x) // dx [rows,in] (+)= dy [rows,out] · w [out,in]
+			asm.SgemmBF16Dot(false, false, rows, in, nout, 1, dy.Data(), nout, w.Data(), in, beta, dx.Data(), in)
 		})
 	}
 	return y

@@ -24,6 +24,7 @@ func main() {
 		"pack_avx512_amd64.s":     genPackAVX512,
 		"pack_avx2_amd64.s":       genPackAVX2,
 		"bf16gemm_avx512_amd64.s": genBF16Gemm,
+		"bf16nn_avx512_amd64.s":   genBF16NN,
 	}
 	for name, gen := range files {
 		var b bytes.Buffer

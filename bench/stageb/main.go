@@ -12,9 +12,8 @@
 // of the paper's Stage B budget (940 steps of 128) and of the default run's
 // (150 steps of 16) at this shape; with -encoder, the cache step's cost too
 // (an xlm-roberta-base-shaped encoder, random weights, layer-mean pooling,
-// on Khmer-length inputs). The frozen weights keep transposed copies
-// (-transpose) so the backward's dy·W runs on the bf16 dot-product path as
-// the forward's x·Wᵀ does. With -loop, it runs steps of the real Stage B
+// on Khmer-length inputs). The backward's dy·W runs on the bf16
+// dot-product path as the forward's x·Wᵀ does, W read as stored. With -loop, it runs steps of the real Stage B
 // loop instead. Its PyTorch twin is bench/stageb_torch.py.
 //
 //	go run ./bench/stageb -threads 1 -batch 8
@@ -61,7 +60,6 @@ func main() {
 	compare := flag.Int("compare", 0, "instead of the timed steps, compare one micro-batch of this many examples' loss and gradients on the bf16 dot-product path against float32 arithmetic")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed steps to this file")
 	loop := flag.Int("loop", 0, "instead of the timed steps, run this many steps of the real Stage B loop (train.TrainStageB, the paper's settings) on random examples at the last -batch size, micro-batches from -micro or, with -micro 0, -membudget; print each step's time and the peak RSS")
-	transpose := flag.Bool("transpose", true, "keep transposed copies of the frozen bf16 weights, so the backward pass's dy·W runs on the bf16 dot-product path (doubles the bf16 weights' memory)")
 	flag.Parse()
 	sizes, err := parseInts(*batches)
 	if err != nil || *seq < 16+*answer+1 || *answer < 1 { // 8 head tokens, 8 slots, the answer
@@ -84,9 +82,6 @@ func main() {
 	r := rand.New(rand.NewPCG(1, 2))
 	t0 := time.Now()
 	m := llama.NewBF16(c, r)
-	if *transpose {
-		m.TransposeFrozen()
-	}
 	lora := m.AddLoRA(llama.LoRAOptions{Rank: 16, Alpha: 16, Dropout: 0.05,
 		Targets: []string{"q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj"}}, r)
 	lc := llink.DefaultConfig(768, c.Hidden)
@@ -103,8 +98,8 @@ func main() {
 	for _, p := range params {
 		nParams += p.Value.Len()
 	}
-	fmt.Printf("stageb: Llama-3.2-1B shape (%d layers, bf16 frozen (%.2f GB, transposed copies %v), built in %.0f s), LoRA r16 on q,k,v,o,up,down + slots K=%d: %.1fM trainable; prompt %d tokens (answer %d), threads %d\n",
-		c.Layers, float64(m.Bytes())/1e9, *transpose, time.Since(t0).Seconds(), lc.K, float64(nParams)/1e6, *seq, *answer, *threads)
+	fmt.Printf("stageb: Llama-3.2-1B shape (%d layers, bf16 frozen (%.2f GB), built in %.0f s), LoRA r16 on q,k,v,o,up,down + slots K=%d: %.1fM trainable; prompt %d tokens (answer %d), threads %d\n",
+		c.Layers, float64(m.Bytes())/1e9, time.Since(t0).Seconds(), lc.K, float64(nParams)/1e6, *seq, *answer, *threads)
 	if *loop > 0 {
 		runLoop(m, slots, lora, *loop, sizes[len(sizes)-1], *micro, *memBudget, *seq, *answer, c.Layers)
 		return
@@ -135,11 +130,17 @@ func main() {
 		}
 		fmt.Printf("stageb: micro-batch %d fits %.0f GiB\n", mb, *memBudget)
 	}
-	// The FMA peak per wall-clock and per CPU-second of this process (one
-	// goroutine), so the step's GEMM work can be read against both.
+	// The FMA and bf16 dot-product peaks per wall-clock and per CPU-second
+	// of this process (one goroutine), so the step's GEMM work can be read
+	// against both.
+	var pk peaks
 	c0, w0 := proc.CPUTime(), time.Now()
-	peak, hasPeak := asm.FMAPeak(time.Second)
-	peakCPU := peak * time.Since(w0).Seconds() / (proc.CPUTime() - c0).Seconds()
+	pk.fma, pk.ok = asm.FMAPeak(time.Second)
+	pk.fmaCPU = pk.fma * time.Since(w0).Seconds() / (proc.CPUTime() - c0).Seconds()
+	c0, w0 = proc.CPUTime(), time.Now()
+	if d, ok := asm.BF16DotPeak(time.Second); ok {
+		pk.dotCPU = d * time.Since(w0).Seconds() / (proc.CPUTime() - c0).Seconds()
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err == nil {
@@ -151,7 +152,7 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	s.measure(sizes, mb, *steps, *threads, peak, peakCPU, hasPeak)
+	s.measure(sizes, mb, *steps, *threads, pk)
 	if *encoder {
 		encodeStep(*khmer, *threads)
 	}
@@ -203,7 +204,15 @@ func runLoop(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, steps, bs
 // measure times steps of each batch size (the best of steps), prints
 // their rates and GEMM work against the FMA peak, and projects the larger
 // batches and the training budgets from the last size's micro-batch time.
-func (s *stepper) measure(sizes []int, mb, steps, threads int, peak, peakCPU float64, hasPeak bool) {
+// peaks are the throughput ceilings measured in the run: FMA per wall
+// second and per CPU-second (ok when the level has an FMA loop), and the
+// bf16 dot product's per CPU-second (0 without one).
+type peaks struct {
+	fma, fmaCPU, dotCPU float64
+	ok                  bool
+}
+
+func (s *stepper) measure(sizes []int, mb, steps, threads int, pk peaks) {
 	flopsPerEx := stepFlops(s.m.Config, s.seq, s.answer)
 	var last timing
 	for _, bs := range sizes {
@@ -217,10 +226,13 @@ func (s *stepper) measure(sizes []int, mb, steps, threads int, peak, peakCPU flo
 		last = best
 		sec, cpu := best.total().Seconds(), (best.microCPU + best.optCPU).Seconds()
 		share := ""
-		if hasPeak {
+		if pk.ok {
 			g := flopsPerEx * float64(bs) / 1e9
 			share = fmt.Sprintf(", GEMM work %.0f GFLOP/s = %.0f%% of %d× the FMA peak %.0f (per CPU-s: %.0f of %.0f = %.0f%%)",
-				g/sec, 100*g/sec/(peak*float64(threads)), threads, peak, g/cpu, peakCPU, 100*g/cpu/peakCPU)
+				g/sec, 100*g/sec/(pk.fma*float64(threads)), threads, pk.fma, g/cpu, pk.fmaCPU, 100*g/cpu/pk.fmaCPU)
+			if pk.dotCPU > 0 {
+				share += fmt.Sprintf(" (bf16 dot peak %.0f per CPU-s)", pk.dotCPU)
+			}
 		}
 		fmt.Printf("stageb batch %d (micro %d): %.1f s/step (optimizer %.2f s, %.2f CPU-s), %.1f tok/s (%.1f per CPU-s)%s, peak RSS %s\n",
 			bs, min(mb, bs), sec, best.opt.Seconds(), best.optCPU.Seconds(), float64(bs*s.seq)/sec, float64(bs*s.seq)/cpu, share, proc.PeakRSS())

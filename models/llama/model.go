@@ -122,26 +122,6 @@ func (m *Model) ToBF16() {
 	}
 }
 
-// TransposeFrozen gives every bfloat16 projection and the bf16 LM head a
-// transposed copy ([Weight.HT]), so that training's backward pass computes
-// the input gradient dy·W on the bf16 dot-product path as the forward pass
-// computes x·Wᵀ (dy rounded to bfloat16; [autograd.Tape.LinearBF16Dot]).
-// It doubles the bf16 weights' memory. Float32 and quantised weights are
-// left as they are.
-func (m *Model) TransposeFrozen() {
-	ws := []*Weight{m.LMHead()}
-	for _, l := range m.Layers {
-		for _, w := range l.Projections() {
-			ws = append(ws, w)
-		}
-	}
-	for _, w := range ws {
-		if w.H != nil && w.HT == nil {
-			w.HT = transposeBF16(w.H)
-		}
-	}
-}
-
 // Bytes returns the memory the weights take.
 func (m *Model) Bytes() int64 {
 	n := m.Emb.Bytes() + 4*int64(m.Norm.Len())

@@ -22,10 +22,6 @@ type Weight struct {
 	// P, when set by [Model.Trainable], is a parameter sharing W's storage:
 	// the differentiable path then trains the matrix itself.
 	P *autograd.Var
-	// HT, when set by [Model.TransposeFrozen], is H transposed [in, out]:
-	// the backward pass's x-gradient dy·H then runs on the bf16
-	// dot-product path too.
-	HT *tensor.BF16
 }
 
 // LoRA is a low-rank update of a frozen projection: y += Scale·(x·Aᵀ)·Bᵀ
@@ -56,8 +52,7 @@ func (w *Weight) Shape() []int {
 	return w.W.Shape()
 }
 
-// Bytes returns the storage size of the matrix (and of its transposed
-// copy, when [Model.TransposeFrozen] made one).
+// Bytes returns the storage size of the matrix.
 func (w *Weight) Bytes() int64 {
 	s := w.Shape()
 	n := int64(s[0]) * int64(s[1])
@@ -65,9 +60,6 @@ func (w *Weight) Bytes() int64 {
 		return w.Q.Bytes()
 	}
 	if w.H != nil {
-		if w.HT != nil {
-			return 4 * n
-		}
 		return 2 * n
 	}
 	return 4 * n
@@ -79,25 +71,6 @@ func (w *Weight) ToBF16() {
 	if w.W != nil {
 		w.H, w.W = tensor.ToBF16(w.W), nil
 	}
-}
-
-// transposeBF16 returns h [r, c] transposed [c, r], copied in 64×64 blocks
-// so both sides are read and written a cache line at a time.
-func transposeBF16(h *tensor.BF16) *tensor.BF16 {
-	r, c := h.Shape()[0], h.Shape()[1]
-	src, dst := h.Data(), make([]uint16, r*c)
-	const blk = 64
-	for i0 := 0; i0 < r; i0 += blk {
-		for j0 := 0; j0 < c; j0 += blk {
-			for i := i0; i < min(i0+blk, r); i++ {
-				row := src[i*c : (i+1)*c]
-				for j := j0; j < min(j0+blk, c); j++ {
-					dst[j*r+i] = row[j]
-				}
-			}
-		}
-	}
-	return tensor.NewBF16(dst, c, r)
 }
 
 // Float32 returns the weight as float32 (widening a bf16 or quantised
@@ -143,8 +116,8 @@ func (w *Weight) applyTape(tp *autograd.Tape, x *autograd.Var, rng *rand.Rand) *
 	switch {
 	case w.P != nil:
 		y = tp.Linear(x, w.P, nil)
-	case w.H != nil: // as inference computes it; dy·H in bf16 too with HT
-		y = tp.LinearBF16Dot(x, w.H, w.HT)
+	case w.H != nil: // as inference computes it, and dy·H in bf16 too
+		y = tp.LinearBF16Dot(x, w.H)
 	case w.Q != nil: // dequantised for the call
 		y = tp.Linear(x, autograd.Const(w.Float32()), nil)
 	default:

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// genBF16NN writes the AVX512-BF16 kernel of the bf16 dot-product GEMM with
+// B not transposed (asm/bf16nn.go has its contract and Go twin): 6 rows of
+// A against a 64-column panel of B packed in k pairs, one accumulator
+// register per row and 16 columns (Z0–Z23, row i's in Z4i..Z4i+3). Each
+// step loads the panel's next pair of rows (four zmm: 16 columns × 2 k
+// values each, Z24–Z27), broadcasts each row of A's next k pair (one dword,
+// Z28–Z31 in turn) and issues the 24 VDPBF16PS. The accumulators are then
+// stored under the column masks (added to C when acc is set).
+func genBF16NN(b *bytes.Buffer) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+	const mr, nv = 6, 4
+	const name = "bf16nnAVX512"
+	w("// The argument is a *bf16NNTile: a[0..5] at 0..40, b at 48, q at 56, c at")
+	w("// 64, ldc at 72, mr at 80, mask[0..3] at 88..112, acc at 120.")
+	w("//")
+	w("//\tSI DI R8 R9 R10 R11  rows of A   BX the packed panel   CX pairs left")
+	w("//\tDX byte offset into the rows of A")
+	w("")
+	w("// func %s(t *bf16NNTile)", name)
+	w("TEXT ·%s(SB), NOSPLIT, $0-8", name)
+	w("\tMOVQ t+0(FP), AX")
+	rows := []string{"SI", "DI", "R8", "R9", "R10", "R11"}
+	for i, r := range rows {
+		w("\tMOVQ %d(AX), %s", 8*i, r)
+	}
+	w("\tMOVQ 48(AX), BX")
+	w("\tMOVQ 56(AX), CX")
+	for i := 0; i < mr*nv; i++ {
+		w("\tVPXORD Z%d, Z%d, Z%d", i, i, i)
+	}
+	w("\tXORQ DX, DX")
+	w("\tTESTQ CX, CX")
+	w("\tJZ store%s", name)
+	w("loop%s:", name)
+	for v := 0; v < nv; v++ {
+		w("\tVMOVDQU32 %d(BX), Z%d", 64*v, 24+v)
+	}
+	for i := 0; i < mr; i++ {
+		bz := 28 + i%4
+		w("\tVPBROADCASTD (%s)(DX*1), Z%d", rows[i], bz)
+		for v := 0; v < nv; v++ {
+			// A's pair in the ModRM.rm operand, B's in vvvv, as in the
+			// tile kernel (the twin's NaN order follows it).
+			w("\t%s", vdpbf16ps(nv*i+v, bz, 24+v))
+		}
+	}
+	w("\tADDQ $4, DX")
+	w("\tADDQ $%d, BX", 64*nv)
+	w("\tDECQ CX")
+	w("\tJNZ loop%s", name)
+	w("store%s:", name)
+	w("\tMOVQ t+0(FP), AX")
+	w("\tMOVQ 64(AX), DI")
+	w("\tMOVQ 72(AX), R8")
+	w("\tSHLQ $2, R8")
+	w("\tMOVQ 80(AX), R9")
+	w("\tMOVQ 120(AX), R10")
+	for v := 0; v < nv; v++ {
+		w("\tMOVQ %d(AX), DX", 88+8*v)
+		w("\tKMOVW DX, K%d", 1+v)
+	}
+	for i := 0; i < mr; i++ {
+		if i > 0 {
+			w("\tCMPQ R9, $%d", i+1)
+			w("\tJLT done%s", name)
+			w("\tADDQ R8, DI")
+		}
+		w("\tTESTQ R10, R10")
+		w("\tJZ store%s%d", name, i)
+		for v := 0; v < nv; v++ {
+			// C + sum with C as the first source: its NaN wins (addX86).
+			w("\tVMOVUPS.Z %d(DI), K%d, Z%d", 64*v, 1+v, 24+v)
+			w("\tVADDPS Z%d, Z%d, Z%d", nv*i+v, 24+v, nv*i+v)
+		}
+		w("store%s%d:", name, i)
+		for v := 0; v < nv; v++ {
+			w("\tVMOVUPS Z%d, K%d, %d(DI)", nv*i+v, 1+v, 64*v)
+		}
+	}
+	w("done%s:", name)
+	w("\tVZEROUPPER")
+	w("\tRET")
+	genBF16DotPeak(b)
+	genBF16PairPack(b)
+}
+
+// genBF16DotPeak writes the VDPBF16PS throughput loop: 24 independent zmm
+// accumulators (enough for two instructions a cycle at a latency of 6 or
+// more), 24·64 flops an iteration, zero operands (no overflow, no
+// subnormals).
+func genBF16DotPeak(b *bytes.Buffer) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+	w("")
+	w("// func bf16DotPeakAVX512(n int)")
+	w("TEXT ·bf16DotPeakAVX512(SB), NOSPLIT, $0-8")
+	w("\tMOVQ n+0(FP), CX")
+	for i := 0; i < 24; i++ {
+		w("\tVPXORD Z%d, Z%d, Z%d", i, i, i)
+	}
+	w("\tVPXORD Z30, Z30, Z30")
+	w("\tVPXORD Z31, Z31, Z31")
+	w("\tTESTQ CX, CX")
+	w("\tJLE donebf16DotPeak")
+	w("loopbf16DotPeak:")
+	for i := 0; i < 24; i++ {
+		w("\t%s", vdpbf16ps(i, 30+i%2, 31-i%2))
+	}
+	w("\tDECQ CX")
+	w("\tJNZ loopbf16DotPeak")
+	w("donebf16DotPeak:")
+	w("\tVZEROUPPER")
+	w("\tRET")
+}
+
+// genBF16PairPack writes the packing of one pair of rows of B for the
+// bf16nn kernel: rows r and r+1 (ldb elements apart) over np panels of 64
+// columns, each 16 columns zero-extended to dwords (row r in the low
+// halves), row r+1 shifted into the high halves, and stored as one zmm of
+// 16 pairs; panel i's pairs go pstride elements after panel i−1's.
+func genBF16PairPack(b *bytes.Buffer) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+	w("")
+	w("// func bf16PairPackAVX512(dst, src *uint16, ldb, np, pstride int)")
+	w("TEXT ·bf16PairPackAVX512(SB), NOSPLIT, $0-40")
+	w("\tMOVQ dst+0(FP), DI")
+	w("\tMOVQ src+8(FP), SI")
+	w("\tMOVQ ldb+16(FP), DX")
+	w("\tSHLQ $1, DX")
+	w("\tMOVQ np+24(FP), CX")
+	w("\tMOVQ pstride+32(FP), R8")
+	w("\tSHLQ $1, R8")
+	w("\tTESTQ CX, CX")
+	w("\tJLE donebf16PairPack")
+	w("loopbf16PairPack:")
+	for v := 0; v < 4; v++ {
+		w("\tVPMOVZXWD %d(SI), Z%d", 32*v, v)
+		w("\tVPMOVZXWD %d(SI)(DX*1), Z%d", 32*v, 4+v)
+	}
+	for v := 0; v < 4; v++ {
+		w("\tVPSLLD $16, Z%d, Z%d", 4+v, 4+v)
+		w("\tVPORD Z%d, Z%d, Z%d", 4+v, v, v)
+		w("\tVMOVDQU32 Z%d, %d(DI)", v, 64*v)
+	}
+	w("\tADDQ $128, SI")
+	w("\tADDQ R8, DI")
+	w("\tDECQ CX")
+	w("\tJNZ loopbf16PairPack")
+	w("donebf16PairPack:")
+	w("\tVZEROUPPER")
+	w("\tRET")
+}
