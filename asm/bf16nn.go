@@ -34,6 +34,13 @@ const (
 	bf16NNNC = 512
 )
 
+// bf16PackedMinM is the fewest rows of A for which SgemmBF16Dot runs a
+// product with B transposed (x·Wᵀ) on the packed kernel rather than on the
+// tile kernel of bf16gemm.go, which reads B as stored (fewer rows leave
+// less work to share each call's packing). A variable so that benchmarks
+// can compare the two.
+var bf16PackedMinM = 256
+
 // bf16NNTile is the argument block of the tile kernel: rows a[i] of A
 // (each at the pass's first element; pair p read at a[i][2p:2p+2]), the
 // packed panel b (q pairs of 64 columns: pair p of column j at
@@ -154,16 +161,75 @@ func bf16PairPackGeneric(dst, src *uint16, ldb, np, pstride int) {
 	}
 }
 
+// packBF16PairsT is packBF16Pairs for B stored transposed (n rows of k,
+// row stride ldb, as a Linear layer stores its weight): pair p of column j
+// is the two adjacent elements p0+2p, p0+2p+1 of row j0+j. Whole panels
+// go through pairT (the level's bf16pairT) 16 pairs at a time; the pairs
+// left over, the odd last element and a partial panel are packed here.
+// dst is laid out as packBF16Pairs's.
+func packBF16PairsT(pairT func(dst, src *uint16, ldb, q16 int), dst, b []uint16, ldb, p0, kc, j0, nc int) {
+	q := (kc + 1) / 2
+	ps := 2 * bf16NNNR * q
+	full := nc / bf16NNNR
+	q16 := kc / 32
+	for i := 0; i < full; i++ {
+		if q16 > 0 {
+			pairT(&dst[i*ps], &b[(j0+i*bf16NNNR)*ldb+p0], ldb, q16)
+		}
+		packPairsTGo(dst[i*ps:(i+1)*ps], b, ldb, p0, kc, j0+i*bf16NNNR, bf16NNNR, 16*q16)
+	}
+	if w := nc - full*bf16NNNR; w > 0 {
+		packPairsTGo(dst[full*ps:(full+1)*ps], b, ldb, p0, kc, j0+full*bf16NNNR, w, 0)
+	}
+}
+
+// packPairsTGo packs pairs p ≥ from of one panel of w ≤ bf16NNNR rows of a
+// transposed B from row j0 (zeros past an odd kc and past w).
+func packPairsTGo(panel, b []uint16, ldb, p0, kc, j0, w, from int) {
+	for p := from; p < (kc+1)/2; p++ {
+		out := panel[2*bf16NNNR*p : 2*bf16NNNR*(p+1)]
+		for j := 0; j < w; j++ {
+			row := b[(j0+j)*ldb+p0+2*p:]
+			out[2*j] = row[0]
+			if 2*p+1 < kc {
+				out[2*j+1] = row[1]
+			} else {
+				out[2*j+1] = 0
+			}
+		}
+		clear(out[2*w:])
+	}
+}
+
+// bf16PairPackTGeneric is the Go twin of the transposed pair-packing
+// kernels: for p < 16·q16 and l < bf16NNNR, dst[2·(p·bf16NNNR+l)] and the
+// element after it get elements 2p and 2p+1 of row l (row stride ldb).
+func bf16PairPackTGeneric(dst, src *uint16, ldb, q16 int) {
+	if q16 <= 0 {
+		return
+	}
+	q := 16 * q16
+	s := unsafe.Slice(src, (bf16NNNR-1)*ldb+2*q)
+	d := unsafe.Slice(dst, 2*bf16NNNR*q)
+	for l := 0; l < bf16NNNR; l++ {
+		row := s[l*ldb : l*ldb+2*q]
+		for p := 0; p < q; p++ {
+			d[2*(p*bf16NNNR+l)], d[2*(p*bf16NNNR+l)+1] = row[2*p], row[2*p+1]
+		}
+	}
+}
+
 // bf16NNPack holds a packed block between calls (one per concurrent part).
 var bf16NNPack = sync.Pool{New: func() any {
 	s := make([]uint16, 2*((bf16NNKC+1)/2)*bf16NNNC)
 	return &s
 }}
 
-// gemmBF16DotNN computes C = alpha·A·B + beta·C with A (m×k float32, row
-// stride lda) rounded to bf16 by kr.tobf16 and B (k×n bf16, row stride
-// ldb) through kr.bf16nn, the columns of C split over up to t threads.
-func gemmBF16DotNN(kr *kernels, m, n, k int, alpha float32, a []float32, lda int, b []uint16, ldb int, beta float32, c []float32, ldc int, t int) {
+// gemmBF16Packed computes C = alpha·A·op(B) + beta·C with A (m×k float32,
+// row stride lda) rounded to bf16 by kr.tobf16 and B (k×n bf16, or n×k
+// when trans, row stride ldb) packed in pairs through kr.bf16nn, the
+// columns of C split over up to t threads.
+func gemmBF16Packed(kr *kernels, trans bool, m, n, k int, alpha float32, a []float32, lda int, b []uint16, ldb int, beta float32, c []float32, ldc int, t int) {
 	// A's rows at an even stride with a zero after an odd k, so that the
 	// last pair reads zero against the packing's zero row.
 	kp := k + k&1
@@ -181,14 +247,14 @@ func gemmBF16DotNN(kr *kernels, m, n, k int, alpha float32, a []float32, lda int
 	}
 	cols := func(j0, j1 int) {
 		if alpha == 1 && (beta == 0 || beta == 1) {
-			bf16NNCols(kr, m, j0, j1, k, kp, xb, b, ldb, c[j0:], ldc, beta == 1)
+			bf16NNCols(kr, trans, m, j0, j1, k, kp, xb, b, ldb, c[j0:], ldc, beta == 1)
 			return
 		}
 		// Block by block through a scratch C, then scaled into C.
 		tmp := make([]float32, m*min(bf16NNNC, j1-j0))
 		for jc := j0; jc < j1; jc += bf16NNNC {
 			nc := min(bf16NNNC, j1-jc)
-			bf16NNCols(kr, m, jc, jc+nc, k, kp, xb, b, ldb, tmp, nc, false)
+			bf16NNCols(kr, trans, m, jc, jc+nc, k, kp, xb, b, ldb, tmp, nc, false)
 			for i := 0; i < m; i++ {
 				dst, src := c[i*ldc+jc:i*ldc+jc+nc], tmp[i*nc:(i+1)*nc]
 				for j := range dst {
@@ -221,11 +287,11 @@ func gemmBF16DotNN(kr *kernels, m, n, k int, alpha float32, a []float32, lda int
 	})
 }
 
-// bf16NNCols writes dst[i*ldd+(j-j0)] = Σ_p xb[i*kp+p]·b[p*ldb+j] for i < m
-// and j0 ≤ j < j1 (with acc, adds each pass's sums to dst): blocks of
-// bf16NNNC columns of B, passes of bf16NNKC rows packed in pairs, and
+// bf16NNCols writes dst[i*ldd+(j-j0)] = Σ_p xb[i*kp+p]·op(b)[p, j] for i <
+// m and j0 ≤ j < j1 (with acc, adds each pass's sums to dst): blocks of
+// bf16NNNC columns of op(B), passes of bf16NNKC rows packed in pairs, and
 // within them every 6-row tile of A against every panel of the block.
-func bf16NNCols(kr *kernels, m, j0, j1, k, kp int, xb, b []uint16, ldb int, dst []float32, ldd int, acc bool) {
+func bf16NNCols(kr *kernels, trans bool, m, j0, j1, k, kp int, xb, b []uint16, ldb int, dst []float32, ldd int, acc bool) {
 	buf := bf16NNPack.Get().(*[]uint16)
 	defer bf16NNPack.Put(buf)
 	var t bf16NNTile
@@ -235,7 +301,11 @@ func bf16NNCols(kr *kernels, m, j0, j1, k, kp int, xb, b []uint16, ldb int, dst 
 		for pc := 0; pc < k; pc += bf16NNKC {
 			kc := min(bf16NNKC, k-pc)
 			t.q = (kc + 1) / 2
-			packBF16Pairs(kr.bf16pair, *buf, b, ldb, pc, kc, jc, je-jc)
+			if trans {
+				packBF16PairsT(kr.bf16pairT, *buf, b, ldb, pc, kc, jc, je-jc)
+			} else {
+				packBF16Pairs(kr.bf16pair, *buf, b, ldb, pc, kc, jc, je-jc)
+			}
 			t.acc = min(pc, 1)
 			if acc {
 				t.acc = 1

@@ -24,3 +24,9 @@ var bf16DotPeakLoop = bf16DotPeakAVX512
 //
 //go:noescape
 func bf16PairPackAVX512(dst, src *uint16, ldb, np, pstride int)
+
+// bf16PairPackTAVX512 packs one panel of 64 rows of a transposed B (row
+// stride ldb elements) for q16·16 pairs (bf16PairPackTGeneric is its twin).
+//
+//go:noescape
+func bf16PairPackTAVX512(dst, src *uint16, ldb, q16 int)

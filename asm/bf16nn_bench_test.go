@@ -52,9 +52,10 @@ func dotPeakPerCPU() (dot, fma float64) {
 
 // BenchmarkBF16TrainGEMM measures, on one thread and in one run, the bf16
 // dot-product and FMA peaks and the Stage B step's frozen-weight GEMMs:
-// x·Wᵀ (fwd), dy·W with W as stored (bwd, packed in k pairs per call) and
-// dy·W through a transposed copy of W (bwdT: the bf16 tile kernel, as
-// training ran it before the pair packing, at twice the weights' memory).
+// x·Wᵀ on the tile kernel (fwd) and packed (fwdP), dy·W with W as stored
+// (bwd, packed in k pairs per call) and dy·W through a transposed copy of
+// W on the tile kernel (bwdT, as training ran it before the pair packing,
+// at twice the weights' memory).
 // Each reports GFLOP per thread CPU-second and its share of the bf16 dot
 // peak measured just before it ("%dotpeak"). Run with -benchtime 3x or
 // more; read under load per CPU-second.
@@ -71,31 +72,40 @@ func BenchmarkBF16TrainGEMM(b *testing.B) {
 		}
 	})
 	for _, s := range trainShapes {
-		r := testutil.RNG(7)
-		w := make([]uint16, s.out*s.in)
-		for i, v := range testutil.Normal(r, len(w), 0.02) {
-			w[i] = F32ToBF16(v)
-		}
-		wt := make([]uint16, len(w))
-		for o := 0; o < s.out; o++ {
-			for i := 0; i < s.in; i++ {
-				wt[i*s.out+o] = w[o*s.in+i]
+		var w, wt []uint16
+		var x, dy, y, dx []float32
+		setup := func() { // once per shape, in the first sub-benchmark that runs
+			if w != nil {
+				return
 			}
+			r := testutil.RNG(7)
+			w = make([]uint16, s.out*s.in)
+			for i, v := range testutil.Normal(r, len(w), 0.02) {
+				w[i] = F32ToBF16(v)
+			}
+			wt = make([]uint16, len(w))
+			for o := 0; o < s.out; o++ {
+				for i := 0; i < s.in; i++ {
+					wt[i*s.out+o] = w[o*s.in+i]
+				}
+			}
+			x = testutil.Normal(r, s.m*s.in, 1)
+			dy = testutil.Normal(r, s.m*s.out, 1)
+			y = make([]float32, s.m*s.out)
+			dx = make([]float32, s.m*s.in)
 		}
-		x := testutil.Normal(r, s.m*s.in, 1)
-		dy := testutil.Normal(r, s.m*s.out, 1)
-		y := make([]float32, s.m*s.out)
-		dx := make([]float32, s.m*s.in)
 		runs := []struct {
 			dir string
 			f   func()
 		}{
-			{"fwd", func() { SgemmBF16Dot(false, true, s.m, s.out, s.in, 1, x, s.in, w, s.in, 0, y, s.out) }},
-			{"bwd", func() { SgemmBF16Dot(false, false, s.m, s.in, s.out, 1, dy, s.out, w, s.in, 0, dx, s.in) }},
-			{"bwdT", func() { SgemmBF16Dot(false, true, s.m, s.in, s.out, 1, dy, s.out, wt, s.out, 0, dx, s.in) }},
+			{"fwd", func() { gemmBF16Dot(cur, s.m, s.out, s.in, 1, x, s.in, w, s.in, 0, y, s.out, 1) }},
+			{"fwdP", func() { gemmBF16Packed(cur, true, s.m, s.out, s.in, 1, x, s.in, w, s.in, 0, y, s.out, 1) }},
+			{"bwd", func() { gemmBF16Packed(cur, false, s.m, s.in, s.out, 1, dy, s.out, w, s.in, 0, dx, s.in, 1) }},
+			{"bwdT", func() { gemmBF16Dot(cur, s.m, s.in, s.out, 1, dy, s.out, wt, s.out, 0, dx, s.in, 1) }},
 		}
 		for _, run := range runs {
 			b.Run(fmt.Sprintf("%s/%s", s.name, run.dir), func(b *testing.B) {
+				setup()
 				dot, _ := dotPeakPerCPU()
 				flops := 2 * float64(s.m) * float64(s.out) * float64(s.in) * float64(b.N)
 				b.ResetTimer()

@@ -11,7 +11,7 @@ import (
 
 // bf16NNTwin is the pure-Go bf16 dot-product GEMM with B not transposed:
 // the same driver with the Go rounding and tile twin.
-var bf16NNTwin = &kernels{tobf16: f32ToBF16Generic, bf16nn: bf16nnGeneric, bf16pair: bf16PairPackGeneric}
+var bf16NNTwin = &kernels{tobf16: f32ToBF16Generic, bf16nn: bf16nnGeneric, bf16pair: bf16PairPackGeneric, bf16pairT: bf16PairPackTGeneric}
 
 // bf16NNLevels returns the tables with a bf16nn kernel, the twin first.
 func bf16NNLevels() (names []string, krs []*kernels) {
@@ -41,12 +41,13 @@ func nnB(g *bf16Case, pad int) (b []uint16, ldb int) {
 	return b, ldb
 }
 
-// TestBF16NNExact checks every level's bf16nn GEMM against the twin bit for
-// bit, on 1 and 2 threads, and the twin against a float64 reference of the
-// bf16-rounded operands within (k+1)·u·Σ|terms|, on awkward shapes around
-// the 6-row tiles, 64-column panels, the odd k's zero pair, the bf16NNKC
-// passes and the bf16NNNC blocks, with beta 0 and 1; C sits among NaN
-// sentinels that must stay untouched.
+// TestBF16NNExact checks every level's packed bf16 GEMM (B as stored and
+// B transposed) against the twin bit for bit, on 1 and 2 threads, and the
+// twin against a float64 reference of the bf16-rounded operands within
+// (k+1)·u·Σ|terms|, on awkward shapes around the 6-row tiles, 64-column
+// panels, the odd k's zero pair, the bf16NNKC passes and the bf16NNNC
+// blocks, with beta 0 and 1; C sits among NaN sentinels that must stay
+// untouched.
 func TestBF16NNExact(t *testing.T) {
 	ks := []int{1, 2, 3, 7, 15, 17, 31, 33, 127, 129, 511, 512, 513, 1025}
 	ms := []int{5, 6, 7, 11, 12, 13, 17, 33}
@@ -63,22 +64,26 @@ func TestBF16NNExact(t *testing.T) {
 				continue
 			}
 			g := newBF16Case(r, m, n, k, (k+n)%16)
-			b, ldb := nnB(g, (k+n)%3)
+			tr := (ci+ni)%2 == 1
+			b, ldb := g.b, g.ldb
+			if !tr {
+				b, ldb = nnB(g, (k+n)%3)
+			}
 			g.run(func(m, n, k int, x []float32, ldx int, _ []uint16, _ int, c []float32, ldc int) {
-				gemmBF16DotNN(bf16NNTwin, m, n, k, 1, x, ldx, b, ldb, 0, c, ldc, 1)
+				gemmBF16Packed(bf16NNTwin, tr, m, n, k, 1, x, ldx, b, ldb, 0, c, ldc, 1)
 			})
 			if msg := g.check(nil, true); msg != "" {
-				t.Fatalf("twin m=%d n=%d k=%d: %s", m, n, k, msg)
+				t.Fatalf("twin trans=%v m=%d n=%d k=%d: %s", tr, m, n, k, msg)
 			}
 			twin := append([]float32(nil), g.c...)
 			// beta 1 adds to C: twice the product.
 			acc := append([]float32(nil), twin...)
-			gemmBF16DotNN(bf16NNTwin, m, n, k, 1, g.x, g.ldx, b, ldb, 1, acc, g.ldc, 1)
+			gemmBF16Packed(bf16NNTwin, tr, m, n, k, 1, g.x, g.ldx, b, ldb, 1, acc, g.ldc, 1)
 			for i := 0; i < m; i++ {
 				for j := 0; j < n; j++ {
 					want, got := float64(twin[i*g.ldc+j]), float64(acc[i*g.ldc+j])
 					if d := math.Abs(got - 2*want); d > 1e-6*math.Abs(want)*float64(k) {
-						t.Fatalf("twin beta=1 m=%d n=%d k=%d: C[%d,%d] = %g, want %g", m, n, k, i, j, got, 2*want)
+						t.Fatalf("twin trans=%v beta=1 m=%d n=%d k=%d: C[%d,%d] = %g, want %g", tr, m, n, k, i, j, got, 2*want)
 					}
 				}
 			}
@@ -88,17 +93,17 @@ func TestBF16NNExact(t *testing.T) {
 						g.c[i] = float32(math.NaN())
 					}
 					g.run(func(m, n, k int, x []float32, ldx int, _ []uint16, _ int, c []float32, ldc int) {
-						gemmBF16DotNN(krs[li], m, n, k, 1, x, ldx, b, ldb, 0, c, ldc, th)
+						gemmBF16Packed(krs[li], tr, m, n, k, 1, x, ldx, b, ldb, 0, c, ldc, th)
 					})
 					if msg := g.check(nil, true); msg != "" {
-						t.Fatalf("%s/%dT m=%d n=%d k=%d: %s", names[li], th, m, n, k, msg)
+						t.Fatalf("%s/%dT trans=%v m=%d n=%d k=%d: %s", names[li], th, tr, m, n, k, msg)
 					}
 					if msg := sameBits(g, twin); msg != "" {
-						t.Fatalf("%s/%dT m=%d n=%d k=%d: %s", names[li], th, m, n, k, msg)
+						t.Fatalf("%s/%dT trans=%v m=%d n=%d k=%d: %s", names[li], th, tr, m, n, k, msg)
 					}
-					gemmBF16DotNN(krs[li], m, n, k, 1, g.x, g.ldx, b, ldb, 1, g.c, g.ldc, th)
+					gemmBF16Packed(krs[li], tr, m, n, k, 1, g.x, g.ldx, b, ldb, 1, g.c, g.ldc, th)
 					if msg := sameBits(g, acc); msg != "" {
-						t.Fatalf("%s/%dT beta=1 m=%d n=%d k=%d: %s", names[li], th, m, n, k, msg)
+						t.Fatalf("%s/%dT trans=%v beta=1 m=%d n=%d k=%d: %s", names[li], th, tr, m, n, k, msg)
 					}
 				}
 			}
@@ -150,6 +155,52 @@ func TestPackBF16Pairs(t *testing.T) {
 	}
 }
 
+// TestPackBF16PairsT checks the packing of a transposed B element by
+// element (pair p of panel column j holds elements 2p, 2p+1 of row j, zeros
+// past an odd kc and past nc), with the Go twin of the gathering kernel and
+// the level's.
+func TestPackBF16PairsT(t *testing.T) {
+	r := testutil.RNG(64)
+	kinds := []func(dst, src *uint16, ldb, q16 int){bf16PairPackTGeneric}
+	if cur.bf16pairT != nil {
+		kinds = append(kinds, cur.bf16pairT)
+	}
+	for _, pk := range kinds {
+		for _, kc := range []int{1, 2, 3, 17, 31, 32, 33, 64, 65, 97} {
+			for _, nc := range []int{1, 15, 63, 64, 65, 129} {
+				const p0, j0, pad = 3, 5, 2
+				ldb := p0 + kc + pad
+				b := make([]uint16, (j0+nc)*ldb)
+				for i := range b {
+					b[i] = uint16(r.Uint32())
+				}
+				q := (kc + 1) / 2
+				panels := ceilDiv(nc, bf16NNNR)
+				dst := make([]uint16, panels*2*bf16NNNR*q)
+				for i := range dst {
+					dst[i] = 0xffff
+				}
+				packBF16PairsT(pk, dst, b, ldb, p0, kc, j0, nc)
+				for pn := 0; pn < panels; pn++ {
+					for p := 0; p < q; p++ {
+						for j := 0; j < bf16NNNR; j++ {
+							for h := 0; h < 2; h++ {
+								var want uint16
+								if col, e := pn*bf16NNNR+j, 2*p+h; col < nc && e < kc {
+									want = b[(j0+col)*ldb+p0+e]
+								}
+								if got := dst[pn*2*bf16NNNR*q+2*(p*bf16NNNR+j)+h]; got != want {
+									t.Fatalf("kc=%d nc=%d: panel %d pair %d col %d half %d = %#x, want %#x", kc, nc, pn, p, j, h, got, want)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestSgemmBF16DotNN runs the public entry with B not transposed: with
 // alpha 1 and beta 0 it equals the level's bf16nn GEMM bit for bit (or, on
 // a level without one, SgemmBF16), with other alpha and beta alpha·(that) +
@@ -162,7 +213,7 @@ func TestSgemmBF16DotNN(t *testing.T) {
 	b, ldb := nnB(g, 1)
 	want := make([]float32, len(g.c))
 	if cur.bf16nn != nil {
-		gemmBF16DotNN(cur, m, n, k, 1, g.x, g.ldx, b, ldb, 0, want, g.ldc, 1)
+		gemmBF16Packed(cur, false, m, n, k, 1, g.x, g.ldx, b, ldb, 0, want, g.ldc, 1)
 	} else {
 		SgemmBF16(false, false, m, n, k, 1, g.x, g.ldx, b, ldb, 0, want, g.ldc)
 	}
@@ -196,8 +247,8 @@ func TestSgemmBF16DotNN(t *testing.T) {
 }
 
 // FuzzBF16NN feeds arbitrary float32 rows of A and bf16 rows of B (NaN,
-// Inf, subnormals) to every bf16nn level and the twin, with beta 0 and 1:
-// bit for bit equal.
+// Inf, subnormals; B as stored or transposed) to every packed bf16 GEMM
+// level and the twin, with beta 0 and 1: bit for bit equal.
 func FuzzBF16NN(f *testing.F) {
 	f.Add(uint8(1), uint8(0), []byte("\x00\x00\x80\x3f\x00\x00\x00\x40\x80\x3f\xc0\x7f\x00\x00\x80\xff\x01\x00\x80\x00"))
 	for s := uint8(0); s < 8; s++ {
@@ -205,7 +256,7 @@ func FuzzBF16NN(f *testing.F) {
 		for i := range b {
 			b[i] = byte(i*37 + int(s)*11)
 		}
-		f.Add(s*7, s, b)
+		f.Add(s*7, s|s<<7, b)
 	}
 	_, krs := bf16NNLevels()
 	f.Fuzz(func(t *testing.T, shape, pad uint8, data []byte) {
@@ -215,9 +266,14 @@ func FuzzBF16NN(f *testing.F) {
 		if k == 0 {
 			return
 		}
+		tr := pad&0x80 != 0 // B stored n×k
 		lda, ldb, ldc := k+int(pad%3), n+int(pad/3%3), n+int(pad/9%3)
+		rows, cols := k, n
+		if tr {
+			ldb, rows, cols = k+int(pad/3%3), n, k
+		}
 		a := make([]float32, need(m, k, lda))
-		b := make([]uint16, need(k, n, ldb))
+		b := make([]uint16, need(rows, cols, ldb))
 		c0 := make([]float32, need(m, n, ldc))
 		pos := 0
 		for i := 0; i < m; i++ {
@@ -226,8 +282,8 @@ func FuzzBF16NN(f *testing.F) {
 				pos += 4
 			}
 		}
-		for p := 0; p < k; p++ {
-			for j := 0; j < n; j++ {
+		for p := 0; p < rows; p++ {
+			for j := 0; j < cols; j++ {
 				b[p*ldb+j] = binary.LittleEndian.Uint16(data[pos:])
 				pos += 2
 			}
@@ -238,16 +294,40 @@ func FuzzBF16NN(f *testing.F) {
 		}
 		for _, beta := range []float32{0, 1} {
 			twin := append([]float32(nil), c0...)
-			gemmBF16DotNN(bf16NNTwin, m, n, k, 1, a, lda, b, ldb, beta, twin, ldc, 1)
+			gemmBF16Packed(bf16NNTwin, tr, m, n, k, 1, a, lda, b, ldb, beta, twin, ldc, 1)
 			for _, kr := range krs[1:] {
 				c := append([]float32(nil), c0...)
-				gemmBF16DotNN(kr, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, 2)
+				gemmBF16Packed(kr, tr, m, n, k, 1, a, lda, b, ldb, beta, c, ldc, 2)
 				for i := range c {
 					if math.Float32bits(c[i]) != math.Float32bits(twin[i]) {
-						t.Fatal(fmt.Sprintf("%s beta=%g m=%d n=%d k=%d: C[%d] = %g (%#x), twin %g (%#x)", kr.level, beta, m, n, k, i, c[i], math.Float32bits(c[i]), twin[i], math.Float32bits(twin[i])))
+						t.Fatal(fmt.Sprintf("%s trans=%v beta=%g m=%d n=%d k=%d: C[%d] = %g (%#x), twin %g (%#x)", kr.level, tr, beta, m, n, k, i, c[i], math.Float32bits(c[i]), twin[i], math.Float32bits(twin[i])))
 					}
 				}
 			}
 		}
 	})
+}
+
+// TestSgemmBF16DotPackedT runs the public entry with B transposed on
+// bf16PackedMinM rows: on a level with the packed kernel it equals
+// gemmBF16Packed bit for bit, and the tile kernel's product (fewer rows'
+// path) to the summation-order bound.
+func TestSgemmBF16DotPackedT(t *testing.T) {
+	if cur.bf16nn == nil {
+		t.Skip("no packed bf16 GEMM on this level")
+	}
+	r := testutil.RNG(65)
+	m, n, k := bf16PackedMinM, 70, 301
+	g := newBF16Case(r, m, n, k, 5)
+	want := make([]float32, len(g.c))
+	gemmBF16Packed(cur, true, m, n, k, 1, g.x, g.ldx, g.b, g.ldb, 0, want, g.ldc, 1)
+	tile := make([]float32, len(g.c))
+	gemmBF16Dot(cur, m, n, k, 1, g.x, g.ldx, g.b, g.ldb, 0, tile, g.ldc, 1)
+	SgemmBF16Dot(false, true, m, n, k, 1, g.x, g.ldx, g.b, g.ldb, 0, g.c, g.ldc)
+	if msg := sameBits(g, want); msg != "" {
+		t.Fatal(msg)
+	}
+	if msg := g.check(tile, true); msg != "" {
+		t.Fatal(msg)
+	}
 }

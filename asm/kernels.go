@@ -72,8 +72,10 @@ type kernels struct {
 	// with B not transposed (bf16nn.go): SgemmBF16Dot runs products of
 	// more than bf16MaxM rows of A with B as stored on it.
 	bf16nn func(*bf16NNTile)
-	// bf16pair packs a pair of B's rows for bf16nn (bf16nn.go).
-	bf16pair func(dst, src *uint16, ldb, np, pstride int)
+	// bf16pair packs a pair of B's rows for bf16nn, bf16pairT a panel of
+	// B stored transposed (bf16nn.go).
+	bf16pair  func(dst, src *uint16, ldb, np, pstride int)
+	bf16pairT func(dst, src *uint16, ldb, q16 int)
 	// qdot holds the quantised-row dot kernels by QType (quant.go).
 	qdot [qTypes]qdotKernel
 	// kdot, when set for a type, is its int8 dot kernel (quantk.go): a

@@ -39,7 +39,7 @@ func registerArch() {
 			k.level = AVX512BF16
 			k.bf16dot = bf16mvDotAVX512Go
 			k.bf16tile = bf16tileAVX512
-			k.bf16nn, k.bf16pair = bf16nnAVX512, bf16PairPackAVX512
+			k.bf16nn, k.bf16pair, k.bf16pairT = bf16nnAVX512, bf16PairPackAVX512, bf16PairPackTAVX512
 			if cpu.X86.HasAVX512VNNI {
 				kdotVNNI(&k)
 			}

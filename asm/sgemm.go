@@ -200,12 +200,12 @@ func gemm(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda
 		gemmBF16SmallM(kr, m, n, k, alpha, a, lda, b, beta, c, ldc, t)
 		return
 	}
-	if b.dot && kr.bf16tile != nil && !transA && b.trans {
-		gemmBF16Dot(kr, m, n, k, alpha, a, lda, b.bf16, b.ld, beta, c, ldc, t)
+	if b.dot && kr.bf16nn != nil && !transA && (!b.trans && m > bf16MaxM || b.trans && m >= bf16PackedMinM) {
+		gemmBF16Packed(kr, b.trans, m, n, k, alpha, a, lda, b.bf16, b.ld, beta, c, ldc, t)
 		return
 	}
-	if b.dot && kr.bf16nn != nil && !transA && !b.trans && m > bf16MaxM {
-		gemmBF16DotNN(kr, m, n, k, alpha, a, lda, b.bf16, b.ld, beta, c, ldc, t)
+	if b.dot && kr.bf16tile != nil && !transA && b.trans {
+		gemmBF16Dot(kr, m, n, k, alpha, a, lda, b.bf16, b.ld, beta, c, ldc, t)
 		return
 	}
 	if m == 1 && !transA || n == 1 && !b.trans {

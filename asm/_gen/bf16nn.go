@@ -89,6 +89,7 @@ func genBF16NN(b *bytes.Buffer) {
 	w("\tRET")
 	genBF16DotPeak(b)
 	genBF16PairPack(b)
+	genBF16PairPackT(b)
 }
 
 // genBF16DotPeak writes the VDPBF16PS throughput loop: 24 independent zmm
@@ -153,6 +154,106 @@ func genBF16PairPack(b *bytes.Buffer) {
 	w("\tDECQ CX")
 	w("\tJNZ loopbf16PairPack")
 	w("donebf16PairPack:")
+	w("\tVZEROUPPER")
+	w("\tRET")
+}
+
+// genBF16PairPackT writes the packing of one panel of a transposed B (64
+// rows of B, each k contiguous, as a Linear layer stores its weight) for
+// the bf16nn kernel: pair p of row j is the dword at element 2p of row j,
+// and the panel holds pair p of its 64 rows side by side, so the packing is
+// a transpose of dwords, done 16 rows by 16 pairs at a time in registers:
+// 16 loads, unpack dwords then qwords (within 128-bit lanes), then 128-bit
+// lanes gathered across the four groups of rows by VSHUFI32X4, 16 stores.
+// It packs q16·16 pairs.
+func genBF16PairPackT(b *bytes.Buffer) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+	w("")
+	w("// func bf16PairPackTAVX512(dst, src *uint16, ldb, q16 int)")
+	w("//")
+	w("//\tDI the panel   SI the group's first row   R10 the block's first row")
+	w("//\tAX ldb in bytes, BX 3·, DX 5·, R12 7·   R11 the block's row 8   R8 groups left, CX blocks left")
+	w("TEXT ·bf16PairPackTAVX512(SB), NOSPLIT, $0-32")
+	w("\tMOVQ dst+0(FP), DI")
+	w("\tMOVQ src+8(FP), SI")
+	w("\tMOVQ ldb+16(FP), AX")
+	w("\tSHLQ $1, AX")
+	w("\tLEAQ (AX)(AX*2), BX")
+	w("\tLEAQ (AX)(AX*4), DX")
+	w("\tLEAQ (BX)(AX*4), R12")
+	w("\tMOVQ $4, R8")
+	w("\tCMPQ q16+24(FP), $0")
+	w("\tJLE donebf16PairPackT")
+	w("groupbf16PairPackT:")
+	w("\tMOVQ SI, R10")
+	w("\tMOVQ DI, R9")
+	w("\tMOVQ q16+24(FP), CX")
+	w("blockbf16PairPackT:")
+	w("\tLEAQ (R10)(AX*8), R11")
+	addr := func(r int) string {
+		base := "R10"
+		if r >= 8 {
+			base = "R11"
+		}
+		switch r % 8 {
+		case 0:
+			return "(" + base + ")"
+		case 1:
+			return "(" + base + ")(AX*1)"
+		case 2:
+			return "(" + base + ")(AX*2)"
+		case 3:
+			return "(" + base + ")(BX*1)"
+		case 4:
+			return "(" + base + ")(AX*4)"
+		case 5:
+			return "(" + base + ")(DX*1)"
+		case 6:
+			return "(" + base + ")(BX*2)"
+		default:
+			return "(" + base + ")(R12*1)"
+		}
+	}
+	for r := 0; r < 16; r++ {
+		w("\tVMOVDQU32 %s, Z%d", addr(r), r)
+	}
+	// Dwords of rows 2i, 2i+1 interleaved: Z(16+2i) low, Z(17+2i) high.
+	for i := 0; i < 8; i++ {
+		w("\tVPUNPCKLDQ Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i)
+		w("\tVPUNPCKHDQ Z%d, Z%d, Z%d", 2*i+1, 2*i, 17+2*i)
+	}
+	// Z(4i+c) holds column c of each 128-bit lane for rows 4i..4i+3.
+	for i := 0; i < 4; i++ {
+		t := 16 + 4*i
+		w("\tVPUNPCKLQDQ Z%d, Z%d, Z%d", t+2, t, 4*i)
+		w("\tVPUNPCKHQDQ Z%d, Z%d, Z%d", t+2, t, 4*i+1)
+		w("\tVPUNPCKLQDQ Z%d, Z%d, Z%d", t+3, t+1, 4*i+2)
+		w("\tVPUNPCKHQDQ Z%d, Z%d, Z%d", t+3, t+1, 4*i+3)
+	}
+	// Pair 4L+c of the 16 rows: lane L of Z(c), Z(4+c), Z(8+c), Z(12+c).
+	for c := 0; c < 4; c++ {
+		w("\tVSHUFI32X4 $0x44, Z%d, Z%d, Z16", 4+c, c)
+		w("\tVSHUFI32X4 $0xee, Z%d, Z%d, Z17", 4+c, c)
+		w("\tVSHUFI32X4 $0x44, Z%d, Z%d, Z18", 12+c, 8+c)
+		w("\tVSHUFI32X4 $0xee, Z%d, Z%d, Z19", 12+c, 8+c)
+		w("\tVSHUFI32X4 $0x88, Z18, Z16, Z20")
+		w("\tVSHUFI32X4 $0xdd, Z18, Z16, Z21")
+		w("\tVSHUFI32X4 $0x88, Z19, Z17, Z22")
+		w("\tVSHUFI32X4 $0xdd, Z19, Z17, Z23")
+		for l := 0; l < 4; l++ {
+			w("\tVMOVDQU32 Z%d, %d(R9)", 20+l, 256*(4*l+c))
+		}
+	}
+	w("\tADDQ $64, R10")
+	w("\tADDQ $4096, R9")
+	w("\tDECQ CX")
+	w("\tJNZ blockbf16PairPackT")
+	w("\tLEAQ (SI)(AX*8), SI")
+	w("\tLEAQ (SI)(AX*8), SI")
+	w("\tADDQ $64, DI")
+	w("\tDECQ R8")
+	w("\tJNZ groupbf16PairPackT")
+	w("donebf16PairPackT:")
 	w("\tVZEROUPPER")
 	w("\tRET")
 }
