@@ -33,17 +33,18 @@ func SgemmBF16(transA, transB bool, m, n, k int, alpha float32, a []float32, lda
 }
 
 // SgemmBF16Dot is [SgemmBF16] for inference and frozen weights: on a level
-// with the bf16 dot product (avx512bf16, VDPBF16PS), a product with B
-// transposed (B [n, k] as a Linear layer stores its weight) and A not
-// transposed rounds A to bfloat16 and multiplies bf16 pairs with float32
-// sums (each product then carries A's rounding, relative 2⁻⁹ at most;
-// subnormal operands read as zero): up to 4 rows of A (a decoding step) by
-// the fused matvec, more (a prompt, a batch) by the register-tiled GEMM of
-// bf16gemm.go, which reads B as stored. With B not transposed (dy·W, W
-// [k, n] as stored) and more than 4 rows of A, B's rows are packed in
-// pairs per call for the GEMM of bf16nn.go (a different summation order:
-// its sums differ from those of the same product with B transposed by
-// float32 rounding). Other shapes and levels compute as SgemmBF16. The rounding has no gradient: use it for x·Wᵀ with W frozen,
+// with the bf16 dot product (avx512bf16, VDPBF16PS), A not transposed is
+// rounded to bfloat16 and bf16 pairs are multiplied with float32 sums (each
+// product then carries A's rounding, relative 2⁻⁹ at most; subnormal
+// operands read as zero). With B transposed (B [n, k] as a Linear layer
+// stores its weight: x·Wᵀ), up to 4 rows of A (a decoding step) run on the
+// fused matvec, fewer than 256 (a prompt) on the register-tiled GEMM of
+// bf16gemm.go, which reads B as stored, and more (a training batch) on the
+// packed GEMM of bf16nn.go, which packs B in k pairs per call; with B not
+// transposed (W [k, n] as stored: a backward pass's dy·W), more than 4
+// rows run on the packed GEMM. The paths sum in different orders, so their
+// results differ by float32 rounding. Other shapes and levels compute as
+// SgemmBF16. The rounding has no gradient: use it for x·Wᵀ with W frozen,
 // or where a gradient through A may carry its error.
 func SgemmBF16Dot(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []uint16, ldb int, beta float32, c []float32, ldc int) {
 	bo := bOperand{bf16: b, ld: ldb, trans: transB, dot: true}
