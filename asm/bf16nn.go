@@ -6,20 +6,21 @@ import (
 	"unsafe"
 )
 
-// The bf16 dot-product GEMM with B not transposed: C = A·B for A (m×k
-// float32, rounded to bf16 once per call) and B (k×n bf16, row-major: a
-// frozen weight [out, in] as the backward pass's dx = dy·W reads it).
-// VDPBF16PS multiplies pairs of adjacent elements, so the pairs must run
-// along k in both operands: each call packs B's rows 2q and 2q+1 into one
-// row of interleaved pairs (column j's two values side by side), a block
-// of bf16NNKC rows by bf16NNNC columns at a time into a reused buffer, in
-// panels of bf16NNNR columns; A's rounded rows are read as they are, each
-// k pair broadcast to the 16 lanes. The packing is an interleave of two
-// rows (no transpose) and its cost is shared by all m rows of A. Each
-// output is one float32 lane summing its pairs in k order, so the result
-// differs from the transposed-B kernel's (bf16gemm.go, 16 lanes then a
-// tree) by the summation order only. The Go twin below reproduces the
-// kernel bit for bit, NaN and Inf included.
+// The packed bf16 dot-product GEMM: C = A·B for A (m×k float32, rounded
+// to bf16 once per call) and B (k×n bf16, row-major: a frozen weight [out,
+// in] as the backward pass's dx = dy·W reads it), or B stored transposed
+// (x·Wᵀ for more rows than a prompt). VDPBF16PS multiplies pairs of
+// adjacent elements, so the pairs must run along k in both operands: each
+// call packs B, a block of bf16NNKC rows by bf16NNNC columns at a time into
+// a reused buffer, in panels of bf16NNNR columns whose rows are pairs
+// (column j's two values side by side); A's rounded rows are read as they
+// are, each k pair broadcast to the 16 lanes. For B as stored the packing
+// interleaves two rows, for B transposed it transposes 32-bit pairs; either
+// way its cost is shared by all m rows of A. Each output is one float32
+// lane summing its pairs in k order, so the result differs from the 4×4
+// tile kernel's (bf16gemm.go, 16 lanes then a tree) by the summation order
+// only. The Go twins below reproduce the kernels bit for bit, NaN and Inf
+// included.
 
 const (
 	// bf16NNMR and bf16NNNR are the tile: rows of A by columns of B (24
@@ -60,8 +61,9 @@ type bf16NNTile struct {
 	acc  int
 }
 
-// bf16nnGeneric is the Go twin of the tile kernels: each output lane sums
-// its pairs in order as VDPBF16PS does (element 2p+1's product, then 2p's).
+// bf16nnGeneric is the Go twin of the packed tile kernels: each output
+// lane sums its pairs in order as VDPBF16PS does (element 2p+1's product,
+// then 2p's).
 func bf16nnGeneric(t *bf16NNTile) {
 	b := unsafe.Slice(t.b, 2*bf16NNNR*t.q)
 	nr := 0 // the columns up to the last one stored

@@ -5,8 +5,9 @@ import (
 	"fmt"
 )
 
-// genBF16NN writes the AVX512-BF16 kernel of the bf16 dot-product GEMM with
-// B not transposed (asm/bf16nn.go has its contract and Go twin): 6 rows of
+// genBF16NN writes the AVX512-BF16 tile kernel of the packed bf16
+// dot-product GEMM (asm/bf16nn.go has its contract and Go twin), then the
+// VDPBF16PS peak loop and the two packings into the same file: 6 rows of
 // A against a 64-column panel of B packed in k pairs, one accumulator
 // register per row and 16 columns (Z0–Z23, row i's in Z4i..Z4i+3). Each
 // step loads the panel's next pair of rows (four zmm: 16 columns × 2 k
