@@ -288,9 +288,14 @@ func FuzzBF16NN(f *testing.F) {
 				pos += 2
 			}
 		}
-		for i := range c0 {
-			c0[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[pos:]))
-			pos += 4
+		for i := range c0 { // the gaps between C's rows must stay untouched
+			c0[i] = float32(math.NaN())
+		}
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				c0[i*ldc+j] = math.Float32frombits(binary.LittleEndian.Uint32(data[pos:]))
+				pos += 4
+			}
 		}
 		for _, beta := range []float32{0, 1} {
 			twin := append([]float32(nil), c0...)
