@@ -148,3 +148,53 @@ func WordRecall(slots *llink.Slots, tok *llink.Tokens, words [][]int, unit *tens
 	}
 	return sum / float64(n)
 }
+
+// SpelledWords measures how well word slots spell chosen words of their
+// texts: targets[i] lists words of text i (each its decoder token ids),
+// and a word counts as spelled at rank m when each of its tokens is among
+// the m nearest decoder embeddings (cosine, unit rows) of some word slot of
+// that text. It returns the shares of all the words spelled at rank 1 and
+// at rank m; a text without targets adds nothing, and no targets at all
+// give 0, 0.
+func SpelledWords(slots *llink.Slots, tok *llink.Tokens, targets [][][]int, unit *tensor.Tensor, m int) (top1, topM float64) {
+	dirs := slots.WordDirections(nil, tok).Value // [N, K, d]
+	n, k, d := dirs.Dim(0), dirs.Dim(1), dirs.Dim(2)
+	if len(targets) != n {
+		panic(fmt.Sprintf("train.SpelledWords: %d target lists for %d texts", len(targets), n))
+	}
+	cos := tensor.MatMul(tensor.FromSlice(dirs.Data(), n*k, d), unit, false, true) // [N·K, V]
+	v := unit.Dim(0)
+	top := make([]int, 0, min(m, v))
+	var words, hit1, hitM int
+	for i := range n {
+		if len(targets[i]) == 0 {
+			continue
+		}
+		near1, nearM := map[int]bool{}, map[int]bool{}
+		for s := range k {
+			for r, j := range topIndices(cos.Data()[(i*k+s)*v:][:v], top) {
+				nearM[j] = true
+				if r == 0 {
+					near1[j] = true
+				}
+			}
+		}
+		for _, w := range targets[i] {
+			all1, allM := len(w) > 0, len(w) > 0
+			for _, t := range w {
+				all1, allM = all1 && near1[t], allM && nearM[t]
+			}
+			words++
+			if all1 {
+				hit1++
+			}
+			if allM {
+				hitM++
+			}
+		}
+	}
+	if words == 0 {
+		return 0, 0
+	}
+	return float64(hit1) / float64(words), float64(hitM) / float64(words)
+}

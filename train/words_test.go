@@ -2,6 +2,7 @@ package train
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"testing"
 
@@ -84,6 +85,39 @@ func TestWordRecall(t *testing.T) {
 	} {
 		if got := WordRecall(slots, tok, c.words, unit, c.m); got != c.want {
 			t.Errorf("recall@%d of %v: %v, want %v", c.m, c.words, got, c.want)
+		}
+	}
+}
+
+// TestSpelledWords counts a word as spelled when every one of its tokens
+// is among some slot's nearest embeddings, at rank 1 and at rank m.
+func TestSpelledWords(t *testing.T) {
+	const enc, dec = 3, 3
+	cfg := llink.DefaultConfig(enc, dec)
+	cfg.K, cfg.SlotInput = 1, llink.SlotsWords
+	slots := llink.NewSlots(cfg, 1, testutil.RNG(1))
+	copy(slots.Lexical.Weight.Value.Data(), []float32{1, 0, 0, 0, 1, 0, 0, 0, 1}) // identity
+	clear(slots.Lexical.Bias.Value.Data())
+	unit := llink.UnitRows(tensor.FromSlice([]float32{1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 0}, 4, 3))
+	tok, err := llink.StackTokens([][]float32{{1, 0.1, 0}, {0, 0, 1}}, enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Text 0's slot is nearest to row 0, then row 3; text 1's is row 2.
+	for _, c := range []struct {
+		targets    [][][]int
+		m          int
+		top1, topM float64
+	}{
+		{[][][]int{{{0}}, {{2}}}, 2, 1, 1},
+		{[][][]int{{{0, 3}}, {{2}}}, 2, 0.5, 1},              // word 0's second token is only second nearest
+		{[][][]int{{{0}, {3}, {1}}, nil}, 2, 1. / 3, 2. / 3}, // text 1 has no targets
+		{[][][]int{{{1}}, {{3}}}, 2, 0, 0},                   // text 1 ties rows 0, 1 and 3 at cos 0: the lower index wins
+		{[][][]int{nil, nil}, 2, 0, 0},
+	} {
+		top1, topM := SpelledWords(slots, tok, c.targets, unit, c.m)
+		if math.Abs(top1-c.top1) > 1e-12 || math.Abs(topM-c.topM) > 1e-12 {
+			t.Errorf("%v at rank %d: %.3f, %.3f; want %.3f, %.3f", c.targets, c.m, top1, topM, c.top1, c.topM)
 		}
 	}
 }
