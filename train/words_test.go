@@ -58,21 +58,28 @@ func TestAlignWords(t *testing.T) {
 	}
 }
 
-// TestWordRecall counts a text's distinct words found among any slot's
-// nearest embeddings.
-func TestWordRecall(t *testing.T) {
-	const enc, dec = 3, 3
-	cfg := llink.DefaultConfig(enc, dec)
+// twoTexts returns one word slot per text with an identity lexical map, the
+// token states of two texts and four unit embedding rows: text 0's slot is
+// nearest to row 0, then row 3; text 1's is row 2.
+func twoTexts(t *testing.T) (*llink.Slots, *llink.Tokens, *tensor.Tensor) {
+	t.Helper()
+	cfg := llink.DefaultConfig(3, 3)
 	cfg.K, cfg.SlotInput = 1, llink.SlotsWords
 	slots := llink.NewSlots(cfg, 1, testutil.RNG(1))
 	copy(slots.Lexical.Weight.Value.Data(), []float32{1, 0, 0, 0, 1, 0, 0, 0, 1}) // identity
 	clear(slots.Lexical.Bias.Value.Data())
 	unit := llink.UnitRows(tensor.FromSlice([]float32{1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 0}, 4, 3))
-	tok, err := llink.StackTokens([][]float32{{1, 0.1, 0}, {0, 0, 1}}, enc)
+	tok, err := llink.StackTokens([][]float32{{1, 0.1, 0}, {0, 0, 1}}, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Text 0's slot is nearest to row 0, then row 3; text 1's is row 2.
+	return slots, tok, unit
+}
+
+// TestWordRecall counts a text's distinct words found among any slot's
+// nearest embeddings.
+func TestWordRecall(t *testing.T) {
+	slots, tok, unit := twoTexts(t)
 	for _, c := range []struct {
 		words [][]int
 		m     int
@@ -92,18 +99,7 @@ func TestWordRecall(t *testing.T) {
 // TestSpelledWords counts a word as spelled when every one of its tokens
 // is among some slot's nearest embeddings, at rank 1 and at rank m.
 func TestSpelledWords(t *testing.T) {
-	const enc, dec = 3, 3
-	cfg := llink.DefaultConfig(enc, dec)
-	cfg.K, cfg.SlotInput = 1, llink.SlotsWords
-	slots := llink.NewSlots(cfg, 1, testutil.RNG(1))
-	copy(slots.Lexical.Weight.Value.Data(), []float32{1, 0, 0, 0, 1, 0, 0, 0, 1}) // identity
-	clear(slots.Lexical.Bias.Value.Data())
-	unit := llink.UnitRows(tensor.FromSlice([]float32{1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 0}, 4, 3))
-	tok, err := llink.StackTokens([][]float32{{1, 0.1, 0}, {0, 0, 1}}, enc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Text 0's slot is nearest to row 0, then row 3; text 1's is row 2.
+	slots, tok, unit := twoTexts(t)
 	for _, c := range []struct {
 		targets    [][][]int
 		m          int
