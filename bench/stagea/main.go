@@ -19,10 +19,12 @@
 package main
 
 import (
+	"crypto/sha256"
 	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -109,7 +111,9 @@ func encoder(o options) (*llink.Reader, tokenizer.Tokenizer, error) {
 	if o.encoder == "" {
 		enc, et, err = tiny.Encoder()
 	} else {
-		id = "encoder:" + o.encoder
+		if id, err = folderID(o.encoder); err != nil {
+			return nil, nil, err
+		}
 		if enc, err = xlmr.Load(o.encoder); err == nil {
 			et, err = tokenizer.Load(o.encoder)
 		}
@@ -122,6 +126,23 @@ func encoder(o options) (*llink.Reader, tokenizer.Tokenizer, error) {
 		return nil, nil, fmt.Errorf("encoder tokenizer lacks <pad>")
 	}
 	return &llink.Reader{Encoder: enc, Tok: et, Pad: pad, ID: id, Pool: o.pool}, et, nil
+}
+
+// folderID keys the vector caches of an encoder folder by its content
+// (SHA-256 of config.json, tokenizer.json and model.safetensors), so that
+// an encoder trained again into the same folder never reads the earlier
+// one's cached vectors.
+func folderID(dir string) (string, error) {
+	h := sha256.New()
+	for _, f := range []string{"config.json", "tokenizer.json", "model.safetensors"} {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %d\n", f, len(b))
+		h.Write(b)
+	}
+	return fmt.Sprintf("encoder:sha256-%x", h.Sum(nil)[:8]), nil
 }
 
 func run(o options) error {
