@@ -45,7 +45,7 @@ type options struct {
 	steps, maxTrain, batch                    int
 	lr                                        float64
 	seed                                      uint64
-	coverage, direct                          bool
+	coverage, direct, englishStudent          bool
 }
 
 func main() {
@@ -63,6 +63,7 @@ func main() {
 	flag.Uint64Var(&o.seed, "seed", 1, "seed (split, initialisation, sampling)")
 	flag.BoolVar(&o.coverage, "coverage", false, "only print the encoder tokenizer's coverage of each split's Khmer (and of generated Khmer)")
 	flag.BoolVar(&o.direct, "direct", false, "only print retrieval in the encoder's own space: each pool pair's pooled Khmer vector against its pooled English vector, no Stage A (the encoder's own cross-lingual alignment)")
+	flag.BoolVar(&o.englishStudent, "english-student", false, "the student reads every pair's English in place of its Khmer: Stage A's ceiling in this decoder's space (a perfect translation into the encoder), for telling the encoder's limit from the teacher's")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "stagea:", err)
@@ -180,6 +181,14 @@ func run(o options) error {
 	}
 	if o.direct {
 		return direct(student, o.eval, pool)
+	}
+	if o.englishStudent {
+		for _, ps := range [][]data.Pair{trainP, sel, pool} {
+			for i := range ps {
+				ps[i].Foreign = ps[i].English
+			}
+		}
+		fmt.Println("the student reads the English side (-english-student)")
 	}
 	if o.maxTrain > 0 && o.maxTrain < len(trainP) {
 		trainP = trainP[:o.maxTrain]
