@@ -12,6 +12,11 @@
 //
 //	go run ./bench/stagea -corpus en-km-debian.jsonl [-eval dev] [-steps 3000] [-lr 1e-3] [-pool layers]
 //
+// Diagnostics: -coverage (the encoder tokenizer on each split's Khmer),
+// -direct (retrieval between the encoder's own Khmer and English vectors,
+// no projector) and -english-student (Stage A with the student reading the
+// English side: the ceiling the decoder's space allows).
+//
 // The models are the embedded tiny default (models/tiny) unless -encoder
 // names a Hugging Face encoder folder (e.g. a continued-pretrained one); the
 // corpus is never committed (it is built from the Debian archive on the
