@@ -89,6 +89,33 @@ func bf16mvTail(m, n, k0, k int, x []float32, ldx int, b []uint16, ldb int, c []
 // costs microseconds (waking it), as much as streaming a few hundred KB.
 const bf16SplitBytes = 1 << 20
 
+// bf16ChunksPerThread is how many chunks per thread a split decoding
+// matvec (bf16 or quantised) is cut into.
+const bf16ChunksPerThread = 4
+
+// bf16QuadBytes is the matrix size below which amd64's AVX-512 m = 1
+// kernel groups rows of B by four. The grouping saves three of every four
+// horizontal sums, which pays when B comes from cache (a small model's
+// matrices: 256×256 at 53 → 80 GB/s, 688×256 58 → 88); streamed from DRAM
+// with short rows it measured ~20% slower than single rows (32000×512: 12.5
+// against 15.5 GB/s), so matrices that cannot stay in L2 take single rows.
+// The grouping changes the sums' order, so a split matvec keeps every chunk
+// of a matrix at or above this size on the same side as the whole
+// (bf16Chunks). (A variable so that tests run both.)
+var bf16QuadBytes = 512 << 10
+
+// bf16Chunks returns how many chunks a bf16 matvec of n rows of k elements
+// split over parts threads is cut into: bf16ChunksPerThread per thread,
+// fewer when chunks of a matrix of at least bf16QuadBytes would fall under
+// it (the rows of a chunk vary by up to 4: a margin of 8 rows), one when
+// the matrix is under it (so the result does not depend on the threads).
+func bf16Chunks(n, k, parts int) int {
+	if 2*n*k < bf16QuadBytes {
+		return 1
+	}
+	return max(1, min(bf16ChunksPerThread*parts, ceilDiv(n, 4), 2*n*k/(bf16QuadBytes+16*k)))
+}
+
 // gemmBF16SmallM computes C = alpha·A·Bᵀ + beta·C for m ≤ bf16MaxM rows of A
 // and bf16 B with the fused kernel, splitting the rows of B over up to t
 // threads when there is enough of it. With alpha = 1 and beta = 0 (every
@@ -103,18 +130,21 @@ func gemmBF16SmallM(kr *kernels, m, n, k int, alpha float32, a []float32, lda in
 	if b.dot && kr.bf16dot != nil {
 		mv = kr.bf16dot
 	}
-	parts := 1
+	parts, nc := 1, 1
 	if t > 1 && 2*n*k*m >= bf16SplitBytes {
 		parts = min(t, ceilDiv(n, 4))
+		// A few chunks per thread, taken in turn (parallelChunks), so that a
+		// thread that gets no core for a while holds up at most one chunk.
+		nc = bf16Chunks(n, k, parts)
 	}
-	if parts == 1 {
+	if nc == 1 {
 		bf16Block(mv, m, 0, n, k, alpha, a, lda, b.bf16, ldb, beta, c, ldc)
 		return
 	}
-	parallel(parts, func(w int) {
-		// Part boundaries on multiples of 4 rows (the kernels' row groups).
-		j0, j1 := w*n/parts&^3, (w+1)*n/parts&^3
-		if w == parts-1 {
+	parallelChunks(parts, nc, func(w int) {
+		// Chunk boundaries on multiples of 4 rows (the kernels' row groups).
+		j0, j1 := w*n/nc&^3, (w+1)*n/nc&^3
+		if w == nc-1 {
 			j1 = n
 		}
 		bf16Block(mv, m, j0, j1, k, alpha, a, lda, b.bf16, ldb, beta, c, ldc)

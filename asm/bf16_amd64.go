@@ -40,15 +40,6 @@ func bf16mvAVX512Go(m, n, k int, x []float32, ldx int, b []uint16, ldb int, c []
 	bf16mvAVX512(m, n, k, unsafe.SliceData(x), ldx, unsafe.SliceData(b), ldb, unsafe.SliceData(c), ldc, quad)
 }
 
-// bf16QuadBytes is the matrix size below which the m = 1 kernel groups rows
-// of B by four. The grouping saves three of every four horizontal sums,
-// which pays when B comes from cache (a small model's matrices: 256×256 at
-// 53 → 80 GB/s, 688×256 58 → 88); streamed from DRAM with short rows it
-// measured ~20% slower than single rows (32000×512: 12.5 against 15.5
-// GB/s), so matrices that cannot stay in L2 take single rows. (A variable
-// so that tests run both.)
-var bf16QuadBytes = 512 << 10
-
 func bf16mvAVX2Go(m, n, k int, x []float32, ldx int, b []uint16, ldb int, c []float32, ldc int) {
 	bf16mvCheck(m, n, k, x, ldx, b, ldb, c, ldc)
 	if n == 0 {

@@ -2,6 +2,7 @@ package asm
 
 import (
 	"math"
+	"sync"
 	"testing"
 
 	"github.com/llink-go/llink/internal/testutil"
@@ -214,6 +215,68 @@ func TestBF16DotExtremes(t *testing.T) {
 			for i := range got {
 				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 					t.Fatalf("%s trial %d m=%d n=%d k=%d: C[%d] = %g (%#x), twin %g (%#x)", l, trial, m, n, k, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+				}
+			}
+		}
+	}
+}
+
+// TestDecodeSplit checks that the decoding matvecs split over threads
+// (parallelChunks) give bit for bit their one-thread results — bf16 with
+// f32 and bf16 activations, and every quantised type — on row counts that
+// leave ragged chunks, also with several callers at once competing for the
+// pool (a caller then runs the chunks no worker took).
+func TestDecodeSplit(t *testing.T) {
+	const k = 1024
+	r := testutil.RNG(77)
+	x := testutil.Uniform(r, 4*k)
+	for _, n := range []int{517, 1030} { // 2·n·k ≥ bf16SplitBytes
+		wb := make([]uint16, n*k)
+		F32ToBF16Slice(wb, testutil.Uniform(r, n*k))
+		qs := map[QType]*QMatrix{}
+		for _, qt := range allQTypes {
+			bs := make([]byte, n*k/qt.BlockWeights()*qt.BlockBytes())
+			Quantize(qt, bs, testutil.Normal(r, n*k, 0.05))
+			qs[qt], _ = NewQMatrix(qt, n, k, bs)
+		}
+		run := func(m int) [][]float32 {
+			var out [][]float32
+			for _, f := range []func(x []float32, c []float32){
+				func(x, c []float32) { SgemmBF16(false, true, m, n, k, 1, x, k, wb, k, 0, c, n) },
+				func(x, c []float32) { SgemmBF16Dot(false, true, m, n, k, 1, x, k, wb, k, 0, c, n) },
+				func(x, c []float32) { SgemmQ(m, x, k, qs[Q8_0], c, n) },
+				func(x, c []float32) { SgemmQ(m, x, k, qs[Q4_0], c, n) },
+				func(x, c []float32) { SgemmQ(m, x, k, qs[Q4_K], c, n) },
+				func(x, c []float32) { SgemmQ(m, x, k, qs[Q6_K], c, n) },
+			} {
+				c := make([]float32, m*n)
+				f(x, c)
+				out = append(out, c)
+			}
+			return out
+		}
+		for m := 1; m <= bf16MaxM; m++ {
+			restore := SetThreads(1)
+			want := run(m)
+			restore()
+			for _, th := range []int{2, 3} {
+				restore := SetThreads(th)
+				var wg sync.WaitGroup
+				got := make([][][]float32, 3)
+				for g := range got {
+					wg.Add(1)
+					go func() { defer wg.Done(); got[g] = run(m) }()
+				}
+				wg.Wait()
+				restore()
+				for g := range got {
+					for f := range want {
+						for i := range want[f] {
+							if math.Float32bits(got[g][f][i]) != math.Float32bits(want[f][i]) {
+								t.Fatalf("n=%d m=%d threads=%d caller %d kernel %d: c[%d] = %g, one thread %g", n, m, th, g, f, i, got[g][f][i], want[f][i])
+							}
+						}
+					}
 				}
 			}
 		}

@@ -68,3 +68,52 @@ func parallel(n int, f func(i int)) {
 	f(0)
 	wg.Wait()
 }
+
+// parallelChunks runs f(0), …, f(n-1) on the calling goroutine and up to
+// parts-1 idle pool workers, each taking the next index from a shared
+// counter, and returns when all n are done. Unlike parallel, a worker that
+// has not started by the time the caller has taken the last index is not
+// waited for (it finds none left and returns): on a loaded machine, where a
+// woken worker may wait milliseconds for a core, the caller does the work
+// instead of idling at a barrier, and waits at most for the chunks already
+// running. A decoding step's matvecs split this way, n a few chunks per
+// thread.
+func parallelChunks(parts, n int, f func(i int)) {
+	if parts <= 1 || n <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	poolOnce.Do(startPool)
+	st := &chunks{n: n, f: f} // on the heap: a late worker may still read it
+	st.wg.Add(n)
+	for range min(parts, n) - 1 {
+		select {
+		case poolCh <- st.work:
+		default:
+		}
+	}
+	st.work()
+	st.wg.Wait()
+}
+
+// chunks is a parallelChunks call's shared state.
+type chunks struct {
+	next atomic.Int64
+	n    int
+	f    func(int)
+	wg   sync.WaitGroup // one count per chunk, not per worker
+}
+
+// work runs chunks until none are left.
+func (s *chunks) work() {
+	for {
+		i := int(s.next.Add(1) - 1)
+		if i >= s.n {
+			return
+		}
+		s.f(i)
+		s.wg.Done()
+	}
+}

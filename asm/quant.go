@@ -363,7 +363,8 @@ func SgemmQ(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) {
 		rows(0, n)
 		return
 	}
-	parallel(parts, func(pi int) { rows(pi*n/parts, (pi+1)*n/parts) })
+	nc := min(bf16ChunksPerThread*parts, n) // as gemmBF16SmallM
+	parallelChunks(parts, nc, func(ci int) { rows(ci*n/nc, (ci+1)*n/nc) })
 }
 
 // gemmQ is SgemmQ for more than bf16MaxM rows of X (kr's kernels, up to t

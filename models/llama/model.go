@@ -416,16 +416,20 @@ func (m *Model) attention(dst, q []float32, cache *Cache, layer, T int) {
 }
 
 // attnParallelWork is the size (rows·heads·T·S·hd) below which attention runs
-// its heads on the calling goroutine: a decoding step over a short context
-// does less work than handing heads to other goroutines costs.
-const attnParallelWork = 1 << 15
+// its heads on the calling goroutine: a decoding step over a context of up
+// to a few hundred positions (tens of microseconds at the 1B shape) does
+// less work than handing heads to other goroutines costs, the wait for a
+// core included on a loaded machine.
+const attnParallelWork = 1 << 20
 
 // scorePool recycles attention score buffers (T×S per batch row and head)
 // across heads, layers and calls.
 var scorePool = sync.Pool{New: func() any { return new([]float32) }}
 
 // parallelFor runs f(0), …, f(n-1) on up to asm.Threads() goroutines (the
-// caller's included), handing out indices from an atomic counter.
+// caller's included), handing out indices from an atomic counter. It waits
+// for the indices, not the goroutines: one that starts after the caller has
+// taken the last index finds none and returns.
 func parallelFor(n int, f func(i int)) {
 	t := min(asm.Threads(), n)
 	if t <= 1 {
@@ -436,6 +440,7 @@ func parallelFor(n int, f func(i int)) {
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	wg.Add(n)
 	work := func() {
 		for {
 			i := int(next.Add(1) - 1)
@@ -443,11 +448,11 @@ func parallelFor(n int, f func(i int)) {
 				return
 			}
 			f(i)
+			wg.Done()
 		}
 	}
 	for range t - 1 {
-		wg.Add(1)
-		go func() { defer wg.Done(); work() }()
+		go work()
 	}
 	work()
 	wg.Wait()
