@@ -87,16 +87,7 @@ func gemmBF16Dot(kr *kernels, m, n, k int, alpha float32, a []float32, lda int, 
 		for jc := j0; jc < j1; jc += bf16NB {
 			nc := min(bf16NB, j1-jc)
 			bf16GemmCols(kr.bf16tile, m, jc, jc+nc, k, xb, b, ldb, tmp, nc, false)
-			for i := 0; i < m; i++ {
-				dst, src := c[i*ldc+jc:i*ldc+jc+nc], tmp[i*nc:(i+1)*nc]
-				for j := range dst {
-					if beta == 0 {
-						dst[j] = alpha * src[j]
-					} else {
-						dst[j] = alpha*src[j] + beta*dst[j]
-					}
-				}
-			}
+			addScaled(m, nc, alpha, tmp, nc, beta, c[jc:], ldc)
 		}
 	}
 	parts := 1

@@ -257,16 +257,7 @@ func gemmBF16Packed(kr *kernels, trans bool, m, n, k int, alpha float32, a []flo
 		for jc := j0; jc < j1; jc += bf16NNNC {
 			nc := min(bf16NNNC, j1-jc)
 			bf16NNCols(kr, trans, m, jc, jc+nc, k, kp, xb, b, ldb, tmp, nc, false)
-			for i := 0; i < m; i++ {
-				dst, src := c[i*ldc+jc:i*ldc+jc+nc], tmp[i*nc:(i+1)*nc]
-				for j := range dst {
-					if beta == 0 {
-						dst[j] = alpha * src[j]
-					} else {
-						dst[j] = alpha*src[j] + beta*dst[j]
-					}
-				}
-			}
+			addScaled(m, nc, alpha, tmp, nc, beta, c[jc:], ldc)
 		}
 	}
 	parts := 1

@@ -136,18 +136,27 @@ func TestPackBF16Pairs(t *testing.T) {
 				pk = cur.bf16pair
 			}
 			packBF16Pairs(pk, dst, b, ldb, p0, kc, j0, nc)
-			for pn := 0; pn < panels; pn++ {
-				for p := 0; p < q; p++ {
-					for j := 0; j < bf16NNNR; j++ {
-						for h := 0; h < 2; h++ {
-							var want uint16
-							if col, row := pn*bf16NNNR+j, 2*p+h; col < nc && row < kc {
-								want = b[(p0+row)*ldb+j0+col]
-							}
-							if got := dst[pn*2*bf16NNNR*q+2*(p*bf16NNNR+j)+h]; got != want {
-								t.Fatalf("kc=%d nc=%d: panel %d pair %d col %d half %d = %#x, want %#x", kc, nc, pn, p, j, h, got, want)
-							}
-						}
+			checkPairPanels(t, dst, kc, nc, func(col, row int) uint16 { return b[(p0+row)*ldb+j0+col] })
+		}
+	}
+}
+
+// checkPairPanels checks packed panels dst of a kc×nc block element by
+// element: pair p of panel column j holds src(col, 2p) and src(col, 2p+1)
+// for column col = panel·NR + j, zeros past an odd kc and past nc.
+func checkPairPanels(t *testing.T, dst []uint16, kc, nc int, src func(col, e int) uint16) {
+	t.Helper()
+	q := (kc + 1) / 2
+	for pn := 0; pn < ceilDiv(nc, bf16NNNR); pn++ {
+		for p := 0; p < q; p++ {
+			for j := 0; j < bf16NNNR; j++ {
+				for h := 0; h < 2; h++ {
+					var want uint16
+					if col, e := pn*bf16NNNR+j, 2*p+h; col < nc && e < kc {
+						want = src(col, e)
+					}
+					if got := dst[pn*2*bf16NNNR*q+2*(p*bf16NNNR+j)+h]; got != want {
+						t.Fatalf("kc=%d nc=%d: panel %d pair %d col %d half %d = %#x, want %#x", kc, nc, pn, p, j, h, got, want)
 					}
 				}
 			}
@@ -181,21 +190,7 @@ func TestPackBF16PairsT(t *testing.T) {
 					dst[i] = 0xffff
 				}
 				packBF16PairsT(pk, dst, b, ldb, p0, kc, j0, nc)
-				for pn := 0; pn < panels; pn++ {
-					for p := 0; p < q; p++ {
-						for j := 0; j < bf16NNNR; j++ {
-							for h := 0; h < 2; h++ {
-								var want uint16
-								if col, e := pn*bf16NNNR+j, 2*p+h; col < nc && e < kc {
-									want = b[(j0+col)*ldb+p0+e]
-								}
-								if got := dst[pn*2*bf16NNNR*q+2*(p*bf16NNNR+j)+h]; got != want {
-									t.Fatalf("kc=%d nc=%d: panel %d pair %d col %d half %d = %#x, want %#x", kc, nc, pn, p, j, h, got, want)
-								}
-							}
-						}
-					}
-				}
+				checkPairPanels(t, dst, kc, nc, func(col, e int) uint16 { return b[(j0+col)*ldb+p0+e] })
 			}
 		}
 	}

@@ -265,6 +265,21 @@ func (b *bOperand) sub(p0, j0 int) bOperand {
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
+// addScaled sets C = α·T + β·C for the m×n block T (row stride ldt) and C
+// (row stride ldc); β = 0 ignores C's old values (NaN included).
+func addScaled(m, n int, alpha float32, t []float32, ldt int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		dst, src := c[i*ldc:i*ldc+n], t[i*ldt:i*ldt+n]
+		for j := range dst {
+			if beta == 0 {
+				dst[j] = alpha * src[j]
+			} else {
+				dst[j] = alpha*src[j] + beta*dst[j]
+			}
+		}
+	}
+}
+
 // scaleC computes C = beta·C (C = 0 when beta == 0, without reading C).
 func scaleC(m, n int, beta float32, c []float32, ldc int) {
 	for i := 0; i < m; i++ {

@@ -48,17 +48,24 @@ func toyStages(t *testing.T, k int) (*Models, Data, PipelineConfig) {
 	return m, d, c
 }
 
+// recordBudgets makes c's step hook record every training stage's steps,
+// by stage name, in the map it returns.
+func recordBudgets(c *PipelineConfig) map[string][]int {
+	budgets := map[string][]int{}
+	c.StepHook = func(stage string, steps int) func(StepLog) {
+		budgets[stage] = append(budgets[stage], steps)
+		return func(StepLog) {}
+	}
+	return budgets
+}
+
 // Every row of the fair comparison runs with its own prompt form, the
 // trained rows with the same step budget, and the rows split into slices
 // that make a valid record.
 func TestFairRows(t *testing.T) {
 	const k = 2
 	m, d, c := toyStages(t, k)
-	budgets := map[string][]int{}
-	c.StepHook = func(stage string, steps int) func(StepLog) {
-		budgets[stage] = append(budgets[stage], steps)
-		return func(StepLog) {}
-	}
+	budgets := recordBudgets(&c)
 	c.LRFactor = map[string]float64{RowFTCopy: 3, RowLLINK: 0.5}
 	s, err := NewStages(m, d, c, nil)
 	if err != nil {
@@ -143,11 +150,7 @@ func TestFairRows(t *testing.T) {
 func TestSlotPairs(t *testing.T) {
 	const k = 2
 	m, d, c := toyStages(t, k)
-	budgets := map[string][]int{}
-	c.StepHook = func(stage string, steps int) func(StepLog) {
-		budgets[stage] = append(budgets[stage], steps)
-		return func(StepLog) {}
-	}
+	budgets := recordBudgets(&c)
 	c.SlotPairs = true
 	s, err := NewStages(m, d, c, nil)
 	if err != nil {
