@@ -3,6 +3,7 @@ package train
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -223,6 +224,16 @@ func TestFairData(t *testing.T) {
 	}
 	if len(dsl) != 1 || dsl[0].N != 80 || len(dev.Pool) != 800 {
 		t.Fatalf("dev: slices %+v, pool %d", dsl, len(dev.Pool))
+	}
+	// A dev run trains on exactly what the test run with the same options
+	// trains on, so that what is chosen on dev is what the test measures.
+	if !reflect.DeepEqual(dev.TrainPairs, d.TrainPairs) || !reflect.DeepEqual(dev.TrainTasks, d.TrainTasks) {
+		t.Fatal("a dev run's training pairs or tasks differ from the test run's")
+	}
+	for _, tk := range dev.TestTasks {
+		if train[tk.Foreign] {
+			t.Fatalf("a dev passage is a training passage: %q", tk.Foreign)
+		}
 	}
 	// The English oracle reads each task's English passage, nothing else changed.
 	for j, o := range englishOracle(dev.TestTasks) {

@@ -19,6 +19,10 @@ type FairDataOptions struct {
 	// OnDev evaluates on the development split instead (PerKind questions
 	// per kind from the dev tasks; the dev pairs Stage A does not select on
 	// are the retrieval pool): for choosing settings, never for results.
+	// Everything a row trains on is the same as with OnDev false and the
+	// same options (the corpus is built with the novel-entity slice's
+	// reservations whenever NovelPerKind > 0), so a setting chosen on dev is
+	// chosen for the model the test run trains.
 	OnDev bool
 	// EnglishOracle replaces every task's foreign text (training and
 	// evaluated) by its English passage, so each row reads the English:
@@ -38,7 +42,8 @@ type FairDataOptions struct {
 const stageADevPairs = 200
 
 // FairData builds the data of one seed: the generated corpus of that seed
-// (with a 1,000-pair novel-entity slice when NovelPerKind > 0), its
+// (with a 1,000-pair novel-entity slice when NovelPerKind > 0, whose places
+// and years no training pair holds), its
 // training pairs and tasks, and the test questions drawn per kind
 // ([data.DrawTasks]) — the held-out slice first, then the novel one — with
 // the slices in that order. short reports kinds with fewer questions than
@@ -50,7 +55,7 @@ func FairData(o FairDataOptions) (d Data, slices []FairSlice, short map[string]m
 	}
 	cfg := data.DefaultConfig()
 	cfg.Seed = o.Seed
-	if o.NovelPerKind > 0 && !o.OnDev {
+	if o.NovelPerKind > 0 {
 		cfg.Novel = 1000
 	}
 	c, err := data.Build(cfg)

@@ -63,7 +63,7 @@ func (o *fairOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.evalDev, "eval-dev", false, "evaluate on the development split: for choosing settings, never for results")
 	fs.Float64Var(&o.pseudoNames, "pseudo-names", 0, "share (0..1) of the training tasks naming a person whose given names are replaced by generated pseudo-names, so that answering them needs the copy channel")
 	fs.BoolVar(&o.slotPairs, "slot-pairs", false, "LLINK's Stage B first translates Stage A's training pairs through the slots for one epoch, as direct FT + copy + pairs does before its tasks")
-	fs.BoolVar(&o.devPseudo, "dev-pseudo-names", false, "with -eval-dev: replace every given name of the dev questions by a pseudo-name, to measure names never seen in training")
+	fs.BoolVar(&o.devPseudo, "dev-pseudo-names", true, "with -eval-dev: replace every given name of the dev questions by a pseudo-name, so that dev holds names no row trained on, as the test does (false: the training names)")
 	fs.BoolVar(&o.oracle, "english-oracle", false, "every task's Khmer replaced by its English passage, in training and evaluation: what the decoder answers when it reads the English (a ceiling for these questions, not a result)")
 	fs.IntVar(&o.k, "k", 8, fmt.Sprintf("soft slots K of LLINK's rows (1..%d)", llink.MaxK))
 	o.registerSlots(fs)
@@ -128,7 +128,7 @@ func (o *fairOptions) check(fs *flag.FlagSet) error {
 		return usageErrorf("fair: -tune starts afresh; it cannot -resume")
 	case !(o.pseudoNames >= 0 && o.pseudoNames <= 1):
 		return usageErrorf("fair: -pseudo-names %g: want a share in 0..1", o.pseudoNames)
-	case o.devPseudo && !o.evalDev:
+	case flagSet(fs, "dev-pseudo-names") && !o.evalDev:
 		return usageErrorf("fair: -dev-pseudo-names needs -eval-dev")
 	}
 	return nil
@@ -392,7 +392,8 @@ func readSeedRuns(path string) ([]eval.SliceRun, error) {
 // of seed 1: every factor of the grid, one training each with the shared
 // Stage A; the best dev exact match wins (ties: the factor nearest 1).
 func fairTune(o fairOptions, m *train.Models, c train.PipelineConfig, dir *rundir.Dir, log, stdout io.Writer) error {
-	d, _, _, err := train.FairData(train.FairDataOptions{Seed: 1, TrainPairs: o.trainPairs, TrainTasks: o.trainTasks, PerKind: o.perKind, OnDev: true})
+	d, _, _, err := train.FairData(train.FairDataOptions{Seed: 1, TrainPairs: o.trainPairs, TrainTasks: o.trainTasks, PerKind: o.perKind,
+		NovelPerKind: o.novelPerKind, OnDev: true, PseudoNames: o.pseudoNames, DevPseudoNames: o.devPseudo})
 	if err != nil {
 		return err
 	}

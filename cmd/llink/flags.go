@@ -256,3 +256,11 @@ func parseBytes(s string) (int64, error) {
 	}
 	return int64(v * scale), nil
 }
+
+// flagSet reports whether the command line set the flag name (as opposed to
+// it keeping its default).
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}

@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"flag"
+	"testing"
+)
 
 func TestParseBytes(t *testing.T) {
 	for _, tc := range []struct {
@@ -21,6 +24,35 @@ func TestParseBytes(t *testing.T) {
 		}
 		if err != nil || got != tc.want {
 			t.Errorf("parseBytes(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+// -dev-pseudo-names is on by default (dev holds names no row trained on, as
+// the test does); setting it without -eval-dev is a usage error, leaving it
+// at its default is not.
+func TestFairDevPseudoNamesFlag(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		ok      bool
+		pseudo  bool
+		evalDev bool
+	}{
+		{nil, true, true, false},
+		{[]string{"-eval-dev"}, true, true, true},
+		{[]string{"-eval-dev", "-dev-pseudo-names=false"}, true, false, true},
+		{[]string{"-dev-pseudo-names"}, false, true, false},
+		{[]string{"-dev-pseudo-names=false"}, false, false, false},
+	} {
+		fs := flag.NewFlagSet("fair", flag.ContinueOnError)
+		var o fairOptions
+		o.register(fs)
+		if err := fs.Parse(tc.args); err != nil {
+			t.Fatal(err)
+		}
+		err := o.check(fs)
+		if (err == nil) != tc.ok || o.devPseudo != tc.pseudo || o.evalDev != tc.evalDev {
+			t.Errorf("%q: check %v, dev pseudo-names %v, eval-dev %v", tc.args, err, o.devPseudo, o.evalDev)
 		}
 	}
 }
