@@ -103,7 +103,10 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		_, err = pretrain.Decoder(*out, pretrain.DefaultDecoderData(c.Seed), c, opts)
 	} else {
 		c := pretrain.DefaultEncoder()
-		c.Seed, c.InitFrom, c.TLM, c.MaxTokens, c.Group = *seed, *initFrom, eo.tlm, eo.maxTokens, eo.group
+		c.Seed, c.InitFrom, c.TLM, c.MaxTokens, c.Group, c.MaxPiece = *seed, *initFrom, eo.tlm, eo.maxTokens, eo.group, eo.maxPiece
+		if c.InitFrom != "" && c.MaxPiece > 0 {
+			return usageErrorf("pretrain encoder: -max-piece trains a new tokenizer; -init keeps %s's", c.InitFrom)
+		}
 		if *steps > 0 {
 			c.Steps = *steps
 		}
@@ -133,6 +136,7 @@ type encoderOptions struct {
 	corpus, split    string
 	tlm              float64
 	maxTokens, group int
+	maxPiece         int
 	noGenerated      bool
 }
 
@@ -141,6 +145,7 @@ func (e *encoderOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&e.split, "split", splitRandom, "encoder: how the -corpus is split, as in `llink run`: random or package (whole source packages held out)")
 	fs.Float64Var(&e.tlm, "tlm", 0, "encoder: share of each batch's rows that are translation language modelling rows (XLM's TLM: a -corpus training pair packed into one row and masked over both languages); 0: masked LM only")
 	fs.IntVar(&e.maxTokens, "max-tokens", 0, "encoder: clip every training row to `N` tokens (each half of a TLM row to N/2); 0: the model's 256 positions")
+	fs.IntVar(&e.maxPiece, "max-piece", 0, "encoder: longest tokenizer piece in `characters` (0: 16, as SentencePiece; smaller keeps a piece near one word)")
 	fs.IntVar(&e.group, "group", 0, "encoder: pad a batch's rows in groups of `N` of similar length (less padding work); 0: the whole batch as one")
 	fs.BoolVar(&e.noGenerated, "no-generated", false, "encoder: leave out the generated sentences (the -corpus text only)")
 }
@@ -151,7 +156,7 @@ func (e *encoderOptions) check(fs *flag.FlagSet, which string) error {
 	if which != "encoder" {
 		var bad []string
 		fs.Visit(func(f *flag.Flag) {
-			if slices.Contains([]string{"corpus", "split", "tlm", "max-tokens", "group", "no-generated"}, f.Name) {
+			if slices.Contains([]string{"corpus", "split", "tlm", "max-tokens", "group", "no-generated", "max-piece"}, f.Name) {
 				bad = append(bad, "-"+f.Name)
 			}
 		})
@@ -164,6 +169,7 @@ func (e *encoderOptions) check(fs *flag.FlagSet, which string) error {
 		checkFloat("pretrain encoder", "tlm", e.tlm, 0, 0.99),
 		checkInt("pretrain encoder", "max-tokens", e.maxTokens, 0, 256),
 		checkInt("pretrain encoder", "group", e.group, 0, maxCount),
+		checkInt("pretrain encoder", "max-piece", e.maxPiece, 0, 64),
 	); err != nil {
 		return err
 	}

@@ -51,6 +51,12 @@ type EncoderConfig struct {
 	// with its own warm-up and decay — instead of starting from scratch;
 	// its provenance is kept in the metadata under "init.".
 	InitFrom string `json:"init_from,omitempty"`
+	// MaxPiece bounds the tokenizer's pieces in characters; 0: 16, as
+	// SentencePiece. On generated text, whose phrases repeat, 16 lets one
+	// piece hold a phrase of several words ("planted sugarcane on the
+	// land"); a smaller bound keeps pieces near a word, as a vocabulary
+	// shared by many languages does.
+	MaxPiece int `json:"max_piece,omitempty"`
 }
 
 // DefaultEncoder is the embedded default's tiny encoder.
@@ -171,7 +177,7 @@ func clip(ids []int, n int) []int {
 // layout, <mask> last) on up to 8,000 sentences of each language.
 func EncoderTokenizer(d EncoderData, c EncoderConfig) (*tokenizer.Unigram, error) {
 	texts := append(append([]string(nil), d.English[:min(len(d.English), 8000)]...), d.Khmer[:min(len(d.Khmer), 8000)]...)
-	return tokenizer.TrainUnigram(texts, tokenizer.UnigramTrainConfig{VocabSize: c.Vocab})
+	return tokenizer.TrainUnigram(texts, tokenizer.UnigramTrainConfig{VocabSize: c.Vocab, MaxPieceLen: c.MaxPiece})
 }
 
 // Encoder trains the tiny encoder (tokenizer included) with masked

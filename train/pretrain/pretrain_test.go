@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llama"
@@ -388,4 +389,33 @@ func maxAbsDiff(a, b []float32) float64 {
 		e = max(e, math.Abs(float64(a[i]-b[i])))
 	}
 	return e
+}
+
+// EncoderConfig.MaxPiece bounds the pieces of the encoder's vocabulary:
+// with the default some pieces of the generated Khmer are longer than 5
+// characters, with MaxPiece 5 none is.
+func TestEncoderTokenizerMaxPiece(t *testing.T) {
+	_, ed := smallData(t)
+	longest := func(c EncoderConfig) int {
+		tok, err := EncoderTokenizer(ed, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for id := range tok.VocabSize() {
+			p, _ := tok.Token(id)
+			if !strings.HasPrefix(p, "<") {
+				n = max(n, utf8.RuneCountInString(strings.TrimPrefix(p, "▁")))
+			}
+		}
+		return n
+	}
+	c := tinyEncoder()
+	if n := longest(c); n <= 5 {
+		t.Fatalf("default: longest piece %d characters; the test needs longer ones", n)
+	}
+	c.MaxPiece = 5
+	if n := longest(c); n > 5 {
+		t.Fatalf("MaxPiece 5: a piece of %d characters", n)
+	}
 }
