@@ -7,7 +7,10 @@
 // It runs no decoder, so a setting of the slots (K, words per segment,
 // alignment steps) can be read in minutes before any Stage B.
 //
-//	go run ./bench/wordalign [-seed 1] [-k 16] [-words-per-segment 1] [-steps 1500]
+//	go run ./bench/wordalign [-seed 1] [-k 16] [-words-per-segment 1] [-steps 1500] [-encoder DIR]
+//
+// -encoder reads an XLM-R folder (such as one `llink pretrain encoder`
+// wrote) instead of the embedded encoder.
 package main
 
 import (
@@ -21,6 +24,8 @@ import (
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/models/tiny"
+	"github.com/llink-go/llink/models/tokenizer"
+	"github.com/llink-go/llink/models/xlmr"
 	"github.com/llink-go/llink/train"
 )
 
@@ -30,19 +35,27 @@ func main() {
 	r := flag.Int("words-per-segment", 1, "word slots per in-order segment (K must be a multiple)")
 	steps := flag.Int("steps", train.DefaultWordAlign().Steps, "word alignment steps")
 	pairs := flag.Int("train-pairs", 4000, "Stage A training pairs the alignment reads")
+	encDir := flag.String("encoder", "", "XLM-R `folder` to read the Khmer with (default: the embedded encoder)")
 	flag.Parse()
-	if err := run(*seed, *k, *r, *steps, *pairs); err != nil {
+	if err := run(*seed, *k, *r, *steps, *pairs, *encDir); err != nil {
 		fmt.Fprintln(os.Stderr, "wordalign:", err)
 		os.Exit(1)
 	}
 }
 
-func run(seed uint64, k, r, steps, trainPairs int) error {
+func run(seed uint64, k, r, steps, trainPairs int, encDir string) error {
 	dec, dt, err := tiny.Decoder()
 	if err != nil {
 		return err
 	}
 	enc, et, err := tiny.Encoder()
+	encID := tiny.ID("encoder")
+	if encDir != "" {
+		if enc, err = xlmr.Load(encDir); err == nil {
+			et, err = tokenizer.Load(encDir)
+		}
+		encID = "folder:" + encDir
+	}
 	if err != nil {
 		return err
 	}
@@ -50,11 +63,11 @@ func run(seed uint64, k, r, steps, trainPairs int) error {
 	if id, ok := et.TokenID("<pad>"); ok {
 		pad = id
 	}
-	m, err := train.NewModels(dec, dt, tiny.ID("decoder"), enc, et, pad, tiny.ID("encoder"), k)
+	m, err := train.NewModels(dec, dt, tiny.ID("decoder"), enc, et, pad, encID, k)
 	if err != nil {
 		return err
 	}
-	d, _, _, err := train.FairData(train.FairDataOptions{Seed: seed, TrainPairs: trainPairs, TrainTasks: 1200, PerKind: 50, OnDev: true})
+	d, _, _, err := train.FairData(train.FairDataOptions{Seed: seed, TrainPairs: trainPairs, TrainTasks: 1200, PerKind: 50, NovelPerKind: 25, OnDev: true})
 	if err != nil {
 		return err
 	}
