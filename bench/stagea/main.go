@@ -17,10 +17,10 @@
 // no projector) and -english-student (Stage A with the student reading the
 // English side: the ceiling the decoder's space allows).
 //
-// The models are the embedded tiny default (models/tiny) unless -encoder
-// names a Hugging Face encoder folder (e.g. a continued-pretrained one); the
-// corpus is never committed (it is built from the Debian archive on the
-// user's machine).
+// The models are the embedded tiny defaults (models/tiny) unless -encoder
+// or -decoder name Hugging Face folders (e.g. continued-pretrained ones:
+// the decoder is Stage A's teacher); the corpus is never committed (it is
+// built from the Debian archive on the user's machine).
 package main
 
 import (
@@ -36,21 +36,24 @@ import (
 	"unicode"
 
 	"github.com/llink-go/llink/data"
+	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
+	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/models/tiny"
 	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/models/xlmr"
+	"github.com/llink-go/llink/tensor"
 	"github.com/llink-go/llink/train"
 	"github.com/llink-go/llink/train/eval"
 )
 
 // options are the command's flags.
 type options struct {
-	corpus, split, eval, pool, encoder, cache string
-	steps, maxTrain, batch                    int
-	lr                                        float64
-	seed                                      uint64
-	coverage, direct, englishStudent          bool
+	corpus, split, eval, pool, encoder, decoder, cache string
+	steps, maxTrain, batch                             int
+	lr                                                 float64
+	seed                                               uint64
+	coverage, direct, englishStudent                   bool
 }
 
 func main() {
@@ -60,6 +63,7 @@ func main() {
 	flag.StringVar(&o.eval, "eval", "dev", "the pool's split: dev (for choosing settings) or test (read once)")
 	flag.StringVar(&o.pool, "pool", llink.PoolLayers, "encoder pooling: layers (mean of every layer's average) or last (the paper's)")
 	flag.StringVar(&o.encoder, "encoder", "", "Hugging Face encoder `folder` (default: the embedded tiny encoder)")
+	flag.StringVar(&o.decoder, "decoder", "", "Hugging Face Llama decoder `folder`, Stage A's teacher (default: the embedded tiny decoder); its tokenizer must hold LLINK's tokens")
 	flag.StringVar(&o.cache, "cache", ".cache/vectors", "vector cache folder")
 	flag.IntVar(&o.steps, "steps", 3000, "Stage A steps")
 	flag.IntVar(&o.maxTrain, "train", 0, "Stage A training pairs (0: all training pairs)")
@@ -117,7 +121,7 @@ func encoder(o options) (*llink.Reader, tokenizer.Tokenizer, error) {
 	if o.encoder == "" {
 		enc, et, err = tiny.Encoder()
 	} else {
-		if id, err = folderID(o.encoder); err != nil {
+		if id, err = folderID("encoder", o.encoder); err != nil {
 			return nil, nil, err
 		}
 		if enc, err = xlmr.Load(o.encoder); err == nil {
@@ -134,13 +138,41 @@ func encoder(o options) (*llink.Reader, tokenizer.Tokenizer, error) {
 	return &llink.Reader{Encoder: enc, Tok: et, Pad: pad, ID: id, Pool: o.pool}, et, nil
 }
 
-// folderID keys the vector caches of an encoder folder by its content
-// (SHA-256 of config.json, tokenizer.json and model.safetensors), so that
-// an encoder trained again into the same folder never reads the earlier
-// one's cached vectors.
-func folderID(dir string) (string, error) {
+// teacher returns Stage A's teacher: the embedded tiny decoder or the
+// folder's.
+func teacher(o options) (*llink.Teacher, error) {
+	var dec *llama.Model
+	var dt tokenizer.Tokenizer
+	var err error
+	id := tiny.ID("decoder")
+	if o.decoder == "" {
+		dec, dt, err = tiny.Decoder()
+	} else {
+		if id, err = folderID("decoder", o.decoder); err != nil {
+			return nil, err
+		}
+		if dec, err = llama.Load(o.decoder, llama.LoadOptions{}); err == nil {
+			dt, err = tokenizer.Load(o.decoder)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	d, err := llink.NewDecoder(dec, dt, nil, "", "", 0)
+	if err != nil {
+		return nil, err
+	}
+	return &llink.Teacher{Dec: d, ID: id}, nil
+}
+
+// folderID keys the vector caches of a model folder by its content
+// (SHA-256 of config.json, tokenizer.json and every tensor of
+// model.safetensors: name, type, shape and bytes), so that a model trained
+// again into the same folder never reads the earlier one's cached vectors,
+// while the measurements written into its metadata keep them.
+func folderID(kind, dir string) (string, error) {
 	h := sha256.New()
-	for _, f := range []string{"config.json", "tokenizer.json", "model.safetensors"} {
+	for _, f := range []string{"config.json", "tokenizer.json"} {
 		b, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
 			return "", err
@@ -148,7 +180,55 @@ func folderID(dir string) (string, error) {
 		fmt.Fprintf(h, "%s %d\n", f, len(b))
 		h.Write(b)
 	}
-	return fmt.Sprintf("encoder:sha256-%x", h.Sum(nil)[:8]), nil
+	f, err := safetensors.Open(filepath.Join(dir, "model.safetensors"))
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	for _, name := range f.Names() {
+		info, _ := f.Info(name)
+		b, err := f.Bytes(name)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s %v %v %d\n", name, info.DType, info.Shape, len(b))
+		h.Write(b)
+	}
+	return fmt.Sprintf("%s:sha256-%x", kind, h.Sum(nil)[:8]), nil
+}
+
+// byLength is a student that encodes the texts of one call in batches of
+// batch texts of similar length (sorted by bytes, a proxy for tokens), so
+// that a few long sentences do not pad the rest: the same vectors (and
+// cache key) as its Reader's, for less work on corpora of mixed lengths.
+type byLength struct {
+	*llink.Reader
+	batch int
+}
+
+// Embed returns the pooled vectors of texts [N, d], in their order.
+func (b byLength) Embed(texts []string) (*tensor.Tensor, error) {
+	order := make([]int, len(texts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(x, y int) int { return len(texts[x]) - len(texts[y]) })
+	out := tensor.New(len(texts), b.Dim())
+	for lo := 0; lo < len(order); lo += b.batch {
+		idx := order[lo:min(lo+b.batch, len(order))]
+		sub := make([]string, len(idx))
+		for j, i := range idx {
+			sub[j] = texts[i]
+		}
+		v, err := b.Reader.Embed(sub)
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range idx {
+			copy(out.Row(i), v.Row(j))
+		}
+	}
+	return out, nil
 }
 
 func run(o options) error {
@@ -198,17 +278,14 @@ func run(o options) error {
 	if o.maxTrain > 0 && o.maxTrain < len(trainP) {
 		trainP = trainP[:o.maxTrain]
 	}
-	dec, dt, err := tiny.Decoder()
+	tch, err := teacher(o)
 	if err != nil {
 		return err
 	}
-	d, err := llink.NewDecoder(dec, dt, nil, "", "", 0)
-	if err != nil {
-		return err
-	}
-	teacher := &llink.Teacher{Dec: d, ID: tiny.ID("decoder")}
 	vectors := func(name string, ps []data.Pair) (train.Pairs, error) {
-		spec := &train.CacheSpec{Dir: o.cache, Student: student, Teacher: teacher, Batch: 32}
+		// The cache hands over 1,024 pairs at a time, each side run in
+		// batches of similar length (the teacher sorts its own).
+		spec := &train.CacheSpec{Dir: o.cache, Student: byLength{student, 32}, Teacher: tch, Batch: 1024}
 		for _, p := range ps {
 			spec.Foreign = append(spec.Foreign, p.Foreign)
 			spec.English = append(spec.English, p.English)
@@ -241,7 +318,7 @@ func run(o options) error {
 		c.LR = float32(o.lr)
 		c.LRMin = min(c.LRMin, c.LR)
 	}
-	proj := llink.NewProjector(llink.DefaultConfig(student.Dim(), dec.Config.Hidden), rand.New(rand.NewPCG(o.seed, 0x11)))
+	proj := llink.NewProjector(llink.DefaultConfig(student.Dim(), tch.Dim()), rand.New(rand.NewPCG(o.seed, 0x11)))
 	t0 := time.Now()
 	res, err := train.TrainStageA(proj, trainV, selV, c, nil)
 	if err != nil {

@@ -38,15 +38,15 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	f32 := fs.Bool("f32", false, "save float32 weights (default bfloat16)")
 	boost := fs.String("boost", "", "decoder: repeat the training tasks of these kinds, e.g. `yes_no=3,what=2`")
 	initFrom := fs.String("init", "", "continue from the weights and tokenizer of this `folder` (an earlier run's -out), with a fresh schedule")
-	var eo encoderOptions
-	eo.register(fs)
+	var to textOptions
+	to.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if which == "" {
 		return usageErrorf("pretrain: want `llink pretrain decoder|encoder -out DIR`")
 	}
-	if err := eo.check(fs, which); err != nil {
+	if err := to.check(fs, which); err != nil {
 		return err
 	}
 	if *out == "" {
@@ -70,7 +70,7 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	defer stop()
 	prov := map[string]string{"command": strings.TrimSpace("llink pretrain " + which + " " + strings.Join(args, " ")), "seed": fmt.Sprint(*seed)}
-	if rev := vcsRevision(); rev != "" {
+	if rev := vcsRevision("."); rev != "" {
 		prov["commit"] = rev
 	}
 	log := io.Writer(stdout)
@@ -100,10 +100,18 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		if *lr > 0 {
 			c.LR = float32(*lr)
 		}
-		_, err = pretrain.Decoder(*out, pretrain.DefaultDecoderData(c.Seed), c, opts)
+		c.MaxTokens, c.Group = to.maxTokens, to.group
+		if to.lmShare > 0 {
+			c.LMShare = to.lmShare
+		}
+		var d pretrain.DecoderData
+		if d, err = to.decoderData(c.Seed, prov, log); err != nil {
+			return err
+		}
+		_, err = pretrain.Decoder(*out, d, c, opts)
 	} else {
 		c := pretrain.DefaultEncoder()
-		c.Seed, c.InitFrom, c.TLM, c.MaxTokens, c.Group, c.MaxPiece = *seed, *initFrom, eo.tlm, eo.maxTokens, eo.group, eo.maxPiece
+		c.Seed, c.InitFrom, c.TLM, c.MaxTokens, c.Group, c.MaxPiece = *seed, *initFrom, to.tlm, to.maxTokens, to.group, to.maxPiece
 		if c.InitFrom != "" && c.MaxPiece > 0 {
 			return usageErrorf("pretrain encoder: -max-piece trains a new tokenizer; -init keeps %s's", c.InitFrom)
 		}
@@ -114,7 +122,7 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			c.LR = float32(*lr)
 		}
 		var d pretrain.EncoderData
-		if d, err = eo.data(c.Seed, prov, log); err != nil {
+		if d, err = to.encoderData(c.Seed, prov, log); err != nil {
 			return err
 		}
 		_, err = pretrain.Encoder(*out, d, c, opts)
@@ -129,65 +137,81 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// encoderOptions are `llink pretrain encoder`'s flags for real text:
-// a parallel corpus whose training part joins the encoder's text and feeds
-// its translation language modelling.
-type encoderOptions struct {
+// textOptions are `llink pretrain`'s flags for real text: a parallel
+// corpus whose training part joins the model's text (both sides for the
+// encoder, with translation language modelling; the English for the
+// decoder's language modelling), and how rows are clipped and padded.
+type textOptions struct {
 	corpus, split    string
-	tlm              float64
+	tlm, lmShare     float64
 	maxTokens, group int
 	maxPiece         int
 	noGenerated      bool
 }
 
-func (e *encoderOptions) register(fs *flag.FlagSet) {
-	fs.StringVar(&e.corpus, "corpus", "", "encoder: parallel corpus `file` (TSV or JSONL) whose training part — what `llink run` trains on with the same -split and -seed, never its dev, test or pool pairs — adds its English and Khmer to the encoder's text")
-	fs.StringVar(&e.split, "split", splitRandom, "encoder: how the -corpus is split, as in `llink run`: random or package (whole source packages held out)")
+func (e *textOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&e.corpus, "corpus", "", "parallel corpus `file` (TSV or JSONL) whose training part — what `llink run` trains on with the same -split and -seed, never its dev, test or pool pairs — adds its English and Khmer to the encoder's text, its English to the decoder's")
+	fs.StringVar(&e.split, "split", splitRandom, "how the -corpus is split, as in `llink run`: random or package (whole source packages held out)")
 	fs.Float64Var(&e.tlm, "tlm", 0, "encoder: share of each batch's rows that are translation language modelling rows (XLM's TLM: a -corpus training pair packed into one row and masked over both languages); 0: masked LM only")
-	fs.IntVar(&e.maxTokens, "max-tokens", 0, "encoder: clip every training row to `N` tokens (each half of a TLM row to N/2); 0: the model's 256 positions")
+	fs.Float64Var(&e.lmShare, "lm-share", 0, "decoder: share of each batch's rows that are plain English sentences (language modelling; the rest are instruction tasks); 0: the default, 0.15")
+	fs.IntVar(&e.maxTokens, "max-tokens", 0, "clip every training row to `N` tokens (the encoder's TLM halves to N/2; the decoder's plain sentences only); 0: the encoder's 256 positions, no clip for the decoder")
 	fs.IntVar(&e.maxPiece, "max-piece", 0, "encoder: longest tokenizer piece in `characters` (0: 16, as SentencePiece; smaller keeps a piece near one word)")
-	fs.IntVar(&e.group, "group", 0, "encoder: pad a batch's rows in groups of `N` of similar length (less padding work); 0: the whole batch as one")
-	fs.BoolVar(&e.noGenerated, "no-generated", false, "encoder: leave out the generated sentences (the -corpus text only)")
+	fs.IntVar(&e.group, "group", 0, "pad a batch's rows in groups of `N` of similar length (less padding work); 0: the whole batch as one")
+	fs.BoolVar(&e.noGenerated, "no-generated", false, "leave out the generated sentences (the -corpus text only; the decoder keeps its generated instruction tasks)")
 }
 
-// check refuses the encoder's flags for the decoder and values out of
-// range.
-func (e *encoderOptions) check(fs *flag.FlagSet, which string) error {
-	if which != "encoder" {
-		var bad []string
-		fs.Visit(func(f *flag.Flag) {
-			if slices.Contains([]string{"corpus", "split", "tlm", "max-tokens", "group", "no-generated", "max-piece"}, f.Name) {
-				bad = append(bad, "-"+f.Name)
-			}
-		})
-		if len(bad) > 0 {
-			return usageErrorf("pretrain %s: %s: for the encoder only", which, strings.Join(bad, ", "))
+// check refuses one model's flags for the other and values out of range.
+func (e *textOptions) check(fs *flag.FlagSet, which string) error {
+	other := map[string][]string{"decoder": {"tlm", "max-piece"}, "encoder": {"lm-share"}}[which]
+	var bad []string
+	fs.Visit(func(f *flag.Flag) {
+		if slices.Contains(other, f.Name) {
+			bad = append(bad, "-"+f.Name)
 		}
-		return nil
+	})
+	if len(bad) > 0 {
+		return usageErrorf("pretrain %s: %s: not for the %s", which, strings.Join(bad, ", "), which)
 	}
+	cmd := "pretrain " + which
 	if err := firstError(
-		checkFloat("pretrain encoder", "tlm", e.tlm, 0, 0.99),
-		checkInt("pretrain encoder", "max-tokens", e.maxTokens, 0, 256),
-		checkInt("pretrain encoder", "group", e.group, 0, maxCount),
-		checkInt("pretrain encoder", "max-piece", e.maxPiece, 0, 64),
+		checkFloat(cmd, "tlm", e.tlm, 0, 0.99),
+		checkFloat(cmd, "lm-share", e.lmShare, 0, 1),
+		checkInt(cmd, "max-tokens", e.maxTokens, 0, 256),
+		checkInt(cmd, "group", e.group, 0, maxCount),
+		checkInt(cmd, "max-piece", e.maxPiece, 0, 64),
 	); err != nil {
 		return err
 	}
 	if e.split != splitRandom && e.split != splitPackage {
-		return usageErrorf("pretrain encoder: -split %q: want %s or %s", e.split, splitRandom, splitPackage)
+		return usageErrorf("%s: -split %q: want %s or %s", cmd, e.split, splitRandom, splitPackage)
 	}
 	if e.maxTokens > 0 && e.maxTokens < 8 {
-		return usageErrorf("pretrain encoder: -max-tokens %d: want 0 or 8..256", e.maxTokens)
+		return usageErrorf("%s: -max-tokens %d: want 0 or 8..256", cmd, e.maxTokens)
 	}
 	if e.corpus == "" && (e.tlm > 0 || e.noGenerated) {
-		return usageErrorf("pretrain encoder: -tlm and -no-generated need a -corpus")
+		return usageErrorf("%s: -tlm and -no-generated need a -corpus", cmd)
 	}
 	return nil
 }
 
-// data is the encoder's text: the generated sentences (unless
+// trainingPairs reads the -corpus training part and records it in prov.
+func (e *textOptions) trainingPairs(seed uint64, prov map[string]string) ([]data.Pair, error) {
+	var note strings.Builder
+	pairs, _, _, _, err := loadCorpus(runOptions{corpus: e.corpus, split: e.split, seed: seed, note: &note})
+	if err != nil {
+		return nil, err
+	}
+	prov["real_text"] = fmt.Sprintf("%d pairs: the training part of %s (-split %s, seed %d)", len(pairs), e.corpus, e.split, seed)
+	prov["generated_text"] = fmt.Sprint(!e.noGenerated)
+	if note.Len() > 0 {
+		prov["corpus_split"] = strings.TrimSpace(note.String())
+	}
+	return pairs, nil
+}
+
+// encoderData is the encoder's text: the generated sentences (unless
 // -no-generated) and the -corpus training pairs, recorded in prov.
-func (e *encoderOptions) data(seed uint64, prov map[string]string, log io.Writer) (pretrain.EncoderData, error) {
+func (e *textOptions) encoderData(seed uint64, prov map[string]string, log io.Writer) (pretrain.EncoderData, error) {
 	if e.corpus == "" {
 		return pretrain.DefaultEncoderData(seed), nil
 	}
@@ -195,31 +219,72 @@ func (e *encoderOptions) data(seed uint64, prov map[string]string, log io.Writer
 	if !e.noGenerated {
 		d = pretrain.DefaultEncoderData(seed)
 	}
-	var note strings.Builder
-	pairs, _, _, _, err := loadCorpus(runOptions{corpus: e.corpus, split: e.split, seed: seed, note: &note})
+	pairs, err := e.trainingPairs(seed, prov)
 	if err != nil {
 		return d, fmt.Errorf("pretrain encoder: %w", err)
 	}
 	d.AddPairs(pairs, seed)
-	prov["real_text"] = fmt.Sprintf("%d pairs: the training part of %s (-split %s, seed %d)", len(pairs), e.corpus, e.split, seed)
-	prov["generated_text"] = fmt.Sprint(!e.noGenerated)
-	if note.Len() > 0 {
-		prov["corpus_split"] = strings.TrimSpace(note.String())
-	}
 	fmt.Fprintf(log, "encoder text: %d English and %d Khmer sentences (%d pairs from %s; generated: %v)\n",
 		len(d.English), len(d.Khmer), len(pairs), e.corpus, !e.noGenerated)
 	return d, nil
 }
 
-// vcsRevision returns the git commit of the source tree, if known.
-func vcsRevision() string {
-	b, err := os.ReadFile(".git/HEAD")
+// decoderData is the decoder's text: the generated instruction tasks, the
+// generated English sentences (unless -no-generated) and the English of
+// the -corpus training pairs, recorded in prov.
+func (e *textOptions) decoderData(seed uint64, prov map[string]string, log io.Writer) (pretrain.DecoderData, error) {
+	d := pretrain.DefaultDecoderData(seed)
+	if e.corpus == "" {
+		return d, nil
+	}
+	if e.noGenerated {
+		d.English = nil
+	}
+	pairs, err := e.trainingPairs(seed, prov)
+	if err != nil {
+		return d, fmt.Errorf("pretrain decoder: %w", err)
+	}
+	if e.noGenerated {
+		prov["generated_text"] = "false: no generated plain sentences (the generated instruction tasks are kept)"
+	}
+	d.AddEnglish(pairs)
+	fmt.Fprintf(log, "decoder text: %d instruction tasks, %d English sentences (%d from %s; generated: %v)\n",
+		len(d.Train), len(d.English), len(pairs), e.corpus, !e.noGenerated)
+	return d, nil
+}
+
+// vcsRevision returns the git commit of the source tree in dir, if known:
+// a checkout's (.git a folder) or a linked worktree's (.git a file naming
+// its git folder, whose branches live in the common folder).
+func vcsRevision(dir string) string {
+	gitDir := filepath.Join(dir, ".git")
+	if b, err := os.ReadFile(gitDir); err == nil {
+		if d, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "gitdir: "); ok {
+			if !filepath.IsAbs(d) {
+				d = filepath.Join(dir, d)
+			}
+			gitDir = d
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(gitDir, "HEAD"))
 	if err != nil {
 		return ""
 	}
 	ref := strings.TrimSpace(string(b))
-	if r, ok := strings.CutPrefix(ref, "ref: "); ok {
-		if h, err := os.ReadFile(".git/" + r); err == nil {
+	r, ok := strings.CutPrefix(ref, "ref: ")
+	if !ok {
+		return ref
+	}
+	dirs := []string{gitDir}
+	if c, err := os.ReadFile(filepath.Join(gitDir, "commondir")); err == nil {
+		common := strings.TrimSpace(string(c))
+		if !filepath.IsAbs(common) {
+			common = filepath.Join(gitDir, common)
+		}
+		dirs = append(dirs, common)
+	}
+	for _, d := range dirs {
+		if h, err := os.ReadFile(filepath.Join(d, r)); err == nil {
 			return strings.TrimSpace(string(h))
 		}
 	}

@@ -2,17 +2,20 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/llink-go/llink/models/safetensors"
+	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/train/pretrain"
 )
 
-// encoderMetadata is the metadata of the encoder llink pretrain wrote to dir.
-func encoderMetadata(t *testing.T, dir string) map[string]string {
+// modelMetadata is the metadata of the model llink pretrain wrote to dir.
+func modelMetadata(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	f, err := safetensors.Open(filepath.Join(dir, "model.safetensors"))
 	if err != nil {
@@ -39,7 +42,7 @@ func TestPretrainEncoderCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := encoderMetadata(t, dir)
+	md := modelMetadata(t, dir)
 	if md["tlm_pairs"] != strconv.Itoa(len(train)) || !strings.HasPrefix(md["real_text"], strconv.Itoa(len(train))+" pairs") ||
 		md["generated_text"] != "false" || !strings.Contains(md["corpus_split"], "package split (seed 2)") {
 		t.Fatalf("metadata: %v (want the %d training pairs)", md, len(train))
@@ -56,14 +59,14 @@ func TestPretrainEncoderCorpus(t *testing.T) {
 		"-seed", "2", "-no-generated", "-tlm", "0.25", "-steps", "1"); err != nil {
 		t.Fatalf("second phase: %v: %s", err, stderr)
 	}
-	md2 := encoderMetadata(t, next)
+	md2 := modelMetadata(t, next)
 	if md2["init.command"] != md["command"] || !strings.Contains(md2["command"], "-init "+dir) {
 		t.Fatalf("second phase's metadata: command %q, init.command %q", md2["command"], md2["init.command"])
 	}
 }
 
-// TestPretrainEncoderFlags: the encoder's real-text flags are refused for
-// the decoder, need a -corpus, and are range-checked, before anything is
+// TestPretrainEncoderFlags: each model's own real-text flags are refused
+// for the other, need a -corpus, and are range-checked, before anything is
 // written.
 func TestPretrainEncoderFlags(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "never")
@@ -71,7 +74,10 @@ func TestPretrainEncoderFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"decoder", "-tlm", "0.5", "-group", "8"}, "pretrain decoder: -group, -tlm: for the encoder only"},
+		{[]string{"decoder", "-tlm", "0.5", "-group", "8"}, "pretrain decoder: -tlm: not for the decoder"},
+		{[]string{"encoder", "-lm-share", "0.5"}, "pretrain encoder: -lm-share: not for the encoder"},
+		{[]string{"decoder", "-lm-share", "1.5"}, "pretrain decoder: -lm-share 1.5: want a finite number in [0, 1]"},
+		{[]string{"decoder", "-no-generated"}, "pretrain decoder: -tlm and -no-generated need a -corpus"},
 		{[]string{"encoder", "-tlm", "0.5"}, "pretrain encoder: -tlm and -no-generated need a -corpus"},
 		{[]string{"encoder", "-no-generated"}, "pretrain encoder: -tlm and -no-generated need a -corpus"},
 		{[]string{"encoder", "-corpus", "x.tsv", "-tlm", "1"}, "pretrain encoder: -tlm 1: want a finite number in [0, 0.99]"},
@@ -87,5 +93,79 @@ func TestPretrainEncoderFlags(t *testing.T) {
 	}
 	if folderExists(out) {
 		t.Fatal("a refused run created -out")
+	}
+}
+
+// TestPretrainDecoderCorpus: `llink pretrain decoder -init DIR -corpus`
+// continues a decoder with language modelling on the English of the
+// training packages of a package split (plain-sentence rows clipped and
+// grouped as asked), keeps its tokenizer, and records the corpus, the split
+// and the settings beside the first phase's provenance.
+func TestPretrainDecoderCorpus(t *testing.T) {
+	corpus := writeSourcedCorpus(t)
+	dir := filepath.Join(t.TempDir(), "dec")
+	from := filepath.Join("..", "..", "models", "tiny", "decoder")
+	args := []string{"pretrain", "decoder", "-quiet", "-out", dir, "-init", from, "-corpus", corpus, "-split", "package", "-seed", "2",
+		"-lm-share", "0.5", "-max-tokens", "64", "-group", "4", "-steps", "1"}
+	if _, stderr, err, _ := runCLI(t, args...); err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	train, _, _, _, err := loadCorpus(runOptions{corpus: corpus, split: splitPackage, seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := modelMetadata(t, dir)
+	if !strings.HasPrefix(md["real_text"], strconv.Itoa(len(train))+" pairs") || md["generated_text"] != "true" ||
+		!strings.Contains(md["corpus_split"], "package split (seed 2)") || md["init.commit"] == "" || md["dev_exact_match"] == "" {
+		t.Fatalf("metadata: %v (want the %d training pairs and the embedded decoder's provenance)", md, len(train))
+	}
+	var c pretrain.DecoderConfig
+	if err := json.Unmarshal([]byte(md["pretrain_config"]), &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.LMShare != 0.5 || c.MaxTokens != 64 || c.Group != 4 || c.Steps != 1 || c.InitFrom != from {
+		t.Fatalf("recorded config %+v", c)
+	}
+	a, err1 := tokenizer.Load(from)
+	b, err2 := tokenizer.Load(dir)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	const s = "Open file 12 with App03 now <foreign_emb>"
+	if a.VocabSize() != b.VocabSize() || fmt.Sprint(a.Encode(s, false)) != fmt.Sprint(b.Encode(s, false)) {
+		t.Fatalf("the continued decoder's tokenizer differs: %d tokens, %v; the first phase's %d, %v", b.VocabSize(), b.Encode(s, false), a.VocabSize(), a.Encode(s, false))
+	}
+}
+
+// TestVCSRevision: the commit is read from a checkout's .git folder and
+// from a linked worktree's .git file, whose branch lives in the common
+// folder; a detached HEAD is the commit itself.
+func TestVCSRevision(t *testing.T) {
+	const hash, other = "0123456789abcdef0123456789abcdef01234567", "89abcdef0123456789abcdef0123456789abcdef"
+	root := t.TempDir()
+	write := func(path, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	main, git := filepath.Join(root, "main"), filepath.Join(root, "main", ".git")
+	write(filepath.Join(git, "HEAD"), "ref: refs/heads/main\n")
+	write(filepath.Join(git, "refs", "heads", "main"), other+"\n")
+	write(filepath.Join(git, "refs", "heads", "wt"), hash+"\n")
+	wtGit := filepath.Join(git, "worktrees", "wt")
+	write(filepath.Join(wtGit, "HEAD"), "ref: refs/heads/wt\n")
+	write(filepath.Join(wtGit, "commondir"), "../..\n")
+	wt := filepath.Join(root, "wt")
+	write(filepath.Join(wt, ".git"), "gitdir: "+wtGit+"\n")
+	detached := filepath.Join(root, "detached")
+	write(filepath.Join(detached, ".git", "HEAD"), hash+"\n")
+	for dir, want := range map[string]string{main: other, wt: hash, detached: hash, t.TempDir(): ""} {
+		if got := vcsRevision(dir); got != want {
+			t.Errorf("%s: %q, want %q", dir, got, want)
+		}
 	}
 }

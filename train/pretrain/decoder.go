@@ -54,6 +54,14 @@ type DecoderConfig struct {
 	// many times in the sampling pool, for kinds a phase should practise
 	// more (yes/no questions need many examples to rise above chance).
 	Boost map[string]int `json:"boost,omitempty"`
+	// MaxTokens clips every plain-sentence row to its first MaxTokens
+	// tokens (begin-of-text included; a clipped row has no closing eot);
+	// 0: no clip. Instruction rows are never clipped.
+	MaxTokens int `json:"max_tokens,omitempty"`
+	// Group is how many rows are padded together, as EncoderConfig.Group:
+	// a batch's rows are sorted by length and run in groups of Group rows
+	// (the same loss for less padding work). 0: the whole batch as one.
+	Group int `json:"group,omitempty"`
 }
 
 // DefaultDecoder is the embedded default's tiny decoder.
@@ -68,6 +76,15 @@ type DecoderData struct {
 	Train   []data.Task // instruction tasks; their English passages are used
 	Dev     []data.Task // dev tasks (translations are skipped)
 	English []string    // plain English sentences
+}
+
+// AddEnglish adds the English side of real translation pairs (a corpus's
+// training part) to d's plain sentences, which language-modelling rows
+// read.
+func (d *DecoderData) AddEnglish(pairs []data.Pair) {
+	for _, p := range pairs {
+		d.English = append(d.English, p.English)
+	}
 }
 
 // DefaultDecoderData is the generated corpus's train and dev tasks and
@@ -136,6 +153,9 @@ func InstructionExample(tok tokenizer.Tokenizer, t data.Task, eot int) train.Exa
 // on English-passage dev questions and records it, with the final loss and
 // o.Provenance, in model.safetensors' metadata.
 func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, error) {
+	if c.MaxTokens < 0 || c.MaxTokens == 1 || c.Group < 0 { // before anything is written
+		return Result{}, fmt.Errorf("pretrain: MaxTokens %d, Group %d: want MaxTokens 0 or at least 2 (begin-of-text and a token), Group ≥ 0", c.MaxTokens, c.Group)
+	}
 	t, err := newTrainer("decoder", dir, c, d.fingerprint(), c.Steps, o)
 	if err != nil {
 		return Result{}, err
@@ -164,18 +184,18 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	t.opt.Schedule = nn.WarmupCosine(max(c.Steps/20, 1), c.Steps, 0.05)
 	rng := rand.New(t.src)
 	if err := t.start(func(tp *autograd.Tape) (*autograd.Var, int, error) {
-		seqs, ansFrom := decoderBatch(rng, c, sents, insts)
+		rows := decoderBatch(rng, c, sents, insts)
 		tokens := 0
-		for _, s := range seqs {
-			tokens += len(s)
+		for _, r := range rows {
+			tokens += len(r.ids)
 		}
-		loss, err := decoderLoss(tp, m, seqs, ansFrom, eot, c.ContextWeight)
+		loss, err := decoderLoss(tp, m, rows, eot, c.ContextWeight, c.Group)
 		return loss, tokens, err
 	}); err != nil {
 		return Result{}, err
 	}
-	fmt.Fprintf(o.Log, "decoder: %d parameters, %d instruction examples, %d sentences, %d steps of %d rows\n",
-		nn.CountParams(t.params), len(insts), len(sents), c.Steps, c.Batch)
+	fmt.Fprintf(o.Log, "decoder: %d parameters, %d instruction examples, %d sentences, %d steps of %d rows (%.0f%% sentences)\n",
+		nn.CountParams(t.params), len(insts), len(sents), c.Steps, c.Batch, 100*c.LMShare)
 	elapsed, err := t.run()
 	if err != nil {
 		return Result{}, err
@@ -218,7 +238,8 @@ func decoderTokenizer(dir string, d DecoderData, c DecoderConfig, resume bool) (
 }
 
 // decoderExamples encodes d's plain English sentences (between bos and
-// eot) and its instruction tasks, each repeated as c.Boost says.
+// eot, clipped to c.MaxTokens) and its instruction tasks, each repeated as
+// c.Boost says.
 func decoderExamples(tok tokenizer.Tokenizer, d DecoderData, c DecoderConfig, bos, eot int) (sents [][]int, insts []train.Example) {
 	insts = make([]train.Example, 0, len(d.Train))
 	for _, t := range d.Train {
@@ -230,6 +251,9 @@ func decoderExamples(tok tokenizer.Tokenizer, d DecoderData, c DecoderConfig, bo
 	sents = make([][]int, len(d.English))
 	for i, s := range d.English {
 		sents[i] = append(append([]int{bos}, tok.Encode(s, false)...), eot)
+		if c.MaxTokens > 0 && len(sents[i]) > c.MaxTokens {
+			sents[i] = sents[i][:c.MaxTokens:c.MaxTokens]
+		}
 	}
 	return sents, insts
 }
@@ -260,47 +284,67 @@ func decoderModel(tok tokenizer.Tokenizer, bos, eot int, c DecoderConfig, o Opti
 	return m, m.Config, initMD, nil
 }
 
+// decoderRow is one training row: its tokens, and where its answer starts
+// (its length for a plain sentence, which has no answer).
+type decoderRow struct {
+	ids     []int
+	ansFrom int
+}
+
 // decoderBatch draws one batch: each row an English sentence (language
-// modelling, share c.LMShare) or an instruction example; ansFrom[i] is
-// where row i's answer starts (its length for a sentence).
-func decoderBatch(rng *rand.Rand, c DecoderConfig, sents [][]int, insts []train.Example) (seqs [][]int, ansFrom []int) {
-	seqs, ansFrom = make([][]int, c.Batch), make([]int, c.Batch)
-	for i := range seqs {
+// modelling, share c.LMShare) or an instruction example.
+func decoderBatch(rng *rand.Rand, c DecoderConfig, sents [][]int, insts []train.Example) []decoderRow {
+	rows := make([]decoderRow, c.Batch)
+	for i := range rows {
 		if len(sents) > 0 && rng.Float64() < c.LMShare {
-			seqs[i] = sents[rng.IntN(len(sents))]
-			ansFrom[i] = len(seqs[i])
+			s := sents[rng.IntN(len(sents))]
+			rows[i] = decoderRow{s, len(s)}
 		} else {
 			e := insts[rng.IntN(len(insts))]
-			seqs[i] = append(append([]int(nil), e.Prompt...), e.Answer...)
-			ansFrom[i] = len(e.Prompt)
+			rows[i] = decoderRow{append(append([]int(nil), e.Prompt...), e.Answer...), len(e.Prompt)}
 		}
 	}
-	return seqs, ansFrom
+	return rows
 }
 
 // decoderLoss records a batch's loss: the cross-entropy of the answer
-// tokens plus contextWeight times that of the tokens before them.
-func decoderLoss(tp *autograd.Tape, m *llama.Model, seqs [][]int, ansFrom []int, pad int, contextWeight float32) (*autograd.Var, error) {
-	b := llama.PadRight(seqs, pad)
-	var ctxPos, ctxTgt, ansPos, ansTgt []int
-	for i, s := range seqs {
-		for t := 0; t+1 < len(s); t++ {
-			if t+1 >= ansFrom[i] {
-				ansPos, ansTgt = append(ansPos, i*b.T+t), append(ansTgt, s[t+1])
-			} else {
-				ctxPos, ctxTgt = append(ctxPos, i*b.T+t), append(ctxTgt, s[t+1])
+// tokens plus contextWeight times that of the tokens before them. The rows
+// run in groups of group rows of similar length (0: all together); the
+// vocabulary head reads only the predicted positions, never the padding.
+func decoderLoss(tp *autograd.Tape, m *llama.Model, rows []decoderRow, pad int, contextWeight float32, group int) (*autograd.Var, error) {
+	var ans, ctx []*autograd.Var
+	var ansTgt, ctxTgt []int
+	for _, g := range groupsByLen(rows, group, func(r decoderRow) int { return len(r.ids) }) {
+		seqs := make([][]int, len(g))
+		for i, r := range g {
+			seqs[i] = r.ids
+		}
+		b := llama.PadRight(seqs, pad)
+		var ctxPos, ansPos []int
+		for i, r := range g {
+			for t := 0; t+1 < len(r.ids); t++ {
+				if t+1 >= r.ansFrom {
+					ansPos, ansTgt = append(ansPos, i*b.T+t), append(ansTgt, r.ids[t+1])
+				} else if contextWeight > 0 {
+					ctxPos, ctxTgt = append(ctxPos, i*b.T+t), append(ctxTgt, r.ids[t+1])
+				}
 			}
 		}
+		x := m.EmbedTapeOn(tp, b.IDs, b.B, b.T)
+		h := tp.Reshape(m.ForwardTape(tp, x, b.Mask, nil), b.B*b.T, m.Config.Hidden)
+		if len(ansPos) > 0 {
+			ans = append(ans, m.LogitsTape(tp, tp.Gather(h, ansPos)))
+		}
+		if len(ctxPos) > 0 {
+			ctx = append(ctx, m.LogitsTape(tp, tp.Gather(h, ctxPos)))
+		}
 	}
-	x := m.EmbedTapeOn(tp, b.IDs, b.B, b.T)
-	h := tp.Reshape(m.ForwardTape(tp, x, b.Mask, nil), b.B*b.T, m.Config.Hidden)
-	logits := m.LogitsTape(tp, h)
 	var loss *autograd.Var
-	if len(ansPos) > 0 {
-		loss = tp.CrossEntropy(tp.Gather(logits, ansPos), ansTgt, -100)
+	if len(ans) > 0 {
+		loss = tp.CrossEntropy(concatRows(tp, ans), ansTgt, -100)
 	}
-	if len(ctxPos) > 0 && contextWeight > 0 {
-		l := tp.Scale(tp.CrossEntropy(tp.Gather(logits, ctxPos), ctxTgt, -100), contextWeight)
+	if len(ctx) > 0 {
+		l := tp.Scale(tp.CrossEntropy(concatRows(tp, ctx), ctxTgt, -100), contextWeight)
 		if loss == nil {
 			loss = l
 		} else {
@@ -311,6 +355,14 @@ func decoderLoss(tp *autograd.Tape, m *llama.Model, seqs [][]int, ansFrom []int,
 		return nil, errors.New("pretrain: a batch with nothing to predict")
 	}
 	return loss, nil
+}
+
+// concatRows stacks vs along their first axis (vs itself when it is one).
+func concatRows(tp *autograd.Tape, vs []*autograd.Var) *autograd.Var {
+	if len(vs) == 1 {
+		return vs[0]
+	}
+	return tp.Concat(0, vs...)
 }
 
 func countQuestions(dev []data.Task) int {

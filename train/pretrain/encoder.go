@@ -406,23 +406,24 @@ func mlmBatch(tp *autograd.Tape, m *xlmr.MLM, seqs [][]int, mono int, tl tlm, gr
 	if len(logits) == 0 {
 		return nil, 0, errors.New("pretrain: a batch with no token to predict")
 	}
-	l := logits[0]
-	if len(logits) > 1 {
-		l = tp.Concat(0, logits...)
-	}
-	return tp.CrossEntropy(l, tgts, -100), tokens, nil
+	return tp.CrossEntropy(concatRows(tp, logits), tgts, -100), tokens, nil
 }
 
 // lengthGroups splits rows into groups of size rows of similar length
 // (sorted by length, stable); size 0 or at least len(rows): one group,
 // in order.
 func lengthGroups(rows [][]int, size int) [][][]int {
+	return groupsByLen(rows, size, func(r []int) int { return len(r) })
+}
+
+// groupsByLen is lengthGroups for any kind of row, n giving its length.
+func groupsByLen[T any](rows []T, size int, n func(T) int) [][]T {
 	if size <= 0 || size >= len(rows) {
-		return [][][]int{rows}
+		return [][]T{rows}
 	}
 	sorted := slices.Clone(rows)
-	slices.SortStableFunc(sorted, func(a, b []int) int { return cmp.Compare(len(a), len(b)) })
-	var out [][][]int
+	slices.SortStableFunc(sorted, func(a, b T) int { return cmp.Compare(n(a), n(b)) })
+	var out [][]T
 	for lo := 0; lo < len(sorted); lo += size {
 		out = append(out, sorted[lo:min(lo+size, len(sorted))])
 	}

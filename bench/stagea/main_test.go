@@ -1,0 +1,117 @@
+package main
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/llink-go/llink/data"
+	"github.com/llink-go/llink/models/llink"
+	"github.com/llink-go/llink/models/safetensors"
+)
+
+// TestByLengthSameVectors: the length-sorted student gives each text the
+// vector its Reader gives it alone, in the caller's order, for calls
+// shorter and longer than one batch.
+func TestByLengthSameVectors(t *testing.T) {
+	r, _, err := encoder(options{pool: llink.PoolLayers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for i, p := range data.Generate(11, 3) {
+		texts = append(texts, strings.Repeat(p.Foreign+" ", 1+i%3)) // lengths out of order
+	}
+	for _, batch := range []int{1, 4, 32} {
+		got, err := byLength{r, batch}.Embed(texts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range texts {
+			want, err := r.Embed([]string{s})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for j, w := range want.Data() {
+				if d := math.Abs(float64(got.Row(i)[j] - w)); d > 1e-4 {
+					t.Fatalf("batch %d: text %d dim %d: %v, alone %v", batch, i, j, got.Row(i)[j], w)
+				}
+			}
+		}
+	}
+	if f, g := (byLength{r, 4}).Fingerprint(), r.Fingerprint(); f != g {
+		t.Fatalf("fingerprint %q, the reader's %q: the caches would differ", f, g)
+	}
+}
+
+// TestTeacherFolder: -decoder loads a decoder folder as Stage A's teacher,
+// keyed by its content; the embedded one is the default.
+func TestTeacherFolder(t *testing.T) {
+	emb, err := teacher(options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := "../../models/tiny/decoder"
+	fromDir, err := teacher(options{decoder: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(fromDir.ID, "decoder:sha256-") || fromDir.ID == emb.ID {
+		t.Fatalf("ids %q and %q", fromDir.ID, emb.ID)
+	}
+	a, err1 := emb.Embed([]string{"Open the file."})
+	b, err2 := fromDir.Embed([]string{"Open the file."})
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	for i := range a.Data() {
+		if a.Data()[i] != b.Data()[i] {
+			t.Fatalf("the folder of the embedded decoder gives another vector at %d", i)
+		}
+	}
+	if _, err := teacher(options{decoder: t.TempDir()}); err == nil {
+		t.Fatal("an empty folder loaded")
+	}
+}
+
+// TestFolderID: a folder's id follows its weights, configuration and
+// tokenizer, not the metadata measurements are written into.
+func TestFolderID(t *testing.T) {
+	write := func(dir string, w []float32, md map[string]string) string {
+		t.Helper()
+		for f, text := range map[string]string{"config.json": `{"hidden_size": 2}`, "tokenizer.json": `{"model": {}}`} {
+			if err := os.WriteFile(filepath.Join(dir, f), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ts := []safetensors.Tensor{safetensors.FromFloat32("w", []int{2, 2}, w, safetensors.BF16)}
+		if err := safetensors.Write(filepath.Join(dir, "model.safetensors"), ts, md); err != nil {
+			t.Fatal(err)
+		}
+		id, err := folderID("decoder", dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	dir := t.TempDir()
+	w := []float32{0.5, -1.25, 3, 0.125}
+	a := write(dir, w, map[string]string{"command": "x"})
+	b := write(dir, w, map[string]string{"command": "x", "stage_a_dev": "R@1 0.05"})
+	w[2] = 2
+	c := write(dir, w, map[string]string{"command": "x"})
+	if a != b || a == c || !strings.HasPrefix(a, "decoder:sha256-") {
+		t.Fatalf("ids %q (metadata added: %q; a weight changed: %q)", a, b, c)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tokenizer.json"), []byte(`{"model": {"x": 1}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := folderID("decoder", dir); err != nil || d == c {
+		t.Fatalf("another tokenizer kept the id %q (%v)", d, err)
+	}
+	if _, err := folderID("decoder", t.TempDir()); err == nil {
+		t.Fatal("an empty folder has an id")
+	}
+}
