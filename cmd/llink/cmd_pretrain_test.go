@@ -102,6 +102,9 @@ func TestPretrainEncoderFlags(t *testing.T) {
 // grouped as asked), keeps its tokenizer, and records the corpus, the split
 // and the settings beside the first phase's provenance.
 func TestPretrainDecoderCorpus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("tokenizes the embedded decoder's 155k instruction tasks and trains it a step: run without -short")
+	}
 	corpus := writeSourcedCorpus(t)
 	dir := filepath.Join(t.TempDir(), "dec")
 	from := filepath.Join("..", "..", "models", "tiny", "decoder")
