@@ -76,6 +76,7 @@ func TestPretrainEncoderFlags(t *testing.T) {
 	}{
 		{[]string{"decoder", "-tlm", "0.5", "-group", "8"}, "pretrain decoder: -tlm: not for the decoder"},
 		{[]string{"encoder", "-lm-share", "0.5"}, "pretrain encoder: -lm-share: not for the encoder"},
+		{[]string{"decoder", "-max-piece", "8"}, "pretrain decoder: -max-piece: not for the decoder"},
 		{[]string{"decoder", "-lm-share", "1.5"}, "pretrain decoder: -lm-share 1.5: want a finite number in [0, 1]"},
 		{[]string{"decoder", "-no-generated"}, "pretrain decoder: -tlm and -no-generated need a -corpus"},
 		{[]string{"encoder", "-tlm", "0.5"}, "pretrain encoder: -tlm and -no-generated need a -corpus"},
