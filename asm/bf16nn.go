@@ -38,9 +38,10 @@ const (
 // bf16PackedMinM is the fewest rows of A for which SgemmBF16Dot runs a
 // product with B transposed (x·Wᵀ) on the packed kernel rather than on the
 // tile kernel of bf16gemm.go, which reads B as stored (fewer rows leave
-// less work to share each call's packing). A variable so that benchmarks
+// less work to share each call's packing; BenchmarkPromptGEMM: at 64 rows
+// the packed kernel is ahead, at 32 behind). A variable so that benchmarks
 // can compare the two.
-var bf16PackedMinM = 256
+var bf16PackedMinM = 64
 
 // bf16NNTile is the argument block of the tile kernel: rows a[i] of A
 // (each at the pass's first element; pair p read at a[i][2p:2p+2]), the

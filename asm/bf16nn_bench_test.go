@@ -106,22 +106,7 @@ func BenchmarkBF16TrainGEMM(b *testing.B) {
 		for _, run := range runs {
 			b.Run(fmt.Sprintf("%s/%s", s.name, run.dir), func(b *testing.B) {
 				setup()
-				dot, _ := dotPeakPerCPU()
-				flops := 2 * float64(s.m) * float64(s.out) * float64(s.in) * float64(b.N)
-				b.ResetTimer()
-				clk := startCPU()
-				for i := 0; i < b.N; i++ {
-					run.f()
-				}
-				t, ok := threadCPU()
-				runtime.UnlockOSThread()
-				if ok && t > clk.t0 {
-					g := flops / (t - clk.t0).Seconds() / 1e9
-					b.ReportMetric(g, "GFLOP/cpu-s")
-					if dot > 0 {
-						b.ReportMetric(100*g/dot, "%dotpeak")
-					}
-				}
+				benchDotGEMM(b, 2*float64(s.m)*float64(s.out)*float64(s.in), run.f)
 			})
 		}
 	}

@@ -300,9 +300,9 @@ const qChunkRows = 64
 // amax/254, on each value), as llama.cpp does. More rows (a prompt) dequantise W
 // qChunkRows rows at a time and multiply them by the level's GEMM: on a
 // level with the bf16 GEMM (avx512bf16) the rows are rounded to bf16 and
-// multiplied with X rounded to bf16 ([SgemmBF16Dot]'s kernel; each weight
-// then carries a relative rounding of 2⁻⁹ at most, as X does), elsewhere
-// in float32 by [Sgemm].
+// multiplied with X rounded to bf16 ([SgemmBF16Dot]'s kernels, the packed
+// one from bf16PackedMinM rows of X; each weight then carries a relative
+// rounding of 2⁻⁹ at most, as X does), elsewhere in float32 by [Sgemm].
 //
 // Reference:
 //
@@ -383,8 +383,11 @@ func gemmQ(kr *kernels, m int, x []float32, ldx int, w *QMatrix, c []float32, ld
 		})
 		return
 	}
+	// k is a multiple of 32, so X's rounded rows are the even-strided rows
+	// the packed kernel reads.
 	xb, s := roundRows(kr.tobf16, m, k, x, ldx)
 	defer bf16Scratch.Put(s)
+	packed := kr.bf16nn != nil && m >= bf16PackedMinM
 	parallel(parts, func(pi int) {
 		row := make([]float32, k)
 		wb := make([]uint16, qChunkRows*k)
@@ -394,7 +397,11 @@ func gemmQ(kr *kernels, m int, x []float32, ldx int, w *QMatrix, c []float32, ld
 				kr.dequant(w.Type, row, w.Blocks[j*rb:(j+1)*rb])
 				kr.tobf16(wb[(j-j0)*k:(j-j0+1)*k], row)
 			}
-			bf16GemmCols(kr.bf16tile, m, 0, j1-j0, k, xb, wb, k, c[j0:], ldc, false)
+			if packed {
+				bf16NNCols(kr, true, m, 0, j1-j0, k, k, xb, wb, k, c[j0:], ldc, false)
+			} else {
+				bf16GemmCols(kr.bf16tile, m, 0, j1-j0, k, xb, wb, k, c[j0:], ldc, false)
+			}
 		}
 	})
 }

@@ -358,7 +358,8 @@ func BenchmarkSgemmQ(b *testing.B) {
 }
 
 // qTwin is the Go twin of the quantised prompt path on a bf16 GEMM level.
-var qTwin = &kernels{tobf16: f32ToBF16Generic, bf16tile: bf16tileGeneric, dequant: Dequantize}
+var qTwin = &kernels{tobf16: f32ToBF16Generic, bf16tile: bf16tileGeneric, dequant: Dequantize,
+	bf16nn: bf16nnGeneric, bf16pair: bf16PairPackGeneric, bf16pairT: bf16PairPackTGeneric}
 
 // randomQMatrix quantises a random n×k matrix (normal, σ 0.05) as qt.
 func randomQMatrix(t testing.TB, r *rand.Rand, qt QType, n, k int) *QMatrix {
@@ -403,15 +404,18 @@ func TestDequantKernels(t *testing.T) {
 
 // TestGemmQPromptExact checks the quantised prompt path of every bf16 GEMM
 // level against its Go twin bit for bit, on awkward m, n and block counts,
-// one and two threads; and the twin against dequantise-then-float32 within
-// the bf16 rounding of x and the weights.
+// one and two threads, on the tile kernel and (from bf16PackedMinM rows)
+// the packed one; and the twin against dequantise-then-float32 within the
+// bf16 rounding of x and the weights.
 func TestGemmQPromptExact(t *testing.T) {
 	_, krs := bf16GemmLevels()
 	r := testutil.RNG(46)
 	for _, qt := range allQTypes {
-		shapes := [][3]int{{5, 1, 32}, {7, 3, 64}, {15, 65, 96}, {17, 129, 32}, {33, 7, 1056}, {6, 130, 2080}}
+		pm := bf16PackedMinM
+		shapes := [][3]int{{5, 1, 32}, {7, 3, 64}, {15, 65, 96}, {17, 129, 32}, {33, 7, 1056}, {6, 130, 2080},
+			{pm, 1, 32}, {pm + 1, 67, 544}, {pm + 7, 129, 1056}}
 		if qt.BlockWeights() != QBlock {
-			shapes = [][3]int{{5, 1, 256}, {7, 3, 512}, {17, 65, 256}, {6, 130, 2048}}
+			shapes = [][3]int{{5, 1, 256}, {7, 3, 512}, {17, 65, 256}, {6, 130, 2048}, {pm, 3, 256}, {pm + 5, 129, 768}}
 		}
 		for _, sh := range shapes {
 			m, n, k := sh[0], sh[1], sh[2]

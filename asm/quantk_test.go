@@ -396,3 +396,28 @@ func FuzzActRow(f *testing.F) {
 		checkActRow(t, x, bw)
 	})
 }
+
+// BenchmarkKDotL2 is BenchmarkKDot's one-thread int8 kernels on a matrix
+// that stays in L2 (64×8192): the kernels' instruction throughput, apart
+// from DRAM, in GB of weights per thread CPU-second.
+func BenchmarkKDotL2(b *testing.B) {
+	const n, k = 64, 8192
+	r := testutil.RNG(2)
+	x := testutil.Uniform(r, k)
+	c := make([]float32, n)
+	for _, qt := range allQTypes {
+		w := randomQMatrix(b, r, qt, n, k)
+		b.Run(qt.String(), func(b *testing.B) {
+			defer SetThreads(1)()
+			b.SetBytes(w.Bytes())
+			clk := startCPU()
+			for i := 0; i < b.N; i++ {
+				SgemmQ(1, x, k, w, c, n)
+			}
+			if t, ok := threadCPU(); ok && t > clk.t0 {
+				b.ReportMetric(float64(w.Bytes())*float64(b.N)/(t-clk.t0).Seconds()/1e9, "GB/cpu-s")
+			}
+			runtime.UnlockOSThread()
+		})
+	}
+}

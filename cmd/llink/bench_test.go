@@ -23,12 +23,14 @@ func TestBench(t *testing.T) {
 	seen := map[string]bool{}
 	for _, l := range lines[1:] {
 		f := strings.Split(l, ",")
-		if len(f) != 8 || f[1] != "bf16" {
-			t.Fatalf("row %q: want 8 fields, type bf16", l)
+		if len(f) != 9 || f[1] != "bf16" {
+			t.Fatalf("row %q: want 9 fields, type bf16", l)
 		}
 		seen[f[2]+"/"+f[3]] = true
-		if v, err := strconv.ParseFloat(f[4], 64); err != nil || !(v > 0) {
-			t.Errorf("row %q: avg_ts %q not a positive number", l, f[4])
+		for _, c := range []int{4, 8} { // avg_ts, cpu_ts
+			if v, err := strconv.ParseFloat(f[c], 64); err != nil || !(v > 0) {
+				t.Errorf("row %q: field %d %q not a positive number", l, c, f[c])
+			}
 		}
 	}
 	for _, k := range []string{"1/pp8", "1/tg4", "2/pp8", "2/tg4"} {

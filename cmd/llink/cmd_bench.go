@@ -49,7 +49,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	bw := fs.Bool("bw", false, "measure the read bandwidth on each thread count and give tg as a share of it")
 	write := fs.String("write", "", "write the model (e.g. a random -shape) to this GGUF file with -dtype's matrix type and exit")
 	phases := fs.Bool("phases", false, "after each tg test, profile its tokens by phase: time per token, share, the projections' weight GB/s (and share of -bw's bandwidth), CPU time and heap allocations per token (not with -csv)")
-	csv := fs.Bool("csv", false, "print CSV (model,type,threads,test,avg_ts,stddev_ts,weights_gbs,bw_gbs) instead of a table")
+	csv := fs.Bool("csv", false, "print CSV (model,type,threads,test,avg_ts,stddev_ts,weights_gbs,bw_gbs,cpu_ts) instead of a table")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -96,11 +96,11 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	weights := decodeBytes(m)
 	if *csv {
-		fmt.Fprintln(stdout, "model,type,threads,test,avg_ts,stddev_ts,weights_gbs,bw_gbs")
+		fmt.Fprintln(stdout, "model,type,threads,test,avg_ts,stddev_ts,weights_gbs,bw_gbs,cpu_ts")
 	} else {
 		fmt.Fprintf(stdout, "%s, %s, %.2f GB of weights read per generated token, level %s, %s\n\n", name, typ, float64(weights)/1e9, asm.Active(), asm.CPUName())
-		fmt.Fprintln(stdout, "| threads | test | t/s | weights GB/s | read bandwidth GB/s | share |")
-		fmt.Fprintln(stdout, "|---:|---|---:|---:|---:|---:|")
+		fmt.Fprintln(stdout, "| threads | test | t/s | t/cpu-s | weights GB/s | read bandwidth GB/s | share |")
+		fmt.Fprintln(stdout, "|---:|---|---:|---:|---:|---:|---:|")
 	}
 	b := &benchRun{m: m, r: rand.New(rand.NewPCG(7, 8))}
 	var profiles []*phaseProfile
@@ -125,8 +125,16 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 				prof = startPhases(m)
 			}
 			rates := make([]float64, *reps)
+			c0 := processCPU()
 			for i := range rates {
 				rates[i] = float64(test.n) / test.run(test.n).Seconds()
+			}
+			// Tokens per CPU-second of the whole process: on a shared
+			// machine the wall clock counts the time threads waited for a
+			// core, this does not (it does count spinning and the GC).
+			cpuRate := 0.0
+			if cpu := processCPU() - c0; cpu > 0 {
+				cpuRate = float64(*reps*test.n) / cpu.Seconds()
 			}
 			if prof != nil {
 				prof.stop(t, *reps*test.n, band.GBps)
@@ -139,7 +147,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			}
 			label := fmt.Sprintf("%s%d", test.name, test.n)
 			if *csv {
-				fmt.Fprintf(stdout, "%s,%s,%d,%s,%.3f,%.3f,%.2f,%.2f\n", name, typ, t, label, mean, sd, gbs, band.GBps)
+				fmt.Fprintf(stdout, "%s,%s,%d,%s,%.3f,%.3f,%.2f,%.2f,%.3f\n", name, typ, t, label, mean, sd, gbs, band.GBps, cpuRate)
 				continue
 			}
 			cols := "| | | |"
@@ -149,7 +157,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 					cols = fmt.Sprintf("| %.1f | %.1f (%s) | %.0f%% |", gbs, band.GBps, band.Reader, 100*gbs/band.GBps)
 				}
 			}
-			fmt.Fprintf(stdout, "| %d | %s | %.2f ± %.2f %s\n", t, label, mean, sd, cols)
+			fmt.Fprintf(stdout, "| %d | %s | %.2f ± %.2f | %.2f %s\n", t, label, mean, sd, cpuRate, cols)
 		}
 		restore()
 	}
