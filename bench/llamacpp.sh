@@ -7,8 +7,10 @@
 # llama-quantize, so Q4_K and Q6_K blocks as people download them), then runs
 # llama-bench and `llink bench -bw` alternately, one repetition each per
 # round, and prints every round (with the load average) and the medians with
-# the llink/llama.cpp ratios and llink's decode as a share of the read
-# bandwidth its process measured. The FMA peak is measured before and after
+# the llink/llama.cpp ratios, the median of the rounds' own ratios (the two
+# engines a minute apart: steadier than the ratio of medians when the
+# machine's load moves), llink's tokens per CPU-second, and its decode as a
+# share of the read bandwidth its process measured. The FMA peak is measured before and after
 # the rounds. Only one model process runs at a time.
 #
 #   bash bench/llamacpp.sh                    # 1b: bf16 q8_0 q4_0 f32 q4_k_m, 1 and 2 threads, 5 rounds
@@ -52,20 +54,25 @@ for round in $(seq "$ROUNDS"); do
 			# llama-bench CSV: columns named in its header; pp rows have n_gen 0.
 			"$LC/build/bin/llama-bench" -m "$f" -t "$t" -p "$P" -n "$N" -r 1 -o csv 2>/dev/null |
 				awk -F, -v typ="$typ" -v t="$t" 'NR == 1 { for (i = 1; i <= NF; i++) { gsub(/"/, "", $i); c[$i] = i }; next }
-					{ gsub(/"/, ""); test = ($c["n_gen"] == 0) ? "pp" $c["n_prompt"] : "tg" $c["n_gen"]; print typ, t, test, "llama.cpp", $c["avg_ts"] }' >>"$rows"
+					{ gsub(/"/, ""); test = ($c["n_gen"] == 0) ? "pp" $c["n_prompt"] : "tg" $c["n_gen"]; print typ, t, test, "llama.cpp", $c["avg_ts"], r }' r="$round" >>"$rows"
 			.cache/llink bench -m "$f" -t "$t" -p "$P" -n "$N" -r 1 -bw -csv |
-				awk -F, -v typ="$typ" 'NR > 1 { print typ, $3, $4, "llink", $5; if ($7 > 0) { print typ, $3, $4, "llinkGBs", $7; print typ, $3, $4, "bwGBs", $8 } }' >>"$rows"
-			tail -n 6 "$rows" | sed "s/^/round $round ($(cut -d' ' -f1-3 /proc/loadavg)): /"
+				awk -F, -v typ="$typ" -v r="$round" 'NR > 1 { print typ, $3, $4, "llink", $5, r; print typ, $3, $4, "llinkCPU", $9, r
+					if ($7 > 0) { print typ, $3, $4, "llinkGBs", $7, r; print typ, $3, $4, "bwGBs", $8, r } }' >>"$rows"
+			tail -n 8 "$rows" | cut -d' ' -f1-5 | sed "s/^/round $round ($(cut -d' ' -f1-3 /proc/loadavg)): /"
 		done
 	done
 done
 peak
 echo "$(uptime)"
 echo
-echo "| type | threads | test | llama.cpp t/s | llink t/s | llink / llama.cpp | llink GB/s | read probe GB/s | share |"
-echo "|---|---:|---|---:|---:|---:|---:|---:|---:|"
-# Medians over the rounds per (type, threads, test, engine), then the ratio.
-sort -k1,1 -k2,2n -k3,3 -k4,4 -k5,5g "$rows" | awk '
+echo "| type | threads | test | llama.cpp t/s | llink t/s | llink / llama.cpp | median round ratio | llink t/cpu-s | llink GB/s | read probe GB/s | share |"
+echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+# Medians over the rounds per (type, threads, test, engine), then the ratio;
+# each round's llink/llama.cpp ratio as an engine "ratio" of its own.
+awk '{ print $1, $2, $3, $4, $5; v[$1 " " $2 " " $3 " " $4 " " $6] = $5 }
+	END { for (k in v) { split(k, p, " "); l = p[1] " " p[2] " " p[3] " llama.cpp " p[5]
+		if (p[4] == "llink" && v[l] > 0) print p[1], p[2], p[3], "ratio", v[k] / v[l] } }' "$rows" |
+	sort -k1,1 -k2,2n -k3,3 -k4,4 -k5,5g | awk '
 	{ k = $1 " " $2 " " $3 " " $4; v[k, ++n[k]] = $5; if (!(k in seen)) { seen[k]; order[++m] = k } }
 	END {
 		for (i = 1; i <= m; i++) { k = order[i]; c = n[k]; med[k] = (c % 2) ? v[k, (c + 1) / 2] : (v[k, c / 2] + v[k, c / 2 + 1]) / 2 }
@@ -73,7 +80,8 @@ sort -k1,1 -k2,2n -k3,3 -k4,4 -k5,5g "$rows" | awk '
 			split(order[i], p, " "); if (p[4] != "llama.cpp") continue
 			a = med[order[i]]; b = med[p[1] " " p[2] " " p[3] " llink"]
 			g = med[p[1] " " p[2] " " p[3] " llinkGBs"]; w = med[p[1] " " p[2] " " p[3] " bwGBs"]
+			rr = med[p[1] " " p[2] " " p[3] " ratio"]; cpu = med[p[1] " " p[2] " " p[3] " llinkCPU"]
 			extra = (g > 0) ? sprintf(" %.1f | %.1f | %.0f%% |", g, w, (w > 0 ? 100 * g / w : 0)) : " | | |"
-			printf "| %s | %s | %s | %.2f | %.2f | %.2f× |%s\n", p[1], p[2], p[3], a, b, (a > 0 ? b / a : 0), extra
+			printf "| %s | %s | %s | %.2f | %.2f | %.2f× | %.2f× | %.2f |%s\n", p[1], p[2], p[3], a, b, (a > 0 ? b / a : 0), rr, cpu, extra
 		}
 	}'
