@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/models/tokenizer"
 	"github.com/llink-go/llink/train/pretrain"
@@ -25,6 +26,22 @@ func modelMetadata(t *testing.T, dir string) map[string]string {
 	return f.Metadata()
 }
 
+// pretrainOnCorpus runs `llink pretrain WHICH` into dir on the package
+// split (seed 2) of corpus with the flags given, and returns that split's
+// training pairs and the folder's metadata.
+func pretrainOnCorpus(t *testing.T, corpus, dir, which string, flags ...string) ([]data.Pair, map[string]string) {
+	t.Helper()
+	args := append([]string{"pretrain", which, "-quiet", "-out", dir, "-corpus", corpus, "-split", "package", "-seed", "2"}, flags...)
+	if _, stderr, err, _ := runCLI(t, args...); err != nil {
+		t.Fatalf("%v: %s", err, stderr)
+	}
+	train, _, _, _, err := loadCorpus(runOptions{corpus: corpus, split: splitPackage, seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return train, modelMetadata(t, dir)
+}
+
 // TestPretrainEncoderCorpus: `llink pretrain encoder -corpus` pretrains on
 // the training packages' pairs of a package split — the pairs `llink run
 // -split package` trains on with the same seed — with TLM rows, records the
@@ -33,16 +50,7 @@ func modelMetadata(t *testing.T, dir string) map[string]string {
 func TestPretrainEncoderCorpus(t *testing.T) {
 	corpus := writeSourcedCorpus(t)
 	dir := filepath.Join(t.TempDir(), "enc")
-	args := []string{"pretrain", "encoder", "-quiet", "-out", dir, "-corpus", corpus, "-split", "package", "-seed", "2",
-		"-no-generated", "-tlm", "0.5", "-max-tokens", "64", "-group", "4", "-steps", "2"}
-	if _, stderr, err, _ := runCLI(t, args...); err != nil {
-		t.Fatalf("%v: %s", err, stderr)
-	}
-	train, _, _, _, err := loadCorpus(runOptions{corpus: corpus, split: splitPackage, seed: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	md := modelMetadata(t, dir)
+	train, md := pretrainOnCorpus(t, corpus, dir, "encoder", "-no-generated", "-tlm", "0.5", "-max-tokens", "64", "-group", "4", "-steps", "2")
 	if md["tlm_pairs"] != strconv.Itoa(len(train)) || !strings.HasPrefix(md["real_text"], strconv.Itoa(len(train))+" pairs") ||
 		md["generated_text"] != "false" || !strings.Contains(md["corpus_split"], "package split (seed 2)") {
 		t.Fatalf("metadata: %v (want the %d training pairs)", md, len(train))
@@ -109,16 +117,7 @@ func TestPretrainDecoderCorpus(t *testing.T) {
 	corpus := writeSourcedCorpus(t)
 	dir := filepath.Join(t.TempDir(), "dec")
 	from := filepath.Join("..", "..", "models", "tiny", "decoder")
-	args := []string{"pretrain", "decoder", "-quiet", "-out", dir, "-init", from, "-corpus", corpus, "-split", "package", "-seed", "2",
-		"-lm-share", "0.5", "-max-tokens", "64", "-group", "4", "-steps", "1"}
-	if _, stderr, err, _ := runCLI(t, args...); err != nil {
-		t.Fatalf("%v: %s", err, stderr)
-	}
-	train, _, _, _, err := loadCorpus(runOptions{corpus: corpus, split: splitPackage, seed: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	md := modelMetadata(t, dir)
+	train, md := pretrainOnCorpus(t, corpus, dir, "decoder", "-init", from, "-lm-share", "0.5", "-max-tokens", "64", "-group", "4", "-steps", "1")
 	if !strings.HasPrefix(md["real_text"], strconv.Itoa(len(train))+" pairs") || md["generated_text"] != "true" ||
 		!strings.Contains(md["corpus_split"], "package split (seed 2)") || md["init.commit"] == "" || md["dev_exact_match"] == "" {
 		t.Fatalf("metadata: %v (want the %d training pairs and the embedded decoder's provenance)", md, len(train))
