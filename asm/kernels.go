@@ -54,6 +54,7 @@ type kernels struct {
 	max     func(x []float32) float32
 	exp     func(dst, x []float32)
 	expSum  func(dst, x []float32, shift float32) float32 // softmax's fused pass
+	adamw   func(w, g, m, v []float32, k *[8]float32)     // AdamW's update (adamw.go)
 	silu    func(dst, x []float32)
 	gelu    func(dst, x []float32)
 	geluTan func(dst, x []float32)
@@ -110,6 +111,7 @@ func genericKernels() kernels {
 		max:     maxGeneric,
 		exp:     expGeneric,
 		expSum:  expSumGeneric,
+		adamw:   adamwGeneric,
 		silu:    siluGeneric,
 		gelu:    geluGeneric,
 		geluTan: geluTanhGeneric,

@@ -56,6 +56,14 @@ func Exp(dst, x []float32) {
 	cur.exp(dst, x)
 }
 
+// ExpSum computes dst[i] = e^(x[i]−shift) for i < len(dst), each bit for
+// bit as [Exp] of the float32 difference x[i]−shift, and returns their sum
+// in the kernel's own order (which differs from [Sum]'s). dst may alias x.
+func ExpSum(dst, x []float32, shift float32) float32 {
+	checkLen("ExpSum", len(dst), "x", len(x))
+	return cur.expSum(dst, x, shift)
+}
+
 // SiLU computes dst[i] = x[i]·σ(x[i]). dst may alias x.
 func SiLU(dst, x []float32) {
 	checkLen("SiLU", len(dst), "x", len(x))

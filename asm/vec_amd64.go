@@ -18,6 +18,7 @@ func vecAVX2(k *kernels) {
 	k.max = maxAVX2
 	k.exp = expAVX2
 	k.expSum = expSumAVX2
+	k.adamw = adamwBlocks(8, adamwAVX2)
 	k.silu = func(dst, x []float32) { sigmulAVX2(dst, x, -1, 0) }
 	k.gelu = geluAVX2
 	k.geluTan = func(dst, x []float32) { sigmulAVX2(dst, x, geluTanK1, geluTanK2) }
@@ -35,6 +36,7 @@ func vecAVX512(k *kernels) {
 	k.axpy = axpyAVX512
 	k.exp = expAVX512
 	k.expSum = expSumAVX512
+	k.adamw = adamwBlocks(16, adamwAVX512)
 	k.silu = func(dst, x []float32) { sigmulAVX512(dst, x, -1, 0) }
 	k.gelu = geluAVX512
 	k.geluTan = func(dst, x []float32) { sigmulAVX512(dst, x, geluTanK1, geluTanK2) }

@@ -135,6 +135,16 @@ func vecNEON(k *kernels) {
 	k.mul = func(dst, x, y []float32) { mulNEON(dst, x[:len(dst)], y[:len(dst)]) }
 	k.sum = sumNEON
 	k.exp = expNEONAll
+	// Softmax's pass: exps bit for bit as k.exp makes them (cross-entropy
+	// relies on that), summed by sumNEON.
+	k.expSum = func(dst, x []float32, shift float32) float32 {
+		x = x[:len(dst)]
+		for i, v := range x {
+			dst[i] = v - shift
+		}
+		expNEONAll(dst, dst)
+		return sumNEON(dst)
+	}
 	k.silu = func(dst, x []float32) { sigmulNEONAll(dst, x, -1, 0) }
 	k.geluTan = func(dst, x []float32) { sigmulNEONAll(dst, x, neonGeluK1, neonGeluK2) }
 	k.max = maxNEON

@@ -9,7 +9,8 @@ import (
 
 // BenchmarkVec runs every vector kernel on every level at 64, 1024 and 16384
 // elements. Throughput is reported as bytes touched per second (inputs +
-// outputs, via b.SetBytes); exp and the activations also report elements/s.
+// outputs, via b.SetBytes); exp, the activations and AdamW also report
+// elements/s.
 func BenchmarkVec(b *testing.B) {
 	for _, n := range []int{64, 1024, 16384} {
 		r := testutil.RNG(1)
@@ -18,6 +19,8 @@ func BenchmarkVec(b *testing.B) {
 		dst := make([]float32, n)
 		h := make([]uint16, n)
 		F32ToBF16Slice(h, x)
+		am, av := make([]float32, n), make([]float32, n)
+		st := AdamWStep{Decay: 0.999999, Beta1: 0.9, Beta2: 0.999, StepSize: 1e-4, BC2Sqrt: 0.1, Eps: 1e-8}
 		var sink float32
 		ops := []struct {
 			name  string
@@ -41,6 +44,7 @@ func BenchmarkVec(b *testing.B) {
 			{"Softmax", 8, true, func() { copy(dst, x); Softmax(dst) }},
 			{"RMSNorm", 12, false, func() { RMSNorm(dst, x, y, 1e-5) }},
 			{"LayerNorm", 16, false, func() { LayerNorm(dst, x, y, y, 1e-5) }},
+			{"AdamW", 28, true, func() { AdamW(dst, y, am, av, st) }},
 		}
 		for _, op := range ops {
 			for _, l := range Available() {

@@ -564,8 +564,10 @@ func TestVecRows(t *testing.T) {
 }
 
 // TestVecExpSum checks softmax's fused pass: each element within the exp
-// bound of the twin, the returned sum within (n+1)·u·Σ of the float64 sum of
-// the twin's elements (all terms are positive) plus each element's 2 ulp.
+// bound of the twin and equal, bit for bit, to the level's Exp of the
+// float32 difference (ExpSum's contract, which cross-entropy relies on), the
+// returned sum within (n+1)·u·Σ of the float64 sum of the twin's elements
+// (all terms are positive) plus each element's 2 ulp.
 func TestVecExpSum(t *testing.T) {
 	forEachLevel(t, func(t *testing.T) {
 		r := testutil.RNG(18)
@@ -576,6 +578,11 @@ func TestVecExpSum(t *testing.T) {
 				shift := float32(r.NormFloat64() * 3)
 				want := make([]float32, n)
 				expSumGeneric(want, x, shift)
+				diff := make([]float32, n)
+				for i, v := range x {
+					diff[i] = v - shift
+				}
+				Exp(diff, diff)
 				dst, check := guarded(n, off)
 				got := cur.expSum(dst, x, shift)
 				if msg := check(); msg != "" {
@@ -583,6 +590,9 @@ func TestVecExpSum(t *testing.T) {
 				}
 				var ref float64
 				for i := range dst {
+					if !sameFloat(dst[i], diff[i]) {
+						t.Fatalf("expSum n=%d off=%d: [%d] = %g, Exp of the difference %g", n, off, i, dst[i], diff[i])
+					}
 					if d := ulpDiff(dst[i], want[i]); d > 2 {
 						t.Fatalf("expSum n=%d off=%d: [%d] = %g, want %g", n, off, i, dst[i], want[i])
 					}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/llink-go/llink/asm"
 	"github.com/llink-go/llink/autograd"
+	"github.com/llink-go/llink/tensor"
 )
 
 // ParamGroup is a set of parameters sharing a learning rate and weight
@@ -37,6 +38,7 @@ type AdamW struct {
 
 	t    int
 	m, v map[*autograd.Var][]float32
+	work []adamwItem // Step's chunks, reused
 }
 
 // NewAdamW returns an AdamW over groups.
@@ -70,18 +72,33 @@ func (o *AdamW) SetState(step int, p *autograd.Var, m, v []float32) {
 	}
 }
 
-// Step applies one update to every parameter with a gradient.
+// adamwChunk is how many elements of a parameter one worker updates at a
+// time: whole parameters would leave a thread idle beside one large
+// embedding table.
+const adamwChunk = 1 << 15
+
+// adamwItem is one chunk of a parameter's update.
+type adamwItem struct {
+	w, g, m, v []float32
+	s          asm.AdamWStep
+}
+
+// Step applies one update to every parameter with a gradient: one vector
+// pass per parameter ([asm.AdamW]), chunks spread over [asm.Threads]. The
+// result does not depend on the thread count.
 func (o *AdamW) Step() {
 	s := o.mult(o.t)
 	o.t++
 	bc1 := 1 - math.Pow(float64(o.Beta1), float64(o.t))
 	bc2 := 1 - math.Pow(float64(o.Beta2), float64(o.t))
-	b1, b2 := o.Beta1, o.Beta2
+	o.work = o.work[:0]
 	for _, g := range o.Groups {
 		lr := float64(g.LR * s)
-		stepSize := float32(lr / bc1)
-		bc2s := float32(math.Sqrt(bc2))
-		decay := float32(1 - lr*float64(g.WeightDecay))
+		st := asm.AdamWStep{
+			Decay: float32(1 - lr*float64(g.WeightDecay)),
+			Beta1: o.Beta1, Beta2: o.Beta2,
+			StepSize: float32(lr / bc1), BC2Sqrt: float32(math.Sqrt(bc2)), Eps: o.Eps,
+		}
 		for _, p := range g.Params {
 			if !p.RequiresGrad() || p.Grad == nil {
 				continue
@@ -94,16 +111,17 @@ func (o *AdamW) Step() {
 			}
 			v := o.v[p]
 			w, gr := p.Data(), p.Grad.Data()
-			if decay != 1 {
-				asm.Scale(decay, w)
-			}
-			for i, gi := range gr {
-				m[i] = b1*m[i] + (1-b1)*gi
-				v[i] = b2*v[i] + (1-b2)*gi*gi
-				w[i] -= stepSize * m[i] / (float32(math.Sqrt(float64(v[i])))/bc2s + o.Eps)
+			for i := 0; i < len(w); i += adamwChunk {
+				e := min(i+adamwChunk, len(w))
+				o.work = append(o.work, adamwItem{w[i:e], gr[i:e], m[i:e], v[i:e], st})
 			}
 		}
 	}
+	tensor.Parallel(len(o.work), func(i int) {
+		it := &o.work[i]
+		asm.AdamW(it.w, it.g, it.m, it.v, it.s)
+	})
+	clear(o.work)
 }
 
 // SGD is stochastic gradient descent with optional momentum and (coupled,

@@ -43,6 +43,7 @@ func main() {
 	bf16 := flag.Bool("bf16", false, "bf16 weights")
 	trainSteps := flag.Int("train", 4, "training steps timed (fwd + bwd + AdamW on every weight; best is reported; 0: skip)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed decode to this file")
+	trainProfile := flag.String("trainprofile", "", "write a CPU profile of the timed training steps to this file")
 	flag.Parse()
 	s, ok := configs[*name]
 	if !ok && *name != "1b" {
@@ -99,32 +100,42 @@ func main() {
 		w, c := gen(1)
 		prefill, prefillCPU = min(prefill, w), min(prefillCPU, c)
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-	}
+	stop := startProfile(*cpuProfile)
 	for range *decodeReps {
 		w, c := gen(*decodeN + 1)
 		full, fullCPU = min(full, w), min(fullCPU, c)
 	}
-	if *cpuProfile != "" {
-		pprof.StopCPUProfile()
-	}
+	stop()
 	dec := rates(*decodeN, full-prefill, fullCPU-prefillCPU)
 	trainRate := "-"
 	if *trainSteps > 0 && *name != "1b" {
-		trainRate = trainRates(c, s, ids, *trainSteps)
+		trainRate = trainRates(c, s, ids, *trainSteps, *trainProfile)
 	}
 	fmt.Printf("llink %s threads=%d bf16=%v: train %s, forward %s, decode %s, peak RSS %s\n",
 		*name, *threads, *bf16, trainRate, fwd, dec, proc.PeakRSS())
+}
+
+// startProfile starts a CPU profile into path (nothing when path is empty)
+// and returns the function that stops it.
+func startProfile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "llamabench:", err)
+		os.Exit(1)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "llamabench:", err)
+			os.Exit(1)
+		}
+	}
 }
 
 // rates formats n tokens over the best wall and process-CPU times as
@@ -137,8 +148,9 @@ func rates(n int, wall, cpu time.Duration) string {
 // trainRates times full training steps of a fresh model of config c on
 // the batch ids: embedding, forward, logits for every position, next-token
 // cross-entropy, backward, AdamW on every weight. It reports the best step
-// (wall and process CPU) after one warm-up step.
-func trainRates(c llama.Config, s shape, ids []int, steps int) string {
+// (wall and process CPU) after one warm-up step; profile, if set, receives
+// a CPU profile of the timed steps.
+func trainRates(c llama.Config, s shape, ids []int, steps int, profile string) string {
 	m := llama.New(c, rand.New(rand.NewPCG(5, 6)))
 	params := m.Trainable()
 	opt := nn.NewAdamW([]nn.ParamGroup{{Params: params, LR: 1e-4, WeightDecay: 0.01}}, 0.9, 0.999, 1e-8)
@@ -151,7 +163,11 @@ func trainRates(c llama.Config, s shape, ids []int, steps int) string {
 		}
 	}
 	best, bestCPU := time.Duration(1<<62), time.Duration(1<<62)
+	stop := func() {}
 	for i := range steps + 1 {
+		if i == 1 {
+			stop = startProfile(profile)
+		}
 		c0, t0 := proc.CPUTime(), time.Now()
 		tp.Reset()
 		autograd.ZeroGrad(params)
@@ -164,5 +180,6 @@ func trainRates(c llama.Config, s shape, ids []int, steps int) string {
 			best, bestCPU = min(best, time.Since(t0)), min(bestCPU, proc.CPUTime()-c0)
 		}
 	}
+	stop()
 	return rates(len(ids), best, bestCPU)
 }
