@@ -9,8 +9,11 @@ import (
 
 // Parallel runs f(0), …, f(n-1) on up to [asm.Threads] goroutines (the
 // caller's included), handing out indices from an atomic counter so uneven
-// items balance, and returns when all are done. f must be safe to run
-// concurrently for distinct i.
+// items balance, and returns when all are done. It waits for the indices,
+// not the goroutines: one that starts after the caller has taken the last
+// index (on a loaded machine a new goroutine may wait milliseconds for a
+// core) finds none left and returns. f must be safe to run concurrently for
+// distinct i.
 func Parallel(n int, f func(i int)) {
 	t := min(asm.Threads(), n)
 	if t <= 1 {
@@ -20,6 +23,8 @@ func Parallel(n int, f func(i int)) {
 		return
 	}
 	var next atomic.Int64
+	var wg sync.WaitGroup
+	wg.Add(n)
 	work := func() {
 		for {
 			i := int(next.Add(1) - 1)
@@ -27,12 +32,11 @@ func Parallel(n int, f func(i int)) {
 				return
 			}
 			f(i)
+			wg.Done()
 		}
 	}
-	var wg sync.WaitGroup
-	for w := 1; w < t; w++ {
-		wg.Add(1)
-		go func() { defer wg.Done(); work() }()
+	for range t - 1 {
+		go work()
 	}
 	work()
 	wg.Wait()

@@ -2,8 +2,11 @@ package tensor
 
 import (
 	"slices"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/llink-go/llink/asm"
 	"github.com/llink-go/llink/internal/race"
 	"github.com/llink-go/llink/internal/testutil"
 )
@@ -137,11 +140,24 @@ func TestArenaDropsStaleSizes(t *testing.T) {
 }
 
 func TestParallel(t *testing.T) {
-	hits := make([]int, 100)
-	Parallel(100, func(i int) { hits[i]++ })
-	for i, h := range hits {
-		if h != 1 {
-			t.Fatalf("item %d ran %d times", i, h)
+	// Every index runs exactly once and has finished when Parallel returns,
+	// whatever the thread cap (items outnumbering threads or not).
+	for _, threads := range []int{1, 2, 8} {
+		restore := asm.SetThreads(threads)
+		for _, n := range []int{0, 1, 3, 100} {
+			hits := make([]atomic.Int32, n)
+			Parallel(n, func(i int) {
+				if i%7 == 0 {
+					time.Sleep(time.Millisecond)
+				}
+				hits[i].Add(1)
+			})
+			for i := range hits {
+				if h := hits[i].Load(); h != 1 {
+					t.Fatalf("threads %d, n %d: item %d ran %d times", threads, n, i, h)
+				}
+			}
 		}
+		restore()
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
-	"sync/atomic"
 
 	"github.com/llink-go/llink/asm"
 	"github.com/llink-go/llink/autograd"
@@ -412,7 +411,7 @@ func (m *Model) attention(dst, q []float32, cache *Cache, layer, T int) {
 		}
 		return
 	}
-	parallelFor(n, head)
+	tensor.Parallel(n, head)
 }
 
 // attnParallelWork is the size (rows·heads·T·S·hd) below which attention runs
@@ -425,35 +424,3 @@ const attnParallelWork = 1 << 20
 // scorePool recycles attention score buffers (T×S per batch row and head)
 // across heads, layers and calls.
 var scorePool = sync.Pool{New: func() any { return new([]float32) }}
-
-// parallelFor runs f(0), …, f(n-1) on up to asm.Threads() goroutines (the
-// caller's included), handing out indices from an atomic counter. It waits
-// for the indices, not the goroutines: one that starts after the caller has
-// taken the last index finds none and returns.
-func parallelFor(n int, f func(i int)) {
-	t := min(asm.Threads(), n)
-	if t <= 1 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	wg.Add(n)
-	work := func() {
-		for {
-			i := int(next.Add(1) - 1)
-			if i >= n {
-				return
-			}
-			f(i)
-			wg.Done()
-		}
-	}
-	for range t - 1 {
-		go work()
-	}
-	work()
-	wg.Wait()
-}
