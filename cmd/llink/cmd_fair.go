@@ -452,20 +452,34 @@ func distance1(f float64) float64 {
 	return f
 }
 
-// commitID returns the source's commit: the build's VCS stamp, else git's
-// HEAD in the working folder, else "unknown".
+// commitID returns the source's commit, abbreviated to 7 hex digits, or
+// "unknown" ([sourceCommit]).
 func commitID() string {
+	if c := sourceCommit(); len(c) >= 7 {
+		return c[:7]
+	}
+	return "unknown"
+}
+
+// sourceCommit returns the source's full commit: the build's VCS stamp,
+// else the git checkout in the working folder ([vcsRevision], no git
+// binary needed), else git's HEAD; "" when none is known. Records and
+// model provenance both take it from here.
+func sourceCommit() string {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" && len(s.Value) >= 7 {
-				return s.Value[:7]
+				return s.Value
 			}
 		}
 	}
-	if out, err := exec.Command("git", "rev-parse", "--short=7", "HEAD").Output(); err == nil {
+	if rev := vcsRevision("."); rev != "" {
+		return rev
+	}
+	if out, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil {
 		return strings.TrimSpace(string(out))
 	}
-	return "unknown"
+	return ""
 }
 
 // machine describes the CPU, cores, Go version and kernel level.

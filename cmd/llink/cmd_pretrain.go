@@ -70,7 +70,7 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	defer stop()
 	prov := map[string]string{"command": strings.TrimSpace("llink pretrain " + which + " " + strings.Join(args, " ")), "seed": fmt.Sprint(*seed)}
-	if rev := vcsRevision("."); rev != "" {
+	if rev := sourceCommit(); rev != "" {
 		prov["commit"] = rev
 	}
 	log := io.Writer(stdout)
@@ -255,7 +255,8 @@ func (e *textOptions) decoderData(seed uint64, prov map[string]string, log io.Wr
 
 // vcsRevision returns the git commit of the source tree in dir, if known:
 // a checkout's (.git a folder) or a linked worktree's (.git a file naming
-// its git folder, whose branches live in the common folder).
+// its git folder, whose branches live in the common folder); "" when HEAD
+// names a branch kept only in packed-refs (git itself then knows it).
 func vcsRevision(dir string) string {
 	gitDir := filepath.Join(dir, ".git")
 	if b, err := os.ReadFile(gitDir); err == nil {
@@ -288,5 +289,5 @@ func vcsRevision(dir string) string {
 			return strings.TrimSpace(string(h))
 		}
 	}
-	return ref
+	return ""
 }

@@ -166,7 +166,10 @@ func TestVCSRevision(t *testing.T) {
 	write(filepath.Join(wt, ".git"), "gitdir: "+wtGit+"\n")
 	detached := filepath.Join(root, "detached")
 	write(filepath.Join(detached, ".git", "HEAD"), hash+"\n")
-	for dir, want := range map[string]string{main: other, wt: hash, detached: hash, t.TempDir(): ""} {
+	packed := filepath.Join(root, "packed") // a branch only in packed-refs: unknown here, git knows it
+	write(filepath.Join(packed, ".git", "HEAD"), "ref: refs/heads/main\n")
+	write(filepath.Join(packed, ".git", "packed-refs"), hash+" refs/heads/main\n")
+	for dir, want := range map[string]string{main: other, wt: hash, detached: hash, packed: "", t.TempDir(): ""} {
 		if got := vcsRevision(dir); got != want {
 			t.Errorf("%s: %q, want %q", dir, got, want)
 		}
