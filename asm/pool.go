@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // The worker pool: persistent goroutines that run parts of one large kernel
@@ -70,14 +71,22 @@ func parallel(n int, f func(i int)) {
 }
 
 // parallelChunks runs f(0), …, f(n-1) on the calling goroutine and up to
-// parts-1 idle pool workers, each taking the next index from a shared
-// counter, and returns when all n are done. Unlike parallel, a worker that
-// has not started by the time the caller has taken the last index is not
-// waited for (it finds none left and returns): on a loaded machine, where a
-// woken worker may wait milliseconds for a core, the caller does the work
-// instead of idling at a barrier, and waits at most for the chunks already
-// running. A decoding step's matvecs split this way, n a few chunks per
-// thread.
+// parts-1 pool workers, each taking the next index from a shared counter,
+// and returns when all n are done. Unlike parallel, a worker that has not
+// started by the time the caller has taken the last index is not waited for
+// (it finds none left): on a loaded machine, where a woken worker may wait
+// milliseconds for a core, the caller does the work instead of idling at a
+// barrier, and waits at most for the chunks already running. A decoding
+// step's matvecs split this way, n a few chunks per thread.
+//
+// Both sides poll briefly instead of parking at once, as llama.cpp's threads
+// do between a graph's nodes: a parked goroutine is woken through another
+// core's scheduler, tens of microseconds on a virtual machine whose idle CPU
+// has halted, against a matvec of 20–50 µs. A worker that ran chunks polls
+// for the next call for up to chunkPoll before it parks (pollChunks); the
+// caller polls for the chunks still running elsewhere for at most as long as
+// it worked itself (so at most doubling its CPU time when the other thread
+// has lost its core) and chunkPoll, then parks.
 func parallelChunks(parts, n int, f func(i int)) {
 	if parts <= 1 || n <= 1 {
 		for i := range n {
@@ -88,22 +97,68 @@ func parallelChunks(parts, n int, f func(i int)) {
 	poolOnce.Do(startPool)
 	st := &chunks{n: n, f: f} // on the heap: a late worker may still read it
 	st.wg.Add(n)
-	for range min(parts, n) - 1 {
+	hotChunks.Store(st)
+	for range min(parts, n) - 1 - int(chunkPollers.Load()) {
 		select {
-		case poolCh <- st.work:
+		case poolCh <- func() { pollChunks(st) }:
 		default:
 		}
 	}
+	t0 := time.Now()
 	st.work()
+	if st.done.Load() < int64(n) {
+		t1 := time.Now()
+		limit := min(t1.Sub(t0), time.Duration(chunkPoll.Load()))
+		for i := 1; st.done.Load() < int64(n); i++ {
+			if i%64 == 0 && time.Since(t1) > limit {
+				break
+			}
+		}
+	}
 	st.wg.Wait()
+	hotChunks.CompareAndSwap(st, nil)
 }
 
 // chunks is a parallelChunks call's shared state.
 type chunks struct {
-	next atomic.Int64
+	next atomic.Int64 // the next index to run
+	done atomic.Int64 // indices finished, for the caller's polling
 	n    int
 	f    func(int)
 	wg   sync.WaitGroup // one count per chunk, not per worker
+}
+
+var (
+	// hotChunks is the latest parallelChunks call (nil once it is done)
+	// and chunkPollers the number of workers polling for the next.
+	hotChunks    atomic.Pointer[chunks]
+	chunkPollers atomic.Int32
+	// chunkPoll is how long a worker polls, in nanoseconds: 100 µs, about
+	// a decoding step's longest gap between matvecs (its attention at a few
+	// hundred positions). Atomic so that benchmarks and tests can set it.
+	chunkPoll atomic.Int64
+)
+
+func init() { chunkPoll.Store(int64(100 * time.Microsecond)) }
+
+// pollChunks runs st's chunks, then those of every parallelChunks call that
+// starts within chunkPoll of the last one it ran, and returns (the worker
+// parks) after chunkPoll without one.
+func pollChunks(st *chunks) {
+	st.work()
+	chunkPollers.Add(1)
+	defer chunkPollers.Add(-1)
+	last, t0 := st, time.Now()
+	for i := 1; ; i++ {
+		if s := hotChunks.Load(); s != nil && s != last {
+			s.work()
+			last, t0 = s, time.Now()
+			continue
+		}
+		if i%64 == 0 && time.Since(t0) > time.Duration(chunkPoll.Load()) {
+			return
+		}
+	}
 }
 
 // work runs chunks until none are left.
@@ -114,6 +169,7 @@ func (s *chunks) work() {
 			return
 		}
 		s.f(i)
+		s.done.Add(1)
 		s.wg.Done()
 	}
 }
