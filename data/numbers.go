@@ -125,6 +125,19 @@ func HeldOutName(given string) bool {
 	return false
 }
 
+// KnownGivenName reports whether s is one of the lexicon's given names,
+// in English or in Khmer script, training or held out. Generated
+// pseudo-names must not be one: a held-out name in training data would
+// no longer be held out.
+func KnownGivenName(s string) bool {
+	for _, n := range givenNames {
+		if n.en == s || n.km == s {
+			return true
+		}
+	}
+	return false
+}
+
 // NovelPlace reports whether an English place name is reserved for the
 // novel-entity slice (every fifth place of the lexicon): a corpus built with
 // [Config.Novel] > 0 uses it in that slice only.

@@ -25,17 +25,24 @@ var (
 )
 
 // pseudoGivenName returns a random two-syllable Khmer given name: onset and
-// vowel, then onset, vowel and (half of the time) a final consonant.
+// vowel, then onset, vowel and (half of the time) a final consonant. A
+// draw that spells a name of the lexicon (សុខា "Sokha" can be drawn) is
+// drawn again, so no held-out name enters training this way.
 func pseudoGivenName(r *rand.Rand) string {
-	var b strings.Builder
-	for i := range 2 {
-		b.WriteRune(pseudoOnsets[r.IntN(len(pseudoOnsets))])
-		b.WriteRune(pseudoVowels[r.IntN(len(pseudoVowels))])
-		if i == 1 && r.IntN(2) == 0 {
-			b.WriteRune(pseudoFinals[r.IntN(len(pseudoFinals))])
+	for {
+		var b strings.Builder
+		for i := range 2 {
+			b.WriteRune(pseudoOnsets[r.IntN(len(pseudoOnsets))])
+			b.WriteRune(pseudoVowels[r.IntN(len(pseudoVowels))])
+			if i == 1 && r.IntN(2) == 0 {
+				b.WriteRune(pseudoFinals[r.IntN(len(pseudoFinals))])
+			}
+		}
+		km := b.String()
+		if !data.KnownGivenName(km) && !data.KnownGivenName(llink.Romanise(km)) {
+			return km
 		}
 	}
-	return b.String()
 }
 
 // PseudoNames returns tasks in which, for a share of the tasks whose Khmer

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -54,5 +55,26 @@ func TestPseudoNames(t *testing.T) {
 	}
 	if changed < 50 || who < 10 {
 		t.Fatalf("%d tasks renamed, %d who answers checked", changed, who)
+	}
+}
+
+// TestPseudoGivenNameNeverKnown: 200,000 draws (enough to hit the few
+// lexicon names the syllable set can spell, such as សុខា) never return a
+// given name of the lexicon, in Khmer or romanised.
+func TestPseudoGivenNameNeverKnown(t *testing.T) {
+	if !data.KnownGivenName("សុខា") || !data.KnownGivenName("Sokha") || data.KnownGivenName("Sokhaa") {
+		t.Fatal("KnownGivenName does not read the lexicon")
+	}
+	r := rand.New(rand.NewPCG(7, 0))
+	distinct := map[string]bool{}
+	for range 200000 {
+		km := pseudoGivenName(r)
+		if data.KnownGivenName(km) || data.KnownGivenName(llink.Romanise(km)) {
+			t.Fatalf("drew the lexicon's name %s (%s)", km, llink.Romanise(km))
+		}
+		distinct[km] = true
+	}
+	if len(distinct) < 10000 {
+		t.Fatalf("%d distinct names in 200,000 draws", len(distinct))
 	}
 }

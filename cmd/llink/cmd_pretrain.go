@@ -37,6 +37,7 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	every := fs.Int("checkpoint-every", 100, "write the training checkpoint every `N` steps (negative: only when interrupted)")
 	f32 := fs.Bool("f32", false, "save float32 weights (default bfloat16)")
 	boost := fs.String("boost", "", "decoder: repeat the training tasks of these kinds, e.g. `yes_no=3,what=2`")
+	pseudo := fs.Float64("pseudo-names", 0, "decoder: share (0..1) of the instruction tasks naming a person whose given names become generated pseudo-names, so the decoder learns to copy names it never saw from the passage")
 	initFrom := fs.String("init", "", "continue from the weights and tokenizer of this `folder` (an earlier run's -out), with a fresh schedule")
 	var to textOptions
 	to.register(fs)
@@ -48,6 +49,9 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	if err := to.check(fs, which); err != nil {
 		return err
+	}
+	if which == "encoder" && (*pseudo != 0 || *boost != "") {
+		return usageErrorf("pretrain encoder: -pseudo-names and -boost are the decoder's")
 	}
 	if *out == "" {
 		return usageErrorf("pretrain %s: -out is required", which)
@@ -61,6 +65,7 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := firstError(
 		checkInt("pretrain "+which, "steps", *steps, 0, maxCount),
 		checkFloat("pretrain "+which, "lr", *lr, 0, 1),
+		checkFloat("pretrain "+which, "pseudo-names", *pseudo, 0, 1),
 	); err != nil {
 		return err
 	}
@@ -82,7 +87,7 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	opts := pretrain.Options{Resume: *resume, CheckpointEvery: *every, Log: log, Provenance: prov, BF16: !*f32, Stop: halt}
 	if which == "decoder" {
 		c := pretrain.DefaultDecoder()
-		c.Seed, c.InitFrom = *seed, *initFrom
+		c.Seed, c.InitFrom, c.PseudoNames = *seed, *initFrom, *pseudo
 		if *boost != "" {
 			c.Boost = map[string]int{}
 			for _, kv := range strings.Split(*boost, ",") {

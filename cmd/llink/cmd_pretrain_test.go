@@ -93,6 +93,8 @@ func TestPretrainEncoderFlags(t *testing.T) {
 		{[]string{"encoder", "-max-tokens", "300"}, "pretrain encoder: -max-tokens 300: want 0..256"},
 		{[]string{"encoder", "-max-tokens", "3"}, "pretrain encoder: -max-tokens 3: want 0 or 8..256"},
 		{[]string{"encoder", "-split", "shuffle"}, `pretrain encoder: -split "shuffle": want random or package`},
+		{[]string{"encoder", "-pseudo-names", "0.5"}, "pretrain encoder: -pseudo-names and -boost are the decoder's"},
+		{[]string{"decoder", "-pseudo-names", "2"}, "pretrain decoder: -pseudo-names 2: want a finite number in [0, 1]"},
 	} {
 		args := append(append([]string{"pretrain"}, tc.args...), "-out", out)
 		_, stderr, err, code := runCLI(t, args...)

@@ -62,6 +62,13 @@ type DecoderConfig struct {
 	// a batch's rows are sorted by length and run in groups of Group rows
 	// (the same loss for less padding work). 0: the whole batch as one.
 	Group int `json:"group,omitempty"`
+	// PseudoNames is the share of the instruction tasks naming a person
+	// whose given names are replaced by generated pseudo-names
+	// (train.PseudoNames): answers that can only be written by copying a
+	// name from the passage, as a real decoder copies names it never saw.
+	// With it the result also records exact match on the dev questions
+	// whose names were all replaced.
+	PseudoNames float64 `json:"pseudo_names,omitempty"`
 }
 
 // DefaultDecoder is the embedded default's tiny decoder.
@@ -156,6 +163,14 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	if c.MaxTokens < 0 || c.MaxTokens == 1 || c.Group < 0 { // before anything is written
 		return Result{}, fmt.Errorf("pretrain: MaxTokens %d, Group %d: want MaxTokens 0 or at least 2 (begin-of-text and a token), Group ≥ 0", c.MaxTokens, c.Group)
 	}
+	if !(c.PseudoNames >= 0 && c.PseudoNames <= 1) {
+		return Result{}, fmt.Errorf("pretrain: PseudoNames %g: want a share in 0..1", c.PseudoNames)
+	}
+	var copyDev []data.Task
+	if c.PseudoNames > 0 {
+		d.Train = train.PseudoNames(d.Train, c.PseudoNames, c.Seed)
+		copyDev = renamedQuestions(d.Dev, c.Seed)
+	}
 	t, err := newTrainer("decoder", dir, c, d.fingerprint(), c.Steps, o)
 	if err != nil {
 		return Result{}, err
@@ -178,6 +193,13 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	sents, insts := decoderExamples(tok, d, c, bos, eot)
 	if len(insts) == 0 {
 		return Result{}, errors.New("pretrain: no instruction tasks")
+	}
+	if len(copyDev) > 0 && c.InitFrom != "" && !o.Resume {
+		before, err := DevExactMatch(m, tok, copyDev, c.DevTasks)
+		if err != nil {
+			return Result{}, err
+		}
+		fmt.Fprintf(o.Log, "decoder before training: dev exact match on %d questions with pseudo-names %.3f\n", min(c.DevTasks, countQuestions(copyDev)), before)
 	}
 	t.params, t.src = m.Trainable(), rand.NewPCG(c.Seed, 22)
 	t.opt = nn.NewAdamW([]nn.ParamGroup{{Params: t.params, LR: c.LR, WeightDecay: 0.01}}, 0.9, 0.95, 1e-8)
@@ -209,6 +231,15 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	fmt.Fprintf(o.Log, "decoder: dev exact match on %d English-passage questions %.3f; final loss %.4f (%s)\n",
 		nDev, em, loss, time.Since(t.began).Round(time.Second))
 	md := map[string]string{"dev_exact_match": fmt.Sprintf("%.4f", em), "dev_questions": fmt.Sprint(nDev), "final_loss": fmt.Sprintf("%.4f", loss)}
+	if len(copyDev) > 0 {
+		pem, err := DevExactMatch(m, tok, copyDev, c.DevTasks)
+		if err != nil {
+			return Result{}, err
+		}
+		n := min(c.DevTasks, countQuestions(copyDev))
+		fmt.Fprintf(o.Log, "decoder: dev exact match on %d questions with pseudo-names %.3f\n", n, pem)
+		md["dev_pseudo_exact_match"], md["dev_pseudo_questions"] = fmt.Sprintf("%.4f", pem), fmt.Sprint(n)
+	}
 	maps.Copy(md, initMD)
 	md = t.metadata(md, elapsed)
 	cfg.ModelType = "llama"
@@ -363,6 +394,20 @@ func concatRows(tp *autograd.Tape, vs []*autograd.Var) *autograd.Var {
 		return vs[0]
 	}
 	return tp.Concat(0, vs...)
+}
+
+// renamedQuestions returns the dev tasks whose people's given names
+// train.PseudoNames replaces (every task it can rename): questions only a
+// decoder that copies names from the passage can answer.
+func renamedQuestions(dev []data.Task, seed uint64) []data.Task {
+	renamed := train.PseudoNames(dev, 1, seed^0x5eed)
+	var out []data.Task
+	for i, t := range renamed {
+		if t.Answer != dev[i].Answer || t.EnglishPassage != dev[i].EnglishPassage {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func countQuestions(dev []data.Task) int {
