@@ -161,8 +161,9 @@ func New(c Config, b *Bundle) (*Model, error) {
 		return nil, fmt.Errorf("llink: the encoder has only %d positions", c.Encoder.MaxTokens())
 	}
 	return &Model{dec: dec, bundle: b, maxNew: c.MaxNewTokens, reserved: llink.TokenNames(b.Config.K),
-		reader:  &llink.Reader{Encoder: c.Encoder, Tok: c.EncoderTokenizer, Pad: pad, ID: c.EncoderID, MaxLen: maxLen, Pool: b.Config.EncoderPool},
-		teacher: &llink.Teacher{Dec: dec, ID: c.DecoderID, MaxLen: min(256, c.Decoder.Config.MaxPositions-2)}}, nil
+		reader: &llink.Reader{Encoder: c.Encoder, Tok: c.EncoderTokenizer, Pad: pad, ID: c.EncoderID, MaxLen: maxLen, Pool: b.Config.EncoderPool},
+		teacher: &llink.Teacher{Dec: dec, ID: c.DecoderID, MaxLen: min(256, c.Decoder.Config.MaxPositions-2),
+			Pool: b.Config.TeacherPool, Layer: b.Config.TeacherLayer}}, nil
 }
 
 func isXLMR(e llink.Encoder) bool {
@@ -292,9 +293,10 @@ func (m *Model) project(khmer string) (*tensor.Tensor, error) {
 	return m.bundle.Projector.Project(z), nil
 }
 
-// EmbedEnglish returns the decoder's vector for an English sentence (its
-// final hidden state at ForeignEmb after the sentence: Stage A's teacher),
-// the space [Model.Embed] maps Khmer into.
+// EmbedEnglish returns the decoder's vector for an English sentence —
+// Stage A's teacher vector as the bundle defines it (by default the final
+// hidden state at ForeignEmb after the sentence; llink.Config.TeacherPool)
+// — the space [Model.Embed] maps Khmer into.
 func (m *Model) EmbedEnglish(english string) ([]float32, error) {
 	if err := m.checkText("the English text", english, false); err != nil {
 		return nil, err

@@ -226,7 +226,7 @@ func (s *Stages) queries(m Method, proj *llink.Projector) (*tensor.Tensor, error
 		for i, pr := range s.d.Pool {
 			seqs[i] = append(append([]int{dec.IDs.BOS}, dec.Tok.Encode(pr.Foreign, false)...), dec.IDs.ForeignEmb)
 		}
-		return llink.LastHidden(dec.Model, seqs, dec.IDs.Pad), nil
+		return teacherOf(s.p.m, s.p.c.Slots).Vectors(seqs) // as the keys are made
 	}
 	return nil, fmt.Errorf("train: unknown retrieval query %d", m.Query)
 }

@@ -332,12 +332,13 @@ type CacheSet struct {
 // CacheSets returns the vector caches [RunPipeline] reads for these models
 // and data, in the order it reads them: the same specs (and so the same
 // cache keys) whoever builds them — `llink run` itself, or `llink
-// embed-cache --shard I/N` on many machines followed by a merge. pool is
-// the encoder pooling (llink.Config.EncoderPool).
-func CacheSets(m *Models, d Data, dir, pool string) []CacheSet {
-	teacher := &llink.Teacher{Dec: m.Dec, ID: m.DecoderID}
+// embed-cache --shard I/N` on many machines followed by a merge. c gives
+// the encoder pooling and the teacher vector's definition
+// (llink.Config.EncoderPool, TeacherPool and TeacherLayer).
+func CacheSets(m *Models, d Data, dir string, c llink.Config) []CacheSet {
+	teacher := teacherOf(m, c)
 	student := *m.Enc
-	student.Pool = pool
+	student.Pool = c.EncoderPool
 	spec := func(pairs []data.Pair) *CacheSpec {
 		s := &CacheSpec{Dir: dir, Student: &student, Teacher: teacher, Batch: 32}
 		for _, pr := range pairs {
@@ -357,6 +358,12 @@ func CacheSets(m *Models, d Data, dir, pool string) []CacheSet {
 		{"train", spec(d.TrainPairs)}, {"dev", spec(d.DevPairs)}, {"pool", spec(d.Pool)},
 		{"train-tasks", spec(taskPairs(d.TrainTasks))}, {"test-tasks", spec(taskPairs(d.TestTasks))},
 	}
+}
+
+// teacherOf returns Stage A's teacher on m's decoder with c's definition
+// of the teacher vector.
+func teacherOf(m *Models, c llink.Config) *llink.Teacher {
+	return &llink.Teacher{Dec: m.Dec, ID: m.DecoderID, Pool: c.TeacherPool, Layer: c.TeacherLayer}
 }
 
 // stepLogger prints about 10 progress lines per stage.

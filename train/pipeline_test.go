@@ -160,8 +160,15 @@ func TestPipelineEndToEnd(t *testing.T) {
 	// rewrites none.
 	before := cacheFiles(t, c.CacheDir)
 	keys := map[string]bool{}
-	for _, set := range CacheSets(m, d, c.CacheDir, c.Slots.EncoderPool) {
+	for _, set := range CacheSets(m, d, c.CacheDir, c.Slots) {
 		keys[set.Spec.Key()+".safetensors"] = true
+	}
+	mean := c.Slots // another teacher vector: another cache for every set
+	mean.TeacherPool = llink.TeacherMean
+	for _, set := range CacheSets(m, d, c.CacheDir, mean) {
+		if keys[set.Spec.Key()+".safetensors"] {
+			t.Fatalf("set %s: the mean teacher shares the paper teacher's cache key", set.Name)
+		}
 	}
 	if len(before) != len(keys) {
 		t.Fatalf("%d cache files after the first run, want one per distinct set (%d): %v", len(before), len(keys), before)

@@ -39,13 +39,16 @@ func NewStages(m *Models, d Data, c PipelineConfig, log io.Writer) (*Stages, err
 	if err := c.Slots.Validate(); err != nil {
 		return nil, err
 	}
+	if err := llink.CheckTeacher(c.Slots.TeacherPool, c.Slots.TeacherLayer, m.Dec.Model.Config.Layers); err != nil {
+		return nil, err
+	}
 	if len(d.TrainPairs) < c.StageA.Batch || len(d.Pool) < 2 || len(d.TrainTasks) == 0 || len(d.TestTasks) == 0 {
 		return nil, fmt.Errorf("train: not enough data (%d train pairs for batch %d, %d pool, %d train tasks, %d test tasks)",
 			len(d.TrainPairs), c.StageA.Batch, len(d.Pool), len(d.TrainTasks), len(d.TestTasks))
 	}
 	p := &pipeline{m: m, c: c, log: log, res: &Results{Timing: map[string]float64{}, Config: c}, mu: new(sync.Mutex)}
 	s := &Stages{p: p, d: d, vecs: map[string]Pairs{}, tok: map[string]*llink.Tokens{}, tokMu: new(sync.Mutex), base: m.Dec.Model.Adapters()}
-	for _, set := range CacheSets(m, d, c.CacheDir, c.Slots.EncoderPool) {
+	for _, set := range CacheSets(m, d, c.CacheDir, c.Slots) {
 		if c.CacheProgress != nil {
 			set.Spec.Progress = c.CacheProgress(set.Name)
 		}

@@ -15,7 +15,9 @@
 // Diagnostics: -coverage (the encoder tokenizer on each split's Khmer),
 // -direct (retrieval between the encoder's own Khmer and English vectors,
 // no projector) and -english-student (Stage A with the student reading the
-// English side: the ceiling the decoder's space allows).
+// English side: the ceiling the decoder's space allows). -teacher-pool and
+// -teacher-layer choose the teacher vector's definition (llink.Teacher);
+// the mean pairwise cosine of the pool's teacher vectors is printed.
 //
 // The models are the embedded tiny defaults (models/tiny) unless -encoder
 // or -decoder name Hugging Face folders (e.g. continued-pretrained ones:
@@ -27,6 +29,7 @@ import (
 	"crypto/sha256"
 	"flag"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -50,7 +53,8 @@ import (
 // options are the command's flags.
 type options struct {
 	corpus, split, eval, pool, encoder, decoder, cache string
-	steps, maxTrain, batch                             int
+	teacherPool                                        string
+	steps, maxTrain, batch, teacherLayer               int
 	lr                                                 float64
 	seed                                               uint64
 	coverage, direct, englishStudent                   bool
@@ -64,6 +68,8 @@ func main() {
 	flag.StringVar(&o.pool, "pool", llink.PoolLayers, "encoder pooling: layers (mean of every layer's average) or last (the paper's)")
 	flag.StringVar(&o.encoder, "encoder", "", "Hugging Face encoder `folder` (default: the embedded tiny encoder)")
 	flag.StringVar(&o.decoder, "decoder", "", "Hugging Face Llama decoder `folder`, Stage A's teacher (default: the embedded tiny decoder); its tokenizer must hold LLINK's tokens")
+	flag.StringVar(&o.teacherPool, "teacher-pool", llink.TeacherLast, "Stage A's teacher vector: last (the decoder's state at <foreign_emb> after the English, the paper's) or mean (the mean of the English tokens' states)")
+	flag.IntVar(&o.teacherLayer, "teacher-layer", 0, "the decoder states the teacher vector is read from: 0 the final-normed output (the paper's), L the residual stream after block L")
 	flag.StringVar(&o.cache, "cache", ".cache/vectors", "vector cache folder")
 	flag.IntVar(&o.steps, "steps", 3000, "Stage A steps")
 	flag.IntVar(&o.maxTrain, "train", 0, "Stage A training pairs (0: all training pairs)")
@@ -162,7 +168,8 @@ func teacher(o options) (*llink.Teacher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &llink.Teacher{Dec: d, ID: id}, nil
+	t := &llink.Teacher{Dec: d, ID: id, Pool: o.teacherPool, Layer: o.teacherLayer}
+	return t, llink.CheckTeacher(t.Pool, t.Layer, dec.Config.Layers)
 }
 
 // folderID keys the vector caches of a model folder by its content
@@ -307,6 +314,8 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
+	fmt.Printf("teacher vectors (%s, layer %d): mean pairwise cosine %.3f over the pool\n",
+		o.teacherPool, o.teacherLayer, meanCosine(poolV.H.Data(), poolV.Len(), poolV.H.Dim(1)))
 	c := train.DefaultStageA()
 	c.Steps, c.Warmup, c.Seed = o.steps, max(o.steps/10, 1), o.seed
 	c.EvalEvery = max(o.steps/10, 1)
@@ -328,6 +337,29 @@ func run(o options) error {
 		o.steps, c.Batch, c.LR, o.pool, time.Since(t0).Round(time.Second), res.Best.R1, res.BestStep)
 	q := proj.Project(poolV.Z)
 	return retrieval(o.eval, q.Data(), poolV.H.Data(), poolV.Len(), poolV.H.Dim(1))
+}
+
+// meanCosine returns the mean cosine between distinct rows of x (n rows
+// of dim values): (‖Σ x̂ᵢ‖² − n) / (n(n−1)), with x̂ᵢ = xᵢ/‖xᵢ‖. Near 1,
+// the vectors lie in a narrow cone and retrieval among them is hard.
+func meanCosine(x []float32, n, dim int) float64 {
+	sum := make([]float64, dim)
+	for i := range n {
+		row := x[i*dim : (i+1)*dim]
+		var ss float64
+		for _, v := range row {
+			ss += float64(v) * float64(v)
+		}
+		inv := 1 / math.Sqrt(max(ss, 1e-30))
+		for k, v := range row {
+			sum[k] += float64(v) * inv
+		}
+	}
+	var s2 float64
+	for _, v := range sum {
+		s2 += v * v
+	}
+	return (s2 - float64(n)) / float64(n*(n-1))
 }
 
 // direct prints retrieval between the encoder's own pooled vectors of the

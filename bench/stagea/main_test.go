@@ -115,3 +115,33 @@ func TestFolderID(t *testing.T) {
 		t.Fatal("an empty folder has an id")
 	}
 }
+
+// TestMeanCosine: the closed form against the pairwise mean, on vectors of
+// different lengths.
+func TestMeanCosine(t *testing.T) {
+	x := []float32{2, 0, 0, 3, 1, 1, -1, 0.5}
+	// Pairs: (1,2) 0, (1,3) 1/√2, (1,4) −2/√5, (2,3) 1/√2, (2,4) 1/√5, (3,4) −0.5/√2.5.
+	want := (0 + 2/math.Sqrt2 - 1/math.Sqrt(5) - 0.5/math.Sqrt(2.5)) / 6
+	if got := meanCosine(x, 4, 2); math.Abs(got-want) > 1e-9 {
+		t.Fatalf("mean cosine %v, want %v", got, want)
+	}
+}
+
+// TestTeacherDefinition: -teacher-pool and -teacher-layer reach the
+// teacher (and its cache key); a layer the decoder lacks is refused.
+func TestTeacherDefinition(t *testing.T) {
+	paper, err := teacher(options{teacherPool: llink.TeacherLast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean, err := teacher(options{teacherPool: llink.TeacherMean, teacherLayer: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mean.Pool != llink.TeacherMean || mean.Layer != 2 || mean.Fingerprint() == paper.Fingerprint() {
+		t.Fatalf("teacher %q layer %d, fingerprints %q and %q", mean.Pool, mean.Layer, mean.Fingerprint(), paper.Fingerprint())
+	}
+	if _, err := teacher(options{teacherPool: llink.TeacherMean, teacherLayer: 99}); err == nil {
+		t.Fatal("teacher layer 99 accepted")
+	}
+}

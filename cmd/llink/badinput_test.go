@@ -138,4 +138,9 @@ func TestBadInputCommandLine(t *testing.T) {
 		{"K too large: embed-cache", []string{"embed-cache", "-k", k}, "embed-cache: " + want, 2},
 		{"K too large: ablate", []string{"ablate", "-k-values", "8," + k}, `ablate: -k-values "8,` + k + `": want a comma-separated list of K in 1..256`, 2},
 	})
+	// The teacher vector's definition, a data flag of every pipeline command.
+	checkBad(t, []badCase{
+		{"unknown teacher pool", []string{"run", "-teacher-pool", "max"}, `invalid value "max" for flag -teacher-pool: want last or mean`, 2},
+		{"negative teacher layer", []string{"embed-cache", "-teacher-layer", "-1"}, "embed-cache: -teacher-layer -1: want 0 (the final-normed output) or a decoder block 1..layers", 2},
+	})
 }

@@ -89,7 +89,7 @@ func runEmbedCache(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	halt, unlisten := haltOnSignal(stderr)
 	defer unlisten()
 	written := map[string]string{}
-	for _, set := range train.CacheSets(m, d, o.cache, o.encoderPool) {
+	for _, set := range train.CacheSets(m, d, o.cache, llinkConfig(m, o)) {
 		t0 := time.Now()
 		var path string
 		switch {

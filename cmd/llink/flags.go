@@ -41,6 +41,8 @@ type runOptions struct {
 	evalDev          bool
 	copyChannel      bool
 	encoderPool      string
+	teacherPool      string
+	teacherLayer     int
 	slotInput        string
 	wordsPerSegment  int
 	split            string
@@ -67,6 +69,15 @@ func (o *runOptions) registerData(fs *flag.FlagSet) {
 		o.encoderPool = s
 		return nil
 	})
+	o.teacherPool = llink.TeacherLast
+	fs.Func("teacher-pool", "Stage A's teacher vector: last = the decoder's final state at <foreign_emb> after the English sentence (the paper), mean = the mean of the English tokens' states", func(s string) error {
+		if s != llink.TeacherLast && s != llink.TeacherMean {
+			return fmt.Errorf("want %s or %s", llink.TeacherLast, llink.TeacherMean)
+		}
+		o.teacherPool = s
+		return nil
+	})
+	fs.IntVar(&o.teacherLayer, "teacher-layer", 0, "the decoder states Stage A's teacher vector is read from: 0 = the final-normed output (the paper), L = the residual stream after block L")
 	o.split = splitRandom
 	fs.Func("split", "how a -corpus is split: random = a seeded shuffle; package = whole source packages held out for dev and test (a cross-domain split; needs pairs with provenance, as harvest-debian writes)", func(s string) error {
 		if s != splitRandom && s != splitPackage {
@@ -118,7 +129,7 @@ func (o *runOptions) registerTraining(fs *flag.FlagSet, stageBSteps int) {
 }
 
 // check reports what is wrong with the parsed flags of command cmd: extra
-// arguments, K outside llink's range, a count or step number outside
+// arguments, K outside llink's range, a negative teacher layer, a count or step number outside
 // 1..maxCount, -resume without -out.
 func (o *runOptions) check(cmd string, fs *flag.FlagSet) error {
 	switch {
@@ -126,6 +137,8 @@ func (o *runOptions) check(cmd string, fs *flag.FlagSet) error {
 		return usageErrorf("%s: unexpected argument %q", cmd, fs.Arg(0))
 	case llink.CheckK(o.k) != nil:
 		return usageErrorf("%s: -k %d: want 1..%d slots", cmd, o.k, llink.MaxK)
+	case o.teacherLayer < 0:
+		return usageErrorf("%s: -teacher-layer %d: want 0 (the final-normed output) or a decoder block 1..layers", cmd, o.teacherLayer)
 	case o.resume && o.out == "":
 		return usageErrorf("%s: -resume needs -out FOLDER (the run to continue)", cmd)
 	case o.resume && o.force:

@@ -59,6 +59,10 @@ func llinkConfig(m *train.Models, o runOptions) llink.Config {
 	if o.slotInput != llink.SlotsPooled {
 		c.SlotInput = o.slotInput // pooled stays "" so the paper's configs and bundles are unchanged
 	}
+	if o.teacherPool != llink.TeacherLast {
+		c.TeacherPool = o.teacherPool // the paper's stays "", as pooled slots do
+	}
+	c.TeacherLayer = o.teacherLayer
 	if o.wordsPerSegment > 1 {
 		c.WordsPerSegment = o.wordsPerSegment
 	}

@@ -102,20 +102,50 @@ func (r *Reader) Tokens(texts []string) (*Tokens, error) {
 	return StackTokens(rows, r.Dim())
 }
 
-// Teacher produces Stage A teacher vectors: the frozen decoder's
-// final-normed hidden state at <foreign_emb> after BOS + English sentence.
+// Teacher vector definitions ([Teacher.Pool], [Config.TeacherPool]).
+const (
+	// TeacherLast reads the state at the <foreign_emb> position after
+	// BOS + the English sentence: the paper's teacher vector.
+	TeacherLast = "last"
+	// TeacherMean averages the states over the English sentence's own
+	// tokens (BOS and <foreign_emb> left out). Not in the paper: language
+	// modelling pulls every sentence's end state toward one prediction
+	// (the end of text), a pull a mean over all its tokens dilutes
+	// (docs/EXPERIMENTS.md).
+	TeacherMean = "mean"
+)
+
+// Teacher produces Stage A teacher vectors from the frozen decoder run on
+// BOS + English sentence + <foreign_emb>. By default (Pool "" or
+// [TeacherLast], Layer 0) the vector is the final-normed hidden state at
+// <foreign_emb>, as in the paper.
 type Teacher struct {
 	Dec    *Decoder
 	ID     string // identifies the weights (for cache keys)
 	MaxLen int    // English tokens kept (0 = 256)
+	// Pool is the teacher vector's definition: "" or TeacherLast the state
+	// at <foreign_emb>, TeacherMean the mean of the English tokens' states.
+	Pool string
+	// Layer is the states it is read from: 0 the final-normed output (the
+	// paper's), l in 1..Layers the residual stream after block l.
+	Layer int
 }
 
 // Dim returns the decoder width.
 func (e *Teacher) Dim() int { return e.Dec.Model.Config.Hidden }
 
-// Fingerprint identifies the model and the teacher prompt.
+// Fingerprint identifies the model, the teacher prompt and the vector's
+// definition. The paper's definition keeps the fingerprint it always had
+// (so its caches stay valid); every other one adds its pool and layer.
 func (e *Teacher) Fingerprint() string {
-	return fmt.Sprintf("teacher:%s:bos=%d:emb=%d:max=%d", e.ID, e.Dec.IDs.BOS, e.Dec.IDs.ForeignEmb, e.maxLen())
+	fp := fmt.Sprintf("teacher:%s:bos=%d:emb=%d:max=%d", e.ID, e.Dec.IDs.BOS, e.Dec.IDs.ForeignEmb, e.maxLen())
+	if e.Pool == TeacherMean {
+		fp += ":pool=" + TeacherMean
+	}
+	if e.Layer != 0 {
+		fp += fmt.Sprintf(":layer=%d", e.Layer)
+	}
+	return fp
 }
 
 func (e *Teacher) maxLen() int {
@@ -123,6 +153,18 @@ func (e *Teacher) maxLen() int {
 		return e.MaxLen
 	}
 	return 256
+}
+
+// CheckTeacher reports a teacher vector definition that is not one of
+// [TeacherLast] and [TeacherMean] at a layer in 0..layers.
+func CheckTeacher(pool string, layer, layers int) error {
+	if pool != "" && pool != TeacherLast && pool != TeacherMean {
+		return fmt.Errorf("llink: teacher pool %q, want %q or %q", pool, TeacherLast, TeacherMean)
+	}
+	if layer < 0 || layer > layers {
+		return fmt.Errorf("llink: teacher layer %d, want 0 (the final-normed output) to %d", layer, layers)
+	}
+	return nil
 }
 
 // IDs returns the teacher prompt of one English sentence.
@@ -139,20 +181,73 @@ func (e *Teacher) Embed(texts []string) (*tensor.Tensor, error) {
 	seqs := make([][]int, len(texts))
 	for i, s := range texts {
 		seqs[i] = e.IDs(s)
+		if e.Pool == TeacherMean && len(seqs[i]) < 3 {
+			return nil, fmt.Errorf("llink: teacher: %q has no tokens to average", s)
+		}
 	}
-	return LastHidden(e.Dec.Model, seqs, e.Dec.IDs.BOS), nil
+	return e.Vectors(seqs)
+}
+
+// Vectors returns the teacher vectors [len(seqs), d] of prompts made as
+// [Teacher.IDs] makes them (a first token, the text's tokens, a last
+// token): the state at the last token, or with TeacherMean the mean over
+// the tokens between the first and the last (a prompt without any gives
+// the zero vector).
+func (e *Teacher) Vectors(seqs [][]int) (*tensor.Tensor, error) {
+	m := e.Dec.Model
+	if err := CheckTeacher(e.Pool, e.Layer, m.Config.Layers); err != nil {
+		return nil, err
+	}
+	if e.Pool != TeacherMean && e.Layer == 0 {
+		return LastHidden(m, seqs, e.Dec.IDs.BOS), nil
+	}
+	d := m.Config.Hidden
+	out := tensor.New(len(seqs), d)
+	eachBatch(m, seqs, e.Dec.IDs.BOS, e.Layer, func(i int, h []float32) {
+		n := len(seqs[i])
+		if e.Pool != TeacherMean {
+			copy(out.Row(i), h[(n-1)*d:n*d])
+			return
+		}
+		if n < 3 {
+			return
+		}
+		row := out.Row(i)
+		for t := 1; t < n-1; t++ {
+			for k, v := range h[t*d : (t+1)*d] {
+				row[k] += v
+			}
+		}
+		for k := range row {
+			row[k] /= float32(n - 2)
+		}
+	})
+	return out, nil
 }
 
 // lastHiddenBatch is how many sequences LastHidden runs at once.
 const lastHiddenBatch = 16
 
-// LastHidden runs the decoder on seqs and returns the hidden state at each
-// sequence's last token [len(seqs), d]. Sequences run in batches of similar
-// length (sorted, right-padded), so a few long ones neither pad the rest
-// nor make one huge activation.
+// LastHidden runs the decoder on seqs and returns the final-normed hidden
+// state at each sequence's last token [len(seqs), d]. Sequences run in
+// batches of similar length (sorted, right-padded), so a few long ones
+// neither pad the rest nor make one huge activation.
 func LastHidden(m *llama.Model, seqs [][]int, pad int) *tensor.Tensor {
 	d := m.Config.Hidden
 	out := tensor.New(len(seqs), d)
+	eachBatch(m, seqs, pad, 0, func(i int, h []float32) {
+		n := len(seqs[i])
+		copy(out.Row(i), h[(n-1)*d:n*d])
+	})
+	return out
+}
+
+// eachBatch runs the decoder on seqs in batches of similar length (sorted,
+// right-padded with pad) and hands each sequence's states [len(seqs[i]), d]
+// to row: the final-normed output for layer 0, else the residual stream
+// after block layer (1..Layers). The states are only valid during the call.
+func eachBatch(m *llama.Model, seqs [][]int, pad, layer int, row func(i int, h []float32)) {
+	d := m.Config.Hidden
 	order := make([]int, len(seqs))
 	for i := range order {
 		order[i] = i
@@ -165,10 +260,15 @@ func LastHidden(m *llama.Model, seqs [][]int, pad int) *tensor.Tensor {
 			batch[j] = seqs[i]
 		}
 		b := llama.PadRight(batch, pad)
-		h := m.Forward(b, nil)
+		var h *tensor.Tensor
+		if layer == 0 {
+			h = m.Forward(b, nil)
+		} else {
+			x := m.Embed(b.IDs).Reshape(b.B, b.T, d)
+			h = m.HiddenStates(x, b.Mask)[layer]
+		}
 		for j, i := range idx {
-			copy(out.Row(i), h.Data()[(j*b.T+len(seqs[i])-1)*d:][:d])
+			row(i, h.Data()[j*b.T*d:][:len(seqs[i])*d])
 		}
 	}
-	return out
 }

@@ -44,6 +44,14 @@ type Config struct {
 	// more of the lower layers' lexical detail from an encoder trained by
 	// MLM alone (chosen on the dev split: docs/EXPERIMENTS.md).
 	EncoderPool string `json:"encoder_pool,omitempty"`
+	// TeacherPool and TeacherLayer define Stage A's teacher vector
+	// ([Teacher.Pool], [Teacher.Layer]), which Stage B's slot alignment and
+	// retrieval also use: "" (or TeacherLast) and 0 give the paper's, the
+	// final-normed state at <foreign_emb>; TeacherMean averages the English
+	// tokens' states, and a layer 1..Layers reads the residual stream after
+	// that decoder block instead of the final-normed output.
+	TeacherPool  string `json:"teacher_pool,omitempty"`
+	TeacherLayer int    `json:"teacher_layer,omitempty"`
 	// SlotInput is what the slots are made of: "" (or SlotsPooled) the
 	// pooled vector's Stage A projection only, as the paper; SlotsTokens
 	// that and the encoder's token states, read by a [Resampler];
@@ -123,6 +131,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("llink: gate clamp %g not in (0, 1]", c.GateMax)
 	case c.EncoderPool != "" && c.EncoderPool != PoolLast && c.EncoderPool != PoolLayers:
 		return fmt.Errorf("llink: encoder pooling %q, want %q or %q", c.EncoderPool, PoolLast, PoolLayers)
+	case CheckTeacher(c.TeacherPool, c.TeacherLayer, max(c.TeacherLayer, 0)) != nil: // the decoder checks the top layer
+		return CheckTeacher(c.TeacherPool, c.TeacherLayer, max(c.TeacherLayer, 0))
 	case c.SlotInput != "" && c.SlotInput != SlotsPooled && c.SlotInput != SlotsTokens && c.SlotInput != SlotsSegments && !c.wordSlots():
 		return fmt.Errorf("llink: slot input %q, want %q, %q, %q, %q or %q", c.SlotInput, SlotsPooled, SlotsTokens, SlotsSegments, SlotsWords, SlotsVocab)
 	case c.WordsPerSegment < 0 || c.WordsPerSegment > 1 && !c.wordSlots():
