@@ -18,6 +18,15 @@ func kdotQ4KVNNI(q *int8, d *float32, bsum *int16, b *byte, nb int, perm *uint16
 //go:noescape
 func kdotQ6KVNNI(q *int8, d *float32, bsum *int16, b *byte, nb int, perm *uint16) float32
 
+// kdotQ4KVNNI4 and kdotQ6KVNNI4 are kdotQ4KVNNI and kdotQ6KVNNI on the
+// four rows at b, b+ld, b+2ld and b+3ld, out[r] row r's result.
+//
+//go:noescape
+func kdotQ4KVNNI4(q *int8, d *float32, bsum *int16, b *byte, ld, nb int, perm *uint16, out *float32)
+
+//go:noescape
+func kdotQ6KVNNI4(q *int8, d *float32, bsum *int16, b *byte, ld, nb int, perm *uint16, out *float32)
+
 // q8dotQ4VNNI and q8dotQ8VNNI return kdotGeneric(Q4_0 / Q8_0) of the
 // first 4·n4 ≥ 4 blocks of a row of nb ≥ 4·n4 blocks at b, without
 // q8Tail's part; perm is &kPerm.
@@ -87,9 +96,9 @@ func kdotVNNI(k *kernels) {
 		k.kdot[Q4_0], k.kdot4[Q4_0] = q4kdotVBMI, q4kdot4VBMI
 	}
 	for _, t := range []QType{Q4_K, Q6_K} {
-		f, bb := kdotQ4KVNNI, t.BlockBytes()
+		f, f4, bb := kdotQ4KVNNI, kdotQ4KVNNI4, t.BlockBytes()
 		if t == Q6_K {
-			f = kdotQ6KVNNI
+			f, f4 = kdotQ6KVNNI, kdotQ6KVNNI4
 		}
 		k.kdot[t] = func(a *qActs, b []byte, nb int) float32 {
 			if nb == 0 {
@@ -97,6 +106,17 @@ func kdotVNNI(k *kernels) {
 			}
 			_, _, _, _ = a.q[256*nb-1], a.d[nb-1], a.bsum[16*nb-1], b[nb*bb-1]
 			return f(unsafe.SliceData(a.q), unsafe.SliceData(a.d), unsafe.SliceData(a.bsum), unsafe.SliceData(b), nb, &kPerm.idx4[0][0])
+		}
+		k.kdot4[t] = func(a *qActs, b []byte, ld, nb int, c []float32, cs int) {
+			_ = c[3*cs]
+			var out [4]float32
+			if nb > 0 {
+				_, _, _, _ = a.q[256*nb-1], a.d[nb-1], a.bsum[16*nb-1], b[3*ld+nb*bb-1]
+				f4(unsafe.SliceData(a.q), unsafe.SliceData(a.d), unsafe.SliceData(a.bsum), unsafe.SliceData(b), ld, nb, &kPerm.idx4[0][0], &out[0])
+			}
+			for r, v := range out {
+				c[r*cs] = v
+			}
 		}
 	}
 }

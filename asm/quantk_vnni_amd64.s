@@ -33,6 +33,30 @@
 	VXORPS Z0, Z0, Z0; \
 	VXORPS X1, X1, X1
 
+// KARGS4 loads the four-row K kernels' arguments: the rows at DI, R13, R14
+// and R15 (ld bytes apart), the accumulators Z16-Z19 and X25-X28 zeroed.
+#define KARGS4 \
+	MOVQ q+0(FP), SI; \
+	MOVQ d+8(FP), DX; \
+	MOVQ bsum+16(FP), BX; \
+	MOVQ b+24(FP), DI; \
+	MOVQ ld+32(FP), AX; \
+	LEAQ (DI)(AX*1), R13; \
+	LEAQ (R13)(AX*1), R14; \
+	LEAQ (R14)(AX*1), R15; \
+	MOVQ nb+40(FP), CX; \
+	MOVQ perm+48(FP), AX; \
+	MOVL $0x0f0f0f0f, R8; \
+	VPBROADCASTD R8, Z24; \
+	VXORPS Z16, Z16, Z16; \
+	VXORPS Z17, Z17, Z17; \
+	VXORPS Z18, Z18, Z18; \
+	VXORPS Z19, Z19, Z19; \
+	VXORPS X25, X25, X25; \
+	VXORPS X26, X26, X26; \
+	VXORPS X27, X27, X27; \
+	VXORPS X28, X28, X28
+
 // Q8ARGS loads the Q8_0/Q4_0 kernels' arguments (below).
 #define Q8ARGS \
 	MOVQ q+0(FP), SI; \
@@ -192,6 +216,202 @@ k6loop:
 	JNZ  k6loop
 	KFOLD
 	VMOVSS X0, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// Q4KROW adds one Q4_K super-block of the row at register p to the
+// accumulators acc (Z) and macc (X, the min terms), as k4loop's body does
+// (the same instructions on the same values, so bit for bit), reading the
+// activations at SI, DX and BX without advancing them. It prefetches every
+// cache line of the super-block 1 KB ahead (one line per super-block, as
+// k4loop does, left four interleaved streams waiting on DRAM).
+#define Q4KROW(p, acc, macc) \
+	PREFETCHT0 1024(p); \
+	PREFETCHT0 1088(p); \
+	PREFETCHT0 1152(p); \
+	MOVL 4(p), R8; \
+	MOVL 8(p), R9; \
+	MOVL 12(p), R10; \
+	MOVL R10, R11; \
+	ANDL $0x0f0f0f0f, R11; \
+	MOVL R8, AX; \
+	SHRL $2, AX; \
+	ANDL $0x30303030, AX; \
+	ORL  AX, R11; \
+	ANDL $0x3f3f3f3f, R8; \
+	SHLQ $32, R11; \
+	ORQ  R8, R11; \
+	MOVL R10, AX; \
+	SHRL $4, AX; \
+	ANDL $0x0f0f0f0f, AX; \
+	MOVL R9, R12; \
+	SHRL $2, R12; \
+	ANDL $0x30303030, R12; \
+	ORL  R12, AX; \
+	ANDL $0x3f3f3f3f, R9; \
+	SHLQ $32, AX; \
+	ORQ  R9, AX; \
+	VMOVQ R11, X2; \
+	VPMOVZXBW X2, X2; \
+	VMOVQ AX, X3; \
+	VPMOVZXBW X3, X3; \
+	VPMADDWD (BX), X3, X3; \
+	VCVTDQ2PS X3, X3; \
+	VPERMW Z2, Z20, Z4; \
+	VPERMW Z2, Z21, Z5; \
+	VPERMW Z2, Z22, Z6; \
+	VPERMW Z2, Z23, Z7; \
+	VMOVDQU64 16(p), Z8; \
+	VPSRLW $4, Z8, Z9; \
+	VPANDD Z24, Z8, Z8; \
+	VPANDD Z24, Z9, Z9; \
+	VMOVDQU64 80(p), Z10; \
+	VPSRLW $4, Z10, Z11; \
+	VPANDD Z24, Z10, Z10; \
+	VPANDD Z24, Z11, Z11; \
+	VPMADDUBSW (SI), Z8, Z8; \
+	VPMADDUBSW 64(SI), Z9, Z9; \
+	VPMADDUBSW 128(SI), Z10, Z10; \
+	VPMADDUBSW 192(SI), Z11, Z11; \
+	VPMADDWD Z4, Z8, Z12; \
+	VPDPWSSD Z5, Z9, Z12; \
+	VPDPWSSD Z6, Z10, Z12; \
+	VPDPWSSD Z7, Z11, Z12; \
+	VCVTDQ2PS Z12, Z12; \
+	MOVL (p), AX; \
+	VMOVD AX, X13; \
+	VCVTPH2PS X13, X13; \
+	VBROADCASTSS (DX), X14; \
+	VMULPS X14, X13, X13; \
+	VBROADCASTSS X13, Z14; \
+	VMULPS Z14, Z12, Z12; \
+	VADDPS Z12, acc, acc; \
+	VPERMILPS $0x55, X13, X14; \
+	VMULPS X14, X3, X3; \
+	VADDPS X3, macc, macc
+
+// KFOLD4 folds accumulators acc and macc as KFOLD does and stores the
+// result at off(AX).
+#define KFOLD4(acc, macc, off) \
+	VMOVAPS acc, Z0; \
+	VMOVAPS macc, X1; \
+	KFOLD; \
+	VMOVSS X0, off(AX)
+
+// func kdotQ4KVNNI4(q *int8, d *float32, bsum *int16, b *byte, ld, nb int, perm *uint16, out *float32)
+//
+// kdotQ4KVNNI on the four rows at b, b+ld, b+2ld and b+3ld, out[r] row r's
+// result bit for bit: four streams from memory, the activations read once
+// per super-block from L1 for the four.
+//
+//	SI  q    DX  d    BX  bsum    DI, R13, R14, R15  the rows' current super-blocks
+//	CX  super-blocks left    Z16-Z19, X25-X28  the rows' accumulators
+TEXT ·kdotQ4KVNNI4(SB), NOSPLIT, $0-64
+	KARGS4
+	VMOVDQU64 0(AX), Z20
+	VMOVDQU64 64(AX), Z21
+	VMOVDQU64 128(AX), Z22
+	VMOVDQU64 192(AX), Z23
+k44loop:
+	Q4KROW(DI, Z16, X25)
+	Q4KROW(R13, Z17, X26)
+	Q4KROW(R14, Z18, X27)
+	Q4KROW(R15, Z19, X28)
+	ADDQ $144, DI
+	ADDQ $144, R13
+	ADDQ $144, R14
+	ADDQ $144, R15
+	ADDQ $256, SI
+	ADDQ $4, DX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ  k44loop
+	MOVQ out+56(FP), AX
+	KFOLD4(Z16, X25, 0)
+	KFOLD4(Z17, X26, 4)
+	KFOLD4(Z18, X27, 8)
+	KFOLD4(Z19, X28, 12)
+	VZEROUPPER
+	RET
+
+// Q6HALFP is Q6HALF on the super-block at register p.
+#define Q6HALFP(p, lo, hi, xo) \
+	VMOVDQU64 lo(p), Z8; \
+	VBROADCASTI64X4 hi(p), Z10; \
+	VPSRLW $4, Z8, Z9; \
+	VPANDD Z24, Z8, Z8; \
+	VPANDD Z24, Z9, Z9; \
+	VPSLLVW Z25, Z10, Z11; \
+	VPSRLVW Z26, Z10, Z10; \
+	VPTERNLOGD $0xf8, Z27, Z11, Z8; \
+	VPTERNLOGD $0xf8, Z27, Z10, Z9; \
+	VPMADDUBSW xo(SI), Z8, Z8; \
+	VPMADDUBSW xo+64(SI), Z9, Z9
+
+// Q6KROW adds one Q6_K super-block of the row at register p to acc, as
+// k6loop's body does (bit for bit), reading the activations at SI, DX and
+// BX without advancing them.
+#define Q6KROW(p, acc) \
+	PREFETCHT0 1024(p); \
+	PREFETCHT0 1088(p); \
+	PREFETCHT0 1152(p); \
+	PREFETCHT0 1216(p); \
+	VPMOVSXBW 192(p), Y2; \
+	VPMADDWD (BX), Y2, Y3; \
+	VPSLLD $5, Y3, Y3; \
+	VPERMW Z2, Z20, Z4; \
+	VPERMW Z2, Z21, Z5; \
+	VPERMW Z2, Z22, Z6; \
+	VPERMW Z2, Z23, Z7; \
+	Q6HALFP(p, 0, 128, 0); \
+	VPMADDWD Z4, Z8, Z12; \
+	VPDPWSSD Z5, Z9, Z12; \
+	Q6HALFP(p, 64, 160, 128); \
+	VPDPWSSD Z6, Z8, Z12; \
+	VPDPWSSD Z7, Z9, Z12; \
+	VPSUBD Z3, Z12, Z12; \
+	VCVTDQ2PS Z12, Z12; \
+	MOVWLZX 208(p), AX; \
+	VMOVD AX, X13; \
+	VCVTPH2PS X13, X13; \
+	VMULSS (DX), X13, X13; \
+	VBROADCASTSS X13, Z14; \
+	VMULPS Z14, Z12, Z12; \
+	VADDPS Z12, acc, acc
+
+// func kdotQ6KVNNI4(q *int8, d *float32, bsum *int16, b *byte, ld, nb int, perm *uint16, out *float32)
+//
+// kdotQ6KVNNI on four rows, as kdotQ4KVNNI4 (Q6_K has no min terms: X28,
+// zeroed by KARGS4, stands for them in the fold).
+TEXT ·kdotQ6KVNNI4(SB), NOSPLIT, $0-64
+	KARGS4
+	VMOVDQU64 256(AX), Z20
+	VMOVDQU64 320(AX), Z21
+	VMOVDQU64 384(AX), Z22
+	VMOVDQU64 448(AX), Z23
+	VMOVDQU64 512(AX), Z25
+	VMOVDQU64 576(AX), Z26
+	MOVL $0x30303030, R8
+	VPBROADCASTD R8, Z27
+k64loop:
+	Q6KROW(DI, Z16)
+	Q6KROW(R13, Z17)
+	Q6KROW(R14, Z18)
+	Q6KROW(R15, Z19)
+	ADDQ $210, DI
+	ADDQ $210, R13
+	ADDQ $210, R14
+	ADDQ $210, R15
+	ADDQ $256, SI
+	ADDQ $4, DX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ  k64loop
+	MOVQ out+56(FP), AX
+	KFOLD4(Z16, X28, 0)
+	KFOLD4(Z17, X28, 4)
+	KFOLD4(Z18, X28, 8)
+	KFOLD4(Z19, X28, 12)
 	VZEROUPPER
 	RET
 
