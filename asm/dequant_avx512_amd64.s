@@ -68,6 +68,71 @@ q4done:
 	VZEROUPPER
 	RET
 
+// dequant8BF16AVX512 and dequant4BF16AVX512 are dequant8AVX512 and
+// dequant4AVX512 writing bf16: the two float32 halves of a block rounded
+// by one VCVTNE2PS2BF16 (nearest even; its flushing of subnormals never
+// applies, a nonzero d·q being at least 2⁻²⁴; a NaN keeps its top half
+// with the quiet bit set, as F32ToBF16 does).
+
+// func dequant8BF16AVX512(dst *uint16, b *byte, nb int)
+TEXT ·dequant8BF16AVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ nb+16(FP), CX
+	TESTQ CX, CX
+	JZ   b8done
+b8loop:
+	VPBROADCASTW (SI), Y4
+	VCVTPH2PS Y4, Z4
+	VPMOVSXBD 2(SI), Z0
+	VPMOVSXBD 18(SI), Z1
+	VCVTDQ2PS Z0, Z0
+	VCVTDQ2PS Z1, Z1
+	VMULPS Z4, Z0, Z0
+	VMULPS Z4, Z1, Z1
+	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xd0 // VCVTNE2PS2BF16 Z0, Z1, Z2
+	VMOVDQU64 Z2, (DI)
+	ADDQ $34, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  b8loop
+b8done:
+	VZEROUPPER
+	RET
+
+// func dequant4BF16AVX512(dst *uint16, b *byte, nb int)
+TEXT ·dequant4BF16AVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ nb+16(FP), CX
+	TESTQ CX, CX
+	JZ   b4done
+	MOVL $15, AX
+	VPBROADCASTD AX, Z5
+	MOVL $8, AX
+	VPBROADCASTD AX, Z6
+b4loop:
+	VPBROADCASTW (SI), Y4
+	VCVTPH2PS Y4, Z4
+	VPMOVZXBD 2(SI), Z0
+	VPSRLD $4, Z0, Z1
+	VPANDD Z5, Z0, Z0
+	VPSUBD Z6, Z0, Z0
+	VPSUBD Z6, Z1, Z1
+	VCVTDQ2PS Z0, Z0
+	VCVTDQ2PS Z1, Z1
+	VMULPS Z4, Z0, Z0
+	VMULPS Z4, Z1, Z1
+	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xd0 // VCVTNE2PS2BF16 Z0, Z1, Z2
+	VMOVDQU64 Z2, (DI)
+	ADDQ $18, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  b4loop
+b4done:
+	VZEROUPPER
+	RET
+
 // The K types: the group scales are widened by the caller (quant_amd64.go)
 // into sc, 16 floats per super-block; here each group's weights are widened
 // from their nibbles (and Q6_K's high bit pairs) and scaled as the Go twin

@@ -91,6 +91,10 @@ type kernels struct {
 	actRow actRowKernel
 	// dequant widens blocks as Dequantize (its twin) does.
 	dequant func(t QType, dst []float32, src []byte)
+	// dequantBF16, when set for a type, widens its blocks straight to bf16
+	// as dequant then tobf16 do, bit for bit (twin: dequantBF16Generic);
+	// the quantised prompt path (gemmQ) uses it.
+	dequantBF16 [qTypes]func(dst []uint16, src []byte)
 }
 
 // genericKernels returns the pure-Go table; architecture files copy it and

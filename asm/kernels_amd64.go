@@ -40,6 +40,7 @@ func registerArch() {
 			k.bf16dot = bf16mvDotAVX512Go
 			k.bf16tile = bf16tileAVX512
 			k.bf16nn, k.bf16pair, k.bf16pairT = bf16nnAVX512, bf16PairPackAVX512, bf16PairPackTAVX512
+			dequantBF16AVX512(&k)
 			if cpu.X86.HasAVX512VNNI {
 				kdotVNNI(&k)
 			}

@@ -388,14 +388,22 @@ func gemmQ(kr *kernels, m int, x []float32, ldx int, w *QMatrix, c []float32, ld
 	xb, s := roundRows(kr.tobf16, m, k, x, ldx)
 	defer bf16Scratch.Put(s)
 	packed := kr.bf16nn != nil && m >= bf16PackedMinM
+	toBF16 := kr.dequantBF16[w.Type] // else dequant, then tobf16, a row at a time
 	parallel(parts, func(pi int) {
-		row := make([]float32, k)
+		var row []float32
+		if toBF16 == nil {
+			row = make([]float32, k)
+		}
 		wb := make([]uint16, qChunkRows*k)
 		for j0 := pi * qChunkRows; j0 < n; j0 += parts * qChunkRows {
 			j1 := min(j0+qChunkRows, n)
-			for j := j0; j < j1; j++ {
-				kr.dequant(w.Type, row, w.Blocks[j*rb:(j+1)*rb])
-				kr.tobf16(wb[(j-j0)*k:(j-j0+1)*k], row)
+			if toBF16 != nil {
+				toBF16(wb[:(j1-j0)*k], w.Blocks[j0*rb:j1*rb])
+			} else {
+				for j := j0; j < j1; j++ {
+					kr.dequant(w.Type, row, w.Blocks[j*rb:(j+1)*rb])
+					kr.tobf16(wb[(j-j0)*k:(j-j0+1)*k], row)
+				}
 			}
 			if packed {
 				bf16NNCols(kr, true, m, 0, j1-j0, k, k, xb, wb, k, c[j0:], ldc, false)

@@ -32,6 +32,15 @@ func dequant8AVX512(dst *float32, b *byte, nb int)
 //go:noescape
 func dequant4AVX512(dst *float32, b *byte, nb int)
 
+// dequant8BF16AVX512 and dequant4BF16AVX512 are dequant8AVX512 and
+// dequant4AVX512 rounding to bf16 (F32ToBF16) as they go (AVX512-BF16).
+//
+//go:noescape
+func dequant8BF16AVX512(dst *uint16, b *byte, nb int)
+
+//go:noescape
+func dequant4BF16AVX512(dst *uint16, b *byte, nb int)
+
 // dequantQ4KAVX512 and dequantQ6KAVX512 widen nb Q4_K or Q6_K super-blocks
 // at b into dst (256·nb floats) given their group scales in sc, 16 floats
 // per super-block (kScales): as Dequantize, bit for bit.
@@ -98,5 +107,24 @@ func qdotAVX512(k *kernels) {
 		}
 		_, _ = x[nb*QBlock-1], b[nb*18-1]
 		return qdot4AVX512(unsafe.SliceData(x), unsafe.SliceData(b), nb)
+	}
+}
+
+// dequantBF16AVX512 installs the AVX512-BF16 dequantisation of Q8_0 and
+// Q4_0 straight to bf16 into k.
+func dequantBF16AVX512(k *kernels) {
+	for _, t := range []QType{Q8_0, Q4_0} {
+		f, bb := dequant8BF16AVX512, t.BlockBytes()
+		if t == Q4_0 {
+			f = dequant4BF16AVX512
+		}
+		k.dequantBF16[t] = func(dst []uint16, src []byte) {
+			nb := len(dst) / QBlock
+			if nb == 0 {
+				return
+			}
+			_, _ = dst[nb*QBlock-1], src[nb*bb-1]
+			f(unsafe.SliceData(dst), unsafe.SliceData(src), nb)
+		}
 	}
 }

@@ -479,5 +479,69 @@ func FuzzDequant(f *testing.F) {
 				}
 			}
 		}
+		checkDequantBF16(t, qt, bs)
 	})
+}
+
+// dequantBF16Generic is the twin of the dequantBF16 kernels: Dequantize,
+// then F32ToBF16.
+func dequantBF16Generic(t QType, dst []uint16, src []byte) {
+	f := make([]float32, len(dst))
+	Dequantize(t, f, src)
+	f32ToBF16Generic(dst, f)
+}
+
+// checkDequantBF16 runs every level's dequantBF16 kernel of qt on the
+// blocks bs against the twin, bit for bit (NaN for NaN), checks that it
+// writes nothing past the blocks' weights, and checks the twin against the
+// float64 product d·q within bf16's rounding.
+func checkDequantBF16(t *testing.T, qt QType, bs []byte) {
+	t.Helper()
+	nw := len(bs) / qt.BlockBytes() * qt.BlockWeights()
+	want := make([]uint16, nw)
+	dequantBF16Generic(qt, want, bs)
+	f := make([]float32, nw)
+	Dequantize(qt, f, bs) // d·q, exact in float32 (an f16 times a byte)
+	for i, v := range f {
+		if w := float64(BF16ToF32(want[i])); v == v && w != float64(v) && !(math.Abs(w-float64(v)) <= 0x1p-8*math.Abs(float64(v))) {
+			t.Fatalf("twin %s: element %d = %g, want %g (float64)", qt, i, w, v)
+		}
+	}
+	isNaN := func(h uint16) bool { return h&0x7fff > 0x7f80 }
+	for _, l := range Available() {
+		k := tables[l].dequantBF16[qt]
+		if k == nil {
+			continue
+		}
+		got := make([]uint16, nw+1)
+		got[nw] = 0x1234 // a sentinel past the end
+		k(got[:nw], bs)
+		for i, v := range want {
+			if got[i] != v && !(isNaN(got[i]) && isNaN(v)) {
+				t.Fatalf("%s %s: element %d = %#04x, twin %#04x", l, qt, i, got[i], v)
+			}
+		}
+		if got[nw] != 0x1234 {
+			t.Fatalf("%s %s: wrote past dst", l, qt)
+		}
+	}
+}
+
+// TestDequantBF16 checks the dequantisation-to-bf16 kernels against their
+// twin on awkward block counts: quantised blocks at scales from subnormal
+// halves up, and raw bytes (any scale: NaN, Inf).
+func TestDequantBF16(t *testing.T) {
+	r := testutil.RNG(47)
+	for _, qt := range []QType{Q8_0, Q4_0} {
+		for _, nb := range []int{0, 1, 2, 3, 7, 15, 17, 31, 33, 64} {
+			x := testutil.Normal(r, nb*QBlock, math.Ldexp(1, r.IntN(40)-30))
+			bs := make([]byte, nb*qt.BlockBytes())
+			Quantize(qt, bs, x)
+			checkDequantBF16(t, qt, bs)
+			for i := range bs {
+				bs[i] = byte(r.Uint32())
+			}
+			checkDequantBF16(t, qt, bs)
+		}
+	}
 }
