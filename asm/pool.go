@@ -143,11 +143,14 @@ func init() { chunkPoll.Store(int64(100 * time.Microsecond)) }
 
 // pollChunks runs st's chunks, then those of every parallelChunks call that
 // starts within chunkPoll of the last one it ran, and returns (the worker
-// parks) after chunkPoll without one.
+// parks) after chunkPoll without one. It counts as a poller from the start,
+// so that no call, from st's caller or a concurrent one, wakes a second
+// worker while it still runs chunks: two workers polling on two cores
+// would keep the caller waiting for one.
 func pollChunks(st *chunks) {
-	st.work()
 	chunkPollers.Add(1)
 	defer chunkPollers.Add(-1)
+	st.work()
 	last, t0 := st, time.Now()
 	for i := 1; ; i++ {
 		if s := hotChunks.Load(); s != nil && s != last {
