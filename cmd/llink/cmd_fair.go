@@ -218,6 +218,9 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 	if o.pseudoNames > 0 {
 		rec.Settings["pseudo_names"] = strconv.FormatFloat(o.pseudoNames, 'g', -1, 64)
 	}
+	// The frozen models by content, so a record made with other models
+	// (-decoder, -encoder) says so even when the folders are gone.
+	rec.Settings["decoder"], rec.Settings["encoder"] = m.DecoderID, m.EncoderID
 	for seed := uint64(1); seed <= uint64(o.seeds); seed++ {
 		path := dir.File(fmt.Sprintf("seed-%d.json", seed))
 		runs, err := readSeedRuns(path)
