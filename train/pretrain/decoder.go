@@ -169,7 +169,7 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	var copyDev []data.Task
 	if c.PseudoNames > 0 {
 		d.Train = train.PseudoNames(d.Train, c.PseudoNames, c.Seed)
-		copyDev = renamedQuestions(d.Dev, c.Seed)
+		copyDev = RenamedQuestions(d.Dev, c.Seed)
 	}
 	t, err := newTrainer("decoder", dir, c, d.fingerprint(), c.Steps, o)
 	if err != nil {
@@ -396,11 +396,13 @@ func concatRows(tp *autograd.Tape, vs []*autograd.Var) *autograd.Var {
 	return tp.Concat(0, vs...)
 }
 
-// renamedQuestions returns the dev tasks whose people's given names
-// train.PseudoNames replaces (every task it can rename): questions only a
-// decoder that copies names from the passage can answer.
-func renamedQuestions(dev []data.Task, seed uint64) []data.Task {
-	renamed := train.PseudoNames(dev, 1, seed^0x5eed)
+// RenamedQuestions returns the dev tasks whose people's given names
+// train.PseudoNames replaces (every task it can rename, drawn from seed):
+// questions only a decoder that copies names from the passage can answer.
+// A decoder trained with PseudoNames and seed s was measured on
+// RenamedQuestions(dev, s).
+func RenamedQuestions(dev []data.Task, seed uint64) []data.Task {
+	renamed := train.PseudoNames(dev, 1, seed^0x5eed) // not the training draw's stream
 	var out []data.Task
 	for i, t := range renamed {
 		if t.Answer != dev[i].Answer || t.EnglishPassage != dev[i].EnglishPassage {

@@ -13,7 +13,7 @@ import (
 // anything is written.
 func TestDecoderPseudoNames(t *testing.T) {
 	dd, _ := smallData(t)
-	renamed := renamedQuestions(dd.Dev, 5)
+	renamed := RenamedQuestions(dd.Dev, 5)
 	if len(renamed) == 0 {
 		t.Fatal("no dev question was renamed")
 	}
