@@ -9,22 +9,60 @@
 //
 //	DI  dst    SI  the current block    CX  blocks left
 
+// DEQARGS loads the block kernels' arguments.
+#define DEQARGS \
+	MOVQ dst+0(FP), DI; \
+	MOVQ b+8(FP), SI; \
+	MOVQ nb+16(FP), CX
+
+// Q8BLOCK widens the Q8_0 block at SI into Z0 (weights 0-15) and Z1
+// (16-31), d·q each; Z4 holds d.
+#define Q8BLOCK \
+	VPBROADCASTW (SI), Y4; \
+	VCVTPH2PS Y4, Z4; \
+	VPMOVSXBD 2(SI), Z0; \
+	VPMOVSXBD 18(SI), Z1; \
+	VCVTDQ2PS Z0, Z0; \
+	VCVTDQ2PS Z1, Z1; \
+	VMULPS Z4, Z0, Z0; \
+	VMULPS Z4, Z1, Z1
+
+// Q4CONSTS sets Z5 to 16 × 15 and Z6 to 16 × 8 for Q4BLOCK.
+#define Q4CONSTS \
+	MOVL $15, AX; \
+	VPBROADCASTD AX, Z5; \
+	MOVL $8, AX; \
+	VPBROADCASTD AX, Z6
+
+// Q4BLOCK widens the Q4_0 block at SI as Q8BLOCK does (weight j in byte
+// j's low nibble, weight j+16 in its high one, both stored plus 8).
+#define Q4BLOCK \
+	VPBROADCASTW (SI), Y4; \
+	VCVTPH2PS Y4, Z4; \
+	VPMOVZXBD 2(SI), Z0; \
+	VPSRLD $4, Z0, Z1; \
+	VPANDD Z5, Z0, Z0; \
+	VPSUBD Z6, Z0, Z0; \
+	VPSUBD Z6, Z1, Z1; \
+	VCVTDQ2PS Z0, Z0; \
+	VCVTDQ2PS Z1, Z1; \
+	VMULPS Z4, Z0, Z0; \
+	VMULPS Z4, Z1, Z1
+
+// STOREBF16 rounds Z0 and Z1 to bf16 and stores the 32 at DI: one
+// VCVTNE2PS2BF16 Z0, Z1, Z2 (hand-encoded: the Go assembler lacks it), Z0
+// in the low half.
+#define STOREBF16 \
+	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xd0; \
+	VMOVDQU64 Z2, (DI)
+
 // func dequant8AVX512(dst *float32, b *byte, nb int)
 TEXT ·dequant8AVX512(SB), NOSPLIT, $0-24
-	MOVQ dst+0(FP), DI
-	MOVQ b+8(FP), SI
-	MOVQ nb+16(FP), CX
+	DEQARGS
 	TESTQ CX, CX
 	JZ   q8done
 q8loop:
-	VPBROADCASTW (SI), Y4
-	VCVTPH2PS Y4, Z4
-	VPMOVSXBD 2(SI), Z0
-	VPMOVSXBD 18(SI), Z1
-	VCVTDQ2PS Z0, Z0
-	VCVTDQ2PS Z1, Z1
-	VMULPS Z4, Z0, Z0
-	VMULPS Z4, Z1, Z1
+	Q8BLOCK
 	VMOVUPS Z0, (DI)
 	VMOVUPS Z1, 64(DI)
 	ADDQ $34, SI
@@ -37,27 +75,12 @@ q8done:
 
 // func dequant4AVX512(dst *float32, b *byte, nb int)
 TEXT ·dequant4AVX512(SB), NOSPLIT, $0-24
-	MOVQ dst+0(FP), DI
-	MOVQ b+8(FP), SI
-	MOVQ nb+16(FP), CX
+	DEQARGS
 	TESTQ CX, CX
 	JZ   q4done
-	MOVL $15, AX
-	VPBROADCASTD AX, Z5
-	MOVL $8, AX
-	VPBROADCASTD AX, Z6
+	Q4CONSTS
 q4loop:
-	VPBROADCASTW (SI), Y4
-	VCVTPH2PS Y4, Z4
-	VPMOVZXBD 2(SI), Z0
-	VPSRLD $4, Z0, Z1
-	VPANDD Z5, Z0, Z0
-	VPSUBD Z6, Z0, Z0
-	VPSUBD Z6, Z1, Z1
-	VCVTDQ2PS Z0, Z0
-	VCVTDQ2PS Z1, Z1
-	VMULPS Z4, Z0, Z0
-	VMULPS Z4, Z1, Z1
+	Q4BLOCK
 	VMOVUPS Z0, (DI)
 	VMOVUPS Z1, 64(DI)
 	ADDQ $18, SI
@@ -76,22 +99,12 @@ q4done:
 
 // func dequant8BF16AVX512(dst *uint16, b *byte, nb int)
 TEXT ·dequant8BF16AVX512(SB), NOSPLIT, $0-24
-	MOVQ dst+0(FP), DI
-	MOVQ b+8(FP), SI
-	MOVQ nb+16(FP), CX
+	DEQARGS
 	TESTQ CX, CX
 	JZ   b8done
 b8loop:
-	VPBROADCASTW (SI), Y4
-	VCVTPH2PS Y4, Z4
-	VPMOVSXBD 2(SI), Z0
-	VPMOVSXBD 18(SI), Z1
-	VCVTDQ2PS Z0, Z0
-	VCVTDQ2PS Z1, Z1
-	VMULPS Z4, Z0, Z0
-	VMULPS Z4, Z1, Z1
-	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xd0 // VCVTNE2PS2BF16 Z0, Z1, Z2
-	VMOVDQU64 Z2, (DI)
+	Q8BLOCK
+	STOREBF16
 	ADDQ $34, SI
 	ADDQ $64, DI
 	DECQ CX
@@ -102,29 +115,13 @@ b8done:
 
 // func dequant4BF16AVX512(dst *uint16, b *byte, nb int)
 TEXT ·dequant4BF16AVX512(SB), NOSPLIT, $0-24
-	MOVQ dst+0(FP), DI
-	MOVQ b+8(FP), SI
-	MOVQ nb+16(FP), CX
+	DEQARGS
 	TESTQ CX, CX
 	JZ   b4done
-	MOVL $15, AX
-	VPBROADCASTD AX, Z5
-	MOVL $8, AX
-	VPBROADCASTD AX, Z6
+	Q4CONSTS
 b4loop:
-	VPBROADCASTW (SI), Y4
-	VCVTPH2PS Y4, Z4
-	VPMOVZXBD 2(SI), Z0
-	VPSRLD $4, Z0, Z1
-	VPANDD Z5, Z0, Z0
-	VPSUBD Z6, Z0, Z0
-	VPSUBD Z6, Z1, Z1
-	VCVTDQ2PS Z0, Z0
-	VCVTDQ2PS Z1, Z1
-	VMULPS Z4, Z0, Z0
-	VMULPS Z4, Z1, Z1
-	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xd0 // VCVTNE2PS2BF16 Z0, Z1, Z2
-	VMOVDQU64 Z2, (DI)
+	Q4BLOCK
+	STOREBF16
 	ADDQ $18, SI
 	ADDQ $64, DI
 	DECQ CX

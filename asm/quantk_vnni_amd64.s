@@ -57,174 +57,16 @@
 	VXORPS X27, X27, X27; \
 	VXORPS X28, X28, X28
 
-// Q8ARGS loads the Q8_0/Q4_0 kernels' arguments (below).
-#define Q8ARGS \
-	MOVQ q+0(FP), SI; \
-	MOVQ d+8(FP), DX; \
-	MOVQ negs+16(FP), BX; \
-	MOVQ b+24(FP), DI; \
-	MOVQ n4+32(FP), CX; \
-	MOVQ perm+40(FP), R13; \
-	VMOVDQU32 640(R13), Z25; \
-	VXORPS Z0, Z0, Z0; \
-	VXORPS X1, X1, X1
-
-// func kdotQ4KVNNI(q *int8, d *float32, bsum *int16, b *byte, nb int, perm *uint16) float32
-TEXT ·kdotQ4KVNNI(SB), NOSPLIT, $0-52
-	KARGS
-	VMOVDQU64 0(R13), Z20
-	VMOVDQU64 64(R13), Z21
-	VMOVDQU64 128(R13), Z22
-	VMOVDQU64 192(R13), Z23
-k4loop:
-	PREFETCHT0 1024(DI)
-	// The 6-bit scales (R11) and mins (AX) as 8 bytes each (k4Scale):
-	// groups 0-3 the low 6 bits of words w0 and w1, groups 4-7 the
-	// nibbles of w2 with the top 2 bits of w0 and w1 above them.
-	MOVL 4(DI), R8
-	MOVL 8(DI), R9
-	MOVL 12(DI), R10
-	MOVL R10, R11
-	ANDL $0x0f0f0f0f, R11
-	MOVL R8, AX
-	SHRL $2, AX
-	ANDL $0x30303030, AX
-	ORL  AX, R11
-	ANDL $0x3f3f3f3f, R8
-	SHLQ $32, R11
-	ORQ  R8, R11
-	MOVL R10, AX
-	SHRL $4, AX
-	ANDL $0x0f0f0f0f, AX
-	MOVL R9, R12
-	SHRL $2, R12
-	ANDL $0x30303030, R12
-	ORL  R12, AX
-	ANDL $0x3f3f3f3f, R9
-	SHLQ $32, AX
-	ORQ  R9, AX
-	VMOVQ R11, X2
-	VPMOVZXBW X2, X2
-	VMOVQ AX, X3
-	VPMOVZXBW X3, X3
-	VPMADDWD (BX), X3, X3
-	VCVTDQ2PS X3, X3
-	VPERMW Z2, Z20, Z4
-	VPERMW Z2, Z21, Z5
-	VPERMW Z2, Z22, Z6
-	VPERMW Z2, Z23, Z7
-	VMOVDQU64 16(DI), Z8
-	VPSRLW $4, Z8, Z9
-	VPANDD Z24, Z8, Z8
-	VPANDD Z24, Z9, Z9
-	VMOVDQU64 80(DI), Z10
-	VPSRLW $4, Z10, Z11
-	VPANDD Z24, Z10, Z10
-	VPANDD Z24, Z11, Z11
-	VPMADDUBSW (SI), Z8, Z8
-	VPMADDUBSW 64(SI), Z9, Z9
-	VPMADDUBSW 128(SI), Z10, Z10
-	VPMADDUBSW 192(SI), Z11, Z11
-	VPMADDWD Z4, Z8, Z12
-	VPDPWSSD Z5, Z9, Z12
-	VPDPWSSD Z6, Z10, Z12
-	VPDPWSSD Z7, Z11, Z12
-	VCVTDQ2PS Z12, Z12
-	// [d·dx, dmin·dx] in X13's low lanes.
-	MOVL (DI), AX
-	VMOVD AX, X13
-	VCVTPH2PS X13, X13
-	VBROADCASTSS (DX), X14
-	VMULPS X14, X13, X13
-	VBROADCASTSS X13, Z14
-	VMULPS Z14, Z12, Z12
-	VADDPS Z12, Z0, Z0
-	VPERMILPS $0x55, X13, X14
-	VMULPS X14, X3, X3
-	VADDPS X3, X1, X1
-	ADDQ $144, DI
-	ADDQ $256, SI
-	ADDQ $4, DX
-	ADDQ $32, BX
-	DECQ CX
-	JNZ  k4loop
-	KFOLD
-	VMOVSS X0, ret+48(FP)
-	VZEROUPPER
-	RET
-
-// Q6HALF unpacks half h of a Q6_K super-block (64 bytes of ql at lo(DI),
-// 32 of qh at hi(DI)) into Z8 (weights 0-63 of the half) and Z9 (64-127):
-// the nibbles of ql, and qh's bit pairs shifted to bits 4-5 (Z25, Z26
-// hold the per-word shift counts, Z27 0x30 bytes) ORed in; then multiplies
-// them with q at xo(SI).
-#define Q6HALF(lo, hi, xo) \
-	VMOVDQU64 lo(DI), Z8; \
-	VBROADCASTI64X4 hi(DI), Z10; \
-	VPSRLW $4, Z8, Z9; \
-	VPANDD Z24, Z8, Z8; \
-	VPANDD Z24, Z9, Z9; \
-	VPSLLVW Z25, Z10, Z11; \
-	VPSRLVW Z26, Z10, Z10; \
-	VPTERNLOGD $0xf8, Z27, Z11, Z8; \
-	VPTERNLOGD $0xf8, Z27, Z10, Z9; \
-	VPMADDUBSW xo(SI), Z8, Z8; \
-	VPMADDUBSW xo+64(SI), Z9, Z9
-
-// func kdotQ6KVNNI(q *int8, d *float32, bsum *int16, b *byte, nb int, perm *uint16) float32
-TEXT ·kdotQ6KVNNI(SB), NOSPLIT, $0-52
-	KARGS
-	VMOVDQU64 256(R13), Z20
-	VMOVDQU64 320(R13), Z21
-	VMOVDQU64 384(R13), Z22
-	VMOVDQU64 448(R13), Z23
-	VMOVDQU64 512(R13), Z25
-	VMOVDQU64 576(R13), Z26
-	MOVL $0x30303030, AX
-	VPBROADCASTD AX, Z27
-k6loop:
-	PREFETCHT0 1024(DI)
-	// The 16 int8 scales as words (Z2, upper half zero), and 32 times
-	// their products with the activation group sums, pairwise (Z3).
-	VPMOVSXBW 192(DI), Y2
-	VPMADDWD (BX), Y2, Y3
-	VPSLLD $5, Y3, Y3
-	VPERMW Z2, Z20, Z4
-	VPERMW Z2, Z21, Z5
-	VPERMW Z2, Z22, Z6
-	VPERMW Z2, Z23, Z7
-	Q6HALF(0, 128, 0)
-	VPMADDWD Z4, Z8, Z12
-	VPDPWSSD Z5, Z9, Z12
-	Q6HALF(64, 160, 128)
-	VPDPWSSD Z6, Z8, Z12
-	VPDPWSSD Z7, Z9, Z12
-	VPSUBD Z3, Z12, Z12
-	VCVTDQ2PS Z12, Z12
-	MOVWLZX 208(DI), AX
-	VMOVD AX, X13
-	VCVTPH2PS X13, X13
-	VMULSS (DX), X13, X13
-	VBROADCASTSS X13, Z14
-	VMULPS Z14, Z12, Z12
-	VADDPS Z12, Z0, Z0
-	ADDQ $210, DI
-	ADDQ $256, SI
-	ADDQ $4, DX
-	ADDQ $32, BX
-	DECQ CX
-	JNZ  k6loop
-	KFOLD
-	VMOVSS X0, ret+48(FP)
-	VZEROUPPER
-	RET
-
 // Q4KROW adds one Q4_K super-block of the row at register p to the
-// accumulators acc (Z) and macc (X, the min terms), as k4loop's body does
-// (the same instructions on the same values, so bit for bit), reading the
-// activations at SI, DX and BX without advancing them. It prefetches every
-// cache line of the super-block 1 KB ahead (one line per super-block, as
-// k4loop does, left four interleaved streams waiting on DRAM).
+// accumulators acc (Z) and macc (X, the min terms), reading the activations
+// at SI, DX and BX without advancing them (the one- and four-row kernels run
+// the same instructions on the same values, so bit for bit): the 6-bit
+// scales (R11) and mins (AX) as 8 bytes each (k4Scale: groups 0-3 the low 6
+// bits of words w0 and w1, groups 4-7 the nibbles of w2 with the top 2 bits
+// of w0 and w1 above them), the weights' products with q scaled per group,
+// then [d·dx, dmin·dx] in X13's low lanes. It prefetches every cache line of
+// the super-block 1 KB ahead: with one prefetch per super-block, four
+// interleaved rows wait on DRAM for the lines it skips.
 #define Q4KROW(p, acc, macc) \
 	PREFETCHT0 1024(p); \
 	PREFETCHT0 1088(p); \
@@ -290,51 +132,11 @@ k6loop:
 	VMULPS X14, X3, X3; \
 	VADDPS X3, macc, macc
 
-// KFOLD4 folds accumulators acc and macc as KFOLD does and stores the
-// result at off(AX).
-#define KFOLD4(acc, macc, off) \
-	VMOVAPS acc, Z0; \
-	VMOVAPS macc, X1; \
-	KFOLD; \
-	VMOVSS X0, off(AX)
-
-// func kdotQ4KVNNI4(q *int8, d *float32, bsum *int16, b *byte, ld, nb int, perm *uint16, out *float32)
-//
-// kdotQ4KVNNI on the four rows at b, b+ld, b+2ld and b+3ld, out[r] row r's
-// result bit for bit: four streams from memory, the activations read once
-// per super-block from L1 for the four.
-//
-//	SI  q    DX  d    BX  bsum    DI, R13, R14, R15  the rows' current super-blocks
-//	CX  super-blocks left    Z16-Z19, X25-X28  the rows' accumulators
-TEXT ·kdotQ4KVNNI4(SB), NOSPLIT, $0-64
-	KARGS4
-	VMOVDQU64 0(AX), Z20
-	VMOVDQU64 64(AX), Z21
-	VMOVDQU64 128(AX), Z22
-	VMOVDQU64 192(AX), Z23
-k44loop:
-	Q4KROW(DI, Z16, X25)
-	Q4KROW(R13, Z17, X26)
-	Q4KROW(R14, Z18, X27)
-	Q4KROW(R15, Z19, X28)
-	ADDQ $144, DI
-	ADDQ $144, R13
-	ADDQ $144, R14
-	ADDQ $144, R15
-	ADDQ $256, SI
-	ADDQ $4, DX
-	ADDQ $32, BX
-	DECQ CX
-	JNZ  k44loop
-	MOVQ out+56(FP), AX
-	KFOLD4(Z16, X25, 0)
-	KFOLD4(Z17, X26, 4)
-	KFOLD4(Z18, X27, 8)
-	KFOLD4(Z19, X28, 12)
-	VZEROUPPER
-	RET
-
-// Q6HALFP is Q6HALF on the super-block at register p.
+// Q6HALF unpacks half h of a Q6_K super-block (64 bytes of ql at lo(p),
+// 32 of qh at hi(p)) into Z8 (weights 0-63 of the half) and Z9 (64-127):
+// the nibbles of ql, and qh's bit pairs shifted to bits 4-5 (Z25, Z26
+// hold the per-word shift counts, Z27 0x30 bytes) ORed in; then multiplies
+// them with q at xo(SI).
 #define Q6HALFP(p, lo, hi, xo) \
 	VMOVDQU64 lo(p), Z8; \
 	VBROADCASTI64X4 hi(p), Z10; \
@@ -348,9 +150,12 @@ k44loop:
 	VPMADDUBSW xo(SI), Z8, Z8; \
 	VPMADDUBSW xo+64(SI), Z9, Z9
 
-// Q6KROW adds one Q6_K super-block of the row at register p to acc, as
-// k6loop's body does (bit for bit), reading the activations at SI, DX and
-// BX without advancing them.
+// Q6KROW adds one Q6_K super-block of the row at register p to acc,
+// reading the activations at SI, DX and BX without advancing them: the 16
+// int8 scales as words (Z2, upper half zero), and 32 times their products
+// with the activation group sums, pairwise (Z3), subtracted from the sums
+// of the weights' products with q (Q6HALF) times the scales; every cache
+// line prefetched as in Q4KROW.
 #define Q6KROW(p, acc) \
 	PREFETCHT0 1024(p); \
 	PREFETCHT0 1088(p); \
@@ -379,6 +184,111 @@ k44loop:
 	VMULPS Z14, Z12, Z12; \
 	VADDPS Z12, acc, acc
 
+// Q8ARGS loads the Q8_0/Q4_0 kernels' arguments (below).
+#define Q8ARGS \
+	MOVQ q+0(FP), SI; \
+	MOVQ d+8(FP), DX; \
+	MOVQ negs+16(FP), BX; \
+	MOVQ b+24(FP), DI; \
+	MOVQ n4+32(FP), CX; \
+	MOVQ perm+40(FP), R13; \
+	VMOVDQU32 640(R13), Z25; \
+	VXORPS Z0, Z0, Z0; \
+	VXORPS X1, X1, X1
+
+// func kdotQ4KVNNI(q *int8, d *float32, bsum *int16, b *byte, nb int, perm *uint16) float32
+TEXT ·kdotQ4KVNNI(SB), NOSPLIT, $0-52
+	KARGS
+	VMOVDQU64 0(R13), Z20
+	VMOVDQU64 64(R13), Z21
+	VMOVDQU64 128(R13), Z22
+	VMOVDQU64 192(R13), Z23
+k4loop:
+	Q4KROW(DI, Z0, X1)
+	ADDQ $144, DI
+	ADDQ $256, SI
+	ADDQ $4, DX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ  k4loop
+	KFOLD
+	VMOVSS X0, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// func kdotQ6KVNNI(q *int8, d *float32, bsum *int16, b *byte, nb int, perm *uint16) float32
+TEXT ·kdotQ6KVNNI(SB), NOSPLIT, $0-52
+	KARGS
+	VMOVDQU64 256(R13), Z20
+	VMOVDQU64 320(R13), Z21
+	VMOVDQU64 384(R13), Z22
+	VMOVDQU64 448(R13), Z23
+	VMOVDQU64 512(R13), Z25
+	VMOVDQU64 576(R13), Z26
+	MOVL $0x30303030, AX
+	VPBROADCASTD AX, Z27
+k6loop:
+	Q6KROW(DI, Z0)
+	ADDQ $210, DI
+	ADDQ $256, SI
+	ADDQ $4, DX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ  k6loop
+	KFOLD
+	VMOVSS X0, ret+48(FP)
+	VZEROUPPER
+	RET
+
+// KFOLD4 folds accumulators acc and macc as KFOLD does and stores the
+// result at off(AX).
+#define KFOLD4(acc, macc, off) \
+	VMOVAPS acc, Z0; \
+	VMOVAPS macc, X1; \
+	KFOLD; \
+	VMOVSS X0, off(AX)
+
+// K4NEXT advances the four-row K kernels' rows by a super-block of bb
+// bytes and the activations by one.
+#define K4NEXT(bb) \
+	ADDQ bb, DI; \
+	ADDQ bb, R13; \
+	ADDQ bb, R14; \
+	ADDQ bb, R15; \
+	ADDQ $256, SI; \
+	ADDQ $4, DX; \
+	ADDQ $32, BX
+
+// func kdotQ4KVNNI4(q *int8, d *float32, bsum *int16, b *byte, ld, nb int, perm *uint16, out *float32)
+//
+// kdotQ4KVNNI on the four rows at b, b+ld, b+2ld and b+3ld, out[r] row r's
+// result bit for bit: four streams from memory, the activations read once
+// per super-block from L1 for the four.
+//
+//	SI  q    DX  d    BX  bsum    DI, R13, R14, R15  the rows' current super-blocks
+//	CX  super-blocks left    Z16-Z19, X25-X28  the rows' accumulators
+TEXT ·kdotQ4KVNNI4(SB), NOSPLIT, $0-64
+	KARGS4
+	VMOVDQU64 0(AX), Z20
+	VMOVDQU64 64(AX), Z21
+	VMOVDQU64 128(AX), Z22
+	VMOVDQU64 192(AX), Z23
+k44loop:
+	Q4KROW(DI, Z16, X25)
+	Q4KROW(R13, Z17, X26)
+	Q4KROW(R14, Z18, X27)
+	Q4KROW(R15, Z19, X28)
+	K4NEXT($144)
+	DECQ CX
+	JNZ  k44loop
+	MOVQ out+56(FP), AX
+	KFOLD4(Z16, X25, 0)
+	KFOLD4(Z17, X26, 4)
+	KFOLD4(Z18, X27, 8)
+	KFOLD4(Z19, X28, 12)
+	VZEROUPPER
+	RET
+
 // func kdotQ6KVNNI4(q *int8, d *float32, bsum *int16, b *byte, ld, nb int, perm *uint16, out *float32)
 //
 // kdotQ6KVNNI on four rows, as kdotQ4KVNNI4 (Q6_K has no min terms: X28,
@@ -398,13 +308,7 @@ k64loop:
 	Q6KROW(R13, Z17)
 	Q6KROW(R14, Z18)
 	Q6KROW(R15, Z19)
-	ADDQ $210, DI
-	ADDQ $210, R13
-	ADDQ $210, R14
-	ADDQ $210, R15
-	ADDQ $256, SI
-	ADDQ $4, DX
-	ADDQ $32, BX
+	K4NEXT($210)
 	DECQ CX
 	JNZ  k64loop
 	MOVQ out+56(FP), AX
