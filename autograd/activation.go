@@ -158,23 +158,24 @@ func swigluBackward(dg, du []float32, addG, addU bool, dy, g, u, scratch []float
 			asm.Add(t, ones, t) // 1 + g(1 − σ)
 			asm.Mul(w, yc, u[lo:hi])
 			asm.Mul(w, w, s)
-			asm.Mul(w, w, t)
-			store(dg[lo:hi], w, addG)
+			storeMul(dg[lo:hi], w, t, addG)
 		}
 		if du != nil {
 			asm.Mul(w, yc, gc)
-			asm.Mul(w, w, s)
-			store(du[lo:hi], w, addU)
+			storeMul(du[lo:hi], w, s, addU)
 		}
 	}
 }
 
-// store writes x into dst, or adds it (x + dst) when add.
-func store(dst, x []float32, add bool) {
+// storeMul writes x·y into dst, or adds it (x·y + dst) when add (x is
+// then overwritten). The product is written straight into dst when it is
+// not added: the same rounding without a copy through x.
+func storeMul(dst, x, y []float32, add bool) {
 	if add {
+		asm.Mul(x, x, y)
 		asm.Add(dst, x, dst)
 	} else {
-		copy(dst, x)
+		asm.Mul(dst, x, y)
 	}
 }
 

@@ -126,6 +126,12 @@ func gradCases() []gcase {
 			h := tp.Scale(x[0], 1.5)
 			return tp.LoRA(tp.Linear(h, x[1], nil), h, x[2], x[3], 0.7, 0.3, testutil.RNG(9))
 		}, 0},
+		{"loraOnto", func(r *rand.Rand) []*tensor.Tensor {
+			return ins(randT(r, 2, 3, 6), randT(r, 5, 6), randT(r, 4, 6), randT(r, 5, 4))
+		}, func(tp *Tape, x []*Var) *Var {
+			h := tp.Scale(x[0], 1.5)
+			return tp.LoRAOnto(tp.Linear(h, x[1], nil), h, x[2], x[3], 0.7, 0.3, testutil.RNG(9))
+		}, 0},
 		{"tanh+sigmoid", func(r *rand.Rand) []*tensor.Tensor { return ins(tensor.Scale(2, randT(r, 3, 5))) },
 			func(tp *Tape, x []*Var) *Var { return tp.Mul(tp.Tanh(x[0]), tp.Sigmoid(x[0])) }, 0},
 		{"exp+log+sqrt", func(r *rand.Rand) []*tensor.Tensor { return ins(posT(r, 3, 5)) },

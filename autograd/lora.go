@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/llink-go/llink/asm"
+	"github.com/llink-go/llink/tensor"
 )
 
 // LoRA returns y + scale·(Dropout(x)·aᵀ)·bᵀ, the low-rank update of a
@@ -21,6 +22,20 @@ import (
 // and hands y's gradient over without copying it: on a LoRA fine-tuning
 // step those copies and masks were a sixth of the time.
 func (tp *Tape) LoRA(y, x, a, b *Var, scale, p float32, rng *rand.Rand) *Var {
+	return tp.lora(y, x, a, b, scale, p, rng, false)
+}
+
+// LoRAOnto is [Tape.LoRA] adding the update onto y's own buffer instead of
+// a copy of it (the same values bit for bit): y's value is the result's
+// afterwards, so y must be a tape intermediate that nothing reads again —
+// a frozen projection's output made only to receive its LoRA update. A
+// fine-tuning step then saves one pass over every adapted projection's
+// output.
+func (tp *Tape) LoRAOnto(y, x, a, b *Var, scale, p float32, rng *rand.Rand) *Var {
+	return tp.lora(y, x, a, b, scale, p, rng, true)
+}
+
+func (tp *Tape) lora(y, x, a, b *Var, scale, p float32, rng *rand.Rand, onto bool) *Var {
 	xv, av, bv := x.Value, a.Value, b.Value
 	in, rows := xv.Dim(-1), xv.Rows()
 	if av.Dims() != 2 || av.Dim(1) != in || bv.Dims() != 2 || bv.Dim(1) != av.Dim(0) {
@@ -48,8 +63,13 @@ func (tp *Tape) LoRA(y, x, a, b *Var, scale, p float32, rng *rand.Rand) *Var {
 	} else {
 		asm.Sgemm(false, true, rows, r, in, 1, xv.Data(), in, av.Data(), in, 0, h, r)
 	}
-	out := tp.empty(y.Shape()...)
-	copy(out.Data(), y.Data())
+	var out *tensor.Tensor
+	if onto {
+		out = tp.Arena().View(y.Value, y.Shape()...)
+	} else {
+		out = tp.empty(y.Shape()...)
+		copy(out.Data(), y.Data())
+	}
 	asm.Sgemm(false, true, rows, nout, r, scale, h, r, bv.Data(), r, 1, out.Data(), nout)
 	z := tp.newVar(out, tp.needs(y, x, a, b))
 	if !z.requires {

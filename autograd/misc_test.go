@@ -85,7 +85,8 @@ func TestRoPELlama3(t *testing.T) {
 
 // TestLoRAMatchesComposition checks the fused LoRA op against the ops it
 // replaces (same dropout mask from the same generator): values and every
-// gradient, for odd sizes, with and without dropout.
+// gradient, for odd sizes, with and without dropout; LoRAOnto against LoRA
+// bit for bit.
 func TestLoRAMatchesComposition(t *testing.T) {
 	for _, c := range []struct {
 		rows, in, r, out int
@@ -94,26 +95,33 @@ func TestLoRAMatchesComposition(t *testing.T) {
 		r := testutil.RNG(uint64(c.rows))
 		xv, wv := tensor.RandN(r, 1, c.rows, c.in), tensor.RandN(r, 1, c.out, c.in)
 		av, bv := tensor.RandN(r, 1, c.r, c.in), tensor.RandN(r, 1, c.out, c.r)
-		run := func(fused bool) []*tensor.Tensor {
+		run := func(op string) []*tensor.Tensor {
 			x, w, a, b := NewParam("x", xv.Clone()), NewParam("w", wv.Clone()), NewParam("a", av.Clone()), NewParam("b", bv.Clone())
 			tp := NewTape()
 			h := tp.Scale(x, 1.25)
 			y := tp.Linear(h, w, nil)
 			var z *Var
-			if fused {
+			switch op {
+			case "LoRA":
 				z = tp.LoRA(y, h, a, b, 0.5, c.p, testutil.RNG(3))
-			} else {
+			case "LoRAOnto":
+				z = tp.LoRAOnto(y, h, a, b, 0.5, c.p, testutil.RNG(3))
+			default:
 				z = tp.Add(y, tp.Scale(tp.Linear(tp.Linear(tp.Dropout(h, c.p, testutil.RNG(3)), a, nil), b, nil), 0.5))
 			}
 			tp.Backward(tp.Sum(tp.Mul(z, z)))
 			return []*tensor.Tensor{z.Value.Clone(), x.Grad, w.Grad, a.Grad, b.Grad}
 		}
-		got, want := run(true), run(false)
+		got, onto, want := run("LoRA"), run("LoRAOnto"), run("composed")
 		for i, name := range []string{"value", "dx", "dw", "da", "db"} {
 			// Same products in another order (the scale inside the
 			// GEMMs): float32 rounding only, relative to the magnitudes.
 			if msg := closeTo(got[i].Data(), want[i].Data(), 1e-5); msg != "" {
 				t.Errorf("%+v: %s differs from the composed ops: %s", c, name, msg)
+			}
+			// Onto y's buffer: the same operations, so the same bits.
+			if j := sameBits(onto[i].Data(), got[i].Data()); j >= 0 {
+				t.Errorf("%+v: LoRAOnto's %s[%d] = %g, LoRA's %g", c, name, j, onto[i].Data()[j], got[i].Data()[j])
 			}
 		}
 	}

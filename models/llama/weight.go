@@ -124,7 +124,7 @@ func (w *Weight) applyTape(tp *autograd.Tape, x *autograd.Var, rng *rand.Rand) *
 		y = tp.Linear(x, autograd.Const(w.W), nil)
 	}
 	if l := w.LoRA; l != nil {
-		y = tp.LoRA(y, x, l.A, l.B, l.Scale, l.Dropout, rng)
+		y = tp.LoRAOnto(y, x, l.A, l.B, l.Scale, l.Dropout, rng) // y is read by nothing else
 	}
 	return y
 }
