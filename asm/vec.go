@@ -46,7 +46,8 @@ func Mul(dst, x, y []float32) {
 func Sum(x []float32) float32 { return cur.sum(x) }
 
 // Max returns the largest element of x, NaN if x holds a NaN, and -Inf for an
-// empty slice.
+// empty slice. When the largest value is zero its sign is not specified
+// (+0 and -0 compare equal; SIMD max instructions keep either).
 func Max(x []float32) float32 { return cur.max(x) }
 
 // Exp computes dst[i] = e^x[i] for i < len(dst), within 2 ulp of math.Exp.
