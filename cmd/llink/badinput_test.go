@@ -143,4 +143,10 @@ func TestBadInputCommandLine(t *testing.T) {
 		{"unknown teacher pool", []string{"run", "-teacher-pool", "max"}, `invalid value "max" for flag -teacher-pool: want last or mean`, 2},
 		{"negative teacher layer", []string{"embed-cache", "-teacher-layer", "-1"}, "embed-cache: -teacher-layer -1: want 0 (the final-normed output) or a decoder block 1..layers", 2},
 	})
+	// The other choice flags, one mechanism (choiceFlag).
+	checkBad(t, []badCase{
+		{"unknown encoder pool", []string{"run", "-encoder-pool", "max"}, `invalid value "max" for flag -encoder-pool: want last or layers`, 2},
+		{"unknown split", []string{"run", "-split", "shuffle"}, `invalid value "shuffle" for flag -split: want random or package`, 2},
+		{"unknown slots", []string{"run", "-slots", "bag"}, `invalid value "bag" for flag -slots: want pooled, tokens, segments, words or vocab`, 2},
+	})
 }

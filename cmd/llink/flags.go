@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,31 +62,10 @@ func (o *runOptions) registerData(fs *flag.FlagSet) {
 	fs.StringVar(&o.cache, "cache", filepath.Join(".cache", "vectors"), "vector cache `folder` (reused across runs)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed for everything")
 	fs.IntVar(&o.k, "k", 8, fmt.Sprintf("soft slots K (1..%d)", llink.MaxK))
-	o.encoderPool = llink.PoolLayers
-	fs.Func("encoder-pool", "encoder sentence vector: layers = mean of every layer's average (default: more lexical detail from an MLM-only encoder), last = mean of the last hidden state (the paper)", func(s string) error {
-		if s != llink.PoolLast && s != llink.PoolLayers {
-			return fmt.Errorf("want %s or %s", llink.PoolLast, llink.PoolLayers)
-		}
-		o.encoderPool = s
-		return nil
-	})
-	o.teacherPool = llink.TeacherLast
-	fs.Func("teacher-pool", "Stage A's teacher vector: last = the decoder's final state at <foreign_emb> after the English sentence (the paper), mean = the mean of the English tokens' states", func(s string) error {
-		if s != llink.TeacherLast && s != llink.TeacherMean {
-			return fmt.Errorf("want %s or %s", llink.TeacherLast, llink.TeacherMean)
-		}
-		o.teacherPool = s
-		return nil
-	})
+	choiceFlag(fs, &o.encoderPool, "encoder-pool", "encoder sentence vector: layers = mean of every layer's average (default: more lexical detail from an MLM-only encoder), last = mean of the last hidden state (the paper)", llink.PoolLayers, llink.PoolLast, llink.PoolLayers)
+	choiceFlag(fs, &o.teacherPool, "teacher-pool", "Stage A's teacher vector: last = the decoder's final state at <foreign_emb> after the English sentence (the paper), mean = the mean of the English tokens' states", llink.TeacherLast, llink.TeacherLast, llink.TeacherMean)
 	fs.IntVar(&o.teacherLayer, "teacher-layer", 0, "the decoder states Stage A's teacher vector is read from: 0 = the final-normed output (the paper), L = the residual stream after block L")
-	o.split = splitRandom
-	fs.Func("split", "how a -corpus is split: random = a seeded shuffle; package = whole source packages held out for dev and test (a cross-domain split; needs pairs with provenance, as harvest-debian writes)", func(s string) error {
-		if s != splitRandom && s != splitPackage {
-			return fmt.Errorf("want %s or %s", splitRandom, splitPackage)
-		}
-		o.split = s
-		return nil
-	})
+	choiceFlag(fs, &o.split, "split", "how a -corpus is split: random = a seeded shuffle; package = whole source packages held out for dev and test (a cross-domain split; needs pairs with provenance, as harvest-debian writes)", splitRandom, splitRandom, splitPackage)
 	fs.IntVar(&o.trainPairs, "train-pairs", 4000, "Stage A training pairs taken from the corpus")
 	fs.IntVar(&o.trainTasks, "train-tasks", 1200, "Stage B / direct fine-tuning examples")
 	fs.IntVar(&o.testTasks, "test-tasks", 160, "held-out test tasks evaluated per method")
@@ -101,14 +81,8 @@ func (o *runOptions) registerMethod(fs *flag.FlagSet) {
 
 // registerSlots registers -slots, the slots' input (llink.Config.SlotInput).
 func (o *runOptions) registerSlots(fs *flag.FlagSet) {
-	o.slotInput = llink.SlotsPooled
-	fs.Func("slots", "what the K slots are made of: pooled = the Stage A vector of the pooled sentence vector (the paper), tokens = that plus a cross-attention resampler over the encoder's token states, segments = the Stage A projections of K in-order segment means of the token states, words = a linear map of those segment means into the decoder's word embeddings, aligned with the English words of the training pairs before Stage B, vocab = word slots made of the decoder's own embedding rows, mixed by their similarity to the word slot", func(s string) error {
-		if s != llink.SlotsPooled && s != llink.SlotsTokens && s != llink.SlotsSegments && s != llink.SlotsWords && s != llink.SlotsVocab {
-			return fmt.Errorf("want %s, %s, %s, %s or %s", llink.SlotsPooled, llink.SlotsTokens, llink.SlotsSegments, llink.SlotsWords, llink.SlotsVocab)
-		}
-		o.slotInput = s
-		return nil
-	})
+	choiceFlag(fs, &o.slotInput, "slots", "what the K slots are made of: pooled = the Stage A vector of the pooled sentence vector (the paper), tokens = that plus a cross-attention resampler over the encoder's token states, segments = the Stage A projections of K in-order segment means of the token states, words = a linear map of those segment means into the decoder's word embeddings, aligned with the English words of the training pairs before Stage B, vocab = word slots made of the decoder's own embedding rows, mixed by their similarity to the word slot", llink.SlotsPooled,
+		llink.SlotsPooled, llink.SlotsTokens, llink.SlotsSegments, llink.SlotsWords, llink.SlotsVocab)
 	fs.IntVar(&o.wordsPerSegment, "words-per-segment", 1, "word slots (-slots words or vocab): how many slots each in-order segment of the encoder's tokens gives, so a token spanning several English words can spell each (K must be a multiple)")
 }
 
@@ -276,4 +250,17 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// choiceFlag registers a string flag that takes one of values, set to def
+// until given; any other value is refused with the list ("want a, b or c").
+func choiceFlag(fs *flag.FlagSet, dst *string, name, usage, def string, values ...string) {
+	*dst = def
+	fs.Func(name, usage, func(s string) error {
+		if !slices.Contains(values, s) {
+			return fmt.Errorf("want %s or %s", strings.Join(values[:len(values)-1], ", "), values[len(values)-1])
+		}
+		*dst = s
+		return nil
+	})
 }

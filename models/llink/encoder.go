@@ -198,9 +198,6 @@ func (e *Teacher) Vectors(seqs [][]int) (*tensor.Tensor, error) {
 	if err := CheckTeacher(e.Pool, e.Layer, m.Config.Layers); err != nil {
 		return nil, err
 	}
-	if e.Pool != TeacherMean && e.Layer == 0 {
-		return LastHidden(m, seqs, e.Dec.IDs.BOS), nil
-	}
 	d := m.Config.Hidden
 	out := tensor.New(len(seqs), d)
 	eachBatch(m, seqs, e.Dec.IDs.BOS, e.Layer, func(i int, h []float32) {

@@ -194,12 +194,19 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	if len(insts) == 0 {
 		return Result{}, errors.New("pretrain: no instruction tasks")
 	}
+	// copyEM measures and logs exact match on the renamed dev questions.
+	nCopy := min(c.DevTasks, countQuestions(copyDev))
+	copyEM := func(when string) (float64, error) {
+		em, err := DevExactMatch(m, tok, copyDev, c.DevTasks)
+		if err == nil {
+			fmt.Fprintf(o.Log, "decoder%s: dev exact match on %d questions with pseudo-names %.3f\n", when, nCopy, em)
+		}
+		return em, err
+	}
 	if len(copyDev) > 0 && c.InitFrom != "" && !o.Resume {
-		before, err := DevExactMatch(m, tok, copyDev, c.DevTasks)
-		if err != nil {
+		if _, err := copyEM(" before training"); err != nil {
 			return Result{}, err
 		}
-		fmt.Fprintf(o.Log, "decoder before training: dev exact match on %d questions with pseudo-names %.3f\n", min(c.DevTasks, countQuestions(copyDev)), before)
 	}
 	t.params, t.src = m.Trainable(), rand.NewPCG(c.Seed, 22)
 	t.opt = nn.NewAdamW([]nn.ParamGroup{{Params: t.params, LR: c.LR, WeightDecay: 0.01}}, 0.9, 0.95, 1e-8)
@@ -232,13 +239,11 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 		nDev, em, loss, time.Since(t.began).Round(time.Second))
 	md := map[string]string{"dev_exact_match": fmt.Sprintf("%.4f", em), "dev_questions": fmt.Sprint(nDev), "final_loss": fmt.Sprintf("%.4f", loss)}
 	if len(copyDev) > 0 {
-		pem, err := DevExactMatch(m, tok, copyDev, c.DevTasks)
+		pem, err := copyEM("")
 		if err != nil {
 			return Result{}, err
 		}
-		n := min(c.DevTasks, countQuestions(copyDev))
-		fmt.Fprintf(o.Log, "decoder: dev exact match on %d questions with pseudo-names %.3f\n", n, pem)
-		md["dev_pseudo_exact_match"], md["dev_pseudo_questions"] = fmt.Sprintf("%.4f", pem), fmt.Sprint(n)
+		md["dev_pseudo_exact_match"], md["dev_pseudo_questions"] = fmt.Sprintf("%.4f", pem), fmt.Sprint(nCopy)
 	}
 	maps.Copy(md, initMD)
 	md = t.metadata(md, elapsed)
