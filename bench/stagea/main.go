@@ -55,6 +55,7 @@ type options struct {
 	corpus, split, eval, pool, encoder, decoder, cache string
 	teacherPool                                        string
 	steps, maxTrain, batch, teacherLayer               int
+	projHidden, hardM                                  int
 	lr                                                 float64
 	seed                                               uint64
 	coverage, direct, englishStudent                   bool
@@ -75,6 +76,8 @@ func main() {
 	flag.IntVar(&o.maxTrain, "train", 0, "Stage A training pairs (0: all training pairs)")
 	flag.IntVar(&o.batch, "batch", 0, "Stage A batch (0: the default, 128)")
 	flag.Float64Var(&o.lr, "lr", 0, "Stage A peak learning rate (0: the default, 1e-3)")
+	flag.IntVar(&o.projHidden, "proj-hidden", 0, "the projector's hidden width (0: the paper's ratio, 4× the encoder width)")
+	flag.IntVar(&o.hardM, "hard-m", -1, "hard negatives per step from the teacher queue (-1: the default, 256; 0: in-batch negatives only)")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed (split, initialisation, sampling)")
 	flag.BoolVar(&o.coverage, "coverage", false, "only print the encoder tokenizer's coverage of each split's Khmer (and of generated Khmer)")
 	flag.BoolVar(&o.direct, "direct", false, "only print retrieval in the encoder's own space: each pool pair's pooled Khmer vector against its pooled English vector, no Stage A (the encoder's own cross-lingual alignment)")
@@ -327,14 +330,21 @@ func run(o options) error {
 		c.LR = float32(o.lr)
 		c.LRMin = min(c.LRMin, c.LR)
 	}
-	proj := llink.NewProjector(llink.DefaultConfig(student.Dim(), tch.Dim()), rand.New(rand.NewPCG(o.seed, 0x11)))
+	if o.hardM >= 0 {
+		c.HardM = o.hardM
+	}
+	pc := llink.DefaultConfig(student.Dim(), tch.Dim())
+	if o.projHidden > 0 {
+		pc.ProjHidden = o.projHidden
+	}
+	proj := llink.NewProjector(pc, rand.New(rand.NewPCG(o.seed, 0x11)))
 	t0 := time.Now()
 	res, err := train.TrainStageA(proj, trainV, selV, c, nil)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("stage A: %d steps, batch %d, lr %.0e, pool %s (%s); best selection R@1 %.3f (step %d)\n",
-		o.steps, c.Batch, c.LR, o.pool, time.Since(t0).Round(time.Second), res.Best.R1, res.BestStep)
+	fmt.Printf("stage A: %d steps, batch %d, lr %.0e, pool %s, projector hidden %d, hard negatives %d (%s); best selection R@1 %.3f (step %d)\n",
+		o.steps, c.Batch, c.LR, o.pool, pc.ProjHidden, c.HardM, time.Since(t0).Round(time.Second), res.Best.R1, res.BestStep)
 	q := proj.Project(poolV.Z)
 	return retrieval(o.eval, q.Data(), poolV.H.Data(), poolV.Len(), poolV.H.Dim(1))
 }

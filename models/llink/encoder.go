@@ -242,9 +242,13 @@ func LastHidden(m *llama.Model, seqs [][]int, pad int) *tensor.Tensor {
 // eachBatch runs the decoder on seqs in batches of similar length (sorted,
 // right-padded with pad) and hands each sequence's states [len(seqs[i]), d]
 // to row: the final-normed output for layer 0, else the residual stream
-// after block layer (1..Layers). The states are only valid during the call.
+// after block layer (1..Layers), for which only blocks 1..layer run. The
+// states are only valid during the call.
 func eachBatch(m *llama.Model, seqs [][]int, pad, layer int, row func(i int, h []float32)) {
 	d := m.Config.Hidden
+	if layer > 0 {
+		m = firstBlocks(m, layer)
+	}
 	order := make([]int, len(seqs))
 	for i := range order {
 		order[i] = i
@@ -268,4 +272,15 @@ func eachBatch(m *llama.Model, seqs [][]int, pad, layer int, row func(i int, h [
 			row(i, h.Data()[j*b.T*d:][:len(seqs[i])*d])
 		}
 	}
+}
+
+// firstBlocks returns a model sharing m's weights that holds only its
+// first n decoder blocks: its residual stream after block n is m's, and
+// the blocks above, which a teacher read from block n does not need, never
+// run.
+func firstBlocks(m *llama.Model, n int) *llama.Model {
+	short := *m
+	short.Layers = m.Layers[:n:n]
+	short.Config.Layers = n
+	return &short
 }

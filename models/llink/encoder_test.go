@@ -1,6 +1,7 @@
 package llink
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -72,6 +73,43 @@ func TestTeacherVectors(t *testing.T) {
 					t.Fatalf("pool %q layer %d, sentence %d (%d tokens) dim %d: %g, want %g", tc.pool, tc.layer, i, len(ids), k, g, want)
 				}
 			}
+		}
+	}
+}
+
+// TestTeacherStopsAtLayer checks that a teacher read from block 1 of two
+// never runs block 2: with block 2's projections emptied (no matrix, so
+// running them panics) it gives the same vectors, bit for bit.
+func TestTeacherStopsAtLayer(t *testing.T) {
+	e := testTeacher(t)
+	e.Pool, e.Layer = TeacherMean, 1
+	texts := []string{"abcab", "d", "ceaddbaec"}
+	before, err := e.Embed(texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := e.Dec.Model.Layers[1]
+	top.Q, top.K, top.V, top.O = &llama.Weight{}, &llama.Weight{}, &llama.Weight{}, &llama.Weight{}
+	top.Gate, top.Up, top.Down = &llama.Weight{}, &llama.Weight{}, &llama.Weight{}
+	after := func() (v []float32, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("block 2 ran: %v", p)
+			}
+		}()
+		h, err := e.Embed(texts)
+		if err != nil {
+			return nil, err
+		}
+		return h.Data(), nil
+	}
+	got, err := after()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range got {
+		if v != before.Data()[i] {
+			t.Fatalf("value %d: %g without block 2, %g with it", i, v, before.Data()[i])
 		}
 	}
 }
