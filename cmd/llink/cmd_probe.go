@@ -64,11 +64,17 @@ func runProbe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	nTest := fs.Int("test", 1000, "sentences they are scored on (the held-out test split)")
 	steps := fs.Int("steps", 300, "optimisation steps of each probe")
 	seed := fs.Uint64("seed", 1, "corpus and probe seed")
+	var teacherPool string
+	choiceFlag(fs, &teacherPool, "teacher-pool", "the teacher vector probed: last = the decoder's final state at <foreign_emb> after the English sentence (the paper), mean = the mean of the English tokens' states (as Stage A's -teacher-pool)", llink.TeacherLast, llink.TeacherLast, llink.TeacherMean)
+	teacherLayer := fs.Int("teacher-layer", 0, "the decoder states the probed teacher vector is read from: 0 = the final-normed output (the paper), L = the residual stream after block L (as Stage A's -teacher-layer)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("probe: unexpected argument %q", fs.Arg(0))
+	}
+	if *teacherLayer < 0 {
+		return usageErrorf("probe: -teacher-layer %d: want 0 (the final-normed output) or a decoder block 1..layers", *teacherLayer)
 	}
 	for _, f := range []struct {
 		name string
@@ -87,13 +93,17 @@ func runProbe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	teacher := &llink.Teacher{Dec: m.Dec, ID: m.DecoderID, Pool: teacherPool, Layer: *teacherLayer}
+	if err := llink.CheckTeacher(teacher.Pool, teacher.Layer, m.Dec.Model.Config.Layers); err != nil {
+		return usageErrorf("probe: %v", err)
+	}
 	cfg := data.DefaultConfig()
 	cfg.Seed, cfg.Train, cfg.Dev, cfg.Test, cfg.Pool = *seed, *nTrain, 0, *nTest, 0
 	co, err := data.Build(cfg)
 	if err != nil {
 		return err
 	}
-	reps, err := probeReps(m, co.Train, co.Test, *bundle)
+	reps, err := probeReps(m, teacher, co.Train, co.Test, *bundle)
 	if err != nil {
 		return err
 	}
@@ -130,8 +140,9 @@ func runProbe(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// probeReps computes the representations of the train and test sentences.
-func probeReps(m *train.Models, trainPairs, testPairs []data.Pair, bundlePath string) ([]probeRep, error) {
+// probeReps computes the representations of the train and test sentences,
+// the teacher's vectors by teacher's definition.
+func probeReps(m *train.Models, teacher *llink.Teacher, trainPairs, testPairs []data.Pair, bundlePath string) ([]probeRep, error) {
 	texts := func(ps []data.Pair, english bool) []string {
 		out := make([]string, len(ps))
 		for i, p := range ps {
@@ -164,7 +175,6 @@ func probeReps(m *train.Models, trainPairs, testPairs []data.Pair, bundlePath st
 	s0, s1 := tk[0].Segments(probeSegments), tk[1].Segments(probeSegments)
 	reps = append(reps, probeRep{name: fmt.Sprintf("encoder, %d segment means (layers)", probeSegments),
 		train: eval.ProbeSet{X: s0.States, Mask: s0.Mask}, test: eval.ProbeSet{X: s1.States, Mask: s1.Mask}})
-	teacher := &llink.Teacher{Dec: m.Dec, ID: m.DecoderID}
 	var h [2]*tensor.Tensor
 	for j, ps := range [][]data.Pair{trainPairs, testPairs} {
 		var err error
@@ -172,7 +182,7 @@ func probeReps(m *train.Models, trainPairs, testPairs []data.Pair, bundlePath st
 			return nil, err
 		}
 	}
-	reps = append(reps, probeRep{name: "decoder teacher (English)", train: eval.ProbeSet{X: h[0]}, test: eval.ProbeSet{X: h[1]}})
+	reps = append(reps, probeRep{name: teacherRow(teacher), train: eval.ProbeSet{X: h[0]}, test: eval.ProbeSet{X: h[1]}})
 	if bundlePath == "" {
 		return reps, nil
 	}
@@ -202,6 +212,19 @@ func probeReps(m *train.Models, trainPairs, testPairs []data.Pair, bundlePath st
 		}
 	}
 	return append(reps, stageA, slots), nil
+}
+
+// teacherRow names the teacher's row: "decoder teacher (English)" for the
+// paper's vector, its pool and layer beside it for any other.
+func teacherRow(t *llink.Teacher) string {
+	if cmp.Or(t.Pool, llink.TeacherLast) == llink.TeacherLast && t.Layer == 0 {
+		return "decoder teacher (English)"
+	}
+	at := "final-normed"
+	if t.Layer > 0 {
+		at = fmt.Sprintf("block %d", t.Layer)
+	}
+	return fmt.Sprintf("decoder teacher (English; %s, %s)", cmp.Or(t.Pool, llink.TeacherLast), at)
 }
 
 // tokenMean is the masked mean of token states: the pooled vectors.

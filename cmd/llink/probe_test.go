@@ -19,6 +19,19 @@ func TestProbeCommand(t *testing.T) {
 			t.Errorf("probe output lacks %q:\n%s", want, out)
 		}
 	}
+	// The teacher row reads the vector the teacher flags define.
+	out, stderr, err, _ = runCLI(t, "probe", "-train", "200", "-test", "60", "-steps", "20", "-teacher-pool", "mean", "-teacher-layer", "2")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if want := "| decoder teacher (English; mean, block 2) |"; !strings.Contains(out, want) || strings.Contains(out, "| decoder teacher (English) |") {
+		t.Errorf("probe output with -teacher-pool mean -teacher-layer 2 lacks %q (or has the paper's row):\n%s", want, out)
+	}
+	for _, args := range [][]string{{"-teacher-layer", "-1"}, {"-teacher-layer", "99"}, {"-teacher-pool", "max"}} {
+		if _, _, _, code := runCLI(t, append([]string{"probe", "-train", "20", "-test", "5", "-steps", "1"}, args...)...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
 	if _, _, _, code := runCLI(t, "probe", "-train", "0"); code != 2 {
 		t.Errorf("-train 0: exit %d, want 2", code)
 	}
