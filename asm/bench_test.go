@@ -3,6 +3,7 @@ package asm
 import (
 	"fmt"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 	"unsafe"
@@ -109,6 +110,57 @@ func BenchmarkFMAPeak(b *testing.B) {
 			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			clk.report(b, flops)
 		})
+	}
+}
+
+// BenchmarkPeakThreads runs the AVX-512 FMA and (where present) the bf16
+// dot-product throughput loops on 1 and 2 locked threads at once and
+// reports the total GFLOP/s and each thread's GFLOP per thread CPU-second:
+// whether the cores share a ceiling (SMT siblings under the virtual
+// machine, a power limit) that two-thread GEMMs cannot pass. Quiet machine
+// only for the wall rate.
+func BenchmarkPeakThreads(b *testing.B) {
+	type loop struct {
+		name  string
+		run   func(int)
+		flops float64 // per iteration
+	}
+	var loops []loop
+	if pk, ok := peakKernels()[AVX512]; ok && tables[AVX512] != nil {
+		loops = append(loops, loop{"fma", pk.run, float64(pk.flops)})
+	}
+	if bf16DotPeakLoop != nil && cur.bf16nn != nil {
+		loops = append(loops, loop{"bf16dot", bf16DotPeakLoop, 24 * 64})
+	}
+	for _, l := range loops {
+		for _, th := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/t%d", l.name, th), func(b *testing.B) {
+				const iters = 1 << 16
+				perCPU := make([]float64, th)
+				var wg sync.WaitGroup
+				for w := range th {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						clk := startCPU()
+						defer runtime.UnlockOSThread()
+						for i := 0; i < b.N; i++ {
+							l.run(iters)
+						}
+						if t, ok := threadCPU(); ok && t > clk.t0 {
+							perCPU[w] = l.flops * iters * float64(b.N) / (t - clk.t0).Seconds() / 1e9
+						}
+					}()
+				}
+				wg.Wait()
+				b.ReportMetric(l.flops*iters*float64(b.N*th)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				mean := 0.0
+				for _, v := range perCPU {
+					mean += v / float64(th)
+				}
+				b.ReportMetric(mean, "GFLOP/cpu-s/thread")
+			})
+		}
 	}
 }
 

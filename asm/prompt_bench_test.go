@@ -26,10 +26,16 @@ var promptShapes = func() (s []struct {
 	return s
 }()
 
+// promptCopies is how many copies of a quantised weight BenchmarkPromptGEMM's
+// "-dram" runs cycle through: 16 × 9.4 MB (Q4_0 at [8192, 2048]) is more
+// than any L3 holds.
+const promptCopies = 16
+
 // BenchmarkPromptGEMM measures, on one thread, a prompt's products X·Wᵀ
 // at the 1B shape for every weight type inference runs: bf16 on the tile
 // kernel (SgemmBF16Dot's path for fewer than bf16PackedMinM rows) and on the
-// packed kernel, and each quantised type through SgemmQ's prompt path.
+// packed kernel, and each quantised type through SgemmQ's prompt path, with
+// its blocks in cache and ("-dram") read from DRAM as a model's are.
 // Each reports GFLOP per thread CPU-second and its share of the bf16 dot
 // peak measured just before it ("%dotpeak"). Run with -benchtime 3x or
 // more; read under load per CPU-second.
@@ -57,16 +63,30 @@ func BenchmarkPromptGEMM(b *testing.B) {
 			}{"bf16P", func() { gemmBF16Packed(cur, true, s.m, s.out, s.in, 1, x, s.in, w, s.in, 0, y, s.out, 1) }})
 		}
 		for _, qt := range allQTypes {
+			// promptCopies copies, cycled through by the "-dram" runs so
+			// that, as in a whole model, every call reads its blocks from
+			// DRAM; the others reuse the first, which the cache keeps.
 			blocks := make([]byte, s.out*s.in/qt.BlockWeights()*qt.BlockBytes())
 			Quantize(qt, blocks, wf)
-			qm, err := NewQMatrix(qt, s.out, s.in, blocks)
-			if err != nil {
-				b.Fatal(err)
+			qms := make([]*QMatrix, promptCopies)
+			for i := range qms {
+				qm, err := NewQMatrix(qt, s.out, s.in, append([]byte(nil), blocks...))
+				if err != nil {
+					b.Fatal(err)
+				}
+				qms[i] = qm
 			}
+			next := 0
 			runs = append(runs, struct {
 				name string
 				f    func()
-			}{qt.String(), func() { SgemmQ(s.m, x, s.in, qm, y, s.out) }})
+			}{qt.String(), func() { SgemmQ(s.m, x, s.in, qms[0], y, s.out) }}, struct {
+				name string
+				f    func()
+			}{qt.String() + "-dram", func() {
+				next = (next + 1) % promptCopies
+				SgemmQ(s.m, x, s.in, qms[next], y, s.out)
+			}})
 		}
 		for _, run := range runs {
 			b.Run(fmt.Sprintf("%s/%s", s.name, run.name), func(b *testing.B) {

@@ -80,26 +80,34 @@ func TestBenchQuantisedFile(t *testing.T) {
 	}
 }
 
-// TestBenchPhases: -phases prints, after the table, one profile per thread
-// count with a row for every phase, the projections with a GB/s column.
+// TestBenchPhases: -phases prints, after the table, one profile per test
+// and thread count with a row for every phase; tg's projections have a
+// GB/s column, pp's none (a prompt reads each weight once for all tokens).
 func TestBenchPhases(t *testing.T) {
 	var out, errb bytes.Buffer
-	if err := run([]string{"bench", "-shape", "tiny", "-p", "0", "-n", "3", "-r", "1", "-t", "1,2", "-phases"}, nil, &out, &errb); err != nil {
+	if err := run([]string{"bench", "-shape", "tiny", "-p", "4", "-n", "3", "-r", "1", "-t", "1,2", "-phases"}, nil, &out, &errb); err != nil {
 		t.Fatalf("bench: %v\n%s", err, errb.String())
 	}
 	s := out.String()
-	if n := strings.Count(s, "phases of tg"); n != 2 {
-		t.Fatalf("%d profiles, want 2 (threads 1 and 2):\n%s", n, s)
+	for _, test := range []string{"phases of tg", "phases of pp"} {
+		if n := strings.Count(s, test); n != 2 {
+			t.Fatalf("%d %q profiles, want 2 (threads 1 and 2):\n%s", n, test, s)
+		}
 	}
 	for _, ph := range []string{"| embed |", "| attention |", "| swiglu |", "| final norm |"} {
-		if strings.Count(s, ph) != 2 {
+		if strings.Count(s, ph) != 4 {
 			t.Errorf("no %q row in each profile:\n%s", ph, s)
 		}
 	}
+	test := ""
 	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "phases of ") {
+			test = l[len("phases of ") : len("phases of ")+2]
+		}
 		if strings.HasPrefix(l, "| gate+up |") || strings.HasPrefix(l, "| head |") {
-			if f := strings.Split(l, "|"); len(f) < 6 || strings.TrimSpace(f[4]) == "" {
-				t.Errorf("projection row %q has no GB/s", l)
+			f := strings.Split(l, "|")
+			if hasGBs := len(f) >= 6 && strings.TrimSpace(f[4]) != ""; hasGBs != (test == "tg") {
+				t.Errorf("%s profile: projection row %q: GB/s column present %v, want %v", test, l, hasGBs, test == "tg")
 			}
 		}
 	}

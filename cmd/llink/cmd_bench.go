@@ -48,7 +48,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	threadList := fs.String("t", strconv.Itoa(runtime.GOMAXPROCS(0)), "thread counts, comma-separated")
 	bw := fs.Bool("bw", false, "measure the read bandwidth on each thread count and give tg as a share of it")
 	write := fs.String("write", "", "write the model (e.g. a random -shape) to this GGUF file with -dtype's matrix type and exit")
-	phases := fs.Bool("phases", false, "after each tg test, profile its tokens by phase: time per token, share, the projections' weight GB/s (and share of -bw's bandwidth), CPU time and heap allocations per token (not with -csv)")
+	phases := fs.Bool("phases", false, "after the tests, profile each one's tokens by phase: time per token, share, for tg the projections' weight GB/s (and share of -bw's bandwidth), CPU time and heap allocations per token (not with -csv)")
 	csv := fs.Bool("csv", false, "print CSV (model,type,threads,test,avg_ts,stddev_ts,weights_gbs,bw_gbs,cpu_ts) instead of a table")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -121,7 +121,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			}
 			test.run(min(test.n, 8)) // warm-up: page in the weights, size the buffers
 			var prof *phaseProfile
-			if *phases && test.name == "tg" {
+			if *phases {
 				prof = startPhases(m)
 			}
 			rates := make([]float64, *reps)
@@ -137,7 +137,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 				cpuRate = float64(*reps*test.n) / cpu.Seconds()
 			}
 			if prof != nil {
-				prof.stop(t, *reps*test.n, band.GBps)
+				prof.stop(test.name, t, *reps*test.n, band.GBps)
 				profiles = append(profiles, prof)
 			}
 			mean, sd := meanSD(rates)
@@ -322,6 +322,7 @@ type phaseProfile struct {
 	wall, cpu      time.Duration
 	t0             time.Time
 	cpu0           time.Duration
+	test           string
 	threads        int
 	tokens         int
 	bw             float64
@@ -335,15 +336,16 @@ func startPhases(m *llama.Model) *phaseProfile {
 	return p
 }
 
-// stop detaches the profile after tokens generated tokens on threads
-// threads (bw: the read bandwidth measured on them, or 0).
-func (p *phaseProfile) stop(threads, tokens int, bw float64) {
+// stop detaches the profile after test (pp or tg) ran tokens tokens on
+// threads threads (bw: the read bandwidth measured on them, or 0; only tg
+// reads every weight once per token, so only its weight rates are given).
+func (p *phaseProfile) stop(test string, threads, tokens int, bw float64) {
 	p.wall, p.cpu = time.Since(p.t0), processCPU()-p.cpu0
 	p.m.SetPhaseTimes(nil)
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	p.mallocs, p.bytes = ms.Mallocs-p.ms0.Mallocs, ms.TotalAlloc-p.ms0.TotalAlloc
-	p.threads, p.tokens, p.bw = threads, tokens, bw
+	p.test, p.threads, p.tokens, p.bw = test, threads, tokens, bw
 }
 
 // phaseBytes returns the weight bytes a token reads in each projection
@@ -365,16 +367,23 @@ func phaseBytes(m *llama.Model) map[llama.Phase]int64 {
 func (p *phaseProfile) print(w io.Writer) {
 	n := float64(p.tokens)
 	total := p.pt.Total()
-	weights := 0.0
-	for _, b := range phaseBytes(p.m) {
-		weights += float64(b)
+	bytes := phaseBytes(p.m)
+	if p.test != "tg" { // a prompt reads each weight once for all its tokens
+		bytes = nil
 	}
-	fmt.Fprintf(w, "\nphases of tg, %d thread(s): %.2f ms per token (%.2f timed), %.2f CPU-ms per token (%.1f GB of projection weights per CPU-second), %.0f heap allocations and %.1f KB per token\n\n",
-		p.threads, p.wall.Seconds()*1e3/n, total.Seconds()*1e3/n, p.cpu.Seconds()*1e3/n, weights*n/p.cpu.Seconds()/1e9,
+	weights := ""
+	if bytes != nil {
+		sum := 0.0
+		for _, b := range bytes {
+			sum += float64(b)
+		}
+		weights = fmt.Sprintf(" (%.1f GB of projection weights per CPU-second)", sum*n/p.cpu.Seconds()/1e9)
+	}
+	fmt.Fprintf(w, "\nphases of %s, %d thread(s): %.2f ms per token (%.2f timed), %.2f CPU-ms per token%s, %.0f heap allocations and %.1f KB per token\n\n",
+		p.test, p.threads, p.wall.Seconds()*1e3/n, total.Seconds()*1e3/n, p.cpu.Seconds()*1e3/n, weights,
 		float64(p.mallocs)/n, float64(p.bytes)/n/1e3)
 	fmt.Fprintln(w, "| phase | ms/token | share | weights GB/s | share of read bandwidth |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|")
-	bytes := phaseBytes(p.m)
 	for _, ph := range llama.Phases() {
 		d := p.pt.Of(ph)
 		cols := "| |"
