@@ -53,7 +53,7 @@ import (
 // options are the command's flags.
 type options struct {
 	corpus, split, eval, pool, encoder, decoder, cache string
-	teacherPool                                        string
+	teacherPool, saveProjector, projector              string
 	steps, maxTrain, batch, teacherLayer               int
 	projHidden, hardM                                  int
 	lr                                                 float64
@@ -79,6 +79,8 @@ func main() {
 	flag.IntVar(&o.projHidden, "proj-hidden", 0, "the projector's hidden width (0: the paper's ratio, 4× the encoder width)")
 	flag.IntVar(&o.hardM, "hard-m", -1, "hard negatives per step from the teacher queue (-1: the default, 256; 0: in-batch negatives only)")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed (split, initialisation, sampling)")
+	flag.StringVar(&o.saveProjector, "save-projector", "", "write the trained projector (its best snapshot on the selection pairs) to this `file`")
+	flag.StringVar(&o.projector, "projector", "", "read the projector from this `file` (written by -save-projector with the same models, pooling and teacher) instead of training one, and only measure the pool: the selection pairs are the first dev pairs with -eval dev and test alike, so a projector trained in a dev run is the one the same flags would train for -eval test")
 	flag.BoolVar(&o.coverage, "coverage", false, "only print the encoder tokenizer's coverage of each split's Khmer (and of generated Khmer)")
 	flag.BoolVar(&o.direct, "direct", false, "only print retrieval in the encoder's own space: each pool pair's pooled Khmer vector against its pooled English vector, no Stage A (the encoder's own cross-lingual alignment)")
 	flag.BoolVar(&o.englishStudent, "english-student", false, "the student reads every pair's English in place of its Khmer: Stage A's ceiling in this decoder's space (a perfect translation into the encoder), for telling the encoder's limit from the teacher's")
@@ -305,6 +307,17 @@ func run(o options) error {
 		fmt.Printf("vectors %-9s %6d pairs (%s)\n", name, len(ps), time.Since(t0).Round(time.Second))
 		return v, err
 	}
+	pc := llink.DefaultConfig(student.Dim(), tch.Dim())
+	pc.EncoderPool, pc.TeacherLayer = o.pool, o.teacherLayer
+	if o.teacherPool != llink.TeacherLast {
+		pc.TeacherPool = o.teacherPool
+	}
+	if o.projHidden > 0 {
+		pc.ProjHidden = o.projHidden
+	}
+	if o.projector != "" {
+		return measureSaved(o, pc, student, tch, pool, vectors)
+	}
 	trainV, err := vectors("train", trainP)
 	if err != nil {
 		return err
@@ -333,10 +346,6 @@ func run(o options) error {
 	if o.hardM >= 0 {
 		c.HardM = o.hardM
 	}
-	pc := llink.DefaultConfig(student.Dim(), tch.Dim())
-	if o.projHidden > 0 {
-		pc.ProjHidden = o.projHidden
-	}
 	proj := llink.NewProjector(pc, rand.New(rand.NewPCG(o.seed, 0x11)))
 	t0 := time.Now()
 	res, err := train.TrainStageA(proj, trainV, selV, c, nil)
@@ -345,6 +354,33 @@ func run(o options) error {
 	}
 	fmt.Printf("stage A: %d steps, batch %d, lr %.0e, pool %s, projector hidden %d, hard negatives %d (%s); best selection R@1 %.3f (step %d)\n",
 		o.steps, c.Batch, c.LR, o.pool, pc.ProjHidden, c.HardM, time.Since(t0).Round(time.Second), res.Best.R1, res.BestStep)
+	if o.saveProjector != "" {
+		if err := llink.SaveProjector(o.saveProjector, proj, pc, tch.ID, student.ID); err != nil {
+			return err
+		}
+	}
+	q := proj.Project(poolV.Z)
+	return retrieval(o.eval, q.Data(), poolV.H.Data(), poolV.Len(), poolV.H.Dim(1))
+}
+
+// measureSaved measures the pool's retrieval through the projector file
+// o.projector, which must have been trained for these models, this
+// encoder pooling and this teacher vector (want).
+func measureSaved(o options, want llink.Config, student *llink.Reader, tch *llink.Teacher, pool []data.Pair,
+	vectors func(string, []data.Pair) (train.Pairs, error)) error {
+	proj, c, err := llink.LoadProjector(o.projector, llink.Identity{DecoderID: tch.ID, EncoderID: student.ID, DecDim: tch.Dim(), EncDim: student.Dim()})
+	if err != nil {
+		return err
+	}
+	if c.EncoderPool != want.EncoderPool || c.TeacherPool != want.TeacherPool || c.TeacherLayer != want.TeacherLayer {
+		return fmt.Errorf("%s was trained with encoder pooling %q and teacher %q at layer %d, not %q and %q at layer %d",
+			o.projector, c.EncoderPool, c.TeacherPool, c.TeacherLayer, want.EncoderPool, want.TeacherPool, want.TeacherLayer)
+	}
+	poolV, err := vectors("pool", pool)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("projector %s (hidden %d), not trained again\n", o.projector, c.ProjHidden)
 	q := proj.Project(poolV.Z)
 	return retrieval(o.eval, q.Data(), poolV.H.Data(), poolV.Len(), poolV.H.Dim(1))
 }

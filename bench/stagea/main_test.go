@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -144,4 +146,71 @@ func TestTeacherDefinition(t *testing.T) {
 	if _, err := teacher(options{teacherPool: llink.TeacherMean, teacherLayer: 99}); err == nil {
 		t.Fatal("teacher layer 99 accepted")
 	}
+}
+
+// TestSavedProjector: a projector saved by a training run measures the
+// pool exactly as that run did when read back with -projector (no
+// training), and is refused for another teacher vector.
+func TestSavedProjector(t *testing.T) {
+	if testing.Short() {
+		t.Skip("Stage A on 1,500 pairs")
+	}
+	dir := t.TempDir()
+	pairs := data.Generate(6000, 5)
+	for i := range pairs {
+		pairs[i].Source = fmt.Sprintf("pkg%02d:/usr/share/locale/km/LC_MESSAGES/a.mo#%d", i%40, i)
+	}
+	var b bytes.Buffer
+	if err := data.WritePairsJSONL(&b, pairs); err != nil {
+		t.Fatal(err)
+	}
+	corpus := filepath.Join(dir, "c.jsonl")
+	if err := os.WriteFile(corpus, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := options{corpus: corpus, split: "package", eval: "dev", pool: llink.PoolLayers, cache: filepath.Join(dir, "cache"),
+		teacherPool: llink.TeacherMean, teacherLayer: 1, steps: 20, maxTrain: 300, batch: 32, hardM: -1, seed: 1,
+		saveProjector: filepath.Join(dir, "p.safetensors")}
+	poolLines := func(o options) (string, error) {
+		out, err := captureStdout(t, func() error { return run(o) })
+		var lines []string
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, "dev pool ") {
+				lines = append(lines, l)
+			}
+		}
+		return strings.Join(lines, "\n"), err
+	}
+	trained, err := poolLines(o)
+	if err != nil || !strings.Contains(trained, "km→en") || !strings.Contains(trained, "en→km") {
+		t.Fatalf("training run: %v\n%s", err, trained)
+	}
+	o.projector, o.saveProjector = o.saveProjector, ""
+	if read, err := poolLines(o); err != nil || read != trained {
+		t.Fatalf("read back: %v\n%s\nwant\n%s", err, read, trained)
+	}
+	o.teacherLayer = 2
+	if _, err := poolLines(o); err == nil || !strings.Contains(err.Error(), "at layer 1") {
+		t.Fatalf("a projector for block 1's teacher used with block 2's: %v", err)
+	}
+}
+
+// captureStdout runs f with os.Stdout sent to a file and returns what it
+// printed.
+func captureStdout(t *testing.T, f func() error) (string, error) {
+	t.Helper()
+	tmp, err := os.CreateTemp(t.TempDir(), "stdout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tmp.Close()
+	saved := os.Stdout
+	os.Stdout = tmp
+	err = f()
+	os.Stdout = saved
+	out, rerr := os.ReadFile(tmp.Name())
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	return string(out), err
 }
