@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -443,5 +444,52 @@ func TestGeneratedDetailsFingerprint(t *testing.T) {
 	}
 	if got := h.Sum64(); got != detailsFingerprint {
 		t.Fatalf("fingerprint of slots, questions, tasks and novel pairs %#x, want %#x: the generator's draws changed", got, detailsFingerprint)
+	}
+}
+
+// TestDevGivenNames: the names reserved for dev questions are no name of
+// the lexicon (given or family) nor begins or extends one, no month, and occur in no generated
+// sentence, Khmer or English, of any split as a word — so a dev question renamed
+// with one holds a name no model trained on.
+func TestDevGivenNames(t *testing.T) {
+	en, km := DevGivenNames()
+	if len(en) < 20 || len(en) != len(km) {
+		t.Fatalf("%d English and %d Khmer dev names", len(en), len(km))
+	}
+	reserved := map[string]bool{}
+	for _, n := range append(append([]name{}, givenNames...), familyNames...) {
+		reserved[n.en], reserved[n.km] = true, true
+	}
+	for _, m := range append(append([]string{}, monthsEn...), monthsKm...) {
+		reserved[m] = true
+	}
+	for i := range en {
+		if reserved[en[i]] || reserved[km[i]] || !DevGivenName(en[i]) || !DevGivenName(km[i]) || KnownGivenName(en[i]) || KnownGivenName(km[i]) {
+			t.Errorf("dev name %s %s is a lexicon name or month, or not found", en[i], km[i])
+		}
+		reserved[en[i]] = true
+		for _, g := range givenNames {
+			if strings.HasPrefix(en[i], g.en) || strings.HasPrefix(g.en, en[i]) || strings.HasPrefix(km[i], g.km) || strings.HasPrefix(g.km, km[i]) {
+				t.Errorf("dev name %s %s and the lexicon's %s %s: one begins the other", en[i], km[i], g.en, g.km)
+			}
+		}
+	}
+	if len(reserved) < 2*len(givenNames) {
+		t.Fatal("duplicate names")
+	}
+	c, err := Build(Config{Seed: 2, Train: 6000, Dev: 1000, Test: 1000, Pool: 1024, Novel: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, split := range [][]Pair{c.Train, c.Dev, c.Test, c.Pool, c.Novel} {
+		for _, p := range split {
+			words := strings.FieldsFunc(p.English, func(r rune) bool { return !unicode.IsLetter(r) })
+			kmWords := strings.FieldsFunc(p.Foreign, func(r rune) bool { return unicode.IsSpace(r) || r == '។' })
+			for i := range en {
+				if slices.Contains(kmWords, km[i]) || slices.Contains(words, en[i]) {
+					t.Fatalf("dev name %s %s occurs in a generated pair: %q / %q", en[i], km[i], p.English, p.Foreign)
+				}
+			}
+		}
 	}
 }

@@ -138,6 +138,39 @@ func KnownGivenName(s string) bool {
 	return false
 }
 
+// TrainingGivenNames returns the lexicon's given names that are not held
+// out ([HeldOutName]): the names training data holds, English and Khmer
+// spellings in the same order.
+func TrainingGivenNames() (en, km []string) {
+	for _, n := range givenNames {
+		if !HeldOutName(n.en) {
+			en, km = append(en, n.en), append(km, n.km)
+		}
+	}
+	return en, km
+}
+
+// DevGivenName reports whether s is one of the given names reserved for
+// development questions ([DevGivenNames]), in English or in Khmer script.
+func DevGivenName(s string) bool {
+	for _, n := range devGivenNames {
+		if n.en == s || n.km == s {
+			return true
+		}
+	}
+	return false
+}
+
+// DevGivenNames returns the real Khmer given names reserved for renaming
+// development questions, as English spellings and Khmer spellings in the
+// same order. No generated corpus holds them.
+func DevGivenNames() (en, km []string) {
+	for _, n := range devGivenNames {
+		en, km = append(en, n.en), append(km, n.km)
+	}
+	return en, km
+}
+
 // NovelPlace reports whether an English place name is reserved for the
 // novel-entity slice (every fifth place of the lexicon): a corpus built with
 // [Config.Novel] > 0 uses it in that slice only.

@@ -30,12 +30,15 @@ type FairDataOptions struct {
 	// for these questions, not a result.
 	EnglishOracle bool
 	// PseudoNames is the share of the training tasks naming a person whose
-	// given names are replaced by generated pseudo-names ([PseudoNames]),
-	// so that answering them needs the copy channel; DevPseudoNames
-	// replaces every name of the dev questions (with OnDev), to measure on
-	// dev how a row answers names it never saw.
+	// given names are replaced by generated pseudo-names of PseudoAlphabet
+	// ([Rename]; "" is [SimplePseudo]), so that answering them needs the
+	// copy channel. DevNames, with OnDev, replaces every given name of the
+	// dev questions by names of that source ("": the training names kept),
+	// to measure on dev how a row answers names it never saw: [DevReal]
+	// are real names like the test's, which no row trained on.
 	PseudoNames    float64
-	DevPseudoNames bool
+	PseudoAlphabet Names
+	DevNames       Names
 }
 
 // stageADevPairs is how many dev pairs Stage A selects its checkpoint on.
@@ -68,10 +71,10 @@ func FairData(o FairDataOptions) (d Data, slices []FairSlice, short map[string]m
 	d.Pool = c.Pool
 	d.TrainTasks = SampleTasks(tr, o.TrainTasks, o.Seed)
 	if o.PseudoNames > 0 {
-		d.TrainTasks = PseudoNames(d.TrainTasks, o.PseudoNames, o.Seed)
+		d.TrainTasks = Rename(d.TrainTasks, o.PseudoNames, o.Seed, o.PseudoAlphabet)
 	}
-	if o.DevPseudoNames {
-		dv = PseudoNames(dv, 1, o.Seed+1)
+	if o.DevNames != "" {
+		dv = Rename(dv, 1, o.Seed+1, o.DevNames)
 	}
 	short = map[string]map[string]int{}
 	if o.EnglishOracle {
@@ -91,7 +94,14 @@ func FairData(o FairDataOptions) (d Data, slices []FairSlice, short map[string]m
 	}
 	if o.OnDev {
 		d.Pool = c.Dev[min(stageADevPairs, len(c.Dev)):]
-		add("development split", "Dev questions (training names and numbers; for choosing settings, not a result).", dv, o.PerKind)
+		about := "Dev questions (training names and numbers; for choosing settings, not a result)."
+		switch o.DevNames {
+		case DevReal:
+			about = "Dev questions, their given names replaced by real names reserved for dev, which no row trained on (training numbers; for choosing settings, not a result)."
+		case SimplePseudo, FullPseudo:
+			about = "Dev questions, their given names replaced by " + string(o.DevNames) + " pseudo-names (training numbers; for choosing settings, not a result)."
+		}
+		add("development split", about, dv, o.PerKind)
 		return d, slices, short, nil
 	}
 	add("held-out names and numbers", "Every given name and number value in these questions is absent from LLINK's training data; places and years are not.", te, o.PerKind)

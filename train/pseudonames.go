@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strings"
 
@@ -16,19 +17,53 @@ import (
 // pseudo-names — Khmer syllables no lexicon holds, spelt in English as the
 // copy channel romanises them — can only be answered right by copying.
 
-// Letters a pseudo-name is made of: onsets, vowel signs and finals that the
-// romaniser reads unambiguously.
+// Names says where [Rename] draws the given names it puts in.
+type Names string
+
+const (
+	// SimplePseudo draws two-syllable pseudo-names from a small alphabet of
+	// onsets, vowel signs and finals the romaniser reads unambiguously
+	// ("Tonilam"): the first pseudo-names, kept so that decoders trained
+	// with them can be re-measured.
+	SimplePseudo Names = "simple"
+	// FullPseudo draws pseudo-names that look like real ones when
+	// romanised: half are a training name's first written syllables joined
+	// to another's last ("Sophal" and "Ratha" give "Sotha"), half are one
+	// to three syllables from the whole written inventory real names use
+	// (every consonant, subscript clusters, every vowel sign, the register,
+	// nasal and aspirate signs, finals with bantoc, doubled Pali finals).
+	FullPseudo Names = "full"
+	// DevReal draws real Khmer given names that no generated corpus holds
+	// ([data.DevGivenNames]), English spelling as the answer: for dev
+	// questions only, never for training.
+	DevReal Names = "dev"
+)
+
+// ParseNames reads a [Names] value ("simple", "full" or "dev"); "" is
+// SimplePseudo, the form configurations written before the choice existed.
+func ParseNames(s string) (Names, error) {
+	switch Names(s) {
+	case "":
+		return SimplePseudo, nil
+	case SimplePseudo, FullPseudo, DevReal:
+		return Names(s), nil
+	}
+	return "", fmt.Errorf("train: names %q: want simple, full or dev", s)
+}
+
+// Letters a simple pseudo-name is made of: onsets, vowel signs and finals
+// that the romaniser reads unambiguously.
 var (
 	pseudoOnsets = []rune("កខចឆដតថទធនបផពភមយរលវសហ")
 	pseudoVowels = []rune("ាិីុូេោ")
 	pseudoFinals = []rune("កងតនមល")
 )
 
-// pseudoGivenName returns a random two-syllable Khmer given name: onset and
-// vowel, then onset, vowel and (half of the time) a final consonant. A
+// simplePseudoName returns a random two-syllable Khmer given name: onset
+// and vowel, then onset, vowel and (half of the time) a final consonant. A
 // draw that spells a name of the lexicon (សុខា "Sokha" can be drawn) is
 // drawn again, so no held-out name enters training this way.
-func pseudoGivenName(r *rand.Rand) string {
+func simplePseudoName(r *rand.Rand) string {
 	for {
 		var b strings.Builder
 		for i := range 2 {
@@ -45,30 +80,169 @@ func pseudoGivenName(r *rand.Rand) string {
 	}
 }
 
-// PseudoNames returns tasks in which, for a share of the tasks whose Khmer
-// text names a person the copy channel finds ([llink.FindNames]), every such
-// person's given name is replaced by a pseudo-name: in the Khmer text, and
-// in the instruction, English passage and answer wherever the English form
-// "Family Given" occurs (the English given name is read from the passage,
-// after the family name). Tasks whose English form cannot be found, or
-// whose names share a family name, are kept as they are. Deterministic for the seed.
+// The full inventory: every consonant as an onset, the subscript clusters
+// that begin Khmer names, every dependent vowel sign (the empty string is
+// the inherent vowel), the final consonants, and the doubled or aspirated
+// finals of Pali names.
+var (
+	// The common onsets of names appear twice, to be drawn more often.
+	fullOnsets   = []rune("កខគឃងចឆជឈញដឋឌឍណតថទធនបផពភមយរលវសហឡអសចពបរវដកមនតធភល")
+	fullClusters = []string{"ស្រ", "ស្ម", "ស្ន", "ស្ត", "ស្ក", "ក្រ", "ក្ល", "ប្រ", "ព្រ", "ត្រ", "ខ្ម", "ច្រ", "ជ្រ", "ថ្ម", "ផ្ក", "ភ្ន", "ល្ប", "ម្ល"}
+	fullVowels   = []string{"", "ា", "ិ", "ី", "ឹ", "ឺ", "ុ", "ូ", "ួ", "ើ", "ឿ", "ៀ", "េ", "ែ", "ៃ", "ោ", "ៅ"}
+	fullFinals   = []rune("កងចញតនបមយលសហ")
+	fullPali     = []string{"ណ្ណ", "ល្ល", "ត្ត", "ទ្ធ", "ដ្ឋ", "ន្ត", "ម្ម"}
+	fullInitials = []rune("ឧឥឯ")
+)
+
+// fullSyllable writes one written syllable of a full pseudo-name.
+func fullSyllable(b *strings.Builder, r *rand.Rand, first bool) {
+	switch p := r.Float64(); {
+	case first && p < 0.04:
+		b.WriteRune(fullInitials[r.IntN(len(fullInitials))])
+		if r.IntN(2) == 0 {
+			b.WriteRune(fullFinals[r.IntN(len(fullFinals))])
+		}
+		return
+	case p < 0.18:
+		b.WriteString(fullClusters[r.IntN(len(fullClusters))])
+	default:
+		c := fullOnsets[r.IntN(len(fullOnsets))]
+		b.WriteRune(c)
+		// Register signs: a second-series sonorant read in the first series,
+		// a first-series letter read in the second.
+		if r.IntN(10) == 0 {
+			switch {
+			case strings.ContainsRune("ងញមយរវន", c):
+				b.WriteRune('\u17C9')
+			case strings.ContainsRune("សបហអ", c):
+				b.WriteRune('\u17CA')
+			}
+		}
+	}
+	v := fullVowels[r.IntN(len(fullVowels))]
+	b.WriteString(v)
+	switch p := r.Float64(); {
+	case p < 0.07 && (v == "" || v == "ុ" || v == "ា"):
+		b.WriteRune('\u17C6') // nikahit: a final nasal
+	case p < 0.10 && v != "":
+		b.WriteRune('\u17C7') // reahmuk: a final h
+	case p < 0.14:
+		b.WriteString(fullPali[r.IntN(len(fullPali))])
+	case p < 0.45:
+		b.WriteRune(fullFinals[r.IntN(len(fullFinals))])
+		if v != "" && r.IntN(5) == 0 {
+			b.WriteRune('\u17CB') // bantoc: a short vowel before the final
+		}
+	}
+}
+
+// fullPseudoName returns a random Khmer given name, half of the time two
+// training names' halves joined ([joinedName]), else one to three
+// syllables from the full inventory, whose romanisation is 3 to 12
+// letters. Draws that spell a name of the lexicon or one reserved for dev
+// questions, in either script, or a family name are drawn again.
+func fullPseudoName(r *rand.Rand) string {
+	for {
+		var b strings.Builder
+		n := 2
+		switch p := r.Float64(); {
+		case p < 0.5:
+			n = 0
+			b.WriteString(joinedName(r))
+		case p < 0.58:
+			n = 1
+		case p > 0.88:
+			n = 3
+		}
+		for i := range n {
+			fullSyllable(&b, r, i == 0)
+		}
+		km := b.String()
+		en := llink.Romanise(km)
+		if len(en) < 3 || len(en) > 12 || data.KnownGivenName(km) || data.KnownGivenName(en) ||
+			data.DevGivenName(km) || data.DevGivenName(en) || llink.FamilyName(km) != "" || llink.IsFamilyLatin(en) {
+			continue
+		}
+		return km
+	}
+}
+
+// joinedName joins the first written clusters of one training given name
+// to the last clusters of another (a cluster is a consonant or independent
+// vowel with its subscripts and signs), at least one of each.
+func joinedName(r *rand.Rand) string {
+	_, km := data.TrainingGivenNames()
+	a := khmerClusters(km[r.IntN(len(km))])
+	b := khmerClusters(km[r.IntN(len(km))])
+	if len(a) < 2 || len(b) < 2 {
+		return strings.Join(a, "") + strings.Join(b, "")
+	}
+	return strings.Join(a[:1+r.IntN(len(a)-1)], "") + strings.Join(b[1+r.IntN(len(b)-1):], "")
+}
+
+// khmerClusters splits a Khmer word before each consonant or independent
+// vowel that is not written below another (after coeng).
+func khmerClusters(word string) []string {
+	var out []string
+	rs := []rune(word)
+	start := 0
+	for i := 1; i < len(rs); i++ {
+		base := rs[i] >= '\u1780' && rs[i] <= '\u17B3'
+		if base && rs[i-1] != '\u17D2' {
+			out = append(out, string(rs[start:i]))
+			start = i
+		}
+	}
+	return append(out, string(rs[start:]))
+}
+
+// draw returns a replacement given name of the source: Khmer and English.
+func (n Names) draw(r *rand.Rand) (km, en string) {
+	switch n {
+	case FullPseudo:
+		km = fullPseudoName(r)
+		return km, llink.Romanise(km)
+	case DevReal:
+		ens, kms := data.DevGivenNames()
+		i := r.IntN(len(ens))
+		return kms[i], ens[i]
+	case SimplePseudo, "":
+		km = simplePseudoName(r)
+		return km, llink.Romanise(km)
+	}
+	panic(fmt.Sprintf("train: unknown names %q", string(n)))
+}
+
+// PseudoNames is Rename with [SimplePseudo] names.
 func PseudoNames(tasks []data.Task, share float64, seed uint64) []data.Task {
+	return Rename(tasks, share, seed, SimplePseudo)
+}
+
+// Rename returns tasks in which, for a share of the tasks whose Khmer text
+// names a person the copy channel finds ([llink.FindNames]), every such
+// person's given name is replaced by one drawn from names: in the Khmer
+// text, and in the instruction, English passage and answer wherever the
+// English form "Family Given" occurs (the English given name is read from
+// the passage, after the family name). Tasks whose English form cannot be
+// found, or whose names share a family name, are kept as they are.
+// Deterministic for the seed.
+func Rename(tasks []data.Task, share float64, seed uint64, names Names) []data.Task {
 	r := rand.New(rand.NewPCG(seed, 0x9e))
 	out := make([]data.Task, len(tasks))
 	for i, t := range tasks {
 		out[i] = t
-		names := llink.FindNames(t.Foreign)
-		if len(names) == 0 || r.Float64() >= share || sharedFamily(names) {
+		found := llink.FindNames(t.Foreign)
+		if len(found) == 0 || r.Float64() >= share || sharedFamily(found) {
 			continue
 		}
-		for _, n := range names {
+		for _, n := range found {
 			family, _, _ := strings.Cut(n.Latin, " ")
 			given := givenAfter(t.EnglishPassage, family)
 			if given == "" {
 				continue
 			}
-			km := pseudoGivenName(r)
-			oldEn, newEn := family+" "+given, family+" "+llink.Romanise(km)
+			km, en := names.draw(r)
+			oldEn, newEn := family+" "+given, family+" "+en
 			oldKm, newKm := n.FamilyKm+" "+n.GivenKm, n.FamilyKm+" "+km
 			u := &out[i]
 			u.Foreign = strings.ReplaceAll(u.Foreign, oldKm, newKm)

@@ -43,7 +43,8 @@ type fairOptions struct {
 	oracle       bool
 	pseudoNames  float64
 	slotPairs    bool
-	devPseudo    bool
+	devNames     string
+	pseudoAlpha  string
 }
 
 func (o *fairOptions) register(fs *flag.FlagSet) {
@@ -63,7 +64,8 @@ func (o *fairOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.evalDev, "eval-dev", false, "evaluate on the development split: for choosing settings, never for results")
 	fs.Float64Var(&o.pseudoNames, "pseudo-names", 0, "share (0..1) of the training tasks naming a person whose given names are replaced by generated pseudo-names, so that answering them needs the copy channel")
 	fs.BoolVar(&o.slotPairs, "slot-pairs", false, "LLINK's Stage B first translates Stage A's training pairs through the slots for one epoch, as direct FT + copy + pairs does before its tasks")
-	fs.BoolVar(&o.devPseudo, "dev-pseudo-names", true, "with -eval-dev: replace every given name of the dev questions by a pseudo-name, so that dev holds names no row trained on, as the test does (false: the training names)")
+	choiceFlag(fs, &o.pseudoAlpha, "pseudo-alphabet", "the pseudo-names of -pseudo-names: simple = two syllables of a small alphabet, full = names like real ones (training names' halves joined, and the whole written inventory)", string(train.SimplePseudo), string(train.SimplePseudo), string(train.FullPseudo))
+	choiceFlag(fs, &o.devNames, "dev-names", "with -eval-dev, the given names of the dev questions: real = real Khmer names reserved for dev, which no row trained on, as the test's (data.DevGivenNames); simple, full = pseudo-names of that alphabet; training = as generated (names the rows trained on)", "real", "real", string(train.SimplePseudo), string(train.FullPseudo), "training")
 	fs.BoolVar(&o.oracle, "english-oracle", false, "every task's Khmer replaced by its English passage, in training and evaluation: what the decoder answers when it reads the English (a ceiling for these questions, not a result)")
 	fs.IntVar(&o.k, "k", 8, fmt.Sprintf("soft slots K of LLINK's rows (1..%d)", llink.MaxK))
 	o.registerSlots(fs)
@@ -107,6 +109,18 @@ func (o *fairOptions) register(fs *flag.FlagSet) {
 	})
 }
 
+// devNamesFrom is where -dev-names draws the dev questions' given names
+// ("" keeps the training names).
+func (o *fairOptions) devNamesFrom() train.Names {
+	switch o.devNames {
+	case "real":
+		return train.DevReal
+	case "training":
+		return ""
+	}
+	return train.Names(o.devNames)
+}
+
 // check refuses flag values out of range (usage errors).
 func (o *fairOptions) check(fs *flag.FlagSet) error {
 	switch {
@@ -128,8 +142,10 @@ func (o *fairOptions) check(fs *flag.FlagSet) error {
 		return usageErrorf("fair: -tune starts afresh; it cannot -resume")
 	case !(o.pseudoNames >= 0 && o.pseudoNames <= 1):
 		return usageErrorf("fair: -pseudo-names %g: want a share in 0..1", o.pseudoNames)
-	case flagSet(fs, "dev-pseudo-names") && !o.evalDev:
-		return usageErrorf("fair: -dev-pseudo-names needs -eval-dev")
+	case flagSet(fs, "dev-names") && !o.evalDev:
+		return usageErrorf("fair: -dev-names needs -eval-dev")
+	case flagSet(fs, "pseudo-alphabet") && o.pseudoNames == 0:
+		return usageErrorf("fair: -pseudo-alphabet needs -pseudo-names")
 	}
 	return nil
 }
@@ -217,6 +233,9 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 	}
 	if o.pseudoNames > 0 {
 		rec.Settings["pseudo_names"] = strconv.FormatFloat(o.pseudoNames, 'g', -1, 64)
+		if o.pseudoAlpha != string(train.SimplePseudo) {
+			rec.Settings["pseudo_alphabet"] = o.pseudoAlpha
+		}
 	}
 	// The frozen models by content, so a record made with other models
 	// (-decoder, -encoder) says so even when the folders are gone.
@@ -291,7 +310,7 @@ func runFairSeed(o fairOptions, m *train.Models, c train.PipelineConfig, seed ui
 	fmt.Fprintf(log, "seed %d of %d\n", seed, o.seeds)
 	d, sl, short, err := train.FairData(train.FairDataOptions{Seed: seed, TrainPairs: o.trainPairs, TrainTasks: o.trainTasks,
 		PerKind: o.perKind, NovelPerKind: o.novelPerKind, OnDev: o.evalDev, EnglishOracle: o.oracle,
-		PseudoNames: o.pseudoNames, DevPseudoNames: o.devPseudo})
+		PseudoNames: o.pseudoNames, PseudoAlphabet: train.Names(o.pseudoAlpha), DevNames: o.devNamesFrom()})
 	if err != nil {
 		return nil, err
 	}
@@ -396,7 +415,7 @@ func readSeedRuns(path string) ([]eval.SliceRun, error) {
 // Stage A; the best dev exact match wins (ties: the factor nearest 1).
 func fairTune(o fairOptions, m *train.Models, c train.PipelineConfig, dir *rundir.Dir, log, stdout io.Writer) error {
 	d, _, _, err := train.FairData(train.FairDataOptions{Seed: 1, TrainPairs: o.trainPairs, TrainTasks: o.trainTasks, PerKind: o.perKind,
-		NovelPerKind: o.novelPerKind, OnDev: true, PseudoNames: o.pseudoNames, DevPseudoNames: o.devPseudo})
+		NovelPerKind: o.novelPerKind, OnDev: true, PseudoNames: o.pseudoNames, PseudoAlphabet: train.Names(o.pseudoAlpha), DevNames: o.devNamesFrom()})
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,8 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	f32 := fs.Bool("f32", false, "save float32 weights (default bfloat16)")
 	boost := fs.String("boost", "", "decoder: repeat the training tasks of these kinds, e.g. `yes_no=3,what=2`")
 	pseudo := fs.Float64("pseudo-names", 0, "decoder: share (0..1) of the instruction tasks naming a person whose given names become generated pseudo-names, so the decoder learns to copy names it never saw from the passage")
+	var alphabet string
+	choiceFlag(fs, &alphabet, "pseudo-alphabet", "decoder: the pseudo-names of -pseudo-names: simple = two syllables of a small alphabet, full = names like real ones (training names' halves joined, and the whole written inventory)", string(train.SimplePseudo), string(train.SimplePseudo), string(train.FullPseudo))
 	initFrom := fs.String("init", "", "continue from the weights and tokenizer of this `folder` (an earlier run's -out), with a fresh schedule")
 	var to textOptions
 	to.register(fs)
@@ -50,8 +52,8 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := to.check(fs, which); err != nil {
 		return err
 	}
-	if which == "encoder" && (*pseudo != 0 || *boost != "") {
-		return usageErrorf("pretrain encoder: -pseudo-names and -boost are the decoder's")
+	if which == "encoder" && (*pseudo != 0 || *boost != "" || flagSet(fs, "pseudo-alphabet")) {
+		return usageErrorf("pretrain encoder: -pseudo-names, -pseudo-alphabet and -boost are the decoder's")
 	}
 	if *out == "" {
 		return usageErrorf("pretrain %s: -out is required", which)
@@ -88,6 +90,9 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if which == "decoder" {
 		c := pretrain.DefaultDecoder()
 		c.Seed, c.InitFrom, c.PseudoNames = *seed, *initFrom, *pseudo
+		if alphabet != string(train.SimplePseudo) {
+			c.PseudoAlphabet = alphabet
+		}
 		if *boost != "" {
 			c.Boost = map[string]int{}
 			for _, kv := range strings.Split(*boost, ",") {

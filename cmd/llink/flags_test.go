@@ -3,6 +3,8 @@ package main
 import (
 	"flag"
 	"testing"
+
+	"github.com/llink-go/llink/train"
 )
 
 func TestParseBytes(t *testing.T) {
@@ -28,21 +30,23 @@ func TestParseBytes(t *testing.T) {
 	}
 }
 
-// -dev-pseudo-names is on by default (dev holds names no row trained on, as
-// the test does); setting it without -eval-dev is a usage error, leaving it
-// at its default is not.
-func TestFairDevPseudoNamesFlag(t *testing.T) {
+// -dev-names is real by default (dev holds real names no row trained on, as
+// the test does); setting it without -eval-dev, or -pseudo-alphabet without
+// -pseudo-names, is a usage error, leaving them at their defaults is not.
+func TestFairDevNamesFlag(t *testing.T) {
 	for _, tc := range []struct {
 		args    []string
 		ok      bool
-		pseudo  bool
+		names   train.Names
 		evalDev bool
 	}{
-		{nil, true, true, false},
-		{[]string{"-eval-dev"}, true, true, true},
-		{[]string{"-eval-dev", "-dev-pseudo-names=false"}, true, false, true},
-		{[]string{"-dev-pseudo-names"}, false, true, false},
-		{[]string{"-dev-pseudo-names=false"}, false, false, false},
+		{nil, true, train.DevReal, false},
+		{[]string{"-eval-dev"}, true, train.DevReal, true},
+		{[]string{"-eval-dev", "-dev-names", "training"}, true, "", true},
+		{[]string{"-eval-dev", "-dev-names", "full"}, true, train.FullPseudo, true},
+		{[]string{"-dev-names", "simple"}, false, train.SimplePseudo, false},
+		{[]string{"-pseudo-alphabet", "full"}, false, train.DevReal, false},
+		{[]string{"-pseudo-alphabet", "full", "-pseudo-names", "0.5"}, true, train.DevReal, false},
 	} {
 		fs := flag.NewFlagSet("fair", flag.ContinueOnError)
 		var o fairOptions
@@ -51,8 +55,8 @@ func TestFairDevPseudoNamesFlag(t *testing.T) {
 			t.Fatal(err)
 		}
 		err := o.check(fs)
-		if (err == nil) != tc.ok || o.devPseudo != tc.pseudo || o.evalDev != tc.evalDev {
-			t.Errorf("%q: check %v, dev pseudo-names %v, eval-dev %v", tc.args, err, o.devPseudo, o.evalDev)
+		if (err == nil) != tc.ok || o.devNamesFrom() != tc.names || o.evalDev != tc.evalDev {
+			t.Errorf("%q: check %v, dev names %q, eval-dev %v", tc.args, err, o.devNamesFrom(), o.evalDev)
 		}
 	}
 }

@@ -284,6 +284,21 @@ var familyNames = map[string]string{
 	"ស៊ាង": "Seang", "ម៉ម": "Mam", "សួស": "Suos", "ផាន់": "Phan", "ឃឹម": "Khim", "ជុំ": "Chum", "ស្រេង": "Sreng",
 }
 
+// FamilyName returns the usual Latin spelling of a Khmer family name of
+// the gazetteer, or "" when km is none.
+func FamilyName(km string) string { return familyNames[km] }
+
+// IsFamilyLatin reports whether en is the Latin spelling of a family name
+// of the gazetteer.
+func IsFamilyLatin(en string) bool {
+	for _, f := range familyNames {
+		if f == en {
+			return true
+		}
+	}
+	return false
+}
+
 // PersonNames returns the names a Khmer text holds as "Family Given" in
 // Latin letters, in reading order: a word of the family-name gazetteer
 // followed, after white space, by a word of Khmer letters (the given name,

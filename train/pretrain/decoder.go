@@ -63,12 +63,15 @@ type DecoderConfig struct {
 	// (the same loss for less padding work). 0: the whole batch as one.
 	Group int `json:"group,omitempty"`
 	// PseudoNames is the share of the instruction tasks naming a person
-	// whose given names are replaced by generated pseudo-names
-	// (train.PseudoNames): answers that can only be written by copying a
-	// name from the passage, as a real decoder copies names it never saw.
-	// With it the result also records exact match on the dev questions
-	// whose names were all replaced.
-	PseudoNames float64 `json:"pseudo_names,omitempty"`
+	// whose given names are replaced by generated pseudo-names of
+	// PseudoAlphabet (train.Rename; "" is "simple", "full" the names like
+	// real ones): answers that can only be written by copying a name from
+	// the passage, as a real decoder copies names it never saw. With it the
+	// result also records exact match on the dev questions whose names were
+	// all replaced by such pseudo-names, and by the real names reserved for
+	// dev (train.DevReal).
+	PseudoNames    float64 `json:"pseudo_names,omitempty"`
+	PseudoAlphabet string  `json:"pseudo_alphabet,omitempty"`
 }
 
 // DefaultDecoder is the embedded default's tiny decoder.
@@ -166,10 +169,15 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	if !(c.PseudoNames >= 0 && c.PseudoNames <= 1) {
 		return Result{}, fmt.Errorf("pretrain: PseudoNames %g: want a share in 0..1", c.PseudoNames)
 	}
-	var copyDev []data.Task
+	alphabet, err := train.ParseNames(c.PseudoAlphabet)
+	if err != nil || alphabet == train.DevReal {
+		return Result{}, fmt.Errorf("pretrain: PseudoAlphabet %q: want simple or full", c.PseudoAlphabet)
+	}
+	var copyDev, realDev []data.Task
 	if c.PseudoNames > 0 {
-		d.Train = train.PseudoNames(d.Train, c.PseudoNames, c.Seed)
-		copyDev = RenamedQuestions(d.Dev, c.Seed)
+		d.Train = train.Rename(d.Train, c.PseudoNames, c.Seed, alphabet)
+		copyDev = RenamedQuestions(d.Dev, c.Seed, alphabet)
+		realDev = RenamedQuestions(d.Dev, c.Seed, train.DevReal)
 	}
 	t, err := newTrainer("decoder", dir, c, d.fingerprint(), c.Steps, o)
 	if err != nil {
@@ -194,17 +202,21 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	if len(insts) == 0 {
 		return Result{}, errors.New("pretrain: no instruction tasks")
 	}
-	// copyEM measures and logs exact match on the renamed dev questions.
-	nCopy := min(c.DevTasks, countQuestions(copyDev))
-	copyEM := func(when string) (float64, error) {
-		em, err := DevExactMatch(m, tok, copyDev, c.DevTasks)
-		if err == nil {
-			fmt.Fprintf(o.Log, "decoder%s: dev exact match on %d questions with pseudo-names %.3f\n", when, nCopy, em)
+	// copyEM measures and logs exact match on the renamed dev questions:
+	// pseudo-names of the training alphabet, and real names reserved for dev.
+	nCopy, nReal := min(c.DevTasks, countQuestions(copyDev)), min(c.DevTasks, countQuestions(realDev))
+	copyEM := func(when string) (pseudo, real float64, err error) {
+		if pseudo, err = DevExactMatch(m, tok, copyDev, c.DevTasks); err != nil {
+			return 0, 0, err
 		}
-		return em, err
+		if real, err = DevExactMatch(m, tok, realDev, c.DevTasks); err != nil {
+			return 0, 0, err
+		}
+		fmt.Fprintf(o.Log, "decoder%s: dev exact match on %d questions with pseudo-names %.3f, on %d with real names held out %.3f\n", when, nCopy, pseudo, nReal, real)
+		return pseudo, real, nil
 	}
 	if len(copyDev) > 0 && c.InitFrom != "" && !o.Resume {
-		if _, err := copyEM(" before training"); err != nil {
+		if _, _, err := copyEM(" before training"); err != nil {
 			return Result{}, err
 		}
 	}
@@ -239,11 +251,12 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 		nDev, em, loss, time.Since(t.began).Round(time.Second))
 	md := map[string]string{"dev_exact_match": fmt.Sprintf("%.4f", em), "dev_questions": fmt.Sprint(nDev), "final_loss": fmt.Sprintf("%.4f", loss)}
 	if len(copyDev) > 0 {
-		pem, err := copyEM("")
+		pem, rem, err := copyEM("")
 		if err != nil {
 			return Result{}, err
 		}
 		md["dev_pseudo_exact_match"], md["dev_pseudo_questions"] = fmt.Sprintf("%.4f", pem), fmt.Sprint(nCopy)
+		md["dev_real_names_exact_match"], md["dev_real_names_questions"] = fmt.Sprintf("%.4f", rem), fmt.Sprint(nReal)
 	}
 	maps.Copy(md, initMD)
 	md = t.metadata(md, elapsed)
@@ -402,12 +415,12 @@ func concatRows(tp *autograd.Tape, vs []*autograd.Var) *autograd.Var {
 }
 
 // RenamedQuestions returns the dev tasks whose people's given names
-// train.PseudoNames replaces (every task it can rename, drawn from seed):
-// questions only a decoder that copies names from the passage can answer.
-// A decoder trained with PseudoNames and seed s was measured on
-// RenamedQuestions(dev, s).
-func RenamedQuestions(dev []data.Task, seed uint64) []data.Task {
-	renamed := train.PseudoNames(dev, 1, seed^0x5eed) // not the training draw's stream
+// train.Rename replaces by names (every task it can rename, drawn from
+// seed): questions only a decoder that copies names from the passage can
+// answer. A decoder trained with PseudoNames, alphabet a and seed s was
+// measured on RenamedQuestions(dev, s, a) and (dev, s, train.DevReal).
+func RenamedQuestions(dev []data.Task, seed uint64, names train.Names) []data.Task {
+	renamed := train.Rename(dev, 1, seed^0x5eed, names) // not the training draw's stream
 	var out []data.Task
 	for i, t := range renamed {
 		if t.Answer != dev[i].Answer || t.EnglishPassage != dev[i].EnglishPassage {
