@@ -213,11 +213,6 @@ func (n Names) draw(r *rand.Rand) (km, en string) {
 	panic(fmt.Sprintf("train: unknown names %q", string(n)))
 }
 
-// PseudoNames is Rename with [SimplePseudo] names.
-func PseudoNames(tasks []data.Task, share float64, seed uint64) []data.Task {
-	return Rename(tasks, share, seed, SimplePseudo)
-}
-
 // Rename returns tasks in which, for a share of the tasks whose Khmer text
 // names a person the copy channel finds ([llink.FindNames]), every such
 // person's given name is replaced by one drawn from names: in the Khmer
