@@ -261,25 +261,20 @@ func gemmBF16Packed(kr *kernels, trans bool, m, n, k int, alpha float32, a []flo
 			addScaled(m, nc, alpha, tmp, nc, beta, c[jc:], ldc)
 		}
 	}
-	parts := 1
-	if t > 1 && 2*m*n*k >= parallelFlops {
-		parts = min(t, ceilDiv(n, bf16NNNR))
-	}
-	if parts == 1 {
+	if t <= 1 || 2*m*n*k < parallelFlops {
 		cols(0, n)
 		return
 	}
-	parallel(parts, func(w int) {
-		// Part boundaries on whole panels.
-		j0, j1 := w*n/parts/bf16NNNR*bf16NNNR, (w+1)*n/parts/bf16NNNR*bf16NNNR
-		if w == parts-1 {
-			j1 = n
-		}
-		if j1 > j0 {
-			cols(j0, j1)
-		}
-	})
+	// Chunks of whole panels taken in turn by the threads (parallelFor).
+	nc := ceilDiv(n, bf16NNChunk)
+	parallelFor(t, nc, func(ci int) { cols(ci*bf16NNChunk, min((ci+1)*bf16NNChunk, n)) })
 }
+
+// bf16NNChunk is the columns of C a thread takes at a time in a split
+// gemmBF16Packed: four panels, so that a 2048-column product is 8 chunks
+// (two threads finish within a chunk of each other) and a tile's rows of A
+// still meet four panels per load.
+const bf16NNChunk = 4 * bf16NNNR
 
 // bf16NNCols writes dst[i*ldd+(j-j0)] = Σ_p xb[i*kp+p]·op(b)[p, j] for i <
 // m and j0 ≤ j < j1 (with acc, adds each pass's sums to dst): blocks of

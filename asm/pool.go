@@ -70,6 +70,25 @@ func parallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
+// parallelFor runs f(0), …, f(n-1) on the calling goroutine and up to
+// parts-1 pool workers (as parallel starts them), each taking the next index
+// from a shared counter until none is left, and returns when all are done.
+// A worker that starts late (woken on another core, or descheduled) takes
+// fewer indices, so the parts finish together where fixed shares would
+// leave the caller waiting; f must not depend on which goroutine runs i.
+func parallelFor(parts, n int, f func(i int)) {
+	var next atomic.Int64
+	parallel(min(parts, n), func(int) {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= n {
+				return
+			}
+			f(i)
+		}
+	})
+}
+
 // parallelChunks runs f(0), …, f(n-1) on the calling goroutine and up to
 // parts-1 pool workers, each taking the next index from a shared counter,
 // and returns when all n are done. Unlike parallel, a worker that has not

@@ -286,7 +286,8 @@ func qdotGeneric(t QType) qdotKernel {
 const qSplitBytes = 1 << 20
 
 // qChunkRows is how many rows SgemmQ dequantises at a time for products of
-// more than bf16MaxM rows of X.
+// more than bf16MaxM rows of X: the chunks are taken in turn by up to
+// Threads() threads (parallelFor).
 const qChunkRows = 64
 
 // SgemmQ computes C = X·Wᵀ for X [m, w.Cols] (row stride ldx) and the
@@ -371,15 +372,16 @@ func SgemmQ(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) {
 // threads, each taking chunks of qChunkRows rows of W in turn).
 func gemmQ(kr *kernels, m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int, t int) {
 	n, k, rb := w.Rows, w.Cols, w.rowBytes()
-	parts := min(t, ceilDiv(n, qChunkRows))
+	nc := ceilDiv(n, qChunkRows)
 	if kr.bf16tile == nil {
-		parallel(parts, func(pi int) {
-			tmp := make([]float32, qChunkRows*k)
-			for j0 := pi * qChunkRows; j0 < n; j0 += parts * qChunkRows {
-				j1 := min(j0+qChunkRows, n)
-				kr.dequant(w.Type, tmp[:(j1-j0)*k], w.Blocks[j0*rb:j1*rb])
-				gemm(kr, false, m, j1-j0, k, 1, x, ldx, &bOperand{f32: tmp, ld: k, trans: true}, 0, c[j0:], ldc, 1)
-			}
+		parallelFor(t, nc, func(ci int) {
+			j0, j1 := ci*qChunkRows, min((ci+1)*qChunkRows, n)
+			p := qChunkF32.Get().(*[]float32)
+			defer qChunkF32.Put(p)
+			tmp := grow(*p, qChunkRows*k)
+			*p = tmp
+			kr.dequant(w.Type, tmp[:(j1-j0)*k], w.Blocks[j0*rb:j1*rb])
+			gemm(kr, false, m, j1-j0, k, 1, x, ldx, &bOperand{f32: tmp, ld: k, trans: true}, 0, c[j0:], ldc, 1)
 		})
 		return
 	}
@@ -389,30 +391,39 @@ func gemmQ(kr *kernels, m int, x []float32, ldx int, w *QMatrix, c []float32, ld
 	defer bf16Scratch.Put(s)
 	packed := kr.bf16nn != nil && m >= bf16PackedMinM
 	toBF16 := kr.dequantBF16[w.Type] // else dequant, then tobf16, a row at a time
-	parallel(parts, func(pi int) {
-		var row []float32
-		if toBF16 == nil {
-			row = make([]float32, k)
+	parallelFor(t, nc, func(ci int) {
+		j0, j1 := ci*qChunkRows, min((ci+1)*qChunkRows, n)
+		p := qChunkBF16.Get().(*[]uint16)
+		defer qChunkBF16.Put(p)
+		wb := grow(*p, qChunkRows*k)
+		*p = wb
+		if toBF16 != nil {
+			toBF16(wb[:(j1-j0)*k], w.Blocks[j0*rb:j1*rb])
+		} else {
+			r := qChunkF32.Get().(*[]float32)
+			defer qChunkF32.Put(r)
+			row := grow(*r, k)
+			*r = row
+			for j := j0; j < j1; j++ {
+				kr.dequant(w.Type, row, w.Blocks[j*rb:(j+1)*rb])
+				kr.tobf16(wb[(j-j0)*k:(j-j0+1)*k], row)
+			}
 		}
-		wb := make([]uint16, qChunkRows*k)
-		for j0 := pi * qChunkRows; j0 < n; j0 += parts * qChunkRows {
-			j1 := min(j0+qChunkRows, n)
-			if toBF16 != nil {
-				toBF16(wb[:(j1-j0)*k], w.Blocks[j0*rb:j1*rb])
-			} else {
-				for j := j0; j < j1; j++ {
-					kr.dequant(w.Type, row, w.Blocks[j*rb:(j+1)*rb])
-					kr.tobf16(wb[(j-j0)*k:(j-j0+1)*k], row)
-				}
-			}
-			if packed {
-				bf16NNCols(kr, true, m, 0, j1-j0, k, k, xb, wb, k, c[j0:], ldc, false)
-			} else {
-				bf16GemmCols(kr.bf16tile, m, 0, j1-j0, k, xb, wb, k, c[j0:], ldc, false)
-			}
+		if packed {
+			bf16NNCols(kr, true, m, 0, j1-j0, k, k, xb, wb, k, c[j0:], ldc, false)
+		} else {
+			bf16GemmCols(kr.bf16tile, m, 0, j1-j0, k, xb, wb, k, c[j0:], ldc, false)
 		}
 	})
 }
+
+// qChunkF32 and qChunkBF16 hold gemmQ's dequantised chunks between calls
+// (up to 2 MB at 8192 columns: allocated per call, they were fresh pages
+// to fault in and zero every time).
+var (
+	qChunkF32  = sync.Pool{New: func() any { return new([]float32) }}
+	qChunkBF16 = sync.Pool{New: func() any { return new([]uint16) }}
+)
 
 // qdotK returns the dot kernel of a K type: the row's super-blocks
 // dequantised (deq) into a pooled buffer, then dotted with x (dot).

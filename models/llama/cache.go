@@ -119,22 +119,23 @@ func (c *Cache) append(T int, mask []bool) []int {
 	return pos
 }
 
-// store writes the new keys and values [B·T, kv heads·hd] of one layer,
-// each head's vectors into the columns len..len+T-1 of its [hd, cap] block.
-func (c *Cache) store(layer int, k, v []float32, T int) {
+// store writes rows r0..r1-1 of one layer's new keys and values [B·T, kv
+// heads·hd] (row b·T+t: batch row b, new position t), each head's vectors
+// into column len+t of its [hd, cap] block. Different rows write different
+// columns, so row ranges may be stored concurrently.
+func (c *Cache) store(layer int, k, v []float32, T, r0, r1 int) {
 	cfg := c.m.Config
 	hd, kvh := cfg.HeadDim, cfg.KVHeads
 	ck, cv := c.k[layer], c.v[layer]
-	for b := range c.B {
-		for t := range T {
-			src := (b*T + t) * kvh * hd
-			for h := range kvh {
-				dst := (b*kvh+h)*hd*c.cap + c.len + t
-				ks, vs := k[src+h*hd:src+(h+1)*hd], v[src+h*hd:src+(h+1)*hd]
-				for d := range hd {
-					ck[dst+d*c.cap] = ks[d]
-					cv[dst+d*c.cap] = vs[d]
-				}
+	for r := r0; r < r1; r++ {
+		b, t := r/T, r%T
+		src := r * kvh * hd
+		for h := range kvh {
+			dst := (b*kvh+h)*hd*c.cap + c.len + t
+			ks, vs := k[src+h*hd:src+(h+1)*hd], v[src+h*hd:src+(h+1)*hd]
+			for d := range hd {
+				ck[dst+d*c.cap] = ks[d]
+				cv[dst+d*c.cap] = vs[d]
 			}
 		}
 	}
