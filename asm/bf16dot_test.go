@@ -222,8 +222,8 @@ func TestBF16DotExtremes(t *testing.T) {
 }
 
 // TestDecodeSplit checks that the decoding matvecs split over threads
-// (parallelChunks) give bit for bit their one-thread results — bf16 with
-// f32 and bf16 activations, and every quantised type — on row counts that
+// (parallelChunks) give bit for bit their one-thread results — float32,
+// bf16 with f32 and bf16 activations, and every quantised type — on row counts that
 // leave ragged chunks, also with several callers at once competing for the
 // pool (a caller then runs the chunks no worker took).
 func TestDecodeSplit(t *testing.T) {
@@ -231,8 +231,9 @@ func TestDecodeSplit(t *testing.T) {
 	r := testutil.RNG(77)
 	x := testutil.Uniform(r, 4*k)
 	for _, n := range []int{517, 1030} { // 2·n·k ≥ bf16SplitBytes
+		wf := testutil.Uniform(r, n*k)
 		wb := make([]uint16, n*k)
-		F32ToBF16Slice(wb, testutil.Uniform(r, n*k))
+		F32ToBF16Slice(wb, wf)
 		qs := map[QType]*QMatrix{}
 		for _, qt := range allQTypes {
 			bs := make([]byte, n*k/qt.BlockWeights()*qt.BlockBytes())
@@ -242,6 +243,7 @@ func TestDecodeSplit(t *testing.T) {
 		run := func(m int) [][]float32 {
 			var out [][]float32
 			for _, f := range []func(x []float32, c []float32){
+				func(x, c []float32) { Sgemm(false, true, m, n, k, 1, x, k, wf, k, 0, c, n) },
 				func(x, c []float32) { SgemmBF16(false, true, m, n, k, 1, x, k, wb, k, 0, c, n) },
 				func(x, c []float32) { SgemmBF16Dot(false, true, m, n, k, 1, x, k, wb, k, 0, c, n) },
 				func(x, c []float32) { SgemmQ(m, x, k, qs[Q8_0], c, n) },

@@ -397,7 +397,10 @@ func gemmSerial(kr *kernels, transA bool, m, n, k int, alpha float32, a []float3
 // would double the traffic. It reports false when it does not apply.
 func gemv(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int, t int) bool {
 	if m == 1 && !transA && b.trans {
-		// c[j] = alpha·a·B[j,:] + beta·c[j]: one dot per row of B.
+		// c[j] = alpha·a·B[j,:] + beta·c[j]: one dot per row of B. A
+		// decoding step's matvec: split as the bf16 and quantised ones are,
+		// a few chunks per thread taken in turn by polling workers
+		// (parallelChunks).
 		x := a[:k]
 		rows := func(j0, j1 int) {
 			for j := j0; j < j1; j++ {
@@ -409,7 +412,12 @@ func gemv(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda
 				}
 			}
 		}
-		splitRows(n, k, t, rows)
+		if parts := splitParts(n, k, t); parts > 1 {
+			nc := min(bf16ChunksPerThread*parts, n)
+			parallelChunks(parts, nc, func(ci int) { rows(ci*n/nc, (ci+1)*n/nc) })
+		} else {
+			rows(0, n)
+		}
 		return true
 	}
 	if n == 1 && !transA && !b.trans && b.bf16 == nil && b.ld == 1 {
@@ -428,6 +436,15 @@ func gemv(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda
 		return true
 	}
 	return false
+}
+
+// splitParts is how many threads (of t) a product of rows rows of k
+// multiply-adds each is split over: one below parallelFlops/4 flops.
+func splitParts(rows, k, t int) int {
+	if 2*rows*k >= parallelFlops/4 {
+		return max(1, min(t, rows))
+	}
+	return 1
 }
 
 // smallM is the row count up to which C = A·Bᵀ skips packing: with a few
@@ -457,10 +474,7 @@ func gemmSmallM(kr *kernels, m, n, k int, alpha float32, a []float32, lda int, b
 // splitRows runs f over [0, rows) in up to t contiguous chunks; k is the
 // work per row (multiply-adds), which decides whether splitting pays.
 func splitRows(rows, k, t int, f func(r0, r1 int)) {
-	parts := 1
-	if 2*rows*k >= parallelFlops/4 {
-		parts = min(t, rows)
-	}
+	parts := splitParts(rows, k, t)
 	if parts == 1 {
 		f(0, rows)
 		return
