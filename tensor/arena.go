@@ -2,38 +2,58 @@ package tensor
 
 // Arena hands out tensors whose buffers are recycled by [Arena.Reset]: a
 // training step allocates its activations and gradients from an arena, and
-// the next step with the same shapes gets the same buffers back, so a
-// steady-state training loop does not churn the garbage collector.
+// the next step gets the same memory back, so a steady-state training loop
+// neither churns the garbage collector nor touches fresh pages.
+//
+// Tensors are cut from a few large chunks one after another (64-byte
+// aligned); Reset makes every chunk's space available again. Steps of
+// different shapes — batches padded to different lengths — thus share the
+// same memory, which a buffer per tensor size could not: the arena holds
+// about its largest step's working set.
 //
 // Tensors from an arena are valid until the next Reset; keep nothing from a
 // step past it (copy out what you need). A nil *Arena is valid and allocates
 // fresh tensors, which makes "no arena" the goroutine-safe default for
 // inference. An Arena is not safe for concurrent use.
 type Arena struct {
-	free map[int][][]float32 // recycled buffers by capacity (size class)
-	used [][]float32         // buffers handed out since the last Reset
-	hdrs []*Tensor           // tensor headers, reused in order
-	nh   int                 // headers handed out since the last Reset
-	ints map[int][][]int     // recycled index buffers
-	iuse [][]int
-	gen  int         // Resets so far
-	seen map[int]int // the last Reset generation each size class was used in
+	chunks []arenaChunk    // the memory tensors are cut from, in the order it was made
+	cur    int             // the chunk small tensors are cut from next
+	step   int             // floats handed out since the last Reset (alignment included)
+	peak   int             // the most floats handed out between two Resets
+	hdrs   []*Tensor       // tensor headers, reused in order
+	nh     int             // headers handed out since the last Reset
+	ints   map[int][][]int // recycled index buffers
+	iuse   [][]int
 }
 
-// arenaKeep is how many Resets a size class's free buffers survive unused
-// (a buffer counts as used in the class of its capacity):
-// steps whose shapes vary (batches of different lengths) reuse each other's
-// buffers, but sizes no recent step needed go back to the garbage
-// collector instead of accumulating one set per length.
-const arenaKeep = 2
+// arenaChunk is one block of an arena's memory.
+type arenaChunk struct {
+	buf  []float32
+	off  int // floats handed out from buf since the last Reset
+	idle int // Resets in a row at which nothing had been handed out from buf
+}
 
-// arenaReach is how many size classes, the requested one included, Empty
-// searches for a free buffer (four classes per doubling above 256).
-const arenaReach = 5
+const (
+	// arenaChunkLen is the length of the chunks small tensors are cut
+	// from (4 MiB); a larger tensor gets a chunk of its own length.
+	arenaChunkLen = 1 << 20
+	// arenaSmall is the largest tensor that moves the cursor on to a later
+	// chunk when it does not fit the current one (wasting less than its
+	// length at the end of that chunk); larger ones are placed further on
+	// without moving it, so the current chunk's rest still serves small ones.
+	arenaSmall = arenaChunkLen / 16
+	// arenaAlign is the alignment of every tensor's start, in floats (64
+	// bytes: one cache line, a full AVX-512 vector).
+	arenaAlign = 16
+	// arenaKeep is how many Resets in a row a chunk may go unused before it
+	// is returned to the garbage collector — and then only while the
+	// others still hold the largest step seen.
+	arenaKeep = 2
+)
 
 // NewArena returns an empty arena.
 func NewArena() *Arena {
-	return &Arena{free: map[int][][]float32{}, ints: map[int][][]int{}, seen: map[int]int{}}
+	return &Arena{ints: map[int][][]int{}}
 }
 
 // New returns a zeroed tensor of the given shape from the arena.
@@ -45,29 +65,41 @@ func (a *Arena) New(shape ...int) *Tensor {
 	return t
 }
 
-// Empty is [Arena.New] without zeroing: the contents are whatever the buffer
+// Empty is [Arena.New] without zeroing: the contents are whatever the memory
 // last held. Use it for outputs every element of which is written.
 func (a *Arena) Empty(shape ...int) *Tensor {
 	if a == nil {
 		return New(shape...)
 	}
-	n := numel(shape)
-	c := sizeClass(n)
-	var buf []float32
-	// The exact class, else a free buffer of one of the next few (up to
-	// ~2× larger): steps with varying shapes then share buffers instead of
-	// each length growing its own set.
-	for i, cc := 0, c; i < arenaReach && buf == nil; i, cc = i+1, sizeClass(cc+1) {
-		if l := a.free[cc]; len(l) > 0 {
-			buf = l[len(l)-1][:n]
-			a.free[cc] = l[:len(l)-1]
+	return a.header(a.cut(numel(shape)), shape)
+}
+
+// cut returns n floats of the arena's memory (capacity n, so an append
+// cannot reach the next tensor): from the first chunk at or after the
+// cursor with room, else from a new chunk.
+func (a *Arena) cut(n int) []float32 {
+	m := (n + arenaAlign - 1) &^ (arenaAlign - 1)
+	a.step += m
+	for i := a.cur; i < len(a.chunks); i++ {
+		c := &a.chunks[i]
+		if len(c.buf)-c.off < n {
+			continue
 		}
+		if i != a.cur && m <= arenaSmall {
+			a.cur = i
+		}
+		b := c.buf[c.off : c.off+n : c.off+n]
+		c.off = min(c.off+m, len(c.buf))
+		return b
 	}
-	if buf == nil {
-		buf = make([]float32, n, c)
+	c := arenaChunk{buf: make([]float32, max(m, arenaChunkLen))}
+	b := c.buf[:n:n]
+	c.off = min(m, len(c.buf))
+	a.chunks = append(a.chunks, c)
+	if m <= arenaSmall {
+		a.cur = len(a.chunks) - 1
 	}
-	a.used = append(a.used, buf)
-	return a.header(buf, shape)
+	return b
 }
 
 // header returns a recycled tensor header viewing buf with the given shape.
@@ -119,25 +151,33 @@ func (a *Arena) Ints(n int) []int {
 	return buf
 }
 
-// Reset returns every buffer handed out since the last Reset to the arena.
-// Tensors obtained before must not be used afterwards.
+// Reset makes all the memory handed out since the last Reset available
+// again. Tensors obtained before must not be used afterwards. A chunk
+// unused for more than arenaKeep Resets in a row is let go, as long as the
+// chunks kept still hold the largest step seen.
 func (a *Arena) Reset() {
 	if a == nil {
 		return
 	}
-	a.gen++
-	for _, b := range a.used {
-		a.free[cap(b)] = append(a.free[cap(b)], b)
-		a.seen[cap(b)] = a.gen
-	}
-	for c, g := range a.seen {
-		if a.gen-g > arenaKeep {
-			delete(a.free, c)
-			delete(a.seen, c)
+	a.peak = max(a.peak, a.step)
+	a.step, a.cur = 0, 0
+	held := a.held() / 4
+	kept := a.chunks[:0]
+	for _, c := range a.chunks {
+		if c.off > 0 {
+			c.idle = 0
+		} else {
+			c.idle++
 		}
+		if c.idle > arenaKeep && held-len(c.buf) >= a.peak {
+			held -= len(c.buf)
+			continue
+		}
+		c.off = 0
+		kept = append(kept, c)
 	}
-	clear(a.used)
-	a.used = a.used[:0]
+	clear(a.chunks[len(kept):])
+	a.chunks = kept
 	for _, b := range a.iuse {
 		a.ints[len(b)] = append(a.ints[len(b)], b)
 	}
@@ -149,34 +189,21 @@ func (a *Arena) Reset() {
 	a.nh = 0
 }
 
-// Bytes returns the float32 bytes the arena holds (in use and free).
+// Bytes returns the most float32 bytes handed out between two Resets, the
+// step in progress included: the working set of the arena's largest step
+// (alignment included), which is about what it holds.
 func (a *Arena) Bytes() int {
 	if a == nil {
 		return 0
 	}
-	n := 0
-	for _, b := range a.used {
-		n += cap(b)
-	}
-	for _, l := range a.free {
-		for _, b := range l {
-			n += cap(b)
-		}
-	}
-	return 4 * n
+	return 4 * max(a.peak, a.step)
 }
 
-// sizeClass rounds a buffer length up to one of four classes per power of
-// two (at most 25% waste), so steps whose shapes vary a little — batches
-// padded to different lengths — still reuse each other's buffers.
-func sizeClass(n int) int {
-	if n <= 256 {
-		return n
+// held returns the bytes of the arena's chunks (in use and free).
+func (a *Arena) held() int {
+	n := 0
+	for _, c := range a.chunks {
+		n += len(c.buf)
 	}
-	p := 1
-	for p < n {
-		p <<= 1
-	}
-	q := p / 8 // classes p/2 + k·p/8, k = 1..4
-	return (n + q - 1) / q * q
+	return 4 * n
 }

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/llink-go/llink/asm"
 	"github.com/llink-go/llink/internal/race"
@@ -111,31 +112,75 @@ func TestArenaReuse(t *testing.T) {
 	}
 }
 
-// TestArenaDropsStaleSizes checks that an arena serving steps of ever new
-// shapes keeps only the buffers of the sizes recent steps used.
-func TestArenaDropsStaleSizes(t *testing.T) {
+// TestArenaSharesMemoryAcrossShapes runs steps whose tensor sizes vary as
+// length-bucketed training batches do: once the longest step has run, no
+// step makes a new chunk, the memory held stays within the largest step's
+// working set plus one chunk, and no two tensors of a step overlap.
+func TestArenaSharesMemoryAcrossShapes(t *testing.T) {
 	a := NewArena()
-	maxBytes := 0
-	for i := range 40 {
-		a.New(1000 * (i + 1)) // a new size class every step
+	r := testutil.RNG(3)
+	step := func(T int) {
+		sizes := []int{T * 256, T * 1024, 3, T * 256, 17, T * 16 * 512, T * 1024, 1, T * 256}
+		ts := make([]*Tensor, len(sizes))
+		for i, n := range sizes {
+			ts[i] = a.Empty(n)
+			d := ts[i].Data()
+			if len(d) != n || cap(d) != n {
+				t.Fatalf("T %d: tensor %d has len %d cap %d, want %d", T, i, len(d), cap(d), n)
+			}
+			if p := uintptr(unsafe.Pointer(unsafe.SliceData(d))); p%64 != 0 {
+				t.Fatalf("T %d: tensor %d starts at %#x, not 64-byte aligned", T, i, p)
+			}
+			for j := range d {
+				d[j] = float32(i)
+			}
+		}
+		for i, x := range ts {
+			for j, v := range x.Data() {
+				if v != float32(i) {
+					t.Fatalf("T %d: tensor %d element %d is %g: another tensor overlaps it", T, i, j, v)
+				}
+			}
+		}
 		a.Reset()
-		maxBytes = max(maxBytes, a.Bytes())
 	}
-	// Bytes of the newest arenaKeep+1 sizes, with size-class rounding.
-	limit := 0
-	for i := 40 - arenaKeep - 1; i < 40; i++ {
-		limit += 4 * sizeClass(1000*(i+1))
+	lengths := []int{40, 280, 120, 60, 200, 280, 90}
+	for _, T := range lengths {
+		step(T)
 	}
-	if got := a.Bytes(); got > limit {
-		t.Errorf("arena holds %d bytes after 40 steps of new sizes; want ≤ %d (the last %d sizes)", got, limit, arenaKeep+1)
+	held := a.held()
+	for range 30 {
+		step(lengths[r.IntN(len(lengths))])
 	}
-	// A size still in use every step is kept.
+	if a.held() != held {
+		t.Errorf("the arena went from %d to %d bytes after the longest step had run", held, a.held())
+	}
+	if limit := a.Bytes() + 4*arenaChunkLen; held > limit {
+		t.Errorf("the arena holds %d bytes for a largest step of %d (want ≤ %d)", held, a.Bytes(), limit)
+	}
+}
+
+// TestArenaLetsGoOfUnusedChunks checks that steps of ever larger tensors —
+// none fitting the chunk the previous step made — do not pile up chunks:
+// those unused for more than arenaKeep Resets go once the rest hold the
+// largest step, so the arena keeps the last arenaKeep+1 steps' chunks.
+func TestArenaLetsGoOfUnusedChunks(t *testing.T) {
+	a := NewArena()
+	for i := range 12 {
+		a.Empty(arenaChunkLen + 10000*i)
+		a.Reset()
+	}
+	if got, limit := a.held(), (arenaKeep+1)*a.Bytes(); got > limit {
+		t.Errorf("after 12 steps of ever larger tensors the arena holds %d bytes for a largest step of %d (want ≤ %d)", got, a.Bytes(), limit)
+	}
+	// Small steps do not make it let go of what its largest step needs.
+	held := a.held()
 	for range 3 * arenaKeep {
 		a.New(777)
 		a.Reset()
 	}
-	if got := a.Bytes(); got != 4*sizeClass(777) {
-		t.Errorf("after steps of one size the arena holds %d bytes, want %d", got, 4*sizeClass(777))
+	if got := a.held(); got < a.Bytes() || got > held {
+		t.Errorf("after small steps the arena holds %d bytes, want between its largest step's %d and %d", got, a.Bytes(), held)
 	}
 }
 
