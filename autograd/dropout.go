@@ -96,8 +96,8 @@ func keep4(x, y uint64) uint64 {
 const maskChunk = 4096
 
 // maskedScale writes s·src where the bit of kept is set and 0 elsewhere
-// into dst: one vector multiply by a chunk of s's (no copy of src first),
-// then the dropped elements zeroed.
+// into dst (which may be src): one vector multiply by a chunk of s's (no
+// copy of src first), then the dropped elements zeroed.
 func maskedScale(dst, src []float32, s float32, kept []uint64) {
 	sv := getScratch(min(maskChunk, len(src)))
 	for i := range *sv {

@@ -101,6 +101,13 @@ func checkDropout(t *testing.T, src, dst0 []float32, p float32, seed uint64) {
 		if i := sameBits(g, w); i >= 0 {
 			t.Fatalf("n=%d p=%g add=%v: masked kernel element %d is %g, want %g", n, p, add, i, g[i], w[i])
 		}
+		if !add { // in place, as the LoRA backward pass masks its input gradient
+			g = append([]float32(nil), src...)
+			maskedScale(g, g, 1.75, kw)
+			if i := sameBits(g, w); i >= 0 {
+				t.Fatalf("n=%d p=%g: maskedScale in place, element %d is %g, want %g", n, p, i, g[i], w[i])
+			}
+		}
 	}
 }
 

@@ -101,14 +101,14 @@ func (tp *Tape) lora(y, x, a, b *Var, scale, p float32, rng *rand.Rand, onto boo
 				dx, beta := tp.gradBeta(x)
 				if kept == nil {
 					asm.Sgemm(false, false, rows, in, r, 1, dh, r, av.Data(), in, beta, dx.Data(), in)
+				} else if beta == 0 { // a first contribution: the product, masked in place
+					asm.Sgemm(false, false, rows, in, r, 1, dh, r, av.Data(), in, 0, dx.Data(), in)
+					maskedScale(dx.Data(), dx.Data(), keep, kept)
 				} else {
-					t := tp.empty(rows * in).Data()
-					asm.Sgemm(false, false, rows, in, r, 1, dh, r, av.Data(), in, 0, t, in)
-					if beta == 0 {
-						maskedScale(dx.Data(), t, keep, kept)
-					} else {
-						maskedAdd(dx.Data(), t, keep, kept)
-					}
+					t := getScratch(rows * in)
+					asm.Sgemm(false, false, rows, in, r, 1, dh, r, av.Data(), in, 0, *t, in)
+					maskedAdd(dx.Data(), *t, keep, kept)
+					putScratch(t)
 				}
 			}
 		}
@@ -120,7 +120,8 @@ func (tp *Tape) lora(y, x, a, b *Var, scale, p float32, rng *rand.Rand, onto boo
 }
 
 // scratch holds float32 buffers that live for one kernel call (the LoRA
-// op's dropped input), so they take no room in a tape's arena.
+// op's dropped input and its input gradient before the mask), so they take
+// no room in a tape's arena.
 var scratch sync.Pool
 
 // getScratch returns a buffer of n floats from the pool (contents undefined).
