@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -207,7 +209,8 @@ func SaveState(path string, params []*autograd.Var, opt *nn.AdamW, st LoopState,
 				safetensors.FromFloat32("adam_v/"+p.Name, p.Shape(), v, safetensors.F32))
 		}
 	}
-	for name, t := range extra {
+	for _, name := range slices.Sorted(maps.Keys(extra)) { // in name order: the same run writes the same bytes
+		t := extra[name]
 		ts = append(ts, safetensors.FromFloat32("extra/"+name, t.Shape(), t.Data(), safetensors.F32))
 	}
 	js, err := json.Marshal(st)
