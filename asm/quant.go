@@ -282,8 +282,14 @@ func qdotGeneric(t QType) qdotKernel {
 }
 
 // qSplitBytes is the weight traffic below which a quantised matvec runs on
-// one thread (as bf16SplitBytes).
-const qSplitBytes = 1 << 20
+// one thread. A quarter of bf16SplitBytes: at the 1B shape the k and v
+// projections (512 × 2048) are 0.56 MB in Q4_0 and 0.59 MB in Q4_K, and
+// left on the caller they were both slower than split and, with rotation
+// and attention after them, a gap long enough for the polling worker to
+// park, so that the o projection paid a wake-up (a Q4_K_M token on two
+// threads: q, k, v 3.0 → 2.6 ms, o 1.9 → 1.9 ms against 1.8× on gate and
+// up; sixth round of bench/RESULTS.md).
+const qSplitBytes = 256 << 10
 
 // qChunkRows is how many rows SgemmQ dequantises at a time for products of
 // more than bf16MaxM rows of X: the chunks are taken in turn by up to

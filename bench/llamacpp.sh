@@ -16,6 +16,7 @@
 #   bash bench/llamacpp.sh                    # 1b: bf16 q8_0 q4_0 f32 q4_k_m, 1 and 2 threads, 5 rounds
 #   SHAPE=tiny ROUNDS=2 bash bench/llamacpp.sh bf16
 #   LLINK_SIMD=avx512 bash bench/llamacpp.sh bf16   # llink's f32-activation bf16 path
+#   ROWS=rows.txt bash bench/llamacpp.sh             # keep the raw measurements
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHAPE=${SHAPE:-1b} ROUNDS=${ROUNDS:-5} THREADS=${THREADS:-"1 2"} P=${P:-128} N=${N:-32}
@@ -35,8 +36,15 @@ peak() { go test ./asm -run '^$' -bench 'FMAPeak/avx512$' -benchtime 3000x | awk
 go build -o .cache/llink ./cmd/llink
 echo "llama.cpp $(git -C "$LC" rev-parse --short HEAD) (node-llama-cpp@3.21.1), llink $(git rev-parse --short HEAD), $(uptime)"
 peak
-rows=$(mktemp)
-trap 'rm -f "$rows"' EXIT
+# ROWS=FILE keeps every measurement (type threads test engine value round)
+# there, so a run cut short can still be summarised; by default a temporary file.
+if [ -n "${ROWS:-}" ]; then
+	rows=$ROWS
+	: >"$rows"
+else
+	rows=$(mktemp)
+	trap 'rm -f "$rows"' EXIT
+fi
 for typ in $TYPES; do
 	f=.cache/bench-$SHAPE-$typ.gguf
 	if [ "$typ" = q4_k_m ] && [ ! -f "$f" ]; then
