@@ -230,7 +230,7 @@ func TestDecodeSplit(t *testing.T) {
 	const k = 1024
 	r := testutil.RNG(77)
 	x := testutil.Uniform(r, 4*k)
-	for _, n := range []int{517, 1030} { // 2·n·k ≥ bf16SplitBytes
+	for _, n := range []int{517, 1030} { // 2·n·k ≥ bf16SplitBytes; 4·1030·k ≥ pollSplitBytes
 		wf := testutil.Uniform(r, n*k)
 		wb := make([]uint16, n*k)
 		F32ToBF16Slice(wb, wf)

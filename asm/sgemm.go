@@ -398,9 +398,12 @@ func gemmSerial(kr *kernels, transA bool, m, n, k int, alpha float32, a []float3
 func gemv(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int, t int) bool {
 	if m == 1 && !transA && b.trans {
 		// c[j] = alpha·a·B[j,:] + beta·c[j]: one dot per row of B. A
-		// decoding step's matvec: split as the bf16 and quantised ones are,
-		// a few chunks per thread taken in turn by polling workers
-		// (parallelChunks).
+		// decoding step's matvec from pollSplitBytes of weights up: split
+		// as the bf16 and quantised ones are, a few chunks per thread taken
+		// in turn by polling workers (parallelChunks). Smaller ones (the
+		// embedded tiny decoder's, whose token takes well under a
+		// millisecond) keep the parked hand-off: a worker polling after
+		// each would take the core the pipeline's other lane is using.
 		x := a[:k]
 		rows := func(j0, j1 int) {
 			for j := j0; j < j1; j++ {
@@ -412,11 +415,11 @@ func gemv(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda
 				}
 			}
 		}
-		if parts := splitParts(n, k, t); parts > 1 {
+		if parts := splitParts(n, k, t); parts > 1 && 4*n*k >= pollSplitBytes {
 			nc := min(bf16ChunksPerThread*parts, n)
 			parallelChunks(parts, nc, func(ci int) { rows(ci*n/nc, (ci+1)*n/nc) })
 		} else {
-			rows(0, n)
+			splitRows(n, k, t, rows)
 		}
 		return true
 	}
@@ -437,6 +440,10 @@ func gemv(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda
 	}
 	return false
 }
+
+// pollSplitBytes is the float32 weights from which a decoding matvec
+// splits through parallelChunks (see gemv).
+const pollSplitBytes = 4 << 20
 
 // splitParts is how many threads (of t) a product of rows rows of k
 // multiply-adds each is split over: one below parallelFlops/4 flops.
