@@ -46,6 +46,7 @@ type runOptions struct {
 	teacherLayer     int
 	slotInput        string
 	wordsPerSegment  int
+	projHidden       int
 	split            string
 	// note, when set, receives what loadData says about the data it
 	// built (the package split's sizes and packages).
@@ -75,6 +76,7 @@ func (o *runOptions) registerData(fs *flag.FlagSet) {
 // registerMethod registers the flags that choose LLINK's own variant (not
 // the data or the caches).
 func (o *runOptions) registerMethod(fs *flag.FlagSet) {
+	fs.IntVar(&o.projHidden, "proj-hidden", 0, "the Stage A projector's hidden width (0: the paper's ratio, 4× the encoder width)")
 	fs.BoolVar(&o.copyChannel, "copy-channel", true, "copy channel: the Khmer text's numbers (as ASCII digits), unit symbols, Latin-script words and people's names (in Latin letters) follow the slots in the prompt verbatim; false gives the paper's prompt")
 	o.registerSlots(fs)
 }
@@ -111,6 +113,8 @@ func (o *runOptions) check(cmd string, fs *flag.FlagSet) error {
 		return usageErrorf("%s: unexpected argument %q", cmd, fs.Arg(0))
 	case llink.CheckK(o.k) != nil:
 		return usageErrorf("%s: -k %d: want 1..%d slots", cmd, o.k, llink.MaxK)
+	case o.projHidden < 0 || o.projHidden > maxCount:
+		return usageErrorf("%s: -proj-hidden %d: want 0 (4× the encoder width) to %d", cmd, o.projHidden, maxCount)
 	case o.teacherLayer < 0:
 		return usageErrorf("%s: -teacher-layer %d: want 0 (the final-normed output) or a decoder block 1..layers", cmd, o.teacherLayer)
 	case o.resume && o.out == "":

@@ -63,6 +63,9 @@ func llinkConfig(m *train.Models, o runOptions) llink.Config {
 		c.TeacherPool = o.teacherPool // the paper's stays "", as pooled slots do
 	}
 	c.TeacherLayer = o.teacherLayer
+	if o.projHidden > 0 {
+		c.ProjHidden = o.projHidden
+	}
 	if o.wordsPerSegment > 1 {
 		c.WordsPerSegment = o.wordsPerSegment
 	}
