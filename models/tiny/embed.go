@@ -8,9 +8,10 @@
 // metadata. They play the roles of Llama-3.2-1B-Instruct and
 // xlm-roberta-base when no Hugging Face folders are given.
 //
-// The folder decoder-copy (not compiled in) is the decoder continued by two
-// more phases whose tasks hold generated names (`llink pretrain decoder
-// -pseudo-names`), so that it copies a name it never saw from its prompt
+// The folder decoder-copy (not compiled in) is the decoder continued by
+// three more phases whose tasks hold generated names (`llink pretrain
+// decoder -pseudo-names`, the last with `-pseudo-alphabet full`: names
+// like real ones), so that it copies a name it never saw from its prompt
 // as a real decoder does; pass it as `-decoder models/tiny/decoder-copy`.
 //
 //	dec, decTok, err := tiny.Decoder()

@@ -1,6 +1,7 @@
 package tiny_test
 
 import (
+	"encoding/json"
 	"math"
 	"path/filepath"
 	"strconv"
@@ -116,9 +117,11 @@ func TestEncoderDevMLM(t *testing.T) {
 
 // TestCopyDecoderDevExactMatch re-measures the decoder-copy folder (the
 // embedded decoder continued with pseudo-named tasks, not embedded; its
-// metadata records the two phases) on both of its recorded dev measures:
-// the English-passage questions and the questions whose given names were
-// replaced by names it never saw, which it can only answer by copying.
+// metadata records the phases) on its three recorded dev measures: the
+// English-passage questions, and the questions whose given names were
+// replaced by names it never saw — pseudo-names of its last phase's
+// alphabet, and real names reserved for dev — which it can only answer by
+// copying.
 func TestCopyDecoderDevExactMatch(t *testing.T) {
 	if race.Enabled {
 		t.Skip("a single-threaded quality re-measurement (make test runs it); minutes under the race detector")
@@ -137,8 +140,9 @@ func TestCopyDecoderDevExactMatch(t *testing.T) {
 	}
 	md := f.Metadata()
 	f.Close()
-	// Its binary ran from a git worktree, where no commit was stamped (the
-	// code of commit deea9a7, docs/EXPERIMENTS.md); the rest is recorded.
+	// Its binaries ran from git worktrees, where no commit was stamped (the
+	// code of commits deea9a7 and 221f50c, docs/EXPERIMENTS.md); the rest
+	// is recorded.
 	for _, k := range []string{"command", "seed", "pretrain_config", "init.command", "init.pretrain_config"} {
 		if md[k] == "" {
 			t.Errorf("provenance lacks %q", k)
@@ -148,6 +152,14 @@ func TestCopyDecoderDevExactMatch(t *testing.T) {
 	if err != nil || !strings.Contains(md["command"], "-pseudo-names") || !strings.Contains(md["init.command"], "-pseudo-names") {
 		t.Fatalf("metadata does not record the pseudo-name phases: %v", md)
 	}
+	var cfg pretrain.DecoderConfig
+	if err := json.Unmarshal([]byte(md["pretrain_config"]), &cfg); err != nil {
+		t.Fatalf("pretrain_config: %v", err)
+	}
+	alphabet, err := train.ParseNames(cfg.PseudoAlphabet)
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, _, dev, _ := data.Default()
 	for _, c := range []struct {
 		key, n string
@@ -155,7 +167,8 @@ func TestCopyDecoderDevExactMatch(t *testing.T) {
 		least  float64
 	}{
 		{"dev_exact_match", "dev_questions", dev, 0.85},
-		{"dev_pseudo_exact_match", "dev_pseudo_questions", pretrain.RenamedQuestions(dev, seed, train.SimplePseudo), 0.85}, // its phases' alphabet
+		{"dev_pseudo_exact_match", "dev_pseudo_questions", pretrain.RenamedQuestions(dev, seed, alphabet), 0.85},
+		{"dev_real_names_exact_match", "dev_real_names_questions", pretrain.RenamedQuestions(dev, seed, train.DevReal), 0.85},
 	} {
 		want := recorded(t, md, c.key)
 		n, err := strconv.Atoi(md[c.n])
