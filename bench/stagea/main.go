@@ -18,6 +18,11 @@
 // English side: the ceiling the decoder's space allows). -teacher-pool and
 // -teacher-layer choose the teacher vector's definition (llink.Teacher);
 // the mean pairwise cosine of the pool's teacher vectors is printed.
+// -batch, -hard-m and -proj-hidden change Stage A's contrastive batch, its
+// hard negatives per step and the projector's width. -save-projector keeps
+// a run's projector; -projector FILE measures another pool through it
+// without training (a dev run's projector read on -eval test: the test read
+// costs the test pool's vectors only).
 //
 // The models are the embedded tiny defaults (models/tiny) unless -encoder
 // or -decoder name Hugging Face folders (e.g. continued-pretrained ones:
