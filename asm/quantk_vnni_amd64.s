@@ -65,14 +65,12 @@
 // bits of words w0 and w1, groups 4-7 the nibbles of w2 with the top 2 bits
 // of w0 and w1 above them), the weights' products with q scaled per group,
 // then [d·dx, dmin·dx] in X13's low lanes. It prefetches every cache line of
-// the super-block 4 KB ahead: with one prefetch per super-block, four
-// interleaved rows wait on DRAM for the lines it skips, and 1 KB ahead is
-// too close (BenchmarkKDot from DRAM, 8 alternating runs: 4 KB reads 8-10%
-// more per CPU-second, 2 KB between).
+// the super-block 1 KB ahead: with one prefetch per super-block, four
+// interleaved rows wait on DRAM for the lines it skips.
 #define Q4KROW(p, acc, macc) \
-	PREFETCHT0 4096(p); \
-	PREFETCHT0 4160(p); \
-	PREFETCHT0 4224(p); \
+	PREFETCHT0 1024(p); \
+	PREFETCHT0 1088(p); \
+	PREFETCHT0 1152(p); \
 	MOVL 4(p), R8; \
 	MOVL 8(p), R9; \
 	MOVL 12(p), R10; \
@@ -159,10 +157,10 @@
 // of the weights' products with q (Q6HALF) times the scales; every cache
 // line prefetched as in Q4KROW.
 #define Q6KROW(p, acc) \
-	PREFETCHT0 4096(p); \
-	PREFETCHT0 4160(p); \
-	PREFETCHT0 4224(p); \
-	PREFETCHT0 4288(p); \
+	PREFETCHT0 1024(p); \
+	PREFETCHT0 1088(p); \
+	PREFETCHT0 1152(p); \
+	PREFETCHT0 1216(p); \
 	VPMOVSXBW 192(p), Y2; \
 	VPMADDWD (BX), Y2, Y3; \
 	VPSLLD $5, Y3, Y3; \
