@@ -228,6 +228,8 @@ func TestInjectEmbeddings(t *testing.T) {
 // for float32, bf16 and quantised (Q4_0) weights, and in a batch whose row
 // ranges cross from one sequence into the next.
 func TestForwardThreads(t *testing.T) {
+	defer func(v int) { parallelElems = v }(parallelElems)
+	parallelElems = 1 << 10 // so that the test's small prompts split
 	c := kConfig()
 	f32 := New(c, rand.New(rand.NewPCG(5, 6)))
 	bf := NewBF16(c, rand.New(rand.NewPCG(5, 6)))

@@ -260,13 +260,13 @@ func (m *Model) forwardEmbeds(x *tensor.Tensor, mask []bool, cache *Cache, hook 
 	t = pt.end(PhaseSetup, t)
 	half, f := c.HeadDim/2, c.Intermediate
 	for li, l := range m.Layers {
-		eachRows(N, func(r0, r1 int) { rmsRows(a[r0*d:r1*d], h[r0*d:r1*d], l.AttnNorm.Data(), d, eps) })
+		eachRows(N, d, func(r0, r1 int) { rmsRows(a[r0*d:r1*d], h[r0*d:r1*d], l.AttnNorm.Data(), d, eps) })
 		t = pt.end(PhaseNorm, t)
 		l.Q.applyInto(q, a, N)
 		l.K.applyInto(k, a, N)
 		l.V.applyInto(v, a, N)
 		t = pt.end(PhaseQKV, t)
-		eachRows(N, func(r0, r1 int) {
+		eachRows(N, qd+3*kvd, func(r0, r1 int) {
 			cr, sr := cos[r0*half:r1*half], sin[r0*half:r1*half]
 			ropeRows(q[r0*qd:r1*qd], cr, sr, c.Heads, c.HeadDim)
 			ropeRows(k[r0*kvd:r1*kvd], cr, sr, c.KVHeads, c.HeadDim)
@@ -280,12 +280,12 @@ func (m *Model) forwardEmbeds(x *tensor.Tensor, mask []bool, cache *Cache, hook 
 		asm.Add(h, h, a)
 		t = pt.end(PhaseResidual, t)
 
-		eachRows(N, func(r0, r1 int) { rmsRows(a[r0*d:r1*d], h[r0*d:r1*d], l.MLPNorm.Data(), d, eps) })
+		eachRows(N, d, func(r0, r1 int) { rmsRows(a[r0*d:r1*d], h[r0*d:r1*d], l.MLPNorm.Data(), d, eps) })
 		t = pt.end(PhaseNorm, t)
 		l.Gate.applyInto(g, a, N)
 		l.Up.applyInto(u, a, N)
 		t = pt.end(PhaseGateUp, t)
-		eachRows(N, func(r0, r1 int) {
+		eachRows(N, 2*f, func(r0, r1 int) {
 			for r := r0; r < r1; r++ { // a row at a time: g's row is still in L1 for the product
 				gr := g[r*f : (r+1)*f]
 				asm.SiLU(gr, gr)
@@ -338,16 +338,16 @@ func (m *Model) LogitsInto(dst, h *tensor.Tensor) *tensor.Tensor {
 	return out
 }
 
-// eachRows runs f over the rows [0, n) of a forward pass's activations: on
-// the calling goroutine for a decoding step's few rows, in up to
-// asm.Threads() contiguous ranges for a prompt's (at least parallelRows
-// each), so that the work between its GEMMs — norms, RoPE and the cache's
-// transposing stores, SwiGLU; 4–6% of a one-thread prompt — does not leave
-// the other threads idle. (The residual adds, a few microseconds, stay on
-// the caller: waking a thread costs about as much.) f must touch only its
-// rows; then the split changes no result.
-func eachRows(n int, f func(r0, r1 int)) {
-	parts := min(asm.Threads(), n/parallelRows)
+// eachRows runs f over the rows [0, n) of a forward pass's activations,
+// each about width floats of work: on the calling goroutine for a decoding
+// step's few rows, in up to asm.Threads() contiguous ranges of at least
+// parallelElems floats for a prompt's, so that the work between its GEMMs —
+// norms, RoPE and the cache's transposing stores, SwiGLU; 4–6% of a
+// one-thread 1B prompt — does not leave the other threads idle. (The
+// residual adds stay on the caller: waking a thread costs about as much.)
+// f must touch only its rows; then the split changes no result.
+func eachRows(n, width int, f func(r0, r1 int)) {
+	parts := min(asm.Threads(), n, n*width/parallelElems)
 	if parts <= 1 {
 		f(0, n)
 		return
@@ -355,10 +355,10 @@ func eachRows(n int, f func(r0, r1 int)) {
 	tensor.Parallel(parts, func(p int) { f(p*n/parts, (p+1)*n/parts) })
 }
 
-// parallelRows is the fewest rows per thread eachRows splits into: 16 rows
-// of RMSNorm at the 1B width are a few microseconds, about what waking a
-// thread costs.
-const parallelRows = 16
+// parallelElems is the least work, in floats, eachRows hands a thread:
+// tens of microseconds for RMSNorm, about what waking a thread costs. A
+// variable so that tests can split small prompts.
+var parallelElems = 1 << 16
 
 // rmsRows applies RMSNorm with gain w to each row of x (length d) into dst.
 func rmsRows(dst, x, w []float32, d int, eps float32) {
