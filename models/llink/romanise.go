@@ -77,6 +77,7 @@ type syllable struct {
 	vowel   rune // dependent vowel sign, 0 for none
 	sign    rune // nikahit, reahmuk or yuukaleap, 0 for none
 	final   string
+	closer  rune // the consonant letter that gives final
 	silent  bool // toandakhiat: the cluster is not read
 	bantoc  bool
 	subs    []rune // subscript consonants
@@ -153,14 +154,14 @@ func Romanise(word string) string {
 		// A Pali word's final ិ/ុ after a doubled consonant is not read
 		// (សម្បត្តិ → sambat).
 		if last && open && (c.vowel == 'ិ' || c.vowel == 'ុ') && len(c.subs) == 1 && c.subs[0] == c.base {
-			syl[prev].final = consonants[c.base].final
+			syl[prev].final, syl[prev].closer = consonants[c.base].final, c.base
 			continue
 		}
 		// A vowelless consonant closes the syllable before it when it ends
 		// the word, carries bantoc, or stands between a written vowel and a
 		// consonant that carries one (សុខហេង → sok-heng, but កុសល → ko-sal).
 		if open && bare && (last || len(c.subs) == 0 && (c.bantoc || syl[prev].vowel != 0 && cs[i+1].vowel != 0 && len(cs[i+1].subs) == 0)) {
-			syl[prev].final = finalOf(c)
+			syl[prev].final, syl[prev].closer = finalOf(c), c.base
 			continue
 		}
 		// A vowelless consonant with a subscript closes the syllable before
@@ -169,7 +170,7 @@ func Romanise(word string) string {
 		if (open || prev >= 0 && !syl[prev].hasBase) && c.hasBase && len(c.subs) > 0 {
 			sub := consonants[c.subs[0]]
 			if !aspirateOf(consonants[c.base].final, sub.onset) {
-				syl[prev].final = consonants[c.base].final
+				syl[prev].final, syl[prev].closer = consonants[c.base].final, c.base
 			}
 			c.base, c.onset, c.series = c.subs[0], sub.onset, sub.series
 			for _, r := range c.subs[1:] {
@@ -248,6 +249,17 @@ func vowelOf(s syllable) string {
 	read := v.first
 	if s.series == 2 {
 		read = v.second
+		// A second-series short vowel closed by ន or ម reads as a short u
+		// (គន្ធា → Kunthea, ភិរម្យ → Phirum); samyok closed by anything but
+		// a k-sound reads as a short o (ជីវ័ន → Chivorn, but ល័ក្ខ → leak).
+		switch {
+		case s.vowel == 0 && s.sign == 0 && (s.final == "n" && s.closer == 'ន' || s.final == "m" && s.closer == 'ម'):
+			read = "u"
+		case s.vowel == samyok && s.final == "n":
+			read = "or"
+		case s.vowel == samyok && s.final != "" && s.final != "k":
+			read = "o"
+		}
 	}
 	if s.wordFinal {
 		read = map[int]string{1: "ey", 2: "y"}[s.series]

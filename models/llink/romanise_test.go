@@ -24,6 +24,13 @@ func TestRomanise(t *testing.T) {
 		{"វណ្ណៈ", "Vannak"},     // yuukaleapintu
 		{"ស្រីពៅ", "Sreypov"},
 		{"ភ្នំ", "Phnum"},
+		{"គន្ធា", "Kunthea"},      // second-series short vowel closed by ន
+		{"ភិរម្យ", "Phirum"},      // … and by ម
+		{"ជីវ័ន", "Chivorn"},      // second-series samyok before n
+		{"មុនីរ័ត្ន", "Muniroth"}, // … before t
+		{"ស្រីល័ក្ខ", "Sreyleak"}, // … but before k it stays ea
+		{"សុភ័ក្ត្រ", "Sopheak"},
+		{"ចាន់", "Chan"},
 		{"abc", ""},
 		{"", ""},
 	} {
