@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/internal/testutil"
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
@@ -243,6 +244,32 @@ func TestFairData(t *testing.T) {
 	}
 	if _, _, _, err := FairData(FairDataOptions{Seed: 1, TrainPairs: 10, TrainTasks: 10}); err == nil {
 		t.Fatal("PerKind 0 accepted")
+	}
+	// Dev renamed with the names reserved for it: the same training data,
+	// the dev questions naming people hold those names; training tasks
+	// cannot be renamed with them.
+	real, _, _, err := FairData(FairDataOptions{Seed: 2, TrainPairs: 500, TrainTasks: 80, PerKind: 10, NovelPerKind: 5, OnDev: true, DevNames: DevReal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(real.TrainTasks, d.TrainTasks) {
+		t.Fatal("renaming dev changed the training tasks")
+	}
+	devEn, _ := data.DevGivenNames()
+	renamed := 0
+	for _, tk := range real.TestTasks {
+		for _, n := range devEn {
+			if strings.Contains(tk.EnglishPassage, " "+n) {
+				renamed++
+				break
+			}
+		}
+	}
+	if renamed < 10 {
+		t.Fatalf("%d dev questions hold a name reserved for dev", renamed)
+	}
+	if _, _, _, err := FairData(FairDataOptions{Seed: 2, TrainPairs: 500, TrainTasks: 80, PerKind: 10, PseudoNames: 0.5, PseudoAlphabet: DevReal}); err == nil {
+		t.Fatal("training tasks renamed with the dev names")
 	}
 }
 

@@ -56,6 +56,9 @@ func FairData(o FairDataOptions) (d Data, slices []FairSlice, short map[string]m
 		return d, nil, nil, fmt.Errorf("train: fair data needs positive sizes (per kind %d, novel per kind %d, train pairs %d, train tasks %d)",
 			o.PerKind, o.NovelPerKind, o.TrainPairs, o.TrainTasks)
 	}
+	if o.PseudoAlphabet == DevReal {
+		return d, nil, nil, fmt.Errorf("train: the names reserved for dev cannot rename training tasks (PseudoAlphabet %q)", o.PseudoAlphabet)
+	}
 	cfg := data.DefaultConfig()
 	cfg.Seed = o.Seed
 	if o.NovelPerKind > 0 {

@@ -231,6 +231,9 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 	if o.oracle {
 		rec.Settings["english_oracle"] = "true"
 	}
+	if o.evalDev {
+		rec.Settings["dev_names"] = o.devNames
+	}
 	if o.pseudoNames > 0 {
 		rec.Settings["pseudo_names"] = strconv.FormatFloat(o.pseudoNames, 'g', -1, 64)
 		if o.pseudoAlpha != string(train.SimplePseudo) {
