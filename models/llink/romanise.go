@@ -251,7 +251,8 @@ func vowelOf(s syllable) string {
 		read = v.second
 		// A second-series short vowel closed by ន or ម reads as a short u
 		// (គន្ធា → Kunthea, ភិរម្យ → Phirum); samyok closed by anything but
-		// a k-sound reads as a short o (ជីវ័ន → Chivorn, but ល័ក្ខ → leak).
+		// a k-sound reads as a short o, written "or" before n (ជីវ័ន →
+		// Chivorn, រ័ត្ន → roth, but ល័ក្ខ → leak).
 		switch {
 		case s.vowel == 0 && s.sign == 0 && (s.final == "n" && s.closer == 'ន' || s.final == "m" && s.closer == 'ម'):
 			read = "u"
