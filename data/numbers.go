@@ -129,8 +129,11 @@ func HeldOutName(given string) bool {
 // in English or in Khmer script, training or held out. Generated
 // pseudo-names must not be one: a held-out name in training data would
 // no longer be held out.
-func KnownGivenName(s string) bool {
-	for _, n := range givenNames {
+func KnownGivenName(s string) bool { return spells(givenNames, s) }
+
+// spells reports whether s is one of the names, in English or Khmer script.
+func spells(names []name, s string) bool {
+	for _, n := range names {
 		if n.en == s || n.km == s {
 			return true
 		}
@@ -152,14 +155,7 @@ func TrainingGivenNames() (en, km []string) {
 
 // DevGivenName reports whether s is one of the given names reserved for
 // development questions ([DevGivenNames]), in English or in Khmer script.
-func DevGivenName(s string) bool {
-	for _, n := range devGivenNames {
-		if n.en == s || n.km == s {
-			return true
-		}
-	}
-	return false
-}
+func DevGivenName(s string) bool { return spells(devGivenNames, s) }
 
 // DevGivenNames returns the real Khmer given names reserved for renaming
 // development questions, as English spellings and Khmer spellings in the

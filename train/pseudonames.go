@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llink"
@@ -171,7 +172,7 @@ func fullPseudoName(r *rand.Rand) string {
 // to the last clusters of another (a cluster is a consonant or independent
 // vowel with its subscripts and signs), at least one of each.
 func joinedName(r *rand.Rand) string {
-	_, km := data.TrainingGivenNames()
+	km := trainingGivenKm()
 	a := khmerClusters(km[r.IntN(len(km))])
 	b := khmerClusters(km[r.IntN(len(km))])
 	if len(a) < 2 || len(b) < 2 {
@@ -179,6 +180,13 @@ func joinedName(r *rand.Rand) string {
 	}
 	return strings.Join(a[:1+r.IntN(len(a)-1)], "") + strings.Join(b[1+r.IntN(len(b)-1):], "")
 }
+
+// trainingGivenKm is the Khmer spelling of the training given names, read
+// from the lexicon once rather than on every draw.
+var trainingGivenKm = sync.OnceValue(func() []string {
+	_, km := data.TrainingGivenNames()
+	return km
+})
 
 // khmerClusters splits a Khmer word before each consonant or independent
 // vowel that is not written below another (after coeng).
