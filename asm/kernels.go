@@ -95,6 +95,12 @@ type kernels struct {
 	// as dequant then tobf16 do, bit for bit (twin: dequantBF16Generic);
 	// the quantised prompt path (gemmQ) uses it.
 	dequantBF16 [qTypes]func(dst []uint16, src []byte)
+
+	// Dropout (dropout.go): the kept-bit mask from random draws, and the
+	// products under it.
+	dropMask  func(kept, draws []uint64, n int, drop uint16)
+	maskScale func(dst, src []float32, s float32, kept []uint64)
+	maskAdd   func(dst, src []float32, s float32, kept []uint64)
 }
 
 // genericKernels returns the pure-Go table; architecture files copy it and
@@ -130,6 +136,10 @@ func genericKernels() kernels {
 		packTBF16: packTBF16Generic,
 		packC:     packCGeneric,
 		packCBF16: packCBF16With(bf16ToF32Generic),
+
+		dropMask:  dropMaskGeneric,
+		maskScale: maskedScaleGeneric,
+		maskAdd:   maskedAddGeneric,
 	}
 }
 

@@ -12,6 +12,7 @@ func registerArch() {
 		k.level = AVX2
 		k.mr, k.nr, k.gemm = 6, 16, gemmAVX2
 		vecAVX2(&k)
+		dropoutAVX2(&k)
 		k.bf16mv = bf16mvAVX2Go
 		k.packT, k.packTMax = packT8F32, 8
 		k.packCBF16 = packCBF16With(k.bf16to)
@@ -29,6 +30,7 @@ func registerArch() {
 		k.packC, k.packCBF16 = packCF32, packCBF16
 		vecAVX2(&k)
 		vecAVX512(&k)
+		dropoutAVX512(&k)
 		// Rounding to bf16 runs on rows in cache (a GEMM's A, a quantised
 		// prompt's dequantised weight rows), where zmm is 2.6× ymm.
 		k.tobf16 = f32ToBF16AVX512

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/llink-go/llink/asm"
 	"github.com/llink-go/llink/internal/testutil"
 )
 
@@ -32,7 +33,8 @@ func dropIntoRef(dst, src []float32, p float32, rng *rand.Rand) (kept []uint64, 
 	return kept, scale
 }
 
-// maskedScaleRef is maskedScale with a branch per element.
+// maskedScaleRef is asm.MaskedScale (add false) and asm.MaskedAddScaled
+// (add true) with a branch per element.
 func maskedScaleRef(dst, src []float32, s float32, kept []uint64, add bool) {
 	for i, v := range src {
 		if kept[i>>6]>>(i&63)&1 == 0 {
@@ -61,14 +63,20 @@ func sameBits(a, b []float32) int {
 	return -1
 }
 
-// checkDropout compares dropInto, maskedScale and maskedAdd with their references on
-// src (and, for the add mode, on a destination holding dst0).
+// checkDropout compares dropInto, asm.MaskedScale and asm.MaskedAddScaled
+// with their references on src (and, for the add mode, on a destination
+// holding dst0), and checks that dropInto took exactly the reference's
+// draws (the next draw of both generators agrees).
 func checkDropout(t *testing.T, src, dst0 []float32, p float32, seed uint64) {
 	t.Helper()
 	n := len(src)
 	got, want := make([]float32, n), make([]float32, n)
-	kg, sg := dropInto(got, src, p, testutil.RNG(seed))
-	kw, sw := dropIntoRef(want, src, p, testutil.RNG(seed))
+	rg, rw := testutil.RNG(seed), testutil.RNG(seed)
+	kg, sg := dropInto(got, src, p, rg)
+	kw, sw := dropIntoRef(want, src, p, rw)
+	if a, b := rg.Uint64(), rw.Uint64(); a != b {
+		t.Fatalf("n=%d p=%g: the draw after dropInto is %x, after the reference %x", n, p, a, b)
+	}
 	if sg != sw {
 		t.Fatalf("n=%d p=%g: scale %g, want %g", n, p, sg, sw)
 	}
@@ -93,9 +101,9 @@ func checkDropout(t *testing.T, src, dst0 []float32, p float32, seed uint64) {
 	for _, add := range []bool{false, true} {
 		g, w := append([]float32(nil), dst0...), append([]float32(nil), dst0...)
 		if add {
-			maskedAdd(g, append([]float32(nil), src...), 1.75, kw)
+			asm.MaskedAddScaled(g, src, 1.75, kw)
 		} else {
-			maskedScale(g, src, 1.75, kw)
+			asm.MaskedScale(g, src, 1.75, kw)
 		}
 		maskedScaleRef(w, src, 1.75, kw, add)
 		if i := sameBits(g, w); i >= 0 {
@@ -103,7 +111,7 @@ func checkDropout(t *testing.T, src, dst0 []float32, p float32, seed uint64) {
 		}
 		if !add { // in place, as the LoRA backward pass masks its input gradient
 			g = append([]float32(nil), src...)
-			maskedScale(g, g, 1.75, kw)
+			asm.MaskedScale(g, g, 1.75, kw)
 			if i := sameBits(g, w); i >= 0 {
 				t.Fatalf("n=%d p=%g: maskedScale in place, element %d is %g, want %g", n, p, i, g[i], w[i])
 			}
@@ -116,7 +124,7 @@ func checkDropout(t *testing.T, src, dst0 []float32, p float32, seed uint64) {
 // with signed zeros in the destination of the add mode.
 func TestDropoutKernels(t *testing.T) {
 	r := testutil.RNG(5)
-	for _, n := range []int{1, 3, 4, 7, 15, 17, 31, 33, 63, 64, 65, 127, 129, 1000, maskChunk + 65} {
+	for _, n := range []int{1, 3, 4, 7, 15, 17, 31, 33, 63, 64, 65, 127, 129, 1000, 3*drawChunk + 65} {
 		for _, p := range []float32{0.05, 0.3, 0.5, 0.9, 1 - 1e-6} {
 			src := testutil.Normal(r, n, 1)
 			dst0 := testutil.Normal(r, n, 1)
@@ -124,36 +132,6 @@ func TestDropoutKernels(t *testing.T) {
 				dst0[i] = float32(math.Copysign(0, -1))
 			}
 			checkDropout(t, src, dst0, p, uint64(n)*7+uint64(p*100))
-		}
-	}
-}
-
-// TestKeep4 checks the branch-free comparison of four 16-bit chunks against
-// a chunk-by-chunk one on edge values (0, 1, 2¹⁵−1, 2¹⁵, 2¹⁶−1) and random
-// ones.
-func TestKeep4(t *testing.T) {
-	r := testutil.RNG(7)
-	edges := []uint64{0, 1, 0x7fff, 0x8000, 0x8001, 0xfffe, 0xffff}
-	for i := 0; i < 20000; i++ {
-		pick := func() uint64 {
-			if r.IntN(2) == 0 {
-				return edges[r.IntN(len(edges))]
-			}
-			return r.Uint64() & 0xffff
-		}
-		var x uint64
-		for j := range 4 {
-			x |= pick() << (16 * j)
-		}
-		y := pick()
-		var want uint64
-		for j := range 4 {
-			if x>>(16*j)&0xffff >= y {
-				want |= 1 << j
-			}
-		}
-		if got := keep4(x, y*0x0001000100010001); got != want {
-			t.Fatalf("keep4(%016x, %04x) = %04b, want %04b", x, y, got, want)
 		}
 	}
 }
@@ -190,21 +168,19 @@ func FuzzDropoutKernels(f *testing.F) {
 func BenchmarkDropout(b *testing.B) {
 	r := testutil.RNG(1)
 	src := testutil.Normal(r, 4096*256, 1)
-	dst, t := make([]float32, len(src)), make([]float32, len(src))
+	dst, t := make([]float32, len(src)), testutil.Normal(r, len(src), 1)
 	for _, c := range []struct {
 		name string
 		run  func(rng *rand.Rand)
 	}{
 		{"vector", func(rng *rand.Rand) {
 			kept, s := dropInto(dst, src, 0.05, rng)
-			maskedScale(dst, src, s, kept)
-			copy(t, src) // the backward's GEMM writes t
-			maskedAdd(dst, t, s, kept)
+			asm.MaskedScale(dst, src, s, kept)
+			asm.MaskedAddScaled(dst, t, s, kept)
 		}},
 		{"ref", func(rng *rand.Rand) {
 			kept, s := dropIntoRef(dst, src, 0.05, rng)
 			maskedScaleRef(dst, src, s, kept, false)
-			copy(t, src)
 			maskedScaleRef(dst, t, s, kept, true)
 		}},
 	} {
