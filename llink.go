@@ -239,8 +239,27 @@ func Load(o Options) (*Model, error) {
 // BF16. The Model must not be used afterwards.
 func (m *Model) Close() error { return m.dec.Model.Close() }
 
-// K returns the number of soft slots.
+// K returns the number of soft slots: every text's, or with a bundle of
+// dynamic K (llink.Config.TokensPerSegment in models/llink) the most a
+// text gets ([Model.SlotsFor]).
 func (m *Model) K() int { return m.bundle.Config.K }
+
+// SlotsFor returns the number of soft slots a Khmer text gets: K, or with
+// dynamic K one segment per TokensPerSegment of its encoder tokens, between
+// the bundle's floor and K.
+func (m *Model) SlotsFor(khmer string) (int, error) {
+	if !m.bundle.Config.DynamicK() {
+		return m.K(), nil
+	}
+	if err := m.checkText("the Khmer text", khmer, false); err != nil {
+		return 0, err
+	}
+	tok, err := m.reader.Tokens([]string{khmer})
+	if err != nil {
+		return 0, err
+	}
+	return m.bundle.Config.SlotCounts(tok)[0], nil
+}
 
 // Dim returns the width of the vectors [Model.Embed] returns (the decoder's).
 func (m *Model) Dim() int { return m.dec.Model.Config.Hidden }
@@ -365,11 +384,17 @@ func cosine(a, b []float32) float32 {
 // Prompt returns the decoder prompt [Model.Answer] uses for an
 // instruction about a Khmer text: the chat-wrapped "Instruction: …\nForeign:
 // <foreign><f0>…</foreign>\nAnswer in English only." whose slot tokens
-// receive the text's K soft slots; when the bundle was trained with the
-// copy channel, the text's numbers and Latin-script parts follow the slots
-// inside the span (see llink.Config.CopyChannel in models/llink).
+// receive the text's K soft slots ([Model.SlotsFor] of them with dynamic
+// K); when the bundle was trained with the copy channel, the text's
+// numbers and Latin-script parts follow the slots inside the span (see
+// llink.Config.CopyChannel in models/llink). A text the encoder cannot
+// read (see [Model.SlotsFor]'s error) is shown with K slots.
 func (m *Model) Prompt(instruction, khmer string) string {
-	return m.dec.Chat(llink.UserMessage(instruction, m.bundle.Config.Span(khmer)))
+	f := m.bundle.Config.Form()
+	if k, err := m.SlotsFor(khmer); err == nil {
+		f.K = k
+	}
+	return m.dec.Chat(llink.UserMessage(instruction, f.Span(khmer)))
 }
 
 // Answer follows an instruction about a Khmer text ("Translate to

@@ -99,6 +99,11 @@ func tinyParts(dir string, k int) (llink.Config, string) { return tinySlotParts(
 
 // tinySlotParts is tinyParts with the slots' input (parts.Config.SlotInput).
 func tinySlotParts(dir string, k int, input string) (llink.Config, string) {
+	return tinyPartsWith(dir, k, func(c *parts.Config) { c.SlotInput = input })
+}
+
+// tinyPartsWith is tinyParts with the bundle's config edited by edit.
+func tinyPartsWith(dir string, k int, edit func(*parts.Config)) (llink.Config, string) {
 	specials := []string{"<|begin_of_text|>", "<|eot_id|>", "<|start_header_id|>", "<|end_header_id|>",
 		llink.ForeignOpen, llink.ForeignClose, llink.ForeignEmb}
 	for i := range k {
@@ -119,7 +124,8 @@ func tinySlotParts(dir string, k int, input string) (llink.Config, string) {
 	}
 
 	pc := parts.DefaultConfig(ec.Hidden, dc.Hidden)
-	pc.K, pc.ProjHidden, pc.ExpHidden, pc.SlotInput = k, 32, 32, input
+	pc.K, pc.ProjHidden, pc.ExpHidden = k, 32, 32
+	edit(&pc)
 	b := &parts.Bundle{Config: pc, Projector: parts.NewProjector(pc, r),
 		Slots:     parts.NewSlots(pc, parts.MedianRowNorm(dec.Emb.Float32()), r),
 		LoRA:      llama.LoRAOptions{Rank: 2, Alpha: 2, Targets: []string{"q_proj", "v_proj"}},
@@ -175,5 +181,42 @@ func TestTokenSlotsAnswer(t *testing.T) {
 		if _, err := m.Answer("Who is mentioned?", "សុខា ទិញ ត្រី ២ គីឡូក្រាម។"); err != nil {
 			t.Fatalf("%s: %v", input, err)
 		}
+	}
+}
+
+// TestDynamicKAnswer: a bundle with dynamic K (one segment of word slots
+// per 2 encoder tokens, at most 8) gives a short text fewer slots than a
+// long one, in its prompt and in its answer's input, through the public
+// API.
+func TestDynamicKAnswer(t *testing.T) {
+	c, path := tinyPartsWith(t.TempDir(), 8, func(c *parts.Config) {
+		c.SlotInput, c.TokensPerSegment = parts.SlotsWords, 2
+	})
+	b, err := parts.LoadBundle(path, c.Decoder, c.Encoder.Width(), c.DecoderID, c.EncoderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := llink.New(c, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		khmer string
+		want  int
+	}{{"ab", 2}, {"abcd", 3}, {"សុខា ទិញ ត្រី ២ គីឡូក្រាម។", 8}} { // bytes + <s> and </s>: 4, 6, many tokens
+		k, err := m.SlotsFor(tc.khmer)
+		if err != nil || k != tc.want {
+			t.Fatalf("%q: %d slots (%v), want %d", tc.khmer, k, err, tc.want)
+		}
+		p := m.Prompt("Who is mentioned?", tc.khmer)
+		if !strings.Contains(p, parts.SlotToken(k-1)) || k < m.K() && strings.Contains(p, parts.SlotToken(k)) {
+			t.Fatalf("%q: prompt %q does not carry exactly %d slots", tc.khmer, p, k)
+		}
+		if _, err := m.Answer("Who is mentioned?", tc.khmer); err != nil {
+			t.Fatalf("%q: %v", tc.khmer, err)
+		}
+	}
+	if m.K() != 8 {
+		t.Fatalf("K %d, want the cap 8", m.K())
 	}
 }

@@ -220,7 +220,7 @@ func (s *Stages) queries(m Method, proj *llink.Projector) (*tensor.Tensor, error
 		if err != nil {
 			return nil, err
 		}
-		return tensor.MeanAxis(m.Inject.SlotVectors(src), 1, false), nil
+		return llink.MeanSlots(m.Inject.SlotVectors(src), m.Inject.SlotCounts(src)), nil
 	case DecoderState:
 		seqs := make([][]int, len(s.d.Pool))
 		for i, pr := range s.d.Pool {

@@ -146,6 +146,10 @@ func FairSettings(c PipelineConfig) map[string]string {
 	if c.Slots.WordsPerSegment > 1 {
 		s["words_per_segment"] = strconv.Itoa(c.Slots.WordsPerSegment)
 	}
+	if c.Slots.DynamicK() {
+		s["tokens_per_segment"] = strconv.Itoa(c.Slots.TokensPerSegment)
+		s["min_k"] = strconv.Itoa(c.Slots.SlotsFor(1))
+	}
 	if c.SlotPairs {
 		s["slot_pairs"] = "true"
 	}

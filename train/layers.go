@@ -56,13 +56,15 @@ func (p *pipeline) layerAnalysis(pairs []data.Pair, src llink.Source, slots *lli
 		raw.English = append(raw.English, english(pr))
 	}
 	dec.UseLoRA(llinkSet)
-	k := slots.SlotCount()
+	kmax := slots.SlotCount()
 	s := slots.SlotVectors(src) // [N, K, d]
+	counts := slots.SlotCounts(src)
 	w := dec.Config.Hidden
 	for i, pr := range pairs {
+		k := slotsOf(counts, i, kmax)
 		in := append(append([]int{sp.BOS, sp.Foreign}, sp.Slots[:k]...), sp.ForeignEnd)
 		x := embed(in)
-		copy(x.Data()[2*w:(2+k)*w], s.Data()[i*k*w:(i+1)*k*w])
+		copy(x.Data()[2*w:(2+k)*w], s.Data()[i*kmax*w:][:k*w])
 		slotted.Foreign = append(slotted.Foreign, spanStates(dec, x, 2, 2+k))
 		slotted.English = append(slotted.English, english(pr))
 	}

@@ -65,20 +65,21 @@ func (st decoderStep) activations(exs []Example, pad int, params []*autograd.Var
 	in := batchInputs(one, pad)
 	tp := autograd.NewTape()
 	var s *autograd.Var
+	var counts []int
 	if st.slots != nil {
-		if s, err = st.slots(tp, 0, one, in); err != nil {
+		if s, counts, err = st.slots(tp, 0, one, in); err != nil {
 			return 0, 0, err
 		}
 	}
-	ce, _ := st.answer(tp, in, s, st.usage != 0 && st.usageEvery > 0, nil)
+	ce, _ := st.answer(tp, in, s, counts, st.usage != 0 && st.usageEvery > 0, nil)
 	tp.Backward(ce)
 	perExample = int64(float64(tp.Arena().Bytes()) * ActivationHeadroom)
 	if st.slotTerms != nil {
 		tp = autograd.NewTape()
-		if s, err = st.slots(tp, 0, one, in); err != nil {
+		if s, counts, err = st.slots(tp, 0, one, in); err != nil {
 			return 0, 0, err
 		}
-		tp.Backward(st.slotTerms(tp, nil, s, one))
+		tp.Backward(st.slotTerms(tp, nil, s, counts, one))
 		slotTerms = int64(float64(tp.Arena().Bytes()) * ActivationHeadroom)
 	}
 	autograd.ZeroGrad(params)

@@ -41,8 +41,9 @@ func accumulationTask(n, enc int) []Example {
 // (uneven: 3+3+2) leaves the parameters where the whole batch of 8 does,
 // for Stage B with the usage hinge on and off (UsageEvery 1; margin 10
 // makes it active), the slot-mean alignment with its in-batch InfoNCE, the
-// bag of words, token-level slots with the word loss, and direct
-// fine-tuning.
+// bag of words, token-level slots with the word loss, word slots with
+// dynamic K (ragged slot counts) with the word loss and the masked
+// slot-mean alignment, and direct fine-tuning.
 func TestMicroBatchSameStep(t *testing.T) {
 	const enc = 16
 	exs := accumulationTask(40, enc)
@@ -51,10 +52,12 @@ func TestMicroBatchSameStep(t *testing.T) {
 		input string
 		setup func(c *StageBConfig)
 		ft    bool
+		dyn   bool
 	}{
 		{name: "pooled, usage every step active", input: llink.SlotsPooled, setup: func(c *StageBConfig) { c.Weights.UsageEvery, c.Weights.Margin = 1, 10 }},
 		{name: "pooled, usage every 2nd step, bag of words", input: llink.SlotsPooled, setup: func(c *StageBConfig) { c.Weights.UsageEvery, c.Weights.BagOfWords = 2, 0.1 }},
 		{name: "tokens, word loss", input: llink.SlotsTokens, setup: func(c *StageBConfig) { c.Weights.Words, c.Weights.UsageEvery = 0.5, 2 }},
+		{name: "words, dynamic K, word loss and slot-mean alignment", dyn: true, setup: func(c *StageBConfig) { c.Weights.Words, c.Weights.UsageEvery = 0.5, 2 }},
 		{name: "direct fine-tuning", ft: true},
 	}
 	for _, tc := range cases {
@@ -75,6 +78,11 @@ func TestMicroBatchSameStep(t *testing.T) {
 				cfg := llink.DefaultConfig(enc, m.Config.Hidden)
 				cfg.K, cfg.ExpHidden, cfg.SlotInput = tK, 64, tc.input
 				slots := llink.NewSlots(cfg, 1, testutil.RNG(34))
+				exs := exs
+				if tc.dyn {
+					cfg, slots = dynamicSlots(enc, m.Config.Hidden)
+					exs = withDynamicK(t, exs, cfg, enc)
+				}
 				tc.setup(&c)
 				res, err := TrainStageB(m, slots, lora, exs, 0, c, logf)
 				if err != nil {

@@ -390,12 +390,15 @@ func (p *pipeline) stepLogger(stage string, steps int) func(StepLog) {
 
 // examples turns tasks into training examples with prompts of form f; for
 // a form with slots, v and h (row-aligned with tasks) are the projected and
-// teacher vectors, and tok (nil unless the slots read tokens) the token
-// states.
-func (p *pipeline) examples(tasks []data.Task, f llink.Form, v, h *tensor.Tensor, tok *llink.Tokens) ([]Example, error) {
+// teacher vectors, tok (nil unless the slots read tokens) the token
+// states, and counts (nil: f.K each) each task's number of slots with
+// dynamic K ([llink.Config.SlotCounts]).
+func (p *pipeline) examples(tasks []data.Task, f llink.Form, v, h *tensor.Tensor, tok *llink.Tokens, counts []int) ([]Example, error) {
 	exs := make([]Example, len(tasks))
 	for i, t := range tasks {
-		pr, err := p.m.Dec.Prompt(f, t.Instruction, t.Foreign)
+		fi := f
+		fi.K = slotsOf(counts, i, f.K)
+		pr, err := p.m.Dec.Prompt(fi, t.Instruction, t.Foreign)
 		if err != nil {
 			return nil, err
 		}

@@ -170,7 +170,7 @@ func (s *Stages) TrainControl(row string) (Control, error) {
 			return Control{}, err
 		}
 	}
-	exs, err := p.examples(s.d.TrainTasks, f, nil, nil, nil)
+	exs, err := p.examples(s.d.TrainTasks, f, nil, nil, nil, nil)
 	if err != nil {
 		return Control{}, err
 	}
@@ -189,7 +189,7 @@ func (s *Stages) TrainControl(row string) (Control, error) {
 // alignment) — at cfg's rates, before the control's tasks.
 func (s *Stages) translatePairs(dec *llama.Model, lora []*autograd.Var, f llink.Form, cfg PipelineConfig) error {
 	p := s.p
-	exs, err := p.examples(s.pairTasks(), f, nil, nil, nil)
+	exs, err := p.examples(s.pairTasks(), f, nil, nil, nil, nil)
 	if err != nil {
 		return err
 	}

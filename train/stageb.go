@@ -174,6 +174,29 @@ func answerCE(tp *autograd.Tape, m *llama.Model, x *autograd.Var, in batchInput,
 	return tp.CrossEntropy(m.LogitsTape(tp, rows), in.targets, -100)
 }
 
+// slotsOf returns text i's number of slots: counts[i], or k when counts
+// is nil (every text has K).
+func slotsOf(counts []int, i, k int) int {
+	if counts == nil {
+		return k
+	}
+	return counts[i]
+}
+
+// realSlots returns the slots [N, K, d] that examples use — example i's
+// first counts[i] — as rows in example order, [Σ counts, d]: the rows
+// batchInput.slotRows lists.
+func realSlots(tp *autograd.Tape, s *autograd.Var, counts []int) *autograd.Var {
+	sh := s.Shape()
+	var rows []int
+	for i, k := range counts {
+		for j := range k {
+			rows = append(rows, i*sh[1]+j)
+		}
+	}
+	return tp.Gather(tp.Reshape(s, sh[0]*sh[1], sh[2]), rows)
+}
+
 // exampleVecs stacks the V and H vectors of a batch.
 func exampleVecs(exs []Example, d int) (v, h *tensor.Tensor, err error) {
 	v, h = tensor.New(len(exs), d), tensor.New(len(exs), d)
@@ -237,24 +260,27 @@ func stageBStep(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, c Stag
 		emb = llink.UnitRows(m.Emb.Float32())
 	}
 	st := decoderStep{name: "stage B", m: m, usage: w.Usage, margin: w.Margin, usageEvery: w.UsageEvery}
-	st.slots = func(tp *autograd.Tape, step int, batch []Example, in batchInput) (*autograd.Var, error) {
-		if len(in.slotRows) != len(batch)*k {
-			return nil, fmt.Errorf("train: stage B step %d: %d slot positions for %d examples of K=%d", step, len(in.slotRows), len(batch), k)
-		}
+	st.slots = func(tp *autograd.Tape, step int, batch []Example, in batchInput) (*autograd.Var, []int, error) {
 		v, _, err := exampleVecs(batch, d)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		var tok *llink.Tokens
 		if slots.ReadsTokens() {
 			if tok, err = exampleTokens(batch, slots.TokenWidth()); err != nil {
-				return nil, fmt.Errorf("train: stage B step %d: %w", step, err)
+				return nil, nil, fmt.Errorf("train: stage B step %d: %w", step, err)
 			}
 		}
-		return slots.Forward(tp, autograd.Const(v), tok), nil
+		counts := slots.SlotCounts(llink.Source{Tok: tok})
+		for i, e := range batch {
+			if ki := slotsOf(counts, i, k); len(e.SlotPos) != ki {
+				return nil, nil, fmt.Errorf("train: stage B step %d: example %d has %d slot positions, its text %d slots (K=%d)", step, i, len(e.SlotPos), ki, k)
+			}
+		}
+		return slots.Forward(tp, autograd.Const(v), tok), counts, nil
 	}
 	if w.AlignMSE != 0 || w.AlignNCE != 0 || emb != nil || bow != nil {
-		st.slotTerms = func(tp *autograd.Tape, loss, s *autograd.Var, batch []Example) *autograd.Var {
+		st.slotTerms = func(tp *autograd.Tape, loss, s *autograd.Var, counts []int, batch []Example) *autograd.Var {
 			add := func(t *autograd.Var) {
 				if loss == nil {
 					loss = t
@@ -264,21 +290,21 @@ func stageBStep(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, c Stag
 			}
 			if w.AlignMSE != 0 || w.AlignNCE != 0 {
 				_, h, _ := exampleVecs(batch, d) // checked by st.slots
-				add(llink.SlotAlignLoss(tp, s, h, w.AlignMSE, w.AlignNCE, w.AlignTau))
+				add(llink.SlotAlignLoss(tp, s, counts, h, w.AlignMSE, w.AlignNCE, w.AlignTau))
 			}
 			if emb != nil {
 				words := make([][]int, len(batch))
 				for i, e := range batch {
 					words[i] = e.Words
 				}
-				add(tp.Scale(llink.WordLoss(tp, s, emb, words), w.Words))
+				add(tp.Scale(llink.WordLoss(tp, s, counts, emb, words), w.Words))
 			}
 			if bow != nil {
 				answers := make([][]int, len(batch))
 				for i, e := range batch {
 					answers[i] = e.Answer
 				}
-				add(tp.Scale(bow.Loss(tp, s, answers), w.BagOfWords))
+				add(tp.Scale(bow.Loss(tp, s, counts, answers), w.BagOfWords))
 			}
 			return loss
 		}
@@ -301,13 +327,14 @@ func TrainDirectFT(m *llama.Model, lora []*autograd.Var, exs []Example, pad int,
 type decoderStep struct {
 	name string // for errors: "stage B", "direct FT"
 	m    *llama.Model
-	// slots returns a batch's slot vectors [N, K, d]; nil for raw-text
-	// fine-tuning.
-	slots func(tp *autograd.Tape, step int, batch []Example, in batchInput) (*autograd.Var, error)
+	// slots returns a batch's slot vectors [N, K, d] and, with dynamic K,
+	// each example's number of them (its first ones; nil: K each); nil for
+	// raw-text fine-tuning.
+	slots func(tp *autograd.Tape, step int, batch []Example, in batchInput) (*autograd.Var, []int, error)
 	// slotTerms adds to loss (nil: zero) the terms that read the slots
 	// only (slot-mean alignment, word loss, bag of words); nil when there
 	// are none.
-	slotTerms     func(tp *autograd.Tape, loss, s *autograd.Var, batch []Example) *autograd.Var
+	slotTerms     func(tp *autograd.Tape, loss, s *autograd.Var, counts []int, batch []Example) *autograd.Var
 	usage, margin float32
 	usageEvery    int
 }
@@ -318,11 +345,15 @@ func (st decoderStep) usageStep(step int) bool {
 }
 
 // answer returns the answer cross-entropy of in with the slot vectors s
-// (nil: none) spliced in and, with zero, its value with the slot positions
-// holding their plain embeddings (no graph: the usage hinge's constant).
-func (st decoderStep) answer(tp *autograd.Tape, in batchInput, s *autograd.Var, zero bool, rng *rand.Rand) (ce *autograd.Var, ceZero float32) {
+// (nil: none; with counts, example i's first counts[i]) spliced in and,
+// with zero, its value with the slot positions holding their plain
+// embeddings (no graph: the usage hinge's constant).
+func (st decoderStep) answer(tp *autograd.Tape, in batchInput, s *autograd.Var, counts []int, zero bool, rng *rand.Rand) (ce *autograd.Var, ceZero float32) {
 	x := st.m.EmbedTape(in.b.IDs, in.b.B, in.b.T)
 	if s != nil {
+		if counts != nil {
+			s = realSlots(tp, s, counts)
+		}
 		ce = answerCE(tp, st.m, tp.ScatterRows(x, s, in.slotRows), in, rng)
 	} else {
 		ce = answerCE(tp, st.m, x, in, rng)
@@ -345,19 +376,20 @@ func (st decoderStep) run(tp *autograd.Tape, step, mb, pad int, batch []Example,
 	tp.Reset()
 	in := batchInputs(batch, pad)
 	var s *autograd.Var
+	var counts []int
 	if st.slots != nil {
-		if s, err = st.slots(tp, step, batch, in); err != nil {
+		if s, counts, err = st.slots(tp, step, batch, in); err != nil {
 			return 0, 0, err
 		}
 	}
 	usage := st.usageStep(step)
-	cv, ceZero := st.answer(tp, in, s, usage, rng)
+	cv, ceZero := st.answer(tp, in, s, counts, usage, rng)
 	lv := cv
 	if usage {
 		lv = tp.Add(lv, tp.Scale(llink.UsageLoss(tp, cv, ceZero, st.margin), st.usage))
 	}
 	if st.slotTerms != nil {
-		lv = st.slotTerms(tp, lv, s, batch)
+		lv = st.slotTerms(tp, lv, s, counts, batch)
 	}
 	tp.Backward(lv)
 	return lv.Item(), cv.Item(), nil
@@ -386,12 +418,13 @@ func (st decoderStep) accumulate(tp *autograd.Tape, step, mb, pad int, batch []E
 		in := batchInputs(micro, pad)
 		tp.Reset()
 		var s *autograd.Var
+		var counts []int
 		if st.slots != nil {
-			if s, err = st.slots(tp, step, micro, in); err != nil {
+			if s, counts, err = st.slots(tp, step, micro, in); err != nil {
 				return 0, 0, err
 			}
 		}
-		part, partZero := st.answer(tp, in, s, usage, rng)
+		part, partZero := st.answer(tp, in, s, counts, usage, rng)
 		share := float32(len(in.targets)) / float32(tokens)
 		ceSum += float64(share * part.Item())
 		zeroSum += float64(share * partZero)
@@ -411,11 +444,11 @@ func (st decoderStep) accumulate(tp *autograd.Tape, step, mb, pad int, batch []E
 	}
 	if st.slotTerms != nil {
 		tp.Reset()
-		s, err := st.slots(tp, step, batch, batchInputs(batch, pad))
+		s, counts, err := st.slots(tp, step, batch, batchInputs(batch, pad))
 		if err != nil {
 			return 0, 0, err
 		}
-		t := st.slotTerms(tp, nil, s, batch)
+		t := st.slotTerms(tp, nil, s, counts, batch)
 		loss += t.Item()
 		tp.Backward(t)
 	}

@@ -68,7 +68,7 @@ func generate(t *testing.T, m *llama.Model, inj llink.Injector, exs []Example, m
 					t.Fatal(err)
 				}
 			}
-			in[i].Vectors = inj.SlotVectors(src).Data()
+			in[i].Vectors = inj.SlotVectors(src).Data()[:len(e.SlotPos)*d] // with dynamic K, the text's own slots
 		}
 	}
 	gen, err := llink.GenerateIDs(m, in, 0, tEOT, maxNew, batch)

@@ -177,7 +177,7 @@ func (s *Stages) StageB(proj *llink.Projector) (*llink.Bundle, error) {
 			return nil, err
 		}
 	}
-	exs, err := p.examples(s.d.TrainTasks, c.Slots.Form(), proj.Project(tv.Z), tv.H, tok)
+	exs, err := p.examples(s.d.TrainTasks, c.Slots.Form(), proj.Project(tv.Z), tv.H, tok, c.Slots.SlotCounts(tok))
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +223,7 @@ func (s *Stages) slotPairs(dec *llama.Model, slots *llink.Slots, lora []*autogra
 			return err
 		}
 	}
-	exs, err := p.examples(s.pairTasks(), c.Slots.Form(), proj.Project(pv.Z), pv.H, tok)
+	exs, err := p.examples(s.pairTasks(), c.Slots.Form(), proj.Project(pv.Z), pv.H, tok, c.Slots.SlotCounts(tok))
 	if err != nil {
 		return err
 	}

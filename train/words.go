@@ -64,7 +64,7 @@ func AlignWords(slots *llink.Slots, tok *llink.Tokens, words [][]int, unit *tens
 			bw[i] = words[r]
 		}
 		tp.Reset()
-		loss := llink.WordNCE(tp, slots.WordDirections(tp, bt), unit, bw)
+		loss := llink.WordNCE(tp, slots.WordDirections(tp, bt), slots.SlotCounts(llink.Source{Tok: bt}), unit, bw)
 		tp.Backward(loss)
 		return loss.Item(), nil
 	}
@@ -121,13 +121,14 @@ func pickTokens(tok *llink.Tokens, idx []int) (*llink.Tokens, error) {
 func WordRecall(slots *llink.Slots, tok *llink.Tokens, words [][]int, unit *tensor.Tensor, m int) float64 {
 	dirs := slots.WordDirections(nil, tok).Value // [N, K, d]
 	n, k, d := dirs.Dim(0), dirs.Dim(1), dirs.Dim(2)
+	counts := slots.SlotCounts(llink.Source{Tok: tok})
 	cos := tensor.MatMul(tensor.FromSlice(dirs.Data(), n*k, d), unit, false, true) // [N·K, V]
 	v := unit.Dim(0)
 	top := make([]int, 0, min(m, v))
 	var sum float64
 	for i := range n {
 		near := map[int]bool{}
-		for s := range k {
+		for s := range slotsOf(counts, i, k) {
 			for _, j := range topIndices(cos.Data()[(i*k+s)*v:][:v], top) {
 				near[j] = true
 			}
@@ -162,6 +163,7 @@ func SpelledWords(slots *llink.Slots, tok *llink.Tokens, targets [][][]int, unit
 	if len(targets) != n {
 		panic(fmt.Sprintf("train.SpelledWords: %d target lists for %d texts", len(targets), n))
 	}
+	counts := slots.SlotCounts(llink.Source{Tok: tok})
 	cos := tensor.MatMul(tensor.FromSlice(dirs.Data(), n*k, d), unit, false, true) // [N·K, V]
 	v := unit.Dim(0)
 	top := make([]int, 0, min(m, v))
@@ -171,7 +173,7 @@ func SpelledWords(slots *llink.Slots, tok *llink.Tokens, targets [][][]int, unit
 			continue
 		}
 		near1, nearM := map[int]bool{}, map[int]bool{}
-		for s := range k {
+		for s := range slotsOf(counts, i, k) {
 			for r, j := range topIndices(cos.Data()[(i*k+s)*v:][:v], top) {
 				nearM[j] = true
 				if r == 0 {

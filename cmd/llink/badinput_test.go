@@ -149,4 +149,15 @@ func TestBadInputCommandLine(t *testing.T) {
 		{"unknown split", []string{"run", "-split", "shuffle"}, `invalid value "shuffle" for flag -split: want random or package`, 2},
 		{"unknown slots", []string{"run", "-slots", "bag"}, `invalid value "bag" for flag -slots: want pooled, tokens, segments, words or vocab`, 2},
 	})
+	// Dynamic K: the rule's flags, checked the same way by run and fair.
+	for _, cmd := range []string{"run", "fair"} {
+		checkBad(t, []badCase{
+			{"negative tokens per segment: " + cmd, []string{cmd, "-slots", "words", "-tokens-per-segment", "-1"}, cmd + ": -tokens-per-segment -1: want 0 (every text gets -k slots) to 65536", 2},
+			{"dynamic K on pooled slots: " + cmd, []string{cmd, "-tokens-per-segment", "2"}, cmd + ": -tokens-per-segment needs -slots segments, words or vocab (slots made of in-order segments); -slots pooled has one K for every text", 2},
+			{"dynamic K on the resampler: " + cmd, []string{cmd, "-slots", "tokens", "-tokens-per-segment", "2"}, cmd + ": -tokens-per-segment needs -slots segments, words or vocab (slots made of in-order segments); -slots tokens has one K for every text", 2},
+			{"floor without dynamic K: " + cmd, []string{cmd, "-slots", "words", "-min-k", "4"}, cmd + ": -min-k needs -tokens-per-segment", 2},
+			{"floor not a multiple: " + cmd, []string{cmd, "-slots", "words", "-k", "24", "-words-per-segment", "2", "-tokens-per-segment", "1", "-min-k", "5"}, cmd + ": -min-k 5: want 0 (one segment) or a multiple of -words-per-segment 2 up to -k 24", 2},
+			{"floor above K: " + cmd, []string{cmd, "-slots", "segments", "-k", "8", "-tokens-per-segment", "1", "-min-k", "9"}, cmd + ": -min-k 9: want 0 (one segment) or a multiple of -words-per-segment 1 up to -k 8", 2},
+		})
+	}
 }

@@ -136,6 +136,8 @@ func (o *fairOptions) check(fs *flag.FlagSet) error {
 		return usageErrorf("fair: -train-pairs (≥ 128), -train-tasks, -stage-a-steps and -stage-b-steps must be positive")
 	case llink.CheckK(o.k) != nil:
 		return usageErrorf("fair: -k: %v", llink.CheckK(o.k))
+	case o.checkSlots("fair", fs) != nil:
+		return o.checkSlots("fair", fs)
 	case o.resume && o.out == "":
 		return usageErrorf("fair: -resume needs -out FOLDER")
 	case len(o.tune) > 0 && o.resume:

@@ -200,10 +200,11 @@ func probeReps(m *train.Models, teacher *llink.Teacher, trainPairs, testPairs []
 		if b.Slots.ReadsTokens() {
 			src.Tok = t[j]
 		}
-		s := b.Slots.SlotVectors(src) // [N, K, d]: a token set of K slots per text
+		s := b.Slots.SlotVectors(src) // [N, K, d]: a token set of K slots per text (with dynamic K, its first K_i)
 		set := eval.ProbeSet{X: s, Mask: make([]bool, s.Dim(0)*s.Dim(1))}
+		counts, k := b.Slots.SlotCounts(src), s.Dim(1)
 		for i := range set.Mask {
-			set.Mask[i] = true
+			set.Mask[i] = counts == nil || i%k < counts[i/k]
 		}
 		if j == 0 {
 			stageA.train, slots.train = eval.ProbeSet{X: src.V}, set

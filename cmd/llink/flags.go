@@ -46,6 +46,8 @@ type runOptions struct {
 	teacherLayer     int
 	slotInput        string
 	wordsPerSegment  int
+	tokensPerSegment int
+	minK             int
 	projHidden       int
 	split            string
 	// note, when set, receives what loadData says about the data it
@@ -86,6 +88,24 @@ func (o *runOptions) registerSlots(fs *flag.FlagSet) {
 	choiceFlag(fs, &o.slotInput, "slots", "what the K slots are made of: pooled = the Stage A vector of the pooled sentence vector (the paper), tokens = that plus a cross-attention resampler over the encoder's token states, segments = the Stage A projections of K in-order segment means of the token states, words = a linear map of those segment means into the decoder's word embeddings, aligned with the English words of the training pairs before Stage B, vocab = word slots made of the decoder's own embedding rows, mixed by their similarity to the word slot", llink.SlotsPooled,
 		llink.SlotsPooled, llink.SlotsTokens, llink.SlotsSegments, llink.SlotsWords, llink.SlotsVocab)
 	fs.IntVar(&o.wordsPerSegment, "words-per-segment", 1, "word slots (-slots words or vocab): how many slots each in-order segment of the encoder's tokens gives, so a token spanning several English words can spell each (K must be a multiple)")
+	fs.IntVar(&o.tokensPerSegment, "tokens-per-segment", 0, "dynamic K (-slots segments, words or vocab): one segment of -words-per-segment slots per `r` encoder tokens of the text, so a text of n tokens gets clamp(ceil(n/r)·words-per-segment, -min-k, -k) slots and its prompt that many slot tokens; 0: every text gets -k")
+	fs.IntVar(&o.minK, "min-k", 0, "with -tokens-per-segment, the fewest slots a text gets (0: one segment, -words-per-segment slots; a multiple of it, at most -k)")
+}
+
+// checkSlots refuses dynamic-K flags that do not fit the other slot flags.
+func (o *runOptions) checkSlots(cmd string, fs *flag.FlagSet) error {
+	wps := max(o.wordsPerSegment, 1)
+	switch {
+	case o.tokensPerSegment < 0 || o.tokensPerSegment > llink.MaxTokensPerSegment:
+		return usageErrorf("%s: -tokens-per-segment %d: want 0 (every text gets -k slots) to %d", cmd, o.tokensPerSegment, llink.MaxTokensPerSegment)
+	case o.tokensPerSegment > 0 && o.slotInput != llink.SlotsSegments && o.slotInput != llink.SlotsWords && o.slotInput != llink.SlotsVocab:
+		return usageErrorf("%s: -tokens-per-segment needs -slots %s, %s or %s (slots made of in-order segments); -slots %s has one K for every text", cmd, llink.SlotsSegments, llink.SlotsWords, llink.SlotsVocab, o.slotInput)
+	case flagSet(fs, "min-k") && o.tokensPerSegment == 0:
+		return usageErrorf("%s: -min-k needs -tokens-per-segment", cmd)
+	case o.minK < 0 || o.minK > o.k || o.minK%wps != 0:
+		return usageErrorf("%s: -min-k %d: want 0 (one segment) or a multiple of -words-per-segment %d up to -k %d", cmd, o.minK, wps, o.k)
+	}
+	return nil
 }
 
 // registerTraining registers the training flags with their defaults (the
@@ -125,6 +145,11 @@ func (o *runOptions) check(cmd string, fs *flag.FlagSet) error {
 		return usageErrorf("%s: -micro-batch %d: want 0..%d", cmd, o.microBatch, maxCount)
 	case o.microBatch > 0 && o.memory > 0:
 		return usageErrorf("%s: -micro-batch sets the micro-batch, -memory chooses it: give one", cmd)
+	}
+	if fs.Lookup("tokens-per-segment") != nil {
+		if err := o.checkSlots(cmd, fs); err != nil {
+			return err
+		}
 	}
 	for _, f := range []struct {
 		name string

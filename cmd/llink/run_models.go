@@ -69,5 +69,6 @@ func llinkConfig(m *train.Models, o runOptions) llink.Config {
 	if o.wordsPerSegment > 1 {
 		c.WordsPerSegment = o.wordsPerSegment
 	}
+	c.TokensPerSegment, c.MinK = o.tokensPerSegment, o.minK
 	return c
 }

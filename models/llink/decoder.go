@@ -163,6 +163,10 @@ type Source struct {
 type Injector interface {
 	SlotVectors(src Source) *tensor.Tensor
 	SlotCount() int
+	// SlotCounts returns how many of its K slots each text of src has
+	// (dynamic K: text i's are the first SlotCounts(src)[i] of its row of
+	// SlotVectors, the rest padding), or nil when every text has K.
+	SlotCounts(src Source) []int
 	// ReadsTokens reports whether SlotVectors needs Source.Tok.
 	ReadsTokens() bool
 }
@@ -172,7 +176,7 @@ func (s *Slots) SlotVectors(src Source) *tensor.Tensor {
 	return s.Forward(nil, autograd.Const(src.V), src.Tok).Value
 }
 
-// SlotCount returns K.
+// SlotCount returns K (with dynamic K, the most slots a text has).
 func (s *Slots) SlotCount() int { return s.Expander.K }
 
 // ReadsTokens reports whether the slots read token states (a resampler or
@@ -202,6 +206,9 @@ func (s *Scale) SlotVectors(src Source) *tensor.Tensor {
 // SlotCount returns 1.
 func (s *Scale) SlotCount() int { return 1 }
 
+// SlotCounts returns nil: every text has its one slot.
+func (s *Scale) SlotCounts(Source) []int { return nil }
+
 // ReadsTokens returns false: Stage A's vector is pooled.
 func (s *Scale) ReadsTokens() bool { return false }
 
@@ -214,23 +221,31 @@ type Input struct {
 
 // Inputs tokenises the prompts of instructions about foreign texts in
 // form f and, when f has slots, injects inj's soft vectors of src (row i
-// for item i; inj and src are unused otherwise). It is the one injection
-// path: evaluation, the baselines and the root package build their inputs
-// here.
+// for item i; inj and src are unused otherwise). With dynamic K
+// ([Injector.SlotCounts]) item i's prompt carries its own number of slot
+// tokens, f.K being the most. It is the one injection path: evaluation,
+// the baselines and the root package build their inputs here.
 func (d *Decoder) Inputs(f Form, instructions, foreign []string, inj Injector, src Source) ([]Input, error) {
 	if len(instructions) != len(foreign) {
 		return nil, fmt.Errorf("llink: %d instructions for %d foreign texts", len(instructions), len(foreign))
 	}
-	in := make([]Input, len(foreign))
-	for i := range foreign {
-		p, err := d.Prompt(f, instructions[i], foreign[i])
-		if err != nil {
-			return nil, err
+	prompts := func(counts []int) ([]Input, error) {
+		in := make([]Input, len(foreign))
+		for i := range foreign {
+			fi := f
+			if counts != nil {
+				fi.K = counts[i]
+			}
+			p, err := d.Prompt(fi, instructions[i], foreign[i])
+			if err != nil {
+				return nil, err
+			}
+			in[i].Prompt = p
 		}
-		in[i].Prompt = p
+		return in, nil
 	}
 	if f.Content != SlotTokens {
-		return in, nil
+		return prompts(nil)
 	}
 	v := src.V
 	switch {
@@ -243,12 +258,46 @@ func (d *Decoder) Inputs(f Form, instructions, foreign []string, inj Injector, s
 	case inj.ReadsTokens() && (src.Tok == nil || src.Tok.Len() != len(foreign)):
 		return nil, fmt.Errorf("llink: the slots read token states, and %d texts came without theirs", len(foreign))
 	}
+	counts := inj.SlotCounts(src)
+	for i, k := range counts {
+		if k < 1 || k > f.K {
+			return nil, fmt.Errorf("llink: text %d has %d slots, want 1..%d", i, k, f.K)
+		}
+	}
+	in, err := prompts(counts)
+	if err != nil {
+		return nil, err
+	}
 	s := inj.SlotVectors(src)
-	kd := f.K * d.Model.Config.Hidden
+	w := d.Model.Config.Hidden
+	kd := f.K * w
 	for i := range in {
-		in[i].Vectors = s.Data()[i*kd : (i+1)*kd]
+		in[i].Vectors = s.Data()[i*kd:][:len(in[i].SlotPos)*w]
 	}
 	return in, nil
+}
+
+// MeanSlots returns the mean of each text's slots s [N, K, d] — of the
+// first counts[i] of text i's (dynamic K), or of all K when counts is nil:
+// [N, d].
+func MeanSlots(s *tensor.Tensor, counts []int) *tensor.Tensor {
+	if counts == nil {
+		return tensor.MeanAxis(s, 1, false)
+	}
+	n, k, d := s.Dim(0), s.Dim(1), s.Dim(2)
+	out := tensor.New(n, d)
+	for i, ki := range counts {
+		row := out.Row(i)
+		for j := range ki {
+			for c, x := range s.Data()[(i*k+j)*d:][:d] {
+				row[c] += x
+			}
+		}
+		for c := range row {
+			row[c] /= float32(ki)
+		}
+	}
+	return out
 }
 
 // Generate answers inputs greedily (at most maxNew tokens, stopping at the

@@ -188,7 +188,7 @@ func TestStageBLosses(t *testing.T) {
 	r := testutil.RNG(5)
 	h := tensor.RandN(r, 1, 3, 8)
 	res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
-		return SlotAlignLoss(tp, xs[0], h, 0.05, 0.001, 0.07)
+		return SlotAlignLoss(tp, xs[0], nil, h, 0.05, 0.001, 0.07)
 	}, []*tensor.Tensor{tensor.RandN(r, 1, 3, 4, 8)}, autograd.CheckOpts{Tol: 2e-3})
 	if err != nil {
 		t.Fatalf("slot align: %v (%+v)", err, res)
@@ -199,7 +199,7 @@ func TestStageBLosses(t *testing.T) {
 		copy(s.Data()[i*16:], h.Row(i))
 		copy(s.Data()[i*16+8:], h.Row(i))
 	}
-	if v := SlotAlignLoss(nil, autograd.Const(s), h, 1, 0, 0.07).Item(); v > 1e-6 {
+	if v := SlotAlignLoss(nil, autograd.Const(s), nil, h, 1, 0, 0.07).Item(); v > 1e-6 {
 		t.Fatalf("aligned slots MSE %v", v)
 	}
 }
@@ -216,7 +216,7 @@ func TestBagOfWords(t *testing.T) {
 	w, b := bow.Head.Weight.Value.Clone(), bow.Head.Bias.Value.Clone()
 	res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
 		h := &BagOfWords{Head: &nn.Linear{Weight: xs[1], Bias: xs[2], In: d, Out: vocab}}
-		return h.Loss(tp, xs[0], answers)
+		return h.Loss(tp, xs[0], nil, answers)
 	}, []*tensor.Tensor{slots, w, b}, autograd.CheckOpts{Tol: 2e-3})
 	if err != nil {
 		t.Fatalf("bag-of-words loss: %v (%+v)", err, res)
@@ -227,12 +227,12 @@ func TestBagOfWords(t *testing.T) {
 	opt := nn.NewAdamW([]nn.ParamGroup{{Params: bow.Params(), LR: 0.05}}, 0.9, 0.999, 1e-8)
 	tp := autograd.NewTape()
 	sv := autograd.Const(slots)
-	first := bow.Loss(tp, sv, answers).Item()
+	first := bow.Loss(tp, sv, nil, answers).Item()
 	var last float32
 	for range 300 {
 		tp.Reset()
 		autograd.ZeroGrad(bow.Params())
-		l := bow.Loss(tp, sv, answers)
+		l := bow.Loss(tp, sv, nil, answers)
 		tp.Backward(l)
 		opt.Step()
 		last = l.Item()
@@ -259,7 +259,7 @@ func TestWordLoss(t *testing.T) {
 	emb := UnitRows(tensor.RandN(r, 1, vocab, d))
 	words := [][]int{{1, 4}, {7}}
 	res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
-		return WordLoss(tp, xs[0], emb, words)
+		return WordLoss(tp, xs[0], nil, emb, words)
 	}, []*tensor.Tensor{tensor.RandN(r, 1, n, k, d)}, autograd.CheckOpts{Tol: 3e-3})
 	if err != nil {
 		t.Fatalf("%v (%+v)", err, res)
@@ -270,7 +270,7 @@ func TestWordLoss(t *testing.T) {
 	copy(good.Data()[(0*k+1)*d:], emb.Row(4))
 	copy(good.Data()[1*k*d:], emb.Row(7))
 	bad := tensor.RandN(r, 1, n, k, d)
-	if g, b := WordLoss(nil, autograd.Const(good), emb, words).Item(), WordLoss(nil, autograd.Const(bad), emb, words).Item(); g >= b {
+	if g, b := WordLoss(nil, autograd.Const(good), nil, emb, words).Item(), WordLoss(nil, autograd.Const(bad), nil, emb, words).Item(); g >= b {
 		t.Fatalf("word loss %.4f for slots on the words, %.4f for random slots", g, b)
 	}
 }
@@ -284,20 +284,20 @@ func TestWordNCE(t *testing.T) {
 	emb := UnitRows(tensor.RandN(r, 1, vocab, d))
 	words := [][]int{{1, 4, 1}, {7}}
 	res, err := autograd.Check(func(tp *autograd.Tape, xs []*autograd.Var) *autograd.Var {
-		return WordNCE(tp, xs[0], emb, words)
+		return WordNCE(tp, xs[0], nil, emb, words)
 	}, []*tensor.Tensor{tensor.RandN(r, 1, n, k, d)}, autograd.CheckOpts{Tol: 3e-3})
 	if err != nil {
 		t.Fatalf("%v (%+v)", err, res)
 	}
 	x := tensor.RandN(r, 1, n, k, d)
-	if a, b := WordNCE(nil, autograd.Const(x), emb, words).Item(), WordNCE(nil, autograd.Const(x), emb, [][]int{{1, 4}, {7}}).Item(); a != b {
+	if a, b := WordNCE(nil, autograd.Const(x), nil, emb, words).Item(), WordNCE(nil, autograd.Const(x), nil, emb, [][]int{{1, 4}, {7}}).Item(); a != b {
 		t.Fatalf("a repeated word changed the loss: %v vs %v", a, b)
 	}
 	good := tensor.RandN(r, 1, n, k, d)
 	copy(good.Data()[0*k*d:], emb.Row(1))
 	copy(good.Data()[(0*k+1)*d:], emb.Row(4))
 	copy(good.Data()[1*k*d:], emb.Row(7))
-	if g, b := WordNCE(nil, autograd.Const(good), emb, words).Item(), WordNCE(nil, autograd.Const(x), emb, words).Item(); g >= b {
+	if g, b := WordNCE(nil, autograd.Const(good), nil, emb, words).Item(), WordNCE(nil, autograd.Const(x), nil, emb, words).Item(); g >= b {
 		t.Fatalf("word NCE %.4f for slots on the words, %.4f for random slots", g, b)
 	}
 }

@@ -1,6 +1,7 @@
 package llink
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -69,6 +70,21 @@ type Config struct {
 	// whose piece spans several English words ("planted sugarcane on")
 	// can spell each of them. K must be a multiple of it.
 	WordsPerSegment int `json:"words_per_segment,omitempty"`
+	// TokensPerSegment, when positive, makes K grow with the foreign text
+	// (dynamic K): a text of n encoder tokens gets
+	//
+	//	K_i = clamp(⌈n / TokensPerSegment⌉ · WordsPerSegment, MinK, K)
+	//
+	// slots — one segment of WordsPerSegment slots per TokensPerSegment
+	// tokens, at least MinK and at most K ([Config.SlotsFor]) — and its
+	// prompt carries K_i slot tokens <f0>…<fK_i-1>. Only slots made of
+	// in-order segments have it (segments, words, vocab): the pooled and
+	// resampler slots come from one vector's fixed expansion into K.
+	// 0 (as in every bundle written before it) keeps one K for every text.
+	TokensPerSegment int `json:"tokens_per_segment,omitempty"`
+	// MinK is dynamic K's floor (0 means one segment: WordsPerSegment
+	// slots); a multiple of WordsPerSegment, at most K.
+	MinK int `json:"min_k,omitempty"`
 }
 
 // Slot inputs (Config.SlotInput).
@@ -139,8 +155,59 @@ func (c Config) Validate() error {
 		return fmt.Errorf("llink: %d words per segment with slot input %q (only word slots, %q or %q, have segments of several words)", c.WordsPerSegment, c.SlotInput, SlotsWords, SlotsVocab)
 	case c.K%c.wordsPerSegment() != 0:
 		return fmt.Errorf("llink: K = %d slots is not a multiple of %d words per segment", c.K, c.WordsPerSegment)
+	case c.TokensPerSegment < 0 || c.TokensPerSegment > MaxTokensPerSegment:
+		return fmt.Errorf("llink: %d encoder tokens per segment, want 0 (one K for every text) to %d", c.TokensPerSegment, MaxTokensPerSegment)
+	case c.TokensPerSegment > 0 && c.SlotInput != SlotsSegments && !c.wordSlots():
+		return fmt.Errorf("llink: dynamic K (%d tokens per segment) with slot input %q: only slots made of in-order segments (%q, %q, %q) can vary in number", c.TokensPerSegment, cmpOr(c.SlotInput, SlotsPooled), SlotsSegments, SlotsWords, SlotsVocab)
+	case c.MinK != 0 && c.TokensPerSegment == 0:
+		return fmt.Errorf("llink: a floor of %d slots without dynamic K (tokens per segment 0)", c.MinK)
+	case c.MinK < 0 || c.MinK > c.K || c.MinK%c.wordsPerSegment() != 0:
+		return fmt.Errorf("llink: a floor of %d slots, want 0 (one segment) or a multiple of %d words per segment up to K = %d", c.MinK, c.wordsPerSegment(), c.K)
 	}
 	return nil
+}
+
+// MaxTokensPerSegment is the largest [Config.TokensPerSegment].
+const MaxTokensPerSegment = 1 << 16
+
+// DynamicK reports whether each text gets its own number of slots
+// ([Config.TokensPerSegment]).
+func (c Config) DynamicK() bool { return c.TokensPerSegment > 0 }
+
+// SlotsFor returns the slots of a text of n encoder tokens: K, or with
+// dynamic K clamp(⌈n/TokensPerSegment⌉·WordsPerSegment, MinK, K), where
+// MinK 0 means WordsPerSegment.
+func (c Config) SlotsFor(n int) int { return c.slotRule().of(n) }
+
+// SlotCounts returns the slots of each text of tok ([Config.SlotsFor] of
+// its real tokens), or nil without dynamic K (every text has K).
+func (c Config) SlotCounts(tok *Tokens) []int { return c.slotRule().counts(tok) }
+
+// slotRule is what [Config.SlotsFor] reads of a Config (the [Slots] keep
+// it).
+type slotRule struct{ k, perTokens, wps, minK int }
+
+func (c Config) slotRule() slotRule {
+	return slotRule{k: c.K, perTokens: c.TokensPerSegment, wps: c.wordsPerSegment(), minK: cmp.Or(c.MinK, c.wordsPerSegment())}
+}
+
+func (r slotRule) of(n int) int {
+	if r.perTokens <= 0 {
+		return r.k
+	}
+	segs := (max(n, 1) + r.perTokens - 1) / r.perTokens
+	return min(max(segs*r.wps, r.minK), r.k)
+}
+
+func (r slotRule) counts(tok *Tokens) []int {
+	if r.perTokens <= 0 || tok == nil {
+		return nil
+	}
+	out := tok.Counts()
+	for i, n := range out {
+		out[i] = r.of(n)
+	}
+	return out
 }
 
 // Projector is Stage A's map from encoder space to decoder space:
@@ -322,12 +389,14 @@ type Slots struct {
 	// [Slots.SetVocabulary]); nil for the other slot inputs.
 	vocab, vocabUnit *tensor.Tensor
 	mix              bool
+	// rule gives each text its number of slots ([Config.SlotsFor]).
+	rule slotRule
 }
 
 // NewSlots returns the Stage B parts with γ₀ = gamma0 (and a resampler for
 // SlotsTokens). Segment slots need their Projector set before use.
 func NewSlots(c Config, gamma0 float32, r *rand.Rand) *Slots {
-	s := &Slots{Scale: NewScale(gamma0, c.Eps), Adapter: NewAdapter(c, r), Expander: NewExpander(c, r)}
+	s := &Slots{Scale: NewScale(gamma0, c.Eps), Adapter: NewAdapter(c, r), Expander: NewExpander(c, r), rule: c.slotRule()}
 	switch c.SlotInput {
 	case SlotsTokens:
 		s.Resampler = NewResampler(c, r)
@@ -353,7 +422,9 @@ func (s *Slots) SetVocabulary(emb func() *tensor.Tensor) {
 
 // Forward maps projected vectors v [N, d] to slots [N, K, d]; with a
 // resampler or segments the slots also read the texts' token states tok
-// (unused and may be nil otherwise).
+// (unused and may be nil otherwise). With dynamic K text i's slots are its
+// first [Slots.SlotCounts] of them; the rest are padding, made of zero
+// segment means, that no prompt or loss reads.
 func (s *Slots) Forward(tp *autograd.Tape, v *autograd.Var, tok *Tokens) *autograd.Var {
 	if s.segments {
 		return s.segmentSlots(tp, tok)
@@ -380,29 +451,46 @@ func (s *Slots) segmentSlots(tp *autograd.Tape, tok *Tokens) *autograd.Var {
 	if s.Projector == nil || tok == nil {
 		panic("llink.Slots: segment slots need the Stage A projector and the texts' token states")
 	}
-	seg, n := s.segmentMeans(tok, s.Expander.K)
+	seg, n := s.segmentMeans(tok, 1)
 	v := s.Projector.Project(seg)
 	out := s.Adapter.Forward(tp, s.Scale.Forward(tp, autograd.Const(v)))
 	return s.Expander.Norm.Forward(tp, tp.Reshape(out, n, s.Expander.K, s.Expander.D))
 }
 
-// segmentMeans returns the k in-order segment means of tok's token states,
-// one row per (text, segment): [N·k, enc], and N.
-func (s *Slots) segmentMeans(tok *Tokens, k int) (*tensor.Tensor, int) {
-	seg := tok.Segments(k).States
+// segmentMeans returns the in-order segment means of tok's token states
+// for slots of r words per segment — K/r segments, or with dynamic K
+// K_i/r for text i, padded to K/r with zero rows — one row per (text,
+// segment): [N·K/r, enc], and N.
+func (s *Slots) segmentMeans(tok *Tokens, r int) (*tensor.Tensor, int) {
+	k := s.Expander.K / r
+	var seg *tensor.Tensor
+	if ks := s.rule.counts(tok); ks != nil {
+		for i := range ks {
+			ks[i] /= r
+		}
+		seg = tok.SegmentsEach(ks, k).States
+	} else {
+		seg = tok.Segments(k).States
+	}
 	n := seg.Dim(0)
 	return seg.Reshape(n*k, seg.Dim(2)), n
 }
 
+// SlotCounts returns each text's number of slots with dynamic K
+// ([Config.TokensPerSegment], from src.Tok's real tokens), or nil when
+// every text has K.
+func (s *Slots) SlotCounts(src Source) []int { return s.rule.counts(src.Tok) }
+
 // WordDirections returns word slots before their scale: Lexical applied to
 // the K/r in-order segment means of tok's token states, r directions each
-// (r = Config.WordsPerSegment), in order: [N, K, d]. Their directions are
-// what the word alignment trains ([WordNCE]).
+// (r = Config.WordsPerSegment), in order: [N, K, d] (with dynamic K, text
+// i's first [Slots.SlotCounts] are its own). Their directions are what the
+// word alignment trains ([WordNCE]).
 func (s *Slots) WordDirections(tp *autograd.Tape, tok *Tokens) *autograd.Var {
 	if s.Lexical == nil || tok == nil {
 		panic("llink.Slots: word slots need their lexical map and the texts' token states")
 	}
-	seg, n := s.segmentMeans(tok, s.Expander.K*s.Expander.D/s.Lexical.Out)
+	seg, n := s.segmentMeans(tok, s.Lexical.Out/s.Expander.D)
 	return tp.Reshape(s.Lexical.Forward(tp, autograd.Const(seg)), n, s.Expander.K, s.Expander.D)
 }
 

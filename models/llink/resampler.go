@@ -36,20 +36,47 @@ func (t *Tokens) Head(n int) *Tokens {
 	return &Tokens{States: tensor.FromSlice(t.States.Data()[:n*T*d], n, T, d), Mask: t.Mask[:n*T]}
 }
 
+// Counts returns each text's number of real tokens.
+func (t *Tokens) Counts() []int {
+	n, T := t.States.Dim(0), t.States.Dim(1)
+	out := make([]int, n)
+	for i := range n {
+		for out[i] < T && t.Mask[i*T+out[i]] {
+			out[i]++
+		}
+	}
+	return out
+}
+
 // Segments cuts each text's real tokens into k contiguous runs of nearly
 // equal length, in order, and returns their means [N, k, enc] (every entry
 // real). A text of n < k tokens gives runs of one token, some repeated.
 func (t *Tokens) Segments(k int) *Tokens {
+	ks := make([]int, t.Len())
+	for i := range ks {
+		ks[i] = k
+	}
+	return t.SegmentsEach(ks, k)
+}
+
+// SegmentsEach is [Tokens.Segments] with ks[i] ≤ k segments for text i:
+// [N, k, enc], text i's segment means first (Mask true), then zero rows
+// (Mask false) — the padding of a batch whose texts have different numbers
+// of slots (dynamic K, [Config.TokensPerSegment]).
+func (t *Tokens) SegmentsEach(ks []int, k int) *Tokens {
 	n, T, d := t.States.Dim(0), t.States.Dim(1), t.States.Dim(2)
+	if len(ks) != n {
+		panic(fmt.Sprintf("llink.Tokens.SegmentsEach: %d segment counts for %d texts", len(ks), n))
+	}
 	out := &Tokens{States: tensor.New(n, k, d), Mask: make([]bool, n*k)}
-	for i := range n {
-		real := 0
-		for real < T && t.Mask[i*T+real] {
-			real++
+	for i, real := range t.Counts() {
+		ki := ks[i]
+		if ki < 1 || ki > k {
+			panic(fmt.Sprintf("llink.Tokens.SegmentsEach: text %d has %d segments, want 1..%d", i, ki, k))
 		}
-		for s := range k {
-			lo := s * real / k
-			hi := max((s+1)*real/k, lo+1)
+		for s := range ki {
+			lo := s * real / ki
+			hi := max((s+1)*real/ki, lo+1)
 			lo, hi = min(lo, real-1), min(hi, real)
 			dst := out.States.Data()[(i*k+s)*d:][:d]
 			for j := lo; j < hi; j++ {

@@ -43,13 +43,14 @@ func UsageLoss(tp *autograd.Tape, ceWith *autograd.Var, ceZero float32, margin f
 
 // SlotAlignLoss ties the mean of the K slots to the Stage A teacher vector:
 // wMSE·mean_i‖ŝ̄ᵢ−ĥᵢ‖² + wNCE·InfoNCE_τ(ŝ̄, ĥ) for slots [N, K, d] and
-// teachers h [N, d] (constants; x̂ = x/‖x‖).
-func SlotAlignLoss(tp *autograd.Tape, slots *autograd.Var, h *tensor.Tensor, wMSE, wNCE, tau float32) *autograd.Var {
+// teachers h [N, d] (constants; x̂ = x/‖x‖). With counts (dynamic K) text
+// i's mean is over its first counts[i] slots; nil means all K.
+func SlotAlignLoss(tp *autograd.Tape, slots *autograd.Var, counts []int, h *tensor.Tensor, wMSE, wNCE, tau float32) *autograd.Var {
 	s := slots.Shape()
 	if len(s) != 3 || h.Dims() != 2 || h.Dim(0) != s[0] || h.Dim(1) != s[2] {
 		panic(fmt.Sprintf("llink.SlotAlignLoss: slots %v and teachers %v must be [N, K, d] and [N, d]", s, h.Shape()))
 	}
-	mean := tp.L2Normalize(tp.MeanAxis(slots, 1, false), 1e-12)
+	mean := tp.L2Normalize(slotMean(tp, slots, counts), 1e-12)
 	hn := autograd.Const(UnitRows(h))
 	loss := tp.Scale(tp.MSE(mean, hn), wMSE*float32(s[2]))
 	if wNCE != 0 && s[0] > 1 {
@@ -58,8 +59,44 @@ func SlotAlignLoss(tp *autograd.Tape, slots *autograd.Var, h *tensor.Tensor, wMS
 	return loss
 }
 
+// checkCounts panics unless counts (nil, or one count in 1..k per text)
+// fit slots of shape s [N, K, d]: a programmer error.
+func checkCounts(op string, s []int, counts []int) {
+	if counts == nil {
+		return
+	}
+	if len(counts) != s[0] {
+		panic(fmt.Sprintf("llink.%s: %d slot counts for slots %v", op, len(counts), s))
+	}
+	for i, k := range counts {
+		if k < 1 || k > s[1] {
+			panic(fmt.Sprintf("llink.%s: text %d has %d slots, want 1..%d", op, i, k, s[1]))
+		}
+	}
+}
+
+// slotMean returns the mean of each text's slots [N, K, d] → [N, d]: of
+// its first counts[i] (dynamic K), or of all K when counts is nil.
+func slotMean(tp *autograd.Tape, slots *autograd.Var, counts []int) *autograd.Var {
+	if counts == nil {
+		return tp.MeanAxis(slots, 1, false)
+	}
+	s := slots.Shape()
+	checkCounts("slotMean", s, counts)
+	w := tensor.New(s[0], s[1], 1)
+	for i, k := range counts {
+		for j := range k {
+			w.Data()[i*s[1]+j] = 1 / float32(k)
+		}
+	}
+	return tp.SumAxis(tp.Mul(slots, autograd.Const(w)), 1, false)
+}
+
 // wordTau is [WordLoss]'s temperature on cosine similarities.
 const wordTau = 0.1
+
+// padScore is the word score a padding slot gets (dynamic K).
+const padScore = -1e9
 
 // WordLoss ties slots [N, K, d] to the decoder's own token embeddings unit
 // [V, d] (a constant with unit rows, [UnitRows], normalised once by the
@@ -69,9 +106,10 @@ const wordTau = 0.1
 // cross-entropy of LSE_k(cos(s_k, e_v)/τ) against the multi-hot of
 // words[i]. The Stage A teacher, one sentence state, keeps little of a
 // sentence's place or date (docs/EXPERIMENTS.md); this term asks the slots
-// for them in the form the decoder reads and writes them. Ids outside the
-// vocabulary are a programmer error and panic.
-func WordLoss(tp *autograd.Tape, slots *autograd.Var, unit *tensor.Tensor, words [][]int) *autograd.Var {
+// for them in the form the decoder reads and writes them. With counts
+// (dynamic K) only text i's first counts[i] slots count; nil means all K.
+// Ids outside the vocabulary are a programmer error and panic.
+func WordLoss(tp *autograd.Tape, slots *autograd.Var, counts []int, unit *tensor.Tensor, words [][]int) *autograd.Var {
 	s := slots.Shape()
 	if len(s) != 3 || s[0] != len(words) || unit.Dims() != 2 || unit.Dim(1) != s[2] {
 		panic(fmt.Sprintf("llink.WordLoss: slots %v for %d texts and embeddings %v", s, len(words), unit.Shape()))
@@ -86,15 +124,29 @@ func WordLoss(tp *autograd.Tape, slots *autograd.Var, unit *tensor.Tensor, words
 			y.Row(i)[t] = 1
 		}
 	}
-	return tp.BCEWithLogits(wordScores(tp, slots, unit), y)
+	return tp.BCEWithLogits(wordScores(tp, slots, counts, unit), y)
 }
 
 // wordScores returns LSE_k(cos(s_k, e_v)/τ) [N, V]: how close the best of
-// each text's K slots (slots [N, K, d]) is to every unit embedding row e_v
-// — the score both word losses read.
-func wordScores(tp *autograd.Tape, slots *autograd.Var, unit *tensor.Tensor) *autograd.Var {
+// each text's K slots (slots [N, K, d]; with counts, its first counts[i])
+// is to every unit embedding row e_v — the score both word losses read.
+func wordScores(tp *autograd.Tape, slots *autograd.Var, counts []int, unit *tensor.Tensor) *autograd.Var {
 	cos := tp.MatMul(tp.L2Normalize(slots, 1e-12), autograd.Const(unit), false, true) // [N, K, V]
 	x := tp.TransposeLast2(tp.Scale(cos, 1/wordTau))                                  // [N, V, K]
+	if counts != nil {
+		// Padding slots get a score far below any real one (|cos/τ| ≤ 10):
+		// their share of the log-sum-exp underflows to zero, and so does
+		// their gradient.
+		s := slots.Shape()
+		checkCounts("wordScores", s, counts)
+		pad := tensor.New(s[0], 1, s[1])
+		for i, k := range counts {
+			for j := k; j < s[1]; j++ {
+				pad.Data()[i*s[1]+j] = padScore
+			}
+		}
+		x = tp.Add(x, autograd.Const(pad))
+	}
 	// log-sum-exp over the K slots: x_0 − logsoftmax(x)_0.
 	lse := tp.Slice(tp.Sub(x, tp.LogSoftmax(x)), 2, 0, 1)
 	return tp.Reshape(lse, slots.Shape()[0], unit.Dim(0))
@@ -107,8 +159,9 @@ func wordScores(tp *autograd.Tape, slots *autograd.Var, unit *tensor.Tensor) *au
 // of that score's softmax over the vocabulary at t. Unlike [WordLoss]'s
 // per-token binary terms, which the vocabulary's many absent tokens
 // dominate, it asks directly that a sentence's words be the slots' nearest
-// neighbours. Ids outside the vocabulary are a programmer error and panic.
-func WordNCE(tp *autograd.Tape, slots *autograd.Var, unit *tensor.Tensor, words [][]int) *autograd.Var {
+// neighbours. counts are as [WordLoss]'s. Ids outside the vocabulary are a
+// programmer error and panic.
+func WordNCE(tp *autograd.Tape, slots *autograd.Var, counts []int, unit *tensor.Tensor, words [][]int) *autograd.Var {
 	s := slots.Shape()
 	if len(s) != 3 || s[0] != len(words) || unit.Dims() != 2 || unit.Dim(1) != s[2] {
 		panic(fmt.Sprintf("llink.WordNCE: slots %v for %d texts and embeddings %v", s, len(words), unit.Shape()))
@@ -127,7 +180,7 @@ func WordNCE(tp *autograd.Tape, slots *autograd.Var, unit *tensor.Tensor, words 
 			}
 		}
 	}
-	return tp.CrossEntropy(tp.Gather(wordScores(tp, slots, unit), rows), targets, -100)
+	return tp.CrossEntropy(tp.Gather(wordScores(tp, slots, counts, unit), rows), targets, -100)
 }
 
 // BagOfWords is the optional Stage B bag-of-words head (LLINK.md: "0.1·BCE
@@ -149,10 +202,11 @@ func NewBagOfWords(d, vocab int, r *rand.Rand) *BagOfWords {
 func (b *BagOfWords) Params() []*autograd.Var { return b.Head.Params() }
 
 // Loss returns the mean BCE of the head's logits on the slot mean of slots
-// [N, K, d] against the multi-hot rows of answers (answers[i] are example
-// i's answer token ids; repeats count once, ids outside the vocabulary are
-// a programmer error and panic).
-func (b *BagOfWords) Loss(tp *autograd.Tape, slots *autograd.Var, answers [][]int) *autograd.Var {
+// [N, K, d] (with counts, of text i's first counts[i]; nil: all K) against
+// the multi-hot rows of answers (answers[i] are example i's answer token
+// ids; repeats count once, ids outside the vocabulary are a programmer
+// error and panic).
+func (b *BagOfWords) Loss(tp *autograd.Tape, slots *autograd.Var, counts []int, answers [][]int) *autograd.Var {
 	s := slots.Shape()
 	if len(s) != 3 || s[0] != len(answers) || s[2] != b.Head.In {
 		panic(fmt.Sprintf("llink.BagOfWords.Loss: slots %v for %d answers and head width %d", s, len(answers), b.Head.In))
@@ -168,5 +222,5 @@ func (b *BagOfWords) Loss(tp *autograd.Tape, slots *autograd.Var, answers [][]in
 			row[t] = 1
 		}
 	}
-	return tp.BCEWithLogits(b.Head.Forward(tp, tp.MeanAxis(slots, 1, false)), y)
+	return tp.BCEWithLogits(b.Head.Forward(tp, slotMean(tp, slots, counts)), y)
 }
