@@ -87,6 +87,16 @@ type kernels struct {
 	// kdot4, when set for a type, is kdot on four rows at once (SgemmQ
 	// then reads four streams, quantk.go).
 	kdot4 [qTypes]kdot4Kernel
+	// kdotP, when set for a type (Q4_K, Q6_K), is its int8 kernel on the
+	// packed layout of kpRows rows (quantkp.go): [QMatrix.Repack] packs
+	// only for a level that has one.
+	kdotP [qTypes]kdotPKernel
+	// kdotP4, set with kdotP, is kdotP on four groups at once (four
+	// streams).
+	kdotP4 [qTypes]kdotP4Kernel
+	// kpUnits, when set, moves a packed super-block's quant bytes back to
+	// its rows (kpUnitsGeneric is its twin; quantkp.go).
+	kpUnits func(dst []byte, ds int, src []byte, n16 int)
 	// actRow quantises activations for kdot (quantk.go).
 	actRow actRowKernel
 	// dequant widens blocks as Dequantize (its twin) does.

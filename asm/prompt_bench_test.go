@@ -87,6 +87,21 @@ func BenchmarkPromptGEMM(b *testing.B) {
 				next = (next + 1) % promptCopies
 				SgemmQ(s.m, x, s.in, qms[next], y, s.out)
 			}})
+			if kpBytes(qt) != 0 {
+				// The packed layout (QMatrix.Repack): its chunks unpacked.
+				pqms := make([]*QMatrix, promptCopies)
+				for i := range pqms {
+					pqms[i] = &QMatrix{Type: qt, Rows: s.out, Cols: s.in, Blocks: append([]byte(nil), blocks...)}
+					forcePack(pqms[i])
+				}
+				runs = append(runs, struct {
+					name string
+					f    func()
+				}{qt.String() + "-packed-dram", func() {
+					next = (next + 1) % promptCopies
+					SgemmQ(s.m, x, s.in, pqms[next], y, s.out)
+				}})
+			}
 		}
 		for _, run := range runs {
 			b.Run(fmt.Sprintf("%s/%s", s.name, run.name), func(b *testing.B) {

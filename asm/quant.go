@@ -81,11 +81,15 @@ func (t QType) String() string {
 
 // QMatrix is a [Rows, Cols] matrix stored row by row as blocks of Type
 // (Cols a multiple of its BlockWeights): row r is
-// Blocks[r·Cols/BlockWeights·BlockBytes:].
+// Blocks[r·Cols/BlockWeights·BlockBytes:] — unless [QMatrix.Repack] has
+// packed it (Q4_K, Q6_K), when Blocks holds the packed layout of
+// quantkp.go ([QMatrix.Packed]).
 type QMatrix struct {
 	Type       QType
 	Rows, Cols int
 	Blocks     []byte
+	// packed: Blocks holds the packed layout (quantkp.go).
+	packed bool
 }
 
 // NewQMatrix checks that blocks hold a rows×cols matrix of type t.
@@ -99,20 +103,40 @@ func NewQMatrix(t QType, rows, cols int, blocks []byte) (*QMatrix, error) {
 	if want := rows * cols / t.BlockWeights() * t.BlockBytes(); len(blocks) != want {
 		return nil, fmt.Errorf("asm: %s matrix %d×%d needs %d bytes of blocks, have %d", t, rows, cols, want, len(blocks))
 	}
-	return &QMatrix{t, rows, cols, blocks}, nil
+	return &QMatrix{Type: t, Rows: rows, Cols: cols, Blocks: blocks}, nil
 }
 
 // rowBytes is the size of one row's blocks.
 func (w *QMatrix) rowBytes() int { return w.Cols / w.Type.BlockWeights() * w.Type.BlockBytes() }
 
-// Bytes returns the storage size of the matrix.
+// Bytes returns the storage size of the matrix (packed: of the packed
+// layout).
 func (w *QMatrix) Bytes() int64 { return int64(len(w.Blocks)) }
+
+// dataLen is the size Blocks must have in the matrix's layout.
+func (w *QMatrix) dataLen() int {
+	if w.packed {
+		return packedLen(w.Type, w.Rows, w.Cols)
+	}
+	return w.Rows * w.rowBytes()
+}
 
 // DequantizeRows writes rows r0..r1-1 as float32 to dst (row-major, Cols
 // per row).
 func (w *QMatrix) DequantizeRows(dst []float32, r0, r1 int) {
-	rb := w.rowBytes()
-	cur.dequant(w.Type, dst[:(r1-r0)*w.Cols], w.Blocks[r0*rb:r1*rb])
+	if !w.packed {
+		rb := w.rowBytes()
+		cur.dequant(w.Type, dst[:(r1-r0)*w.Cols], w.Blocks[r0*rb:r1*rb])
+		return
+	}
+	// Unpacked qChunkRows rows at a time into a pooled buffer.
+	p := kpScratch.Get().(*[]byte)
+	defer kpScratch.Put(p)
+	for j := r0; j < r1; j += qChunkRows {
+		j1 := min(j+qChunkRows, r1)
+		*p = w.rowBlocks(*p, j, j1)
+		cur.dequant(w.Type, dst[(j-r0)*w.Cols:(j1-r0)*w.Cols], *p)
+	}
 }
 
 // Dequantize widens the blocks of src into dst (len(dst) weights, a
@@ -316,7 +340,7 @@ const qChunkRows = 64
 //	for i < m, j < w.Rows: c[i*ldc+j] = Σ_p x[i*ldx+p] · dequantised w[j][p]
 func SgemmQ(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) {
 	n, k := w.Rows, w.Cols
-	if m < 0 || ldx < k || ldc < n || len(w.Blocks) != n*w.rowBytes() ||
+	if m < 0 || ldx < k || ldc < n || len(w.Blocks) != w.dataLen() ||
 		m > 0 && (len(x) < need(m, k, ldx) || len(c) < need(m, n, ldc)) {
 		panic(fmt.Sprintf("asm.SgemmQ: m=%d %s %d×%d (%d bytes) ldx=%d ldc=%d len(x)=%d len(c)=%d",
 			m, w.Type, n, k, len(w.Blocks), ldx, ldc, len(x), len(c)))
@@ -326,6 +350,23 @@ func SgemmQ(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) {
 	}
 	if m > bf16MaxM {
 		gemmQ(cur, m, x, ldx, w, c, ldc, Threads())
+		return
+	}
+	if w.packed {
+		if cur.kdotP[w.Type] != nil {
+			sgemvPacked(m, x, ldx, w, c, ldc)
+			return
+		}
+		// A level without packed kernels (switched to after Repack): the
+		// stored layout's path, qChunkRows rows unpacked at a time, so the
+		// results are those of the matrix as stored.
+		p := kpScratch.Get().(*[]byte)
+		defer kpScratch.Put(p)
+		for j := 0; j < n; j += qChunkRows {
+			j1 := min(j+qChunkRows, n)
+			*p = w.rowBlocks(*p, j, j1)
+			SgemmQ(m, x, ldx, &QMatrix{Type: w.Type, Rows: j1 - j, Cols: k, Blocks: *p}, c[j:], ldc)
+		}
 		return
 	}
 	dot, kdot := cur.qdot[w.Type], cur.kdot[w.Type]
@@ -386,7 +427,9 @@ func gemmQ(kr *kernels, m int, x []float32, ldx int, w *QMatrix, c []float32, ld
 			defer qChunkF32.Put(p)
 			tmp := grow(*p, qChunkRows*k)
 			*p = tmp
-			kr.dequant(w.Type, tmp[:(j1-j0)*k], w.Blocks[j0*rb:j1*rb])
+			blocks, put := chunkBlocks(w, j0, j1)
+			defer put()
+			kr.dequant(w.Type, tmp[:(j1-j0)*k], blocks)
 			gemm(kr, false, m, j1-j0, k, 1, x, ldx, &bOperand{f32: tmp, ld: k, trans: true}, 0, c[j0:], ldc, 1)
 		})
 		return
@@ -403,15 +446,17 @@ func gemmQ(kr *kernels, m int, x []float32, ldx int, w *QMatrix, c []float32, ld
 		defer qChunkBF16.Put(p)
 		wb := grow(*p, qChunkRows*k)
 		*p = wb
+		blocks, put := chunkBlocks(w, j0, j1)
+		defer put()
 		if toBF16 != nil {
-			toBF16(wb[:(j1-j0)*k], w.Blocks[j0*rb:j1*rb])
+			toBF16(wb[:(j1-j0)*k], blocks)
 		} else {
 			r := qChunkF32.Get().(*[]float32)
 			defer qChunkF32.Put(r)
 			row := grow(*r, k)
 			*r = row
 			for j := j0; j < j1; j++ {
-				kr.dequant(w.Type, row, w.Blocks[j*rb:(j+1)*rb])
+				kr.dequant(w.Type, row, blocks[(j-j0)*rb:(j-j0+1)*rb])
 				kr.tobf16(wb[(j-j0)*k:(j-j0+1)*k], row)
 			}
 		}
@@ -421,6 +466,17 @@ func gemmQ(kr *kernels, m int, x []float32, ldx int, w *QMatrix, c []float32, ld
 			bf16GemmCols(kr.bf16tile, m, 0, j1-j0, k, xb, wb, k, c[j0:], ldc, false)
 		}
 	})
+}
+
+// chunkBlocks returns rows j0..j1-1 of w as stored (unpacked into a
+// pooled buffer if w is packed) and the function that returns the buffer.
+func chunkBlocks(w *QMatrix, j0, j1 int) ([]byte, func()) {
+	if !w.packed {
+		return w.rowBlocks(nil, j0, j1), func() {}
+	}
+	p := kpScratch.Get().(*[]byte)
+	*p = w.rowBlocks(*p, j0, j1)
+	return *p, func() { kpScratch.Put(p) }
 }
 
 // qChunkF32 and qChunkBF16 hold gemmQ's dequantised chunks between calls
@@ -461,6 +517,16 @@ func k4Scale(j int, q []byte) (sc, mn uint8) {
 		return q[j] & 63, q[j+4] & 63
 	}
 	return q[j+4]&15 | q[j-4]>>6<<4, q[j+4]>>4 | q[j]>>6<<4
+}
+
+// k4PackScales packs 6-bit group scales sc and mins mn into a Q4_K
+// super-block's 12 scale bytes, the inverse of k4Scale.
+func k4PackScales(q []byte, sc, mn *[8]uint8) {
+	for j := 0; j < 4; j++ {
+		q[j] = sc[j] | sc[j+4]>>4<<6
+		q[j+4] = mn[j] | mn[j+4]>>4<<6
+		q[j+8] = sc[j+4]&15 | mn[j+4]&15<<4
+	}
 }
 
 // kScales writes a K super-block's group scales as float32 to sc[:16]:
@@ -562,12 +628,7 @@ func quantQ4K(blk []byte, x []float32) {
 			qm[j] = uint8(min(63, math.Round(float64(mn[j]/dmin))))
 		}
 	}
-	scales := blk[4:16]
-	for j := 0; j < 4; j++ {
-		scales[j] = qs[j] | qs[j+4]>>4<<6
-		scales[j+4] = qm[j] | qm[j+4]>>4<<6
-		scales[j+8] = qs[j+4]&15 | qm[j+4]&15<<4
-	}
+	k4PackScales(blk[4:16], &qs, &qm)
 	qsb := blk[16:144]
 	for j := 0; j < 8; j++ {
 		g, o := d*float32(qs[j]), dmin*float32(qm[j])

@@ -78,6 +78,7 @@ func dequantKAVX512(t QType, dst []float32, src []byte) {
 // qdotAVX512 installs the AVX-512 quantised dot and dequantisation kernels
 // into k.
 func qdotAVX512(k *kernels) {
+	k.kpUnits = kpUnitsKernel
 	k.dequant = func(t QType, dst []float32, src []byte) {
 		if t == Q4_K || t == Q6_K {
 			dequantKAVX512(t, dst, src)

@@ -33,6 +33,9 @@ type qActs struct {
 	// over the type's groups in natural order (Q6_K: 16 groups of 16; Q4_K:
 	// 8 groups of 32, then 8 zeros).
 	bsum []int16
+	// off6 holds, for Q6_K, −32 times each of bsum's group sums as int32:
+	// the weights' offset, where the packed kernels start each group.
+	off6 []int32
 	// negSum holds, for Q8_0 and Q4_0, minus the sum of each block's q.
 	negSum []int32
 	// dx16 and neg16 hold, for Q8_0 and Q4_0, d and q8Offset/4 · negSum
@@ -135,6 +138,12 @@ func quantizeActsWith(row actRowKernel, t QType, a *qActs, x []float32) {
 				g /= 2
 			}
 			a.bsum[16*(c/16)+g] += int16(s)
+		}
+		if t == Q6_K {
+			a.off6 = grow(a.off6, 16*nb)
+			for i, s := range a.bsum {
+				a.off6[i] = -32 * int32(s)
+			}
 		}
 	default:
 		n4 := 32 * (nb &^ 3)

@@ -92,6 +92,7 @@ func kdotVNNI(k *kernels) {
 		actRowAVX512(unsafe.SliceData(x), n, bw, &perm[0], unsafe.SliceData(q), unsafe.SliceData(d), unsafe.SliceData(csum))
 	}
 	k.kdot[Q8_0], k.kdot[Q4_0] = q8kdotVNNI(Q8_0), q8kdotVNNI(Q4_0)
+	kdotPVNNI(k)
 	if cpu.X86.HasAVX512VBMI {
 		k.kdot[Q4_0], k.kdot4[Q4_0] = q4kdotVBMI, q4kdot4VBMI
 	}

@@ -218,6 +218,30 @@ func genBF16PairPackT(b *bytes.Buffer) {
 	for r := 0; r < 16; r++ {
 		w("\tVMOVDQU32 %s, Z%d", addr(r), r)
 	}
+	transpose16(w, func(row, reg int) {
+		w("\tVMOVDQU32 Z%d, %d(R9)", reg, 256*row)
+	})
+	w("\tADDQ $64, R10")
+	w("\tADDQ $4096, R9")
+	w("\tDECQ CX")
+	w("\tJNZ blockbf16PairPackT")
+	w("\tLEAQ (SI)(AX*8), SI")
+	w("\tLEAQ (SI)(AX*8), SI")
+	w("\tADDQ $64, DI")
+	w("\tDECQ R8")
+	w("\tJNZ groupbf16PairPackT")
+	w("donebf16PairPackT:")
+	w("\tVZEROUPPER")
+	w("\tRET")
+}
+
+// transpose16 writes the transpose of the 16×16 dwords in Z0..Z15 (register
+// i holds row i): dwords of rows 2i, 2i+1 interleaved, then qwords (within
+// 128-bit lanes), then 128-bit lanes gathered across the four groups of
+// rows by VSHUFI32X4. Column j of the input ends in a register that
+// store(j, reg) writes out, columns 4l+c in order c, then l; Z16..Z31 are
+// clobbered.
+func transpose16(w func(string, ...any), store func(col, reg int)) {
 	// Dwords of rows 2i, 2i+1 interleaved: Z(16+2i) low, Z(17+2i) high.
 	for i := 0; i < 8; i++ {
 		w("\tVPUNPCKLDQ Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i)
@@ -231,7 +255,7 @@ func genBF16PairPackT(b *bytes.Buffer) {
 		w("\tVPUNPCKLQDQ Z%d, Z%d, Z%d", t+3, t+1, 4*i+2)
 		w("\tVPUNPCKHQDQ Z%d, Z%d, Z%d", t+3, t+1, 4*i+3)
 	}
-	// Pair 4L+c of the 16 rows: lane L of Z(c), Z(4+c), Z(8+c), Z(12+c).
+	// Column 4L+c of the 16 rows: lane L of Z(c), Z(4+c), Z(8+c), Z(12+c).
 	for c := 0; c < 4; c++ {
 		w("\tVSHUFI32X4 $0x44, Z%d, Z%d, Z16", 4+c, c)
 		w("\tVSHUFI32X4 $0xee, Z%d, Z%d, Z17", 4+c, c)
@@ -242,19 +266,7 @@ func genBF16PairPackT(b *bytes.Buffer) {
 		w("\tVSHUFI32X4 $0x88, Z19, Z17, Z22")
 		w("\tVSHUFI32X4 $0xdd, Z19, Z17, Z23")
 		for l := 0; l < 4; l++ {
-			w("\tVMOVDQU32 Z%d, %d(R9)", 20+l, 256*(4*l+c))
+			store(4*l+c, 20+l)
 		}
 	}
-	w("\tADDQ $64, R10")
-	w("\tADDQ $4096, R9")
-	w("\tDECQ CX")
-	w("\tJNZ blockbf16PairPackT")
-	w("\tLEAQ (SI)(AX*8), SI")
-	w("\tLEAQ (SI)(AX*8), SI")
-	w("\tADDQ $64, DI")
-	w("\tDECQ R8")
-	w("\tJNZ groupbf16PairPackT")
-	w("donebf16PairPackT:")
-	w("\tVZEROUPPER")
-	w("\tRET")
 }

@@ -25,6 +25,8 @@ func main() {
 		"pack_avx2_amd64.s":       genPackAVX2,
 		"bf16gemm_avx512_amd64.s": genBF16Gemm,
 		"bf16nn_avx512_amd64.s":   genBF16NN,
+		"quantkp_avx512_amd64.s":  genKPUnits,
+		"quantkp_vnni_amd64.s":    genKPDot,
 	}
 	for name, gen := range files {
 		var b bytes.Buffer

@@ -49,6 +49,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	bw := fs.Bool("bw", false, "measure the read bandwidth on each thread count and give tg as a share of it")
 	write := fs.String("write", "", "write the model (e.g. a random -shape) to this GGUF file with -dtype's matrix type and exit")
 	phases := fs.Bool("phases", false, "after the tests, profile each one's tokens by phase: time per token, share, for tg the projections' weight GB/s (and share of -bw's bandwidth), CPU time and heap allocations per token (not with -csv)")
+	stored := fs.Bool("stored", false, "keep Q4_K and Q6_K matrices in the file's block layout instead of repacking them for the packed int8 kernels (the layout before issue 19's repacking; for comparisons)")
 	csv := fs.Bool("csv", false, "print CSV (model,type,threads,test,avg_ts,stddev_ts,weights_gbs,bw_gbs,cpu_ts) instead of a table")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -68,7 +69,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		}
 		threads = append(threads, t)
 	}
-	m, name, err := benchModel(*path, *shape, *dtype)
+	m, name, err := benchModel(*path, *shape, *dtype, *stored)
 	if err != nil {
 		return err
 	}
@@ -98,7 +99,11 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if *csv {
 		fmt.Fprintln(stdout, "model,type,threads,test,avg_ts,stddev_ts,weights_gbs,bw_gbs,cpu_ts")
 	} else {
-		fmt.Fprintf(stdout, "%s, %s, %.2f GB of weights read per generated token, level %s, %s\n\n", name, typ, float64(weights)/1e9, asm.Active(), asm.CPUName())
+		layout := ""
+		if packedModel(m) {
+			layout = " (Q4_K/Q6_K packed)"
+		}
+		fmt.Fprintf(stdout, "%s, %s%s, %.2f GB of weights read per generated token, level %s, %s\n\n", name, typ, layout, float64(weights)/1e9, asm.Active(), asm.CPUName())
 		fmt.Fprintln(stdout, "| threads | test | t/s | t/cpu-s | weights GB/s | read bandwidth GB/s | share |")
 		fmt.Fprintln(stdout, "|---:|---|---:|---:|---:|---:|---:|")
 	}
@@ -172,7 +177,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 
 // benchModel loads path (its matrices as dtype) or builds a random model of
 // the named shape, and returns it with a name for the report.
-func benchModel(path, shape, dtype string) (*llama.Model, string, error) {
+func benchModel(path, shape, dtype string, stored bool) (*llama.Model, string, error) {
 	switch {
 	case dtype == "q8_0" || dtype == "q4_0" || dtype == "q4_k" || dtype == "q6_k":
 		if shape == "" {
@@ -196,11 +201,25 @@ func benchModel(path, shape, dtype string) (*llama.Model, string, error) {
 	if dtype == "auto" {
 		bf16 = fileIsBF16(path)
 	}
-	m, err := llama.Load(path, llama.LoadOptions{BF16: bf16})
+	m, err := llama.Load(path, llama.LoadOptions{BF16: bf16, StoredLayout: stored})
 	if err != nil {
 		return nil, "", fmt.Errorf("bench: %w", err)
 	}
 	return m, path, nil
+}
+
+// packedModel reports whether any of m's matrices is in the packed layout.
+func packedModel(m *llama.Model) bool {
+	ws := []*llama.Weight{m.Emb, m.Head}
+	for _, l := range m.Layers {
+		ws = append(ws, l.Q, l.K, l.V, l.O, l.Gate, l.Up, l.Down)
+	}
+	for _, w := range ws {
+		if w != nil && w.Q != nil && w.Q.Packed() {
+			return true
+		}
+	}
+	return false
 }
 
 // fileIsBF16 reports whether path is a GGUF file whose first projection is

@@ -23,8 +23,10 @@ import (
 //
 // The K types (super-blocks of 256 weights) run the same checks on a random
 // model whose row lengths are multiples of 256 (kConfig), untied. On
-// avx512bf16 the decode runs the int8 kernels (x quantised to int8), held
-// to 3%, and the float kernels of avx512 to 1e-5.
+// avx512bf16 the decode runs the int8 kernels (x quantised to int8; the
+// matrices repacked at load for its packed kernels), held to 3%, and the
+// float kernels of avx512 (on the packed matrices, unpacked as they go) to
+// 1e-5.
 func TestQuantisedGGUF(t *testing.T) {
 	for _, typ := range []gguf.TensorType{gguf.Q8_0, gguf.Q4_0, gguf.Q4_K, gguf.Q6_K} {
 		t.Run(typ.String(), func(t *testing.T) {
@@ -125,8 +127,15 @@ func TestQuantisedGGUF(t *testing.T) {
 					t.Logf("%s: %s logits vs PyTorch's f32: relative error %.3g", key, typ, relErr(got, e.Logits[key].Data))
 				}
 			}
-			if got, want := q.Layers[0].Q.Bytes(), int64(q.Layers[0].Q.Out()*q.Layers[0].Q.In()/qt.BlockWeights()*qt.BlockBytes()); got != want {
+			want := int64(q.Layers[0].Q.Out() * q.Layers[0].Q.In() / qt.BlockWeights() * qt.BlockBytes())
+			if q.Layers[0].Q.Q.Packed() && qt == asm.Q4_K {
+				want = want / 144 * 148 // the packed layout: a byte per 6-bit scale and min (256 rows, whole groups of 16)
+			}
+			if got := q.Layers[0].Q.Bytes(); got != want {
 				t.Errorf("Bytes() = %d, want %d", got, want)
+			}
+			if packed := q.Layers[0].Q.Q.Packed(); packed != (asm.Active() == asm.AVX512BF16 && (qt == asm.Q4_K || qt == asm.Q6_K)) {
+				t.Errorf("packed = %v on %s", packed, asm.Active())
 			}
 			f := q.Layers[0].Down.Float32()
 			if !tensorEqual(f, ref.Layers[0].Down.W) {

@@ -1,0 +1,312 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+)
+
+// genKPDot writes the int8 kernels on the packed Q4_K and Q6_K layout
+// (asm/quantkp.go): hand-written macros, with the super-block bodies
+// (Q4KPSB, Q6KPSB: which unit goes with which activations and group
+// accumulator) spelt out here.
+func genKPDot(b *bytes.Buffer) {
+	b.WriteString(kpDotHead)
+	b.WriteString(kpMacro(q4kpBody()))
+	b.WriteString(kpDotMid)
+	b.WriteString(kpMacro(q6kpBody()))
+	b.WriteString(kpDotTail)
+}
+
+// kpMacro joins a macro's lines with continuations.
+func kpMacro(lines []string) string { return "\t" + strings.Join(lines, " \\\n") }
+
+// kPos4 is where group g of a Q4_K super-block sits in the quantised
+// activations (asm's kOrder4: groups 0, 2, 1, 3, 4, 6, 5, 7).
+var kPos4 = [8]int{0, 2, 1, 3, 4, 6, 5, 7}
+
+// q4kpBody is one packed Q4_K super-block at p: unit 8c+k4 (offset 320 +
+// 64(8c+k4)) holds weights 4k4..4k4+3 of groups 2c (low nibbles) and 2c+1
+// (high), multiplied with those groups' activations into Z(2c) and
+// Z(2c+1); then the scales (byte 64 + 16g + r), the mins' pairs
+// (192 + 32j) and the float steps.
+func q4kpBody() []string {
+	var l []string
+	f := func(format string, args ...any) { l = append(l, fmt.Sprintf(format, args...)) }
+	for i := range 5 {
+		f("PREFETCHT0 KPF+%d(p)", 64*i)
+	}
+	for i := range 8 {
+		f("VPXORD Z%d, Z%d, Z%d", i, i, i)
+	}
+	for k4 := range 8 {
+		for c := range 4 {
+			f("Q4KPU(p, %d, %d, %d, Z%d, Z%d)", 320+512*c+64*k4, 32*kPos4[2*c]+4*k4, 32*kPos4[2*c+1]+4*k4, 2*c, 2*c+1)
+		}
+	}
+	for g := range 8 {
+		f("VPMOVZXBD %d(p), Z%d", 64+16*g, 8+g)
+		f("VPMULLD Z%d, Z%d, Z%d", 8+g, g, g)
+	}
+	l = append(l, "VPADDD Z1, Z0, Z0", "VPADDD Z3, Z2, Z2", "VPADDD Z5, Z4, Z4", "VPADDD Z7, Z6, Z6",
+		"VPADDD Z2, Z0, Z0", "VPADDD Z6, Z4, Z4", "VPADDD Z4, Z0, Z0", "VPXORD Z11, Z11, Z11")
+	for j := range 4 {
+		f("VPMOVZXBW %d(p), Z%d", 192+32*j, 12+j)
+		f("VPDPWSSD.BCST %d(BX), Z%d, Z11", 4*j, 12+j)
+	}
+	return append(l, "VCVTPH2PS (p), Z16", "VMULPS.BCST (DX), Z16, Z16", "VCVTDQ2PS Z0, Z0", "VMULPS Z16, Z0, Z0", "VADDPS Z0, acc, acc",
+		"VCVTPH2PS 32(p), Z17", "VMULPS.BCST (DX), Z17, Z17", "VCVTDQ2PS Z11, Z11", "VMULPS Z17, Z11, Z11", "VADDPS Z11, macc, macc")
+}
+
+// q6kpBody is one packed Q6_K super-block at p, in four passes J of four
+// groups each (J%2 + 8(J/2) + 0, 2, 4, 6, accumulators Z0..Z3 starting
+// from off6): qh unit j = 4J+jj holds the high bits of chunks base,
+// base+8, base+16, base+24 (base = j, or j+24 in the second half), whose
+// low bits are in ql units qa (chunks base, base+16) and qa+8.
+func q6kpBody() []string {
+	var l []string
+	f := func(format string, args ...any) { l = append(l, fmt.Sprintf(format, args...)) }
+	for i := range 5 {
+		f("PREFETCHT0 KPF+%d(p)", 64*i)
+	}
+	l = append(l, "VPXORD Z4, Z4, Z4")
+	for J := range 4 {
+		gb := J%2 + 8*(J/2)
+		for a := range 4 {
+			f("VPBROADCASTD %d(BX), Z%d", 4*(gb+2*a), a)
+		}
+		for jj := range 4 {
+			j := 4*J + jj
+			qa, base := j, j
+			if j >= 8 {
+				qa, base = j+8, j+24
+			}
+			f("Q6KPJ(p, %d, %d, %d, %d, %d, %d, %d)", 288+64*qa, 288+64*(qa+8), 2336+64*j, 4*base, 4*(base+8), 4*(base+16), 4*(base+24))
+		}
+		f("Q6KPSCALE(p, %d, %d, %d, %d)", 32+16*gb, 32+16*(gb+2), 32+16*(gb+4), 32+16*(gb+6))
+	}
+	return append(l, "VCVTPH2PS (p), Z16", "VMULPS.BCST (DX), Z16, Z16", "VCVTDQ2PS Z4, Z4", "VMULPS Z16, Z4, Z4", "VADDPS Z4, acc, acc")
+}
+
+const kpDotHead = `// The int8 kernels on the packed Q4_K and Q6_K layout (quantkp.go;
+// kdotPGeneric is the Go twin, bit for bit), one group of 16 rows per
+// stream, its dword lanes the rows. Each 64-byte load holds 4 weights of
+// each row; VPDPBUSD multiplies them with the 4 activations broadcast from
+// memory (m32bcst) into the int32 sum of their group, one accumulator per
+// group (Z0..Z7); the group sums are multiplied by the rows' group scales
+// (VPMULLD, the scales widened from bytes), added, converted and scaled by
+// f16(d)·dx into the rows' float accumulator. Q4_K's mins: pairs of them
+// (words) times the activations' pairs of group sums (VPDPWSSD with the
+// pair broadcast) into Z11, scaled by f16(dmin)·dx into a second float
+// accumulator, subtracted at the end.
+//
+//	SI  q (int8)    DX  dx (float32)    BX  sums: bsum (Q4_K, int16) or off6 (Q6_K, int32)
+//	DI (R13, R14, R15)  the streams' current packed super-blocks    CX  super-blocks left
+//	Z31  0x0f bytes    Z30  0x30 bytes
+
+// KPF is how far ahead the kernels prefetch: every cache line of each
+// stream, as the stored layout's kernels do.
+#define KPF 2048
+
+// Q4KPU adds one unit of 64 bytes at off(p) (4 nibble bytes of each row):
+// the low nibbles times the activations at lo(SI) into group accumulator
+// al, the high ones times those at hi(SI) into ah.
+#define Q4KPU(p, off, lo, hi, al, ah) \
+	PREFETCHT0 off+KPF(p); \
+	VPANDD off(p), Z31, Z8; \
+	VPSRLW $4, off(p), Z9; \
+	VPANDD Z31, Z9, Z9; \
+	VPDPBUSD.BCST lo(SI), Z8, al; \
+	VPDPBUSD.BCST hi(SI), Z9, ah
+
+// Q4KPSB adds the packed Q4_K super-block at p to the float accumulators
+// acc (the scaled sums) and macc (the min terms), reading the activations
+// at SI, DX, BX without advancing them.
+#define Q4KPSB(p, acc, macc) \
+`
+
+const kpDotMid = `
+
+// Q6KPJ adds four units of the weights: ql's units at qa(p) and qb(p)
+// (low nibbles: chunks base and base+8 of 4 weights; high: base+16 and
+// base+24) with the qh unit at qh(p) (bit pairs 0-3 for those chunks in
+// turn) shifted to bits 4-5 and ORed in, times the activations at x0..x3(SI),
+// into group accumulators Z0..Z3.
+#define Q6KPJ(p, qa, qb, qh, x0, x1, x2, x3) \
+	PREFETCHT0 qa+KPF(p); \
+	PREFETCHT0 qb+KPF(p); \
+	PREFETCHT0 qh+KPF(p); \
+	VMOVDQU64 qh(p), Z12; \
+	VPANDD qa(p), Z31, Z8; \
+	VPSRLW $4, qa(p), Z9; \
+	VPANDD Z31, Z9, Z9; \
+	VPANDD qb(p), Z31, Z10; \
+	VPSRLW $4, qb(p), Z11; \
+	VPANDD Z31, Z11, Z11; \
+	VPSLLW $4, Z12, Z13; \
+	VPSLLW $2, Z12, Z14; \
+	VPSRLW $2, Z12, Z15; \
+	VPTERNLOGD $0xf8, Z30, Z13, Z8; \
+	VPTERNLOGD $0xf8, Z30, Z14, Z10; \
+	VPTERNLOGD $0xf8, Z30, Z12, Z9; \
+	VPTERNLOGD $0xf8, Z30, Z15, Z11; \
+	VPDPBUSD.BCST x0(SI), Z8, Z0; \
+	VPDPBUSD.BCST x1(SI), Z10, Z1; \
+	VPDPBUSD.BCST x2(SI), Z9, Z2; \
+	VPDPBUSD.BCST x3(SI), Z11, Z3
+
+// Q6KPSCALE multiplies group accumulators Z0..Z3 by the rows' int8 scales
+// of their groups (at s0..s3(p)) and adds them to Z4.
+#define Q6KPSCALE(p, s0, s1, s2, s3) \
+	VPMOVSXBD s0(p), Z16; \
+	VPMULLD Z16, Z0, Z0; \
+	VPMOVSXBD s1(p), Z17; \
+	VPMULLD Z17, Z1, Z1; \
+	VPMOVSXBD s2(p), Z18; \
+	VPMULLD Z18, Z2, Z2; \
+	VPMOVSXBD s3(p), Z19; \
+	VPMULLD Z19, Z3, Z3; \
+	VPADDD Z1, Z0, Z0; \
+	VPADDD Z3, Z2, Z2; \
+	VPADDD Z0, Z4, Z4; \
+	VPADDD Z2, Z4, Z4
+
+// Q6KPSB adds the packed Q6_K super-block at p to the float accumulator
+// acc: four passes, each over four groups (J: groups J%2 + 8(J/2) + 0, 2,
+// 4, 6), the group accumulators starting from off6 (BX).
+#define Q6KPSB(p, acc) \
+`
+
+const kpDotTail = `
+
+// KPARGS loads the arguments shared by the kernels and the constants.
+#define KPARGS \
+	MOVQ q+0(FP), SI; \
+	MOVQ d+8(FP), DX; \
+	MOVQ sums+16(FP), BX; \
+	MOVQ b+24(FP), DI; \
+	MOVL $0x0f0f0f0f, AX; \
+	VPBROADCASTD AX, Z31; \
+	MOVL $0x30303030, AX; \
+	VPBROADCASTD AX, Z30; \
+	VXORPS Z20, Z20, Z20; \
+	VXORPS Z21, Z21, Z21; \
+	VXORPS Z22, Z22, Z22; \
+	VXORPS Z23, Z23, Z23; \
+	VXORPS Z24, Z24, Z24; \
+	VXORPS Z25, Z25, Z25; \
+	VXORPS Z26, Z26, Z26; \
+	VXORPS Z27, Z27, Z27
+
+// KPNEXT advances the activations by one super-block (bs: bytes of bsum
+// or off6 per super-block).
+#define KPNEXT(bs) \
+	ADDQ $256, SI; \
+	ADDQ $4, DX; \
+	ADDQ bs, BX
+
+// KP4PTRS sets R13, R14, R15 to the second to fourth streams, ld bytes
+// apart from DI's, and R8 to the output stride in bytes.
+#define KP4PTRS \
+	MOVQ ld+32(FP), AX; \
+	LEAQ (DI)(AX*1), R13; \
+	LEAQ (R13)(AX*1), R14; \
+	LEAQ (R14)(AX*1), R15; \
+	MOVQ nb+40(FP), CX; \
+	MOVQ out+48(FP), R9; \
+	MOVQ os+56(FP), R8; \
+	SHLQ $2, R8
+
+// func kdotQ4KP(q *int8, d *float32, sums *int16, b *byte, nb int, out *float32)
+TEXT ·kdotQ4KP(SB), NOSPLIT, $0-48
+	KPARGS
+	MOVQ nb+32(FP), CX
+kp4loop:
+	Q4KPSB(DI, Z20, Z21)
+	ADDQ $2368, DI
+	KPNEXT($32)
+	DECQ CX
+	JNZ  kp4loop
+	VSUBPS Z21, Z20, Z20
+	MOVQ out+40(FP), AX
+	VMOVUPS Z20, (AX)
+	VZEROUPPER
+	RET
+
+// func kdotQ4KP4(q *int8, d *float32, sums *int16, b *byte, ld, nb int, out *float32, os int)
+//
+// kdotQ4KP on the four groups at b, b+ld, b+2ld, b+3ld (four streams from
+// memory, the activations read once per super-block for the four), group
+// s's results to out[s·os:].
+TEXT ·kdotQ4KP4(SB), NOSPLIT, $0-64
+	KPARGS
+	KP4PTRS
+kp44loop:
+	Q4KPSB(DI, Z20, Z21)
+	Q4KPSB(R13, Z22, Z23)
+	Q4KPSB(R14, Z24, Z25)
+	Q4KPSB(R15, Z26, Z27)
+	ADDQ $2368, DI
+	ADDQ $2368, R13
+	ADDQ $2368, R14
+	ADDQ $2368, R15
+	KPNEXT($32)
+	DECQ CX
+	JNZ  kp44loop
+	VSUBPS Z21, Z20, Z20
+	VSUBPS Z23, Z22, Z22
+	VSUBPS Z25, Z24, Z24
+	VSUBPS Z27, Z26, Z26
+	VMOVUPS Z20, (R9)
+	ADDQ R8, R9
+	VMOVUPS Z22, (R9)
+	ADDQ R8, R9
+	VMOVUPS Z24, (R9)
+	ADDQ R8, R9
+	VMOVUPS Z26, (R9)
+	VZEROUPPER
+	RET
+
+// func kdotQ6KP(q *int8, d *float32, sums *int32, b *byte, nb int, out *float32)
+TEXT ·kdotQ6KP(SB), NOSPLIT, $0-48
+	KPARGS
+	MOVQ nb+32(FP), CX
+kp6loop:
+	Q6KPSB(DI, Z20)
+	ADDQ $3360, DI
+	KPNEXT($64)
+	DECQ CX
+	JNZ  kp6loop
+	MOVQ out+40(FP), AX
+	VMOVUPS Z20, (AX)
+	VZEROUPPER
+	RET
+
+// func kdotQ6KP4(q *int8, d *float32, sums *int32, b *byte, ld, nb int, out *float32, os int)
+//
+// kdotQ6KP on four groups, as kdotQ4KP4.
+TEXT ·kdotQ6KP4(SB), NOSPLIT, $0-64
+	KPARGS
+	KP4PTRS
+kp64loop:
+	Q6KPSB(DI, Z20)
+	Q6KPSB(R13, Z22)
+	Q6KPSB(R14, Z24)
+	Q6KPSB(R15, Z26)
+	ADDQ $3360, DI
+	ADDQ $3360, R13
+	ADDQ $3360, R14
+	ADDQ $3360, R15
+	KPNEXT($64)
+	DECQ CX
+	JNZ  kp64loop
+	VMOVUPS Z20, (R9)
+	ADDQ R8, R9
+	VMOVUPS Z22, (R9)
+	ADDQ R8, R9
+	VMOVUPS Z24, (R9)
+	ADDQ R8, R9
+	VMOVUPS Z26, (R9)
+	VZEROUPPER
+	RET
+`

@@ -1,0 +1,379 @@
+package asm
+
+import (
+	"encoding/binary"
+	"sync"
+)
+
+// The packed layout of Q4_K and Q6_K matrices (QMatrix.Repack): the
+// decoding step's int8 kernels read kpRows rows at once, so that the scale
+// work of a super-block is done once for the kpRows rows in the lanes of one
+// vector, and one 64-byte load holds 4 weights of each of the rows — one
+// VPDPBUSD with the 4 activations broadcast from memory.
+//
+// Rows are packed in groups of kpRows; group g's super-block b (of nb per
+// row) is kpBytes(t) bytes at (g·nb + b)·kpBytes(t), and the rows past the
+// last whole group follow as stored. In a packed super-block, row r's
+// f16 scales sit at 2r (d; Q4_K's dmin at 32+2r), its group scales (and
+// Q4_K's mins) as one byte per row and group, and its quant bytes (Q4_K's
+// 128 nibble bytes, Q6_K's 128 bytes of ql and 64 of qh) as in the block,
+// cut in 4-byte units: the unit at block offset o lands at base + 64·(o/4) +
+// 4r, so each 64 bytes hold one unit of each of the rows.
+//
+//	Q4_K (2368 bytes per 16 rows, 148 per row against 144):
+//	  0     d[r] f16
+//	  32    dmin[r] f16
+//	  64    sc[g][r]   at 64 + 16g + r (6-bit group scales, g < 8)
+//	  192   mn[g][r]   at 192 + 32(g/2) + 2r + g%2 (6-bit mins, pairs of groups
+//	                   side by side, as VPDPWSSD multiplies them with the
+//	                   activations' pairs of group sums)
+//	  320   the 128 nibble bytes (block offset 16..143) in units
+//	Q6_K (3360 bytes per 16 rows, 210 per row as stored):
+//	  0     d[r] f16
+//	  32    sc[g][r]   at 32 + 16g + r (int8 group scales, g < 16)
+//	  288   ql (block offset 0..127) in units
+//	  2336  qh (block offset 128..191) in units
+//
+// Every bit of the stored blocks is kept (the 6-bit scales and mins are
+// unpacked, not changed), so unpacking gives the blocks back exactly.
+
+// kpRows is how many rows the packed layout interleaves.
+const kpRows = 16
+
+// Offsets in a packed super-block (see above).
+const (
+	kp4Dmin = 32
+	kp4Sc   = 64
+	kp4Mn   = 192
+	kp4Qs   = 320
+	kp6Sc   = 32
+	kp6Ql   = 288
+	kp6Qh   = 2336
+)
+
+// kpTypes are the types with a packed layout.
+var kpTypes = []QType{Q4_K, Q6_K}
+
+// kpBytes returns the bytes of one packed super-block of kpRows rows of t
+// (0 for types without a packed layout).
+func kpBytes(t QType) int {
+	switch t {
+	case Q4_K:
+		return 2368
+	case Q6_K:
+		return 3360
+	}
+	return 0
+}
+
+// kdotPKernel computes the dots of one packed group of kpRows rows (nb
+// super-blocks each, at blocks) with the quantised activations a, row r's
+// into out[r].
+type kdotPKernel func(a *qActs, blocks []byte, nb int, out []float32)
+
+// kdotP4Kernel is kdotPKernel on the four groups at blocks, blocks[ld:],
+// blocks[2·ld:] and blocks[3·ld:], group s's results into out[s·os:], each
+// bit for bit as kdotPKernel computes it.
+type kdotP4Kernel func(a *qActs, blocks []byte, ld, nb int, out []float32, os int)
+
+// Packed reports whether the matrix is in the packed layout (Repack).
+func (w *QMatrix) Packed() bool { return w.packed }
+
+// Repack converts a Q4_K or Q6_K matrix of at least kpRows rows to the
+// packed layout that the active level's int8 kernels read (groups of 16
+// rows interleaved, see quantkp.go), when the level has such kernels
+// (avx512bf16 with VNNI), and reports whether the matrix is packed. The
+// packed matrix computes the same products up to the int8 kernels' rounding,
+// reads its weights as fewer instructions in a decoding step, and is 2.8%
+// larger for Q4_K; the stored blocks are replaced (a new buffer: the old one
+// is garbage once nothing else holds it). Every method works on either layout;
+// [QMatrix.Unpack] restores the stored one. A level switched to after
+// packing that has no packed kernels multiplies packed matrices as it does
+// stored ones (a chunk of rows unpacked at a time), with the same results.
+func (w *QMatrix) Repack() bool {
+	if w.packed || kpBytes(w.Type) == 0 || w.Rows < kpRows || cur.kdotP[w.Type] == nil {
+		return w.packed
+	}
+	w.Blocks, w.packed = packK(w.Type, w.Rows, w.Cols, w.Blocks), true
+	return true
+}
+
+// Unpack converts a packed matrix back to the stored layout (the blocks
+// as they were before Repack, byte for byte).
+func (w *QMatrix) Unpack() {
+	if w.packed {
+		w.Blocks, w.packed = w.rowBlocks(nil, 0, w.Rows), false
+	}
+}
+
+// packK returns rows×cols of t's blocks (row-major) in the packed layout.
+func packK(t QType, rows, cols int, blocks []byte) []byte {
+	nb, bb, pb := cols/256, t.BlockBytes(), kpBytes(t)
+	rb, groups := nb*bb, rows/kpRows
+	out := make([]byte, groups*nb*pb+(rows-groups*kpRows)*rb)
+	for g := range groups {
+		for b := range nb {
+			dst := out[(g*nb+b)*pb : (g*nb+b+1)*pb]
+			for r := range kpRows {
+				packBlock(t, dst, r, blocks[(g*kpRows+r)*rb+b*bb:][:bb])
+			}
+		}
+	}
+	copy(out[groups*nb*pb:], blocks[groups*kpRows*rb:])
+	return out
+}
+
+// packUnits moves the 4-byte units of a block's bytes [o0, o1) to row r
+// of a packed super-block's region at base: the unit at offset o to
+// base + 64·((o−o0)/4) + 4r.
+func packUnits(dst, blk []byte, r, base, o0, o1 int) {
+	le := binary.LittleEndian
+	u := dst[base+4*r:]
+	for o := o0; o < o1; o += 4 {
+		le.PutUint32(u[16*(o-o0):], le.Uint32(blk[o:]))
+	}
+}
+
+// packBlock writes block blk as row r of the packed super-block dst.
+func packBlock(t QType, dst []byte, r int, blk []byte) {
+	if t == Q4_K {
+		copy(dst[2*r:], blk[0:2])
+		copy(dst[kp4Dmin+2*r:], blk[2:4])
+		for g := range 8 {
+			s, m := k4Scale(g, blk[4:16])
+			dst[kp4Sc+16*g+r] = s
+			dst[kp4Mn+32*(g/2)+2*r+g%2] = m
+		}
+		packUnits(dst, blk, r, kp4Qs, 16, 144)
+		return
+	}
+	copy(dst[2*r:], blk[208:210])
+	for g := range 16 {
+		dst[kp6Sc+16*g+r] = blk[192+g]
+	}
+	packUnits(dst, blk, r, kp6Ql, 0, 192) // ql's units, then qh's
+}
+
+// unpackBlock writes row r of the packed super-block src to blk as stored
+// (the prompt path unpacks every weight once per prompt: word moves, no
+// copy calls).
+func unpackBlock(t QType, blk, src []byte, r int) {
+	unpackHeader(t, blk, src, r)
+	le := binary.LittleEndian
+	off, base, n := 16, kp4Qs, 128
+	if t == Q6_K {
+		off, base, n = 0, kp6Ql, 192 // ql's units, then qh's: 48 in a row
+	}
+	u, b := src[base+4*r:], blk[off:off+n]
+	for i := 0; i < n; i += 4 {
+		le.PutUint32(b[i:], le.Uint32(u[16*i:]))
+	}
+}
+
+// unpackHeader writes the scales of row r of the packed super-block src to
+// blk as stored (Q4_K: d, dmin and the 12 bytes of 6-bit scales and mins;
+// Q6_K: the 16 group scales and d).
+func unpackHeader(t QType, blk, src []byte, r int) {
+	le := binary.LittleEndian
+	if t == Q4_K {
+		s, b := (*[2368]byte)(src), (*[144]byte)(blk)
+		le.PutUint16(b[0:], le.Uint16(s[2*r:]))
+		le.PutUint16(b[2:], le.Uint16(s[kp4Dmin+2*r:]))
+		var sc, mn [8]uint8
+		for g := range 8 {
+			sc[g], mn[g] = s[kp4Sc+16*g+r], s[kp4Mn+32*(g/2)+2*r+g%2]
+		}
+		k4PackScales(b[4:16], &sc, &mn)
+		return
+	}
+	s, b := (*[3360]byte)(src), (*[210]byte)(blk)
+	le.PutUint16(b[208:], le.Uint16(s[2*r:]))
+	for g := range 16 {
+		b[192+g] = s[kp6Sc+16*g+r]
+	}
+}
+
+// kpUnitsGeneric is the Go twin of the kpUnits kernels: the units of all
+// kpRows rows of n16·16 units at src (unit u of row r at 64u + 4r) to row
+// r's bytes dst[r·ds:], 4u..4u+3.
+func kpUnitsGeneric(dst []byte, ds int, src []byte, n16 int) {
+	le := binary.LittleEndian
+	for r := range kpRows {
+		for u := range 16 * n16 {
+			le.PutUint32(dst[r*ds+4*u:], le.Uint32(src[64*u+4*r:]))
+		}
+	}
+}
+
+// rowBlocks returns rows r0..r1-1 as stored (row-major blocks): a slice of
+// Blocks, or, packed, those rows unpacked into dst (grown as needed).
+func (w *QMatrix) rowBlocks(dst []byte, r0, r1 int) []byte {
+	rb := w.rowBytes()
+	if !w.packed {
+		return w.Blocks[r0*rb : r1*rb]
+	}
+	t := w.Type
+	nb, bb, pb := w.Cols/256, t.BlockBytes(), kpBytes(t)
+	groups := w.Rows / kpRows
+	dst = grow(dst, (r1-r0)*rb)
+	// A group's super-block at a time for its rows in range, so that each
+	// packed super-block is read from L1 by all of them.
+	off, base, n16 := 16, kp4Qs, 2
+	if t == Q6_K {
+		off, base, n16 = 0, kp6Ql, 3
+	}
+	for g := r0 / kpRows; g < groups && g*kpRows < r1; g++ {
+		lo, hi := max(r0, g*kpRows), min(r1, (g+1)*kpRows)
+		for b := range nb {
+			src := w.Blocks[(g*nb+b)*pb : (g*nb+b+1)*pb]
+			if units := cur.kpUnits; units != nil && hi-lo == kpRows {
+				// The whole group: its quant bytes by the level's
+				// transposing kernel, the scales row by row.
+				at := (lo-r0)*rb + b*bb
+				units(dst[at+off:], rb, src[base:], n16)
+				for r := lo; r < hi; r++ {
+					unpackHeader(t, dst[(r-r0)*rb+b*bb:], src, r%kpRows)
+				}
+				continue
+			}
+			for r := lo; r < hi; r++ {
+				unpackBlock(t, dst[(r-r0)*rb+b*bb:(r-r0)*rb+(b+1)*bb], src, r%kpRows)
+			}
+		}
+	}
+	if t0 := max(r0, groups*kpRows); t0 < r1 {
+		copy(dst[(t0-r0)*rb:], w.Blocks[groups*nb*pb+(t0-groups*kpRows)*rb:groups*nb*pb+(r1-groups*kpRows)*rb])
+	}
+	return dst
+}
+
+// packedLen is the size of a rows×cols matrix of t in the packed layout.
+func packedLen(t QType, rows, cols int) int {
+	groups := rows / kpRows
+	return groups*cols/256*kpBytes(t) + (rows-groups*kpRows)*cols/256*t.BlockBytes()
+}
+
+// kpScratch holds unpacked rows between calls (DequantizeRows, gemmQ).
+var kpScratch = sync.Pool{New: func() any { return new([]byte) }}
+
+// kdotPGeneric is the Go twin of the packed int8 kernels, bit for bit. Per
+// super-block and row: the weights' products with the activations summed
+// per group in int32 (Q6_K's from −32 times the group's activation sum, its
+// weights' offset), times the group scale, summed over the groups; Q4_K's
+// mins times the activations' group sums likewise; each sum converted to
+// float32 and multiplied by f16(d)·dx (Q4_K's mins by f16(dmin)·dx) and
+// added to the row's accumulator (Q4_K: the scaled sums and the mins in
+// two, the second subtracted at the end).
+func kdotPGeneric(t QType) kdotPKernel {
+	pb := kpBytes(t)
+	return func(a *qActs, blocks []byte, nb int, out []float32) {
+		var acc, macc [kpRows]float32
+		for b := range nb {
+			p, q := blocks[b*pb:(b+1)*pb], a.q[256*b:256*b+256]
+			for r := range kpRows {
+				var isum int32
+				if t == Q4_K {
+					var msum int32
+					for g := range 8 {
+						var s int32
+						c, sh := g/2, 4*(g%2)
+						for k4 := range 8 {
+							for i := range 4 {
+								w := p[kp4Qs+512*c+64*k4+4*r+i] >> sh & 15
+								s += int32(w) * int32(q[32*kPos4(g)+4*k4+i])
+							}
+						}
+						isum += int32(p[kp4Sc+16*g+r]) * s
+						msum += int32(p[kp4Mn+32*(g/2)+2*r+g%2]) * int32(a.bsum[16*b+g])
+					}
+					dm := F16ToF32(binary.LittleEndian.Uint16(p[kp4Dmin+2*r:])) * a.d[b]
+					macc[r] += float32(float32(msum) * dm)
+				} else {
+					for g := range 16 {
+						s := a.off6[16*b+g]
+						for n := 16 * g; n < 16*g+16; n++ {
+							s += int32(kp6Weight(p, r, n)) * int32(q[n])
+						}
+						isum += int32(int8(p[kp6Sc+16*g+r])) * s
+					}
+				}
+				dd := F16ToF32(binary.LittleEndian.Uint16(p[2*r:])) * a.d[b]
+				acc[r] += float32(float32(isum) * dd)
+			}
+		}
+		for r := range kpRows {
+			if t == Q4_K {
+				out[r] = acc[r] - macc[r]
+			} else {
+				out[r] = acc[r]
+			}
+		}
+	}
+}
+
+// kp6Weight is weight n (0..63, unsigned) of row r in a packed Q6_K
+// super-block p: the block's ql nibble and qh bit pair (dequantQ6K's
+// layout) at their packed places.
+func kp6Weight(p []byte, r, n int) uint8 {
+	h, u, l := n/128, n%128/32, n%32
+	ol, oh := 64*h+l+32*(u&1), 32*h+l
+	lo := p[kp6Ql+64*(ol/4)+4*r+ol%4] >> (4 * (u / 2)) & 15
+	hi := p[kp6Qh+64*(oh/4)+4*r+oh%4] >> (2 * u) & 3
+	return lo | hi<<4
+}
+
+// sgemvPacked is SgemmQ's decoding step (m ≤ bf16MaxM rows of X) on a
+// packed matrix, on a level with packed kernels (and so the stored layout's
+// int8 kernels): the activations quantised as for the int8 kernels, then
+// the level's packed kernel on each group of kpRows rows,
+// the groups split over threads as SgemmQ splits rows, and the rows past
+// the last group on the stored layout's int8 kernel.
+func sgemvPacked(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) {
+	t, n, k := w.Type, w.Rows, w.Cols
+	kp, kd := cur.kdotP[t], cur.kdot[t]
+	nb := k / 256
+	gb, groups := nb*kpBytes(t), n/kpRows
+	acts := qActsPool.Get().(*[bf16MaxM]qActs)
+	defer qActsPool.Put(acts)
+	for i := range m {
+		quantizeActs(t, &acts[i], x[i*ldx:i*ldx+k])
+	}
+	kp4 := cur.kdotP4[t]
+	run := func(g0, g1 int) {
+		if q := (g1 - g0) / 4; kp4 != nil && q > 0 {
+			// Four groups a quarter of the range apart per call: four
+			// streams, as SgemmQ's four-row kernels read (the groups past
+			// 4·q one at a time below).
+			for g := g0; g < g0+q; g++ {
+				for i := range m {
+					kp4(&acts[i], w.Blocks[g*gb:], q*gb, nb, c[i*ldc+g*kpRows:], q*kpRows)
+				}
+			}
+			g0 += 4 * q
+		}
+		for g := g0; g < g1; g++ {
+			blk := w.Blocks[g*gb : (g+1)*gb]
+			for i := range m {
+				kp(&acts[i], blk, nb, c[i*ldc+g*kpRows:i*ldc+(g+1)*kpRows])
+			}
+		}
+		if g1 == groups { // the last chunk takes the rows past the groups
+			rb, tail := nb*t.BlockBytes(), w.Blocks[groups*gb:]
+			for j := groups * kpRows; j < n; j++ {
+				for i := range m {
+					c[i*ldc+j] = kd(&acts[i], tail[(j-groups*kpRows)*rb:], nb)
+				}
+			}
+		}
+	}
+	parts := 1
+	if th := Threads(); th > 1 && m*len(w.Blocks) >= qSplitBytes {
+		parts = min(th, groups)
+	}
+	if parts <= 1 {
+		run(0, groups)
+		return
+	}
+	nc := min(bf16ChunksPerThread*parts, groups)
+	parallelChunks(parts, nc, func(ci int) { run(ci*groups/nc, (ci+1)*groups/nc) })
+}

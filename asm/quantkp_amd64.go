@@ -1,0 +1,86 @@
+//go:build !purego
+
+package asm
+
+import "unsafe"
+
+// kdotQ4KP and kdotQ6KP write kdotPGeneric(Q4_K / Q6_K) of one packed
+// group of kpRows rows (nb ≥ 1 super-blocks at b) to out[:kpRows], bit for
+// bit, given the quantised activations q, d and sums: bsum (Q4_K) or off6
+// (Q6_K).
+//
+//go:noescape
+func kdotQ4KP(q *int8, d *float32, sums *int16, b *byte, nb int, out *float32)
+
+//go:noescape
+func kdotQ6KP(q *int8, d *float32, sums *int32, b *byte, nb int, out *float32)
+
+// kdotQ4KP4 and kdotQ6KP4 are kdotQ4KP and kdotQ6KP on the four groups at
+// b, b+ld, b+2ld and b+3ld (four streams), group s's results to
+// out[s·os:s·os+kpRows].
+//
+//go:noescape
+func kdotQ4KP4(q *int8, d *float32, sums *int16, b *byte, ld, nb int, out *float32, os int)
+
+//go:noescape
+func kdotQ6KP4(q *int8, d *float32, sums *int32, b *byte, ld, nb int, out *float32, os int)
+
+// kpUnitsAVX512 is kpUnitsGeneric in AVX-512 (a 16×16 transpose of dwords
+// per 1 KB of units).
+//
+//go:noescape
+func kpUnitsAVX512(dst *byte, ds int, src *byte, n16 int)
+
+// kpUnitsKernel is kpUnitsAVX512 with its bounds checked.
+func kpUnitsKernel(dst []byte, ds int, src []byte, n16 int) {
+	if n16 == 0 {
+		return
+	}
+	_, _ = dst[(kpRows-1)*ds+64*n16-1], src[1024*n16-1]
+	kpUnitsAVX512(unsafe.SliceData(dst), ds, unsafe.SliceData(src), n16)
+}
+
+// kdotPVNNI installs the packed int8 kernels into k.
+func kdotPVNNI(k *kernels) {
+	for _, t := range kpTypes {
+		pb := kpBytes(t)
+		sums := func(a *qActs, nb int) unsafe.Pointer {
+			if t == Q4_K {
+				_ = a.bsum[16*nb-1]
+				return unsafe.Pointer(unsafe.SliceData(a.bsum))
+			}
+			_ = a.off6[16*nb-1]
+			return unsafe.Pointer(unsafe.SliceData(a.off6))
+		}
+		k.kdotP[t] = func(a *qActs, b []byte, nb int, out []float32) {
+			_ = out[kpRows-1]
+			if nb == 0 {
+				clear(out[:kpRows])
+				return
+			}
+			_, _, _ = a.q[256*nb-1], a.d[nb-1], b[nb*pb-1]
+			s := sums(a, nb)
+			if t == Q4_K {
+				kdotQ4KP(unsafe.SliceData(a.q), unsafe.SliceData(a.d), (*int16)(s), unsafe.SliceData(b), nb, &out[0])
+			} else {
+				kdotQ6KP(unsafe.SliceData(a.q), unsafe.SliceData(a.d), (*int32)(s), unsafe.SliceData(b), nb, &out[0])
+			}
+		}
+		k.kdotP4[t] = func(a *qActs, b []byte, ld, nb int, out []float32, os int) {
+			_ = out[3*os+kpRows-1]
+			if nb == 0 {
+				for s := range 4 {
+					clear(out[s*os : s*os+kpRows])
+				}
+				return
+			}
+			_, _, _ = a.q[256*nb-1], a.d[nb-1], b[3*ld+nb*pb-1]
+			s := sums(a, nb)
+			if t == Q4_K {
+				kdotQ4KP4(unsafe.SliceData(a.q), unsafe.SliceData(a.d), (*int16)(s), unsafe.SliceData(b), ld, nb, &out[0], os)
+			} else {
+				kdotQ6KP4(unsafe.SliceData(a.q), unsafe.SliceData(a.d), (*int32)(s), unsafe.SliceData(b), ld, nb, &out[0], os)
+			}
+		}
+	}
+}
