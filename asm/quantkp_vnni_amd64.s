@@ -20,15 +20,18 @@
 //	DI (R13, R14, R15)  the streams' current packed super-blocks    CX  super-blocks left
 //	Z31  0x0f bytes    Z30  0x30 bytes
 
-// KPF is how far ahead the kernels prefetch: every cache line of each
-// stream, as the stored layout's kernels do.
-#define KPF 2048
+// KPF4 and KPF6 are how far ahead the Q4_K and Q6_K kernels prefetch
+// every cache line of each stream (a whole 1B Q4_K_M token, one thread,
+// quiet: Q4_K's gate and up 10.4–11.2 ms at 2 KB, 12.8–13.5 at 4 and 6 KB;
+// Q6_K's head 11.9–12.5 ms at 2 KB, 10.0–10.3 at 4 and 6 KB).
+#define KPF4 2048
+#define KPF6 4096
 
 // Q4KPU adds one unit of 64 bytes at off(p) (4 nibble bytes of each row):
 // the low nibbles times the activations at lo(SI) into group accumulator
 // al, the high ones times those at hi(SI) into ah.
 #define Q4KPU(p, off, lo, hi, al, ah) \
-	PREFETCHT0 off+KPF(p); \
+	PREFETCHT0 off+KPF4(p); \
 	VPANDD off(p), Z31, Z8; \
 	VPSRLW $4, off(p), Z9; \
 	VPANDD Z31, Z9, Z9; \
@@ -39,11 +42,11 @@
 // acc (the scaled sums) and macc (the min terms), reading the activations
 // at SI, DX, BX without advancing them.
 #define Q4KPSB(p, acc, macc) \
-	PREFETCHT0 KPF+0(p) \
-PREFETCHT0 KPF+64(p) \
-PREFETCHT0 KPF+128(p) \
-PREFETCHT0 KPF+192(p) \
-PREFETCHT0 KPF+256(p) \
+	PREFETCHT0 KPF4+0(p) \
+PREFETCHT0 KPF4+64(p) \
+PREFETCHT0 KPF4+128(p) \
+PREFETCHT0 KPF4+192(p) \
+PREFETCHT0 KPF4+256(p) \
 VPXORD Z0, Z0, Z0 \
 VPXORD Z1, Z1, Z1 \
 VPXORD Z2, Z2, Z2 \
@@ -133,9 +136,9 @@ VADDPS Z11, macc, macc
 // turn) shifted to bits 4-5 and ORed in, times the activations at x0..x3(SI),
 // into group accumulators Z0..Z3.
 #define Q6KPJ(p, qa, qb, qh, x0, x1, x2, x3) \
-	PREFETCHT0 qa+KPF(p); \
-	PREFETCHT0 qb+KPF(p); \
-	PREFETCHT0 qh+KPF(p); \
+	PREFETCHT0 qa+KPF6(p); \
+	PREFETCHT0 qb+KPF6(p); \
+	PREFETCHT0 qh+KPF6(p); \
 	VMOVDQU64 qh(p), Z12; \
 	VPANDD qa(p), Z31, Z8; \
 	VPSRLW $4, qa(p), Z9; \
@@ -175,11 +178,11 @@ VADDPS Z11, macc, macc
 // acc: four passes, each over four groups (J: groups J%2 + 8(J/2) + 0, 2,
 // 4, 6), the group accumulators starting from off6 (BX).
 #define Q6KPSB(p, acc) \
-	PREFETCHT0 KPF+0(p) \
-PREFETCHT0 KPF+64(p) \
-PREFETCHT0 KPF+128(p) \
-PREFETCHT0 KPF+192(p) \
-PREFETCHT0 KPF+256(p) \
+	PREFETCHT0 KPF6+0(p) \
+PREFETCHT0 KPF6+64(p) \
+PREFETCHT0 KPF6+128(p) \
+PREFETCHT0 KPF6+192(p) \
+PREFETCHT0 KPF6+256(p) \
 VPXORD Z4, Z4, Z4 \
 VPBROADCASTD 0(BX), Z0 \
 VPBROADCASTD 8(BX), Z1 \
