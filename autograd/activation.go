@@ -257,8 +257,13 @@ func (tp *Tape) SwiGLU(gate, up *Var) *Var {
 		panic(fmt.Sprintf("autograd.SwiGLU: gate %v and up %v differ", gate.Shape(), up.Shape()))
 	}
 	out := tp.empty(gate.Shape()...)
-	asm.SiLU(out.Data(), gate.Data())
-	asm.Mul(out.Data(), out.Data(), up.Data())
+	od, gd, ud := out.Data(), gate.Data(), up.Data()
+	blocks := rowBlocks((len(od)+swigluChunk-1)/swigluChunk, swigluChunk)
+	tensor.Parallel(len(blocks), func(b int) {
+		lo, hi := blocks[b].lo*swigluChunk, min(blocks[b].hi*swigluChunk, len(od))
+		asm.SiLU(od[lo:hi], gd[lo:hi])
+		asm.Mul(od[lo:hi], od[lo:hi], ud[lo:hi])
+	})
 	y := tp.newVar(out, tp.needs(gate, up))
 	if y.requires {
 		tp.record(func() {
@@ -266,7 +271,6 @@ func (tp *Tape) SwiGLU(gate, up *Var) *Var {
 			if g == nil {
 				return
 			}
-			gd, ud := gate.Data(), up.Data()
 			// A first contribution is written into the uninitialised
 			// buffer (beta 0), a later one added.
 			var dg, du []float32
@@ -279,8 +283,23 @@ func (tp *Tape) SwiGLU(gate, up *Var) *Var {
 				t, beta := tp.gradBeta(up)
 				du, addU = t.Data(), beta != 0
 			}
-			scratch := tp.empty(4 * min(swigluChunk, len(gd))).Data()
-			swigluBackward(dg, du, addG, addU, g.Data(), gd, ud, scratch)
+			// Over the threads in whole chunks, each block with its own
+			// scratch: every element's result is its own expression, so
+			// the split does not change a bit.
+			cs := min(swigluChunk, len(gd))
+			scratch := tp.empty(len(blocks) * 4 * cs).Data()
+			dy := g.Data()
+			tensor.Parallel(len(blocks), func(b int) {
+				lo, hi := blocks[b].lo*swigluChunk, min(blocks[b].hi*swigluChunk, len(gd))
+				var dgb, dub []float32
+				if dg != nil {
+					dgb = dg[lo:hi]
+				}
+				if du != nil {
+					dub = du[lo:hi]
+				}
+				swigluBackward(dgb, dub, addG, addU, dy[lo:hi], gd[lo:hi], ud[lo:hi], scratch[b*4*cs:(b+1)*4*cs])
+			})
 		})
 	}
 	return y

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/llink-go/llink/asm"
+	"github.com/llink-go/llink/tensor"
 )
 
 // Dropout zeroes each element with probability p (to a resolution of 2⁻¹⁶)
@@ -28,9 +29,9 @@ func (tp *Tape) Dropout(x *Var, p float32, rng *rand.Rand) *Var {
 			if g := y.Grad; g != nil {
 				dx, beta := tp.gradBeta(x)
 				if beta == 0 {
-					asm.MaskedScale(dx.Data(), g.Data(), scale, kept)
+					masked(asm.MaskedScale, dx.Data(), g.Data(), scale, kept)
 				} else {
-					asm.MaskedAddScaled(dx.Data(), g.Data(), scale, kept)
+					masked(asm.MaskedAddScaled, dx.Data(), g.Data(), scale, kept)
 				}
 			}
 		})
@@ -68,7 +69,7 @@ func dropInto(dst, src []float32, p float32, rng *rand.Rand) (kept []uint64, sca
 		asm.DropoutMask(kept[lo/64:], draws, m, uint16(drop))
 	}
 	drawPool.Put(d)
-	asm.MaskedScale(dst, src, scale, kept)
+	masked(asm.MaskedScale, dst, src, scale, kept)
 	return kept, scale
 }
 
@@ -78,3 +79,14 @@ const drawChunk = 4096
 
 // drawPool holds dropInto's draw buffers.
 var drawPool = sync.Pool{New: func() any { return new([drawChunk / 4]uint64) }}
+
+// masked runs a masked kernel ([asm.MaskedScale] or [asm.MaskedAddScaled])
+// over the threads in whole mask words: each element's result depends on
+// its own inputs only, so the split changes no bit.
+func masked(kernel func(dst, src []float32, s float32, kept []uint64), dst, src []float32, s float32, kept []uint64) {
+	blocks := rowBlocks(len(kept), 64)
+	tensor.Parallel(len(blocks), func(b int) {
+		lo, hi := 64*blocks[b].lo, min(64*blocks[b].hi, len(dst))
+		kernel(dst[lo:hi], src[lo:hi], s, kept[blocks[b].lo:])
+	})
+}

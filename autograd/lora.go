@@ -92,7 +92,7 @@ func (tp *Tape) lora(y, x, a, b *Var, scale, p float32, rng *rand.Rand, onto boo
 					asm.Sgemm(true, false, r, in, rows, 1, dh, r, xv.Data(), in, 1, tp.grad(a).Data(), in)
 				} else {
 					d := getScratch(xv.Len())
-					asm.MaskedScale(*d, xv.Data(), keep, kept) // the forward's Dropout(x), bit for bit
+					masked(asm.MaskedScale, *d, xv.Data(), keep, kept) // the forward's Dropout(x), bit for bit
 					asm.Sgemm(true, false, r, in, rows, 1, dh, r, *d, in, 1, tp.grad(a).Data(), in)
 					putScratch(d)
 				}
@@ -103,11 +103,11 @@ func (tp *Tape) lora(y, x, a, b *Var, scale, p float32, rng *rand.Rand, onto boo
 					asm.Sgemm(false, false, rows, in, r, 1, dh, r, av.Data(), in, beta, dx.Data(), in)
 				} else if beta == 0 { // a first contribution: the product, masked in place
 					asm.Sgemm(false, false, rows, in, r, 1, dh, r, av.Data(), in, 0, dx.Data(), in)
-					asm.MaskedScale(dx.Data(), dx.Data(), keep, kept)
+					masked(asm.MaskedScale, dx.Data(), dx.Data(), keep, kept)
 				} else {
 					t := getScratch(rows * in)
 					asm.Sgemm(false, false, rows, in, r, 1, dh, r, av.Data(), in, 0, *t, in)
-					asm.MaskedAddScaled(dx.Data(), *t, keep, kept)
+					masked(asm.MaskedAddScaled, dx.Data(), *t, keep, kept)
 					putScratch(t)
 				}
 			}

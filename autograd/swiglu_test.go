@@ -7,6 +7,7 @@ import (
 
 	"github.com/llink-go/llink/asm"
 	"github.com/llink-go/llink/internal/testutil"
+	"github.com/llink-go/llink/tensor"
 )
 
 // swigluBackwardRef is the SwiGLU backward pass one element at a time (the
@@ -146,5 +147,38 @@ func BenchmarkSwiGLUBackward(b *testing.B) {
 				b.ReportMetric(float64(c1-c0)/float64(b.N), "cpu-ns/op")
 			}
 		})
+	}
+}
+
+// TestElementwiseThreads checks that the SwiGLU op (value and both
+// gradients, accumulated onto zeros and onto earlier values) and the dropout op (value, mask and
+// gradient) give the same bits at 2 threads, where they split their
+// elementwise passes over blocks, as at 1 — on sizes with several blocks
+// and a partial last chunk and mask word.
+func TestElementwiseThreads(t *testing.T) {
+	n := 5*(1<<16) + 1000 + 17
+	r := testutil.RNG(13)
+	g0, u0, dy := testutil.Normal(r, n, 3), testutil.Normal(r, n, 1), testutil.Normal(r, n, 1)
+	old := testutil.Normal(r, n, 1)
+	run := func(th int, accumulate bool) [][]float32 {
+		defer asm.SetThreads(th)()
+		gate := NewParam("g", tensor.FromSlice(append([]float32(nil), g0...), n))
+		up := NewParam("u", tensor.FromSlice(append([]float32(nil), u0...), n))
+		if accumulate {
+			gate.Grad = tensor.FromSlice(append([]float32(nil), old...), n)
+		}
+		tp := NewTape()
+		y := tp.SwiGLU(gate, up)
+		d := tp.Dropout(y, 0.1, testutil.RNG(99))
+		tp.BackwardWith(d, tensor.FromSlice(append([]float32(nil), dy...), n))
+		return [][]float32{y.Data(), d.Data(), gate.Grad.Data(), up.Grad.Data()}
+	}
+	for _, acc := range []bool{false, true} {
+		one, two := run(1, acc), run(2, acc)
+		for k, name := range []string{"SwiGLU", "dropout", "dgate", "dup"} {
+			if i := sameBits(two[k], one[k]); i >= 0 {
+				t.Fatalf("accumulate %v: %s[%d] = %g at 2 threads, %g at 1", acc, name, i, two[k][i], one[k][i])
+			}
+		}
 	}
 }
