@@ -105,7 +105,10 @@ func MakeTasks(pairs []Pair, seed uint64) []Task {
 }
 
 // yesNo asks whether the passage mentions a person, a place or a quantity:
-// the true one when yes, else a distractor.
+// the true one when yes, else a distractor of the passage's own split — a
+// held-out given name or number value, or a place reserved for the
+// novel-entity slice, exactly when the passage's is — so that no training
+// question names a test entity, even as an answer-"no" distractor.
 func yesNo(r *rand.Rand, s *Slots, yes bool) (string, bool) {
 	var opts []string
 	if s.Person != "" {
@@ -123,13 +126,18 @@ func yesNo(r *rand.Rand, s *Slots, yes bool) (string, bool) {
 	switch pick(r, opts) {
 	case "person":
 		v := s.Person
+		_, given, _ := strings.Cut(s.Person, " ")
+		held := HeldOutName(given)
 		for !yes && (v == s.Person || v == s.Person2) {
-			v = pick(r, familyNames).en + " " + pick(r, givenNames).en
+			family, g := pick(r, familyNames).en, pick(r, givenNames).en
+			if HeldOutName(g) == held { // the pair's own split: training text never names a held-out person
+				v = family + " " + g
+			}
 		}
 		return fmt.Sprintf("Is %s mentioned in the passage?", v), true
 	case "place":
 		v := s.Place
-		for !yes && (v == s.Place || v == s.Place2) {
+		for !yes && (v == s.Place || v == s.Place2 || NovelPlace(v) != NovelPlace(s.Place)) {
 			v = pick(r, places).en
 		}
 		return fmt.Sprintf("Does the passage mention %s?", v), true
@@ -150,7 +158,8 @@ func distractQuantity(r *rand.Rand, s *Slots) string {
 		return formatQuantity(s.Value, sib)
 	}
 	f, _ := strconv.ParseFloat(s.Value, 64)
-	for {
+	held := HeldOutNumber(s.Value)
+	for try := 0; ; try++ {
 		var g float64
 		switch r.IntN(4) {
 		case 0:
@@ -162,8 +171,13 @@ func distractQuantity(r *rand.Rand, s *Slots) string {
 		default:
 			g = f + 100
 		}
+		if try >= 32 { // none of the few variations above is in the value's split: any nearby value
+			g = f + float64(1+r.IntN(1000))
+		}
 		v := strconv.FormatFloat(g, 'f', -1, 64)
-		if q := formatQuantity(v, s.Unit); q != s.Quantity {
+		// The distractor's value is held out exactly when the passage's is,
+		// so training questions never hold a test value.
+		if q := formatQuantity(v, s.Unit); q != s.Quantity && HeldOutNumber(v) == held {
 			return q
 		}
 	}
