@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Pretrains the two stand-in decoders of models/tiny from scratch, phase by
+# phase, with the commands their metadata records:
+#   OUT/d1 d2 d3  the embedded decoder (models/tiny/decoder is d3)
+#   OUT/p1 p2 p3  its continuation that copies names it never saw
+#                 (models/tiny/decoder-copy is p3)
+# Every phase resumes from its checkpoint when the script is run again.
+# Usage: bash scripts/pretrain-decoders.sh OUT [THREADS]
+set -euo pipefail
+out=${1:?usage: pretrain-decoders.sh OUT [THREADS]}
+threads=${2:-2}
+cd "$(dirname "$0")/.."
+mkdir -p "$out"
+bin="$out/llink"
+go build -o "$bin" ./cmd/llink
+
+# phase DIR FLAGS...: trains DIR unless it already holds a finished model.
+phase() {
+	local dir=$1
+	shift
+	if [[ -f $dir/model.safetensors ]]; then
+		echo "== $dir: done"
+		return
+	fi
+	local resume=()
+	[[ -f $dir/pretrain-state.safetensors ]] && resume=(-resume)
+	echo "== $dir: llink pretrain decoder -out $dir $* (started $(date -u +%H:%M:%S))"
+	"$bin" pretrain decoder -quiet -threads "$threads" -out "$dir" "${resume[@]}" "$@"
+}
+
+phase "$out/d1"
+phase "$out/d2" -init "$out/d1" -steps 1500 -lr 1e-3
+phase "$out/d3" -init "$out/d2" -steps 1500 -lr 1e-3 -boost yes_no=3
+phase "$out/p1" -init "$out/d3" -steps 800 -lr 1e-3 -boost yes_no=3 -pseudo-names 0.5
+phase "$out/p2" -init "$out/p1" -steps 1200 -lr 1e-3 -boost who=6,yes_no=3 -pseudo-names 1
+phase "$out/p3" -init "$out/p2" -steps 1200 -lr 1e-3 -boost who=6,yes_no=3 -pseudo-names 1 -pseudo-alphabet full
+echo "== done: copy $out/d3 to models/tiny/decoder and $out/p3 to models/tiny/decoder-copy (model.safetensors, config.json, tokenizer.json)"
