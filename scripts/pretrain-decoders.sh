@@ -24,7 +24,7 @@ phase() {
 	fi
 	local resume=()
 	[[ -f $dir/pretrain-state.safetensors ]] && resume=(-resume)
-	echo "== $dir: llink pretrain decoder -out $dir $* (started $(date -u +%H:%M:%S))"
+	echo "== $dir: llink pretrain decoder -out $dir ${resume[*]} $* (started $(date -u +%H:%M:%S))"
 	"$bin" pretrain decoder -quiet -threads "$threads" -out "$dir" "${resume[@]}" "$@"
 }
 
