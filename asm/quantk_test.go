@@ -291,17 +291,7 @@ func BenchmarkKDot(b *testing.B) {
 					if mode == "float" {
 						cur.kdot[qt] = nil
 					}
-					b.SetBytes(ws[0].Bytes())
-					clk := startCPU()
-					for i := 0; i < b.N; i++ {
-						SgemmQ(1, x, k, ws[i%gemvCopies], c, n)
-					}
-					bytes := float64(ws[0].Bytes()) * float64(b.N)
-					b.ReportMetric(bytes/b.Elapsed().Seconds()/1e9, "GB/s")
-					if t, ok := threadCPU(); ok && th == 1 && t > clk.t0 {
-						b.ReportMetric(bytes/(t-clk.t0).Seconds()/1e9, "GB/cpu-s")
-					}
-					runtime.UnlockOSThread()
+					benchGemvQ(b, x, ws, c, k, n, th)
 				})
 			}
 		}
@@ -420,4 +410,21 @@ func BenchmarkKDotL2(b *testing.B) {
 			runtime.UnlockOSThread()
 		})
 	}
+}
+
+// benchGemvQ times decoding matvecs x·Wᵀ over the copies ws in turn (so
+// the weights stream from memory) and reports GB/s, and GB per CPU-second
+// at one thread; it unlocks the OS thread startCPU locked.
+func benchGemvQ(b *testing.B, x []float32, ws []*QMatrix, c []float32, k, n, th int) {
+	b.SetBytes(ws[0].Bytes())
+	clk := startCPU()
+	for i := 0; i < b.N; i++ {
+		SgemmQ(1, x, k, ws[i%gemvCopies], c, n)
+	}
+	bytes := float64(ws[0].Bytes()) * float64(b.N)
+	b.ReportMetric(bytes/b.Elapsed().Seconds()/1e9, "GB/s")
+	if t, ok := threadCPU(); ok && th == 1 && t > clk.t0 {
+		b.ReportMetric(bytes/(t-clk.t0).Seconds()/1e9, "GB/cpu-s")
+	}
+	runtime.UnlockOSThread()
 }

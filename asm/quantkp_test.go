@@ -384,17 +384,7 @@ func BenchmarkKDotP(b *testing.B) {
 					if mode == "packed" {
 						set = ps
 					}
-					b.SetBytes(set[0].Bytes())
-					clk := startCPU()
-					for i := 0; i < b.N; i++ {
-						SgemmQ(1, x, k, set[i%gemvCopies], c, n)
-					}
-					bytes := float64(set[0].Bytes()) * float64(b.N)
-					b.ReportMetric(bytes/b.Elapsed().Seconds()/1e9, "GB/s")
-					if t, ok := threadCPU(); ok && th == 1 && t > clk.t0 {
-						b.ReportMetric(bytes/(t-clk.t0).Seconds()/1e9, "GB/cpu-s")
-					}
-					runtime.UnlockOSThread()
+					benchGemvQ(b, x, set, c, k, n, th)
 				})
 			}
 		}
