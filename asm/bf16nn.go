@@ -281,6 +281,19 @@ const bf16NNChunk = 4 * bf16NNNR
 // bf16NNNC columns of op(B), passes of bf16NNKC rows packed in pairs, and
 // within them every 6-row tile of A against every panel of the block.
 func bf16NNCols(kr *kernels, trans bool, m, j0, j1, k, kp int, xb, b []uint16, ldb int, dst []float32, ldd int, acc bool) {
+	bf16NNColsWith(kr, m, j0, j1, k, kp, xb, func(buf []uint16, pc, kc, jc, nc int) {
+		if trans {
+			packBF16PairsT(kr.bf16pairT, buf, b, ldb, pc, kc, jc, nc)
+		} else {
+			packBF16Pairs(kr.bf16pair, buf, b, ldb, pc, kc, jc, nc)
+		}
+	}, dst, ldd, acc)
+}
+
+// bf16NNColsWith is bf16NNCols with op(B) given by pack, which writes the
+// pairs of rows pc..pc+kc-1 and columns jc..jc+nc-1 into buf as
+// packBF16Pairs does (gemmQ widens packed quantised rows into it).
+func bf16NNColsWith(kr *kernels, m, j0, j1, k, kp int, xb []uint16, pack func(buf []uint16, pc, kc, jc, nc int), dst []float32, ldd int, acc bool) {
 	buf := bf16NNPack.Get().(*[]uint16)
 	defer bf16NNPack.Put(buf)
 	var t bf16NNTile
@@ -290,11 +303,7 @@ func bf16NNCols(kr *kernels, trans bool, m, j0, j1, k, kp int, xb, b []uint16, l
 		for pc := 0; pc < k; pc += bf16NNKC {
 			kc := min(bf16NNKC, k-pc)
 			t.q = (kc + 1) / 2
-			if trans {
-				packBF16PairsT(kr.bf16pairT, *buf, b, ldb, pc, kc, jc, je-jc)
-			} else {
-				packBF16Pairs(kr.bf16pair, *buf, b, ldb, pc, kc, jc, je-jc)
-			}
+			pack(*buf, pc, kc, jc, je-jc)
 			t.acc = min(pc, 1)
 			if acc {
 				t.acc = 1

@@ -94,6 +94,10 @@ type kernels struct {
 	// kdotP4, set with kdotP, is kdotP on four groups at once (four
 	// streams).
 	kdotP4 [qTypes]kdotP4Kernel
+	// kpPanel, when set for a type (Q4_K, Q6_K), widens packed groups
+	// straight into bf16nn's B panels (kpPanelGeneric is its twin;
+	// quantkp.go): gemmQ's prompt path on a packed matrix.
+	kpPanel [qTypes]kpPanelKernel
 	// kpUnits, when set, moves a packed super-block's quant bytes back to
 	// its rows (kpUnitsGeneric is its twin; quantkp.go).
 	kpUnits func(dst []byte, ds int, src []byte, n16 int)

@@ -88,7 +88,8 @@ func BenchmarkPromptGEMM(b *testing.B) {
 				SgemmQ(s.m, x, s.in, qms[next], y, s.out)
 			}})
 			if kpBytes(qt) != 0 {
-				// The packed layout (QMatrix.Repack): its chunks unpacked.
+				// The packed layout (QMatrix.Repack): its groups widened
+				// straight into the packed kernel's panels (kpPanel).
 				pqms := make([]*QMatrix, promptCopies)
 				for i := range pqms {
 					pqms[i] = &QMatrix{Type: qt, Rows: s.out, Cols: s.in, Blocks: append([]byte(nil), blocks...)}

@@ -112,8 +112,10 @@ func qdotAVX512(k *kernels) {
 }
 
 // dequantBF16AVX512 installs the AVX512-BF16 dequantisation of Q8_0 and
-// Q4_0 straight to bf16 into k.
+// Q4_0 straight to bf16 into k, and that of packed Q4_K and Q6_K groups
+// straight into bf16nn panels (kpPanel).
 func dequantBF16AVX512(k *kernels) {
+	kpPanelAVX512(k)
 	for _, t := range []QType{Q8_0, Q4_0} {
 		f, bb := dequant8BF16AVX512, t.BlockBytes()
 		if t == Q4_0 {

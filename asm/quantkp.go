@@ -155,8 +155,7 @@ func packBlock(t QType, dst []byte, r int, blk []byte) {
 }
 
 // unpackBlock writes row r of the packed super-block src to blk as stored
-// (the prompt path unpacks every weight once per prompt: word moves, no
-// copy calls).
+// (word moves, no copy calls).
 func unpackBlock(t QType, blk, src []byte, r int) {
 	unpackHeader(t, blk, src, r)
 	le := binary.LittleEndian
@@ -320,6 +319,43 @@ func kp6Weight(p []byte, r, n int) uint8 {
 	lo := p[kp6Ql+64*(ol/4)+4*r+ol%4] >> (4 * (u / 2)) & 15
 	hi := p[kp6Qh+64*(oh/4)+4*r+oh%4] >> (2 * u) & 3
 	return lo | hi<<4
+}
+
+// kpPanelKernel widens ng ≤ bf16NNNR/kpRows packed groups of rows (gs
+// bytes apart from src, nb ≥ 1 super-blocks of each) to bf16 into a B
+// panel of the bf16nn kernel (bf16nn.go): group s's row r is the panel's
+// column 16s+r, and its super-block b's weight n is element n%2 of pair
+// 128b + n/2, so dst[2·((128b + n/2)·bf16NNNR + 16s + r) + n%2]. The
+// values are those the stored layout's path writes (Dequantize, then
+// rounded to the nearest bf16), bit for bit; the panel's other columns
+// are left as they are.
+type kpPanelKernel func(dst []uint16, src []byte, gs, nb, ng int)
+
+// kpPanelGeneric is the Go twin of the kpPanel kernels: each row's
+// super-block unpacked, widened by the stored layout's Go dequantisation
+// and rounded by F32ToBF16.
+func kpPanelGeneric(t QType) kpPanelKernel {
+	pb := kpBytes(t)
+	return func(dst []uint16, src []byte, gs, nb, ng int) {
+		var blk [210]byte
+		var f [256]float32
+		for s := range ng {
+			for b := range nb {
+				p := src[s*gs+b*pb : s*gs+(b+1)*pb]
+				for r := range kpRows {
+					unpackBlock(t, blk[:t.BlockBytes()], p, r)
+					if t == Q4_K {
+						dequantQ4K(f[:], blk[:])
+					} else {
+						dequantQ6K(f[:], blk[:])
+					}
+					for n, v := range f {
+						dst[2*((128*b+n/2)*bf16NNNR+16*s+r)+n%2] = F32ToBF16(v)
+					}
+				}
+			}
+		}
+	}
 }
 
 // sgemvPacked is SgemmQ's decoding step (m ≤ bf16MaxM rows of X) on a

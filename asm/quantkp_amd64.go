@@ -40,6 +40,35 @@ func kpUnitsKernel(dst []byte, ds int, src []byte, n16 int) {
 	kpUnitsAVX512(unsafe.SliceData(dst), ds, unsafe.SliceData(src), n16)
 }
 
+// kpPanelQ4KAVX512 and kpPanelQ6KAVX512 are kpPanelGeneric(Q4_K / Q6_K)
+// in AVX512-BF16 (nb, ng ≥ 1).
+//
+//go:noescape
+func kpPanelQ4KAVX512(dst *uint16, src *byte, gs, nb, ng int)
+
+//go:noescape
+func kpPanelQ6KAVX512(dst *uint16, src *byte, gs, nb, ng int)
+
+// kpPanelAVX512 installs the kpPanel kernels into k.
+func kpPanelAVX512(k *kernels) {
+	for _, t := range kpTypes {
+		f, pb := kpPanelQ4KAVX512, kpBytes(t)
+		if t == Q6_K {
+			f = kpPanelQ6KAVX512
+		}
+		k.kpPanel[t] = func(dst []uint16, src []byte, gs, nb, ng int) {
+			if nb <= 0 || ng <= 0 {
+				return
+			}
+			if ng > bf16NNNR/kpRows || gs < nb*pb {
+				panic("asm: kpPanel: more groups than a panel holds, or overlapping groups")
+			}
+			_, _ = dst[2*((128*nb-1)*bf16NNNR+16*ng)-1], src[(ng-1)*gs+nb*pb-1]
+			f(unsafe.SliceData(dst), unsafe.SliceData(src), gs, nb, ng)
+		}
+	}
+}
+
 // kdotPVNNI installs the packed int8 kernels into k.
 func kdotPVNNI(k *kernels) {
 	for _, t := range kpTypes {

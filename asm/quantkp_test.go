@@ -2,6 +2,7 @@ package asm
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -114,6 +115,102 @@ func TestKPUnits(t *testing.T) {
 			}
 		}
 	}
+}
+
+// kpPanelRef is the float64 reference of a packed super-block's weight n
+// of row r (for the stored blocks blk): (d·sc)·q − dmin·mn for Q4_K,
+// (d·sc)·(q − 32) for Q6_K, from the block's bytes as the format defines
+// them.
+func kpPanelRef(t QType, blk []byte, n int) float64 {
+	le := binary.LittleEndian
+	if t == Q4_K {
+		d, dmin := float64(F16ToF32(le.Uint16(blk))), float64(F16ToF32(le.Uint16(blk[2:])))
+		g := n / 32
+		sc, mn := k4Scale(g, blk[4:16])
+		q := blk[16+32*(g/2)+n%32] >> (4 * (g % 2)) & 15
+		return d*float64(sc)*float64(q) - dmin*float64(mn)
+	}
+	h, u, l := n/128, n%128/32, n%32
+	lo := blk[64*h+l+32*(u&1)] >> (4 * (u / 2)) & 15
+	hi := blk[128+32*h+l] >> (2 * u) & 3
+	d := float64(F16ToF32(le.Uint16(blk[208:])))
+	return d * float64(int8(blk[192+n/16])) * float64(int(lo|hi<<4)-32)
+}
+
+// TestKPPanel checks every level's kpPanel kernels against the twin bit
+// for bit (quantised weights and raw bytes: NaN, Inf, subnormal halves), 1
+// to 4 groups of 1 to 3 super-blocks with padding between the groups, the
+// panel's other columns and the bytes past it untouched; and the twin on
+// quantised weights against the float64 dequantisation within bf16's
+// rounding.
+func TestKPPanel(t *testing.T) {
+	r := testutil.RNG(56)
+	for _, qt := range kpTypes {
+		pb, bb := kpBytes(qt), qt.BlockBytes()
+		for ng := 1; ng <= 4; ng++ {
+			for nb := 1; nb <= 3; nb++ {
+				for _, raw := range []bool{false, true} {
+					pad := r.IntN(3) * 64
+					gs := nb*pb + pad
+					stored := rawKBlocks(r, qt, ng*kpRows*nb, raw)
+					src := make([]byte, (ng-1)*gs+nb*pb)
+					for s := range ng {
+						copy(src[s*gs:], packK(qt, kpRows, 256*nb, stored[s*kpRows*nb*bb:(s+1)*kpRows*nb*bb]))
+					}
+					want := checkKPPanel(t, qt, src, gs, nb, ng)
+					if raw {
+						continue
+					}
+					for s := range ng {
+						for j := range kpRows {
+							blk := stored[(s*kpRows+j)*nb*bb:]
+							for b := range nb {
+								for n := range 256 {
+									ref := kpPanelRef(qt, blk[b*bb:], n)
+									got := float64(BF16ToF32(want[2*((128*b+n/2)*bf16NNNR+16*s+j)+n%2]))
+									if d := math.Abs(got - ref); d > 0x1p-8*math.Abs(ref)+1e-30 {
+										t.Fatalf("%s ng=%d nb=%d: twin row %d weight %d = %g, want %g", qt, ng, nb, 16*s+j, 256*b+n, got, ref)
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// checkKPPanel checks every level's kpPanel kernel of qt on ng groups at
+// src (gs bytes apart, nb super-blocks each) against the twin bit for bit,
+// the elements it does not write (the other columns, past the panel) kept,
+// and returns the twin's panel.
+func checkKPPanel(t *testing.T, qt QType, src []byte, gs, nb, ng int) []uint16 {
+	t.Helper()
+	size := 2*128*nb*bf16NNNR + 40
+	fill := func() []uint16 {
+		p := make([]uint16, size)
+		for i := range p {
+			p[i] = uint16(i*7919 + 1)
+		}
+		return p
+	}
+	want := fill()
+	kpPanelGeneric(qt)(want, src, gs, nb, ng)
+	for _, l := range Available() {
+		f := tables[l].kpPanel[qt]
+		if f == nil {
+			continue
+		}
+		got := fill()
+		f(got, src, gs, nb, ng)
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("%s %s ng=%d nb=%d: element %d = %#04x, twin %#04x", l, qt, ng, nb, i, got[i], want[i])
+			}
+		}
+	}
+	return want
 }
 
 // kdotPKernels returns the packed kernels of t to check: the twin and
@@ -244,7 +341,8 @@ func TestKDotP(t *testing.T) {
 // the float64 product with the dequantised weights (within the int8
 // kernels' bound), prompts and the levels without packed kernels bit for
 // bit against the same matrix unpacked (they multiply the same blocks the
-// same way), on row counts that are not multiples of the 16-row groups, one
+// same way; prompts widened from the packed groups, kpPanel, as the stored
+// layout's rows on the packed bf16 kernel), on row counts that are not multiples of the 16-row groups, one
 // and two threads; C's padding must stay untouched.
 func TestSgemmQPacked(t *testing.T) {
 	forEachLevel(t, func(t *testing.T) {
@@ -252,7 +350,8 @@ func TestSgemmQPacked(t *testing.T) {
 		for _, th := range []int{1, 2} {
 			defer SetThreads(th)()
 			for _, qt := range kpTypes {
-				for _, sh := range [][3]int{{1, 1, 256}, {1, 3, 512}, {2, 7, 256}, {1, 16, 256}, {4, 17, 768}, {1, 33, 1024}, {3, 47, 256}, {1, 130, 2048}, {5, 65, 256}, {9, 33, 512}} {
+				for _, sh := range [][3]int{{1, 1, 256}, {1, 3, 512}, {2, 7, 256}, {1, 16, 256}, {4, 17, 768}, {1, 33, 1024}, {3, 47, 256}, {1, 130, 2048}, {5, 65, 256}, {9, 33, 512},
+					{64, 16, 256}, {70, 48, 512}, {65, 80, 768}, {66, 130, 256}, {64, 33, 512}} {
 					m, n, k := sh[0], sh[1], sh[2]
 					ldx, ldc := k+r.IntN(3), n+1+r.IntN(3)
 					x := testutil.Normal(r, need(m, k, ldx), 1)
@@ -261,7 +360,16 @@ func TestSgemmQPacked(t *testing.T) {
 					w.DequantizeRows(deq, 0, n)
 					stored := bytes.Clone(w.Blocks)
 					want := make([]float32, need(m, n, ldc))
+					// A packed matrix's prompt runs on the packed bf16
+					// kernel from any number of rows where the level widens
+					// packed groups (kpPanel): the stored one's product
+					// from as many rows.
+					minM := bf16PackedMinM
+					if cur.kpPanel[qt] != nil {
+						bf16PackedMinM = bf16MaxM + 1
+					}
 					SgemmQ(m, x, ldx, w, want, ldc)
+					bf16PackedMinM = minM
 					forcePack(w)
 					c := make([]float32, need(m, n, ldc)+1)
 					for i := range c {
@@ -320,7 +428,8 @@ func TestRepack(t *testing.T) {
 // FuzzKDotP fuzzes the packed layout and kernels on raw block bytes (any
 // scales, NaN, Inf, subnormal halves; any mins and nibbles) and
 // activations of any magnitude: pack then unpack gives the bytes back, and
-// every level's packed kernel equals the twin bit for bit.
+// every level's packed kernel and panel widening equal their twins bit for
+// bit.
 func FuzzKDotP(f *testing.F) {
 	f.Add(uint8(0), make([]byte, 144*16), int64(1), 0.0)
 	f.Add(uint8(1), make([]byte, 210*16), int64(2), 3.0)
@@ -353,6 +462,8 @@ func FuzzKDotP(f *testing.F) {
 			buf = append(buf, packK(qt, kpRows, 256*nb, rot)...)
 		}
 		checkKDotP4(t, qt, &a, buf, len(p), nb)
+		checkKPPanel(t, qt, p, len(p), nb, 1)
+		checkKPPanel(t, qt, buf, len(p), nb, 4)
 	})
 }
 

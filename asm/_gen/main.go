@@ -27,6 +27,7 @@ func main() {
 		"bf16nn_avx512_amd64.s":   genBF16NN,
 		"quantkp_avx512_amd64.s":  genKPUnits,
 		"quantkp_vnni_amd64.s":    genKPDot,
+		"quantkp_bf16_amd64.s":    genKPPanel,
 	}
 	for name, gen := range files {
 		var b bytes.Buffer
