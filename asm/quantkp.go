@@ -16,9 +16,10 @@ import (
 // last whole group follow as stored. In a packed super-block, row r's
 // f16 scales sit at 2r (d; Q4_K's dmin at 32+2r), its group scales (and
 // Q4_K's mins) as one byte per row and group, and its quant bytes (Q4_K's
-// 128 nibble bytes, Q6_K's 128 bytes of ql and 64 of qh) as in the block,
-// cut in 4-byte units: the unit at block offset o lands at base + 64·(o/4) +
-// 4r, so each 64 bytes hold one unit of each of the rows.
+// 128 nibble bytes, Q6_K's 128 bytes of ql and 64 of qh) cut in 4-byte
+// units, each 64 bytes holding one unit of each of the rows: Q4_K's unit at
+// block offset o at base + 64·(o/4) + 4r; Q6_K's in the order the kernels
+// read them (kp6Unit), so that a super-block is read front to back.
 //
 //	Q4_K (2368 bytes per 16 rows, 148 per row against 144):
 //	  0     d[r] f16
@@ -31,8 +32,11 @@ import (
 //	Q6_K (3360 bytes per 16 rows, 210 per row as stored):
 //	  0     d[r] f16
 //	  32    sc[g][r]   at 32 + 16g + r (int8 group scales, g < 16)
-//	  288   ql (block offset 0..127) in units
-//	  2336  qh (block offset 128..191) in units
+//	  288   ql (block offset 0..127) and qh (128..191) in units: for j < 16
+//	        (h = j/8, k = j%8) the three lines at 288 + 64·(3j + i) hold ql's
+//	        units 16h + k (i = 0) and 16h + 8 + k (i = 1), and qh's unit j
+//	        (i = 2): the low bits and the high bit pairs of weights
+//	        128h + 32u + 4k.. for u < 4
 //
 // Every bit of the stored blocks is kept (the 6-bit scales and mins are
 // unpacked, not changed), so unpacking gives the blocks back exactly.
@@ -47,8 +51,7 @@ const (
 	kp4Mn   = 192
 	kp4Qs   = 320
 	kp6Sc   = 32
-	kp6Ql   = 288
-	kp6Qh   = 2336
+	kp6Qs   = 288
 )
 
 // kpTypes are the types with a packed layout.
@@ -151,7 +154,21 @@ func packBlock(t QType, dst []byte, r int, blk []byte) {
 	for g := range 16 {
 		dst[kp6Sc+16*g+r] = blk[192+g]
 	}
-	packUnits(dst, blk, r, kp6Ql, 0, 192) // ql's units, then qh's
+	le := binary.LittleEndian
+	for u := range 48 {
+		le.PutUint32(dst[kp6Unit(u)+4*r:], le.Uint32(blk[4*u:]))
+	}
+}
+
+// kp6Unit is where a packed Q6_K super-block holds unit u < 48 of the
+// block's quant bytes (offset 4u: ql's units 0..31, then qh's 0..15), for
+// row 0 (row r's is 4r further).
+func kp6Unit(u int) int {
+	if u >= 32 { // qh's unit j = u − 32
+		return kp6Qs + 64*(3*(u-32)+2)
+	}
+	h, k, i := u/16, u%8, u%16/8
+	return kp6Qs + 64*(3*(8*h+k)+i)
 }
 
 // unpackBlock writes row r of the packed super-block src to blk as stored
@@ -159,12 +176,14 @@ func packBlock(t QType, dst []byte, r int, blk []byte) {
 func unpackBlock(t QType, blk, src []byte, r int) {
 	unpackHeader(t, blk, src, r)
 	le := binary.LittleEndian
-	off, base, n := 16, kp4Qs, 128
 	if t == Q6_K {
-		off, base, n = 0, kp6Ql, 192 // ql's units, then qh's: 48 in a row
+		for u := range 48 {
+			le.PutUint32(blk[4*u:], le.Uint32(src[kp6Unit(u)+4*r:]))
+		}
+		return
 	}
-	u, b := src[base+4*r:], blk[off:off+n]
-	for i := 0; i < n; i += 4 {
+	u, b := src[kp4Qs+4*r:], blk[16:144]
+	for i := 0; i < 128; i += 4 {
 		le.PutUint32(b[i:], le.Uint32(u[16*i:]))
 	}
 }
@@ -217,19 +236,16 @@ func (w *QMatrix) rowBlocks(dst []byte, r0, r1 int) []byte {
 	dst = grow(dst, (r1-r0)*rb)
 	// A group's super-block at a time for its rows in range, so that each
 	// packed super-block is read from L1 by all of them.
-	off, base, n16 := 16, kp4Qs, 2
-	if t == Q6_K {
-		off, base, n16 = 0, kp6Ql, 3
-	}
 	for g := r0 / kpRows; g < groups && g*kpRows < r1; g++ {
 		lo, hi := max(r0, g*kpRows), min(r1, (g+1)*kpRows)
 		for b := range nb {
 			src := w.Blocks[(g*nb+b)*pb : (g*nb+b+1)*pb]
-			if units := cur.kpUnits; units != nil && hi-lo == kpRows {
-				// The whole group: its quant bytes by the level's
-				// transposing kernel, the scales row by row.
+			if units := cur.kpUnits; units != nil && hi-lo == kpRows && t == Q4_K {
+				// A whole Q4_K group: its quant bytes by the level's
+				// transposing kernel (Q6_K's units are in the kernels'
+				// order, not the block's), the scales row by row.
 				at := (lo-r0)*rb + b*bb
-				units(dst[at+off:], rb, src[base:], n16)
+				units(dst[at+16:], rb, src[kp4Qs:], 2)
 				for r := lo; r < hi; r++ {
 					unpackHeader(t, dst[(r-r0)*rb+b*bb:], src, r%kpRows)
 				}
@@ -315,9 +331,9 @@ func kdotPGeneric(t QType) kdotPKernel {
 // layout) at their packed places.
 func kp6Weight(p []byte, r, n int) uint8 {
 	h, u, l := n/128, n%128/32, n%32
-	ol, oh := 64*h+l+32*(u&1), 32*h+l
-	lo := p[kp6Ql+64*(ol/4)+4*r+ol%4] >> (4 * (u / 2)) & 15
-	hi := p[kp6Qh+64*(oh/4)+4*r+oh%4] >> (2 * u) & 3
+	ol, oh := 64*h+l+32*(u&1), 128+32*h+l
+	lo := p[kp6Unit(ol/4)+4*r+ol%4] >> (4 * (u / 2)) & 15
+	hi := p[kp6Unit(oh/4)+4*r+oh%4] >> (2 * u) & 3
 	return lo | hi<<4
 }
 

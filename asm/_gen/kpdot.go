@@ -77,11 +77,14 @@ func q6kpBody() []string {
 		}
 		for jj := range 4 {
 			j := 4*J + jj
-			qa, base := j, j
+			base := j
 			if j >= 8 {
-				qa, base = j+8, j+24
+				base = j + 24
 			}
-			f("Q6KPJ(p, %d, %d, %d, %d, %d, %d, %d)", 288+64*qa, 288+64*(qa+8), 2336+64*j, 4*base, 4*(base+8), 4*(base+16), 4*(base+24))
+			// ql's units qa, qa+8 and qh's unit j: the three lines at
+			// 288 + 64·3j, so that the super-block is read in order
+			// (quantkp.go's kp6Unit).
+			f("Q6KPJ(p, %d, %d, %d, %d, %d, %d, %d)", 288+64*3*j, 288+64*(3*j+1), 288+64*(3*j+2), 4*base, 4*(base+8), 4*(base+16), 4*(base+24))
 		}
 		f("Q6KPSCALE(p, %d, %d, %d, %d)", 32+16*gb, 32+16*(gb+2), 32+16*(gb+4), 32+16*(gb+6))
 	}

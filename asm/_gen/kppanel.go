@@ -161,7 +161,8 @@ func genKPPanelQ6K(w func(string, ...any)) {
 				w("\tVMULPS Z16, Z%d, Z%d", 17+u, 17+u)
 			}
 			for k := 4 * kh; k < 4*kh+4; k++ {
-				qa, qb, qh := 288+64*(16*h+k), 288+64*(16*h+8+k), 2336+64*(8*h+k)
+				j := 8*h + k // ql's units 16h+k, 16h+8+k and qh's j at 288 + 64·3j
+				qa, qb, qh := 288+64*3*j, 288+64*(3*j+1), 288+64*(3*j+2)
 				for _, off := range []int{qa, qb, qh} {
 					w("\tPREFETCHT0 KPPF+%d(SI)", off)
 				}
