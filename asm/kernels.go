@@ -35,6 +35,10 @@ type kernels struct {
 	// first B panel's call instead of in separate passes.
 	gemmPackB packingKernel
 	gemmPackA packingKernel
+	// skinny, when set, are the skinny GEMM kernels (skinny.go) for the
+	// row counts of skinnyKernelRows: gemm runs products of at most
+	// skinnyN float32 columns on them.
+	skinny []skinnyKernel
 
 	// The packing primitives (sgemm_pack.go): packT transposes up to
 	// packTMax source rows per call (0: any number), packC copies rows;

@@ -28,6 +28,7 @@ func registerArch() {
 		k.gemmPackB, k.gemmPackA = gemmAVX512PackB, gemmAVX512PackA
 		k.packT, k.packTBF16, k.packTMax = packTF32, packTBF16, 16
 		k.packC, k.packCBF16 = packCF32, packCBF16
+		k.skinny = skinnyAVX512
 		vecAVX2(&k)
 		vecAVX512(&k)
 		dropoutAVX512(&k)

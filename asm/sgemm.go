@@ -218,6 +218,10 @@ func gemm(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda
 		gemmSmallM(kr, m, n, k, alpha, a, lda, b, beta, c, ldc, t)
 		return
 	}
+	if n <= skinnyN && kr.skinny != nil && b.bf16 == nil && !noSkinny {
+		gemmSkinny(kr, transA, m, n, k, alpha, a, lda, b, beta, c, ldc, t)
+		return
+	}
 	flops := 2 * m * n * k
 	if t <= 1 || flops < parallelFlops {
 		gemmSerial(kr, transA, m, n, k, alpha, a, lda, b, beta, c, ldc)
@@ -292,9 +296,9 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 	}
 }
 
-// noFuseB and noFuseA turn the fused packing off (tests' same-run
-// baselines).
-var noFuseB, noFuseA bool
+// noFuseB and noFuseA turn the fused packing off, noSkinny the skinny
+// path (tests' same-run baselines).
+var noFuseB, noFuseA, noSkinny bool
 
 // gemmSerial is the five-loop GEMM on one thread, in the loop order that
 // keeps the broadcast operand in L1: for each MC×KC block of A (packed into

@@ -28,6 +28,7 @@ func main() {
 		"quantkp_avx512_amd64.s":  genKPUnits,
 		"quantkp_vnni_amd64.s":    genKPDot,
 		"quantkp_bf16_amd64.s":    genKPPanel,
+		"skinny_avx512_amd64.s":   genSkinny,
 	}
 	for name, gen := range files {
 		var b bytes.Buffer
