@@ -37,9 +37,8 @@ func (g gemmCase) String() string {
 		g.transA, g.transB, g.m, g.n, g.k, g.lda, g.ldb, g.ldc, g.alpha, g.beta)
 }
 
-// run executes the case with the active level (and bf16 B when bf16 is set)
-// and returns "" or a description of the first wrong element.
-func (g gemmCase) run(r *rand.Rand, bf16 bool) string {
+// operands returns random A and B for the case, as stored.
+func (g gemmCase) operands(r *rand.Rand) (a, b []float32) {
 	ar, ac := g.m, g.k
 	if g.transA {
 		ar, ac = g.k, g.m
@@ -48,8 +47,13 @@ func (g gemmCase) run(r *rand.Rand, bf16 bool) string {
 	if g.transB {
 		br, bc = g.n, g.k
 	}
-	a := testutil.Uniform(r, max(need(ar, ac, g.lda), 1))
-	b := testutil.Uniform(r, max(need(br, bc, g.ldb), 1))
+	return testutil.Uniform(r, max(need(ar, ac, g.lda), 1)), testutil.Uniform(r, max(need(br, bc, g.ldb), 1))
+}
+
+// run executes the case with the active level (and bf16 B when bf16 is set)
+// and returns "" or a description of the first wrong element.
+func (g gemmCase) run(r *rand.Rand, bf16 bool) string {
+	a, b := g.operands(r)
 	var bh []uint16
 	if bf16 {
 		bh = make([]uint16, len(b))

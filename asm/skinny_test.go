@@ -27,16 +27,7 @@ func skinnyLevels() []Level {
 // the same inputs, and returns "" when every element of C, padding
 // included, has the same bits, or a description of the first difference.
 func skinnyAgainstPacked(g gemmCase, r *rand.Rand) string {
-	ar, ac := g.m, g.k
-	if g.transA {
-		ar, ac = g.k, g.m
-	}
-	br, bc := g.k, g.n
-	if g.transB {
-		br, bc = g.n, g.k
-	}
-	a := testutil.Uniform(r, max(need(ar, ac, g.lda), 1))
-	b := testutil.Uniform(r, max(need(br, bc, g.ldb), 1))
+	a, b := g.operands(r)
 	c := testutil.Uniform(r, need(g.m, g.n, g.ldc))
 	got, want := append([]float32(nil), c...), append([]float32(nil), c...)
 	Sgemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, a, g.lda, b, g.ldb, g.beta, got, g.ldc)

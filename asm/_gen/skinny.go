@@ -98,28 +98,26 @@ func genSkinny(b *bytes.Buffer) {
 		w("\tTESTL $0x7fffffff, R9")
 		w("\tJZ storezero%s", name)
 		w("\tVBROADCASTSS beta+68(FP), Z17")
-		for i := 0; i < r; i++ {
-			w("\tVMULPS Z16, Z%d, Z%d", i, i)
-			w("\tVMOVUPS.Z (AX), K1, Z18")
-			w("\tVMULPS Z17, Z18, Z18")
-			w("\tVADDPS Z18, Z%d, Z%d", i, i)
-			w("\tVMOVUPS Z%d, K1, (AX)", i)
-			if i < r-1 {
-				w("\tADDQ R8, AX")
+		// store writes α·acc (plus β·C when withC) to the r rows.
+		store := func(withC bool) {
+			for i := 0; i < r; i++ {
+				w("\tVMULPS Z16, Z%d, Z%d", i, i)
+				if withC {
+					w("\tVMOVUPS.Z (AX), K1, Z18")
+					w("\tVMULPS Z17, Z18, Z18")
+					w("\tVADDPS Z18, Z%d, Z%d", i, i)
+				}
+				w("\tVMOVUPS Z%d, K1, (AX)", i)
+				if i < r-1 {
+					w("\tADDQ R8, AX")
+				}
 			}
+			w("\tVZEROUPPER")
+			w("\tRET")
 		}
-		w("\tVZEROUPPER")
-		w("\tRET")
+		store(true)
 		w("storezero%s:", name)
-		for i := 0; i < r; i++ {
-			w("\tVMULPS Z16, Z%d, Z%d", i, i)
-			w("\tVMOVUPS Z%d, K1, (AX)", i)
-			if i < r-1 {
-				w("\tADDQ R8, AX")
-			}
-		}
-		w("\tVZEROUPPER")
-		w("\tRET")
+		store(false)
 		w("")
 	}
 }
