@@ -124,7 +124,15 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			if test.n == 0 {
 				continue
 			}
-			test.run(min(test.n, 8)) // warm-up: page in the weights, size the buffers
+			// Warm-up, as llama-bench's: the whole prompt (so that every
+			// buffer is sized for the test's rows before the timed runs, as
+			// on every later run), a few generated tokens; both page in the
+			// weights.
+			if test.name == "pp" {
+				test.run(test.n)
+			} else {
+				test.run(min(test.n, 8))
+			}
 			var prof *phaseProfile
 			if *phases {
 				prof = startPhases(m)
