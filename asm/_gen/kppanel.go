@@ -210,6 +210,10 @@ const kpPanelHead = `// The packed Q4_K/Q6_K layout widened into bf16nn panels (
 // ng groups of 16 rows, gs bytes apart from src, nb super-blocks each;
 // group s's rows are the panel's columns 16s..16s+15, super-block b's
 // weight n is pair row 128b + n/2 (element n%2 of the pair).
+// VCVTNE2PS2BF16 rounds to nearest even as F32ToBF16 does; its flushing of
+// subnormal inputs never applies (a nonzero (d·sc)·q or dmin·mn is at least
+// 2⁻²⁴ in magnitude, a nonzero difference of two such at least 2⁻⁴⁷), and a
+// NaN keeps its top half with the quiet bit set, as F32ToBF16 does.
 //
 //	R8  the group's first super-block    R9  its columns in pair row 0
 //	SI  the current super-block    DI  its pair row 0    DX  gs
