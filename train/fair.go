@@ -146,6 +146,9 @@ func FairSettings(c PipelineConfig) map[string]string {
 	if c.Slots.WordsPerSegment > 1 {
 		s["words_per_segment"] = strconv.Itoa(c.Slots.WordsPerSegment)
 	}
+	if c.Slots.LexicalHidden > 0 {
+		s["lexical_hidden"] = strconv.Itoa(c.Slots.LexicalHidden)
+	}
 	if c.Slots.DynamicK() {
 		s["tokens_per_segment"] = strconv.Itoa(c.Slots.TokensPerSegment)
 		s["min_k"] = strconv.Itoa(c.Slots.SlotsFor(1))

@@ -240,7 +240,7 @@ func stageBStep(m *llama.Model, slots *llink.Slots, lora []*autograd.Var, c Stag
 		{Params: append(slots.Adapter.Params(), slots.Expander.Params()...), LR: c.LRSlots, WeightDecay: c.WeightDecay},
 		{Params: slots.Scale.Params(), LR: c.LRScale, WeightDecay: 0}}
 	if slots.Lexical != nil {
-		groups[1].Params, groups[1].LR = slots.Lexical.Params(), c.LRSlots*cmp.Or(c.LexicalLR, DefaultLexicalLR)
+		groups[1].Params, groups[1].LR = slots.LexicalParams(), c.LRSlots*cmp.Or(c.LexicalLR, DefaultLexicalLR)
 	}
 	if rs := slots.Resampler.Params(); rs != nil {
 		groups = append(groups, nn.ParamGroup{Params: rs, LR: c.LRSlots * cmp.Or(c.ResamplerLR, 1), WeightDecay: c.WeightDecay})

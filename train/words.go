@@ -46,7 +46,7 @@ func AlignWords(slots *llink.Slots, tok *llink.Tokens, words [][]int, unit *tens
 		return res, fmt.Errorf("train: word alignment: %d texts, %d English sides, batch %d, %d steps", tok.Len(), len(words), c.Batch, c.Steps)
 	}
 	start := time.Now()
-	params := slots.Lexical.Params()
+	params := slots.LexicalParams()
 	opt := nn.NewAdamW([]nn.ParamGroup{{Params: params, LR: c.LR, WeightDecay: 0.01}}, 0.9, 0.98, 1e-8)
 	opt.Schedule = nn.WarmupCosine(c.Steps/20, c.Steps, 0.01)
 	src := rand.NewPCG(c.Seed, 0x30D5)

@@ -7,7 +7,7 @@
 // It runs no decoder, so a setting of the slots (K, words per segment,
 // alignment steps) can be read in minutes before any Stage B.
 //
-//	go run ./bench/wordalign [-seed 1] [-k 16] [-words-per-segment 1] [-steps 1500] [-encoder DIR]
+//	go run ./bench/wordalign [-seed 1] [-k 16] [-words-per-segment 1] [-lexical-hidden 0] [-steps 1500] [-encoder DIR]
 //
 // -encoder reads an XLM-R folder (such as one `llink pretrain encoder`
 // wrote) instead of the embedded encoder.
@@ -33,17 +33,18 @@ func main() {
 	seed := flag.Uint64("seed", 1, "seed of the data and the lexical map's initialisation")
 	k := flag.Int("k", 16, "word slots K")
 	r := flag.Int("words-per-segment", 1, "word slots per in-order segment (K must be a multiple)")
+	hidden := flag.Int("lexical-hidden", 0, "the lexical map's hidden `width` (0: linear)")
 	steps := flag.Int("steps", train.DefaultWordAlign().Steps, "word alignment steps")
 	pairs := flag.Int("train-pairs", 4000, "Stage A training pairs the alignment reads")
 	encDir := flag.String("encoder", "", "XLM-R `folder` to read the Khmer with (default: the embedded encoder)")
 	flag.Parse()
-	if err := run(*seed, *k, *r, *steps, *pairs, *encDir); err != nil {
+	if err := run(*seed, *k, *r, *hidden, *steps, *pairs, *encDir); err != nil {
 		fmt.Fprintln(os.Stderr, "wordalign:", err)
 		os.Exit(1)
 	}
 }
 
-func run(seed uint64, k, r, steps, trainPairs int, encDir string) error {
+func run(seed uint64, k, r, hidden, steps, trainPairs int, encDir string) error {
 	dec, dt, err := tiny.Decoder()
 	if err != nil {
 		return err
@@ -72,7 +73,7 @@ func run(seed uint64, k, r, steps, trainPairs int, encDir string) error {
 		return err
 	}
 	c := llink.DefaultConfig(m.Enc.Dim(), m.Dec.Model.Config.Hidden)
-	c.K, c.SlotInput, c.WordsPerSegment = k, llink.SlotsWords, r
+	c.K, c.SlotInput, c.WordsPerSegment, c.LexicalHidden = k, llink.SlotsWords, r, hidden
 	if err := c.Validate(); err != nil {
 		return err
 	}
@@ -104,8 +105,8 @@ func run(seed uint64, k, r, steps, trainPairs int, encDir string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("seed %d, K %d, %d words per segment, %d alignment steps on %d pairs (%s): dev word recall@5 %.3f, loss %.3f\n",
-		seed, k, max(r, 1), steps, len(d.TrainPairs), time.Since(t0).Round(time.Second), res.Recall, res.Final)
+	fmt.Printf("seed %d, K %d, %d words per segment, lexical hidden %d, %d alignment steps on %d pairs (%s): dev word recall@5 %.3f, loss %.3f\n",
+		seed, k, max(r, 1), hidden, steps, len(d.TrainPairs), time.Since(t0).Round(time.Second), res.Recall, res.Final)
 	word := func(w string) []int { return m.Dec.Tok.Encode(" "+w, false) }
 	cats := []struct {
 		name string

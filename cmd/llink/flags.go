@@ -46,6 +46,7 @@ type runOptions struct {
 	teacherLayer     int
 	slotInput        string
 	wordsPerSegment  int
+	lexicalHidden    int
 	tokensPerSegment int
 	minK             int
 	projHidden       int
@@ -88,6 +89,7 @@ func (o *runOptions) registerSlots(fs *flag.FlagSet) {
 	choiceFlag(fs, &o.slotInput, "slots", "what the K slots are made of: pooled = the Stage A vector of the pooled sentence vector (the paper), tokens = that plus a cross-attention resampler over the encoder's token states, segments = the Stage A projections of K in-order segment means of the token states, words = a linear map of those segment means into the decoder's word embeddings, aligned with the English words of the training pairs before Stage B, vocab = word slots made of the decoder's own embedding rows, mixed by their similarity to the word slot", llink.SlotsPooled,
 		llink.SlotsPooled, llink.SlotsTokens, llink.SlotsSegments, llink.SlotsWords, llink.SlotsVocab)
 	fs.IntVar(&o.wordsPerSegment, "words-per-segment", 1, "word slots (-slots words or vocab): how many slots each in-order segment of the encoder's tokens gives, so a token spanning several English words can spell each (K must be a multiple)")
+	fs.IntVar(&o.lexicalHidden, "lexical-hidden", 0, "word slots (-slots words or vocab): the lexical map's hidden `width` (a two-layer GELU MLP from each segment mean to its directions); 0: one linear map")
 	fs.IntVar(&o.tokensPerSegment, "tokens-per-segment", 0, "dynamic K (-slots segments, words or vocab): one segment of -words-per-segment slots per `r` encoder tokens of the text, so a text of n tokens gets clamp(ceil(n/r)·words-per-segment, -min-k, -k) slots and its prompt that many slot tokens; 0: every text gets -k")
 	fs.IntVar(&o.minK, "min-k", 0, "with -tokens-per-segment, the fewest slots a text gets (0: one segment, -words-per-segment slots; a multiple of it, at most -k)")
 }
@@ -100,6 +102,10 @@ func (o *runOptions) checkSlots(cmd string, fs *flag.FlagSet) error {
 		return usageErrorf("%s: -tokens-per-segment %d: want 0 (every text gets -k slots) to %d", cmd, o.tokensPerSegment, llink.MaxTokensPerSegment)
 	case o.tokensPerSegment > 0 && o.slotInput != llink.SlotsSegments && o.slotInput != llink.SlotsWords && o.slotInput != llink.SlotsVocab:
 		return usageErrorf("%s: -tokens-per-segment needs -slots %s, %s or %s (slots made of in-order segments); -slots %s has one K for every text", cmd, llink.SlotsSegments, llink.SlotsWords, llink.SlotsVocab, o.slotInput)
+	case o.lexicalHidden < 0:
+		return usageErrorf("%s: -lexical-hidden %d: want 0 (a linear lexical map) or a positive width", cmd, o.lexicalHidden)
+	case o.lexicalHidden > 0 && o.slotInput != llink.SlotsWords && o.slotInput != llink.SlotsVocab:
+		return usageErrorf("%s: -lexical-hidden needs -slots %s or %s (only word slots have a lexical map); -slots %s has none", cmd, llink.SlotsWords, llink.SlotsVocab, o.slotInput)
 	case flagSet(fs, "min-k") && o.tokensPerSegment == 0:
 		return usageErrorf("%s: -min-k needs -tokens-per-segment", cmd)
 	case o.minK < 0 || o.minK > o.k || o.minK%wps != 0:

@@ -69,6 +69,7 @@ func llinkConfig(m *train.Models, o runOptions) llink.Config {
 	if o.wordsPerSegment > 1 {
 		c.WordsPerSegment = o.wordsPerSegment
 	}
+	c.LexicalHidden = o.lexicalHidden
 	c.TokensPerSegment, c.MinK = o.tokensPerSegment, o.minK
 	return c
 }

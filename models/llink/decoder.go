@@ -190,6 +190,8 @@ func (s *Slots) TokenWidth() int {
 		return s.Resampler.K.In
 	case s.segments && s.Projector != nil:
 		return s.Projector.FC1.In
+	case s.LexicalHidden != nil:
+		return s.LexicalHidden.In
 	case s.Lexical != nil:
 		return s.Lexical.In
 	}

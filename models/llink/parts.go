@@ -70,6 +70,13 @@ type Config struct {
 	// whose piece spans several English words ("planted sugarcane on")
 	// can spell each of them. K must be a multiple of it.
 	WordsPerSegment int `json:"words_per_segment,omitempty"`
+	// LexicalHidden, when positive, makes word slots' lexical map a
+	// two-layer MLP (segment mean → LexicalHidden, GELU → WordsPerSegment
+	// directions) instead of one linear map ([Slots.LexicalHidden]): a
+	// linear map of a 256-wide token state cannot send each of the
+	// encoder's thousands of pieces to its own English words. 0 (as in
+	// every bundle written before it) keeps the linear map.
+	LexicalHidden int `json:"lexical_hidden,omitempty"`
 	// TokensPerSegment, when positive, makes K grow with the foreign text
 	// (dynamic K): a text of n encoder tokens gets
 	//
@@ -151,6 +158,8 @@ func (c Config) Validate() error {
 		return CheckTeacher(c.TeacherPool, c.TeacherLayer, max(c.TeacherLayer, 0))
 	case c.SlotInput != "" && c.SlotInput != SlotsPooled && c.SlotInput != SlotsTokens && c.SlotInput != SlotsSegments && !c.wordSlots():
 		return fmt.Errorf("llink: slot input %q, want %q, %q, %q, %q or %q", c.SlotInput, SlotsPooled, SlotsTokens, SlotsSegments, SlotsWords, SlotsVocab)
+	case c.LexicalHidden < 0 || c.LexicalHidden > 0 && !c.wordSlots():
+		return fmt.Errorf("llink: lexical hidden width %d with slot input %q (only word slots, %q or %q, have a lexical map)", c.LexicalHidden, c.SlotInput, SlotsWords, SlotsVocab)
 	case c.WordsPerSegment < 0 || c.WordsPerSegment > 1 && !c.wordSlots():
 		return fmt.Errorf("llink: %d words per segment with slot input %q (only word slots, %q or %q, have segments of several words)", c.WordsPerSegment, c.SlotInput, SlotsWords, SlotsVocab)
 	case c.K%c.wordsPerSegment() != 0:
@@ -382,8 +391,12 @@ type Slots struct {
 	// Lexical maps each segment mean of the encoder's token states to the
 	// decoder's input embedding space, for word slots ([SlotsWords]); nil
 	// for the other slot inputs.
-	Lexical  *nn.Linear
-	segments bool
+	Lexical *nn.Linear
+	// LexicalHidden is the lexical map's first layer when it is an MLP
+	// ([Config.LexicalHidden]): Lexical then reads GELU(LexicalHidden(m)).
+	// Nil for a linear lexical map and for the other slot inputs.
+	LexicalHidden *nn.Linear
+	segments      bool
 	// vocab and vocabUnit are the decoder's input embedding rows [V, d]
 	// and their unit rows, which vocabulary slots mix ([SlotsVocab],
 	// [Slots.SetVocabulary]); nil for the other slot inputs.
@@ -403,7 +416,12 @@ func NewSlots(c Config, gamma0 float32, r *rand.Rand) *Slots {
 	case SlotsSegments:
 		s.segments = true
 	case SlotsWords, SlotsVocab:
-		s.Lexical = nn.NewLinear("lexical.fc", c.EncDim, c.wordsPerSegment()*c.DecDim, true, nil, r)
+		in := c.EncDim
+		if c.LexicalHidden > 0 {
+			s.LexicalHidden = nn.NewLinear("lexical.hidden", c.EncDim, c.LexicalHidden, true, nil, r)
+			in = c.LexicalHidden
+		}
+		s.Lexical = nn.NewLinear("lexical.fc", in, c.wordsPerSegment()*c.DecDim, true, nil, r)
 		s.mix = c.SlotInput == SlotsVocab
 	}
 	return s
@@ -491,7 +509,23 @@ func (s *Slots) WordDirections(tp *autograd.Tape, tok *Tokens) *autograd.Var {
 		panic("llink.Slots: word slots need their lexical map and the texts' token states")
 	}
 	seg, n := s.segmentMeans(tok, s.Lexical.Out/s.Expander.D)
-	return tp.Reshape(s.Lexical.Forward(tp, autograd.Const(seg)), n, s.Expander.K, s.Expander.D)
+	x := autograd.Const(seg)
+	if s.LexicalHidden != nil {
+		x = tp.GELU(s.LexicalHidden.Forward(tp, x))
+	}
+	return tp.Reshape(s.Lexical.Forward(tp, x), n, s.Expander.K, s.Expander.D)
+}
+
+// LexicalParams lists the lexical map's parameters (word slots; nil for
+// the other slot inputs): what the word alignment trains.
+func (s *Slots) LexicalParams() []*autograd.Var {
+	if s.Lexical == nil {
+		return nil
+	}
+	if s.LexicalHidden == nil {
+		return s.Lexical.Params()
+	}
+	return nn.Join(s.LexicalHidden, s.Lexical)
 }
 
 // vocabularyMix replaces word directions w [N, K, d] by mixtures of the
@@ -511,7 +545,7 @@ func (s *Slots) vocabularyMix(tp *autograd.Tape, w *autograd.Var) *autograd.Var 
 // have only γ and the lexical map.
 func (s *Slots) Params() []*autograd.Var {
 	if s.Lexical != nil {
-		return append(s.Scale.Params(), s.Lexical.Params()...)
+		return append(s.Scale.Params(), s.LexicalParams()...)
 	}
 	ps := append(append(s.Scale.Params(), s.Adapter.Params()...), s.Expander.Params()...)
 	if s.Resampler != nil {

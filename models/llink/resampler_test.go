@@ -3,6 +3,7 @@ package llink
 import (
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -258,6 +259,72 @@ func TestWordsPerSegment(t *testing.T) {
 	} {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("K %d, %q slots, %d words per segment: accepted", bad.K, bad.SlotInput, bad.WordsPerSegment)
+		}
+	}
+}
+
+// TestLexicalHidden: with a hidden width the lexical map is
+// Lexical(GELU(LexicalHidden(segment mean))) — word slots are γ·unit of
+// its r parts, in order, reading token states as wide as the encoder; its
+// five parameters' gradients match finite differences; saved and loaded by
+// name into slots of the same config they give the same slots; and a
+// hidden width on slots that are not word slots, or a negative one, is
+// refused.
+func TestLexicalHidden(t *testing.T) {
+	c := tokenConfig()
+	c.SlotInput, c.K, c.WordsPerSegment, c.LexicalHidden = SlotsWords, 4, 2, 5
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	r := testutil.RNG(19)
+	s := NewSlots(c, 1.1, r)
+	if s.LexicalHidden == nil || s.LexicalHidden.In != c.EncDim || s.LexicalHidden.Out != 5 || s.Lexical.In != 5 || s.Lexical.Out != 2*c.DecDim || s.TokenWidth() != c.EncDim {
+		t.Fatalf("lexical MLP: hidden %v, output %d→%d, token width %d", s.LexicalHidden, s.Lexical.In, s.Lexical.Out, s.TokenWidth())
+	}
+	if got, want := len(s.Params()), 5; got != want {
+		t.Fatalf("word slots with a lexical MLP train %d parameters, want %d (γ and two weights and biases)", got, want)
+	}
+	if got := len(s.LexicalParams()); got != 4 {
+		t.Fatalf("the word alignment would train %d parameters, want 4", got)
+	}
+	tok := testTokens(t, r, c.EncDim, 6, 3, 9)
+	got := s.SlotVectors(Source{Tok: tok})
+	seg := tok.Segments(2).States
+	h := autograd.NewTape().GELU(s.LexicalHidden.Forward(nil, autograd.Const(seg.Reshape(3*2, c.EncDim))))
+	lex := s.Lexical.Forward(nil, h).Value
+	for i := range 3 {
+		for k := range c.K {
+			want := lex.Row(i*2 + k/2)[(k%2)*c.DecDim:][:c.DecDim]
+			slot := got.Data()[(i*c.K+k)*c.DecDim:][:c.DecDim]
+			var norm, dot, wn float64
+			for j, v := range slot {
+				w := float64(want[j])
+				norm, dot, wn = norm+float64(v)*float64(v), dot+float64(v)*w, wn+w*w
+			}
+			if math.Abs(math.Sqrt(norm)-1.1) > 1e-4 || dot/math.Sqrt(norm*wn) < 1-1e-5 {
+				t.Fatalf("text %d slot %d: norm %.5f, cosine to part %d of the map of segment %d %.6f", i, k, math.Sqrt(norm), k%2, k/2, dot/math.Sqrt(norm*wn))
+			}
+		}
+	}
+	// A bundle rebuilds the slots from its config and loads them by name.
+	path := filepath.Join(t.TempDir(), "slots.safetensors")
+	if err := SaveParams(path, s.Params(), nil); err != nil {
+		t.Fatal(err)
+	}
+	back := NewSlots(c, 1, testutil.RNG(20))
+	if _, err := LoadParams(path, back.Params()); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(back.SlotVectors(Source{Tok: tok}).Data(), got.Data()) {
+		t.Error("word slots with a lexical MLP differ after a save and load")
+	}
+	checkSlotGradients(t, s, tok, []**autograd.Var{&s.Scale.Gamma, &s.LexicalHidden.Weight, &s.LexicalHidden.Bias, &s.Lexical.Weight, &s.Lexical.Bias})
+	for _, bad := range []Config{
+		func() Config { b := c; b.SlotInput, b.WordsPerSegment = SlotsPooled, 0; return b }(),
+		func() Config { b := c; b.LexicalHidden = -1; return b }(),
+	} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("%q slots, lexical hidden %d: accepted", bad.SlotInput, bad.LexicalHidden)
 		}
 	}
 }
