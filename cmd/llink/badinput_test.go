@@ -155,6 +155,8 @@ func TestBadInputCommandLine(t *testing.T) {
 			{"negative tokens per segment: " + cmd, []string{cmd, "-slots", "words", "-tokens-per-segment", "-1"}, cmd + ": -tokens-per-segment -1: want 0 (every text gets -k slots) to 65536", 2},
 			{"dynamic K on pooled slots: " + cmd, []string{cmd, "-tokens-per-segment", "2"}, cmd + ": -tokens-per-segment needs -slots segments, words or vocab (slots made of in-order segments); -slots pooled has one K for every text", 2},
 			{"dynamic K on the resampler: " + cmd, []string{cmd, "-slots", "tokens", "-tokens-per-segment", "2"}, cmd + ": -tokens-per-segment needs -slots segments, words or vocab (slots made of in-order segments); -slots tokens has one K for every text", 2},
+			{"negative lexical hidden width: " + cmd, []string{cmd, "-slots", "words", "-lexical-hidden", "-3"}, cmd + ": -lexical-hidden -3: want 0 (a linear lexical map) or a positive width", 2},
+			{"lexical hidden width on pooled slots: " + cmd, []string{cmd, "-lexical-hidden", "512"}, cmd + ": -lexical-hidden needs -slots words or vocab (only word slots have a lexical map); -slots pooled has none", 2},
 			{"floor without dynamic K: " + cmd, []string{cmd, "-slots", "words", "-min-k", "4"}, cmd + ": -min-k needs -tokens-per-segment", 2},
 			{"floor not a multiple: " + cmd, []string{cmd, "-slots", "words", "-k", "24", "-words-per-segment", "2", "-tokens-per-segment", "1", "-min-k", "5"}, cmd + ": -min-k 5: want 0 (one segment) or a multiple of -words-per-segment 2 up to -k 24", 2},
 			{"floor above K: " + cmd, []string{cmd, "-slots", "segments", "-k", "8", "-tokens-per-segment", "1", "-min-k", "9"}, cmd + ": -min-k 9: want 0 (one segment) or a multiple of -words-per-segment 1 up to -k 8", 2},
