@@ -73,11 +73,13 @@ func FairData(o FairDataOptions) (d Data, slices []FairSlice, short map[string]m
 	d.DevPairs = c.Dev[:min(stageADevPairs, len(c.Dev))]
 	d.Pool = c.Pool
 	d.TrainTasks = SampleTasks(tr, o.TrainTasks, o.Seed)
+	// A renamed task's "no" distractor is renamed too (RenameDistractors),
+	// as the test's distractors are held out like its passages' names.
 	if o.PseudoNames > 0 {
-		d.TrainTasks = Rename(d.TrainTasks, o.PseudoNames, o.Seed, o.PseudoAlphabet)
+		d.TrainTasks = RenameDistractors(Rename(d.TrainTasks, o.PseudoNames, o.Seed, o.PseudoAlphabet), o.Seed, o.PseudoAlphabet)
 	}
 	if o.DevNames != "" {
-		dv = Rename(dv, 1, o.Seed+1, o.DevNames)
+		dv = RenameDistractors(Rename(dv, 1, o.Seed+1, o.DevNames), o.Seed+1, o.DevNames)
 	}
 	short = map[string]map[string]int{}
 	if o.EnglishOracle {

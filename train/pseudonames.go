@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 
@@ -255,6 +256,66 @@ func Rename(tasks []data.Task, share float64, seed uint64, names Names) []data.T
 		}
 	}
 	return out
+}
+
+// RenameDistractors gives the person a yes/no question asks about, when
+// the passage does not name them (an answer-"no" distractor), a given name
+// drawn from names, for every task whose passage names only people given
+// names outside the lexicon — tasks [Rename] renamed. Without it a renamed
+// task's distractor keeps a lexicon name while the passage's person has a
+// new one, and "a name never trained on is in the passage" answers every
+// renamed person question: a shortcut that held-out test questions, whose
+// distractors are held out as their passages' names are, do not offer.
+// The draw differs from the passage's own given names; the family name
+// stays. Deterministic for the seed, with its own random stream, so the
+// other tasks are exactly as they were.
+func RenameDistractors(tasks []data.Task, seed uint64, names Names) []data.Task {
+	r := rand.New(rand.NewPCG(seed, 0xd157))
+	out := slices.Clone(tasks)
+	for i, t := range tasks {
+		asked, ok := askedPerson(t)
+		found := llink.FindNames(t.Foreign)
+		if !ok || len(found) == 0 || strings.Contains(t.EnglishPassage, asked) {
+			continue
+		}
+		var own []string
+		renamed := true
+		for _, n := range found {
+			family, _, _ := strings.Cut(n.Latin, " ")
+			given := givenAfter(t.EnglishPassage, family)
+			own = append(own, given)
+			renamed = renamed && given != "" && !data.KnownGivenName(given)
+		}
+		if !renamed {
+			continue
+		}
+		family, _, _ := strings.Cut(asked, " ")
+		for {
+			if _, en := names.draw(r); !slices.Contains(own, en) {
+				out[i].Instruction = strings.Replace(t.Instruction, asked, family+" "+en, 1)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// askedPerson returns the "Family Given" a person yes/no question asks
+// about ("Is Sok Dara mentioned in the passage?").
+func askedPerson(t data.Task) (string, bool) {
+	if t.Kind != data.KindYesNo {
+		return "", false
+	}
+	rest, ok := strings.CutPrefix(t.Instruction, "Is ")
+	if !ok {
+		return "", false
+	}
+	name, _, ok := strings.Cut(rest, " mentioned in the passage?")
+	family, given, two := strings.Cut(name, " ")
+	if !ok || !two || !llink.IsFamilyLatin(family) || given == "" || strings.Contains(given, " ") {
+		return "", false
+	}
+	return name, true
 }
 
 // givenAfter returns the capitalised word after the first whole-word

@@ -137,3 +137,55 @@ func TestSimplePseudoNamesMissDevNames(t *testing.T) {
 		t.Fatalf("%d names enumerated", n)
 	}
 }
+
+// TestRenameDistractors: after Rename, every person yes/no question whose
+// person is not in the passage (a "no" distractor) asks about the same
+// family with a given name of the source that is neither in the lexicon
+// nor the passage's own; every other task, and every task Rename left with
+// lexicon names, is unchanged; the draw is deterministic.
+func TestRenameDistractors(t *testing.T) {
+	co, err := data.Build(data.Config{Seed: 5, Train: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks := data.MakeTasks(co.Train, 5)
+	devEn, _ := data.DevGivenNames()
+	for _, names := range []Names{FullPseudo, DevReal} {
+		renamed := Rename(tasks, 1, 1, names)
+		got := RenameDistractors(renamed, 2, names)
+		if !slices.Equal(got, RenameDistractors(renamed, 2, names)) {
+			t.Fatalf("%s: not deterministic", names)
+		}
+		if !slices.Equal(RenameDistractors(tasks, 2, names), tasks) {
+			t.Fatalf("%s: tasks with lexicon names changed", names)
+		}
+		asked := 0
+		for i, u := range got {
+			old := renamed[i]
+			person, ok := askedPerson(old)
+			if !ok || strings.Contains(old.EnglishPassage, person) || old.Foreign == tasks[i].Foreign {
+				if u != old {
+					t.Fatalf("%s: task %d changed:\n%+v\n%+v", names, i, old, u)
+				}
+				continue
+			}
+			asked++
+			now, ok := askedPerson(u)
+			oldFamily, _, _ := strings.Cut(person, " ")
+			family, given, _ := strings.Cut(now, " ")
+			if !ok || family != oldFamily || data.KnownGivenName(given) || strings.Contains(u.EnglishPassage, " "+given) || u.Answer != "no" {
+				t.Fatalf("%s: distractor %q became %q (answer %q) for passage %q", names, person, now, u.Answer, u.EnglishPassage)
+			}
+			if names == DevReal && !slices.Contains(devEn, given) {
+				t.Fatalf("dev distractor %q is not a name reserved for dev", now)
+			}
+			if u.Foreign != old.Foreign || u.EnglishPassage != old.EnglishPassage {
+				t.Fatalf("%s: task %d's passage changed", names, i)
+			}
+		}
+		t.Logf("%s: %d person distractors renamed", names, asked)
+		if asked < 10 {
+			t.Fatalf("%s: %d person distractors renamed", names, asked)
+		}
+	}
+}
