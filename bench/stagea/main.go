@@ -24,6 +24,12 @@
 // without training (a dev run's projector read on -eval test: the test read
 // costs the test pool's vectors only).
 //
+// Levers not in train.TrainStageA, for measuring before anything adopts
+// them: -attn-heads H (attention pooling of the encoder's token states,
+// llink.AttnPool, in place of their mean; the token states are cached
+// beside the vectors) and -learn-tau (a learnt temperature,
+// llink.StageALossLearntTau, in place of the annealed one).
+//
 // The models are the embedded tiny defaults (models/tiny) unless -encoder
 // or -decoder name Hugging Face folders (e.g. continued-pretrained ones:
 // the decoder is Stage A's teacher); the corpus is never committed (it is
@@ -43,6 +49,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
@@ -64,6 +71,7 @@ type options struct {
 	lr                                                 float64
 	seed                                               uint64
 	coverage, direct, englishStudent                   bool
+	levers                                             levers
 }
 
 func main() {
@@ -86,6 +94,8 @@ func main() {
 	flag.Uint64Var(&o.seed, "seed", 1, "seed (split, initialisation, sampling)")
 	flag.StringVar(&o.saveProjector, "save-projector", "", "write the trained projector (its best snapshot on the selection pairs) to this `file`")
 	flag.StringVar(&o.projector, "projector", "", "read the projector from this `file` (written by -save-projector with the same models, pooling and teacher) instead of training one, and only measure the pool: the selection pairs are the first dev pairs with -eval dev and test alike, so a projector trained in a dev run is the one the same flags would train for -eval test")
+	flag.IntVar(&o.levers.attnHeads, "attn-heads", 0, "attention pooling of the encoder's token states with this many heads in place of their mean (0: the mean, the default)")
+	flag.BoolVar(&o.levers.learnTau, "learn-tau", false, "a learnt temperature (CLIP's logit scale, starting at 1/0.17) in place of the annealed 0.17 → 0.08")
 	flag.BoolVar(&o.coverage, "coverage", false, "only print the encoder tokenizer's coverage of each split's Khmer (and of generated Khmer)")
 	flag.BoolVar(&o.direct, "direct", false, "only print retrieval in the encoder's own space: each pool pair's pooled Khmer vector against its pooled English vector, no Stage A (the encoder's own cross-lingual alignment)")
 	flag.BoolVar(&o.englishStudent, "english-student", false, "the student reads every pair's English in place of its Khmer: Stage A's ceiling in this decoder's space (a perfect translation into the encoder), for telling the encoder's limit from the teacher's")
@@ -320,6 +330,9 @@ func run(o options) error {
 	if o.projHidden > 0 {
 		pc.ProjHidden = o.projHidden
 	}
+	if o.levers.any() && (o.projector != "" || o.saveProjector != "") {
+		return fmt.Errorf("-projector and -save-projector keep the projector only: not with -attn-heads or -learn-tau")
+	}
 	if o.projector != "" {
 		return measureSaved(o, pc, student, tch, pool, vectors)
 	}
@@ -352,6 +365,9 @@ func run(o options) error {
 		c.HardM = o.hardM
 	}
 	proj := llink.NewProjector(pc, rand.New(rand.NewPCG(o.seed, 0x11)))
+	if o.levers.any() {
+		return runLevers(o, proj, student, c, trainV, selV, poolV, trainP, sel, pool)
+	}
 	t0 := time.Now()
 	res, err := train.TrainStageA(proj, trainV, selV, c, nil)
 	if err != nil {
@@ -365,6 +381,51 @@ func run(o options) error {
 		}
 	}
 	q := proj.Project(poolV.Z)
+	return retrieval(o.eval, q.Data(), poolV.H.Data(), poolV.Len(), poolV.H.Dim(1))
+}
+
+// runLevers trains Stage A with the levers o sets (trainLevers) and prints
+// the pool's retrieval.
+func runLevers(o options, proj *llink.Projector, student *llink.Reader, c train.StageAConfig,
+	trainV, selV, poolV train.Pairs, trainP, sel, pool []data.Pair) error {
+	var ap *llink.AttnPool
+	var trainTok, selTok, poolTok *tokenSet
+	if o.levers.attnHeads > 0 {
+		var err error
+		if ap, err = llink.NewAttnPool(student.Dim(), o.levers.attnHeads); err != nil {
+			return err
+		}
+		for _, set := range []struct {
+			name string
+			ps   []data.Pair
+			dst  **tokenSet
+		}{{"train", trainP, &trainTok}, {"selection", sel, &selTok}, {"pool", pool, &poolTok}} {
+			t0 := time.Now()
+			texts := make([]string, len(set.ps))
+			for i, p := range set.ps {
+				texts[i] = p.Foreign
+			}
+			if *set.dst, err = tokenStates(student, texts, o.cache); err != nil {
+				return err
+			}
+			fmt.Printf("token states %-9s %6d texts, %d tokens (%s)\n", set.name, len(texts), (*set.dst).off[len(texts)], time.Since(t0).Round(time.Second))
+		}
+	}
+	var logScale *autograd.Var
+	if o.levers.learnTau {
+		logScale = llink.NewLogScale(c.TauStart)
+	}
+	t0 := time.Now()
+	res, err := trainLevers(proj, ap, logScale, trainV, selV, trainTok, selTok, c)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("stage A with levers (attention heads %d, learnt temperature %v): %d steps, batch %d, lr %.0e, pool %s, hard negatives %d (%s); best selection R@1 %.3f (step %d)\n",
+		o.levers.attnHeads, o.levers.learnTau, o.steps, c.Batch, c.LR, o.pool, c.HardM, time.Since(t0).Round(time.Second), res.Best.R1, res.BestStep)
+	if logScale != nil {
+		fmt.Printf("learnt temperature at the kept step: %.4f\n", math.Exp(-min(max(float64(logScale.Value.Data()[0]), 0), math.Log(100))))
+	}
+	q := proj.Project(studentVectors(poolV.Z, ap, poolTok))
 	return retrieval(o.eval, q.Data(), poolV.H.Data(), poolV.Len(), poolV.H.Dim(1))
 }
 

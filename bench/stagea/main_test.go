@@ -4,14 +4,20 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/llink-go/llink/data"
+	"github.com/llink-go/llink/internal/testutil"
 	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/models/safetensors"
+	"github.com/llink-go/llink/models/xlmr"
+	"github.com/llink-go/llink/tensor"
+	"github.com/llink-go/llink/train"
 )
 
 // TestByLengthSameVectors: the length-sorted student gives each text the
@@ -213,4 +219,110 @@ func captureStdout(t *testing.T, f func() error) (string, error) {
 		t.Fatal(rerr)
 	}
 	return string(out), err
+}
+
+// randomPairs returns n cached-vector pairs of random values.
+func randomPairs(r *rand.Rand, n, enc, dec int) train.Pairs {
+	ids := make([]int, n)
+	for i := range ids {
+		ids[i] = 1000 + i
+	}
+	return train.Pairs{Z: tensor.RandN(r, 1, n, enc), H: tensor.RandN(r, 1, n, dec), IDs: ids}
+}
+
+// smallStageA is a Stage A short enough for a test, with every part on:
+// warm-up, dropout draws, hard negatives, selection.
+func smallStageA() train.StageAConfig {
+	c := train.DefaultStageA()
+	c.Steps, c.Warmup, c.Batch, c.EvalEvery, c.HardM = 12, 2, 8, 4, 5
+	return c
+}
+
+// TestTrainLeversIsStageA: with no lever on, the bench's Stage A trainer
+// ends with train.TrainStageA's projector bit for bit and selects the same
+// step, so a lever's row differs from the default's by the lever only.
+func TestTrainLeversIsStageA(t *testing.T) {
+	r := testutil.RNG(41)
+	trainSet, sel := randomPairs(r, 40, 6, 5), randomPairs(r, 10, 6, 5)
+	c := smallStageA()
+	pc := llink.DefaultConfig(6, 5)
+	want := llink.NewProjector(pc, rand.New(rand.NewPCG(3, 0x11)))
+	wres, err := train.TrainStageA(want, trainSet, sel, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := llink.NewProjector(pc, rand.New(rand.NewPCG(3, 0x11)))
+	gres, err := trainLevers(got, nil, nil, trainSet, sel, nil, nil, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gres.BestStep != wres.BestStep || gres.Best.MRR != wres.Best.MRR || gres.Best.R1 != wres.Best.R1 {
+		t.Fatalf("best step %d (%+v), train.TrainStageA %d (%+v)", gres.BestStep, gres.Best, wres.BestStep, wres.Best)
+	}
+	for i, p := range got.Params() {
+		if !slices.Equal(p.Value.Data(), want.Params()[i].Value.Data()) {
+			t.Fatalf("%s differs from train.TrainStageA's", p.Name)
+		}
+	}
+}
+
+// TestTrainLeversTrains: attention pooling over cached token states and a
+// learnt temperature both train (the queries leave zero, the temperature
+// leaves its start), and the token states come back from their cache file
+// as they were computed.
+func TestTrainLeversTrains(t *testing.T) {
+	student, _, err := encoder(options{pool: llink.PoolLayers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, p := range data.Generate(24, 5) {
+		texts = append(texts, p.Foreign)
+	}
+	dir := t.TempDir()
+	tok, err := tokenStates(student, texts, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := tokenStates(student, texts, dir) // from the file
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(tok.off, again.off) || !bytes.Equal(tok.f16, again.f16) {
+		t.Fatal("token states read back differ from those written")
+	}
+	z, err := student.Embed(texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := make([]int, len(texts))
+	for i := range all {
+		all[i] = i
+	}
+	// Half precision keeps the pooled vector the Reader gives.
+	for i, v := range xlmr.MeanPool(tok.batch(all).States, tok.batch(all).Mask).Data() {
+		if math.Abs(float64(v-z.Data()[i])) > 2e-3*(1+math.Abs(float64(z.Data()[i]))) {
+			t.Fatalf("value %d: %g from the token states, the Reader pools %g", i, v, z.Data()[i])
+		}
+	}
+	r := testutil.RNG(42)
+	set := randomPairs(r, len(texts), student.Dim(), 5)
+	set.Z = z
+	c := smallStageA()
+	ap, err := llink.NewAttnPool(student.Dim(), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logScale := llink.NewLogScale(c.TauStart)
+	start := logScale.Value.Data()[0]
+	proj := llink.NewProjector(llink.DefaultConfig(student.Dim(), 5), r)
+	if _, err := trainLevers(proj, ap, logScale, set, set, tok, tok, c); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Max(ap.Query.Value.Data()) == 0 && slices.Min(ap.Query.Value.Data()) == 0 {
+		t.Error("the attention pooling's queries did not train")
+	}
+	if logScale.Value.Data()[0] == start {
+		t.Error("the temperature did not train")
+	}
 }

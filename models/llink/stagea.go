@@ -28,6 +28,12 @@ func DefaultStageAWeights() StageAWeights { return StageAWeights{Dir: 0.05, LogN
 // where x̂ is x/‖x‖ and negatives [M, d] (may be nil) are extra unit-norm
 // teacher vectors, e.g. the hardest entries of a [Queue].
 func StageALoss(tp *autograd.Tape, p *autograd.Var, h *tensor.Tensor, negatives *tensor.Tensor, tau float32, w StageAWeights) *autograd.Var {
+	return stageALoss(tp, p, h, negatives, tau, nil, w)
+}
+
+// stageALoss is [StageALoss]; with logScale non-nil the contrastive logits
+// are cos·exp(logScale)/tau ([StageALossLearntTau]).
+func stageALoss(tp *autograd.Tape, p *autograd.Var, h *tensor.Tensor, negatives *tensor.Tensor, tau float32, logScale *autograd.Var, w StageAWeights) *autograd.Var {
 	if !tensor.SameShape(p.Value, h) || p.Value.Dims() != 2 {
 		panic(fmt.Sprintf("llink.StageALoss: projections %v and teachers %v must be the same [N, d]", p.Shape(), h.Shape()))
 	}
@@ -38,7 +44,11 @@ func StageALoss(tp *autograd.Tape, p *autograd.Var, h *tensor.Tensor, negatives 
 	if negatives != nil && negatives.Dim(0) > 0 {
 		neg = autograd.Const(negatives)
 	}
-	loss := tp.InfoNCE(pn, hn, neg, tau, true)
+	scaled := pn
+	if logScale != nil {
+		scaled = tp.Mul(pn, tp.Exp(logScale))
+	}
+	loss := tp.InfoNCE(scaled, hn, neg, tau, true)
 	if w.Dir != 0 {
 		// MSE averages over N·d elements; ×d gives the mean squared row distance.
 		loss = tp.Add(loss, tp.Scale(tp.MSE(pn, hn), w.Dir*float32(d)))
