@@ -101,54 +101,49 @@ const bf16ChunksPerThread = 4
 // against 15.5 GB/s), so matrices that cannot stay in L2 take single rows.
 // The grouping changes the sums' order, so a split matvec keeps every chunk
 // of a matrix at or above this size on the same side as the whole
-// (bf16Chunks). (A variable so that tests run both.)
+// (bf16MaxChunks). (A variable so that tests run both.)
 var bf16QuadBytes = 512 << 10
 
-// bf16Chunks returns how many chunks a bf16 matvec of n rows of k elements
-// split over parts threads is cut into: bf16ChunksPerThread per thread,
+// bf16MaxChunks returns the most chunks a bf16 matvec of n rows of k
+// elements may be cut into: ceil(n/4) (chunks hold whole groups of 4 rows),
 // fewer when chunks of a matrix of at least bf16QuadBytes would fall under
-// it (the rows of a chunk vary by up to 4: a margin of 8 rows), one when
-// the matrix is under it (so the result does not depend on the threads).
-func bf16Chunks(n, k, parts int) int {
+// it (a margin of 8 rows: the rows of a chunk vary by up to 4), one when
+// the matrix is under it (so the result does not depend on the split).
+func bf16MaxChunks(n, k int) int {
 	if 2*n*k < bf16QuadBytes {
 		return 1
 	}
-	return max(1, min(bf16ChunksPerThread*parts, ceilDiv(n, 4), 2*n*k/(bf16QuadBytes+16*k)))
+	return max(1, min(ceilDiv(n, 4), 2*n*k/(bf16QuadBytes+16*k)))
 }
 
 // gemmBF16SmallM computes C = alpha·A·Bᵀ + beta·C for m ≤ bf16MaxM rows of A
 // and bf16 B with the fused kernel, splitting the rows of B over up to t
-// threads when there is enough of it. With alpha = 1 and beta = 0 (every
-// inference projection) the kernel writes C directly; otherwise it writes a
-// scratch block first.
+// threads when there is enough of it: bf16ChunksPerThread chunks per
+// thread taken in turn (parallelChunks), so that a thread that gets no
+// core for a while holds up at most one chunk. With alpha = 1 and beta = 0
+// (every inference projection) the kernel writes C directly; otherwise it
+// writes a scratch block first.
 //
 // When b.dot is set and the level has a bf16 dot-product kernel, it runs
 // that kernel instead (A rounded to bf16, bf16dot.go).
 func gemmBF16SmallM(kr *kernels, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int, t int) {
-	ldb := b.ld
+	parts := 1
+	if t > 1 && 2*n*k*m >= bf16SplitBytes {
+		parts = min(t, ceilDiv(n, 4))
+	}
+	runMatvecs(parts, []mvJob{bf16Job(kr, m, n, k, alpha, a, lda, b, beta, c, ldc)})
+}
+
+// bf16Job is gemmBF16SmallM's product as a job of ceil(n/4) units (groups
+// of 4 rows of B, the kernels' row groups).
+func bf16Job(kr *kernels, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int) mvJob {
 	mv := kr.bf16mv
 	if b.dot && kr.bf16dot != nil {
 		mv = kr.bf16dot
 	}
-	parts, nc := 1, 1
-	if t > 1 && 2*n*k*m >= bf16SplitBytes {
-		parts = min(t, ceilDiv(n, 4))
-		// A few chunks per thread, taken in turn (parallelChunks), so that a
-		// thread that gets no core for a while holds up at most one chunk.
-		nc = bf16Chunks(n, k, parts)
-	}
-	if nc == 1 {
-		bf16Block(mv, m, 0, n, k, alpha, a, lda, b.bf16, ldb, beta, c, ldc)
-		return
-	}
-	parallelChunks(parts, nc, func(w int) {
-		// Chunk boundaries on multiples of 4 rows (the kernels' row groups).
-		j0, j1 := w*n/nc&^3, (w+1)*n/nc&^3
-		if w == nc-1 {
-			j1 = n
-		}
-		bf16Block(mv, m, j0, j1, k, alpha, a, lda, b.bf16, ldb, beta, c, ldc)
-	})
+	bb, ldb := b.bf16, b.ld
+	run := func(u0, u1 int) { bf16Block(mv, m, 4*u0, min(4*u1, n), k, alpha, a, lda, bb, ldb, beta, c, ldc) }
+	return mvJob{units: ceilDiv(n, 4), maxChunks: bf16MaxChunks(n, k), bytes: 2 * n * k * m, run: run}
 }
 
 // bf16Block computes columns j0..j1-1 of C = alpha·A·Bᵀ + beta·C.

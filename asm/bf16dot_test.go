@@ -273,10 +273,8 @@ func TestDecodeSplit(t *testing.T) {
 				restore()
 				for g := range got {
 					for f := range want {
-						for i := range want[f] {
-							if math.Float32bits(got[g][f][i]) != math.Float32bits(want[f][i]) {
-								t.Fatalf("n=%d m=%d threads=%d caller %d kernel %d: c[%d] = %g, one thread %g", n, m, th, g, f, i, got[g][f][i], want[f][i])
-							}
+						if i := firstBitDiff(got[g][f], want[f]); i >= 0 {
+							t.Fatalf("n=%d m=%d threads=%d caller %d kernel %d: c[%d] = %g, one thread %g", n, m, th, g, f, i, got[g][f][i], want[f][i])
 						}
 					}
 				}

@@ -340,11 +340,7 @@ const qChunkRows = 64
 //	for i < m, j < w.Rows: c[i*ldc+j] = Σ_p x[i*ldx+p] · dequantised w[j][p]
 func SgemmQ(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) {
 	n, k := w.Rows, w.Cols
-	if m < 0 || ldx < k || ldc < n || len(w.Blocks) != w.dataLen() ||
-		m > 0 && (len(x) < need(m, k, ldx) || len(c) < need(m, n, ldc)) {
-		panic(fmt.Sprintf("asm.SgemmQ: m=%d %s %d×%d (%d bytes) ldx=%d ldc=%d len(x)=%d len(c)=%d",
-			m, w.Type, n, k, len(w.Blocks), ldx, ldc, len(x), len(c)))
-	}
+	checkSgemmQ(m, x, ldx, w, c, ldc)
 	if m == 0 || n == 0 {
 		return
 	}
@@ -369,16 +365,40 @@ func SgemmQ(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) {
 		}
 		return
 	}
-	dot, kdot := cur.qdot[w.Type], cur.kdot[w.Type]
-	rb, nb := w.rowBytes(), k/w.Type.BlockWeights()
 	var acts *[bf16MaxM]qActs
-	if kdot != nil {
+	if cur.kdot[w.Type] != nil {
 		acts = qActsPool.Get().(*[bf16MaxM]qActs)
 		defer qActsPool.Put(acts)
 		for i := 0; i < m; i++ {
 			quantizeActs(w.Type, &acts[i], x[i*ldx:i*ldx+k])
 		}
 	}
+	parts := 1
+	if t := Threads(); t > 1 && m*len(w.Blocks) >= qSplitBytes {
+		parts = min(t, n)
+	}
+	runMatvecs(parts, []mvJob{qJob(m, x, ldx, acts, w, c, ldc)})
+}
+
+// checkSgemmQ panics unless SgemmQ's operands hold the matrices it reads
+// and writes.
+func checkSgemmQ(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) {
+	n, k := w.Rows, w.Cols
+	if m < 0 || ldx < k || ldc < n || len(w.Blocks) != w.dataLen() ||
+		m > 0 && (len(x) < need(m, k, ldx) || len(c) < need(m, n, ldc)) {
+		panic(fmt.Sprintf("asm.SgemmQ: m=%d %s %d×%d (%d bytes) ldx=%d ldc=%d len(x)=%d len(c)=%d",
+			m, w.Type, n, k, len(w.Blocks), ldx, ldc, len(x), len(c)))
+	}
+}
+
+// qJob is SgemmQ's decoding step (1 ≤ m ≤ bf16MaxM rows of X) on a matrix
+// in the stored layout as a job of w.Rows units (rows of W): with the
+// level's int8 kernels on acts (X quantised for w's type), else the block
+// kernels on X.
+func qJob(m int, x []float32, ldx int, acts *[bf16MaxM]qActs, w *QMatrix, c []float32, ldc int) mvJob {
+	n, k := w.Rows, w.Cols
+	dot, kdot := cur.qdot[w.Type], cur.kdot[w.Type]
+	rb, nb := w.rowBytes(), k/w.Type.BlockWeights()
 	rows := func(j0, j1 int) {
 		if k4 := cur.kdot4[w.Type]; k4 != nil && j1-j0 >= 4 {
 			// Four rows a quarter of the range apart per call: four long
@@ -403,16 +423,7 @@ func SgemmQ(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) {
 			}
 		}
 	}
-	parts := 1
-	if t := Threads(); t > 1 && m*len(w.Blocks) >= qSplitBytes {
-		parts = min(t, n)
-	}
-	if parts == 1 {
-		rows(0, n)
-		return
-	}
-	nc := min(bf16ChunksPerThread*parts, n) // as gemmBF16SmallM
-	parallelChunks(parts, nc, func(ci int) { rows(ci*n/nc, (ci+1)*n/nc) })
+	return mvJob{units: n, maxChunks: n, bytes: m * len(w.Blocks), run: rows}
 }
 
 // gemmQ is SgemmQ for more than bf16MaxM rows of X (kr's kernels, up to t

@@ -377,19 +377,29 @@ func kpPanelGeneric(t QType) kpPanelKernel {
 // sgemvPacked is SgemmQ's decoding step (m ≤ bf16MaxM rows of X) on a
 // packed matrix, on a level with packed kernels (and so the stored layout's
 // int8 kernels): the activations quantised as for the int8 kernels, then
-// the level's packed kernel on each group of kpRows rows,
-// the groups split over threads as SgemmQ splits rows, and the rows past
-// the last group on the stored layout's int8 kernel.
+// kpJob, its groups split over threads as SgemmQ splits rows.
 func sgemvPacked(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) {
+	acts := qActsPool.Get().(*[bf16MaxM]qActs)
+	defer qActsPool.Put(acts)
+	for i := range m {
+		quantizeActs(w.Type, &acts[i], x[i*ldx:i*ldx+w.Cols])
+	}
+	parts := 1
+	if th := Threads(); th > 1 && m*len(w.Blocks) >= qSplitBytes {
+		parts = min(th, w.Rows/kpRows)
+	}
+	runMatvecs(parts, []mvJob{kpJob(m, acts, w, c, ldc)})
+}
+
+// kpJob is the decoding step on a packed matrix as a job of its groups of
+// kpRows rows (acts: X quantised for w's type): the level's packed kernel
+// on each group, and the rows past the last group, with the last unit (or
+// alone, when there is no whole group), on the stored layout's int8 kernel.
+func kpJob(m int, acts *[bf16MaxM]qActs, w *QMatrix, c []float32, ldc int) mvJob {
 	t, n, k := w.Type, w.Rows, w.Cols
 	kp, kd := cur.kdotP[t], cur.kdot[t]
 	nb := k / 256
 	gb, groups := nb*kpBytes(t), n/kpRows
-	acts := qActsPool.Get().(*[bf16MaxM]qActs)
-	defer qActsPool.Put(acts)
-	for i := range m {
-		quantizeActs(t, &acts[i], x[i*ldx:i*ldx+k])
-	}
 	kp4 := cur.kdotP4[t]
 	run := func(g0, g1 int) {
 		if q := (g1 - g0) / 4; kp4 != nil && q > 0 {
@@ -418,14 +428,5 @@ func sgemvPacked(m int, x []float32, ldx int, w *QMatrix, c []float32, ldc int) 
 			}
 		}
 	}
-	parts := 1
-	if th := Threads(); th > 1 && m*len(w.Blocks) >= qSplitBytes {
-		parts = min(th, groups)
-	}
-	if parts <= 1 {
-		run(0, groups)
-		return
-	}
-	nc := min(bf16ChunksPerThread*parts, groups)
-	parallelChunks(parts, nc, func(ci int) { run(ci*groups/nc, (ci+1)*groups/nc) })
+	return mvJob{units: groups, maxChunks: groups, bytes: m * len(w.Blocks), run: run}
 }

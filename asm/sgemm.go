@@ -408,22 +408,11 @@ func gemv(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda
 		// embedded tiny decoder's, whose token takes well under a
 		// millisecond) keep the parked hand-off: a worker polling after
 		// each would take the core the pipeline's other lane is using.
-		x := a[:k]
-		rows := func(j0, j1 int) {
-			for j := j0; j < j1; j++ {
-				d := kr.dot(x, b.f32[j*b.ld:j*b.ld+k])
-				if beta == 0 {
-					c[j] = alpha * d
-				} else {
-					c[j] = alpha*d + beta*c[j]
-				}
-			}
-		}
+		j := gemvJob(kr, n, a[:k], b, alpha, beta, c)
 		if parts := splitParts(n, k, t); parts > 1 && 4*n*k >= pollSplitBytes {
-			nc := min(bf16ChunksPerThread*parts, n)
-			parallelChunks(parts, nc, func(ci int) { rows(ci*n/nc, (ci+1)*n/nc) })
+			runMatvecs(parts, []mvJob{j})
 		} else {
-			splitRows(n, k, t, rows)
+			splitRows(n, k, t, j.run)
 		}
 		return true
 	}
@@ -443,6 +432,23 @@ func gemv(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda
 		return true
 	}
 	return false
+}
+
+// gemvJob is gemv's c[j] = alpha·x·B[j,:] + beta·c[j] for j < n (B
+// transposed, one dot per row, len(x) = k) as a job of its rows.
+func gemvJob(kr *kernels, n int, x []float32, b *bOperand, alpha, beta float32, c []float32) mvJob {
+	k, bf, ld := len(x), b.f32, b.ld
+	rows := func(j0, j1 int) {
+		for j := j0; j < j1; j++ {
+			d := kr.dot(x, bf[j*ld:j*ld+k])
+			if beta == 0 {
+				c[j] = alpha * d
+			} else {
+				c[j] = alpha*d + beta*c[j]
+			}
+		}
+	}
+	return mvJob{units: n, maxChunks: n, bytes: 4 * n * k, run: rows}
 }
 
 // pollSplitBytes is the float32 weights from which a decoding matvec

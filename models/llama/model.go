@@ -262,9 +262,7 @@ func (m *Model) forwardEmbeds(x *tensor.Tensor, mask []bool, cache *Cache, hook 
 	for li, l := range m.Layers {
 		eachRows(N, d, func(r0, r1 int) { rmsRows(a[r0*d:r1*d], h[r0*d:r1*d], l.AttnNorm.Data(), d, eps) })
 		t = pt.end(PhaseNorm, t)
-		l.Q.applyInto(q, a, N)
-		l.K.applyInto(k, a, N)
-		l.V.applyInto(v, a, N)
+		applyEach(a, N, [3]*Weight{l.Q, l.K, l.V}, [3][]float32{q, k, v})
 		t = pt.end(PhaseQKV, t)
 		eachRows(N, qd+3*kvd, func(r0, r1 int) {
 			cr, sr := cos[r0*half:r1*half], sin[r0*half:r1*half]
@@ -282,8 +280,7 @@ func (m *Model) forwardEmbeds(x *tensor.Tensor, mask []bool, cache *Cache, hook 
 
 		eachRows(N, d, func(r0, r1 int) { rmsRows(a[r0*d:r1*d], h[r0*d:r1*d], l.MLPNorm.Data(), d, eps) })
 		t = pt.end(PhaseNorm, t)
-		l.Gate.applyInto(g, a, N)
-		l.Up.applyInto(u, a, N)
+		applyEach(a, N, [3]*Weight{l.Gate, l.Up}, [3][]float32{g, u})
 		t = pt.end(PhaseGateUp, t)
 		eachRows(N, 2*f, func(r0, r1 int) {
 			for r := r0; r < r1; r++ { // a row at a time: g's row is still in L1 for the product

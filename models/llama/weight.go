@@ -89,23 +89,53 @@ func (w *Weight) Float32() *tensor.Tensor {
 
 // applyInto computes dst[rows, out] = x[rows, in]·Wᵀ (+ the LoRA update).
 func (w *Weight) applyInto(dst, x []float32, rows int) {
-	out, in := w.Out(), w.In()
-	if len(x) < rows*in || len(dst) < rows*out {
-		panic(fmt.Sprintf("llama: projection %v on %d rows: buffers too short", w.Shape(), rows))
-	}
-	switch {
-	case w.Q != nil:
-		asm.SgemmQ(rows, x, in, w.Q, dst, out)
-	case w.H != nil:
-		asm.SgemmBF16Dot(false, true, rows, out, in, 1, x, in, w.H.Data(), in, 0, dst, out)
-	default:
-		asm.Sgemm(false, true, rows, out, in, 1, x, in, w.W.Data(), in, 0, dst, out)
-	}
+	applyEach(x, rows, [3]*Weight{w}, [3][]float32{dst})
+}
+
+// addLoRA adds the LoRA update of x [rows, in] to dst [rows, out], if w
+// has one.
+func (w *Weight) addLoRA(dst, x []float32, rows int) {
 	if l := w.LoRA; l != nil {
+		out, in := w.Out(), w.In()
 		r := l.A.Value.Dim(0)
 		tmp := make([]float32, rows*r)
 		asm.Sgemm(false, true, rows, r, in, 1, x, in, l.A.Data(), in, 0, tmp, r)
 		asm.Sgemm(false, true, rows, out, r, l.Scale, tmp, r, l.B.Data(), r, 1, dst, out)
+	}
+}
+
+// applyEach computes dsts[i] = x[rows, in]·ws[i]ᵀ (+ its LoRA update) for
+// up to three projections of the same x (q, k and v; gate and up; the
+// list ends at the first nil): quantised weights by asm.SgemmQ, bf16 ones
+// by asm.SgemmBF16Dot, float32 ones by asm.Sgemm — through asm.Products,
+// so that a decoding step's matvecs split over the threads together
+// instead of one after the other, each with a barrier at its end (the
+// same bits either way).
+func applyEach(x []float32, rows int, ws [3]*Weight, dsts [3][]float32) {
+	var ps [3]asm.Product
+	n := 0
+	for i, w := range ws {
+		if w == nil {
+			break
+		}
+		out, in := w.Out(), w.In()
+		if len(x) < rows*in || len(dsts[i]) < rows*out {
+			panic(fmt.Sprintf("llama: projection %v on %d rows: buffers too short", w.Shape(), rows))
+		}
+		p := asm.Product{Q: w.Q, Rows: out, C: dsts[i], LDC: out}
+		switch {
+		case w.Q != nil:
+		case w.H != nil:
+			p.BF16 = w.H.Data()
+		default:
+			p.F32 = w.W.Data()
+		}
+		ps[i] = p
+		n++
+	}
+	asm.Products(rows, x, ws[0].In(), ws[0].In(), ps[:n])
+	for i := range n {
+		ws[i].addLoRA(dsts[i], x, rows)
 	}
 }
 
