@@ -75,6 +75,7 @@ func MeasureReadBandwidth(size, threads, rounds int) Bandwidth {
 		panic(fmt.Sprintf("asm.MeasureReadBandwidth: size %d too small for %d threads", size, threads))
 	}
 	buf := make([]uint64, part*threads/8)
+	AdviseHugePages(buf) // as the model's weights are
 	for i := range buf { // touch every page, with data that is not all zero
 		buf[i] = uint64(i) * 0x9e3779b97f4a7c15
 	}

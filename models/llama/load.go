@@ -179,7 +179,7 @@ func FromCheckpoint(cfg Config, src Source, opt LoadOptions) (*Model, error) {
 		return tensor.FromSlice(x, want[n]...)
 	}
 	qs, _ := src.(QuantisedSource)
-	mat := func(n string) *Weight {
+	read := func(n string) *Weight {
 		if len(errs) > 0 {
 			return nil
 		}
@@ -205,6 +205,13 @@ func FromCheckpoint(cfg Config, src Source, opt LoadOptions) (*Model, error) {
 			return &Weight{H: tensor.NewBF16(h, want[n]...)}
 		}
 		return &Weight{W: vec(n)}
+	}
+	mat := func(n string) *Weight {
+		w := read(n)
+		if w != nil && len(errs) == 0 {
+			w.adviseHugePages()
+		}
+		return w
 	}
 	m := &Model{Config: cfg, Emb: mat("model.embed_tokens.weight")}
 	for i := range cfg.Layers {

@@ -73,6 +73,19 @@ func (w *Weight) ToBF16() {
 	}
 }
 
+// adviseHugePages asks for the matrix's storage on huge pages
+// (asm.AdviseHugePages): a decoding step streams it once per token.
+func (w *Weight) adviseHugePages() {
+	switch {
+	case w.Q != nil:
+		asm.AdviseHugePages(w.Q.Blocks)
+	case w.H != nil:
+		asm.AdviseHugePages(w.H.Data())
+	case w.W != nil:
+		asm.AdviseHugePages(w.W.Data())
+	}
+}
+
 // Float32 returns the weight as float32 (widening a bf16 or quantised
 // weight into a copy).
 func (w *Weight) Float32() *tensor.Tensor {
