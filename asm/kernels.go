@@ -102,9 +102,9 @@ type kernels struct {
 	// straight into bf16nn's B panels (kpPanelGeneric is its twin;
 	// quantkp.go): gemmQ's prompt path on a packed matrix.
 	kpPanel [qTypes]kpPanelKernel
-	// kpUnits, when set, moves a packed super-block's quant bytes back to
-	// its rows (kpUnitsGeneric is its twin; quantkp.go).
-	kpUnits func(dst []byte, ds int, src []byte, n16 int)
+	// kpUnits, when set, moves a packed Q4_K super-block's quant bytes
+	// back to its rows (kpUnitsGeneric is its twin; quantkp.go).
+	kpUnits func(dst []byte, ds int, src []byte)
 	// actRow quantises activations for kdot (quantk.go).
 	actRow actRowKernel
 	// dequant widens blocks as Dequantize (its twin) does.

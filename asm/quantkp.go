@@ -52,6 +52,9 @@ const (
 	kp4Qs   = 320
 	kp6Sc   = 32
 	kp6Qs   = 288
+	// kp4Units is a Q4_K row's 4-byte units per super-block (its 128
+	// quant bytes).
+	kp4Units = 32
 )
 
 // kpTypes are the types with a packed layout.
@@ -211,13 +214,13 @@ func unpackHeader(t QType, blk, src []byte, r int) {
 	}
 }
 
-// kpUnitsGeneric is the Go twin of the kpUnits kernels: the units of all
-// kpRows rows of n16·16 units at src (unit u of row r at 64u + 4r) to row
-// r's bytes dst[r·ds:], 4u..4u+3.
-func kpUnitsGeneric(dst []byte, ds int, src []byte, n16 int) {
+// kpUnitsGeneric is the Go twin of the kpUnits kernels: the 32 units of
+// each of the kpRows rows of a packed Q4_K super-block's quant bytes at src
+// (unit u of row r at 64u + 4r) to row r's bytes dst[r·ds:], 4u..4u+3.
+func kpUnitsGeneric(dst []byte, ds int, src []byte) {
 	le := binary.LittleEndian
 	for r := range kpRows {
-		for u := range 16 * n16 {
+		for u := range kp4Units {
 			le.PutUint32(dst[r*ds+4*u:], le.Uint32(src[64*u+4*r:]))
 		}
 	}
@@ -245,7 +248,7 @@ func (w *QMatrix) rowBlocks(dst []byte, r0, r1 int) []byte {
 				// transposing kernel (Q6_K's units are in the kernels'
 				// order, not the block's), the scales row by row.
 				at := (lo-r0)*rb + b*bb
-				units(dst[at+16:], rb, src[kp4Qs:], 2)
+				units(dst[at+16:], rb, src[kp4Qs:])
 				for r := lo; r < hi; r++ {
 					unpackHeader(t, dst[(r-r0)*rb+b*bb:], src, r%kpRows)
 				}

@@ -29,15 +29,12 @@ func kdotQ6KP4(q *int8, d *float32, sums *int32, b *byte, ld, nb int, out *float
 // per 1 KB of units).
 //
 //go:noescape
-func kpUnitsAVX512(dst *byte, ds int, src *byte, n16 int)
+func kpUnitsAVX512(dst *byte, ds int, src *byte)
 
 // kpUnitsKernel is kpUnitsAVX512 with its bounds checked.
-func kpUnitsKernel(dst []byte, ds int, src []byte, n16 int) {
-	if n16 == 0 {
-		return
-	}
-	_, _ = dst[(kpRows-1)*ds+64*n16-1], src[1024*n16-1]
-	kpUnitsAVX512(unsafe.SliceData(dst), ds, unsafe.SliceData(src), n16)
+func kpUnitsKernel(dst []byte, ds int, src []byte) {
+	_, _ = dst[(kpRows-1)*ds+4*kp4Units-1], src[64*kp4Units-1]
+	kpUnitsAVX512(unsafe.SliceData(dst), ds, unsafe.SliceData(src))
 }
 
 // kpPanelQ4KAVX512 and kpPanelQ6KAVX512 are kpPanelGeneric(Q4_K / Q6_K)

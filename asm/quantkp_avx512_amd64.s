@@ -4,25 +4,23 @@
 
 #include "textflag.h"
 
-// func kpUnitsAVX512(dst *byte, ds int, src *byte, n16 int)
+// func kpUnitsAVX512(dst *byte, ds int, src *byte)
 //
-// For each of n16 runs of 16 units (1 KB at src, unit u of row r at
+// For each of 2 runs of 16 units (1 KB at src, unit u of row r at
 // 64u + 4r), row r's 16 units are stored as 64 bytes at dst + r·ds + 64k
 // for run k.
 //
 //	SI  the run's units    DI  the run's row-0 destination    CX  runs left
 //	R8  ds    R9, R10, R11  4, 8 and 12 times ds    AX  the current row's destination
-TEXT ·kpUnitsAVX512(SB), NOSPLIT, $0-32
+TEXT ·kpUnitsAVX512(SB), NOSPLIT, $0-24
 	MOVQ dst+0(FP), DI
 	MOVQ ds+8(FP), R8
 	MOVQ src+16(FP), SI
-	MOVQ n16+24(FP), CX
+	MOVQ $2, CX
 	LEAQ (R8)(R8*1), R9
 	LEAQ (R9)(R9*1), R9
 	LEAQ (R9)(R9*1), R10
 	LEAQ (R10)(R9*1), R11
-	TESTQ CX, CX
-	JZ donekpUnits
 runkpUnits:
 	VMOVDQU64 0(SI), Z0
 	VMOVDQU64 64(SI), Z1
@@ -129,6 +127,5 @@ runkpUnits:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ runkpUnits
-donekpUnits:
 	VZEROUPPER
 	RET

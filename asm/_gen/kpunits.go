@@ -5,31 +5,30 @@ import (
 	"fmt"
 )
 
-// genKPUnits writes kpUnitsAVX512 (asm/quantkp.go): the 4-byte units of a
-// packed Q4_K/Q6_K super-block's 16 rows moved back to the rows, 16 units
-// (1 KB) at a time by transpose16. The packing interleaves the rows' units
-// (unit u of row r at 64u + 4r), so unpacking is a transpose of dwords.
+// genKPUnits writes kpUnitsAVX512 (asm/quantkp.go): the 32 4-byte units of
+// a packed Q4_K super-block's 16 rows (its 128 quant bytes per row) moved
+// back to the rows, 16 units (1 KB) at a time by transpose16. The packing
+// interleaves the rows' units (unit u of row r at 64u + 4r), so unpacking
+// is a transpose of dwords.
 func genKPUnits(b *bytes.Buffer) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
-	w("// func kpUnitsAVX512(dst *byte, ds int, src *byte, n16 int)")
+	w("// func kpUnitsAVX512(dst *byte, ds int, src *byte)")
 	w("//")
-	w("// For each of n16 runs of 16 units (1 KB at src, unit u of row r at")
+	w("// For each of 2 runs of 16 units (1 KB at src, unit u of row r at")
 	w("// 64u + 4r), row r's 16 units are stored as 64 bytes at dst + r·ds + 64k")
 	w("// for run k.")
 	w("//")
 	w("//\tSI  the run's units    DI  the run's row-0 destination    CX  runs left")
 	w("//\tR8  ds    R9, R10, R11  4, 8 and 12 times ds    AX  the current row's destination")
-	w("TEXT ·kpUnitsAVX512(SB), NOSPLIT, $0-32")
+	w("TEXT ·kpUnitsAVX512(SB), NOSPLIT, $0-24")
 	w("\tMOVQ dst+0(FP), DI")
 	w("\tMOVQ ds+8(FP), R8")
 	w("\tMOVQ src+16(FP), SI")
-	w("\tMOVQ n16+24(FP), CX")
+	w("\tMOVQ $2, CX")
 	w("\tLEAQ (R8)(R8*1), R9")
 	w("\tLEAQ (R9)(R9*1), R9")
 	w("\tLEAQ (R9)(R9*1), R10")
 	w("\tLEAQ (R10)(R9*1), R11")
-	w("\tTESTQ CX, CX")
-	w("\tJZ donekpUnits")
 	w("runkpUnits:")
 	for u := 0; u < 16; u++ {
 		w("\tVMOVDQU64 %d(SI), Z%d", 64*u, u)
@@ -47,7 +46,6 @@ func genKPUnits(b *bytes.Buffer) {
 	w("\tADDQ $64, DI")
 	w("\tDECQ CX")
 	w("\tJNZ runkpUnits")
-	w("donekpUnits:")
 	w("\tVZEROUPPER")
 	w("\tRET")
 }
