@@ -37,8 +37,24 @@ func (tp *Tape) accumTo(x *Var, g *tensor.Tensor, alpha float32) {
 }
 
 // Add returns a + b with broadcasting.
-func (tp *Tape) Add(a, b *Var) *Var {
-	out := tp.broadcastOut("Add", a, b)
+func (tp *Tape) Add(a, b *Var) *Var { return tp.add(a, b, false) }
+
+// AddOnto is [Tape.Add] for a and b of one shape, writing the sum into b's
+// buffer instead of a new one (the same values bit for bit): b's value is
+// the result's afterwards, so b must be a tape intermediate that nothing
+// reads again — e.g. a residual block's output, added to the stream.
+func (tp *Tape) AddOnto(a, b *Var) *Var { return tp.add(a, b, true) }
+
+func (tp *Tape) add(a, b *Var, onto bool) *Var {
+	var out *tensor.Tensor
+	if onto {
+		if !tensor.SameShape(a.Value, b.Value) {
+			panic(fmt.Sprintf("autograd.AddOnto: shapes %v and %v differ", a.Shape(), b.Shape()))
+		}
+		out = tp.Arena().View(b.Value, b.Shape()...)
+	} else {
+		out = tp.broadcastOut("Add", a, b)
+	}
 	tensor.AddInto(out, a.Value, b.Value)
 	y := tp.newVar(out, tp.needs(a, b))
 	if y.requires {

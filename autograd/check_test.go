@@ -154,6 +154,16 @@ func gradCases() []gcase {
 			func(tp *Tape, x []*Var) *Var { return tp.RoPE(tp.Scale(x[0], 1.5), cos, sin) }, 0},
 		{"ropeAccumulate", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 4, 3, 6)) },
 			func(tp *Tape, x []*Var) *Var { h := tp.Scale(x[0], 1.5); return tp.Add(tp.RoPE(h, cos, sin), h) }, 0},
+		{"ropeInPlace", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 4, 3, 6)) },
+			func(tp *Tape, x []*Var) *Var { return tp.RoPEInPlace(tp.Scale(x[0], 1.5), cos2, sin2) }, 0},
+		// AddOnto with a read again afterwards (its gradient accumulates).
+		{"addOnto", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 3, 4), randT(r, 3, 4)) },
+			func(tp *Tape, x []*Var) *Var {
+				h := tp.Scale(x[0], 1.5)
+				return tp.Mul(tp.AddOnto(h, tp.Scale(x[1], 0.5)), h)
+			}, 0},
+		{"segments", func(r *rand.Rand) []*tensor.Tensor { return segmentInputs(r, 4, 6) },
+			segmentNet(true), 0},
 		{"ropePerBatch", func(r *rand.Rand) []*tensor.Tensor { return ins(randT(r, 2, 4, 1, 6)) },
 			func(tp *Tape, x []*Var) *Var { return tp.RoPE(x[0], cos2, sin2) }, 0},
 		{"attention", func(r *rand.Rand) []*tensor.Tensor {
@@ -191,6 +201,37 @@ func gradCases() []gcase {
 }
 
 func tensorScale(tp *Tape, x *Var, s float32) *Var { return tp.Scale(x, s) }
+
+// segmentInputs returns the inputs of segmentNet: x [rows, n], three
+// weights [n, n] and a gain [n].
+func segmentInputs(r *rand.Rand, rows, n int) []*tensor.Tensor {
+	return ins(randT(r, rows, n), randT(r, n, n), randT(r, n, n), randT(r, n, n), posT(r, n))
+}
+
+// segmentNet is three residual blocks, each a segment when seg is set
+// (none otherwise); the last reads a Var from before the first segment, so
+// its gradient is given inside a later segment's region.
+func segmentNet(seg bool) func(tp *Tape, x []*Var) *Var {
+	return func(tp *Tape, x []*Var) *Var {
+		h := tp.Scale(x[0], 1.5)
+		skip := h
+		for l := range 3 {
+			if seg {
+				tp.Segment()
+			}
+			a := tp.RMSNorm(h, x[4], 1e-5)
+			y := tp.Linear(tp.Tanh(a), x[1+l], nil)
+			if l == 2 {
+				y = tp.Mul(y, skip)
+			}
+			h = tp.AddOnto(h, y)
+		}
+		if seg {
+			tp.Segment()
+		}
+		return tp.Reshape(h, 2, h.Value.Len()/2)
+	}
+}
 
 // clampSafe moves values away from the clamp kinks so finite differences do
 // not straddle them.

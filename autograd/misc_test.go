@@ -3,6 +3,7 @@ package autograd
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/llink-go/llink/internal/testutil"
@@ -140,4 +141,51 @@ func closeTo(got, want []float32, tol float64) string {
 		}
 	}
 	return ""
+}
+
+// TestSegment checks that segments change no bit of the gradients, free
+// the intermediates' gradients between them (nil afterwards, while the
+// input's stays), and lower the arena's high-water mark.
+func TestSegment(t *testing.T) {
+	in := segmentInputs(testutil.RNG(4), 64, 256)
+	run := func(seg bool) ([][]float32, int) {
+		xs := make([]*Var, len(in))
+		for i, v := range in {
+			xs[i] = NewParam("x", v.Clone())
+		}
+		tp := NewTape()
+		h0 := tp.Scale(xs[0], 1) // an intermediate from before the first segment
+		xs0 := xs[0]
+		xs[0] = h0
+		out := segmentNet(seg)(tp, xs)
+		tp.BackwardWith(out, tensor.RandN(testutil.RNG(5), 1, out.Shape()...))
+		if h0.Grad == nil {
+			t.Fatalf("seg %v: the gradient of a Var from before the first segment is gone", seg)
+		}
+		grads := [][]float32{slices.Clone(h0.Grad.Data())}
+		for _, p := range append([]*Var{xs0}, xs[1:]...) {
+			grads = append(grads, slices.Clone(p.Grad.Data()))
+		}
+		if seg {
+			// vars[0:2] are h0 and segmentNet's first Scale, from before
+			// the first segment; the last is the Reshape after the last.
+			for i, v := range tp.vars[2 : tp.nv-1] {
+				if v.Grad != nil {
+					t.Errorf("intermediate %d %v kept its gradient after the backward pass", i+2, v.Shape())
+				}
+			}
+		}
+		return grads, tp.Arena().Bytes()
+	}
+	want, plain := run(false)
+	got, segmented := run(true)
+	for i := range want {
+		if !slices.Equal(got[i], want[i]) {
+			t.Errorf("gradient %d differs with segments", i)
+		}
+	}
+	if segmented >= plain {
+		t.Errorf("arena high-water mark %d bytes with segments, %d without", segmented, plain)
+	}
+	t.Logf("arena %d bytes with segments, %d without", segmented, plain)
 }

@@ -79,6 +79,18 @@ func RoPETables(arena *tensor.Arena, invFreq []float32, positions []int) (cos, s
 // needed); cos and sin are [T, D/2] (positions shared by the batch) or
 // [B·T, D/2]. The backward pass rotates the gradient by the opposite angle.
 func (tp *Tape) RoPE(x *Var, cos, sin *tensor.Tensor) *Var {
+	return tp.rope(x, cos, sin, false)
+}
+
+// RoPEInPlace is [Tape.RoPE] rotating x's own buffer instead of a copy of
+// it (the same values bit for bit): x's value is the result's afterwards,
+// so x must be a tape intermediate that nothing reads again, e.g. a query
+// or key projection's output (the backward pass needs only the angles).
+func (tp *Tape) RoPEInPlace(x *Var, cos, sin *tensor.Tensor) *Var {
+	return tp.rope(x, cos, sin, true)
+}
+
+func (tp *Tape) rope(x *Var, cos, sin *tensor.Tensor, inPlace bool) *Var {
 	if x.Value.Dims() != 4 {
 		panic(fmt.Sprintf("autograd.RoPE: x must be [B, T, H, D], got %v", x.Shape()))
 	}
@@ -88,7 +100,12 @@ func (tp *Tape) RoPE(x *Var, cos, sin *tensor.Tensor) *Var {
 		panic(fmt.Sprintf("autograd.RoPE: tables %v/%v do not fit x %v", cos.Shape(), sin.Shape(), x.Shape()))
 	}
 	perBatch := cos.Rows() == b*t
-	out := tp.empty(x.Shape()...)
+	var out *tensor.Tensor
+	if inPlace {
+		out = tp.Arena().View(x.Value, x.Shape()...)
+	} else {
+		out = tp.empty(x.Shape()...)
+	}
 	rotate(out.Data(), x.Data(), cos.Data(), sin.Data(), b, t, nh, d, perBatch, 1, false)
 	y := tp.newVar(out, tp.needs(x))
 	if y.requires {
@@ -102,7 +119,8 @@ func (tp *Tape) RoPE(x *Var, cos, sin *tensor.Tensor) *Var {
 	return y
 }
 
-// rotate writes (or adds) the rotation of src by sign·angle into dst.
+// rotate writes (or adds) the rotation of src by sign·angle into dst; dst
+// may be src (each pair is read before it is written).
 func rotate(dst, src, cos, sin []float32, b, t, nh, d int, perBatch bool, sign float32, add bool) {
 	h := d / 2
 	for bi := 0; bi < b; bi++ {

@@ -29,8 +29,9 @@ type Arena struct {
 // arenaChunk is one block of an arena's memory.
 type arenaChunk struct {
 	buf  []float32
-	off  int // floats handed out from buf since the last Reset
-	idle int // Resets in a row at which nothing had been handed out from buf
+	off  int  // floats handed out from buf since the last Reset (or Release)
+	used bool // something was handed out from buf since the last Reset
+	idle int  // Resets in a row at which nothing had been handed out from buf
 }
 
 const (
@@ -89,10 +90,10 @@ func (a *Arena) cut(n int) []float32 {
 			a.cur = i
 		}
 		b := c.buf[c.off : c.off+n : c.off+n]
-		c.off = min(c.off+m, len(c.buf))
+		c.off, c.used = min(c.off+m, len(c.buf)), true
 		return b
 	}
-	c := arenaChunk{buf: make([]float32, max(m, arenaChunkLen))}
+	c := arenaChunk{buf: make([]float32, max(m, arenaChunkLen)), used: true}
 	b := c.buf[:n:n]
 	c.off = min(m, len(c.buf))
 	a.chunks = append(a.chunks, c)
@@ -164,7 +165,7 @@ func (a *Arena) Reset() {
 	held := a.held() / 4
 	kept := a.chunks[:0]
 	for _, c := range a.chunks {
-		if c.off > 0 {
+		if c.used {
 			c.idle = 0
 		} else {
 			c.idle++
@@ -173,7 +174,7 @@ func (a *Arena) Reset() {
 			held -= len(c.buf)
 			continue
 		}
-		c.off = 0
+		c.off, c.used = 0, false
 		kept = append(kept, c)
 	}
 	clear(a.chunks[len(kept):])
@@ -187,6 +188,44 @@ func (a *Arena) Reset() {
 		h.data = nil
 	}
 	a.nh = 0
+}
+
+// ArenaMark is a point in an arena's allocations ([Arena.Mark]).
+type ArenaMark struct {
+	cur, step, chunks int
+	offs              []int // chunks[cur:chunks]' offsets at the mark
+}
+
+// Mark returns the arena's allocation point, for [Arena.Release].
+func (a *Arena) Mark() ArenaMark {
+	if a == nil {
+		return ArenaMark{}
+	}
+	m := ArenaMark{cur: a.cur, step: a.step, chunks: len(a.chunks), offs: make([]int, len(a.chunks)-a.cur)}
+	for i := range m.offs {
+		m.offs[i] = a.chunks[a.cur+i].off
+	}
+	return m
+}
+
+// Release makes the memory handed out since m available again, as Reset
+// does for a whole step: tensors obtained after the mark must not be used
+// afterwards; those obtained before it stay valid. m must come from Mark
+// since the last Reset, and no Release to an earlier mark may have
+// happened in between. Bytes keeps counting the most ever held at once.
+func (a *Arena) Release(m ArenaMark) {
+	if a == nil {
+		return
+	}
+	a.peak = max(a.peak, a.step)
+	a.step, a.cur = m.step, m.cur
+	for i := m.cur; i < len(a.chunks); i++ {
+		if i < m.chunks {
+			a.chunks[i].off = m.offs[i-m.cur]
+		} else {
+			a.chunks[i].off = 0
+		}
+	}
 }
 
 // Bytes returns the most float32 bytes handed out between two Resets, the

@@ -184,6 +184,70 @@ func TestArenaLetsGoOfUnusedChunks(t *testing.T) {
 	}
 }
 
+// TestArenaRelease runs the pattern of a backward pass through segments:
+// layers of mixed-size tensors, each released to a mark taken before it.
+// Tensors from before a mark keep their values, the memory after it is
+// handed out again, Bytes counts the
+// most held at once, and no chunk — even one used only between a mark and
+// its release — is let go at Reset or made anew.
+func TestArenaRelease(t *testing.T) {
+	a := NewArena()
+	fill := func(x *Tensor, v float32) {
+		for i := range x.Data() {
+			x.Data()[i] = v
+		}
+	}
+	check := func(x *Tensor, v float32, what string) {
+		for i, got := range x.Data() {
+			if got != v {
+				t.Fatalf("%s: element %d is %g, want %g", what, i, got, v)
+			}
+		}
+	}
+	sizes := []int{3, arenaChunkLen / 4, 2 * arenaChunkLen, 17, arenaSmall + 1, 5000}
+	var bufs []*float32
+	for step := range 2 * (arenaKeep + 2) {
+		keep := a.Empty(1000)
+		fill(keep, 7)
+		base := 4 * a.step
+		for layer := range 4 {
+			m := a.Mark()
+			var ts []*Tensor
+			for i, n := range sizes {
+				x := a.Empty(n + layer)
+				fill(x, float32(10*layer+i))
+				ts = append(ts, x)
+			}
+			for i, x := range ts {
+				check(x, float32(10*layer+i), "a tensor of the open region")
+			}
+			a.Release(m)
+			check(keep, 7, "a tensor from before the mark")
+		}
+		if step == 0 {
+			for _, c := range a.chunks {
+				bufs = append(bufs, &c.buf[0])
+			}
+		} else {
+			for i, c := range a.chunks {
+				if i >= len(bufs) || &c.buf[0] != bufs[i] {
+					t.Fatalf("step %d: chunk %d is not the one the first step made", step, i)
+				}
+			}
+		}
+		want := base
+		for _, n := range sizes {
+			want += 4 * ((n + 3 + arenaAlign - 1) &^ (arenaAlign - 1))
+		}
+		if got := a.Bytes(); got != want {
+			t.Fatalf("step %d: Bytes %d, want the largest region on top of the rest, %d", step, got, want)
+		}
+		a.Reset()
+	}
+	var nilArena *Arena
+	nilArena.Release(nilArena.Mark())
+}
+
 func TestParallel(t *testing.T) {
 	// Every index runs exactly once and has finished when Parallel returns,
 	// whatever the thread cap (items outnumbering threads or not).

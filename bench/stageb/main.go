@@ -234,8 +234,8 @@ func (s *stepper) measure(sizes []int, mb, steps, threads int, pk peaks) {
 				share += fmt.Sprintf(" (bf16 dot peak %.0f per CPU-s)", pk.dotCPU)
 			}
 		}
-		fmt.Printf("stageb batch %d (micro %d): %.1f s/step (optimizer %.2f s, %.2f CPU-s), %.1f tok/s (%.1f per CPU-s)%s, peak RSS %s\n",
-			bs, min(mb, bs), sec, best.opt.Seconds(), best.optCPU.Seconds(), float64(bs*s.seq)/sec, float64(bs*s.seq)/cpu, share, proc.PeakRSS())
+		fmt.Printf("stageb batch %d (micro %d): %.1f s/step (optimizer %.2f s, %.2f CPU-s), %.1f tok/s (%.1f per CPU-s)%s, %d page faults in the step, peak RSS %s\n",
+			bs, min(mb, bs), sec, best.opt.Seconds(), best.optCPU.Seconds(), float64(bs*s.seq)/sec, float64(bs*s.seq)/cpu, share, best.faults, proc.PeakRSS())
 	}
 	// Larger batches are more micro-batches of the same size and one
 	// optimizer step: their time follows from the last measured step.
@@ -266,13 +266,16 @@ type stepper struct {
 
 // timing is one step's wall and CPU time, split into the micro-batches'
 // forward and backward passes and the optimizer step.
-type timing struct{ micro, microCPU, opt, optCPU time.Duration }
+type timing struct {
+	micro, microCPU, opt, optCPU time.Duration
+	faults                       int64 // minor page faults during the step
+}
 
 func (t timing) total() time.Duration { return t.micro + t.opt }
 
 // step runs one optimizer step over bs examples in micro-batches of mb.
 func (s *stepper) step(bs, mb int) timing {
-	c0, w0 := proc.CPUTime(), time.Now()
+	c0, w0, f0 := proc.CPUTime(), time.Now(), proc.MinorFaults()
 	for done := 0; done < bs; done += mb {
 		n := min(mb, bs-done)
 		s.microStep(n, float32(n)/float32(bs))
@@ -281,7 +284,8 @@ func (s *stepper) step(bs, mb int) timing {
 	nn.ClipGradNorm(s.params, 1)
 	s.opt.Step()
 	autograd.ZeroGrad(s.params)
-	return timing{micro: w1.Sub(w0), microCPU: c1 - c0, opt: time.Since(w1), optCPU: proc.CPUTime() - c1}
+	return timing{micro: w1.Sub(w0), microCPU: c1 - c0, opt: time.Since(w1), optCPU: proc.CPUTime() - c1,
+		faults: proc.MinorFaults() - f0}
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

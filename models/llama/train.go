@@ -39,17 +39,24 @@ func (m *Model) ForwardTape(tp *autograd.Tape, x *autograd.Var, mask []bool, rng
 	opts := autograd.AttnOpts{Causal: true, KeyMask: mask}
 	h := x
 	for _, l := range m.Layers {
+		// Each layer is a segment: the backward pass frees a layer's
+		// gradients once it is through it. The projections' outputs are
+		// read by nothing but the op after them (their backward passes
+		// need only the gradient), so RoPE and the residual sums reuse
+		// their buffers.
+		tp.Segment()
 		a := tp.RMSNorm(h, m.gain(l.AttnNorm), eps)
 		q := tp.Reshape(l.Q.applyTape(tp, a, rng), B, T, c.Heads, c.HeadDim)
 		k := tp.Reshape(l.K.applyTape(tp, a, rng), B, T, c.KVHeads, c.HeadDim)
 		v := tp.Reshape(l.V.applyTape(tp, a, rng), B, T, c.KVHeads, c.HeadDim)
-		q, k = tp.RoPE(q, cos, sin), tp.RoPE(k, cos, sin)
+		q, k = tp.RoPEInPlace(q, cos, sin), tp.RoPEInPlace(k, cos, sin)
 		att := tp.Reshape(tp.Attention(q, k, v, opts), B, T, c.Heads*c.HeadDim)
-		h = tp.Add(h, l.O.applyTape(tp, att, rng))
+		h = tp.AddOnto(h, l.O.applyTape(tp, att, rng))
 		f := tp.RMSNorm(h, m.gain(l.MLPNorm), eps)
 		g := tp.SwiGLU(l.Gate.applyTape(tp, f, rng), l.Up.applyTape(tp, f, rng))
-		h = tp.Add(h, l.Down.applyTape(tp, g, rng))
+		h = tp.AddOnto(h, l.Down.applyTape(tp, g, rng))
 	}
+	tp.Segment()
 	return tp.RMSNorm(h, m.gain(m.Norm), eps)
 }
 

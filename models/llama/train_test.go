@@ -158,3 +158,87 @@ func TestBF16TrainPath(t *testing.T) {
 		}
 	}
 }
+
+// TestForwardTapeSegments: ForwardTape (a segment per layer, RoPE and the
+// residual sums in the projections' buffers) gives every bit of the loss
+// and of the gradients — LoRA parameters with dropout, an injected input,
+// a padded batch, float32 and bf16 weights — that the plain form of the
+// same ops gives, and its backward pass holds less arena memory.
+func TestForwardTapeSegments(t *testing.T) {
+	for _, bf16 := range []bool{false, true} {
+		m := New(tinyConfig(), rand.New(rand.NewPCG(7, 8)))
+		if bf16 {
+			m.ToBF16()
+		}
+		r := rand.New(rand.NewPCG(9, 10))
+		params := m.AddLoRA(LoRAOptions{Rank: 2, Alpha: 4, Dropout: 0.1, Targets: []string{"q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj"}}, r)
+		for _, p := range params {
+			p.Value.CopyFrom(tensor.RandN(r, 0.5, p.Shape()...))
+		}
+		vec := autograd.NewParam("slots", tensor.RandN(r, 1, 2, m.Config.Hidden))
+		params = append(params, vec)
+		b := PadLeft([][]int{{5, 6, 7, 8, 9, 10, 11}, {10, 11, 12}}, 0)
+		run := func(forward func(*autograd.Tape, *autograd.Var, []bool, *rand.Rand) *autograd.Var) (float32, [][]float32, int) {
+			autograd.ZeroGrad(params)
+			tp := autograd.NewTape()
+			x := tp.ScatterRows(m.EmbedTape(b.IDs, b.B, b.T), vec, []int{3, 9})
+			h := forward(tp, x, b.Mask, rand.New(rand.NewPCG(1, 2)))
+			loss := tp.CrossEntropy(m.LogitsTape(tp, h), []int{-100, -100, -100, 6, 7, 8, 9, -100, -100, -100, 11, 12, 13, -100}, -100)
+			tp.Backward(loss)
+			var g [][]float32
+			for _, p := range params {
+				g = append(g, append([]float32(nil), p.Grad.Data()...))
+			}
+			return loss.Item(), g, tp.Arena().Bytes()
+		}
+		wantLoss, want, plain := run(m.forwardTapePlain)
+		gotLoss, got, segmented := run(m.ForwardTape)
+		if gotLoss != wantLoss {
+			t.Errorf("bf16 %v: loss %g, want %g", bf16, gotLoss, wantLoss)
+		}
+		for i := range want {
+			for j := range want[i] {
+				if math.Float32bits(got[i][j]) != math.Float32bits(want[i][j]) {
+					t.Fatalf("bf16 %v: gradient of %s element %d is %g, want %g", bf16, params[i].Name, j, got[i][j], want[i][j])
+				}
+			}
+		}
+		if segmented >= plain {
+			t.Errorf("bf16 %v: arena %d bytes with segments, %d without", bf16, segmented, plain)
+		}
+	}
+}
+
+// forwardTapePlain is ForwardTape without segments or buffer reuse: every
+// op writes a new tensor, and the backward pass keeps every gradient.
+func (m *Model) forwardTapePlain(tp *autograd.Tape, x *autograd.Var, mask []bool, rng *rand.Rand) *autograd.Var {
+	c := m.Config
+	B, T := x.Value.Dim(0), x.Value.Dim(1)
+	pos := make([]int, B*T)
+	for b := range B {
+		n := 0
+		for t := range T {
+			if mask == nil || mask[b*T+t] {
+				pos[b*T+t] = n
+				n++
+			}
+		}
+	}
+	cos, sin := autograd.RoPETables(tp.Arena(), m.inv, pos)
+	eps := float32(c.RMSNormEps)
+	opts := autograd.AttnOpts{Causal: true, KeyMask: mask}
+	h := x
+	for _, l := range m.Layers {
+		a := tp.RMSNorm(h, m.gain(l.AttnNorm), eps)
+		q := tp.Reshape(l.Q.applyTape(tp, a, rng), B, T, c.Heads, c.HeadDim)
+		k := tp.Reshape(l.K.applyTape(tp, a, rng), B, T, c.KVHeads, c.HeadDim)
+		v := tp.Reshape(l.V.applyTape(tp, a, rng), B, T, c.KVHeads, c.HeadDim)
+		q, k = tp.RoPE(q, cos, sin), tp.RoPE(k, cos, sin)
+		att := tp.Reshape(tp.Attention(q, k, v, opts), B, T, c.Heads*c.HeadDim)
+		h = tp.Add(h, l.O.applyTape(tp, att, rng))
+		f := tp.RMSNorm(h, m.gain(l.MLPNorm), eps)
+		g := tp.SwiGLU(l.Gate.applyTape(tp, f, rng), l.Up.applyTape(tp, f, rng))
+		h = tp.Add(h, l.Down.applyTape(tp, g, rng))
+	}
+	return tp.RMSNorm(h, m.gain(m.Norm), eps)
+}

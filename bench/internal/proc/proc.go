@@ -20,6 +20,16 @@ func CPUTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// MinorFaults returns the process's minor page faults so far (pages the
+// kernel mapped on first touch, e.g. fresh memory), all threads.
+func MinorFaults() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return int64(ru.Minflt)
+}
+
 // PeakRSS returns VmHWM from /proc/self/status ("1234 kB"), or "?".
 func PeakRSS() string {
 	if v := status("VmHWM:"); v != "" {
