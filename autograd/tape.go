@@ -170,14 +170,12 @@ func (tp *Tape) segmentBackward(nv int) {
 	if tp.regionOn {
 		r := &tp.region
 		var moved []*Var
-		n := 0
 		for _, j := range r.noGrad {
 			if j >= nv {
 				break
 			}
 			if v := tp.vars[j]; v.Grad != nil {
 				moved = append(moved, v)
-				n += v.Grad.Len()
 			}
 		}
 		// The moved gradients may lie anywhere in the region, so they
