@@ -40,6 +40,7 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	pseudo := fs.Float64("pseudo-names", 0, "decoder: share (0..1) of the instruction tasks naming a person whose given names become generated pseudo-names, so the decoder learns to copy names it never saw from the passage")
 	var alphabet string
 	choiceFlag(fs, &alphabet, "pseudo-alphabet", "decoder: the pseudo-names of -pseudo-names: simple = two syllables of a small alphabet, full = names like real ones (training names' halves joined, and the whole written inventory)", string(train.SimplePseudo), string(train.SimplePseudo), string(train.FullPseudo))
+	distractors := fs.Bool("rename-distractors", false, "decoder: with -pseudo-names, also rename the person a renamed yes/no question asks about when the passage does not name them, so an unknown name is not a cue for \"yes\"")
 	initFrom := fs.String("init", "", "continue from the weights and tokenizer of this `folder` (an earlier run's -out), with a fresh schedule")
 	var to textOptions
 	to.register(fs)
@@ -52,8 +53,11 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if err := to.check(fs, which); err != nil {
 		return err
 	}
-	if which == "encoder" && (*pseudo != 0 || *boost != "" || flagSet(fs, "pseudo-alphabet")) {
-		return usageErrorf("pretrain encoder: -pseudo-names, -pseudo-alphabet and -boost are the decoder's")
+	if which == "encoder" && (*pseudo != 0 || *boost != "" || flagSet(fs, "pseudo-alphabet") || *distractors) {
+		return usageErrorf("pretrain encoder: -pseudo-names, -pseudo-alphabet, -rename-distractors and -boost are the decoder's")
+	}
+	if *distractors && *pseudo == 0 {
+		return usageErrorf("pretrain decoder: -rename-distractors needs -pseudo-names")
 	}
 	if *out == "" {
 		return usageErrorf("pretrain %s: -out is required", which)
@@ -89,7 +93,7 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	opts := pretrain.Options{Resume: *resume, CheckpointEvery: *every, Log: log, Provenance: prov, BF16: !*f32, Stop: halt}
 	if which == "decoder" {
 		c := pretrain.DefaultDecoder()
-		c.Seed, c.InitFrom, c.PseudoNames = *seed, *initFrom, *pseudo
+		c.Seed, c.InitFrom, c.PseudoNames, c.RenameDistractors = *seed, *initFrom, *pseudo, *distractors
 		if alphabet != string(train.SimplePseudo) {
 			c.PseudoAlphabet = alphabet
 		}

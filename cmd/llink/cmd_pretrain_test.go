@@ -93,8 +93,10 @@ func TestPretrainEncoderFlags(t *testing.T) {
 		{[]string{"encoder", "-max-tokens", "300"}, "pretrain encoder: -max-tokens 300: want 0..256"},
 		{[]string{"encoder", "-max-tokens", "3"}, "pretrain encoder: -max-tokens 3: want 0 or 8..256"},
 		{[]string{"encoder", "-split", "shuffle"}, `pretrain encoder: -split "shuffle": want random or package`},
-		{[]string{"encoder", "-pseudo-names", "0.5"}, "pretrain encoder: -pseudo-names, -pseudo-alphabet and -boost are the decoder's"},
-		{[]string{"encoder", "-pseudo-alphabet", "full"}, "pretrain encoder: -pseudo-names, -pseudo-alphabet and -boost are the decoder's"},
+		{[]string{"encoder", "-pseudo-names", "0.5"}, "pretrain encoder: -pseudo-names, -pseudo-alphabet, -rename-distractors and -boost are the decoder's"},
+		{[]string{"encoder", "-pseudo-alphabet", "full"}, "pretrain encoder: -pseudo-names, -pseudo-alphabet, -rename-distractors and -boost are the decoder's"},
+		{[]string{"encoder", "-rename-distractors"}, "pretrain encoder: -pseudo-names, -pseudo-alphabet, -rename-distractors and -boost are the decoder's"},
+		{[]string{"decoder", "-rename-distractors"}, "pretrain decoder: -rename-distractors needs -pseudo-names"},
 		{[]string{"decoder", "-pseudo-alphabet", "dev"}, "want simple or full"},
 		{[]string{"decoder", "-pseudo-names", "2"}, "pretrain decoder: -pseudo-names 2: want a finite number in [0, 1]"},
 	} {

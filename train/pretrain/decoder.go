@@ -72,6 +72,14 @@ type DecoderConfig struct {
 	// dev (train.DevReal).
 	PseudoNames    float64 `json:"pseudo_names,omitempty"`
 	PseudoAlphabet string  `json:"pseudo_alphabet,omitempty"`
+	// RenameDistractors also renames, in every task renamed for
+	// PseudoNames, the person a yes/no question asks about when the passage
+	// does not name them (train.RenameDistractors), in training and in the
+	// renamed dev questions: without it an answer-"no" distractor keeps a
+	// lexicon name while the passage's people have new ones, and "an
+	// unknown name" answers every such question. false keeps the recipe of
+	// the decoders trained before it.
+	RenameDistractors bool `json:"rename_distractors,omitempty"`
 }
 
 // DefaultDecoder is the embedded default's tiny decoder.
@@ -178,6 +186,11 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 		d.Train = train.Rename(d.Train, c.PseudoNames, c.Seed, alphabet)
 		copyDev = RenamedQuestions(d.Dev, c.Seed, alphabet)
 		realDev = RenamedQuestions(d.Dev, c.Seed, train.DevReal)
+		if c.RenameDistractors {
+			d.Train = train.RenameDistractors(d.Train, c.Seed, alphabet)
+			copyDev = train.RenameDistractors(copyDev, c.Seed^0x5eed, alphabet)
+			realDev = train.RenameDistractors(realDev, c.Seed^0x5eed, train.DevReal)
+		}
 	}
 	t, err := newTrainer("decoder", dir, c, d.fingerprint(), c.Steps, o)
 	if err != nil {
