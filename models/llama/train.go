@@ -16,6 +16,13 @@ import (
 // parameters. rng drives LoRA dropout (nil: no dropout, as in evaluation).
 // It computes what [Model.ForwardEmbeds] computes, without a cache.
 func (m *Model) ForwardTape(tp *autograd.Tape, x *autograd.Var, mask []bool, rng *rand.Rand) *autograd.Var {
+	return m.forwardTape(tp, x, mask, rng, true)
+}
+
+// forwardTape is ForwardTape; with reuse false it records no segments and
+// writes every op's output to a new tensor (the plain ops ForwardTape's
+// tests compare it with).
+func (m *Model) forwardTape(tp *autograd.Tape, x *autograd.Var, mask []bool, rng *rand.Rand, reuse bool) *autograd.Var {
 	c := m.Config
 	if x.Value.Dims() != 3 || x.Value.Dim(2) != c.Hidden {
 		panic(fmt.Sprintf("llama.ForwardTape: input shape %v, want [B, T, %d]", x.Shape(), c.Hidden))
@@ -38,25 +45,28 @@ func (m *Model) ForwardTape(tp *autograd.Tape, x *autograd.Var, mask []bool, rng
 	eps := float32(c.RMSNormEps)
 	opts := autograd.AttnOpts{Causal: true, KeyMask: mask}
 	h := x
+	// Each layer is a segment: the backward pass frees a layer's gradients
+	// once it is through it. The projections' outputs are read by nothing
+	// but the op after them (their backward passes need only the
+	// gradient), so RoPE and the residual sums reuse their buffers.
+	segment, rope, add := tp.Segment, tp.RoPEInPlace, tp.AddOnto
+	if !reuse {
+		segment, rope, add = func() {}, tp.RoPE, tp.Add
+	}
 	for _, l := range m.Layers {
-		// Each layer is a segment: the backward pass frees a layer's
-		// gradients once it is through it. The projections' outputs are
-		// read by nothing but the op after them (their backward passes
-		// need only the gradient), so RoPE and the residual sums reuse
-		// their buffers.
-		tp.Segment()
+		segment()
 		a := tp.RMSNorm(h, m.gain(l.AttnNorm), eps)
 		q := tp.Reshape(l.Q.applyTape(tp, a, rng), B, T, c.Heads, c.HeadDim)
 		k := tp.Reshape(l.K.applyTape(tp, a, rng), B, T, c.KVHeads, c.HeadDim)
 		v := tp.Reshape(l.V.applyTape(tp, a, rng), B, T, c.KVHeads, c.HeadDim)
-		q, k = tp.RoPEInPlace(q, cos, sin), tp.RoPEInPlace(k, cos, sin)
+		q, k = rope(q, cos, sin), rope(k, cos, sin)
 		att := tp.Reshape(tp.Attention(q, k, v, opts), B, T, c.Heads*c.HeadDim)
-		h = tp.AddOnto(h, l.O.applyTape(tp, att, rng))
+		h = add(h, l.O.applyTape(tp, att, rng))
 		f := tp.RMSNorm(h, m.gain(l.MLPNorm), eps)
 		g := tp.SwiGLU(l.Gate.applyTape(tp, f, rng), l.Up.applyTape(tp, f, rng))
-		h = tp.AddOnto(h, l.Down.applyTape(tp, g, rng))
+		h = add(h, l.Down.applyTape(tp, g, rng))
 	}
-	tp.Segment()
+	segment()
 	return tp.RMSNorm(h, m.gain(m.Norm), eps)
 }
 

@@ -212,33 +212,5 @@ func TestForwardTapeSegments(t *testing.T) {
 // forwardTapePlain is ForwardTape without segments or buffer reuse: every
 // op writes a new tensor, and the backward pass keeps every gradient.
 func (m *Model) forwardTapePlain(tp *autograd.Tape, x *autograd.Var, mask []bool, rng *rand.Rand) *autograd.Var {
-	c := m.Config
-	B, T := x.Value.Dim(0), x.Value.Dim(1)
-	pos := make([]int, B*T)
-	for b := range B {
-		n := 0
-		for t := range T {
-			if mask == nil || mask[b*T+t] {
-				pos[b*T+t] = n
-				n++
-			}
-		}
-	}
-	cos, sin := autograd.RoPETables(tp.Arena(), m.inv, pos)
-	eps := float32(c.RMSNormEps)
-	opts := autograd.AttnOpts{Causal: true, KeyMask: mask}
-	h := x
-	for _, l := range m.Layers {
-		a := tp.RMSNorm(h, m.gain(l.AttnNorm), eps)
-		q := tp.Reshape(l.Q.applyTape(tp, a, rng), B, T, c.Heads, c.HeadDim)
-		k := tp.Reshape(l.K.applyTape(tp, a, rng), B, T, c.KVHeads, c.HeadDim)
-		v := tp.Reshape(l.V.applyTape(tp, a, rng), B, T, c.KVHeads, c.HeadDim)
-		q, k = tp.RoPE(q, cos, sin), tp.RoPE(k, cos, sin)
-		att := tp.Reshape(tp.Attention(q, k, v, opts), B, T, c.Heads*c.HeadDim)
-		h = tp.Add(h, l.O.applyTape(tp, att, rng))
-		f := tp.RMSNorm(h, m.gain(l.MLPNorm), eps)
-		g := tp.SwiGLU(l.Gate.applyTape(tp, f, rng), l.Up.applyTape(tp, f, rng))
-		h = tp.Add(h, l.Down.applyTape(tp, g, rng))
-	}
-	return tp.RMSNorm(h, m.gain(m.Norm), eps)
+	return m.forwardTape(tp, x, mask, rng, false)
 }

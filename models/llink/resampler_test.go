@@ -199,17 +199,7 @@ func TestWordSlots(t *testing.T) {
 		t.Fatalf("word slots %v, want [3 %d %d]", got.Shape(), c.K, c.DecDim)
 	}
 	seg := tok.Segments(c.K).States
-	lex := s.Lexical.Forward(nil, autograd.Const(seg.Reshape(3*c.K, c.EncDim))).Value
-	for i := range 3 * c.K {
-		var norm, dot, lnorm float64
-		for j, v := range got.Data()[i*c.DecDim:][:c.DecDim] {
-			l := float64(lex.Row(i)[j])
-			norm, dot, lnorm = norm+float64(v)*float64(v), dot+float64(v)*l, lnorm+l*l
-		}
-		if math.Abs(math.Sqrt(norm)-1.3) > 1e-4 || dot/math.Sqrt(norm*lnorm) < 1-1e-5 {
-			t.Fatalf("slot %d: norm %.5f (want γ = 1.3), cosine to Lexical(segment) %.6f", i, math.Sqrt(norm), dot/math.Sqrt(norm*lnorm))
-		}
-	}
+	checkWordParts(t, got, s.Lexical.Forward(nil, autograd.Const(seg.Reshape(3*c.K, c.EncDim))).Value, 1, 1.3)
 	fields := []**autograd.Var{&s.Scale.Gamma, &s.Lexical.Weight, &s.Lexical.Bias}
 	checkSlotGradients(t, s, tok, fields)
 }
@@ -236,21 +226,7 @@ func TestWordsPerSegment(t *testing.T) {
 		t.Fatalf("slots %v, want [3 %d %d]", got.Shape(), c.K, c.DecDim)
 	}
 	seg := tok.Segments(2).States // K/r = 2 segments per text
-	lex := s.Lexical.Forward(nil, autograd.Const(seg.Reshape(3*2, c.EncDim))).Value
-	for i := range 3 {
-		for k := range c.K {
-			want := lex.Row(i*2 + k/3)[(k%3)*c.DecDim:][:c.DecDim]
-			slot := got.Data()[(i*c.K+k)*c.DecDim:][:c.DecDim]
-			var norm, dot, wn float64
-			for j, v := range slot {
-				w := float64(want[j])
-				norm, dot, wn = norm+float64(v)*float64(v), dot+float64(v)*w, wn+w*w
-			}
-			if math.Abs(math.Sqrt(norm)-0.9) > 1e-4 || dot/math.Sqrt(norm*wn) < 1-1e-5 {
-				t.Fatalf("text %d slot %d: norm %.5f, cosine to part %d of Lexical(segment %d) %.6f", i, k, math.Sqrt(norm), k%3, k/3, dot/math.Sqrt(norm*wn))
-			}
-		}
-	}
+	checkWordParts(t, got, s.Lexical.Forward(nil, autograd.Const(seg.Reshape(3*2, c.EncDim))).Value, 3, 0.9)
 	checkSlotGradients(t, s, tok, []**autograd.Var{&s.Scale.Gamma, &s.Lexical.Weight, &s.Lexical.Bias})
 	for _, bad := range []Config{
 		func() Config { b := c; b.K = 4; return b }(),
@@ -291,21 +267,7 @@ func TestLexicalHidden(t *testing.T) {
 	got := s.SlotVectors(Source{Tok: tok})
 	seg := tok.Segments(2).States
 	h := autograd.NewTape().GELU(s.LexicalHidden.Forward(nil, autograd.Const(seg.Reshape(3*2, c.EncDim))))
-	lex := s.Lexical.Forward(nil, h).Value
-	for i := range 3 {
-		for k := range c.K {
-			want := lex.Row(i*2 + k/2)[(k%2)*c.DecDim:][:c.DecDim]
-			slot := got.Data()[(i*c.K+k)*c.DecDim:][:c.DecDim]
-			var norm, dot, wn float64
-			for j, v := range slot {
-				w := float64(want[j])
-				norm, dot, wn = norm+float64(v)*float64(v), dot+float64(v)*w, wn+w*w
-			}
-			if math.Abs(math.Sqrt(norm)-1.1) > 1e-4 || dot/math.Sqrt(norm*wn) < 1-1e-5 {
-				t.Fatalf("text %d slot %d: norm %.5f, cosine to part %d of the map of segment %d %.6f", i, k, math.Sqrt(norm), k%2, k/2, dot/math.Sqrt(norm*wn))
-			}
-		}
-	}
+	checkWordParts(t, got, s.Lexical.Forward(nil, h).Value, 2, 1.1)
 	// A bundle rebuilds the slots from its config and loads them by name.
 	path := filepath.Join(t.TempDir(), "slots.safetensors")
 	if err := SaveParams(path, s.Params(), nil); err != nil {
@@ -325,6 +287,28 @@ func TestLexicalHidden(t *testing.T) {
 	} {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("%q slots, lexical hidden %d: accepted", bad.SlotInput, bad.LexicalHidden)
+		}
+	}
+}
+
+// checkWordParts checks word slots got [N, K, d] against the lexical map's
+// outputs lex [N·K/r, r·d] (r words per segment): slot k of text i has the
+// norm gamma and the direction of part k%r of segment k/r's output.
+func checkWordParts(t *testing.T, got, lex *tensor.Tensor, r int, gamma float64) {
+	t.Helper()
+	n, k, d := got.Dim(0), got.Dim(1), got.Dim(2)
+	for i := range n {
+		for j := range k {
+			want := lex.Row(i*k/r + j/r)[(j%r)*d:][:d]
+			slot := got.Data()[(i*k+j)*d:][:d]
+			var norm, dot, wn float64
+			for c, v := range slot {
+				w := float64(want[c])
+				norm, dot, wn = norm+float64(v)*float64(v), dot+float64(v)*w, wn+w*w
+			}
+			if math.Abs(math.Sqrt(norm)-gamma) > 1e-4 || dot/math.Sqrt(norm*wn) < 1-1e-5 {
+				t.Fatalf("text %d slot %d: norm %.5f (want γ = %g), cosine to part %d of the lexical map of segment %d %.6f", i, j, math.Sqrt(norm), gamma, j%r, j/r, dot/math.Sqrt(norm*wn))
+			}
 		}
 	}
 }
