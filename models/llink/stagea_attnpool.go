@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/llink-go/llink/asm"
 	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/tensor"
 )
@@ -82,18 +83,7 @@ func (a *AttnPool) constants(tok *Tokens) (keys, values, bias *tensor.Tensor) {
 			if !tok.Mask[i*T+t] {
 				bd[i*T+t] = -1e9
 			}
-			var mean, ss float64
-			for _, v := range row {
-				mean += float64(v)
-			}
-			mean /= float64(d)
-			for _, v := range row {
-				ss += (float64(v) - mean) * (float64(v) - mean)
-			}
-			inv := 1 / math.Sqrt(ss/float64(d)+float64(a.Eps))
-			for c, v := range row {
-				kd[(i*T+t)*d+c] = float32((float64(v) - mean) * inv)
-			}
+			asm.LayerNorm(kd[(i*T+t)*d:][:d], row, nil, nil, a.Eps)
 			for hh := range h {
 				copy(vd[((i*h+hh)*T+t)*dh:][:dh], row[hh*dh:(hh+1)*dh])
 			}
