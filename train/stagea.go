@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -126,8 +127,44 @@ type StageAResult struct {
 // best dev MRR (dev may be empty: then the final parameters are kept). log,
 // if non-nil, receives every step.
 func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log func(StepLog)) (StageAResult, error) {
+	return TrainStageALevers(proj, trainSet, dev, c, StageALevers{}, log)
+}
+
+// StageALevers are Stage A options beyond the paper's, measured by
+// `bench/stagea` before anything adopts them. The zero value is the paper's
+// Stage A. The levers' parameters train with the projector's learning rate
+// and no weight decay, and the kept step keeps their values too.
+type StageALevers struct {
+	// Student, when set, makes the student vectors of training rows idx on
+	// tp in place of their cached pooled vectors (e.g. an [llink.AttnPool]
+	// of their token states), and DevStudent the dev set's, in place of
+	// dev.Z, for the choice of the kept step. Params are its parameters.
+	Student    func(tp *autograd.Tape, idx []int) *autograd.Var
+	DevStudent func() *tensor.Tensor
+	Params     []*autograd.Var
+	// LogScale, when set, is a learnt temperature ([llink.NewLogScale],
+	// [llink.StageALossLearntTau]) in place of the annealed TauStart →
+	// TauEnd.
+	LogScale *autograd.Var
+}
+
+// TrainStageALevers is [TrainStageA] with the levers lv (same data order,
+// dropout draws, hard negatives, schedule and choice of the kept step). A
+// run with levers cannot be checkpointed: its checkpoint would not record
+// them.
+func TrainStageALevers(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, lv StageALevers, log func(StepLog)) (StageAResult, error) {
 	if err := c.Validate(); err != nil {
 		return StageAResult{}, err
+	}
+	extra := lv.Params
+	if lv.LogScale != nil {
+		extra = append(slices.Clip(extra), lv.LogScale)
+	}
+	switch {
+	case (lv.Student == nil) != (lv.DevStudent == nil) || lv.Student == nil && len(lv.Params) > 0:
+		return StageAResult{}, errors.New("train: stage A levers: a student needs its dev vectors and parameters, and parameters need a student")
+	case len(extra) > 0 && c.Checkpoint.Path != "":
+		return StageAResult{}, errors.New("train: stage A with levers cannot be checkpointed")
 	}
 	if err := trainSet.Validate(); err != nil {
 		return StageAResult{}, fmt.Errorf("train set: %w", err)
@@ -136,8 +173,12 @@ func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log
 		return StageAResult{}, fmt.Errorf("train: stage A batch %d larger than the %d training pairs", c.Batch, trainSet.Len())
 	}
 	start := time.Now()
-	params := proj.Params()
-	opt := nn.NewAdamW([]nn.ParamGroup{{Params: params, LR: c.LR, WeightDecay: c.WeightDecay}}, c.Beta1, c.Beta2, 1e-8)
+	groups := []nn.ParamGroup{{Params: proj.Params(), LR: c.LR, WeightDecay: c.WeightDecay}}
+	if len(extra) > 0 {
+		groups = append(groups, nn.ParamGroup{Params: extra, LR: c.LR})
+	}
+	params := append(proj.Params(), extra...)
+	opt := nn.NewAdamW(groups, c.Beta1, c.Beta2, 1e-8)
 	opt.Schedule = nn.WarmupCosine(c.Warmup, c.Steps, c.LRMin/c.LR)
 	src := rand.NewPCG(c.Seed, 0xA11CE)
 	rng := rand.New(src)
@@ -159,11 +200,22 @@ func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log
 		for i, r := range idx {
 			ids[i] = trainSet.IDs[r]
 		}
-		z, h := rows(trainSet.Z, idx), rows(trainSet.H, idx)
+		h := rows(trainSet.H, idx)
 		tp.Reset()
-		p := proj.Forward(tp, autograd.Const(z), rng)
+		var z *autograd.Var
+		if lv.Student != nil {
+			z = lv.Student(tp, idx)
+		} else {
+			z = autograd.Const(rows(trainSet.Z, idx))
+		}
+		p := proj.Forward(tp, z, rng)
 		neg := queue.Hardest(p.Value, c.HardM, ids)
-		loss := llink.StageALoss(tp, p, h, neg, llink.Tau(step, c.Steps, c.TauStart, c.TauEnd), c.Weights)
+		var loss *autograd.Var
+		if lv.LogScale != nil {
+			loss = llink.StageALossLearntTau(tp, p, h, neg, lv.LogScale, c.Weights)
+		} else {
+			loss = llink.StageALoss(tp, p, h, neg, llink.Tau(step, c.Steps, c.TauStart, c.TauEnd), c.Weights)
+		}
 		tp.Backward(loss)
 		queue.Push(h, ids)
 		return loss.Item(), nil
@@ -171,9 +223,16 @@ func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log
 	loop.Log = func(entry StepLog) error {
 		res.Final = entry.Loss
 		entry.Tau = float64(llink.Tau(entry.Step-1, c.Steps, c.TauStart, c.TauEnd))
+		if lv.LogScale != nil {
+			entry.Tau = float64(llink.LearntTau(lv.LogScale))
+		}
 		last := entry.Step == c.Steps
 		if dev.Len() > 0 && (last || c.EvalEvery > 0 && entry.Step%c.EvalEvery == 0) {
-			m, err := RetrievalStageA(proj, dev)
+			d := dev
+			if lv.DevStudent != nil {
+				d.Z = lv.DevStudent()
+			}
+			m, err := RetrievalStageA(proj, d)
 			if err != nil {
 				return err
 			}

@@ -4,9 +4,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/internal/testutil"
 	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/tensor"
@@ -104,5 +106,68 @@ func TestStageABadInput(t *testing.T) {
 	small.H.Data()[3] = float32(math.NaN())
 	if _, err := TrainStageA(proj, small, Pairs{}, c, nil); err == nil || !strings.Contains(err.Error(), "step") {
 		t.Fatalf("NaN teacher: %v", err)
+	}
+}
+
+// TestStageALevers: a student lever that makes the cached vectors on the
+// tape gives TrainStageA's projector bit for bit (the levers change only
+// what they replace); a learnt temperature trains, is logged as the step's
+// τ and ends at the kept step's value; a student without its dev vectors,
+// parameters without a student, and levers with a checkpoint are refused.
+func TestStageALevers(t *testing.T) {
+	r := testutil.RNG(5)
+	const enc, dec = 6, 5
+	w := tensor.RandN(r, 0.6, dec, enc)
+	trainSet, dev := synthPairs(r, w, 40, 0), synthPairs(r, w, 10, 1000)
+	cfg := llink.DefaultConfig(enc, dec)
+	c := DefaultStageA()
+	c.Steps, c.Warmup, c.Batch, c.EvalEvery, c.HardM = 12, 2, 8, 4, 5
+	want := llink.NewProjector(cfg, testutil.RNG(3))
+	wres, err := TrainStageA(want, trainSet, dev, c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := llink.NewProjector(cfg, testutil.RNG(3))
+	cached := StageALevers{
+		Student:    func(tp *autograd.Tape, idx []int) *autograd.Var { return autograd.Const(rows(trainSet.Z, idx)) },
+		DevStudent: func() *tensor.Tensor { return dev.Z },
+	}
+	gres, err := TrainStageALevers(got, trainSet, dev, c, cached, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gres.BestStep != wres.BestStep || gres.Best.MRR != wres.Best.MRR || gres.Best.R1 != wres.Best.R1 {
+		t.Fatalf("kept step %d (%+v), TrainStageA's %d (%+v)", gres.BestStep, gres.Best, wres.BestStep, wres.Best)
+	}
+	for i, p := range got.Params() {
+		if !slices.Equal(p.Value.Data(), want.Params()[i].Value.Data()) {
+			t.Fatalf("%s differs from TrainStageA's", p.Name)
+		}
+	}
+
+	lv := StageALevers{LogScale: llink.NewLogScale(c.TauStart)}
+	start := lv.LogScale.Value.Data()[0]
+	var taus []float64
+	proj := llink.NewProjector(cfg, testutil.RNG(3))
+	if _, err := TrainStageALevers(proj, trainSet, dev, c, lv, func(l StepLog) { taus = append(taus, l.Tau) }); err != nil {
+		t.Fatal(err)
+	}
+	if lv.LogScale.Value.Data()[0] == start || len(taus) != c.Steps || taus[0] == taus[len(taus)-1] {
+		t.Fatalf("learnt temperature: log scale %g from %g, logged τ %v", lv.LogScale.Value.Data()[0], start, taus)
+	}
+
+	ck := c
+	ck.Checkpoint.Path = filepath.Join(t.TempDir(), "ck")
+	for _, bad := range []struct {
+		lv StageALevers
+		c  StageAConfig
+	}{
+		{StageALevers{Student: cached.Student}, c},
+		{StageALevers{Params: []*autograd.Var{lv.LogScale}}, c},
+		{lv, ck},
+	} {
+		if _, err := TrainStageALevers(llink.NewProjector(cfg, testutil.RNG(3)), trainSet, dev, bad.c, bad.lv, nil); err == nil || !strings.Contains(err.Error(), "stage A") {
+			t.Errorf("levers %+v, checkpoint %q: %v", bad.lv, bad.c.Checkpoint.Path, err)
+		}
 	}
 }

@@ -4,25 +4,20 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/models/llink"
 	"github.com/llink-go/llink/models/safetensors"
-	"github.com/llink-go/llink/nn"
 	"github.com/llink-go/llink/tensor"
 	"github.com/llink-go/llink/train"
-	"github.com/llink-go/llink/train/eval"
 )
 
-// levers are Stage A options beyond train.TrainStageA's, measured here
-// before anything else adopts them. With none set, run uses
-// train.TrainStageA itself.
+// levers are the Stage A options (train.StageALevers) the bench's flags
+// set. With none set, run uses train.TrainStageA.
 type levers struct {
 	attnHeads int  // > 0: attention pooling over the token states (llink.AttnPool)
 	learnTau  bool // a learnt temperature (llink.StageALossLearntTau)
@@ -166,113 +161,15 @@ func studentVectors(z *tensor.Tensor, ap *llink.AttnPool, tok *tokenSet) *tensor
 	return out
 }
 
-// trainLevers is train.TrainStageA (the same data order, dropout draws,
-// hard negatives, schedule, clipping and choice of the best selection MRR)
-// with the levers' modules: ap (non-nil: attention pooling of the token
-// states trainTok and selTok instead of the pooled vectors) and logScale
-// (non-nil: a learnt temperature instead of the annealed one). Their
-// parameters train with the projector's learning rate and no weight decay.
-// With neither it gives train.TrainStageA's projector bit for bit (tested).
-func trainLevers(proj *llink.Projector, ap *llink.AttnPool, logScale *autograd.Var, trainSet, sel train.Pairs,
-	trainTok, selTok *tokenSet, c train.StageAConfig) (train.StageAResult, error) {
-	if err := c.Validate(); err != nil {
-		return train.StageAResult{}, err
+// leverSet returns the training levers of an attention pooling ap (nil:
+// none) over the training and selection token states.
+func leverSet(ap *llink.AttnPool, trainTok *tokenSet, sel train.Pairs, selTok *tokenSet) train.StageALevers {
+	if ap == nil {
+		return train.StageALevers{}
 	}
-	if err := trainSet.Validate(); err != nil {
-		return train.StageAResult{}, fmt.Errorf("train set: %w", err)
+	return train.StageALevers{
+		Student:    func(tp *autograd.Tape, idx []int) *autograd.Var { return ap.Forward(tp, trainTok.batch(idx)) },
+		DevStudent: func() *tensor.Tensor { return studentVectors(sel.Z, ap, selTok) },
+		Params:     ap.Params(),
 	}
-	start := time.Now()
-	params := proj.Params()
-	groups := []nn.ParamGroup{{Params: params, LR: c.LR, WeightDecay: c.WeightDecay}}
-	var extra []*autograd.Var
-	if ap != nil {
-		extra = append(extra, ap.Params()...)
-	}
-	if logScale != nil {
-		extra = append(extra, logScale)
-	}
-	if len(extra) > 0 {
-		groups = append(groups, nn.ParamGroup{Params: extra, LR: c.LR})
-	}
-	all := append(slices.Clone(params), extra...)
-	opt := nn.NewAdamW(groups, c.Beta1, c.Beta2, 1e-8)
-	opt.Schedule = nn.WarmupCosine(c.Warmup, c.Steps, c.LRMin/c.LR)
-	src := rand.NewPCG(c.Seed, 0xA11CE)
-	rng := rand.New(src)
-	queue := llink.NewQueue(min(c.QueueSize, trainSet.Len()), trainSet.H.Dim(1))
-	tp := autograd.NewTape()
-	var res train.StageAResult
-	res.Best.MRR = -1
-	var best []*tensor.Tensor
-	loop := &train.Loop{Name: "stagea: stage A with levers", Params: all, Opt: opt, Clip: c.Clip, Steps: c.Steps,
-		Order: func() []int { return rng.Perm(trainSet.Len()) }, Examples: trainSet.Len(), Batch: c.Batch, RNG: src}
-	loop.Step = func(step int, idx []int) (float32, error) {
-		ids := make([]int, len(idx))
-		for i, r := range idx {
-			ids[i] = trainSet.IDs[r]
-		}
-		h := gather(trainSet.H, idx)
-		tp.Reset()
-		var z *autograd.Var
-		if ap != nil {
-			z = ap.Forward(tp, trainTok.batch(idx))
-		} else {
-			z = autograd.Const(gather(trainSet.Z, idx))
-		}
-		p := proj.Forward(tp, z, rng)
-		neg := queue.Hardest(p.Value, c.HardM, ids)
-		var loss *autograd.Var
-		if logScale != nil {
-			loss = llink.StageALossLearntTau(tp, p, h, neg, logScale, c.Weights)
-		} else {
-			loss = llink.StageALoss(tp, p, h, neg, llink.Tau(step, c.Steps, c.TauStart, c.TauEnd), c.Weights)
-		}
-		tp.Backward(loss)
-		queue.Push(h, ids)
-		return loss.Item(), nil
-	}
-	loop.Log = func(entry train.StepLog) error {
-		res.Final = entry.Loss
-		if sel.Len() > 0 && (entry.Step == c.Steps || c.EvalEvery > 0 && entry.Step%c.EvalEvery == 0) {
-			q := proj.Project(studentVectors(sel.Z, ap, selTok))
-			m, err := eval.CosineRetrieval(q.Data(), sel.H.Data(), sel.Len(), sel.H.Dim(1))
-			if err != nil {
-				return err
-			}
-			if m.MRR > res.Best.MRR {
-				res.Best, res.BestStep, best = m, entry.Step, snapshotOf(all)
-			}
-		}
-		return nil
-	}
-	if err := loop.Run(); err != nil {
-		return res, err
-	}
-	if best != nil {
-		for i, p := range all {
-			p.Value.CopyFrom(best[i])
-		}
-	} else {
-		res.BestStep = c.Steps
-	}
-	res.Elapsed = time.Since(start)
-	return res, nil
-}
-
-// gather returns rows idx of x.
-func gather(x *tensor.Tensor, idx []int) *tensor.Tensor {
-	out := tensor.New(len(idx), x.Dim(1))
-	for i, r := range idx {
-		copy(out.Row(i), x.Row(r))
-	}
-	return out
-}
-
-// snapshotOf copies the parameters' values.
-func snapshotOf(params []*autograd.Var) []*tensor.Tensor {
-	out := make([]*tensor.Tensor, len(params))
-	for i, p := range params {
-		out[i] = p.Value.Clone()
-	}
-	return out
 }

@@ -49,7 +49,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
@@ -384,7 +383,7 @@ func run(o options) error {
 	return retrieval(o.eval, q.Data(), poolV.H.Data(), poolV.Len(), poolV.H.Dim(1))
 }
 
-// runLevers trains Stage A with the levers o sets (trainLevers) and prints
+// runLevers trains Stage A with the levers o sets (train.TrainStageALevers) and prints
 // the pool's retrieval.
 func runLevers(o options, proj *llink.Projector, student *llink.Reader, c train.StageAConfig,
 	trainV, selV, poolV train.Pairs, trainP, sel, pool []data.Pair) error {
@@ -411,19 +410,19 @@ func runLevers(o options, proj *llink.Projector, student *llink.Reader, c train.
 			fmt.Printf("token states %-9s %6d texts, %d tokens (%s)\n", set.name, len(texts), (*set.dst).off[len(texts)], time.Since(t0).Round(time.Second))
 		}
 	}
-	var logScale *autograd.Var
+	lv := leverSet(ap, trainTok, selV, selTok)
 	if o.levers.learnTau {
-		logScale = llink.NewLogScale(c.TauStart)
+		lv.LogScale = llink.NewLogScale(c.TauStart)
 	}
 	t0 := time.Now()
-	res, err := trainLevers(proj, ap, logScale, trainV, selV, trainTok, selTok, c)
+	res, err := train.TrainStageALevers(proj, trainV, selV, c, lv, nil)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("stage A with levers (attention heads %d, learnt temperature %v): %d steps, batch %d, lr %.0e, pool %s, hard negatives %d (%s); best selection R@1 %.3f (step %d)\n",
 		o.levers.attnHeads, o.levers.learnTau, o.steps, c.Batch, c.LR, o.pool, c.HardM, time.Since(t0).Round(time.Second), res.Best.R1, res.BestStep)
-	if logScale != nil {
-		fmt.Printf("learnt temperature at the kept step: %.4f\n", math.Exp(-min(max(float64(logScale.Value.Data()[0]), 0), math.Log(100))))
+	if lv.LogScale != nil {
+		fmt.Printf("learnt temperature at the kept step: %.4f\n", llink.LearntTau(lv.LogScale))
 	}
 	q := proj.Project(studentVectors(poolV.Z, ap, poolTok))
 	return retrieval(o.eval, q.Data(), poolV.H.Data(), poolV.Len(), poolV.H.Dim(1))

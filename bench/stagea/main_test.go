@@ -238,34 +238,6 @@ func smallStageA() train.StageAConfig {
 	return c
 }
 
-// TestTrainLeversIsStageA: with no lever on, the bench's Stage A trainer
-// ends with train.TrainStageA's projector bit for bit and selects the same
-// step, so a lever's row differs from the default's by the lever only.
-func TestTrainLeversIsStageA(t *testing.T) {
-	r := testutil.RNG(41)
-	trainSet, sel := randomPairs(r, 40, 6, 5), randomPairs(r, 10, 6, 5)
-	c := smallStageA()
-	pc := llink.DefaultConfig(6, 5)
-	want := llink.NewProjector(pc, rand.New(rand.NewPCG(3, 0x11)))
-	wres, err := train.TrainStageA(want, trainSet, sel, c, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := llink.NewProjector(pc, rand.New(rand.NewPCG(3, 0x11)))
-	gres, err := trainLevers(got, nil, nil, trainSet, sel, nil, nil, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if gres.BestStep != wres.BestStep || gres.Best.MRR != wres.Best.MRR || gres.Best.R1 != wres.Best.R1 {
-		t.Fatalf("best step %d (%+v), train.TrainStageA %d (%+v)", gres.BestStep, gres.Best, wres.BestStep, wres.Best)
-	}
-	for i, p := range got.Params() {
-		if !slices.Equal(p.Value.Data(), want.Params()[i].Value.Data()) {
-			t.Fatalf("%s differs from train.TrainStageA's", p.Name)
-		}
-	}
-}
-
 // TestTrainLeversTrains: attention pooling over cached token states and a
 // learnt temperature both train (the queries leave zero, the temperature
 // leaves its start), and the token states come back from their cache file
@@ -313,10 +285,11 @@ func TestTrainLeversTrains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logScale := llink.NewLogScale(c.TauStart)
-	start := logScale.Value.Data()[0]
+	lv := leverSet(ap, tok, set, tok)
+	lv.LogScale = llink.NewLogScale(c.TauStart)
+	logScale, start := lv.LogScale, lv.LogScale.Value.Data()[0]
 	proj := llink.NewProjector(llink.DefaultConfig(student.Dim(), 5), r)
-	if _, err := trainLevers(proj, ap, logScale, set, set, tok, tok, c); err != nil {
+	if _, err := train.TrainStageALevers(proj, set, set, c, lv, nil); err != nil {
 		t.Fatal(err)
 	}
 	if slices.Max(ap.Query.Value.Data()) == 0 && slices.Min(ap.Query.Value.Data()) == 0 {

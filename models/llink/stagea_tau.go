@@ -28,3 +28,9 @@ func NewLogScale(tau float32) *autograd.Var {
 func StageALossLearntTau(tp *autograd.Tape, p *autograd.Var, h, negatives *tensor.Tensor, logScale *autograd.Var, w StageAWeights) *autograd.Var {
 	return stageALoss(tp, p, h, negatives, 1, tp.Clamp(logScale, minLogScale, maxLogScale), w)
 }
+
+// LearntTau returns the temperature a learnt logScale stands for, 1/exp(s)
+// with s clamped as [StageALossLearntTau] clamps it.
+func LearntTau(logScale *autograd.Var) float32 {
+	return float32(math.Exp(-min(max(float64(logScale.Value.Data()[0]), minLogScale), maxLogScale)))
+}
