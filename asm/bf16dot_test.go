@@ -263,13 +263,7 @@ func TestDecodeSplit(t *testing.T) {
 			restore()
 			for _, th := range []int{2, 3} {
 				restore := SetThreads(th)
-				var wg sync.WaitGroup
-				got := make([][][]float32, 3)
-				for g := range got {
-					wg.Add(1)
-					go func() { defer wg.Done(); got[g] = run(m) }()
-				}
-				wg.Wait()
+				got := concurrentCalls(3, func() [][]float32 { return run(m) })
 				restore()
 				for g := range got {
 					for f := range want {
@@ -281,4 +275,17 @@ func TestDecodeSplit(t *testing.T) {
 			}
 		}
 	}
+}
+
+// concurrentCalls runs call on n goroutines at once and returns their
+// results, for tests of kernels whose callers compete for the pool.
+func concurrentCalls(n int, call func() [][]float32) [][][]float32 {
+	var wg sync.WaitGroup
+	got := make([][][]float32, n)
+	for g := range got {
+		wg.Add(1)
+		go func() { defer wg.Done(); got[g] = call() }()
+	}
+	wg.Wait()
+	return got
 }

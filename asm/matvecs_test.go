@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"sync"
 	"testing"
 
 	"github.com/llink-go/llink/internal/testutil"
@@ -84,13 +83,7 @@ func TestProducts(t *testing.T) {
 				restore()
 				for _, th := range []int{1, 2, 3} {
 					restore := SetThreads(th)
-					var wg sync.WaitGroup
-					got := make([][][]float32, 3)
-					for g := range got {
-						wg.Add(1)
-						go func() { defer wg.Done(); got[g] = run(ps, m, true) }()
-					}
-					wg.Wait()
+					got := concurrentCalls(3, func() [][]float32 { return run(ps, m, true) })
 					restore()
 					for g := range got {
 						for p := range want {
