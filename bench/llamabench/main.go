@@ -44,6 +44,7 @@ func main() {
 	trainSteps := flag.Int("train", 4, "training steps timed (fwd + bwd + AdamW on every weight; best is reported; 0: skip)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed decode to this file")
 	trainProfile := flag.String("trainprofile", "", "write a CPU profile of the timed training steps to this file")
+	fwdProfile := flag.String("fwdprofile", "", "write a CPU profile of the timed forwards to this file")
 	flag.Parse()
 	s, ok := configs[*name]
 	if !ok && *name != "1b" {
@@ -77,12 +78,14 @@ func main() {
 	// floats per call costs more than the GEMM that fills them.
 	best, bestCPU := time.Duration(1<<62), time.Duration(1<<62)
 	var logits *tensor.Tensor
+	stopFwd := startProfile(*fwdProfile)
 	for range *reps {
 		c0, t0 := proc.CPUTime(), time.Now()
 		h := m.Forward(llama.Batch{B: s.batch, T: s.seq, IDs: ids}, nil)
 		logits = m.LogitsInto(logits, h)
 		best, bestCPU = min(best, time.Since(t0)), min(bestCPU, proc.CPUTime()-c0)
 	}
+	stopFwd()
 	fwd := rates(s.batch*s.seq, best, bestCPU)
 
 	// Decode: the 16-token prompt's prefill (MaxNew 1) and the full

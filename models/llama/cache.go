@@ -50,8 +50,8 @@ func (m *Model) tempCache(batch, capacity int) *Cache {
 		c.Truncate(0)
 		return c
 	}
-	c := m.NewCache(batch, capacity)
-	c.temp = true
+	c := &Cache{B: batch, m: m, seen: make([]int, batch), temp: true}
+	c.grow(max(capacity, 1)) // without key and value buffers until a pass needs them (ensureKV)
 	return c
 }
 
@@ -77,8 +77,10 @@ func (c *Cache) grow(capacity int) {
 	cfg := c.m.Config
 	hd, kvh := cfg.HeadDim, cfg.KVHeads
 	old := c.cap
-	nk := make([][]float32, cfg.Layers)
-	nv := make([][]float32, cfg.Layers)
+	var nk, nv [][]float32
+	if c.k != nil || !c.temp {
+		nk, nv = make([][]float32, cfg.Layers), make([][]float32, cfg.Layers)
+	}
 	for l := range nk {
 		nk[l] = make([]float32, c.B*kvh*capacity*hd)
 		nv[l] = make([]float32, c.B*kvh*capacity*hd)
@@ -96,6 +98,21 @@ func (c *Cache) grow(capacity int) {
 		}
 	}
 	c.k, c.v, c.valid, c.cap = nk, nv, valid, capacity
+}
+
+// ensureKV allocates the key and value buffers of a temporary cache, which
+// grows without them: a prompt's pass reads its keys and values from the
+// projections' rows unless it is only a few tokens long (forwardEmbeds).
+func (c *Cache) ensureKV() {
+	if c.k != nil {
+		return
+	}
+	cfg := c.m.Config
+	n := c.B * cfg.KVHeads * c.cap * cfg.HeadDim
+	c.k, c.v = make([][]float32, cfg.Layers), make([][]float32, cfg.Layers)
+	for l := range c.k {
+		c.k[l], c.v[l] = make([]float32, n), make([]float32, n)
+	}
 }
 
 // append reserves T new positions with the given mask ([B·T] or nil) and

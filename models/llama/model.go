@@ -239,6 +239,16 @@ func (m *Model) forwardEmbeds(x *tensor.Tensor, mask []bool, cache *Cache, hook 
 	}
 	pos := cache.append(T, mask)
 	cos, sin := ropeTable(m.inv, pos)
+	// A temporary cache is read by this pass alone: its attention reads the
+	// keys and values where the projections wrote them instead of storing
+	// each head transposed first (the same products, so the same bits). A
+	// prompt of at most rowKVMinT tokens keeps the transposed store, whose
+	// score product runs on the packed GEMM; read from rows it would take
+	// asm's few-row dot-product path, which sums in another order.
+	rowKV := cache.temp && T > rowKVMinT
+	if !rowKV {
+		cache.ensureKV()
+	}
 
 	N, d := B*T, c.Hidden
 	h := x.Clone().Data()
@@ -268,10 +278,16 @@ func (m *Model) forwardEmbeds(x *tensor.Tensor, mask []bool, cache *Cache, hook 
 			cr, sr := cos[r0*half:r1*half], sin[r0*half:r1*half]
 			ropeRows(q[r0*qd:r1*qd], cr, sr, c.Heads, c.HeadDim)
 			ropeRows(k[r0*kvd:r1*kvd], cr, sr, c.KVHeads, c.HeadDim)
-			cache.store(li, k, v, T, r0, r1)
+			if !rowKV {
+				cache.store(li, k, v, T, r0, r1)
+			}
 		})
 		t = pt.end(PhaseRoPE, t)
-		m.attention(att, q, cache, li, T)
+		if rowKV {
+			m.attention(att, q, k, v, cache, li, T)
+		} else {
+			m.attention(att, q, nil, nil, cache, li, T)
+		}
 		t = pt.end(PhaseAttention, t)
 		l.O.applyInto(a, att, N)
 		t = pt.end(PhaseOut, t)
@@ -383,20 +399,30 @@ func ropeRows(x, cos, sin []float32, heads, hd int) {
 // single query (decoding) needs no packing: its scores are hd AXPYs over the
 // keys (each score summed over d in order with one FMA per term, as the GEMM
 // micro-kernel of the T > 1 path does) and its output hd dot products.
-func (m *Model) attention(dst, q []float32, cache *Cache, layer, T int) {
+// With rows k and v ([B·T, kv heads·hd], as the projections wrote them) and
+// an empty cache, the keys and values are read from them instead: the same
+// products with B's layout exchanged, which the packed GEMM sums in the
+// same order.
+func (m *Model) attention(dst, q, k, v []float32, cache *Cache, layer, T int) {
 	c := m.Config
 	hd, H := c.HeadDim, c.Heads
 	rep := H / c.KVHeads
-	qd := H * hd
+	qd, kvd := H*hd, c.KVHeads*hd
 	past := cache.len
 	S := past + T
 	ld := cache.cap
+	if k != nil && past != 0 {
+		panic("llama: attention on rows with a non-empty cache")
+	}
 	scale := float32(1 / math.Sqrt(float64(hd)))
 	negInf := float32(math.Inf(-1))
 	head := func(i int) {
 		b, h := i/H, i%H
 		kvh := h / rep
-		K, V := cache.kv(layer, b, kvh)
+		var K, V []float32
+		if k == nil {
+			K, V = cache.kv(layer, b, kvh)
+		}
 		buf := scorePool.Get().(*[]float32)
 		defer scorePool.Put(buf)
 		if cap(*buf) < T*S {
@@ -410,6 +436,8 @@ func (m *Model) attention(dst, q []float32, cache *Cache, layer, T int) {
 				asm.Axpy(qv, K[d*ld:d*ld+S], sc)
 			}
 			asm.Scale(scale, sc)
+		} else if k != nil {
+			asm.Sgemm(false, true, T, S, hd, scale, q[qo:], qd, k[b*T*kvd+kvh*hd:], kvd, 0, sc, S)
 		} else {
 			asm.Sgemm(false, false, T, S, hd, scale, q[qo:], qd, K, ld, 0, sc, S)
 		}
@@ -430,6 +458,10 @@ func (m *Model) attention(dst, q []float32, cache *Cache, layer, T int) {
 			}
 			return
 		}
+		if k != nil {
+			asm.Sgemm(false, false, T, hd, S, 1, sc, S, v[b*T*kvd+kvh*hd:], kvd, 0, dst[qo:], qd)
+			return
+		}
 		asm.Sgemm(false, true, T, hd, S, 1, sc, S, V, ld, 0, dst[qo:], qd)
 	}
 	n := cache.B * H
@@ -441,6 +473,11 @@ func (m *Model) attention(dst, q []float32, cache *Cache, layer, T int) {
 	}
 	tensor.Parallel(n, head)
 }
+
+// rowKVMinT is the prompt length up to which a forward without a cache
+// still stores its keys and values transposed (see forwardEmbeds): asm's
+// Sgemm takes A·Bᵀ with at most 4 rows of A as dot products.
+const rowKVMinT = 4
 
 // attnParallelWork is the size (rows·heads·T·S·hd) below which attention runs
 // its heads on the calling goroutine: a decoding step over a context of up
