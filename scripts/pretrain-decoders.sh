@@ -2,8 +2,9 @@
 # Pretrains the two stand-in decoders of models/tiny from scratch, phase by
 # phase, with the commands their metadata records:
 #   OUT/d1 d2 d3  the embedded decoder (models/tiny/decoder is d3)
-#   OUT/p1 p2 p3  its continuation that copies names it never saw
-#                 (models/tiny/decoder-copy is p3)
+#   OUT/p1 … p4   its continuation that copies names it never saw
+#                 (models/tiny/decoder-copy is p4; p4 was trained with
+#                 THREADS 1)
 # Every phase resumes from its checkpoint when the script is run again.
 # Usage: bash scripts/pretrain-decoders.sh OUT [THREADS]
 set -euo pipefail
@@ -34,4 +35,5 @@ phase "$out/d3" -init "$out/d2" -steps 1500 -lr 1e-3 -boost yes_no=3
 phase "$out/p1" -init "$out/d3" -steps 800 -lr 1e-3 -boost yes_no=3 -pseudo-names 0.5
 phase "$out/p2" -init "$out/p1" -steps 1200 -lr 1e-3 -boost who=6,yes_no=3 -pseudo-names 1
 phase "$out/p3" -init "$out/p2" -steps 1200 -lr 1e-3 -boost who=6,yes_no=3 -pseudo-names 1 -pseudo-alphabet full
-echo "== done: copy $out/d3 to models/tiny/decoder and $out/p3 to models/tiny/decoder-copy (model.safetensors, config.json, tokenizer.json)"
+phase "$out/p4" -init "$out/p3" -steps 600 -lr 1e-3 -boost who=6,yes_no=3 -pseudo-names 1 -pseudo-alphabet full -rename-distractors
+echo "== done: copy $out/d3 to models/tiny/decoder and $out/p4 to models/tiny/decoder-copy (model.safetensors, config.json, tokenizer.json)"

@@ -9,10 +9,12 @@
 // xlm-roberta-base when no Hugging Face folders are given.
 //
 // The folder decoder-copy (not compiled in) is the decoder continued by
-// three more phases whose tasks hold generated names (`llink pretrain
-// decoder -pseudo-names`, the last with `-pseudo-alphabet full`: names
-// like real ones), so that it copies a name it never saw from its prompt
-// as a real decoder does; pass it as `-decoder models/tiny/decoder-copy`.
+// four more phases whose tasks hold generated names (`llink pretrain
+// decoder -pseudo-names`, the last two with `-pseudo-alphabet full`: names
+// like real ones; the last with `-rename-distractors`, so an unknown name
+// in a yes/no question is no cue), so that it copies a name it never saw
+// from its prompt as a real decoder does; pass it as
+// `-decoder models/tiny/decoder-copy`.
 //
 //	dec, decTok, err := tiny.Decoder()
 //	enc, encTok, err := tiny.Encoder()

@@ -184,13 +184,11 @@ func Decoder(dir string, d DecoderData, c DecoderConfig, o Options) (Result, err
 	var copyDev, realDev []data.Task
 	if c.PseudoNames > 0 {
 		d.Train = train.Rename(d.Train, c.PseudoNames, c.Seed, alphabet)
-		copyDev = RenamedQuestions(d.Dev, c.Seed, alphabet)
-		realDev = RenamedQuestions(d.Dev, c.Seed, train.DevReal)
 		if c.RenameDistractors {
 			d.Train = train.RenameDistractors(d.Train, c.Seed, alphabet)
-			copyDev = train.RenameDistractors(copyDev, c.Seed^0x5eed, alphabet)
-			realDev = train.RenameDistractors(realDev, c.Seed^0x5eed, train.DevReal)
 		}
+		copyDev = CopyQuestions(d.Dev, c, alphabet)
+		realDev = CopyQuestions(d.Dev, c, train.DevReal)
 	}
 	t, err := newTrainer("decoder", dir, c, d.fingerprint(), c.Steps, o)
 	if err != nil {
@@ -441,6 +439,17 @@ func RenamedQuestions(dev []data.Task, seed uint64, names train.Names) []data.Ta
 		}
 	}
 	return out
+}
+
+// CopyQuestions returns the renamed dev questions a decoder pretrained with
+// c was measured on for names: RenamedQuestions(dev, c.Seed, names), whose
+// yes/no distractors are renamed from names too when c.RenameDistractors.
+func CopyQuestions(dev []data.Task, c DecoderConfig, names train.Names) []data.Task {
+	qs := RenamedQuestions(dev, c.Seed, names)
+	if c.RenameDistractors {
+		qs = train.RenameDistractors(qs, c.Seed^0x5eed, names)
+	}
+	return qs
 }
 
 func countQuestions(dev []data.Task) int {
