@@ -91,14 +91,14 @@ type kernels struct {
 	// kdot4, when set for a type, is kdot on four rows at once (SgemmQ
 	// then reads four streams, quantk.go).
 	kdot4 [qTypes]kdot4Kernel
-	// kdotP, when set for a type (Q4_K, Q6_K), is its int8 kernel on the
+	// kdotP, when set for a type (Q4_K, Q6_K, Q8_0), is its int8 kernel on the
 	// packed layout of kpRows rows (quantkp.go): [QMatrix.Repack] packs
 	// only for a level that has one.
 	kdotP [qTypes]kdotPKernel
 	// kdotP4, set with kdotP, is kdotP on four groups at once (four
 	// streams).
 	kdotP4 [qTypes]kdotP4Kernel
-	// kpPanel, when set for a type (Q4_K, Q6_K), widens packed groups
+	// kpPanel, when set for a type (Q4_K, Q6_K, Q8_0), widens packed groups
 	// straight into bf16nn's B panels (kpPanelGeneric is its twin;
 	// quantkp.go): gemmQ's prompt path on a packed matrix.
 	kpPanel [qTypes]kpPanelKernel

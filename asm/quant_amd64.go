@@ -112,7 +112,7 @@ func qdotAVX512(k *kernels) {
 }
 
 // dequantBF16AVX512 installs the AVX512-BF16 dequantisation of Q8_0 and
-// Q4_0 straight to bf16 into k, and that of packed Q4_K and Q6_K groups
+// Q4_0 straight to bf16 into k, and that of packed Q4_K, Q6_K and Q8_0 groups
 // straight into bf16nn panels (kpPanel).
 func dequantBF16AVX512(k *kernels) {
 	kpPanelAVX512(k)

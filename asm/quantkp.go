@@ -5,7 +5,7 @@ import (
 	"sync"
 )
 
-// The packed layout of Q4_K and Q6_K matrices (QMatrix.Repack): the
+// The packed layout of Q4_K, Q6_K and Q8_0 matrices (QMatrix.Repack): the
 // decoding step's int8 kernels read kpRows rows at once, so that the scale
 // work of a super-block is done once for the kpRows rows in the lanes of one
 // vector, and one 64-byte load holds 4 weights of each of the rows — one
@@ -37,6 +37,11 @@ import (
 //	        units 16h + k (i = 0) and 16h + 8 + k (i = 1), and qh's unit j
 //	        (i = 2): the low bits and the high bit pairs of weights
 //	        128h + 32u + 4k.. for u < 4
+////	Q8_0 (4352 bytes per 16 rows and 256 weights, 272 per row as stored):
+//	  a "super-block" is 8 consecutive blocks of 32 weights
+//	  0     d[j][r]    at 32j + 2r (f16 block scales, j < 8)
+//	  256   the blocks' quant bytes in units, as stored (signed): unit u
+//	        (block u/8, weights 4(u%8)..) of row r at 256 + 64u + 4r
 //
 // Every bit of the stored blocks is kept (the 6-bit scales and mins are
 // unpacked, not changed), so unpacking gives the blocks back exactly.
@@ -52,13 +57,18 @@ const (
 	kp4Qs   = 320
 	kp6Sc   = 32
 	kp6Qs   = 288
+	kp8Qs   = 256
 	// kp4Units is a Q4_K row's 4-byte units per super-block (its 128
 	// quant bytes).
 	kp4Units = 32
 )
 
 // kpTypes are the types with a packed layout.
-var kpTypes = []QType{Q4_K, Q6_K}
+var kpTypes = []QType{Q4_K, Q6_K, Q8_0}
+
+// kpRowBytes is the stored bytes of one row's 256 weights of a type with a
+// packed layout (a K type's block; Q8_0's eight blocks).
+func kpRowBytes(t QType) int { return 256 / t.BlockWeights() * t.BlockBytes() }
 
 // kpBytes returns the bytes of one packed super-block of kpRows rows of t
 // (0 for types without a packed layout).
@@ -68,6 +78,8 @@ func kpBytes(t QType) int {
 		return 2368
 	case Q6_K:
 		return 3360
+	case Q8_0:
+		return 4352
 	}
 	return 0
 }
@@ -85,19 +97,20 @@ type kdotP4Kernel func(a *qActs, blocks []byte, ld, nb int, out []float32, os in
 // Packed reports whether the matrix is in the packed layout (Repack).
 func (w *QMatrix) Packed() bool { return w.packed }
 
-// Repack converts a Q4_K or Q6_K matrix of at least kpRows rows to the
+// Repack converts a Q4_K, Q6_K or Q8_0 matrix of at least kpRows rows (and
+// for Q8_0 a multiple of 256 columns) to the
 // packed layout that the active level's int8 kernels read (groups of 16
 // rows interleaved, see quantkp.go), when the level has such kernels
 // (avx512bf16 with VNNI), and reports whether the matrix is packed. The
 // packed matrix computes the same products up to the int8 kernels' rounding,
 // reads its weights as fewer instructions in a decoding step, and is 2.8%
-// larger for Q4_K; the stored blocks are replaced (a new buffer: the old one
+// larger for Q4_K (Q6_K and Q8_0: the same size); the stored blocks are replaced (a new buffer: the old one
 // is garbage once nothing else holds it). Every method works on either layout;
 // [QMatrix.Unpack] restores the stored one. A level switched to after
 // packing that has no packed kernels multiplies packed matrices as it does
 // stored ones (a chunk of rows unpacked at a time), with the same results.
 func (w *QMatrix) Repack() bool {
-	if w.packed || kpBytes(w.Type) == 0 || w.Rows < kpRows || cur.kdotP[w.Type] == nil {
+	if w.packed || kpBytes(w.Type) == 0 || w.Rows < kpRows || w.Cols%256 != 0 || cur.kdotP[w.Type] == nil {
 		return w.packed
 	}
 	w.Blocks, w.packed = packK(w.Type, w.Rows, w.Cols, w.Blocks), true
@@ -114,7 +127,7 @@ func (w *QMatrix) Unpack() {
 
 // packK returns rows×cols of t's blocks (row-major) in the packed layout.
 func packK(t QType, rows, cols int, blocks []byte) []byte {
-	nb, bb, pb := cols/256, t.BlockBytes(), kpBytes(t)
+	nb, bb, pb := cols/256, kpRowBytes(t), kpBytes(t)
 	rb, groups := nb*bb, rows/kpRows
 	out := make([]byte, groups*nb*pb+(rows-groups*kpRows)*rb)
 	for g := range groups {
@@ -140,8 +153,19 @@ func packUnits(dst, blk []byte, r, base, o0, o1 int) {
 	}
 }
 
-// packBlock writes block blk as row r of the packed super-block dst.
+// packBlock writes block blk (Q8_0: eight blocks) as row r of the packed
+// super-block dst.
 func packBlock(t QType, dst []byte, r int, blk []byte) {
+	if t == Q8_0 {
+		le := binary.LittleEndian
+		for j := range 8 {
+			copy(dst[32*j+2*r:32*j+2*r+2], blk[34*j:])
+			for k := range 8 {
+				le.PutUint32(dst[kp8Qs+64*(8*j+k)+4*r:], le.Uint32(blk[34*j+2+4*k:]))
+			}
+		}
+		return
+	}
 	if t == Q4_K {
 		copy(dst[2*r:], blk[0:2])
 		copy(dst[kp4Dmin+2*r:], blk[2:4])
@@ -177,8 +201,18 @@ func kp6Unit(u int) int {
 // unpackBlock writes row r of the packed super-block src to blk as stored
 // (word moves, no copy calls).
 func unpackBlock(t QType, blk, src []byte, r int) {
-	unpackHeader(t, blk, src, r)
 	le := binary.LittleEndian
+	if t == Q8_0 {
+		s, b := (*[4352]byte)(src), (*[272]byte)(blk)
+		for j := range 8 {
+			le.PutUint16(b[34*j:], le.Uint16(s[32*j+2*r:]))
+			for k := range 8 {
+				le.PutUint32(b[34*j+2+4*k:], le.Uint32(s[kp8Qs+64*(8*j+k)+4*r:]))
+			}
+		}
+		return
+	}
+	unpackHeader(t, blk, src, r)
 	if t == Q6_K {
 		for u := range 48 {
 			le.PutUint32(blk[4*u:], le.Uint32(src[kp6Unit(u)+4*r:]))
@@ -234,7 +268,7 @@ func (w *QMatrix) rowBlocks(dst []byte, r0, r1 int) []byte {
 		return w.Blocks[r0*rb : r1*rb]
 	}
 	t := w.Type
-	nb, bb, pb := w.Cols/256, t.BlockBytes(), kpBytes(t)
+	nb, bb, pb := w.Cols/256, kpRowBytes(t), kpBytes(t)
 	groups := w.Rows / kpRows
 	dst = grow(dst, (r1-r0)*rb)
 	// A group's super-block at a time for its rows in range, so that each
@@ -268,7 +302,7 @@ func (w *QMatrix) rowBlocks(dst []byte, r0, r1 int) []byte {
 // packedLen is the size of a rows×cols matrix of t in the packed layout.
 func packedLen(t QType, rows, cols int) int {
 	groups := rows / kpRows
-	return groups*cols/256*kpBytes(t) + (rows-groups*kpRows)*cols/256*t.BlockBytes()
+	return groups*cols/256*kpBytes(t) + (rows-groups*kpRows)*cols/256*kpRowBytes(t)
 }
 
 // kpScratch holds unpacked rows between calls (DequantizeRows, gemmQ).
@@ -284,6 +318,9 @@ var kpScratch = sync.Pool{New: func() any { return new([]byte) }}
 // two, the second subtracted at the end).
 func kdotPGeneric(t QType) kdotPKernel {
 	pb := kpBytes(t)
+	if t == Q8_0 {
+		return kdotP8Generic
+	}
 	return func(a *qActs, blocks []byte, nb int, out []float32) {
 		var acc, macc [kpRows]float32
 		for b := range nb {
@@ -329,6 +366,37 @@ func kdotPGeneric(t QType) kdotPKernel {
 	}
 }
 
+// kdotP8Generic is kdotPGeneric for Q8_0. Per block j of a super-block
+// and row: 128 times the block's negated activation sum (negSum: the
+// weights' offset) plus the products of the weights + 128 (unsigned bytes)
+// with the activations in int32, converted to float32, multiplied by
+// f16(d)·dx and added to the row's accumulator, block after block.
+func kdotP8Generic(a *qActs, blocks []byte, nb int, out []float32) {
+	var acc [kpRows]float32
+	for b := range nb {
+		p, q := (*[4352]byte)(blocks[b*4352:]), a.q[256*b:256*b+256]
+		for j := range 8 {
+			dx := a.d[8*b+j]
+			for r := range kpRows {
+				isum := 128 * a.negSum[8*b+j]
+				for k := range 8 {
+					for i := range 4 {
+						w := p[kp8Qs+64*(8*j+k)+4*r+i] ^ 0x80
+						isum += int32(w) * int32(q[kp8Act(j, 4*k+i)])
+					}
+				}
+				dd := F16ToF32(binary.LittleEndian.Uint16(p[32*j+2*r:])) * dx
+				acc[r] += float32(float32(isum) * dd)
+			}
+		}
+	}
+	copy(out[:kpRows], acc[:])
+}
+
+// kp8Act is where weight p of block j < 8 of a Q8_0 super-block meets its
+// activation in the super-block's 256 quantised values (q4Pos's order).
+func kp8Act(j, p int) int { return 128*(j/4) + 64*(p/16) + 16*(j%4) + p%16 }
+
 // kp6Weight is weight n (0..63, unsigned) of row r in a packed Q6_K
 // super-block p: the block's ql nibble and qh bit pair (dequantQ6K's
 // layout) at their packed places.
@@ -356,18 +424,14 @@ type kpPanelKernel func(dst []uint16, src []byte, gs, nb, ng int)
 func kpPanelGeneric(t QType) kpPanelKernel {
 	pb := kpBytes(t)
 	return func(dst []uint16, src []byte, gs, nb, ng int) {
-		var blk [210]byte
+		var blk [272]byte
 		var f [256]float32
 		for s := range ng {
 			for b := range nb {
 				p := src[s*gs+b*pb : s*gs+(b+1)*pb]
 				for r := range kpRows {
-					unpackBlock(t, blk[:t.BlockBytes()], p, r)
-					if t == Q4_K {
-						dequantQ4K(f[:], blk[:])
-					} else {
-						dequantQ6K(f[:], blk[:])
-					}
+					unpackBlock(t, blk[:kpRowBytes(t)], p, r)
+					Dequantize(t, f[:], blk[:kpRowBytes(t)])
 					for n, v := range f {
 						dst[2*((128*b+n/2)*bf16NNNR+16*s+r)+n%2] = F32ToBF16(v)
 					}
@@ -423,10 +487,10 @@ func kpJob(m int, acts *[bf16MaxM]qActs, w *QMatrix, c []float32, ldc int) mvJob
 			}
 		}
 		if g1 == groups { // the last chunk takes the rows past the groups
-			rb, tail := nb*t.BlockBytes(), w.Blocks[groups*gb:]
+			rb, tail := w.rowBytes(), w.Blocks[groups*gb:]
 			for j := groups * kpRows; j < n; j++ {
 				for i := range m {
-					c[i*ldc+j] = kd(&acts[i], tail[(j-groups*kpRows)*rb:], nb)
+					c[i*ldc+j] = kd(&acts[i], tail[(j-groups*kpRows)*rb:], k/t.BlockWeights())
 				}
 			}
 		}

@@ -15,6 +15,18 @@ func kdotQ4KP(q *int8, d *float32, sums *int16, b *byte, nb int, out *float32)
 //go:noescape
 func kdotQ6KP(q *int8, d *float32, sums *int32, b *byte, nb int, out *float32)
 
+// kdotQ8P writes kdotPGeneric(Q8_0) of one packed group (nb ≥ 1
+// super-blocks of eight blocks at b) to out[:kpRows], bit for bit, given
+// the quantised activations q, d and negSum (sums).
+//
+//go:noescape
+func kdotQ8P(q *int8, d *float32, sums *int32, b *byte, nb int, out *float32)
+
+// kdotQ8P4 is kdotQ8P on four groups, as kdotQ4KP4.
+//
+//go:noescape
+func kdotQ8P4(q *int8, d *float32, sums *int32, b *byte, ld, nb int, out *float32, os int)
+
 // kdotQ4KP4 and kdotQ6KP4 are kdotQ4KP and kdotQ6KP on the four groups at
 // b, b+ld, b+2ld and b+3ld (four streams), group s's results to
 // out[s·os:s·os+kpRows].
@@ -46,12 +58,20 @@ func kpPanelQ4KAVX512(dst *uint16, src *byte, gs, nb, ng int)
 //go:noescape
 func kpPanelQ6KAVX512(dst *uint16, src *byte, gs, nb, ng int)
 
+// kpPanelQ8AVX512 is kpPanelGeneric(Q8_0) in AVX512-BF16 (nb, ng ≥ 1).
+//
+//go:noescape
+func kpPanelQ8AVX512(dst *uint16, src *byte, gs, nb, ng int)
+
 // kpPanelAVX512 installs the kpPanel kernels into k.
 func kpPanelAVX512(k *kernels) {
 	for _, t := range kpTypes {
 		f, pb := kpPanelQ4KAVX512, kpBytes(t)
-		if t == Q6_K {
+		switch t {
+		case Q6_K:
 			f = kpPanelQ6KAVX512
+		case Q8_0:
+			f = kpPanelQ8AVX512
 		}
 		k.kpPanel[t] = func(dst []uint16, src []byte, gs, nb, ng int) {
 			if nb <= 0 || ng <= 0 {
@@ -69,11 +89,15 @@ func kpPanelAVX512(k *kernels) {
 // kdotPVNNI installs the packed int8 kernels into k.
 func kdotPVNNI(k *kernels) {
 	for _, t := range kpTypes {
-		pb := kpBytes(t)
+		pb, nd := kpBytes(t), 256/t.BlockWeights() // nd: a super-block's scales d
 		sums := func(a *qActs, nb int) unsafe.Pointer {
-			if t == Q4_K {
+			switch t {
+			case Q4_K:
 				_ = a.bsum[16*nb-1]
 				return unsafe.Pointer(unsafe.SliceData(a.bsum))
+			case Q8_0:
+				_ = a.negSum[8*nb-1]
+				return unsafe.Pointer(unsafe.SliceData(a.negSum))
 			}
 			_ = a.off6[16*nb-1]
 			return unsafe.Pointer(unsafe.SliceData(a.off6))
@@ -84,11 +108,14 @@ func kdotPVNNI(k *kernels) {
 				clear(out[:kpRows])
 				return
 			}
-			_, _, _ = a.q[256*nb-1], a.d[nb-1], b[nb*pb-1]
+			_, _, _ = a.q[256*nb-1], a.d[nd*nb-1], b[nb*pb-1]
 			s := sums(a, nb)
-			if t == Q4_K {
+			switch t {
+			case Q4_K:
 				kdotQ4KP(unsafe.SliceData(a.q), unsafe.SliceData(a.d), (*int16)(s), unsafe.SliceData(b), nb, &out[0])
-			} else {
+			case Q8_0:
+				kdotQ8P(unsafe.SliceData(a.q), unsafe.SliceData(a.d), (*int32)(s), unsafe.SliceData(b), nb, &out[0])
+			default:
 				kdotQ6KP(unsafe.SliceData(a.q), unsafe.SliceData(a.d), (*int32)(s), unsafe.SliceData(b), nb, &out[0])
 			}
 		}
@@ -100,11 +127,14 @@ func kdotPVNNI(k *kernels) {
 				}
 				return
 			}
-			_, _, _ = a.q[256*nb-1], a.d[nb-1], b[3*ld+nb*pb-1]
+			_, _, _ = a.q[256*nb-1], a.d[nd*nb-1], b[3*ld+nb*pb-1]
 			s := sums(a, nb)
-			if t == Q4_K {
+			switch t {
+			case Q4_K:
 				kdotQ4KP4(unsafe.SliceData(a.q), unsafe.SliceData(a.d), (*int16)(s), unsafe.SliceData(b), ld, nb, &out[0], os)
-			} else {
+			case Q8_0:
+				kdotQ8P4(unsafe.SliceData(a.q), unsafe.SliceData(a.d), (*int32)(s), unsafe.SliceData(b), ld, nb, &out[0], os)
+			default:
 				kdotQ6KP4(unsafe.SliceData(a.q), unsafe.SliceData(a.d), (*int32)(s), unsafe.SliceData(b), ld, nb, &out[0], os)
 			}
 		}

@@ -19,12 +19,13 @@ func forcePack(w *QMatrix) {
 }
 
 // kdotPTwins holds kdotPGeneric of each type with a packed layout.
-var kdotPTwins = [qTypes]kdotPKernel{Q4_K: kdotPGeneric(Q4_K), Q6_K: kdotPGeneric(Q6_K)}
+var kdotPTwins = [qTypes]kdotPKernel{Q4_K: kdotPGeneric(Q4_K), Q6_K: kdotPGeneric(Q6_K), Q8_0: kdotPGeneric(Q8_0)}
 
-// rawKBlocks returns n random K blocks of qt: quantised normal weights
-// with a random scale, or (raw) random bytes, every bit pattern.
+// rawKBlocks returns the blocks of n·256 random weights of qt (n K blocks,
+// 8n Q8_0 blocks): quantised normal weights with a random scale, or (raw)
+// random bytes, every bit pattern.
 func rawKBlocks(r *rand.Rand, qt QType, n int, raw bool) []byte {
-	bs := make([]byte, n*qt.BlockBytes())
+	bs := make([]byte, n*kpRowBytes(qt))
 	if raw {
 		for i := range bs {
 			bs[i] = byte(r.Uint32())
@@ -117,7 +118,7 @@ func TestKPUnits(t *testing.T) {
 
 // kpPanelRef is the float64 reference of a packed super-block's weight n
 // of row r (for the stored blocks blk): (d·sc)·q − dmin·mn for Q4_K,
-// (d·sc)·(q − 32) for Q6_K, from the block's bytes as the format defines
+// (d·sc)·(q − 32) for Q6_K, d·q for Q8_0, from the block's bytes as the format defines
 // them.
 func kpPanelRef(t QType, blk []byte, n int) float64 {
 	le := binary.LittleEndian
@@ -128,11 +129,26 @@ func kpPanelRef(t QType, blk []byte, n int) float64 {
 		q := blk[16+32*(g/2)+n%32] >> (4 * (g % 2)) & 15
 		return d*float64(sc)*float64(q) - dmin*float64(mn)
 	}
+	if t == Q8_0 {
+		b := blk[34*(n/32):]
+		return float64(F16ToF32(le.Uint16(b))) * float64(int8(b[2+n%32]))
+	}
 	h, u, l := n/128, n%128/32, n%32
 	lo := blk[64*h+l+32*(u&1)] >> (4 * (u / 2)) & 15
 	hi := blk[128+32*h+l] >> (2 * u) & 3
 	d := float64(F16ToF32(le.Uint16(blk[208:])))
 	return d * float64(int8(blk[192+n/16])) * float64(int(lo|hi<<4)-32)
+}
+
+// kpCase is kCase for the packed layout: x of nb·256 values and the
+// stored blocks of nb·256 weights, followed by 256 more whose last block
+// has a NaN scale (poison that no kernel may read).
+func kpCase(r *rand.Rand, qt QType, nb int) (x []float32, blocks []byte) {
+	if qt != Q8_0 {
+		return kCase(r, qt, nb)
+	}
+	x, blocks = kCase(r, qt, 8*nb+7)
+	return x[:256*nb], blocks
 }
 
 // TestKPPanel checks every level's kpPanel kernels against the twin bit
@@ -144,7 +160,7 @@ func kpPanelRef(t QType, blk []byte, n int) float64 {
 func TestKPPanel(t *testing.T) {
 	r := testutil.RNG(56)
 	for _, qt := range kpTypes {
-		pb, bb := kpBytes(qt), qt.BlockBytes()
+		pb, bb := kpBytes(qt), kpRowBytes(qt)
 		for ng := 1; ng <= 4; ng++ {
 			for nb := 1; nb <= 3; nb++ {
 				for _, raw := range []bool{false, true} {
@@ -290,16 +306,16 @@ func checkKDotP4(t *testing.T, qt QType, a *qActs, buf []byte, ld, nb int) {
 func TestKDotP(t *testing.T) {
 	r := testutil.RNG(52)
 	for _, qt := range kpTypes {
-		bb := qt.BlockBytes()
+		bb := kpRowBytes(qt)
 		for _, nb := range []int{0, 1, 2, 3, 5, 8, 17, 33} {
 			for rep := 0; rep < 3; rep++ {
-				x, _ := kCase(r, qt, nb)
+				x, _ := kpCase(r, qt, nb)
 				var a qActs
 				quantizeActs(qt, &a, x)
 				rows := make([][]byte, kpRows)
 				stored := make([]byte, 0, kpRows*(nb+1)*bb)
 				for i := range rows {
-					_, rows[i] = kCase(r, qt, nb) // nb blocks and a NaN-scaled one
+					_, rows[i] = kpCase(r, qt, nb) // nb super-blocks and a poisoned one
 					stored = append(stored, rows[i]...)
 				}
 				p := packK(qt, kpRows, 256*(nb+1), stored)
@@ -324,7 +340,7 @@ func TestKDotP(t *testing.T) {
 				}
 				checkKDotP4(t, qt, &a, buf, ld, nb)
 				for i, row := range rows {
-					ref, bound := kRef(qt, x, row, &a, nb)
+					ref, bound := kRef(qt, x, row, &a, 256*nb/qt.BlockWeights())
 					if d := math.Abs(float64(got[i]) - ref); !(d <= bound) {
 						t.Fatalf("twin %s nb=%d row %d: %g, want %g (bound %g)", qt, nb, i, got[i], ref, bound)
 					}
@@ -396,8 +412,9 @@ func TestSgemmQPacked(t *testing.T) {
 								tm := float64(x[i*ldx+p]) * float64(deq[j*k+p])
 								ref, mag = ref+tm, mag+math.Abs(tm)
 							}
-							_, kb := kRef(qt, x[i*ldx:], stored[j*w.rowBytes():], &a, k/256)
-							if d := math.Abs(float64(got) - ref); !(d <= kb+qBound(qt, k/256, mag)) {
+							nb := k / qt.BlockWeights()
+							_, kb := kRef(qt, x[i*ldx:], stored[j*w.rowBytes():], &a, nb)
+							if d := math.Abs(float64(got) - ref); !(d <= kb+qBound(qt, nb, mag)) {
 								t.Fatalf("%s threads=%d m=%d n=%d k=%d: C[%d,%d] = %g, want %g", qt, th, m, n, k, i, j, got, ref)
 							}
 						}
@@ -433,16 +450,17 @@ func FuzzKDotP(f *testing.F) {
 	f.Add(uint8(1), make([]byte, 210*16), int64(2), 3.0)
 	f.Add(uint8(0), bytes.Repeat([]byte("\xff\x7b\x00\x7c\x3f\xff\x80\x11"), 600), int64(3), -30.0)
 	f.Add(uint8(1), bytes.Repeat([]byte("\x00\x7c\x11\x22\x33\x00\xfc"), 1000), int64(5), 1.0)
+	f.Add(uint8(2), bytes.Repeat([]byte("\x00\x7c\x81\x7f\x33\x00\xfc\x01\x3c"), 1000), int64(7), -2.0)
 	f.Fuzz(func(t *testing.T, typ uint8, data []byte, seed int64, e float64) {
-		qt := kpTypes[typ%2]
-		nb := min(len(data)/(kpRows*qt.BlockBytes()), 4)
+		qt := kpTypes[int(typ)%len(kpTypes)]
+		nb := min(len(data)/(kpRows*kpRowBytes(qt)), 4)
 		if nb == 0 {
 			return
 		}
 		if e != e || math.Abs(e) > 40 {
 			e = 0
 		}
-		stored := data[:kpRows*nb*qt.BlockBytes()]
+		stored := data[:kpRows*nb*kpRowBytes(qt)]
 		p := packK(qt, kpRows, 256*nb, stored)
 		w := &QMatrix{Type: qt, Rows: kpRows, Cols: 256 * nb, Blocks: p, packed: true}
 		if !bytes.Equal(w.rowBlocks(nil, 0, kpRows), stored) {
@@ -455,7 +473,7 @@ func FuzzKDotP(f *testing.F) {
 		// Four groups: this one and three with its rows rotated.
 		buf := make([]byte, 0, 4*len(p))
 		for s := range 4 {
-			off := s * nb * qt.BlockBytes()
+			off := s * nb * kpRowBytes(qt)
 			rot := append(append([]byte(nil), stored[off:]...), stored[:off]...)
 			buf = append(buf, packK(qt, kpRows, 256*nb, rot)...)
 		}

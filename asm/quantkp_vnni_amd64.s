@@ -4,7 +4,7 @@
 
 #include "textflag.h"
 
-// The int8 kernels on the packed Q4_K and Q6_K layout (quantkp.go;
+// The int8 kernels on the packed Q4_K, Q6_K and Q8_0 layout (quantkp.go;
 // kdotPGeneric is the Go twin, bit for bit), one group of 16 rows per
 // stream, its dword lanes the rows. Each 64-byte load holds 4 weights of
 // each row; VPDPBUSD multiplies them with the 4 activations broadcast from
@@ -16,16 +16,17 @@
 // pair broadcast) into Z11, scaled by f16(dmin)·dx into a second float
 // accumulator, subtracted at the end.
 //
-//	SI  q (int8)    DX  dx (float32)    BX  sums: bsum (Q4_K, int16) or off6 (Q6_K, int32)
+//	SI  q (int8)    DX  dx (float32)    BX  sums: bsum (Q4_K, int16), off6 (Q6_K, int32) or negSum (Q8_0, int32)
 //	DI (R13, R14, R15)  the streams' current packed super-blocks    CX  super-blocks left
 //	Z31  0x0f bytes    Z30  0x30 bytes
 
-// KPF4 and KPF6 are how far ahead the Q4_K and Q6_K kernels prefetch
+// KPF4, KPF6 and KPF8 are how far ahead the Q4_K, Q6_K and Q8_0 kernels prefetch
 // every cache line of each stream (a whole 1B Q4_K_M token, one thread,
 // quiet: Q4_K's gate and up 10.4–11.2 ms at 2 KB, 12.8–13.5 at 4 and 6 KB;
 // Q6_K's head 11.9–12.5 ms at 2 KB, 10.0–10.3 at 4 and 6 KB).
 #define KPF4 2048
 #define KPF6 4096
+#define KPF8 2048
 
 // Q4KPU adds one unit of 64 bytes at off(p) (4 nibble bytes of each row):
 // the low nibbles times the activations at lo(SI) into group accumulator
@@ -226,6 +227,142 @@ VCVTDQ2PS Z4, Z4 \
 VMULPS Z16, Z4, Z4 \
 VADDPS Z4, acc, acc
 
+// Q8PU adds one unit of 64 bytes at off(p) (4 weights of each row, signed,
+// flipped to unsigned by the XOR with 0x80 bytes) times the activations at
+// x(SI) into block accumulator acc, through the register tmp.
+#define Q8PU(p, off, x, tmp, acc) \
+	PREFETCHT0 off+KPF8(p); \
+	VPXORD off(p), Z29, tmp; \
+	VPDPBUSD.BCST x(SI), tmp, acc
+
+// Q8PSB adds the packed Q8_0 super-block at p to the float accumulator
+// acc, the block accumulators starting from 128·negSum (BX).
+#define Q8PSB(p, acc) \
+	PREFETCHT0 KPF8+0(p) \
+PREFETCHT0 KPF8+64(p) \
+PREFETCHT0 KPF8+128(p) \
+PREFETCHT0 KPF8+192(p) \
+VPBROADCASTD 0(BX), Z0 \
+VPSLLD $7, Z0, Z0 \
+VPBROADCASTD 4(BX), Z1 \
+VPSLLD $7, Z1, Z1 \
+VPBROADCASTD 8(BX), Z2 \
+VPSLLD $7, Z2, Z2 \
+VPBROADCASTD 12(BX), Z3 \
+VPSLLD $7, Z3, Z3 \
+VPBROADCASTD 16(BX), Z4 \
+VPSLLD $7, Z4, Z4 \
+VPBROADCASTD 20(BX), Z5 \
+VPSLLD $7, Z5, Z5 \
+VPBROADCASTD 24(BX), Z6 \
+VPSLLD $7, Z6, Z6 \
+VPBROADCASTD 28(BX), Z7 \
+VPSLLD $7, Z7, Z7 \
+Q8PU(p, 256, 0, Z8, Z0) \
+Q8PU(p, 320, 4, Z9, Z0) \
+Q8PU(p, 384, 8, Z8, Z0) \
+Q8PU(p, 448, 12, Z9, Z0) \
+Q8PU(p, 512, 64, Z8, Z0) \
+Q8PU(p, 576, 68, Z9, Z0) \
+Q8PU(p, 640, 72, Z8, Z0) \
+Q8PU(p, 704, 76, Z9, Z0) \
+Q8PU(p, 768, 16, Z8, Z1) \
+Q8PU(p, 832, 20, Z9, Z1) \
+Q8PU(p, 896, 24, Z8, Z1) \
+Q8PU(p, 960, 28, Z9, Z1) \
+Q8PU(p, 1024, 80, Z8, Z1) \
+Q8PU(p, 1088, 84, Z9, Z1) \
+Q8PU(p, 1152, 88, Z8, Z1) \
+Q8PU(p, 1216, 92, Z9, Z1) \
+Q8PU(p, 1280, 32, Z8, Z2) \
+Q8PU(p, 1344, 36, Z9, Z2) \
+Q8PU(p, 1408, 40, Z8, Z2) \
+Q8PU(p, 1472, 44, Z9, Z2) \
+Q8PU(p, 1536, 96, Z8, Z2) \
+Q8PU(p, 1600, 100, Z9, Z2) \
+Q8PU(p, 1664, 104, Z8, Z2) \
+Q8PU(p, 1728, 108, Z9, Z2) \
+Q8PU(p, 1792, 48, Z8, Z3) \
+Q8PU(p, 1856, 52, Z9, Z3) \
+Q8PU(p, 1920, 56, Z8, Z3) \
+Q8PU(p, 1984, 60, Z9, Z3) \
+Q8PU(p, 2048, 112, Z8, Z3) \
+Q8PU(p, 2112, 116, Z9, Z3) \
+Q8PU(p, 2176, 120, Z8, Z3) \
+Q8PU(p, 2240, 124, Z9, Z3) \
+Q8PU(p, 2304, 128, Z8, Z4) \
+Q8PU(p, 2368, 132, Z9, Z4) \
+Q8PU(p, 2432, 136, Z8, Z4) \
+Q8PU(p, 2496, 140, Z9, Z4) \
+Q8PU(p, 2560, 192, Z8, Z4) \
+Q8PU(p, 2624, 196, Z9, Z4) \
+Q8PU(p, 2688, 200, Z8, Z4) \
+Q8PU(p, 2752, 204, Z9, Z4) \
+Q8PU(p, 2816, 144, Z8, Z5) \
+Q8PU(p, 2880, 148, Z9, Z5) \
+Q8PU(p, 2944, 152, Z8, Z5) \
+Q8PU(p, 3008, 156, Z9, Z5) \
+Q8PU(p, 3072, 208, Z8, Z5) \
+Q8PU(p, 3136, 212, Z9, Z5) \
+Q8PU(p, 3200, 216, Z8, Z5) \
+Q8PU(p, 3264, 220, Z9, Z5) \
+Q8PU(p, 3328, 160, Z8, Z6) \
+Q8PU(p, 3392, 164, Z9, Z6) \
+Q8PU(p, 3456, 168, Z8, Z6) \
+Q8PU(p, 3520, 172, Z9, Z6) \
+Q8PU(p, 3584, 224, Z8, Z6) \
+Q8PU(p, 3648, 228, Z9, Z6) \
+Q8PU(p, 3712, 232, Z8, Z6) \
+Q8PU(p, 3776, 236, Z9, Z6) \
+Q8PU(p, 3840, 176, Z8, Z7) \
+Q8PU(p, 3904, 180, Z9, Z7) \
+Q8PU(p, 3968, 184, Z8, Z7) \
+Q8PU(p, 4032, 188, Z9, Z7) \
+Q8PU(p, 4096, 240, Z8, Z7) \
+Q8PU(p, 4160, 244, Z9, Z7) \
+Q8PU(p, 4224, 248, Z8, Z7) \
+Q8PU(p, 4288, 252, Z9, Z7) \
+VCVTPH2PS 0(p), Z16 \
+VMULPS.BCST 0(DX), Z16, Z16 \
+VCVTDQ2PS Z0, Z0 \
+VMULPS Z16, Z0, Z0 \
+VADDPS Z0, acc, acc \
+VCVTPH2PS 32(p), Z16 \
+VMULPS.BCST 4(DX), Z16, Z16 \
+VCVTDQ2PS Z1, Z1 \
+VMULPS Z16, Z1, Z1 \
+VADDPS Z1, acc, acc \
+VCVTPH2PS 64(p), Z16 \
+VMULPS.BCST 8(DX), Z16, Z16 \
+VCVTDQ2PS Z2, Z2 \
+VMULPS Z16, Z2, Z2 \
+VADDPS Z2, acc, acc \
+VCVTPH2PS 96(p), Z16 \
+VMULPS.BCST 12(DX), Z16, Z16 \
+VCVTDQ2PS Z3, Z3 \
+VMULPS Z16, Z3, Z3 \
+VADDPS Z3, acc, acc \
+VCVTPH2PS 128(p), Z16 \
+VMULPS.BCST 16(DX), Z16, Z16 \
+VCVTDQ2PS Z4, Z4 \
+VMULPS Z16, Z4, Z4 \
+VADDPS Z4, acc, acc \
+VCVTPH2PS 160(p), Z16 \
+VMULPS.BCST 20(DX), Z16, Z16 \
+VCVTDQ2PS Z5, Z5 \
+VMULPS Z16, Z5, Z5 \
+VADDPS Z5, acc, acc \
+VCVTPH2PS 192(p), Z16 \
+VMULPS.BCST 24(DX), Z16, Z16 \
+VCVTDQ2PS Z6, Z6 \
+VMULPS Z16, Z6, Z6 \
+VADDPS Z6, acc, acc \
+VCVTPH2PS 224(p), Z16 \
+VMULPS.BCST 28(DX), Z16, Z16 \
+VCVTDQ2PS Z7, Z7 \
+VMULPS Z16, Z7, Z7 \
+VADDPS Z7, acc, acc
+
 // KPARGS loads the arguments shared by the kernels and the constants.
 #define KPARGS \
 	MOVQ q+0(FP), SI; \
@@ -236,6 +373,8 @@ VADDPS Z4, acc, acc
 	VPBROADCASTD AX, Z31; \
 	MOVL $0x30303030, AX; \
 	VPBROADCASTD AX, Z30; \
+	MOVL $0x80808080, AX; \
+	VPBROADCASTD AX, Z29; \
 	VXORPS Z20, Z20, Z20; \
 	VXORPS Z21, Z21, Z21; \
 	VXORPS Z22, Z22, Z22; \
@@ -304,6 +443,53 @@ kp44loop:
 	VSUBPS Z23, Z22, Z22
 	VSUBPS Z25, Z24, Z24
 	VSUBPS Z27, Z26, Z26
+	VMOVUPS Z20, (R9)
+	ADDQ R8, R9
+	VMOVUPS Z22, (R9)
+	ADDQ R8, R9
+	VMOVUPS Z24, (R9)
+	ADDQ R8, R9
+	VMOVUPS Z26, (R9)
+	VZEROUPPER
+	RET
+
+// func kdotQ8P(q *int8, d *float32, sums *int32, b *byte, nb int, out *float32)
+TEXT ·kdotQ8P(SB), NOSPLIT, $0-48
+	KPARGS
+	MOVQ nb+32(FP), CX
+kp8loop:
+	Q8PSB(DI, Z20)
+	ADDQ $4352, DI
+	ADDQ $256, SI
+	ADDQ $32, DX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ  kp8loop
+	MOVQ out+40(FP), AX
+	VMOVUPS Z20, (AX)
+	VZEROUPPER
+	RET
+
+// func kdotQ8P4(q *int8, d *float32, sums *int32, b *byte, ld, nb int, out *float32, os int)
+//
+// kdotQ8P on four groups, as kdotQ4KP4.
+TEXT ·kdotQ8P4(SB), NOSPLIT, $0-64
+	KPARGS
+	KP4PTRS
+kp84loop:
+	Q8PSB(DI, Z20)
+	Q8PSB(R13, Z22)
+	Q8PSB(R14, Z24)
+	Q8PSB(R15, Z26)
+	ADDQ $4352, DI
+	ADDQ $4352, R13
+	ADDQ $4352, R14
+	ADDQ $4352, R15
+	ADDQ $256, SI
+	ADDQ $32, DX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ  kp84loop
 	VMOVUPS Z20, (R9)
 	ADDQ R8, R9
 	VMOVUPS Z22, (R9)

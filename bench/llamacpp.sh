@@ -17,8 +17,10 @@
 #   SHAPE=tiny ROUNDS=2 bash bench/llamacpp.sh bf16
 #   LLINK_SIMD=avx512 bash bench/llamacpp.sh bf16   # llink's f32-activation bf16 path
 #   ROWS=rows.txt bash bench/llamacpp.sh             # keep the raw measurements
-#   STORED=1 bash bench/llamacpp.sh q4_k_m           # q4_k_m also with llink -stored (Q4_K/Q6_K
-#                                                    # as the file stores them) each round
+#   STORED=1 bash bench/llamacpp.sh q4_k_m           # q4_k_m and q8_0 also with llink -stored
+#                                                    # (Q4_K/Q6_K/Q8_0 as the file stores them) each round
+#   BASE=/tmp/llink-main bash bench/llamacpp.sh q8_0  # another llink binary (e.g. main's) each
+#                                                    # round too: an A/B in the same rounds
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHAPE=${SHAPE:-1b} ROUNDS=${ROUNDS:-5} THREADS=${THREADS:-"1 2"} P=${P:-128} N=${N:-32}
@@ -68,7 +70,11 @@ for round in $(seq "$ROUNDS"); do
 			.cache/llink bench -m "$f" -t "$t" -p "$P" -n "$N" -r 1 -bw -csv |
 				awk -F, -v typ="$typ" -v r="$round" 'NR > 1 { print typ, $3, $4, "llink", $5, r; print typ, $3, $4, "llinkCPU", $9, r
 					if ($7 > 0) { print typ, $3, $4, "llinkGBs", $7, r; print typ, $3, $4, "bwGBs", $8, r } }' >>"$rows"
-			if [ -n "${STORED:-}" ] && [ "$typ" = q4_k_m ]; then
+			if [ -n "${BASE:-}" ]; then
+				"$BASE" bench -m "$f" -t "$t" -p "$P" -n "$N" -r 1 -csv |
+					awk -F, -v typ="$typ" -v r="$round" 'NR > 1 { print typ, $3, $4, "llinkBase", $5, r }' >>"$rows"
+			fi
+			if [ -n "${STORED:-}" ] && { [ "$typ" = q4_k_m ] || [ "$typ" = q8_0 ]; }; then
 				.cache/llink bench -m "$f" -t "$t" -p "$P" -n "$N" -r 1 -stored -csv |
 					awk -F, -v typ="$typ" -v r="$round" 'NR > 1 { print typ, $3, $4, "llinkStored", $5, r }' >>"$rows"
 			fi
@@ -99,18 +105,20 @@ awk '{ print $1, $2, $3, $4, $5; v[$1 " " $2 " " $3 " " $4 " " $6] = $5 }
 			printf "| %s | %s | %s | %.2f | %.2f | %.2f× | %.2f× | %.2f |%s\n", p[1], p[2], p[3], a, b, (a > 0 ? b / a : 0), rr, cpu, extra
 		}
 	}'
-if [ -n "${STORED:-}" ]; then
-	# llink's packed layout (the default) against -stored, the same rounds:
-	# medians and the median of the rounds' own ratios.
+# This llink against another engine of the same rounds (-stored, BASE):
+# medians and the median of the rounds' own ratios.
+against() {
 	echo
-	echo "| type | threads | test | llink t/s | llink -stored t/s | median round ratio |"
+	echo "| type | threads | test | llink t/s | $2 t/s | median round ratio |"
 	echo "|---|---:|---|---:|---:|---:|"
-	awk 'function med(x, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && x[j - 1] > x[j]; j--) { t = x[j]; x[j] = x[j - 1]; x[j - 1] = t }
+	awk -v other="$1" 'function med(x, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && x[j - 1] > x[j]; j--) { t = x[j]; x[j] = x[j - 1]; x[j - 1] = t }
 			return (n % 2) ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2 }
-		$4 == "llink" || $4 == "llinkStored" { v[$1 " " $2 " " $3 " " $4 " " $6] = $5; k[$1 " " $2 " " $3] }
+		$4 == "llink" || $4 == other { v[$1 " " $2 " " $3 " " $4 " " $6] = $5; k[$1 " " $2 " " $3] }
 		END { for (key in k) { n = 0
-			for (r = 1; r <= 1000; r++) { x = v[key " llink " r]; y = v[key " llinkStored " r]
+			for (r = 1; r <= 1000; r++) { x = v[key " llink " r]; y = v[key " " other " " r]
 				if (x > 0 && y > 0) { n++; a[n] = x; b[n] = y; q[n] = x / y } }
 			if (n) printf "| %s | %.2f | %.2f | %.2f× |\n", key, med(a, n), med(b, n), med(q, n) } }' "$rows" |
 		sed 's/^| \([^ ]*\) \([^ ]*\) \([^ ]*\) |/| \1 | \2 | \3 |/' | sort
-fi
+}
+if [ -n "${STORED:-}" ]; then against llinkStored "llink -stored"; fi
+if [ -n "${BASE:-}" ]; then against llinkBase "$BASE"; fi

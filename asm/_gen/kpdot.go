@@ -15,7 +15,41 @@ func genKPDot(b *bytes.Buffer) {
 	b.WriteString(kpMacro(q4kpBody()))
 	b.WriteString(kpDotMid)
 	b.WriteString(kpMacro(q6kpBody()))
+	b.WriteString(kpDotMid8)
+	b.WriteString(kpMacro(q8kpBody()))
 	b.WriteString(kpDotTail)
+}
+
+// q8kpBody is one packed Q8_0 super-block at p (eight blocks of 32 weights
+// for 16 rows): block j's units 8j..8j+7 (offset 256 + 64u, read in order)
+// flipped to unsigned, times the activations where q4Pos puts them, into
+// Z(j), which starts from 128 times the block's negated activation sum;
+// then per block the conversion and f16(d)·dx.
+func q8kpBody() []string {
+	var l []string
+	f := func(format string, args ...any) { l = append(l, fmt.Sprintf(format, args...)) }
+	for i := range 4 {
+		f("PREFETCHT0 KPF8+%d(p)", 64*i)
+	}
+	for j := range 8 {
+		f("VPBROADCASTD %d(BX), Z%d", 4*j, j)
+		f("VPSLLD $7, Z%d, Z%d", j, j)
+	}
+	for j := range 8 {
+		for k := range 8 {
+			pos := 4 * k
+			act := 128*(j/4) + 64*(pos/16) + 16*(j%4) + pos%16
+			f("Q8PU(p, %d, %d, Z%d, Z%d)", 256+64*(8*j+k), act, 8+k%2, j)
+		}
+	}
+	for j := range 8 {
+		f("VCVTPH2PS %d(p), Z16", 32*j)
+		f("VMULPS.BCST %d(DX), Z16, Z16", 4*j)
+		f("VCVTDQ2PS Z%d, Z%d", j, j)
+		f("VMULPS Z16, Z%d, Z%d", j, j)
+		f("VADDPS Z%d, acc, acc", j)
+	}
+	return l
 }
 
 // kpMacro joins a macro's lines with continuations.
@@ -91,7 +125,7 @@ func q6kpBody() []string {
 	return append(l, "VCVTPH2PS (p), Z16", "VMULPS.BCST (DX), Z16, Z16", "VCVTDQ2PS Z4, Z4", "VMULPS Z16, Z4, Z4", "VADDPS Z4, acc, acc")
 }
 
-const kpDotHead = `// The int8 kernels on the packed Q4_K and Q6_K layout (quantkp.go;
+const kpDotHead = `// The int8 kernels on the packed Q4_K, Q6_K and Q8_0 layout (quantkp.go;
 // kdotPGeneric is the Go twin, bit for bit), one group of 16 rows per
 // stream, its dword lanes the rows. Each 64-byte load holds 4 weights of
 // each row; VPDPBUSD multiplies them with the 4 activations broadcast from
@@ -103,16 +137,17 @@ const kpDotHead = `// The int8 kernels on the packed Q4_K and Q6_K layout (quant
 // pair broadcast) into Z11, scaled by f16(dmin)·dx into a second float
 // accumulator, subtracted at the end.
 //
-//	SI  q (int8)    DX  dx (float32)    BX  sums: bsum (Q4_K, int16) or off6 (Q6_K, int32)
+//	SI  q (int8)    DX  dx (float32)    BX  sums: bsum (Q4_K, int16), off6 (Q6_K, int32) or negSum (Q8_0, int32)
 //	DI (R13, R14, R15)  the streams' current packed super-blocks    CX  super-blocks left
 //	Z31  0x0f bytes    Z30  0x30 bytes
 
-// KPF4 and KPF6 are how far ahead the Q4_K and Q6_K kernels prefetch
+// KPF4, KPF6 and KPF8 are how far ahead the Q4_K, Q6_K and Q8_0 kernels prefetch
 // every cache line of each stream (a whole 1B Q4_K_M token, one thread,
 // quiet: Q4_K's gate and up 10.4–11.2 ms at 2 KB, 12.8–13.5 at 4 and 6 KB;
 // Q6_K's head 11.9–12.5 ms at 2 KB, 10.0–10.3 at 4 and 6 KB).
 #define KPF4 2048
 #define KPF6 4096
+#define KPF8 2048
 
 // Q4KPU adds one unit of 64 bytes at off(p) (4 nibble bytes of each row):
 // the low nibbles times the activations at lo(SI) into group accumulator
@@ -183,6 +218,21 @@ const kpDotMid = `
 #define Q6KPSB(p, acc) \
 `
 
+const kpDotMid8 = `
+
+// Q8PU adds one unit of 64 bytes at off(p) (4 weights of each row, signed,
+// flipped to unsigned by the XOR with 0x80 bytes) times the activations at
+// x(SI) into block accumulator acc, through the register tmp.
+#define Q8PU(p, off, x, tmp, acc) \
+	PREFETCHT0 off+KPF8(p); \
+	VPXORD off(p), Z29, tmp; \
+	VPDPBUSD.BCST x(SI), tmp, acc
+
+// Q8PSB adds the packed Q8_0 super-block at p to the float accumulator
+// acc, the block accumulators starting from 128·negSum (BX).
+#define Q8PSB(p, acc) \
+`
+
 const kpDotTail = `
 
 // KPARGS loads the arguments shared by the kernels and the constants.
@@ -195,6 +245,8 @@ const kpDotTail = `
 	VPBROADCASTD AX, Z31; \
 	MOVL $0x30303030, AX; \
 	VPBROADCASTD AX, Z30; \
+	MOVL $0x80808080, AX; \
+	VPBROADCASTD AX, Z29; \
 	VXORPS Z20, Z20, Z20; \
 	VXORPS Z21, Z21, Z21; \
 	VXORPS Z22, Z22, Z22; \
@@ -263,6 +315,53 @@ kp44loop:
 	VSUBPS Z23, Z22, Z22
 	VSUBPS Z25, Z24, Z24
 	VSUBPS Z27, Z26, Z26
+	VMOVUPS Z20, (R9)
+	ADDQ R8, R9
+	VMOVUPS Z22, (R9)
+	ADDQ R8, R9
+	VMOVUPS Z24, (R9)
+	ADDQ R8, R9
+	VMOVUPS Z26, (R9)
+	VZEROUPPER
+	RET
+
+// func kdotQ8P(q *int8, d *float32, sums *int32, b *byte, nb int, out *float32)
+TEXT ·kdotQ8P(SB), NOSPLIT, $0-48
+	KPARGS
+	MOVQ nb+32(FP), CX
+kp8loop:
+	Q8PSB(DI, Z20)
+	ADDQ $4352, DI
+	ADDQ $256, SI
+	ADDQ $32, DX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ  kp8loop
+	MOVQ out+40(FP), AX
+	VMOVUPS Z20, (AX)
+	VZEROUPPER
+	RET
+
+// func kdotQ8P4(q *int8, d *float32, sums *int32, b *byte, ld, nb int, out *float32, os int)
+//
+// kdotQ8P on four groups, as kdotQ4KP4.
+TEXT ·kdotQ8P4(SB), NOSPLIT, $0-64
+	KPARGS
+	KP4PTRS
+kp84loop:
+	Q8PSB(DI, Z20)
+	Q8PSB(R13, Z22)
+	Q8PSB(R14, Z24)
+	Q8PSB(R15, Z26)
+	ADDQ $4352, DI
+	ADDQ $4352, R13
+	ADDQ $4352, R14
+	ADDQ $4352, R15
+	ADDQ $256, SI
+	ADDQ $32, DX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ  kp84loop
 	VMOVUPS Z20, (R9)
 	ADDQ R8, R9
 	VMOVUPS Z22, (R9)

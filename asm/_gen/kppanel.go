@@ -19,7 +19,7 @@ func vcvtne2ps2bf16(dst, hi, lo int) string {
 		p0, p1, p2, modrm, lo, hi, dst)
 }
 
-// genKPPanel writes kpPanelQ4KAVX512 and kpPanelQ6KAVX512 (asm/quantkp.go
+// genKPPanel writes kpPanelQ4KAVX512, kpPanelQ6KAVX512 and kpPanelQ8AVX512 (asm/quantkp.go
 // has their contract and kpPanelGeneric their Go twin): packed Q4_K and
 // Q6_K super-blocks widened straight into the bf16nn kernel's B panel. The
 // packed layout already has the rows in dword lanes, as the panel's
@@ -52,6 +52,54 @@ func genKPPanel(b *bytes.Buffer) {
 	b.WriteString(kpPanelHead)
 	genKPPanelQ4K(w)
 	genKPPanelQ6K(w)
+	genKPPanelQ8(w)
+}
+
+// genKPPanelQ8: per block j of a packed Q8_0 super-block the rows' d
+// (Z16); unit 8j+k holds weights 32j+4k.. of the 16 rows as signed bytes,
+// each byte position sign-extended into the dword lanes by two shifts,
+// converted and multiplied by d (Dequantize's d·q).
+func genKPPanelQ8(w func(string, ...any)) {
+	w("")
+	w("// func kpPanelQ8AVX512(dst *uint16, src *byte, gs, nb, ng int)")
+	w("TEXT ·kpPanelQ8AVX512(SB), NOSPLIT, $0-40")
+	w("\tKPPARGS")
+	w("panel8group:")
+	w("\tMOVQ R8, SI")
+	w("\tMOVQ R9, DI")
+	w("\tMOVQ nb+24(FP), CX")
+	w("panel8block:")
+	for i := range 4 {
+		w("\tPREFETCHT0 KPPF+%d(SI)", 64*i)
+	}
+	for j := range 8 {
+		w("\tVCVTPH2PS %d(SI), Z16", 32*j)
+		for k := range 8 {
+			off := 256 + 64*(8*j+k)
+			w("\tPREFETCHT0 KPPF+%d(SI)", off)
+			w("\tVMOVDQU64 %d(SI), Z0", off)
+			for i := range 3 {
+				w("\tVPSLLD $%d, Z0, Z%d", 24-8*i, 4+i)
+				w("\tVPSRAD $24, Z%d, Z%d", 4+i, 4+i)
+			}
+			w("\tVPSRAD $24, Z0, Z7")
+			for i := range 4 {
+				w("\tVCVTDQ2PS Z%d, Z%d", 4+i, 4+i)
+				w("\tVMULPS Z16, Z%d, Z%d", 4+i, 4+i)
+			}
+			kpPanelPairs(w, 16*j+2*k)
+		}
+	}
+	w("\tADDQ $4352, SI")
+	w("\tADDQ $32768, DI")
+	w("\tDECQ CX")
+	w("\tJNZ panel8block")
+	w("\tADDQ DX, R8")
+	w("\tADDQ $64, R9")
+	w("\tDECQ BX")
+	w("\tJNZ panel8group")
+	w("\tVZEROUPPER")
+	w("\tRET")
 }
 
 // kpPanelPairs writes the float weights of byte positions 0..3 of the
@@ -206,12 +254,12 @@ func genKPPanelQ6K(w func(string, ...any)) {
 	w("\tRET")
 }
 
-const kpPanelHead = `// The packed Q4_K/Q6_K layout widened into bf16nn panels (quantkp.go):
+const kpPanelHead = `// The packed Q4_K/Q6_K/Q8_0 layout widened into bf16nn panels (quantkp.go):
 // ng groups of 16 rows, gs bytes apart from src, nb super-blocks each;
 // group s's rows are the panel's columns 16s..16s+15, super-block b's
 // weight n is pair row 128b + n/2 (element n%2 of the pair).
 // VCVTNE2PS2BF16 rounds to nearest even as F32ToBF16 does; its flushing of
-// subnormal inputs never applies (a nonzero (d·sc)·q or dmin·mn is at least
+// subnormal inputs never applies (a nonzero (d·sc)·q, d·q or dmin·mn is at least
 // 2⁻²⁴ in magnitude, a nonzero difference of two such at least 2⁻⁴⁷), and a
 // NaN keeps its top half with the quiet bit set, as F32ToBF16 does.
 //

@@ -49,7 +49,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	bw := fs.Bool("bw", false, "measure the read bandwidth on each thread count and give tg as a share of it")
 	write := fs.String("write", "", "write the model (e.g. a random -shape) to this GGUF file with -dtype's matrix type and exit")
 	phases := fs.Bool("phases", false, "after the tests, profile each one's tokens by phase: time per token, share, for tg the projections' weight GB/s (and share of -bw's bandwidth), CPU time and heap allocations per token (not with -csv)")
-	stored := fs.Bool("stored", false, "keep Q4_K and Q6_K matrices in the file's block layout instead of repacking them for the packed int8 kernels (the layout before issue 19's repacking; for comparisons)")
+	stored := fs.Bool("stored", false, "keep Q4_K, Q6_K and Q8_0 matrices in the file's block layout instead of repacking them for the packed int8 kernels (the layout before issue 19's repacking; for comparisons)")
 	csv := fs.Bool("csv", false, "print CSV (model,type,threads,test,avg_ts,stddev_ts,weights_gbs,bw_gbs,cpu_ts) instead of a table")
 	if err := fs.Parse(args); err != nil {
 		return err

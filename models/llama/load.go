@@ -21,7 +21,7 @@ type LoadOptions struct {
 	// stay float32. Otherwise every tensor is widened to float32. Q8_0, Q4_0,
 	// Q4_K and Q6_K matrices of a GGUF file stay in their blocks either way.
 	BF16 bool
-	// StoredLayout keeps Q4_K and Q6_K matrices in the file's block layout.
+	// StoredLayout keeps Q4_K, Q6_K and Q8_0 matrices in the file's block layout.
 	// By default they are repacked at load into the layout of the active
 	// kernel level's packed int8 kernels when it has them ([asm.QMatrix.Repack]:
 	// avx512bf16 with VNNI), whose decoding kernels spend fewer instructions

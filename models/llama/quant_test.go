@@ -21,16 +21,24 @@ import (
 // their q/k row order and both product paths are right. The quantisation
 // error itself against the f32 model is logged.
 //
-// The K types (super-blocks of 256 weights) run the same checks on a random
-// model whose row lengths are multiples of 256 (kConfig), untied. On
+// The K types (super-blocks of 256 weights), and Q8_0 a second time, run
+// the same checks on a random model whose row lengths are multiples of 256
+// (kConfig), untied, which Q8_0 needs to be repacked. On
 // avx512bf16 the decode runs the int8 kernels (x quantised to int8; the
 // matrices repacked at load for its packed kernels), held to 3%, and the
 // float kernels of avx512 (on the packed matrices, unpacked as they go) to
 // 1e-5.
 func TestQuantisedGGUF(t *testing.T) {
-	for _, typ := range []gguf.TensorType{gguf.Q8_0, gguf.Q4_0, gguf.Q4_K, gguf.Q6_K} {
-		t.Run(typ.String(), func(t *testing.T) {
-			fixture := typ == gguf.Q8_0 || typ == gguf.Q4_0
+	for _, tc := range []struct {
+		typ     gguf.TensorType
+		fixture bool
+	}{{gguf.Q8_0, true}, {gguf.Q4_0, true}, {gguf.Q8_0, false}, {gguf.Q4_K, false}, {gguf.Q6_K, false}} {
+		typ, fixture := tc.typ, tc.fixture
+		name := typ.String()
+		if !fixture && typ == gguf.Q8_0 {
+			name += "/rows-of-256" // repacked for the packed int8 kernels
+		}
+		t.Run(name, func(t *testing.T) {
 			model := func() *Model {
 				if fixture {
 					return load(t, "llama_untied", false)
@@ -134,7 +142,7 @@ func TestQuantisedGGUF(t *testing.T) {
 			if got := q.Layers[0].Q.Bytes(); got != want {
 				t.Errorf("Bytes() = %d, want %d", got, want)
 			}
-			if packed := q.Layers[0].Q.Q.Packed(); packed != (asm.Active() == asm.AVX512BF16 && (qt == asm.Q4_K || qt == asm.Q6_K)) {
+			if packed := q.Layers[0].Q.Q.Packed(); packed != (asm.Active() == asm.AVX512BF16 && !fixture) {
 				t.Errorf("packed = %v on %s", packed, asm.Active())
 			}
 			f := q.Layers[0].Down.Float32()
