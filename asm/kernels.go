@@ -62,9 +62,14 @@ type kernels struct {
 	silu    func(dst, x []float32)
 	gelu    func(dst, x []float32)
 	geluTan func(dst, x []float32)
-	bf16to  func(dst []float32, src []uint16)
-	tobf16  func(dst []uint16, src []float32)
-	bf16mv  bf16mvKernel // fused bf16 matvec (bf16.go)
+	// swiglu32 and swigluBack, when set, are SwiGLU32's and SwiGLUBackward's
+	// assembly for whole groups of 16 elements (swiglu.go); nil runs
+	// swiglu32Go and swigluBackPasses on the level's own kernels.
+	swiglu32   func(dst, g, u []float32)
+	swigluBack func(dg, du, dy, g, u []float32, mode int)
+	bf16to     func(dst []float32, src []uint16)
+	tobf16     func(dst []uint16, src []float32)
+	bf16mv     bf16mvKernel // fused bf16 matvec (bf16.go)
 	// bf16dot, when set, is the bf16 dot-product matvec (bf16dot.go): A
 	// rounded to bf16, pairs multiplied in bf16, float32 sums. SgemmBF16Dot
 	// uses it; SgemmBF16 keeps A in float32 (bf16mv).

@@ -40,6 +40,8 @@ func vecAVX512(k *kernels) {
 	k.silu = func(dst, x []float32) { sigmulAVX512(dst, x, -1, 0) }
 	k.gelu = geluAVX512
 	k.geluTan = func(dst, x []float32) { sigmulAVX512(dst, x, geluTanK1, geluTanK2) }
+	k.swiglu32 = swiglu32AVX512
+	k.swigluBack = swigluBackAVX512
 }
 
 // geluTanK1 and geluTanK2 write GELU-tanh as x/(1+e^(x(k1+k2x²))): since
@@ -241,3 +243,16 @@ func expSumAVX2(dst, x []float32, shift float32) float32
 //
 //go:noescape
 func expSumAVX512(dst, x []float32, shift float32) float32
+
+// swiglu32AVX512 is swiglu32Go for len(dst) a multiple of 16, on
+// expAVX512's exp (u empty: silu alone).
+//
+//go:noescape
+func swiglu32AVX512(dst, g, u []float32)
+
+// swigluBackAVX512 is swigluBackGo for len(dy) a multiple of 16, on
+// expAVX512's exp: mode 1 dg wanted, 2 added to dg, 4 du wanted, 8 added
+// to du (an unwanted gradient's slice is not touched).
+//
+//go:noescape
+func swigluBackAVX512(dg, du, dy, g, u []float32, mode int)

@@ -471,3 +471,125 @@ reduce:
 	VZEROUPPER
 	VMOVSS X0, ret+56(FP)
 	RET
+
+// SILUSZ leaves s = 1/(1 + e^(0 − X)) in S (X kept; Z14 = 0, Z15 = 1, Z13
+// and Z12 the exp clamp): the float32 sigmoid as the passes Exp, Add and a
+// division round it (swigluBackAVX512's).
+#define SILUSZ(X, S, A, B, C) \
+	VSUBPS X, Z14, S; \
+	EXPZ(S, A, B, C); \
+	VADDPS Z15, S, S; \
+	VDIVPS S, Z15, S
+
+// SWCONSTS loads SILUSZ's constants: the exp clamp (Z13, Z12), 1 (Z15), 0
+// (Z14).
+#define SWCONSTS VBROADCASTSS K(S_EXPHI), Z13; VBROADCASTSS K(S_EXPLO), Z12; VBROADCASTSS K(S_ONE), Z15; VPXORD Z14, Z14, Z14
+
+// func swiglu32AVX512(dst, g, u []float32)
+//
+// For len(dst) a multiple of 16 (u empty: no product):
+//
+//	for i := range dst {
+//		e := exp(0 - g[i])   // expAVX512's value
+//		dst[i] = g[i] / (1 + e)
+//		if len(u) > 0 {
+//			dst[i] *= u[i]
+//		}
+//	}
+TEXT ·swiglu32AVX512(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ u_base+48(FP), DX
+	MOVQ u_len+56(FP), R8
+	SWCONSTS
+
+loop:
+	CMPQ CX, $16
+	JB   done
+	VMOVUPS (SI), Z0
+	VSUBPS Z0, Z14, Z1
+	EXPZ(Z1, Z2, Z3, Z4)
+	VADDPS Z15, Z1, Z1
+	VDIVPS Z1, Z0, Z0
+	TESTQ R8, R8
+	JZ    store
+	VMULPS (DX), Z0, Z0
+	ADDQ  $64, DX
+
+store:
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP  loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func swigluBackAVX512(dg, du, dy, g, u []float32, mode int)
+//
+// For len(dy) a multiple of 16, with s the sigmoid of SILUSZ (mode: 1 dg
+// wanted, 2 added to dg, 4 du wanted, 8 added to du):
+//
+//	t := 1 + g·(1 − s)
+//	dg = (dy·u)·s·t          (+ dg)
+//	du = (dy·g)·s            (+ du)
+//
+// each operation rounded to float32 in that order, as swigluBackGo's passes.
+TEXT ·swigluBackAVX512(SB), NOSPLIT, $0-128
+	MOVQ dg_base+0(FP), DI
+	MOVQ du_base+24(FP), DX
+	MOVQ dy_base+48(FP), SI
+	MOVQ dy_len+56(FP), CX
+	MOVQ g_base+72(FP), R8
+	MOVQ u_base+96(FP), R9
+	MOVQ mode+120(FP), BX
+	SWCONSTS
+
+bloop:
+	CMPQ CX, $16
+	JB   bdone
+	VMOVUPS (R8), Z0
+	SILUSZ(Z0, Z1, Z2, Z3, Z4)
+	VMOVUPS (SI), Z5
+	TESTQ $1, BX
+	JZ    nodg
+	VSUBPS Z1, Z15, Z6
+	VMULPS Z6, Z0, Z6
+	VADDPS Z15, Z6, Z6
+	VMULPS (R9), Z5, Z7
+	VMULPS Z1, Z7, Z7
+	VMULPS Z6, Z7, Z7
+	TESTQ $2, BX
+	JZ    stdg
+	VADDPS (DI), Z7, Z7
+
+stdg:
+	VMOVUPS Z7, (DI)
+
+nodg:
+	TESTQ $4, BX
+	JZ    nodu
+	VMULPS Z0, Z5, Z8
+	VMULPS Z1, Z8, Z8
+	TESTQ $8, BX
+	JZ    stdu
+	VADDPS (DX), Z8, Z8
+
+stdu:
+	VMOVUPS Z8, (DX)
+
+nodu:
+	ADDQ $64, DI
+	ADDQ $64, DX
+	ADDQ $64, SI
+	ADDQ $64, R8
+	ADDQ $64, R9
+	SUBQ $16, CX
+	JMP  bloop
+
+bdone:
+	VZEROUPPER
+	RET

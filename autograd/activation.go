@@ -181,71 +181,9 @@ func (tp *Tape) Clamp(x *Var, lo, hi float32) *Var {
 
 func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
 
-// sigmoidVec computes dst = σ(x) = 1/(1+e^−x) with the vector kernels
-// (the division stays scalar: asm has no vector divide).
-func sigmoidVec(dst, x, ones []float32) {
-	copy(dst, x)
-	asm.Scale(-1, dst)
-	asm.Exp(dst, dst)
-	asm.Add(dst, dst, ones)
-	for i, e := range dst {
-		dst[i] = 1 / e
-	}
-}
-
-// swigluChunk is how many elements the SwiGLU backward pass takes per
-// round of vector kernels (its scratch then stays in L1).
+// swigluChunk is how many elements of the SwiGLU passes a thread takes at
+// a time.
 const swigluChunk = 1024
-
-// swigluBackward computes, for gate g, up u and output gradient dy,
-//
-//	dg = dy·u·σ(g)·(1 + g·(1−σ(g))),  du = dy·g·σ(g)
-//
-// into dg and du (each nil when not wanted), added to what they hold when
-// addG/addU. Each product and sum is one vector kernel pass, taken in the
-// order the scalar expressions above are evaluated in, so the results are
-// those of the scalar loop bit for bit (without contraction into fused
-// multiply-adds, as Go compiles them on amd64). scratch holds 4 chunks.
-func swigluBackward(dg, du []float32, addG, addU bool, dy, g, u, scratch []float32) {
-	n := min(swigluChunk, len(g))
-	s, t, w, ones := scratch[:n], scratch[n:2*n], scratch[2*n:3*n], scratch[3*n:4*n]
-	for i := range ones {
-		ones[i] = 1
-	}
-	for lo := 0; lo < len(g); lo += swigluChunk {
-		hi := min(lo+swigluChunk, len(g))
-		m := hi - lo
-		s, t, w, ones := s[:m], t[:m], w[:m], ones[:m]
-		gc, yc := g[lo:hi], dy[lo:hi]
-		sigmoidVec(s, gc, ones)
-		if dg != nil {
-			copy(t, s)
-			asm.Scale(-1, t)
-			asm.Add(t, t, ones) // 1 − σ
-			asm.Mul(t, gc, t)
-			asm.Add(t, ones, t) // 1 + g(1 − σ)
-			asm.Mul(w, yc, u[lo:hi])
-			asm.Mul(w, w, s)
-			storeMul(dg[lo:hi], w, t, addG)
-		}
-		if du != nil {
-			asm.Mul(w, yc, gc)
-			storeMul(du[lo:hi], w, s, addU)
-		}
-	}
-}
-
-// storeMul writes x·y into dst, or adds it (x·y + dst) when add (x is
-// then overwritten). The product is written straight into dst when it is
-// not added: the same rounding without a copy through x.
-func storeMul(dst, x, y []float32, add bool) {
-	if add {
-		asm.Mul(x, x, y)
-		asm.Add(dst, x, dst)
-	} else {
-		asm.Mul(dst, x, y)
-	}
-}
 
 // SwiGLU returns silu(gate) ⊙ up, the LLaMA MLP's gated unit, fused so the
 // silu activation is never stored.
@@ -283,11 +221,8 @@ func (tp *Tape) SwiGLU(gate, up *Var) *Var {
 				t, beta := tp.gradBeta(up)
 				du, addU = t.Data(), beta != 0
 			}
-			// Over the threads in whole chunks, each block with its own
-			// scratch: every element's result is its own expression, so
-			// the split does not change a bit.
-			cs := min(swigluChunk, len(gd))
-			scratch := tp.empty(len(blocks) * 4 * cs).Data()
+			// Over the threads in whole chunks: every element's result is
+			// its own expression, so the split does not change a bit.
 			dy := g.Data()
 			tensor.Parallel(len(blocks), func(b int) {
 				lo, hi := blocks[b].lo*swigluChunk, min(blocks[b].hi*swigluChunk, len(gd))
@@ -298,7 +233,7 @@ func (tp *Tape) SwiGLU(gate, up *Var) *Var {
 				if du != nil {
 					dub = du[lo:hi]
 				}
-				swigluBackward(dgb, dub, addG, addU, dy[lo:hi], gd[lo:hi], ud[lo:hi], scratch[b*4*cs:(b+1)*4*cs])
+				asm.SwiGLUBackward(dgb, dub, addG, addU, dy[lo:hi], gd[lo:hi], ud[lo:hi])
 			})
 		})
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 // swigluBackwardRef is the SwiGLU backward pass one element at a time (the
-// σ through the same vector exp kernel): the definition swigluBackward must
+// σ through the same vector exp kernel): the definition asm.SwiGLUBackward, which the op runs, must
 // match bit for bit. The float32 conversions keep the compiler from fusing
 // a product and a sum into one multiply-add (Go does on arm64), which the
 // vector passes do not do either.
@@ -43,7 +43,7 @@ func swigluBackwardRef(dg, du []float32, addG, addU bool, dy, g, u []float32) {
 	}
 }
 
-// sameSwiGLUBackward compares swigluBackward with its reference bit for
+// sameSwiGLUBackward compares asm.SwiGLUBackward with its reference bit for
 // bit on one input, written (add false) and accumulated onto old (add
 // true), and returns both gradients of the vector pass.
 func sameSwiGLUBackward(t *testing.T, dy, g, u, old []float32, add bool) (dg, du []float32) {
@@ -51,7 +51,7 @@ func sameSwiGLUBackward(t *testing.T, dy, g, u, old []float32, add bool) (dg, du
 	n := len(g)
 	dg, du = append([]float32(nil), old...), append([]float32(nil), old...)
 	wg, wu := append([]float32(nil), old...), append([]float32(nil), old...)
-	swigluBackward(dg, du, add, add, dy, g, u, make([]float32, 4*min(swigluChunk, n)))
+	asm.SwiGLUBackward(dg, du, add, add, dy, g, u)
 	swigluBackwardRef(wg, wu, add, add, dy, g, u)
 	if i := sameBits(dg, wg); i >= 0 {
 		t.Fatalf("n=%d add=%v: dgate[%d] = %g, want %g (g %g, u %g, dy %g)", n, add, i, dg[i], wg[i], g[i], u[i], dy[i])
@@ -61,14 +61,14 @@ func sameSwiGLUBackward(t *testing.T, dy, g, u, old []float32, add bool) (dg, du
 	}
 	// One gradient alone (the other input needs none).
 	only := append([]float32(nil), old...)
-	swigluBackward(nil, only, false, add, dy, g, u, make([]float32, 4*min(swigluChunk, n)))
+	asm.SwiGLUBackward(nil, only, false, add, dy, g, u)
 	if i := sameBits(only, wu); i >= 0 {
 		t.Fatalf("n=%d add=%v: dup alone [%d] = %g, want %g", n, add, i, only[i], wu[i])
 	}
 	return dg, du
 }
 
-// checkSwiGLUBackward compares swigluBackward with its reference on one
+// checkSwiGLUBackward compares asm.SwiGLUBackward with its reference on one
 // input in both accumulate modes, and with a float64 evaluation.
 func checkSwiGLUBackward(t *testing.T, dy, g, u, old []float32) {
 	t.Helper()
@@ -94,7 +94,7 @@ func checkSwiGLUBackward(t *testing.T, dy, g, u, old []float32) {
 	}
 }
 
-// TestSwiGLUBackwardKernel checks the vector SwiGLU backward pass against
+// TestSwiGLUBackwardKernel checks the SwiGLU backward kernel against
 // the element-at-a-time reference on awkward sizes.
 func TestSwiGLUBackwardKernel(t *testing.T) {
 	r := testutil.RNG(11)
@@ -103,7 +103,7 @@ func TestSwiGLUBackwardKernel(t *testing.T) {
 	}
 }
 
-// FuzzSwiGLUBackward compares the vector pass with its reference on
+// FuzzSwiGLUBackward compares the kernel with its reference on
 // arbitrary floats (bit for bit; NaN payloads aside).
 func FuzzSwiGLUBackward(f *testing.F) {
 	f.Add([]byte{0, 0, 128, 63, 0, 0, 0, 192, 0, 0, 128, 127, 0, 0, 0, 128, 1, 0, 0, 0, 0, 0, 200, 66})
@@ -121,19 +121,18 @@ func FuzzSwiGLUBackward(f *testing.F) {
 }
 
 // BenchmarkSwiGLUBackward times the backward pass on a [4096, 688] gate
-// (a default-run fine-tuning step's MLP): the vector passes against the
+// (a default-run fine-tuning step's MLP): asm.SwiGLUBackward against the
 // element-at-a-time reference, in thread CPU-ns per op.
 func BenchmarkSwiGLUBackward(b *testing.B) {
 	r := testutil.RNG(3)
 	n := 4096 * 688
 	dy, g, u := testutil.Normal(r, n, 1), testutil.Normal(r, n, 3), testutil.Normal(r, n, 1)
 	dg, du := make([]float32, n), make([]float32, n)
-	scratch := make([]float32, 4*swigluChunk)
 	for _, c := range []struct {
 		name string
 		run  func()
 	}{
-		{"vector", func() { swigluBackward(dg, du, false, true, dy, g, u, scratch) }},
+		{"vector", func() { asm.SwiGLUBackward(dg, du, false, true, dy, g, u) }},
 		{"ref", func() { swigluBackwardRef(dg, du, false, true, dy, g, u) }},
 	} {
 		b.Run(c.name, func(b *testing.B) {
