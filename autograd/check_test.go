@@ -107,6 +107,8 @@ func gradCases() []gcase {
 			func(tp *Tape, x []*Var) *Var { return tp.SiLU(x[0]) }, 0},
 		{"swiglu", func(r *rand.Rand) []*tensor.Tensor { return ins(tensor.Scale(2, randT(r, 3, 5)), randT(r, 3, 5)) },
 			func(tp *Tape, x []*Var) *Var { return tp.SwiGLU(x[0], x[1]) }, 0},
+		{"swiglu32", func(r *rand.Rand) []*tensor.Tensor { return ins(tensor.Scale(2, randT(r, 3, 7)), randT(r, 3, 7)) },
+			func(tp *Tape, x []*Var) *Var { return tp.SwiGLU32(x[0], x[1]) }, 0},
 		// Intermediate inputs: the first gradient contribution is written
 		// into an uninitialised buffer, later ones added (gate and up are
 		// the same buffer here).

@@ -23,13 +23,18 @@
 #   bash bench/sidebyside.sh [small big]              # ROUNDS=4 THREADS="1 2"
 #   LLAMABENCH_FLAGS=-bf16 bash bench/sidebyside.sh    # llink with bf16 weights (PyTorch stays f32)
 #   TORCH_ENV="OMP_WAIT_POLICY=ACTIVE" bash bench/sidebyside.sh   # override PyTorch's settings
+#   LLAMABENCH=/tmp/llamabench bash bench/sidebyside.sh # a llamabench built beforehand (no build in a quiet window)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
 rounds=${ROUNDS:-4}
 dir=$(mktemp -d /tmp/llink-sidebyside.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-go build -o "$dir/llamabench" ./bench/llamabench
+if [ -n "${LLAMABENCH:-}" ]; then
+  cp "$LLAMABENCH" "$dir/llamabench"
+else
+  go build -o "$dir/llamabench" ./bench/llamabench
+fi
 # field NAME LINE prints the wall-clock rate after NAME in a result line,
 # cpu NAME LINE the rate per CPU-second that follows it.
 field() { sed -n "s/.*$1 \([0-9.]*\).*/\1/p" <<<"$2"; }

@@ -45,6 +45,7 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed decode to this file")
 	trainProfile := flag.String("trainprofile", "", "write a CPU profile of the timed training steps to this file")
 	fwdProfile := flag.String("fwdprofile", "", "write a CPU profile of the timed forwards to this file")
+	fastSiLU := flag.Bool("fastsilu", false, "the MLP's SiLU with a float32 sigmoid (llama.Model.FastSiLU; not the default's bits)")
 	flag.Parse()
 	s, ok := configs[*name]
 	if !ok && *name != "1b" {
@@ -68,6 +69,7 @@ func main() {
 		newModel = llama.NewBF16 // never holds the f32 model: peak RSS as a bf16 checkpoint load
 	}
 	m := newModel(c, rand.New(rand.NewPCG(1, 2)))
+	m.FastSiLU = *fastSiLU
 	r := rand.New(rand.NewPCG(3, 4))
 	ids := make([]int, s.batch*s.seq)
 	for i := range ids {
@@ -112,7 +114,7 @@ func main() {
 	dec := rates(*decodeN, full-prefill, fullCPU-prefillCPU)
 	trainRate := "-"
 	if *trainSteps > 0 && *name != "1b" {
-		trainRate = trainRates(c, s, ids, *trainSteps, *trainProfile)
+		trainRate = trainRates(c, s, ids, *trainSteps, *trainProfile, *fastSiLU)
 	}
 	fmt.Printf("llink %s threads=%d bf16=%v: train %s, forward %s, decode %s, peak RSS %s\n",
 		*name, *threads, *bf16, trainRate, fwd, dec, proc.PeakRSS())
@@ -152,9 +154,10 @@ func rates(n int, wall, cpu time.Duration) string {
 // the batch ids: embedding, forward, logits for every position, next-token
 // cross-entropy, backward, AdamW on every weight. It reports the best step
 // (wall and process CPU) after one warm-up step; profile, if set, receives
-// a CPU profile of the timed steps.
-func trainRates(c llama.Config, s shape, ids []int, steps int, profile string) string {
+// a CPU profile of the timed steps; fastSiLU sets llama.Model.FastSiLU.
+func trainRates(c llama.Config, s shape, ids []int, steps int, profile string, fastSiLU bool) string {
 	m := llama.New(c, rand.New(rand.NewPCG(5, 6)))
+	m.FastSiLU = fastSiLU
 	params := m.Trainable()
 	opt := nn.NewAdamW([]nn.ParamGroup{{Params: params, LR: 1e-4, WeightDecay: 0.01}}, 0.9, 0.999, 1e-8)
 	tp := autograd.NewTape()

@@ -59,6 +59,7 @@ func main() {
 	khmer := flag.Int("khmer", 104, "encoder input tokens per Khmer sentence (LLINK.md: 104 Llama tokens; XLM-R's Unigram spends fewer)")
 	compare := flag.Int("compare", 0, "instead of the timed steps, compare one micro-batch of this many examples' loss and gradients on the bf16 dot-product path against float32 arithmetic")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed steps to this file")
+	fastSiLU := flag.Bool("fastsilu", false, "the decoder's SiLU with a float32 sigmoid (llama.Model.FastSiLU; not the default's bits)")
 	loop := flag.Int("loop", 0, "instead of the timed steps, run this many steps of the real Stage B loop (train.TrainStageB, the paper's settings) on random examples at the last -batch size, micro-batches from -micro or, with -micro 0, -membudget; print each step's time and the peak RSS")
 	flag.Parse()
 	sizes, err := parseInts(*batches)
@@ -82,6 +83,7 @@ func main() {
 	r := rand.New(rand.NewPCG(1, 2))
 	t0 := time.Now()
 	m := llama.NewBF16(c, r)
+	m.FastSiLU = *fastSiLU
 	lora := m.AddLoRA(llama.LoRAOptions{Rank: 16, Alpha: 16, Dropout: 0.05,
 		Targets: []string{"q_proj", "k_proj", "v_proj", "o_proj", "up_proj", "down_proj"}}, r)
 	lc := llink.DefaultConfig(768, c.Hidden)

@@ -53,6 +53,10 @@ func (m *Model) forwardTape(tp *autograd.Tape, x *autograd.Var, mask []bool, rng
 	if !reuse {
 		segment, rope, add = func() {}, tp.RoPE, tp.Add
 	}
+	swiglu := tp.SwiGLU
+	if m.FastSiLU {
+		swiglu = tp.SwiGLU32
+	}
 	for _, l := range m.Layers {
 		segment()
 		a := tp.RMSNorm(h, m.gain(l.AttnNorm), eps)
@@ -63,7 +67,7 @@ func (m *Model) forwardTape(tp *autograd.Tape, x *autograd.Var, mask []bool, rng
 		att := tp.Reshape(tp.Attention(q, k, v, opts), B, T, c.Heads*c.HeadDim)
 		h = add(h, l.O.applyTape(tp, att, rng))
 		f := tp.RMSNorm(h, m.gain(l.MLPNorm), eps)
-		g := tp.SwiGLU(l.Gate.applyTape(tp, f, rng), l.Up.applyTape(tp, f, rng))
+		g := swiglu(l.Gate.applyTape(tp, f, rng), l.Up.applyTape(tp, f, rng))
 		h = add(h, l.Down.applyTape(tp, g, rng))
 	}
 	segment()

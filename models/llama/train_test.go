@@ -214,3 +214,30 @@ func TestForwardTapeSegments(t *testing.T) {
 func (m *Model) forwardTapePlain(tp *autograd.Tape, x *autograd.Var, mask []bool, rng *rand.Rand) *autograd.Var {
 	return m.forwardTape(tp, x, mask, rng, false)
 }
+
+// TestFastSiLU: with FastSiLU the inference forward and the differentiable
+// one still agree, and both stay within float32 rounding of the default
+// float64 SiLU's logits — close, but not the same bits.
+func TestFastSiLU(t *testing.T) {
+	m := New(tinyConfig(), rand.New(rand.NewPCG(3, 4)))
+	b := PadLeft([][]int{{5, 6, 7, 8, 9, 1, 2, 3}, {10, 11, 12}}, 0)
+	def := m.Logits(m.Forward(b, nil)).Clone()
+	m.FastSiLU = true
+	fast := m.Logits(m.Forward(b, nil))
+	tp := autograd.NewTape()
+	tape := m.LogitsTape(tp, m.ForwardTape(tp, m.EmbedTape(b.IDs, b.B, b.T), b.Mask, nil))
+	var fr, dr, tr []float32
+	v := m.Config.VocabSize
+	for i, real := range b.Mask {
+		if real {
+			fr = append(fr, fast.Data()[i*v:(i+1)*v]...)
+			dr = append(dr, def.Data()[i*v:(i+1)*v]...)
+			tr = append(tr, tape.Data()[i*v:(i+1)*v]...)
+		}
+	}
+	checkClose(t, "fast SiLU: tape vs inference", tr, fr)
+	checkClose(t, "fast SiLU vs float64 SiLU", fr, dr)
+	if tensor.MaxAbsDiff(tensor.FromSlice(fr, len(fr)), tensor.FromSlice(dr, len(dr))) == 0 {
+		t.Error("FastSiLU gives the float64 SiLU's logits bit for bit: is it used?")
+	}
+}
