@@ -30,7 +30,8 @@ type Model struct {
 	// bits. Off by default, so results stay those of earlier runs.
 	FastSiLU bool
 
-	inv    []float32 // RoPE inverse frequencies
+	inv    []float32  // RoPE inverse frequencies
+	rope   *ropeCache // cos and sin of the positions seen, from inv
 	closer func() error
 	gains  map[*tensor.Tensor]*autograd.Var // RMSNorm gains made trainable
 	phases *PhaseTimes                      // attached by SetPhaseTimes, or nil
@@ -91,7 +92,7 @@ func newModel(c Config, r *rand.Rand, bf16 bool) *Model {
 	return m
 }
 
-func (m *Model) init() { m.inv = invFreq(m.Config) }
+func (m *Model) init() { m.inv, m.rope = invFreq(m.Config), new(ropeCache) }
 
 // Close releases the memory-mapped checkpoint behind bf16 weights loaded
 // without a copy. The model must not be used afterwards.
@@ -244,7 +245,7 @@ func (m *Model) forwardEmbeds(x *tensor.Tensor, mask []bool, cache *Cache, hook 
 		panic(fmt.Sprintf("llama.ForwardEmbeds: cache holds %d rows, batch has %d", cache.B, B))
 	}
 	pos := cache.append(T, mask)
-	cos, sin := ropeTable(m.inv, pos)
+	cos, sin := m.rope.table(m.inv, pos)
 	// A temporary cache is read by this pass alone: its attention reads the
 	// keys and values where the projections wrote them instead of storing
 	// each head transposed first (the same products, so the same bits). A

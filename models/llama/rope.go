@@ -1,6 +1,10 @@
 package llama
 
-import "math"
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+)
 
 // invFreq returns RoPE's inverse frequencies θ^(−2i/d), i < d/2, computed in
 // float32 as Hugging Face does, with the llama3 rope_scaling applied when
@@ -41,6 +45,54 @@ func invFreq(c Config) []float32 {
 		}
 	}
 	return inv
+}
+
+// ropeCache holds ropeTable's rows for the positions [0, n) a model's
+// forward passes have needed so far, each computed once (cos and sin in
+// float64 are a few percent of a small model's prompt), shared by a model
+// and its forks (the same frequencies). Safe for concurrent use.
+type ropeCache struct {
+	mu  sync.Mutex // held while growing
+	tab atomic.Pointer[ropeTab]
+}
+
+// ropeTab is ropeTable of the positions [0, n): [n, half] each.
+type ropeTab struct {
+	n        int
+	cos, sin []float32
+}
+
+// table returns ropeTable(inv, pos), its rows copied from the cache.
+func (rc *ropeCache) table(inv []float32, pos []int) (cos, sin []float32) {
+	need := 0
+	for _, p := range pos {
+		need = max(need, p+1)
+	}
+	t := rc.tab.Load()
+	if t == nil || t.n < need {
+		rc.mu.Lock()
+		if t = rc.tab.Load(); t == nil || t.n < need {
+			n := need
+			if t != nil {
+				n = max(n, 2*t.n)
+			}
+			all := make([]int, n)
+			for i := range all {
+				all[i] = i
+			}
+			c, s := ropeTable(inv, all)
+			t = &ropeTab{n: n, cos: c, sin: s}
+			rc.tab.Store(t)
+		}
+		rc.mu.Unlock()
+	}
+	half := len(inv)
+	cos, sin = make([]float32, len(pos)*half), make([]float32, len(pos)*half)
+	for r, p := range pos {
+		copy(cos[r*half:(r+1)*half], t.cos[p*half:])
+		copy(sin[r*half:(r+1)*half], t.sin[p*half:])
+	}
+	return cos, sin
 }
 
 // ropeTable returns cos and sin of position·invFreq for each position, each

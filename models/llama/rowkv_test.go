@@ -51,3 +51,36 @@ func TestRowKVAttention(t *testing.T) {
 		}
 	}
 }
+
+// TestRopeCache: the cached table gives ropeTable's values for any
+// positions, in any order, across growth, from concurrent callers.
+func TestRopeCache(t *testing.T) {
+	inv := invFreq(Tiny(11))
+	var rc ropeCache
+	done := make(chan []int, 4)
+	for g := range 4 {
+		go func() {
+			r := rand.New(rand.NewPCG(5, uint64(g)))
+			var bad []int
+			for range 50 {
+				pos := make([]int, 1+r.IntN(9))
+				for i := range pos {
+					pos[i] = (g*37 + r.IntN(300)) % 1000
+				}
+				c, s := rc.table(inv, pos)
+				wc, ws := ropeTable(inv, pos)
+				for i := range c {
+					if c[i] != wc[i] || s[i] != ws[i] {
+						bad = append(bad, pos[i/len(inv)])
+					}
+				}
+			}
+			done <- bad
+		}()
+	}
+	for range 4 {
+		if bad := <-done; len(bad) > 0 {
+			t.Fatalf("positions %v: cached table differs from ropeTable", bad)
+		}
+	}
+}
