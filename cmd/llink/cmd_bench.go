@@ -101,7 +101,7 @@ func runBench(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	} else {
 		layout := ""
 		if packedModel(m) {
-			layout = " (Q4_K/Q6_K packed)"
+			layout = " (packed for the int8 kernels)"
 		}
 		fmt.Fprintf(stdout, "%s, %s%s, %.2f GB of weights read per generated token, level %s, %s\n\n", name, typ, layout, float64(weights)/1e9, asm.Active(), asm.CPUName())
 		fmt.Fprintln(stdout, "| threads | test | t/s | t/cpu-s | weights GB/s | read bandwidth GB/s | share |")
