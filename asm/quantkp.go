@@ -37,7 +37,8 @@ import (
 //	        units 16h + k (i = 0) and 16h + 8 + k (i = 1), and qh's unit j
 //	        (i = 2): the low bits and the high bit pairs of weights
 //	        128h + 32u + 4k.. for u < 4
-////	Q8_0 (4352 bytes per 16 rows and 256 weights, 272 per row as stored):
+//
+//	Q8_0 (4352 bytes per 16 rows and 256 weights, 272 per row as stored):
 //	  a "super-block" is 8 consecutive blocks of 32 weights
 //	  0     d[j][r]    at 32j + 2r (f16 block scales, j < 8)
 //	  256   the blocks' quant bytes in units, as stored (signed): unit u
@@ -104,8 +105,8 @@ func (w *QMatrix) Packed() bool { return w.packed }
 // (avx512bf16 with VNNI), and reports whether the matrix is packed. The
 // packed matrix computes the same products up to the int8 kernels' rounding,
 // reads its weights as fewer instructions in a decoding step, and is 2.8%
-// larger for Q4_K (Q6_K and Q8_0: the same size); the stored blocks are replaced (a new buffer: the old one
-// is garbage once nothing else holds it). Every method works on either layout;
+// larger for Q4_K (Q6_K and Q8_0: the same size); the stored blocks are
+// replaced (a new buffer: the old one is garbage once nothing else holds it). Every method works on either layout;
 // [QMatrix.Unpack] restores the stored one. A level switched to after
 // packing that has no packed kernels multiplies packed matrices as it does
 // stored ones (a chunk of rows unpacked at a time), with the same results.
