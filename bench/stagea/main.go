@@ -27,8 +27,11 @@
 // Levers not in train.TrainStageA, for measuring before anything adopts
 // them: -attn-heads H (attention pooling of the encoder's token states,
 // llink.AttnPool, in place of their mean; the token states are cached
-// beside the vectors) and -learn-tau (a learnt temperature,
-// llink.StageALossLearntTau, in place of the annealed one).
+// beside the vectors), -learn-tau (a learnt temperature,
+// llink.StageALossLearntTau, in place of the annealed one) and
+// -mix-english P (each training row's student reads the pair's English
+// side with probability P, its Khmer otherwise; -mix-shift moves those
+// English vectors by the languages' mean difference).
 //
 // The models are the embedded tiny defaults (models/tiny) unless -encoder
 // or -decoder name Hugging Face folders (e.g. continued-pretrained ones:
@@ -49,6 +52,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
@@ -95,6 +99,8 @@ func main() {
 	flag.StringVar(&o.projector, "projector", "", "read the projector from this `file` (written by -save-projector with the same models, pooling and teacher) instead of training one, and only measure the pool: the selection pairs are the first dev pairs with -eval dev and test alike, so a projector trained in a dev run is the one the same flags would train for -eval test")
 	flag.IntVar(&o.levers.attnHeads, "attn-heads", 0, "attention pooling of the encoder's token states with this many heads in place of their mean (0: the mean, the default)")
 	flag.BoolVar(&o.levers.learnTau, "learn-tau", false, "a learnt temperature (CLIP's logit scale, starting at 1/0.17) in place of the annealed 0.17 → 0.08")
+	flag.Float64Var(&o.levers.mixEnglish, "mix-english", 0, "each training row's student vector is the encoder's vector of the pair's English side with this probability, of its Khmer side otherwise (drawn every step; selection and pool stay Khmer)")
+	flag.BoolVar(&o.levers.mixShift, "mix-shift", false, "with -mix-english: move the English vectors by the training pairs' mean Khmer vector minus their mean English vector")
 	flag.BoolVar(&o.coverage, "coverage", false, "only print the encoder tokenizer's coverage of each split's Khmer (and of generated Khmer)")
 	flag.BoolVar(&o.direct, "direct", false, "only print retrieval in the encoder's own space: each pool pair's pooled Khmer vector against its pooled English vector, no Stage A (the encoder's own cross-lingual alignment)")
 	flag.BoolVar(&o.englishStudent, "english-student", false, "the student reads every pair's English in place of its Khmer: Stage A's ceiling in this decoder's space (a perfect translation into the encoder), for telling the encoder's limit from the teacher's")
@@ -267,6 +273,12 @@ func run(o options) error {
 	if o.pool != llink.PoolLayers && o.pool != llink.PoolLast {
 		return fmt.Errorf("-pool %q: want %s or %s", o.pool, llink.PoolLayers, llink.PoolLast)
 	}
+	if err := o.levers.check(); err != nil {
+		return err
+	}
+	if o.levers.mixEnglish > 0 && o.englishStudent {
+		return fmt.Errorf("-mix-english mixes English rows into a Khmer student: not with -english-student")
+	}
 	pairs, st, err := data.ReadFile(o.corpus, data.ReadOptions{})
 	if err != nil {
 		return err
@@ -330,7 +342,7 @@ func run(o options) error {
 		pc.ProjHidden = o.projHidden
 	}
 	if o.levers.any() && (o.projector != "" || o.saveProjector != "") {
-		return fmt.Errorf("-projector and -save-projector keep the projector only: not with -attn-heads or -learn-tau")
+		return fmt.Errorf("-projector and -save-projector keep the projector only: not with -attn-heads, -learn-tau or -mix-english")
 	}
 	if o.projector != "" {
 		return measureSaved(o, pc, student, tch, pool, vectors)
@@ -365,7 +377,7 @@ func run(o options) error {
 	}
 	proj := llink.NewProjector(pc, rand.New(rand.NewPCG(o.seed, 0x11)))
 	if o.levers.any() {
-		return runLevers(o, proj, student, c, trainV, selV, poolV, trainP, sel, pool)
+		return runLevers(o, proj, student, c, trainV, selV, poolV, trainP, sel, pool, vectors)
 	}
 	t0 := time.Now()
 	res, err := train.TrainStageA(proj, trainV, selV, c, nil)
@@ -384,9 +396,11 @@ func run(o options) error {
 }
 
 // runLevers trains Stage A with the levers o sets (train.TrainStageALevers) and prints
-// the pool's retrieval.
+// the pool's retrieval. vectors gives (and caches) the vectors of pairs, for
+// the English rows of -mix-english.
 func runLevers(o options, proj *llink.Projector, student *llink.Reader, c train.StageAConfig,
-	trainV, selV, poolV train.Pairs, trainP, sel, pool []data.Pair) error {
+	trainV, selV, poolV train.Pairs, trainP, sel, pool []data.Pair,
+	vectors func(string, []data.Pair) (train.Pairs, error)) error {
 	var ap *llink.AttnPool
 	var trainTok, selTok, poolTok *tokenSet
 	if o.levers.attnHeads > 0 {
@@ -411,6 +425,22 @@ func runLevers(o options, proj *llink.Projector, student *llink.Reader, c train.
 		}
 	}
 	lv := leverSet(ap, trainTok, selV, selTok)
+	if o.levers.mixEnglish > 0 {
+		en := slices.Clone(trainP)
+		for i := range en {
+			en[i].Foreign = en[i].English
+		}
+		enV, err := vectors("train-en", en)
+		if err != nil {
+			return err
+		}
+		mix := &englishMix{km: trainV.Z, en: enV.Z, p: o.levers.mixEnglish, r: rand.New(rand.NewPCG(o.seed, 0xE6))}
+		if o.levers.mixShift {
+			mix.en = shiftMean(enV.Z, trainV.Z)
+		}
+		lv.Student = func(tp *autograd.Tape, idx []int) *autograd.Var { return autograd.Const(mix.rows(idx)) }
+		lv.DevStudent = func() *tensor.Tensor { return selV.Z }
+	}
 	if o.levers.learnTau {
 		lv.LogScale = llink.NewLogScale(c.TauStart)
 	}
@@ -419,8 +449,8 @@ func runLevers(o options, proj *llink.Projector, student *llink.Reader, c train.
 	if err != nil {
 		return err
 	}
-	fmt.Printf("stage A with levers (attention heads %d, learnt temperature %v): %d steps, batch %d, lr %.0e, pool %s, hard negatives %d (%s); best selection R@1 %.3f (step %d)\n",
-		o.levers.attnHeads, o.levers.learnTau, o.steps, c.Batch, c.LR, o.pool, c.HardM, time.Since(t0).Round(time.Second), res.Best.R1, res.BestStep)
+	fmt.Printf("stage A with levers (attention heads %d, learnt temperature %v, English rows %g, shifted %v): %d steps, batch %d, lr %.0e, pool %s, hard negatives %d (%s); best selection R@1 %.3f (step %d)\n",
+		o.levers.attnHeads, o.levers.learnTau, o.levers.mixEnglish, o.levers.mixShift, o.steps, c.Batch, c.LR, o.pool, c.HardM, time.Since(t0).Round(time.Second), res.Best.R1, res.BestStep)
 	if lv.LogScale != nil {
 		fmt.Printf("learnt temperature at the kept step: %.4f\n", llink.LearntTau(lv.LogScale))
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/internal/testutil"
 	"github.com/llink-go/llink/models/llink"
@@ -297,5 +298,166 @@ func TestTrainLeversTrains(t *testing.T) {
 	}
 	if logScale.Value.Data()[0] == start {
 		t.Error("the temperature did not train")
+	}
+}
+
+// TestLeversCheck: the lever combinations the bench refuses, and those it
+// runs.
+func TestLeversCheck(t *testing.T) {
+	for _, tc := range []struct {
+		l    levers
+		want string // "" for none
+	}{
+		{levers{}, ""},
+		{levers{learnTau: true, attnHeads: 4}, ""},
+		{levers{mixEnglish: 0.5, learnTau: true}, ""},
+		{levers{mixEnglish: 1, mixShift: true}, ""},
+		{levers{attnHeads: -1}, "-attn-heads"},
+		{levers{mixEnglish: -0.1}, "probability"},
+		{levers{mixEnglish: 1.5}, "probability"},
+		{levers{mixEnglish: math.NaN()}, "probability"},
+		{levers{mixShift: true}, "give -mix-english"},
+		{levers{mixEnglish: 0.5, attnHeads: 4}, "not with -attn-heads"},
+	} {
+		err := tc.l.check()
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%+v: got %v, want an error with %q", tc.l, err, tc.want)
+		}
+	}
+}
+
+// TestEnglishMix: with probability 0 every row is the Khmer row, with 1 the
+// English row, with 0.5 one of the two at about half the draws each, and
+// the same seed draws the same rows.
+func TestEnglishMix(t *testing.T) {
+	r := testutil.RNG(7)
+	km, en := tensor.RandN(r, 1, 50, 3), tensor.RandN(r, 1, 50, 3)
+	idx := []int{0, 7, 7, 49, 3, 18, 25, 31, 40, 11}
+	for _, tc := range []struct {
+		p            float64
+		lo, hi       float64 // bounds on the share of English rows
+		draws, first int
+	}{{0, 0, 0, 1, 0}, {1, 1, 1, 1, 0}, {0.5, 0.45, 0.55, 400, 0}, {0.2, 0.15, 0.25, 400, 0}} {
+		m := &englishMix{km: km, en: en, p: tc.p, r: rand.New(rand.NewPCG(1, 0xE6))}
+		again := &englishMix{km: km, en: en, p: tc.p, r: rand.New(rand.NewPCG(1, 0xE6))}
+		var nEn, n int
+		for range tc.draws {
+			got, want := m.rows(idx), again.rows(idx)
+			if !slices.Equal(got.Data(), want.Data()) {
+				t.Fatalf("p %g: the same seed drew other rows", tc.p)
+			}
+			for i, row := range idx {
+				switch {
+				case slices.Equal(got.Row(i), en.Row(row)):
+					nEn++
+				case !slices.Equal(got.Row(i), km.Row(row)):
+					t.Fatalf("p %g: row %d is neither pair %d's Khmer nor its English vector", tc.p, i, row)
+				}
+				n++
+			}
+		}
+		if share := float64(nEn) / float64(n); share < tc.lo || share > tc.hi {
+			t.Errorf("p %g: %.3f of the rows English, want [%g, %g]", tc.p, share, tc.lo, tc.hi)
+		}
+	}
+}
+
+// TestShiftMean: the shifted English vectors have the Khmer vectors' mean
+// and keep their differences from one another.
+func TestShiftMean(t *testing.T) {
+	r := testutil.RNG(9)
+	km, en := tensor.RandN(r, 1, 40, 5), tensor.RandN(r, 1, 30, 5)
+	for i := range en.Dim(0) {
+		for k := range en.Row(i) {
+			en.Row(i)[k] += 3 + float32(k) // an offset per component
+		}
+	}
+	got := shiftMean(en, km)
+	mean := func(x *tensor.Tensor, k int) float64 {
+		var s float64
+		for i := range x.Dim(0) {
+			s += float64(x.Row(i)[k])
+		}
+		return s / float64(x.Dim(0))
+	}
+	for k := range 5 {
+		if d := math.Abs(mean(got, k) - mean(km, k)); d > 1e-5 {
+			t.Errorf("component %d: shifted mean %g, Khmer mean %g", k, mean(got, k), mean(km, k))
+		}
+		for i := 1; i < en.Dim(0); i++ {
+			want := en.Row(i)[k] - en.Row(0)[k]
+			if d := got.Row(i)[k] - got.Row(0)[k]; math.Abs(float64(d-want)) > 1e-5 {
+				t.Fatalf("row %d, component %d: difference from row 0 %g, was %g", i, k, d, want)
+			}
+		}
+	}
+}
+
+// TestEnglishMixStageA: English rows with probability 0 train exactly the
+// projector Stage A trains without a lever (the mix draws from its own
+// stream), and with probability 1 another one.
+func TestEnglishMixStageA(t *testing.T) {
+	r := testutil.RNG(11)
+	set := randomPairs(r, 40, 6, 5)
+	en := tensor.RandN(r, 1, 40, 6)
+	c := smallStageA()
+	trainWith := func(lv train.StageALevers) []float32 {
+		proj := llink.NewProjector(llink.DefaultConfig(6, 5), rand.New(rand.NewPCG(1, 0x11)))
+		if _, err := train.TrainStageALevers(proj, set, set, c, lv, nil); err != nil {
+			t.Fatal(err)
+		}
+		var out []float32
+		for _, p := range proj.Params() {
+			out = append(out, p.Value.Data()...)
+		}
+		return out
+	}
+	mixed := func(p float64) train.StageALevers {
+		m := &englishMix{km: set.Z, en: en, p: p, r: rand.New(rand.NewPCG(1, 0xE6))}
+		return train.StageALevers{
+			Student:    func(tp *autograd.Tape, idx []int) *autograd.Var { return autograd.Const(m.rows(idx)) },
+			DevStudent: func() *tensor.Tensor { return set.Z },
+		}
+	}
+	plain := trainWith(train.StageALevers{})
+	if got := trainWith(mixed(0)); !slices.Equal(got, plain) {
+		t.Error("English rows with probability 0 trained another projector than Stage A without levers")
+	}
+	if got := trainWith(mixed(1)); slices.Equal(got, plain) {
+		t.Error("English rows with probability 1 trained the Khmer rows' projector")
+	}
+}
+
+// TestRunEnglishMix: the command runs Stage A with shifted English rows on
+// a small package-split corpus and prints both retrieval directions, and
+// refuses -mix-english with -english-student.
+func TestRunEnglishMix(t *testing.T) {
+	if testing.Short() {
+		t.Skip("vectors of 1,600 pairs")
+	}
+	dir := t.TempDir()
+	pairs := data.Generate(6000, 5)
+	for i := range pairs {
+		pairs[i].Source = fmt.Sprintf("pkg%02d:/usr/share/locale/km/LC_MESSAGES/a.mo#%d", i%40, i)
+	}
+	var b bytes.Buffer
+	if err := data.WritePairsJSONL(&b, pairs); err != nil {
+		t.Fatal(err)
+	}
+	corpus := filepath.Join(dir, "c.jsonl")
+	if err := os.WriteFile(corpus, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := options{corpus: corpus, split: "package", eval: "dev", pool: llink.PoolLayers, cache: filepath.Join(dir, "cache"),
+		teacherPool: llink.TeacherMean, teacherLayer: 1, steps: 10, maxTrain: 200, batch: 32, hardM: -1, seed: 1,
+		levers: levers{mixEnglish: 0.5, mixShift: true, learnTau: true}}
+	out, err := captureStdout(t, func() error { return run(o) })
+	if err != nil || !strings.Contains(out, "English rows 0.5, shifted true") ||
+		!strings.Contains(out, "dev pool km→en") || !strings.Contains(out, "dev pool en→km") || !strings.Contains(out, "train-en") {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	o.englishStudent = true
+	if _, err := captureStdout(t, func() error { return run(o) }); err == nil || !strings.Contains(err.Error(), "-english-student") {
+		t.Fatalf("-mix-english with -english-student: %v", err)
 	}
 }
