@@ -2,9 +2,9 @@
 # Pretrains the two stand-in decoders of models/tiny from scratch, phase by
 # phase, with the commands their metadata records:
 #   OUT/d1 d2 d3  the embedded decoder (models/tiny/decoder is d3)
-#   OUT/p1 … p4   its continuation that copies names it never saw
-#                 (models/tiny/decoder-copy is p4; p4 was trained with
-#                 THREADS 1)
+#   OUT/p1 … p5   its continuation that copies names it never saw
+#                 (models/tiny/decoder-copy is p5; p4 and p5 were trained
+#                 with THREADS 1)
 # Every phase resumes from its checkpoint when the script is run again.
 # Usage: bash scripts/pretrain-decoders.sh OUT [THREADS]
 set -euo pipefail
@@ -36,4 +36,5 @@ phase "$out/p1" -init "$out/d3" -steps 800 -lr 1e-3 -boost yes_no=3 -pseudo-name
 phase "$out/p2" -init "$out/p1" -steps 1200 -lr 1e-3 -boost who=6,yes_no=3 -pseudo-names 1
 phase "$out/p3" -init "$out/p2" -steps 1200 -lr 1e-3 -boost who=6,yes_no=3 -pseudo-names 1 -pseudo-alphabet full
 phase "$out/p4" -init "$out/p3" -steps 600 -lr 1e-3 -boost who=6,yes_no=3 -pseudo-names 1 -pseudo-alphabet full -rename-distractors
-echo "== done: copy $out/d3 to models/tiny/decoder and $out/p4 to models/tiny/decoder-copy (model.safetensors, config.json, tokenizer.json)"
+phase "$out/p5" -init "$out/p4" -steps 800 -lr 1e-3 -boost who=6,yes_no=10 -pseudo-names 1 -pseudo-alphabet full -rename-distractors
+echo "== done: copy $out/d3 to models/tiny/decoder and $out/p5 to models/tiny/decoder-copy (model.safetensors, config.json, tokenizer.json)"

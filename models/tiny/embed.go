@@ -9,11 +9,12 @@
 // xlm-roberta-base when no Hugging Face folders are given.
 //
 // The folder decoder-copy (not compiled in) is the decoder continued by
-// four more phases whose tasks hold generated names (`llink pretrain
-// decoder -pseudo-names`, the last two with `-pseudo-alphabet full`: names
-// like real ones; the last with `-rename-distractors`, so an unknown name
-// in a yes/no question is no cue), so that it copies a name it never saw
-// from its prompt as a real decoder does; pass it as
+// five more phases whose tasks hold generated names (`llink pretrain
+// decoder -pseudo-names`, the last three with `-pseudo-alphabet full`:
+// names like real ones; the last two with `-rename-distractors`, so an
+// unknown name in a yes/no question is no cue, and the last with yes/no
+// tasks repeated ten times), so that it copies a name it never saw from its
+// prompt as a real decoder does; pass it as
 // `-decoder models/tiny/decoder-copy`.
 //
 //	dec, decTok, err := tiny.Decoder()
