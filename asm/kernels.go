@@ -74,6 +74,10 @@ type kernels struct {
 	// rounded to bf16, pairs multiplied in bf16, float32 sums. SgemmBF16Dot
 	// uses it; SgemmBF16 keeps A in float32 (bf16mv).
 	bf16dot bf16mvKernel
+	// f32dot4, when set, is the float32 matvec's four-row dot kernel
+	// (f32mv.go): gemv's m = 1 product reads four streams on it, with its
+	// own summation order; nil runs dot row by row.
+	f32dot4 f32dot4Kernel
 	// bf16tile, when set, is the bf16 dot-product GEMM's tile kernel
 	// (bf16gemm.go): SgemmBF16Dot runs products of more than bf16MaxM rows
 	// of A with B transposed on it.

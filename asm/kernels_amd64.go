@@ -36,6 +36,7 @@ func registerArch() {
 		// prompt's dequantised weight rows), where zmm is 2.6× ymm.
 		k.tobf16 = f32ToBF16AVX512
 		k.bf16mv = bf16mvAVX512Go
+		k.f32dot4 = f32dot4AVX512
 		qdotAVX512(&k)
 		register(k)
 		if cpu.X86.HasAVX512BF16 {

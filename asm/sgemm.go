@@ -439,6 +439,10 @@ func gemv(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda
 func gemvJob(kr *kernels, n int, x []float32, b *bOperand, alpha, beta float32, c []float32) mvJob {
 	k, bf, ld := len(x), b.f32, b.ld
 	rows := func(j0, j1 int) {
+		if kr.f32dot4 != nil && k > 0 {
+			f32mvRows(kr.f32dot4, x, bf, ld, j0, j1, alpha, beta, c)
+			return
+		}
 		for j := j0; j < j1; j++ {
 			d := kr.dot(x, bf[j*ld:j*ld+k])
 			if beta == 0 {
