@@ -401,7 +401,8 @@ func gemmSerial(kr *kernels, transA bool, m, n, k int, alpha float32, a []float3
 // would double the traffic. It reports false when it does not apply.
 func gemv(kr *kernels, transA bool, m, n, k int, alpha float32, a []float32, lda int, b *bOperand, beta float32, c []float32, ldc int, t int) bool {
 	if m == 1 && !transA && b.trans {
-		// c[j] = alpha·a·B[j,:] + beta·c[j]: one dot per row of B. A
+		// c[j] = alpha·a·B[j,:] + beta·c[j]: one dot per row of B (four
+		// rows a quarter apart per call on a level with f32dot4). A
 		// decoding step's matvec from pollSplitBytes of weights up: split
 		// as the bf16 and quantised ones are, a few chunks per thread taken
 		// in turn by polling workers (parallelChunks). Smaller ones (the
