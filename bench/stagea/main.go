@@ -19,7 +19,8 @@
 // -teacher-layer choose the teacher vector's definition (llink.Teacher);
 // the mean pairwise cosine of the pool's teacher vectors is printed.
 // -batch, -hard-m and -proj-hidden change Stage A's contrastive batch, its
-// hard negatives per step and the projector's width. -save-projector keeps
+// hard negatives per step and the projector's width; -stagea-seed changes
+// Stage A's seed alone, on the split -seed makes. -save-projector keeps
 // a run's projector; -projector FILE measures another pool through it
 // without training (a dev run's projector read on -eval test: the test read
 // costs the test pool's vectors only).
@@ -72,7 +73,7 @@ type options struct {
 	steps, maxTrain, batch, teacherLayer               int
 	projHidden, hardM                                  int
 	lr                                                 float64
-	seed                                               uint64
+	seed, stageASeed                                   uint64
 	coverage, direct, englishStudent                   bool
 	levers                                             levers
 }
@@ -95,6 +96,7 @@ func main() {
 	flag.IntVar(&o.projHidden, "proj-hidden", 0, "the projector's hidden width (0: the paper's ratio, 4× the encoder width)")
 	flag.IntVar(&o.hardM, "hard-m", -1, "hard negatives per step from the teacher queue (-1: the default, 256; 0: in-batch negatives only)")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed (split, initialisation, sampling)")
+	flag.Uint64Var(&o.stageASeed, "stagea-seed", 0, "Stage A's own seed (projector initialisation, batch order, dropout, English-row draws), for reading Stage A's spread on one split (0: -seed)")
 	flag.StringVar(&o.saveProjector, "save-projector", "", "write the trained projector (its best snapshot on the selection pairs) to this `file`")
 	flag.StringVar(&o.projector, "projector", "", "read the projector from this `file` (written by -save-projector with the same models, pooling and teacher) instead of training one, and only measure the pool: the selection pairs are the first dev pairs with -eval dev and test alike, so a projector trained in a dev run is the one the same flags would train for -eval test")
 	flag.IntVar(&o.levers.attnHeads, "attn-heads", 0, "attention pooling of the encoder's token states with this many heads in place of their mean (0: the mean, the default)")
@@ -109,6 +111,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "stagea:", err)
 		os.Exit(1)
 	}
+}
+
+// trainSeed is Stage A's seed: -stagea-seed, or -seed when it is 0. The
+// split, the selection pairs and the pool always follow -seed.
+func (o options) trainSeed() uint64 {
+	if o.stageASeed != 0 {
+		return o.stageASeed
+	}
+	return o.seed
 }
 
 // split returns Stage A's training and selection pairs and the retrieval
@@ -361,8 +372,11 @@ func run(o options) error {
 	}
 	fmt.Printf("teacher vectors (%s, layer %d): mean pairwise cosine %.3f over the pool\n",
 		o.teacherPool, o.teacherLayer, meanCosine(poolV.H.Data(), poolV.Len(), poolV.H.Dim(1)))
+	if o.stageASeed != 0 {
+		fmt.Printf("stage A seed %d (split seed %d)\n", o.stageASeed, o.seed)
+	}
 	c := train.DefaultStageA()
-	c.Steps, c.Warmup, c.Seed = o.steps, max(o.steps/10, 1), o.seed
+	c.Steps, c.Warmup, c.Seed = o.steps, max(o.steps/10, 1), o.trainSeed()
 	c.EvalEvery = max(o.steps/10, 1)
 	c.QueueSize = min(c.QueueSize, len(trainP))
 	if o.batch > 0 {
@@ -375,7 +389,7 @@ func run(o options) error {
 	if o.hardM >= 0 {
 		c.HardM = o.hardM
 	}
-	proj := llink.NewProjector(pc, rand.New(rand.NewPCG(o.seed, 0x11)))
+	proj := llink.NewProjector(pc, rand.New(rand.NewPCG(o.trainSeed(), 0x11)))
 	if o.levers.any() {
 		return runLevers(o, proj, student, c, trainV, selV, poolV, trainP, sel, pool, vectors)
 	}
@@ -434,7 +448,7 @@ func runLevers(o options, proj *llink.Projector, student *llink.Reader, c train.
 		if err != nil {
 			return err
 		}
-		mix := &englishMix{km: trainV.Z, en: enV.Z, p: o.levers.mixEnglish, r: rand.New(rand.NewPCG(o.seed, 0xE6))}
+		mix := &englishMix{km: trainV.Z, en: enV.Z, p: o.levers.mixEnglish, r: rand.New(rand.NewPCG(o.trainSeed(), 0xE6))}
 		if o.levers.mixShift {
 			mix.en = shiftMean(enV.Z, trainV.Z)
 		}

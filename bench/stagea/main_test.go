@@ -163,18 +163,7 @@ func TestSavedProjector(t *testing.T) {
 		t.Skip("Stage A on 1,500 pairs")
 	}
 	dir := t.TempDir()
-	pairs := data.Generate(6000, 5)
-	for i := range pairs {
-		pairs[i].Source = fmt.Sprintf("pkg%02d:/usr/share/locale/km/LC_MESSAGES/a.mo#%d", i%40, i)
-	}
-	var b bytes.Buffer
-	if err := data.WritePairsJSONL(&b, pairs); err != nil {
-		t.Fatal(err)
-	}
-	corpus := filepath.Join(dir, "c.jsonl")
-	if err := os.WriteFile(corpus, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	corpus := packageCorpus(t, dir)
 	o := options{corpus: corpus, split: "package", eval: "dev", pool: llink.PoolLayers, cache: filepath.Join(dir, "cache"),
 		teacherPool: llink.TeacherMean, teacherLayer: 1, steps: 20, maxTrain: 300, batch: 32, hardM: -1, seed: 1,
 		saveProjector: filepath.Join(dir, "p.safetensors")}
@@ -200,6 +189,25 @@ func TestSavedProjector(t *testing.T) {
 	if _, err := poolLines(o); err == nil || !strings.Contains(err.Error(), "at layer 1") {
 		t.Fatalf("a projector for block 1's teacher used with block 2's: %v", err)
 	}
+}
+
+// packageCorpus writes a generated corpus of 6,000 pairs from 40 source
+// packages into dir, as harvest-debian writes them, and returns its path.
+func packageCorpus(t *testing.T, dir string) string {
+	t.Helper()
+	pairs := data.Generate(6000, 5)
+	for i := range pairs {
+		pairs[i].Source = fmt.Sprintf("pkg%02d:/usr/share/locale/km/LC_MESSAGES/a.mo#%d", i%40, i)
+	}
+	var b bytes.Buffer
+	if err := data.WritePairsJSONL(&b, pairs); err != nil {
+		t.Fatal(err)
+	}
+	corpus := filepath.Join(dir, "c.jsonl")
+	if err := os.WriteFile(corpus, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return corpus
 }
 
 // captureStdout runs f with os.Stdout sent to a file and returns what it
@@ -436,18 +444,7 @@ func TestRunEnglishMix(t *testing.T) {
 		t.Skip("vectors of 1,600 pairs")
 	}
 	dir := t.TempDir()
-	pairs := data.Generate(6000, 5)
-	for i := range pairs {
-		pairs[i].Source = fmt.Sprintf("pkg%02d:/usr/share/locale/km/LC_MESSAGES/a.mo#%d", i%40, i)
-	}
-	var b bytes.Buffer
-	if err := data.WritePairsJSONL(&b, pairs); err != nil {
-		t.Fatal(err)
-	}
-	corpus := filepath.Join(dir, "c.jsonl")
-	if err := os.WriteFile(corpus, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	corpus := packageCorpus(t, dir)
 	o := options{corpus: corpus, split: "package", eval: "dev", pool: llink.PoolLayers, cache: filepath.Join(dir, "cache"),
 		teacherPool: llink.TeacherMean, teacherLayer: 1, steps: 10, maxTrain: 200, batch: 32, hardM: -1, seed: 1,
 		levers: levers{mixEnglish: 0.5, mixShift: true, learnTau: true}}
@@ -459,5 +456,39 @@ func TestRunEnglishMix(t *testing.T) {
 	o.englishStudent = true
 	if _, err := captureStdout(t, func() error { return run(o) }); err == nil || !strings.Contains(err.Error(), "-english-student") {
 		t.Fatalf("-mix-english with -english-student: %v", err)
+	}
+}
+
+// TestStageASeed: -stagea-seed equal to -seed is the run without it, and
+// another value trains another projector on the same split.
+func TestStageASeed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("vectors of 1,400 pairs")
+	}
+	dir := t.TempDir()
+	o := options{corpus: packageCorpus(t, dir), split: "package", eval: "dev", pool: llink.PoolLayers, cache: filepath.Join(dir, "cache"),
+		teacherPool: llink.TeacherMean, teacherLayer: 1, steps: 20, maxTrain: 200, batch: 32, hardM: -1, seed: 1}
+	read := func(stageASeed uint64) (split, pool string) {
+		o.stageASeed = stageASeed
+		out, err := captureStdout(t, func() error { return run(o) })
+		if err != nil {
+			t.Fatalf("-stagea-seed %d: %v\n%s", stageASeed, err, out)
+		}
+		for _, l := range strings.Split(out, "\n") {
+			switch {
+			case strings.HasPrefix(l, "package split"), strings.HasPrefix(l, "  "):
+				split += l + "\n"
+			case strings.HasPrefix(l, "dev pool "):
+				pool += l + "\n"
+			}
+		}
+		return split, pool
+	}
+	split, pool := read(0)
+	if s, p := read(1); s != split || p != pool {
+		t.Errorf("-stagea-seed 1 with -seed 1 differs from the run without it:\n%s%s\nwant\n%s%s", s, p, split, pool)
+	}
+	if s, p := read(2); s != split || p == pool {
+		t.Errorf("-stagea-seed 2: split the same %v, pool retrieval the same %v (want true, false)", s == split, p == pool)
 	}
 }
