@@ -22,6 +22,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"math"
@@ -58,7 +59,7 @@ func main() {
 	decoder := flag.Bool("decoder", true, "time the Stage B step (false: only the cache step, with -encoder)")
 	khmer := flag.Int("khmer", 104, "encoder input tokens per Khmer sentence (LLINK.md: 104 Llama tokens; XLM-R's Unigram spends fewer)")
 	compare := flag.Int("compare", 0, "instead of the timed steps, compare one micro-batch of this many examples' loss and gradients on the bf16 dot-product path against float32 arithmetic")
-	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed steps to this file")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed steps to this file (samples labelled step=N: pprof -tagfocus=step:N; asm's pooled GEMM workers at two or more threads carry no label)")
 	fastSiLU := flag.Bool("fastsilu", false, "the decoder's SiLU with a float32 sigmoid (llama.Model.FastSiLU; not the default's bits)")
 	loop := flag.Int("loop", 0, "instead of the timed steps, run this many steps of the real Stage B loop (train.TrainStageB, the paper's settings) on random examples at the last -batch size, micro-batches from -micro or, with -micro 0, -membudget; print each step's time and the peak RSS")
 	flag.Parse()
@@ -220,7 +221,17 @@ func (s *stepper) measure(sizes []int, mb, steps, threads int, pk peaks) {
 	for _, bs := range sizes {
 		var best timing
 		for i := range steps {
-			t := s.step(bs, min(mb, bs))
+			// Each timed step's samples carry its number in a CPU profile
+			// (pprof -tagfocus=step:2): the first step at a size grows the
+			// arena, and its first touches of fresh pages — page faults,
+			// each charged to whatever kernel writes the page first — are
+			// not the steady state.
+			var t timing
+			pprof.Do(context.Background(), pprof.Labels("step", strconv.Itoa(i+1)), func(context.Context) {
+				t = s.step(bs, min(mb, bs))
+			})
+			fmt.Printf("stageb batch %d step %d: %.1f s (%.1f CPU-s), %d page faults\n",
+				bs, i+1, t.total().Seconds(), (t.microCPU + t.optCPU).Seconds(), t.faults)
 			if i == 0 || t.total() < best.total() {
 				best = t
 			}
