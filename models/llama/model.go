@@ -439,8 +439,9 @@ func (m *Model) attention(dst, q, k, v []float32, cache *Cache, layer, T int) {
 		if cap(*buf) < T*S {
 			*buf = make([]float32, T*S)
 		}
-		sc := (*buf)[:T*S] // fully overwritten: beta = 0 never reads it
+		sc := (*buf)[:T*S] // what no product writes, the mask below does
 		qo := b*T*qd + h*hd
+		blocks := causalBlocks(T, k != nil)
 		if T == 1 {
 			clear(sc)
 			for d, qv := range q[qo : qo+hd] {
@@ -448,7 +449,10 @@ func (m *Model) attention(dst, q, k, v []float32, cache *Cache, layer, T int) {
 			}
 			asm.Scale(scale, sc)
 		} else if k != nil {
-			asm.Sgemm(false, true, T, S, hd, scale, q[qo:], qd, k[b*T*kvd+kvh*hd:], kvd, 0, sc, S)
+			for _, bl := range blocks { // rows t0..t1-1 score the keys 0..t1-1 only
+				t0, t1 := bl[0], bl[1]
+				asm.Sgemm(false, true, t1-t0, t1, hd, scale, q[qo+t0*qd:], qd, k[b*T*kvd+kvh*hd:], kvd, 0, sc[t0*S:], S)
+			}
 		} else {
 			asm.Sgemm(false, false, T, S, hd, scale, q[qo:], qd, K, ld, 0, sc, S)
 		}
@@ -470,7 +474,10 @@ func (m *Model) attention(dst, q, k, v []float32, cache *Cache, layer, T int) {
 			return
 		}
 		if k != nil {
-			asm.Sgemm(false, false, T, hd, S, 1, sc, S, v[b*T*kvd+kvh*hd:], kvd, 0, dst[qo:], qd)
+			for _, bl := range blocks { // the probabilities past t1-1 are zeros
+				t0, t1 := bl[0], bl[1]
+				asm.Sgemm(false, false, t1-t0, hd, t1, 1, sc[t0*S:], S, v[b*T*kvd+kvh*hd:], kvd, 0, dst[qo+t0*qd:], qd)
+			}
 			return
 		}
 		asm.Sgemm(false, true, T, hd, S, 1, sc, S, V, ld, 0, dst[qo:], qd)
@@ -484,6 +491,41 @@ func (m *Model) attention(dst, q, k, v []float32, cache *Cache, layer, T int) {
 	}
 	tensor.Parallel(n, head)
 }
+
+// causalBlocks splits the T queries of a prompt whose attention reads rows
+// (rows, past = 0) into blocks of about causalRows, [t0, t1) each: a
+// block's queries see only the keys before t1, so its scores and weighted
+// values are products over t1 keys instead of T — the causal half of the
+// work skipped. It is exact: a score is its own dot product whatever the
+// block, and the weighted values drop only trailing terms whose weights
+// are exact zeros, summed by asm's GEMM in one chain in key order (its
+// inner-dimension block, 512, exceeds causalMaxT). Longer prompts, and
+// passes over the cache, run as one block [0, T). Every block has more
+// rows than rowKVMinT, so none takes the few-row path.
+func causalBlocks(T int, rows bool) [][2]int {
+	if !rows || T > causalMaxT || T <= causalRows {
+		return [][2]int{{0, T}}
+	}
+	var bl [][2]int
+	for t0 := 0; t0 < T; t0 += causalRows {
+		t1 := min(t0+causalRows, T)
+		if T-t1 <= rowKVMinT { // a short last block joins this one
+			t1 = T
+		}
+		bl = append(bl, [2]int{t0, t1})
+		if t1 == T {
+			break
+		}
+	}
+	return bl
+}
+
+// causalRows is the query block of causalBlocks; causalMaxT the longest
+// prompt it splits.
+const (
+	causalRows = 64
+	causalMaxT = 256
+)
 
 // rowKVMinT is the prompt length up to which a forward without a cache
 // still stores its keys and values transposed (see forwardEmbeds): asm's

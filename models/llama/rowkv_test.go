@@ -10,11 +10,12 @@ import (
 )
 
 // TestRowKVAttention: a forward without a cache (attention on the
-// projections' rows) gives the hidden states of the same forward into a
-// fresh cache (keys and values stored transposed first) bit for bit, on
-// every kernel level, 1 and 2 threads, prompts from 1 token to past the
-// GEMM's tiles, head sizes from 8 (the skinny kernels) to 64, grouped-query
-// heads, and padded rows.
+// projections' rows, in causal blocks) gives the hidden states of the same
+// forward into a fresh cache (keys and values stored transposed first, all
+// keys scored) bit for bit, on every kernel level, 1 and 2 threads, prompts
+// from 1 token to past the GEMM's tiles and the causal blocks' edges (a
+// short last block, the longest split prompt and one past it), head sizes
+// from 8 (the skinny kernels) to 64, grouped-query heads, and padded rows.
 func TestRowKVAttention(t *testing.T) {
 	for _, l := range asm.Available() {
 		for _, hd := range []int{8, 16, 32, 64} {
@@ -22,7 +23,7 @@ func TestRowKVAttention(t *testing.T) {
 			c.Hidden, c.Intermediate, c.Layers, c.Heads, c.KVHeads, c.HeadDim = 64, 96, 2, 64/hd*2, 64/hd, hd
 			m := New(c, rand.New(rand.NewPCG(1, uint64(hd))))
 			r := rand.New(rand.NewPCG(2, uint64(hd)))
-			for _, shape := range [][2]int{{1, 1}, {1, 3}, {2, 5}, {1, 7}, {3, 13}, {1, 17}, {2, 33}, {1, 70}} {
+			for _, shape := range [][2]int{{1, 1}, {1, 3}, {2, 5}, {1, 7}, {3, 13}, {1, 17}, {2, 33}, {1, 36}, {1, 37}, {1, 70}, {2, 100}, {1, 256}, {1, 257}} {
 				for _, th := range []int{1, 2} {
 					name := fmt.Sprintf("%s/hd%d/%dx%d/t%d", l, hd, shape[0], shape[1], th)
 					b := Batch{B: shape[0], T: shape[1], IDs: make([]int, shape[0]*shape[1])}
