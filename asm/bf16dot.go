@@ -133,6 +133,13 @@ func bf16DotRowGeneric(x, w []uint16) float32 {
 	if p < k {
 		dpbf16Lanes(&a, x[p:k], w[p:k])
 	}
+	return fold16(&a, &b)
+}
+
+// fold16 is the AVX-512 dot kernels' horizontal sum of their two 16-lane
+// accumulators, in their order: a+b lane by lane, the 16 lanes folded to 8
+// and 4 (lane i + lane i+half), then (l0+l1) + (l2+l3). It overwrites a.
+func fold16(a, b *[16]float32) float32 {
 	for l := range a {
 		a[l] = addX86(a[l], b[l])
 	}

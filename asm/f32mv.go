@@ -48,16 +48,7 @@ func f32DotRowGeneric(x, w []float32) float32 {
 			a[l] = fma32(xv, wv, a[l])
 		}
 	}
-	for l := range a {
-		a[l] = addX86(a[l], b[l])
-	}
-	for l := range 8 {
-		a[l] = addX86(a[l], a[l+8])
-	}
-	for l := range 4 {
-		a[l] = addX86(a[l], a[l+4])
-	}
-	return addX86(addX86(a[0], a[1]), addX86(a[2], a[3]))
+	return fold16(&a, &b)
 }
 
 // f32dot4Generic is f32dot4Kernel in Go (the twin of the assembly ones).

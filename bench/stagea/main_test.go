@@ -162,11 +162,8 @@ func TestSavedProjector(t *testing.T) {
 	if testing.Short() {
 		t.Skip("Stage A on 1,500 pairs")
 	}
-	dir := t.TempDir()
-	corpus := packageCorpus(t, dir)
-	o := options{corpus: corpus, split: "package", eval: "dev", pool: llink.PoolLayers, cache: filepath.Join(dir, "cache"),
-		teacherPool: llink.TeacherMean, teacherLayer: 1, steps: 20, maxTrain: 300, batch: 32, hardM: -1, seed: 1,
-		saveProjector: filepath.Join(dir, "p.safetensors")}
+	dir, o := smallPackageRun(t, 20, 300)
+	o.saveProjector = filepath.Join(dir, "p.safetensors")
 	poolLines := func(o options) (string, error) {
 		out, err := captureStdout(t, func() error { return run(o) })
 		var lines []string
@@ -189,6 +186,17 @@ func TestSavedProjector(t *testing.T) {
 	if _, err := poolLines(o); err == nil || !strings.Contains(err.Error(), "at layer 1") {
 		t.Fatalf("a projector for block 1's teacher used with block 2's: %v", err)
 	}
+}
+
+// smallPackageRun returns a temporary folder and the options of a small
+// dev run on a package-split corpus written there (teacher: block 1's mean,
+// batch 32, no hard negatives, seed 1), with Stage A's steps and its
+// training pairs capped at maxTrain.
+func smallPackageRun(t *testing.T, steps, maxTrain int) (string, options) {
+	dir := t.TempDir()
+	return dir, options{corpus: packageCorpus(t, dir), split: "package", eval: "dev", pool: llink.PoolLayers,
+		cache: filepath.Join(dir, "cache"), teacherPool: llink.TeacherMean, teacherLayer: 1,
+		steps: steps, maxTrain: maxTrain, batch: 32, hardM: -1, seed: 1}
 }
 
 // packageCorpus writes a generated corpus of 6,000 pairs from 40 source
@@ -443,11 +451,8 @@ func TestRunEnglishMix(t *testing.T) {
 	if testing.Short() {
 		t.Skip("vectors of 1,600 pairs")
 	}
-	dir := t.TempDir()
-	corpus := packageCorpus(t, dir)
-	o := options{corpus: corpus, split: "package", eval: "dev", pool: llink.PoolLayers, cache: filepath.Join(dir, "cache"),
-		teacherPool: llink.TeacherMean, teacherLayer: 1, steps: 10, maxTrain: 200, batch: 32, hardM: -1, seed: 1,
-		levers: levers{mixEnglish: 0.5, mixShift: true, learnTau: true}}
+	_, o := smallPackageRun(t, 10, 200)
+	o.levers = levers{mixEnglish: 0.5, mixShift: true, learnTau: true}
 	out, err := captureStdout(t, func() error { return run(o) })
 	if err != nil || !strings.Contains(out, "English rows 0.5, shifted true") ||
 		!strings.Contains(out, "dev pool km→en") || !strings.Contains(out, "dev pool en→km") || !strings.Contains(out, "train-en") {
@@ -465,9 +470,7 @@ func TestStageASeed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("vectors of 1,400 pairs")
 	}
-	dir := t.TempDir()
-	o := options{corpus: packageCorpus(t, dir), split: "package", eval: "dev", pool: llink.PoolLayers, cache: filepath.Join(dir, "cache"),
-		teacherPool: llink.TeacherMean, teacherLayer: 1, steps: 20, maxTrain: 200, batch: 32, hardM: -1, seed: 1}
+	_, o := smallPackageRun(t, 20, 200)
 	read := func(stageASeed uint64) (split, pool string) {
 		o.stageASeed = stageASeed
 		out, err := captureStdout(t, func() error { return run(o) })
