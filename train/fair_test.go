@@ -273,6 +273,62 @@ func TestFairData(t *testing.T) {
 	}
 }
 
+// TestSampleTasksBy: a kind of weight w gets w draws per round (its share
+// of the tasks w over the weights' sum); nil and all-1 weights give
+// SampleTasks' draw exactly, and FairData's training tasks follow
+// KindWeights.
+func TestSampleTasksBy(t *testing.T) {
+	c, err := data.Build(data.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, _, _ := c.Tasks(1)
+	even := SampleTasks(tr, 800, 1)
+	ones := map[string]int{}
+	for _, k := range data.TaskKinds {
+		ones[k] = 1
+	}
+	if !reflect.DeepEqual(SampleTasksBy(tr, 800, 1, ones), even) || !reflect.DeepEqual(SampleTasksBy(tr, 800, 1, nil), even) {
+		t.Fatal("weights of 1 changed the draw")
+	}
+	count := func(ts []data.Task) map[string]int {
+		m := map[string]int{}
+		for _, tk := range ts {
+			m[tk.Kind]++
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		weights map[string]int
+		n       int
+	}{
+		{map[string]int{data.KindYesNo: 3}, 800},
+		{map[string]int{data.KindYesNo: 2, data.KindWho: 4}, 1100},
+		{map[string]int{data.KindTranslate: 1}, 240},
+	} {
+		got := count(SampleTasksBy(tr, tc.n, 1, tc.weights))
+		sum := 0
+		for _, k := range data.TaskKinds {
+			sum += max(1, tc.weights[k])
+		}
+		for _, k := range data.TaskKinds {
+			// Whole rounds of sum draws, the last one cut: each kind gets its
+			// weight per round, give or take the cut round.
+			want := float64(tc.n) * float64(max(1, tc.weights[k])) / float64(sum)
+			if d := float64(got[k]) - want; d < -float64(max(1, tc.weights[k])) || d > float64(max(1, tc.weights[k])) {
+				t.Errorf("weights %v: kind %s drawn %d times of %d, want %.1f", tc.weights, k, got[k], tc.n, want)
+			}
+		}
+	}
+	d, _, _, err := FairData(FairDataOptions{Seed: 1, TrainPairs: 500, TrainTasks: 200, PerKind: 5, KindWeights: map[string]int{data.KindYesNo: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(d.TrainTasks)[data.KindYesNo]; n != 60 {
+		t.Fatalf("FairData with yes_no weight 3: %d yes/no training tasks of 200, want 60", n)
+	}
+}
+
 // xlmrTinyConfig is the toy encoder's shape.
 func xlmrTinyConfig(vocab int) xlmr.Config {
 	ec := xlmr.Tiny(vocab)

@@ -39,6 +39,11 @@ type FairDataOptions struct {
 	PseudoNames    float64
 	PseudoAlphabet Names
 	DevNames       Names
+	// KindWeights gives some kinds more of the training tasks: a kind of
+	// weight w gets w draws in each round of [SampleTasksBy] (kinds not
+	// named weigh 1; nil spreads the tasks evenly). Every trained row reads
+	// the same tasks, so a weight changes the data of all rows alike.
+	KindWeights map[string]int
 }
 
 // stageADevPairs is how many dev pairs Stage A selects its checkpoint on.
@@ -72,7 +77,7 @@ func FairData(o FairDataOptions) (d Data, slices []FairSlice, short map[string]m
 	d.TrainPairs = c.Train[:min(o.TrainPairs, len(c.Train))]
 	d.DevPairs = c.Dev[:min(stageADevPairs, len(c.Dev))]
 	d.Pool = c.Pool
-	d.TrainTasks = SampleTasks(tr, o.TrainTasks, o.Seed)
+	d.TrainTasks = SampleTasksBy(tr, o.TrainTasks, o.Seed, o.KindWeights)
 	// A renamed task's "no" distractor is renamed too (RenameDistractors),
 	// as the test's distractors are held out like its passages' names.
 	if o.PseudoNames > 0 {
@@ -130,11 +135,21 @@ func englishOracle(tasks []data.Task) []data.Task {
 // SampleTasks takes n tasks spread evenly over the kinds, round robin,
 // each drawn at random without replacement (deterministic for the seed).
 func SampleTasks(ts []data.Task, n int, seed uint64) []data.Task {
+	return SampleTasksBy(ts, n, seed, nil)
+}
+
+// SampleTasksBy is [SampleTasks] with weights: in each round a kind of
+// weight w (1 when not in weights) gets w draws in a row, so its share of
+// the n tasks is w over the weights' sum while its pool lasts. Nil or
+// all-1 weights give exactly SampleTasks' draw.
+func SampleTasksBy(ts []data.Task, n int, seed uint64, weights map[string]int) []data.Task {
 	byKind := map[string][]data.Task{}
 	var kinds []string
 	for _, t := range ts {
 		if _, ok := byKind[t.Kind]; !ok {
-			kinds = append(kinds, t.Kind)
+			for range max(1, weights[t.Kind]) {
+				kinds = append(kinds, t.Kind)
+			}
 		}
 		byKind[t.Kind] = append(byKind[t.Kind], t)
 	}

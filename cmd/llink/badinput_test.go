@@ -149,6 +149,14 @@ func TestBadInputCommandLine(t *testing.T) {
 		{"unknown split", []string{"run", "-split", "shuffle"}, `invalid value "shuffle" for flag -split: want random or package`, 2},
 		{"unknown slots", []string{"run", "-slots", "bag"}, `invalid value "bag" for flag -slots: want pooled, tokens, segments, words or vocab`, 2},
 	})
+	// Kind weights of the training tasks (fair) and the decoder's boost
+	// (pretrain): one parser.
+	checkBad(t, []badCase{
+		{"unknown kind weight", []string{"fair", "-task-weights", "yesno=3"}, `invalid value "yesno=3" for flag -task-weights: "yesno=3": want KIND=N,… with N in 1..100 and kinds [translate who where what when how_many extract_number yes_no]`, 2},
+		{"zero kind weight", []string{"fair", "-task-weights", "yes_no=0"}, `invalid value "yes_no=0" for flag -task-weights: "yes_no=0": want KIND=N,… with N in 1..100 and kinds [translate who where what when how_many extract_number yes_no]`, 2},
+		{"kind weighed twice", []string{"fair", "-task-weights", "yes_no=2,yes_no=3"}, `invalid value "yes_no=2,yes_no=3" for flag -task-weights: "yes_no=2,yes_no=3": kind yes_no given twice`, 2},
+		{"unknown boost kind", []string{"pretrain", "decoder", "-boost", "who=x", "-out", t.TempDir()}, `pretrain decoder: -boost: "who=x": want KIND=N,… with N in 1..100 and kinds [translate who where what when how_many extract_number yes_no]`, 2},
+	})
 	// Dynamic K: the rule's flags, checked the same way by run and fair.
 	for _, cmd := range []string{"run", "fair"} {
 		checkBad(t, []badCase{

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,6 +46,7 @@ type fairOptions struct {
 	slotPairs    bool
 	devNames     string
 	pseudoAlpha  string
+	taskWeights  map[string]int
 }
 
 func (o *fairOptions) register(fs *flag.FlagSet) {
@@ -66,6 +68,10 @@ func (o *fairOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.slotPairs, "slot-pairs", false, "LLINK's Stage B first translates Stage A's training pairs through the slots for one epoch, as direct FT + copy + pairs does before its tasks")
 	choiceFlag(fs, &o.pseudoAlpha, "pseudo-alphabet", "the pseudo-names of -pseudo-names: simple = two syllables of a small alphabet, full = names like real ones (training names' halves joined, and the whole written inventory)", string(train.SimplePseudo), string(train.SimplePseudo), string(train.FullPseudo))
 	choiceFlag(fs, &o.devNames, "dev-names", "with -eval-dev, the given names of the dev questions: real = real Khmer names reserved for dev, which no row trained on, as the test's (data.DevGivenNames); simple, full = pseudo-names of that alphabet; training = as generated (names the rows trained on)", "real", "real", string(train.SimplePseudo), string(train.FullPseudo), "training")
+	fs.Func("task-weights", "`KIND=N,…`: kind KIND gets N draws in each round of the training tasks' round robin over the kinds (N times its even share; every trained row reads the same tasks)", func(s string) (err error) {
+		o.taskWeights, err = kindCounts(s)
+		return err
+	})
 	fs.BoolVar(&o.oracle, "english-oracle", false, "every task's Khmer replaced by its English passage, in training and evaluation: what the decoder answers when it reads the English (a ceiling for these questions, not a result)")
 	fs.IntVar(&o.k, "k", 8, fmt.Sprintf("soft slots K of LLINK's rows (1..%d)", llink.MaxK))
 	o.registerSlots(fs)
@@ -233,6 +239,13 @@ func runFair(args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 	if o.oracle {
 		rec.Settings["english_oracle"] = "true"
 	}
+	if len(o.taskWeights) > 0 {
+		var ws []string
+		for _, k := range slices.Sorted(maps.Keys(o.taskWeights)) {
+			ws = append(ws, fmt.Sprintf("%s=%d", k, o.taskWeights[k]))
+		}
+		rec.Settings["task_weights"] = strings.Join(ws, ",")
+	}
 	if o.evalDev {
 		rec.Settings["dev_names"] = o.devNames
 	}
@@ -315,7 +328,7 @@ func runFairSeed(o fairOptions, m *train.Models, c train.PipelineConfig, seed ui
 	fmt.Fprintf(log, "seed %d of %d\n", seed, o.seeds)
 	d, sl, short, err := train.FairData(train.FairDataOptions{Seed: seed, TrainPairs: o.trainPairs, TrainTasks: o.trainTasks,
 		PerKind: o.perKind, NovelPerKind: o.novelPerKind, OnDev: o.evalDev, EnglishOracle: o.oracle,
-		PseudoNames: o.pseudoNames, PseudoAlphabet: train.Names(o.pseudoAlpha), DevNames: o.devNamesFrom()})
+		PseudoNames: o.pseudoNames, PseudoAlphabet: train.Names(o.pseudoAlpha), DevNames: o.devNamesFrom(), KindWeights: o.taskWeights})
 	if err != nil {
 		return nil, err
 	}
@@ -420,7 +433,7 @@ func readSeedRuns(path string) ([]eval.SliceRun, error) {
 // Stage A; the best dev exact match wins (ties: the factor nearest 1).
 func fairTune(o fairOptions, m *train.Models, c train.PipelineConfig, dir *rundir.Dir, log, stdout io.Writer) error {
 	d, _, _, err := train.FairData(train.FairDataOptions{Seed: 1, TrainPairs: o.trainPairs, TrainTasks: o.trainTasks, PerKind: o.perKind,
-		NovelPerKind: o.novelPerKind, OnDev: true, PseudoNames: o.pseudoNames, PseudoAlphabet: train.Names(o.pseudoAlpha), DevNames: o.devNamesFrom()})
+		NovelPerKind: o.novelPerKind, OnDev: true, PseudoNames: o.pseudoNames, PseudoAlphabet: train.Names(o.pseudoAlpha), DevNames: o.devNamesFrom(), KindWeights: o.taskWeights})
 	if err != nil {
 		return err
 	}

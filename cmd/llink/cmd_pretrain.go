@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/llink-go/llink/data"
@@ -98,14 +97,8 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 			c.PseudoAlphabet = alphabet
 		}
 		if *boost != "" {
-			c.Boost = map[string]int{}
-			for _, kv := range strings.Split(*boost, ",") {
-				k, v, ok := strings.Cut(kv, "=")
-				n, err := strconv.Atoi(v)
-				if !ok || err != nil || n < 1 || !slices.Contains(data.TaskKinds, k) {
-					return usageErrorf("pretrain decoder: -boost %q: want KIND=N,... with kinds %v", *boost, data.TaskKinds)
-				}
-				c.Boost[k] = n
+			if c.Boost, err = kindCounts(*boost); err != nil {
+				return usageErrorf("pretrain decoder: -boost: %v", err)
 			}
 		}
 		if *steps > 0 {
