@@ -68,7 +68,7 @@ func (o *fairOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.slotPairs, "slot-pairs", false, "LLINK's Stage B first translates Stage A's training pairs through the slots for one epoch, as direct FT + copy + pairs does before its tasks")
 	choiceFlag(fs, &o.pseudoAlpha, "pseudo-alphabet", "the pseudo-names of -pseudo-names: simple = two syllables of a small alphabet, full = names like real ones (training names' halves joined, and the whole written inventory)", string(train.SimplePseudo), string(train.SimplePseudo), string(train.FullPseudo))
 	choiceFlag(fs, &o.devNames, "dev-names", "with -eval-dev, the given names of the dev questions: real = real Khmer names reserved for dev, which no row trained on, as the test's (data.DevGivenNames); simple, full = pseudo-names of that alphabet; training = as generated (names the rows trained on)", "real", "real", string(train.SimplePseudo), string(train.FullPseudo), "training")
-	fs.Func("task-weights", "`KIND=N,…`: kind KIND gets N draws in each round of the training tasks' round robin over the kinds (N times its even share; every trained row reads the same tasks)", func(s string) (err error) {
+	fs.Func("task-weights", "`KIND=N,…`: kind KIND gets N draws, the others one, in each round of the training tasks' round robin over the kinds (its share N/(N+others); every trained row reads the same tasks)", func(s string) (err error) {
 		o.taskWeights, err = kindCounts(s)
 		return err
 	})
