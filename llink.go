@@ -289,8 +289,9 @@ func (m *Model) checkText(what, s string, allowEmpty bool) error {
 }
 
 // Embed returns the Stage A vector of a Khmer sentence: the encoder's
-// mean-pooled sentence vector mapped by the projector into the decoder's
-// space, where it is trained to match the decoder's own state for the
+// mean-pooled sentence vector (or, for a bundle trained with attention
+// pooling, its pooling of the token states) mapped by the projector into
+// the decoder's space, where it is trained to match the decoder's own state for the
 // English translation. Text beyond MaxForeignTokens encoder tokens is
 // ignored.
 func (m *Model) Embed(khmer string) ([]float32, error) {
@@ -305,11 +306,19 @@ func (m *Model) project(khmer string) (*tensor.Tensor, error) {
 	if err := m.checkText("the Khmer text", khmer, false); err != nil {
 		return nil, err
 	}
+	proj := m.bundle.Projector
+	if proj.ReadsTokens() { // attention pooling over the token states
+		tok, err := m.reader.Tokens([]string{khmer})
+		if err != nil {
+			return nil, err
+		}
+		return proj.Project(proj.Student(nil, tok)), nil
+	}
 	z, err := m.reader.Embed([]string{khmer})
 	if err != nil {
 		return nil, err
 	}
-	return m.bundle.Projector.Project(z), nil
+	return proj.Project(z), nil
 }
 
 // EmbedEnglish returns the decoder's vector for an English sentence —

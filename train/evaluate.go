@@ -139,7 +139,11 @@ func (s *Stages) layers(b *llink.Bundle) error {
 	err = p.timed("layers", func() (err error) {
 		poolV := s.vecs["pool"]
 		n := min(LayerPairsN, len(s.d.Pool))
-		src := llink.Source{V: b.Projector.Project(rows(poolV.Z, poolV.IDs[:n]))}
+		z, err := s.student("pool", b.Projector)
+		if err != nil {
+			return err
+		}
+		src := llink.Source{V: b.Projector.Project(rows(z, poolV.IDs[:n]))}
 		if b.Slots.ReadsTokens() {
 			tok, err := s.tokens("pool")
 			if err != nil {
@@ -196,9 +200,12 @@ func (s *Stages) evalMethod(m Method, proj *llink.Projector) (MethodResult, erro
 // source returns what method m's slots are made of for a cache set: the
 // projected vectors, and the token states when its injector reads them.
 func (s *Stages) source(m Method, set string, proj *llink.Projector) (llink.Source, error) {
-	src := llink.Source{V: proj.Project(s.vecs[set].Z)}
+	v, err := s.projected(set, proj)
+	if err != nil {
+		return llink.Source{}, err
+	}
+	src := llink.Source{V: v}
 	if m.Inject != nil && m.Inject.ReadsTokens() {
-		var err error
 		if src.Tok, err = s.tokens(set); err != nil {
 			return src, err
 		}
@@ -208,10 +215,10 @@ func (s *Stages) source(m Method, set string, proj *llink.Projector) (llink.Sour
 
 // queries returns the pool's query vectors for a method's retrieval.
 func (s *Stages) queries(m Method, proj *llink.Projector) (*tensor.Tensor, error) {
-	pool, dec := s.vecs["pool"], s.p.m.Dec
+	dec := s.p.m.Dec
 	switch m.Query {
 	case Projection:
-		return proj.Project(pool.Z), nil
+		return s.projected("pool", proj)
 	case SlotMean:
 		if m.Inject == nil {
 			return nil, errors.New("train: slot-mean retrieval without an injector")

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/llink-go/llink/autograd"
@@ -67,7 +68,11 @@ type StageAConfig struct {
 	Weights     llink.StageAWeights `json:"weights"`
 	EvalEvery   int                 `json:"eval_every"`
 	Seed        uint64              `json:"seed"`
-	Checkpoint  Checkpointing       `json:"checkpoint"`
+	// LearnTau trains the temperature (CLIP's logit scale from 1/TauStart,
+	// [llink.StageALossLearntTau]) in place of the annealed TauStart →
+	// TauEnd. Not in the paper.
+	LearnTau   bool          `json:"learn_tau,omitempty"`
+	Checkpoint Checkpointing `json:"checkpoint"`
 }
 
 // DefaultStageA returns the paper's Stage A settings (20k steps, 3k warm-up,
@@ -121,6 +126,9 @@ type StageAResult struct {
 	Best     eval.Retrieval // dev retrieval of the kept (best) projector
 	Final    float64        // last training loss
 	Elapsed  time.Duration
+	// LearntTau is the learnt temperature at the kept step (0 with the
+	// annealed one).
+	LearntTau float32 `json:",omitempty"`
 }
 
 // TrainStageA trains proj on cached pairs and keeps the parameters with the
@@ -130,10 +138,12 @@ func TrainStageA(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, log
 	return TrainStageALevers(proj, trainSet, dev, c, StageALevers{}, log)
 }
 
-// StageALevers are Stage A options beyond the paper's, measured by
-// `bench/stagea` before anything adopts them. The zero value is the paper's
-// Stage A. The levers' parameters train with the projector's learning rate
-// and no weight decay, and the kept step keeps their values too.
+// StageALevers are Stage A options beyond the paper's: a student made on the
+// tape (the pipeline's attention pooling, bench/stagea's English rows) and
+// a learnt temperature. The zero value is the paper's Stage A. The levers'
+// parameters train with the projector's learning rate and no weight decay,
+// the kept step keeps their values too, and a checkpoint holds them (its
+// settings name them, so a resume with other levers is refused).
 type StageALevers struct {
 	// Student, when set, makes the student vectors of training rows idx on
 	// tp in place of their cached pooled vectors (e.g. an [llink.AttnPool]
@@ -144,17 +154,18 @@ type StageALevers struct {
 	Params     []*autograd.Var
 	// LogScale, when set, is a learnt temperature ([llink.NewLogScale],
 	// [llink.StageALossLearntTau]) in place of the annealed TauStart →
-	// TauEnd.
+	// TauEnd; [StageAConfig.LearnTau] makes one when it is nil.
 	LogScale *autograd.Var
 }
 
 // TrainStageALevers is [TrainStageA] with the levers lv (same data order,
-// dropout draws, hard negatives, schedule and choice of the kept step). A
-// run with levers cannot be checkpointed: its checkpoint would not record
-// them.
+// dropout draws, hard negatives, schedule and choice of the kept step).
 func TrainStageALevers(proj *llink.Projector, trainSet, dev Pairs, c StageAConfig, lv StageALevers, log func(StepLog)) (StageAResult, error) {
 	if err := c.Validate(); err != nil {
 		return StageAResult{}, err
+	}
+	if c.LearnTau && lv.LogScale == nil {
+		lv.LogScale = llink.NewLogScale(c.TauStart)
 	}
 	extra := lv.Params
 	if lv.LogScale != nil {
@@ -163,8 +174,6 @@ func TrainStageALevers(proj *llink.Projector, trainSet, dev Pairs, c StageAConfi
 	switch {
 	case (lv.Student == nil) != (lv.DevStudent == nil) || lv.Student == nil && len(lv.Params) > 0:
 		return StageAResult{}, errors.New("train: stage A levers: a student needs its dev vectors and parameters, and parameters need a student")
-	case len(extra) > 0 && c.Checkpoint.Path != "":
-		return StageAResult{}, errors.New("train: stage A with levers cannot be checkpointed")
 	}
 	if err := trainSet.Validate(); err != nil {
 		return StageAResult{}, fmt.Errorf("train set: %w", err)
@@ -173,11 +182,14 @@ func TrainStageALevers(proj *llink.Projector, trainSet, dev Pairs, c StageAConfi
 		return StageAResult{}, fmt.Errorf("train: stage A batch %d larger than the %d training pairs", c.Batch, trainSet.Len())
 	}
 	start := time.Now()
-	groups := []nn.ParamGroup{{Params: proj.Params(), LR: c.LR, WeightDecay: c.WeightDecay}}
+	// A lever's parameters that the projector holds (its attention
+	// pooling) train in the levers' group, not twice.
+	own := slices.DeleteFunc(proj.Params(), func(p *autograd.Var) bool { return slices.Contains(extra, p) })
+	groups := []nn.ParamGroup{{Params: own, LR: c.LR, WeightDecay: c.WeightDecay}}
 	if len(extra) > 0 {
 		groups = append(groups, nn.ParamGroup{Params: extra, LR: c.LR})
 	}
-	params := append(proj.Params(), extra...)
+	params := append(slices.Clip(own), extra...)
 	opt := nn.NewAdamW(groups, c.Beta1, c.Beta2, 1e-8)
 	opt.Schedule = nn.WarmupCosine(c.Warmup, c.Steps, c.LRMin/c.LR)
 	src := rand.NewPCG(c.Seed, 0xA11CE)
@@ -194,7 +206,7 @@ func TrainStageALevers(proj *llink.Projector, trainSet, dev Pairs, c StageAConfi
 	var best []*tensor.Tensor
 	loop := &Loop{Name: "train: stage A", Params: params, Opt: opt, Clip: c.Clip, Steps: c.Steps,
 		Order: func() []int { return rng.Perm(trainSet.Len()) }, Examples: trainSet.Len(), Batch: c.Batch, RNG: src,
-		Checkpoint: c.Checkpoint, Data: Fingerprint(trainSet.IDs, trainSet.Z.Data(), trainSet.H.Data()), Settings: SettingsOf(c)}
+		Checkpoint: c.Checkpoint, Data: Fingerprint(trainSet.IDs, trainSet.Z.Data(), trainSet.H.Data()), Settings: leverSettings(c, lv, extra)}
 	loop.Step = func(step int, idx []int) (float32, error) {
 		ids := make([]int, len(idx))
 		for i, r := range idx {
@@ -259,8 +271,31 @@ func TrainStageALevers(proj *llink.Projector, trainSet, dev Pairs, c StageAConfi
 	} else {
 		res.BestStep = c.Steps
 	}
+	if lv.LogScale != nil {
+		res.LearntTau = llink.LearntTau(lv.LogScale)
+	}
 	res.Elapsed = time.Since(start)
 	return res, nil
+}
+
+// leverSettings are a Stage A checkpoint's settings: c's, and with levers
+// their trained parameters' names and shapes (an attention pooling's
+// heads, a learnt temperature), so that a resume with other levers is
+// refused before any tensor is read. Without levers they are c's alone,
+// as in checkpoints written before the levers.
+func leverSettings(c StageAConfig, lv StageALevers, extra []*autograd.Var) map[string]string {
+	s := SettingsOf(c)
+	if lv.Student != nil {
+		s["student"] = "made on the tape"
+	}
+	if len(extra) > 0 {
+		var names []string
+		for _, p := range extra {
+			names = append(names, fmt.Sprintf("%s%v", p.Name, p.Shape()))
+		}
+		s["lever_params"] = strings.Join(names, " ")
+	}
+	return s
 }
 
 // saveStageA gathers Stage A's own state for a checkpoint: the queue, the

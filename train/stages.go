@@ -11,6 +11,7 @@ import (
 	"github.com/llink-go/llink/data"
 	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/models/llink"
+	"github.com/llink-go/llink/tensor"
 )
 
 // Stages is the LLINK pipeline one step at a time, over the models, data and
@@ -26,7 +27,8 @@ type Stages struct {
 	d     Data
 	vecs  map[string]Pairs
 	tok   map[string]*llink.Tokens // token states by cache set, read when token-level slots need them
-	tokMu *sync.Mutex              // guards tok
+	store map[string]*TokenStore   // token states by cache set, read when the projector pools them (llink.Config.AttnHeads)
+	tokMu *sync.Mutex              // guards tok and store
 	base  llama.Adapters           // the decoder's adapters before any step (normally none)
 }
 
@@ -47,7 +49,7 @@ func NewStages(m *Models, d Data, c PipelineConfig, log io.Writer) (*Stages, err
 			len(d.TrainPairs), c.StageA.Batch, len(d.Pool), len(d.TrainTasks), len(d.TestTasks))
 	}
 	p := &pipeline{m: m, c: c, log: log, res: &Results{Timing: map[string]float64{}, Config: c}, mu: new(sync.Mutex)}
-	s := &Stages{p: p, d: d, vecs: map[string]Pairs{}, tok: map[string]*llink.Tokens{}, tokMu: new(sync.Mutex), base: m.Dec.Model.Adapters()}
+	s := &Stages{p: p, d: d, vecs: map[string]Pairs{}, tok: map[string]*llink.Tokens{}, store: map[string]*TokenStore{}, tokMu: new(sync.Mutex), base: m.Dec.Model.Adapters()}
 	for _, set := range CacheSets(m, d, c.CacheDir, c.Slots) {
 		if c.CacheProgress != nil {
 			set.Spec.Progress = c.CacheProgress(set.Name)
@@ -107,6 +109,71 @@ func (s *Stages) tokens(set string) (*llink.Tokens, error) {
 	return t, nil
 }
 
+// tokenStore returns the token states of a cache set's foreign texts
+// ("train", "dev", "pool", "train-tasks", "test-tasks"), row-aligned with
+// its vectors, for the projector's attention pooling: read from the cache
+// folder, or computed and cached there, once per run.
+func (s *Stages) tokenStore(set string) (*TokenStore, error) {
+	s.tokMu.Lock()
+	defer s.tokMu.Unlock()
+	if t, ok := s.store[set]; ok {
+		return t, nil
+	}
+	var texts []string
+	switch set {
+	case "train-tasks", "test-tasks":
+		tasks := s.d.TrainTasks
+		if set == "test-tasks" {
+			tasks = s.d.TestTasks
+		}
+		for _, t := range tasks {
+			texts = append(texts, t.Foreign)
+		}
+	case "train", "dev", "pool":
+		for _, pr := range map[string][]data.Pair{"train": s.d.TrainPairs, "dev": s.d.DevPairs, "pool": s.d.Pool}[set] {
+			texts = append(texts, pr.Foreign)
+		}
+	default:
+		return nil, fmt.Errorf("train: no token states for set %q", set)
+	}
+	r := *s.p.m.Enc
+	r.Pool = s.p.c.Slots.EncoderPool
+	var t *TokenStore
+	err := s.p.timed("tokens_"+set, func() (err error) {
+		t, err = LoadOrBuildTokens(&r, texts, s.p.c.CacheDir)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("train: token states of %s: %w", set, err)
+	}
+	s.p.logf("token states %-11s %5d texts, %d tokens (%.1fs)", set, t.Len(), t.Tokens(), s.p.timing("tokens_"+set))
+	s.store[set] = t
+	return t, nil
+}
+
+// student returns proj's input for a cache set's texts: their pooled
+// vectors, or with an attention pooling its pooling of their token states.
+func (s *Stages) student(set string, proj *llink.Projector) (*tensor.Tensor, error) {
+	if !proj.ReadsTokens() {
+		return s.vecs[set].Z, nil
+	}
+	t, err := s.tokenStore(set)
+	if err != nil {
+		return nil, err
+	}
+	return t.Student(proj), nil
+}
+
+// projected returns a cache set's Stage A vectors: proj applied to its
+// student vectors ([Stages.student]).
+func (s *Stages) projected(set string, proj *llink.Projector) (*tensor.Tensor, error) {
+	z, err := s.student(set, proj)
+	if err != nil {
+		return nil, err
+	}
+	return proj.Project(z), nil
+}
+
 // fork returns stages that share s's data, vectors, settings and results
 // but run on a fork of the decoder ([llama.Model.Fork]): their adapters
 // are their own, so they can train and evaluate beside s. Adapter sets
@@ -132,15 +199,39 @@ func (s *Stages) Results() *Results { return s.p.res }
 func (s *Stages) rng(step uint64) *rand.Rand { return rand.New(rand.NewPCG(s.p.c.Seed, step)) }
 
 // StageA trains the projector on the cached vectors (checkpointed as the
-// settings say) and returns it with its best dev parameters.
+// settings say) and returns it with its best dev parameters. With an
+// attention pooling (llink.Config.AttnHeads) the projector reads the
+// pooling of the texts' token states, trained with it; with
+// StageAConfig.LearnTau the temperature is learnt.
 func (s *Stages) StageA() (*llink.Projector, error) {
 	p, c := s.p, s.p.c
 	proj := llink.NewProjector(c.Slots, s.rng(0x11))
+	var lv StageALevers
+	if proj.ReadsTokens() {
+		trainTok, err := s.tokenStore("train")
+		if err != nil {
+			return nil, err
+		}
+		devTok, err := s.tokenStore("dev")
+		if err != nil {
+			return nil, err
+		}
+		lv = StageALevers{
+			Student: func(tp *autograd.Tape, idx []int) *autograd.Var {
+				return proj.Pool.Forward(tp, trainTok.Batch(idx))
+			},
+			DevStudent: func() *tensor.Tensor { return devTok.Student(proj) },
+			Params:     proj.Pool.Params(),
+		}
+	}
 	p.logf("stage A: %d steps, batch %d", c.StageA.Steps, c.StageA.Batch)
 	err := p.timed("stage_a", func() (err error) {
-		p.res.StageA, err = TrainStageA(proj, s.vecs["train"], s.vecs["dev"], c.StageA, p.stepLogger("stage A", c.StageA.Steps))
+		p.res.StageA, err = TrainStageALevers(proj, s.vecs["train"], s.vecs["dev"], c.StageA, lv, p.stepLogger("stage A", c.StageA.Steps))
 		return err
 	})
+	if err == nil && c.StageA.LearnTau {
+		p.logf("stage A: learnt temperature %.4f at the kept step %d", p.res.StageA.LearntTau, p.res.StageA.BestStep)
+	}
 	return proj, err
 }
 
@@ -177,7 +268,11 @@ func (s *Stages) StageB(proj *llink.Projector) (*llink.Bundle, error) {
 			return nil, err
 		}
 	}
-	exs, err := p.examples(s.d.TrainTasks, c.Slots.Form(), proj.Project(tv.Z), tv.H, tok, c.Slots.SlotCounts(tok))
+	v, err := s.projected("train-tasks", proj)
+	if err != nil {
+		return nil, err
+	}
+	exs, err := p.examples(s.d.TrainTasks, c.Slots.Form(), v, tv.H, tok, c.Slots.SlotCounts(tok))
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +318,11 @@ func (s *Stages) slotPairs(dec *llama.Model, slots *llink.Slots, lora []*autogra
 			return err
 		}
 	}
-	exs, err := p.examples(s.pairTasks(), c.Slots.Form(), proj.Project(pv.Z), pv.H, tok, c.Slots.SlotCounts(tok))
+	v, err := s.projected("train", proj)
+	if err != nil {
+		return err
+	}
+	exs, err := p.examples(s.pairTasks(), c.Slots.Form(), v, pv.H, tok, c.Slots.SlotCounts(tok))
 	if err != nil {
 		return err
 	}

@@ -1,20 +1,13 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"slices"
-	"strconv"
 
 	"github.com/llink-go/llink/autograd"
 	"github.com/llink-go/llink/models/llink"
-	"github.com/llink-go/llink/models/safetensors"
 	"github.com/llink-go/llink/tensor"
 	"github.com/llink-go/llink/train"
 )
@@ -45,152 +38,26 @@ func (l levers) check() error {
 	return nil
 }
 
-// tokenSet holds the encoder's token states of N texts (the states the
-// Reader pools: every layer's mean with -pool layers), text i's rows
-// off[i]..off[i+1] of a [tokens, d] matrix kept in float16 (half the
-// memory of float32: the embedded encoder spells real Khmer about one token
-// per character).
-type tokenSet struct {
-	d   int
-	off []int
-	f16 []byte // little-endian float16, [tokens, d]
-}
-
-// batch returns the token states of texts idx, right-padded, as float32.
-func (s *tokenSet) batch(idx []int) *llink.Tokens {
-	T := 0
-	for _, i := range idx {
-		T = max(T, s.off[i+1]-s.off[i])
-	}
-	t := &llink.Tokens{States: tensor.New(len(idx), T, s.d), Mask: make([]bool, len(idx)*T)}
-	dst := t.States.Data()
-	for b, i := range idx {
-		n := s.off[i+1] - s.off[i]
-		src := s.f16[2*s.off[i]*s.d:]
-		for k := range n * s.d {
-			dst[b*T*s.d+k] = safetensors.F16ToF32(binary.LittleEndian.Uint16(src[2*k:]))
-		}
-		for j := range n {
-			t.Mask[b*T+j] = true
-		}
-	}
-	return t
-}
-
-// tokenStates returns the token states of texts, read from the cache
-// folder when a file of the same student and texts is there, else
-// computed (in batches of similar length) and written there.
-func tokenStates(r *llink.Reader, texts []string, dir string) (*tokenSet, error) {
-	h := sha256.New()
-	fmt.Fprintf(h, "llink-stagea-tokens-v1\n%s\n%d\n", r.Fingerprint(), len(texts))
-	for _, t := range texts {
-		fmt.Fprintf(h, "%d:%s", len(t), t)
-	}
-	path := filepath.Join(dir, fmt.Sprintf("tokens-%x.safetensors", h.Sum(nil)[:12]))
-	if s, err := readTokens(path, r.Dim(), len(texts)); err == nil {
-		return s, nil
-	}
-	order := make([]int, len(texts))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(x, y int) int { return len(texts[x]) - len(texts[y]) })
-	d := r.Dim()
-	rows := make([][]byte, len(texts))
-	for lo := 0; lo < len(order); lo += 32 {
-		idx := order[lo:min(lo+32, len(order))]
-		sub := make([]string, len(idx))
-		for j, i := range idx {
-			sub[j] = texts[i]
-		}
-		tok, err := r.Tokens(sub)
-		if err != nil {
-			return nil, err
-		}
-		for j, i := range idx {
-			row := tok.Row(j)
-			b := make([]byte, 2*len(row))
-			for k, v := range row {
-				binary.LittleEndian.PutUint16(b[2*k:], safetensors.F32ToF16(v))
-			}
-			rows[i] = b
-		}
-	}
-	s := &tokenSet{d: d, off: make([]int, len(texts)+1)}
-	lens := make([]float32, len(texts))
-	for i, b := range rows {
-		n := len(b) / (2 * d)
-		s.off[i+1], lens[i] = s.off[i]+n, float32(n)
-	}
-	s.f16 = make([]byte, 0, 2*s.off[len(texts)]*d)
-	for i := range rows {
-		s.f16, rows[i] = append(s.f16, rows[i]...), nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	err := safetensors.Write(path, []safetensors.Tensor{
-		{Name: "states", DType: safetensors.F16, Shape: []int{s.off[len(texts)], d}, Data: s.f16},
-		safetensors.FromFloat32("lengths", []int{len(texts)}, lens, safetensors.F32),
-	}, map[string]string{"student": r.Fingerprint(), "texts": strconv.Itoa(len(texts))})
-	return s, err
-}
-
-// readTokens reads a token-state file tokenStates wrote.
-func readTokens(path string, d, n int) (*tokenSet, error) {
-	f, err := safetensors.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	lens, err := f.Float32("lengths")
-	if err != nil {
-		return nil, err
-	}
-	raw, err := f.Bytes("states")
-	if err != nil {
-		return nil, err
-	}
-	if len(lens) != n {
-		return nil, fmt.Errorf("%s: %d texts, want %d", path, len(lens), n)
-	}
-	s := &tokenSet{d: d, off: make([]int, n+1), f16: raw}
-	for i, l := range lens {
-		s.off[i+1] = s.off[i] + int(l)
-	}
-	if len(raw) != 2*s.off[n]*d {
-		return nil, fmt.Errorf("%s: %d bytes of states for %d tokens of width %d", path, len(raw), s.off[n], d)
-	}
-	return s, nil // the file stays mapped for the run
-}
-
 // studentVectors returns Stage A's student vectors of the pairs: the cached
-// pooled vectors z, or with attention pooling ap its pooling of the token
-// states tok (128 texts at a time).
-func studentVectors(z *tensor.Tensor, ap *llink.AttnPool, tok *tokenSet) *tensor.Tensor {
-	if ap == nil {
+// pooled vectors z, or with the projector's attention pooling its pooling
+// of the token states tok.
+func studentVectors(z *tensor.Tensor, proj *llink.Projector, tok *train.TokenStore) *tensor.Tensor {
+	if !proj.ReadsTokens() {
 		return z
 	}
-	out := tensor.New(z.Dim(0), z.Dim(1))
-	for lo := 0; lo < z.Dim(0); lo += 128 {
-		idx := make([]int, 0, 128)
-		for i := lo; i < min(lo+128, z.Dim(0)); i++ {
-			idx = append(idx, i)
-		}
-		copy(out.Data()[lo*z.Dim(1):], ap.Pool(tok.batch(idx)).Data())
-	}
-	return out
+	return tok.Student(proj)
 }
 
-// leverSet returns the training levers of an attention pooling ap (nil:
-// none) over the training and selection token states.
-func leverSet(ap *llink.AttnPool, trainTok *tokenSet, sel train.Pairs, selTok *tokenSet) train.StageALevers {
-	if ap == nil {
+// leverSet returns the training levers of the projector's attention
+// pooling (none without one) over the training and selection token states.
+func leverSet(proj *llink.Projector, trainTok *train.TokenStore, sel train.Pairs, selTok *train.TokenStore) train.StageALevers {
+	if !proj.ReadsTokens() {
 		return train.StageALevers{}
 	}
 	return train.StageALevers{
-		Student:    func(tp *autograd.Tape, idx []int) *autograd.Var { return ap.Forward(tp, trainTok.batch(idx)) },
-		DevStudent: func() *tensor.Tensor { return studentVectors(sel.Z, ap, selTok) },
-		Params:     ap.Params(),
+		Student:    func(tp *autograd.Tape, idx []int) *autograd.Var { return proj.Pool.Forward(tp, trainTok.Batch(idx)) },
+		DevStudent: func() *tensor.Tensor { return studentVectors(sel.Z, proj, selTok) },
+		Params:     proj.Pool.Params(),
 	}
 }
 

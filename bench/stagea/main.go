@@ -352,6 +352,10 @@ func run(o options) error {
 	if o.projHidden > 0 {
 		pc.ProjHidden = o.projHidden
 	}
+	pc.AttnHeads = o.levers.attnHeads
+	if err := pc.Validate(); err != nil {
+		return err
+	}
 	if o.levers.any() && (o.projector != "" || o.saveProjector != "") {
 		return fmt.Errorf("-projector and -save-projector keep the projector only: not with -attn-heads, -learn-tau or -mix-english")
 	}
@@ -415,30 +419,26 @@ func run(o options) error {
 func runLevers(o options, proj *llink.Projector, student *llink.Reader, c train.StageAConfig,
 	trainV, selV, poolV train.Pairs, trainP, sel, pool []data.Pair,
 	vectors func(string, []data.Pair) (train.Pairs, error)) error {
-	var ap *llink.AttnPool
-	var trainTok, selTok, poolTok *tokenSet
-	if o.levers.attnHeads > 0 {
+	var trainTok, selTok, poolTok *train.TokenStore
+	if proj.ReadsTokens() {
 		var err error
-		if ap, err = llink.NewAttnPool(student.Dim(), o.levers.attnHeads); err != nil {
-			return err
-		}
 		for _, set := range []struct {
 			name string
 			ps   []data.Pair
-			dst  **tokenSet
+			dst  **train.TokenStore
 		}{{"train", trainP, &trainTok}, {"selection", sel, &selTok}, {"pool", pool, &poolTok}} {
 			t0 := time.Now()
 			texts := make([]string, len(set.ps))
 			for i, p := range set.ps {
 				texts[i] = p.Foreign
 			}
-			if *set.dst, err = tokenStates(student, texts, o.cache); err != nil {
+			if *set.dst, err = train.LoadOrBuildTokens(student, texts, o.cache); err != nil {
 				return err
 			}
-			fmt.Printf("token states %-9s %6d texts, %d tokens (%s)\n", set.name, len(texts), (*set.dst).off[len(texts)], time.Since(t0).Round(time.Second))
+			fmt.Printf("token states %-9s %6d texts, %d tokens (%s)\n", set.name, len(texts), (*set.dst).Tokens(), time.Since(t0).Round(time.Second))
 		}
 	}
-	lv := leverSet(ap, trainTok, selV, selTok)
+	lv := leverSet(proj, trainTok, selV, selTok)
 	if o.levers.mixEnglish > 0 {
 		en := slices.Clone(trainP)
 		for i := range en {
@@ -468,7 +468,7 @@ func runLevers(o options, proj *llink.Projector, student *llink.Reader, c train.
 	if lv.LogScale != nil {
 		fmt.Printf("learnt temperature at the kept step: %.4f\n", llink.LearntTau(lv.LogScale))
 	}
-	q := proj.Project(studentVectors(poolV.Z, ap, poolTok))
+	q := proj.Project(studentVectors(poolV.Z, proj, poolTok))
 	return retrieval(o.eval, q.Data(), poolV.H.Data(), poolV.Len(), poolV.H.Dim(1))
 }
 

@@ -30,6 +30,9 @@ func evaluate(st *stage) (string, error) {
 	if b.Config.K != st.o.k {
 		return "", fmt.Errorf("eval: %s has K=%d slots; -k is %d", path, b.Config.K, st.o.k)
 	}
+	if b.Config.AttnHeads != st.o.attnHeads {
+		return "", fmt.Errorf("eval: %s was trained with %s; -attn-heads %d gives %s", path, poolingName(b.Config.AttnHeads), st.o.attnHeads, poolingName(st.o.attnHeads))
+	}
 	if b.Config.TokensPerSegment != st.o.tokensPerSegment || b.Config.DynamicK() && b.Config.MinK != st.o.minK {
 		return "", fmt.Errorf("eval: %s has dynamic K of %d tokens per segment, floor %d; -tokens-per-segment is %d, -min-k %d", path, b.Config.TokensPerSegment, b.Config.MinK, st.o.tokensPerSegment, st.o.minK)
 	}

@@ -196,7 +196,7 @@ func probeReps(m *train.Models, teacher *llink.Teacher, trainPairs, testPairs []
 		if t[j] == nil {
 			t = tokens[llink.PoolLast]
 		}
-		src := llink.Source{V: b.Projector.Project(tokenMean(t[j]))}
+		src := llink.Source{V: b.Projector.Project(b.Projector.Student(tokenMean(t[j]), t[j]))} // the mean, or the attention pooling the bundle trained
 		if b.Slots.ReadsTokens() {
 			src.Tok = t[j]
 		}

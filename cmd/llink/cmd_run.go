@@ -172,6 +172,7 @@ func pipelineConfig(o runOptions, m *train.Models, dir *rundir.Dir) train.Pipeli
 	c := train.DefaultPipeline(llinkConfig(m, o), train.RunSettings{StageASteps: o.stageASteps, StageBSteps: o.stageBSteps,
 		TrainPairs: o.trainPairs, Seed: o.seed, PaperLR: o.paperLR})
 	c.CacheDir, c.EvalOnDev = o.cache, o.evalDev
+	c.StageA.LearnTau = o.learnTau
 	c.StageB.MicroBatch, c.StageB.Memory = o.microBatch, o.memory
 	c.StageA.Checkpoint = train.Checkpointing{Path: dir.Checkpoint("stage-a.safetensors"), Every: 100, Resume: o.resume}
 	c.StageB.Checkpoint = train.Checkpointing{Path: dir.Checkpoint("stage-b.safetensors"), Every: 20, Resume: o.resume}

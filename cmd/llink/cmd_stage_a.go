@@ -26,3 +26,12 @@ func stageA(st *stage) (string, error) {
 	fmt.Fprintf(st.log, "stage A: best dev R@1 %.3f, MRR %.3f (step %d)\n", a.Best.R1, a.Best.MRR, a.BestStep)
 	return wrote, nil
 }
+
+// poolingName says what Stage A's student vector is for attention-pooling
+// heads h (llink.Config.AttnHeads), in a mismatch's error.
+func poolingName(h int) string {
+	if h == 0 {
+		return "the mean of the token states"
+	}
+	return fmt.Sprintf("attention pooling of the token states with %d heads", h)
+}

@@ -23,6 +23,9 @@ func stageB(st *stage) (string, error) {
 	if pc.ProjHidden != st.c.Slots.ProjHidden {
 		return "", fmt.Errorf("stage-b: %s has projector width %d; these flags give %d", path, pc.ProjHidden, st.c.Slots.ProjHidden)
 	}
+	if pc.AttnHeads != st.c.Slots.AttnHeads {
+		return "", fmt.Errorf("stage-b: %s was trained with %s; these flags give %s (-attn-heads %d)", path, poolingName(pc.AttnHeads), poolingName(st.c.Slots.AttnHeads), st.c.Slots.AttnHeads)
+	}
 	b, err := st.s.StageB(proj)
 	if err != nil {
 		return "", err

@@ -51,6 +51,7 @@ type runOptions struct {
 	minK             int
 	projHidden       int
 	split            string
+	stageALevers
 	// note, when set, receives what loadData says about the data it
 	// built (the package split's sizes and packages).
 	note io.Writer
@@ -82,6 +83,33 @@ func (o *runOptions) registerMethod(fs *flag.FlagSet) {
 	fs.IntVar(&o.projHidden, "proj-hidden", 0, "the Stage A projector's hidden width (0: the paper's ratio, 4× the encoder width)")
 	fs.BoolVar(&o.copyChannel, "copy-channel", true, "copy channel: the Khmer text's numbers (as ASCII digits), unit symbols, Latin-script words and people's names (in Latin letters) follow the slots in the prompt verbatim; false gives the paper's prompt")
 	o.registerSlots(fs)
+	o.registerStageALevers(fs)
+}
+
+// stageALevers are the flags of Stage A's options beyond the paper's
+// (the real-text track's levers, docs/EXPERIMENTS.md): the student vector
+// and the temperature.
+type stageALevers struct {
+	attnHeads int  // -attn-heads: llink.Config.AttnHeads
+	learnTau  bool // -learn-tau: train.StageAConfig.LearnTau
+}
+
+// registerStageALevers registers -attn-heads and -learn-tau.
+func (o *runOptions) registerStageALevers(fs *flag.FlagSet) {
+	fs.IntVar(&o.attnHeads, "attn-heads", 0, "Stage A's student vector: attention pooling of the encoder's token states with `H` heads (H zero-initialised queries, trained with the projector and saved in the bundle; H must divide the encoder width) in place of their mean; 0: the mean (the paper's)")
+	fs.BoolVar(&o.learnTau, "learn-tau", false, "Stage A learns its temperature (CLIP's logit scale from 1/0.17, kept in [0.01, 1]) in place of the annealed 0.17 → 0.08 (the paper's)")
+}
+
+// checkStageALevers refuses -attn-heads values no encoder can take and the
+// slots it cannot feed (the encoder's width is checked once it is loaded).
+func (o *runOptions) checkStageALevers(cmd string) error {
+	switch {
+	case o.attnHeads < 0 || o.attnHeads > maxCount:
+		return usageErrorf("%s: -attn-heads %d: want 0 (the mean of the token states) or a number of heads that divides the encoder width", cmd, o.attnHeads)
+	case o.attnHeads > 0 && o.slotInput == llink.SlotsSegments:
+		return usageErrorf("%s: -attn-heads with -slots %s: segment slots project each segment's mean, not the attention pooling (use -slots %s, %s, %s or %s)", cmd, llink.SlotsSegments, llink.SlotsPooled, llink.SlotsTokens, llink.SlotsWords, llink.SlotsVocab)
+	}
+	return nil
 }
 
 // registerSlots registers -slots, the slots' input (llink.Config.SlotInput).
@@ -154,6 +182,11 @@ func (o *runOptions) check(cmd string, fs *flag.FlagSet) error {
 	}
 	if fs.Lookup("tokens-per-segment") != nil {
 		if err := o.checkSlots(cmd, fs); err != nil {
+			return err
+		}
+	}
+	if fs.Lookup("attn-heads") != nil {
+		if err := o.checkStageALevers(cmd); err != nil {
 			return err
 		}
 	}

@@ -71,5 +71,6 @@ func llinkConfig(m *train.Models, o runOptions) llink.Config {
 	}
 	c.LexicalHidden = o.lexicalHidden
 	c.TokensPerSegment, c.MinK = o.tokensPerSegment, o.minK
+	c.AttnHeads = o.attnHeads
 	return c
 }

@@ -189,6 +189,9 @@ func LoadProjector(path string, have Identity) (*Projector, Config, error) {
 	if err := json.Unmarshal([]byte(md["llink_config"]), &c); err != nil {
 		return nil, c, fmt.Errorf("llink: %s: bad llink_config: %w", path, err)
 	}
+	if err := c.Validate(); err != nil {
+		return nil, c, fmt.Errorf("llink: %s: %w", path, err)
+	}
 	if err := identity(md, c).Check(path, have); err != nil {
 		return nil, c, err
 	}

@@ -92,6 +92,13 @@ type Config struct {
 	// MinK is dynamic K's floor (0 means one segment: WordsPerSegment
 	// slots); a multiple of WordsPerSegment, at most K.
 	MinK int `json:"min_k,omitempty"`
+	// AttnHeads, when positive, makes Stage A's student vector an
+	// attention pooling of the encoder's token states with that many heads
+	// ([AttnPool], the [Projector]'s Pool, trained with it) in place of the
+	// Reader's masked mean: the projector then reads token states wherever
+	// it maps a text (Stage A, the slots' input, retrieval). It must divide
+	// EncDim. 0 (as in every bundle written before it) keeps the mean.
+	AttnHeads int `json:"attn_heads,omitempty"`
 }
 
 // Slot inputs (Config.SlotInput).
@@ -172,6 +179,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("llink: a floor of %d slots without dynamic K (tokens per segment 0)", c.MinK)
 	case c.MinK < 0 || c.MinK > c.K || c.MinK%c.wordsPerSegment() != 0:
 		return fmt.Errorf("llink: a floor of %d slots, want 0 (one segment) or a multiple of %d words per segment up to K = %d", c.MinK, c.wordsPerSegment(), c.K)
+	case c.AttnHeads < 0 || c.AttnHeads > 0 && c.EncDim%c.AttnHeads != 0:
+		return fmt.Errorf("llink: %d attention-pooling heads, want 0 (the mean) or a divisor of the encoder width %d", c.AttnHeads, c.EncDim)
+	case c.AttnHeads > 0 && c.SlotInput == SlotsSegments:
+		return fmt.Errorf("llink: attention pooling (%d heads) with slot input %q: segment slots project each segment's mean, not a text's attention pooling", c.AttnHeads, SlotsSegments)
 	}
 	return nil
 }
@@ -220,22 +231,51 @@ func (r slotRule) counts(tok *Tokens) []int {
 }
 
 // Projector is Stage A's map from encoder space to decoder space:
-// LayerNorm(W₂·Dropout(GELU(W₁z + b₁)) + b₂).
+// LayerNorm(W₂·Dropout(GELU(W₁z + b₁)) + b₂). z is the Reader's pooled
+// sentence vector, or with Pool set ([Config.AttnHeads]) Pool's attention
+// pooling of the text's token states.
 type Projector struct {
 	FC1, FC2 *nn.Linear
 	Norm     *nn.LayerNorm
 	Dropout  float32
+	// Pool, when set, is Stage A's attention pooling of the token states
+	// that makes z ([Projector.Student]); nil: z is the Reader's mean.
+	Pool *AttnPool
 }
 
 // NewProjector returns a projector with parameters named
-// "projector.{fc1,fc2,norm}.*", initialised from r.
+// "projector.{fc1,fc2,norm}.*", initialised from r, and with
+// c.AttnHeads > 0 an attention pooling ("attnpool.query", zero at the
+// start; it draws nothing from r). c must be valid ([Config.Validate]).
 func NewProjector(c Config, r *rand.Rand) *Projector {
-	return &Projector{
+	p := &Projector{
 		FC1:     nn.NewLinear("projector.fc1", c.EncDim, c.ProjHidden, true, nil, r),
 		FC2:     nn.NewLinear("projector.fc2", c.ProjHidden, c.DecDim, true, nil, r),
 		Norm:    nn.NewLayerNorm("projector.norm", c.DecDim, c.Eps, true),
 		Dropout: c.Dropout,
 	}
+	if c.AttnHeads > 0 {
+		var err error
+		if p.Pool, err = NewAttnPool(c.EncDim, c.AttnHeads); err != nil {
+			panic(err) // an unvalidated Config: a programmer error
+		}
+	}
+	return p
+}
+
+// ReadsTokens reports whether the projector's input is made from the
+// texts' token states (an attention pooling) rather than their pooled
+// vectors.
+func (p *Projector) ReadsTokens() bool { return p.Pool != nil }
+
+// Student returns the vectors the projector reads for N texts: their
+// pooled vectors z [N, enc], or with an attention pooling its pooling of
+// their token states tok (then z is unused and may be nil).
+func (p *Projector) Student(z *tensor.Tensor, tok *Tokens) *tensor.Tensor {
+	if p.Pool == nil {
+		return z
+	}
+	return p.Pool.Pool(tok)
 }
 
 // Forward maps z [N, enc] to [N, dec]. Dropout is applied when rng is
@@ -248,8 +288,14 @@ func (p *Projector) Forward(tp *autograd.Tape, z *autograd.Var, rng *rand.Rand) 
 	return p.Norm.Forward(tp, p.FC2.Forward(tp, h))
 }
 
-// Params lists the projector's parameters.
-func (p *Projector) Params() []*autograd.Var { return nn.Join(p.FC1, p.FC2, p.Norm) }
+// Params lists the projector's parameters (its attention pooling's last).
+func (p *Projector) Params() []*autograd.Var {
+	ps := nn.Join(p.FC1, p.FC2, p.Norm)
+	if p.Pool != nil {
+		ps = append(ps, p.Pool.Params()...)
+	}
+	return ps
+}
 
 // Scale renormalises a projected vector to the decoder's embedding scale:
 // v ← γ·LN(v/‖v‖) with an affine-free LayerNorm and one learned scalar γ.
@@ -554,8 +600,8 @@ func (s *Slots) Params() []*autograd.Var {
 	return ps
 }
 
-// Project maps pooled encoder vectors z [N, enc] to the decoder space
-// [N, dec] without dropout or tape (inference).
+// Project maps student vectors z [N, enc] ([Projector.Student]) to the
+// decoder space [N, dec] without dropout or tape (inference).
 func (p *Projector) Project(z *tensor.Tensor) *tensor.Tensor {
 	return p.Forward(nil, autograd.Const(z), nil).Value
 }
