@@ -170,4 +170,13 @@ func TestBadInputCommandLine(t *testing.T) {
 			{"floor above K: " + cmd, []string{cmd, "-slots", "segments", "-k", "8", "-tokens-per-segment", "1", "-min-k", "9"}, cmd + ": -min-k 9: want 0 (one segment) or a multiple of -words-per-segment 1 up to -k 8", 2},
 		})
 	}
+	// Stage A's levers (-attn-heads, -learn-tau), shared by the pipeline
+	// commands; the heads are checked against the encoder once it is loaded.
+	checkBad(t, []badCase{
+		{"negative heads: run", []string{"run", "-attn-heads", "-1"}, "run: -attn-heads -1: want 0 (the mean of the token states) or a number of heads that divides the encoder width", 2},
+		{"heads not a number: stage-a", []string{"stage-a", "-out", t.TempDir(), "-attn-heads", "four"}, `invalid value "four" for flag -attn-heads: parse error`, 2},
+		{"heads with segment slots: ablate", []string{"ablate", "-attn-heads", "4", "-slots", "segments"}, "ablate: -attn-heads with -slots segments: segment slots project each segment's mean, not the attention pooling (use -slots pooled, tokens, words or vocab)", 2},
+		{"learn-tau with a value", []string{"run", "-learn-tau=maybe"}, `invalid boolean value "maybe" for -learn-tau: parse error`, 2},
+		{"heads that do not divide the width", []string{"run", "-attn-heads", "3", "-train-pairs", "200", "-out", filepath.Join(t.TempDir(), "r")}, "llink: 3 attention-pooling heads, want 0 (the mean) or a divisor of the encoder width 256", 1},
+	})
 }
