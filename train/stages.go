@@ -77,6 +77,28 @@ func (s *Stages) tokens(set string) (*llink.Tokens, error) {
 	if t, ok := s.tok[set]; ok {
 		return t, nil
 	}
+	texts, err := s.foreign(set)
+	if err != nil {
+		return nil, err
+	}
+	r := *s.p.m.Enc
+	r.Pool = s.p.c.Slots.EncoderPool
+	var t *llink.Tokens
+	err = s.p.timed("tokens_"+set, func() (err error) {
+		t, err = r.Tokens(texts)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("train: token states of %s: %w", set, err)
+	}
+	s.tok[set] = t
+	return t, nil
+}
+
+// foreign returns the foreign texts of a cache set ("train-tasks",
+// "test-tasks", "pool", and the Stage A pairs "train" and "dev", also
+// named "train-pairs" and "dev-pairs"), row-aligned with its vectors.
+func (s *Stages) foreign(set string) ([]string, error) {
 	var texts []string
 	switch set {
 	case "train-tasks", "test-tasks":
@@ -87,26 +109,16 @@ func (s *Stages) tokens(set string) (*llink.Tokens, error) {
 		for _, t := range tasks {
 			texts = append(texts, t.Foreign)
 		}
-	case "pool", "train-pairs", "dev-pairs":
-		pairs := map[string][]data.Pair{"pool": s.d.Pool, "train-pairs": s.d.TrainPairs, "dev-pairs": s.d.DevPairs}[set]
+	case "pool", "train", "train-pairs", "dev", "dev-pairs":
+		pairs := map[string][]data.Pair{"pool": s.d.Pool, "train": s.d.TrainPairs, "train-pairs": s.d.TrainPairs,
+			"dev": s.d.DevPairs, "dev-pairs": s.d.DevPairs}[set]
 		for _, pr := range pairs {
 			texts = append(texts, pr.Foreign)
 		}
 	default:
 		return nil, fmt.Errorf("train: no token states for set %q", set)
 	}
-	r := *s.p.m.Enc
-	r.Pool = s.p.c.Slots.EncoderPool
-	var t *llink.Tokens
-	err := s.p.timed("tokens_"+set, func() (err error) {
-		t, err = r.Tokens(texts)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("train: token states of %s: %w", set, err)
-	}
-	s.tok[set] = t
-	return t, nil
+	return texts, nil
 }
 
 // tokenStore returns the token states of a cache set's foreign texts
@@ -119,27 +131,14 @@ func (s *Stages) tokenStore(set string) (*TokenStore, error) {
 	if t, ok := s.store[set]; ok {
 		return t, nil
 	}
-	var texts []string
-	switch set {
-	case "train-tasks", "test-tasks":
-		tasks := s.d.TrainTasks
-		if set == "test-tasks" {
-			tasks = s.d.TestTasks
-		}
-		for _, t := range tasks {
-			texts = append(texts, t.Foreign)
-		}
-	case "train", "dev", "pool":
-		for _, pr := range map[string][]data.Pair{"train": s.d.TrainPairs, "dev": s.d.DevPairs, "pool": s.d.Pool}[set] {
-			texts = append(texts, pr.Foreign)
-		}
-	default:
-		return nil, fmt.Errorf("train: no token states for set %q", set)
+	texts, err := s.foreign(set)
+	if err != nil {
+		return nil, err
 	}
 	r := *s.p.m.Enc
 	r.Pool = s.p.c.Slots.EncoderPool
 	var t *TokenStore
-	err := s.p.timed("tokens_"+set, func() (err error) {
+	err = s.p.timed("tokens_"+set, func() (err error) {
 		t, err = LoadOrBuildTokens(&r, texts, s.p.c.CacheDir)
 		return err
 	})
