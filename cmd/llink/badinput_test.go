@@ -174,6 +174,7 @@ func TestBadInputCommandLine(t *testing.T) {
 	// commands; the heads are checked against the encoder once it is loaded.
 	checkBad(t, []badCase{
 		{"negative heads: run", []string{"run", "-attn-heads", "-1"}, "run: -attn-heads -1: want 0 (the mean of the token states) or a number of heads that divides the encoder width", 2},
+		{"negative heads: fair", []string{"fair", "-attn-heads", "-1"}, "fair: -attn-heads -1: want 0 (the mean of the token states) or a number of heads that divides the encoder width", 2},
 		{"heads not a number: stage-a", []string{"stage-a", "-out", t.TempDir(), "-attn-heads", "four"}, `invalid value "four" for flag -attn-heads: parse error`, 2},
 		{"heads with segment slots: ablate", []string{"ablate", "-attn-heads", "4", "-slots", "segments"}, "ablate: -attn-heads with -slots segments: segment slots project each segment's mean, not the attention pooling (use -slots pooled, tokens, words or vocab)", 2},
 		{"learn-tau with a value", []string{"run", "-learn-tau=maybe"}, `invalid boolean value "maybe" for -learn-tau: parse error`, 2},

@@ -75,6 +75,7 @@ func (o *fairOptions) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.oracle, "english-oracle", false, "every task's Khmer replaced by its English passage, in training and evaluation: what the decoder answers when it reads the English (a ceiling for these questions, not a result)")
 	fs.IntVar(&o.k, "k", 8, fmt.Sprintf("soft slots K of LLINK's rows (1..%d)", llink.MaxK))
 	o.registerSlots(fs)
+	o.registerStageALevers(fs)
 	o.rows = slices.Clone(train.FairRows)
 	fs.Func("rows", "comma-separated rows to run (default all: "+strings.Join(train.FairRows, ", ")+")", func(s string) error {
 		o.rows = nil

@@ -122,7 +122,8 @@ func (o *runOptions) registerSlots(fs *flag.FlagSet) {
 	fs.IntVar(&o.minK, "min-k", 0, "with -tokens-per-segment, the fewest slots a text gets (0: one segment, -words-per-segment slots; a multiple of it, at most -k)")
 }
 
-// checkSlots refuses dynamic-K flags that do not fit the other slot flags.
+// checkSlots refuses dynamic-K flags that do not fit the other slot flags,
+// and Stage A's levers that do not fit the slots.
 func (o *runOptions) checkSlots(cmd string, fs *flag.FlagSet) error {
 	wps := max(o.wordsPerSegment, 1)
 	switch {
@@ -138,6 +139,9 @@ func (o *runOptions) checkSlots(cmd string, fs *flag.FlagSet) error {
 		return usageErrorf("%s: -min-k needs -tokens-per-segment", cmd)
 	case o.minK < 0 || o.minK > o.k || o.minK%wps != 0:
 		return usageErrorf("%s: -min-k %d: want 0 (one segment) or a multiple of -words-per-segment %d up to -k %d", cmd, o.minK, wps, o.k)
+	}
+	if fs.Lookup("attn-heads") != nil { // registered after the slots' flags, checked with them
+		return o.checkStageALevers(cmd)
 	}
 	return nil
 }
@@ -182,11 +186,6 @@ func (o *runOptions) check(cmd string, fs *flag.FlagSet) error {
 	}
 	if fs.Lookup("tokens-per-segment") != nil {
 		if err := o.checkSlots(cmd, fs); err != nil {
-			return err
-		}
-	}
-	if fs.Lookup("attn-heads") != nil {
-		if err := o.checkStageALevers(cmd); err != nil {
 			return err
 		}
 	}
