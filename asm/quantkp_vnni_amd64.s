@@ -363,6 +363,137 @@ VCVTDQ2PS Z7, Z7 \
 VMULPS Z16, Z7, Z7 \
 VADDPS Z7, acc, acc
 
+// Q8PH0 and Q8PH1 are Q8PSB's blocks 0–3 and 4–7: kdotQ8P4 runs the four
+// streams' first halves, then their second halves, so that no stream waits
+// a whole super-block (68 lines) for the next of its lines.
+#define Q8PH0(p, acc) \
+	PREFETCHT0 KPF8+0(p) \
+PREFETCHT0 KPF8+64(p) \
+PREFETCHT0 KPF8+128(p) \
+PREFETCHT0 KPF8+192(p) \
+VPBROADCASTD 0(BX), Z0 \
+VPSLLD $7, Z0, Z0 \
+VPBROADCASTD 4(BX), Z1 \
+VPSLLD $7, Z1, Z1 \
+VPBROADCASTD 8(BX), Z2 \
+VPSLLD $7, Z2, Z2 \
+VPBROADCASTD 12(BX), Z3 \
+VPSLLD $7, Z3, Z3 \
+Q8PU(p, 256, 0, Z8, Z0) \
+Q8PU(p, 320, 4, Z9, Z0) \
+Q8PU(p, 384, 8, Z8, Z0) \
+Q8PU(p, 448, 12, Z9, Z0) \
+Q8PU(p, 512, 64, Z8, Z0) \
+Q8PU(p, 576, 68, Z9, Z0) \
+Q8PU(p, 640, 72, Z8, Z0) \
+Q8PU(p, 704, 76, Z9, Z0) \
+Q8PU(p, 768, 16, Z8, Z1) \
+Q8PU(p, 832, 20, Z9, Z1) \
+Q8PU(p, 896, 24, Z8, Z1) \
+Q8PU(p, 960, 28, Z9, Z1) \
+Q8PU(p, 1024, 80, Z8, Z1) \
+Q8PU(p, 1088, 84, Z9, Z1) \
+Q8PU(p, 1152, 88, Z8, Z1) \
+Q8PU(p, 1216, 92, Z9, Z1) \
+Q8PU(p, 1280, 32, Z8, Z2) \
+Q8PU(p, 1344, 36, Z9, Z2) \
+Q8PU(p, 1408, 40, Z8, Z2) \
+Q8PU(p, 1472, 44, Z9, Z2) \
+Q8PU(p, 1536, 96, Z8, Z2) \
+Q8PU(p, 1600, 100, Z9, Z2) \
+Q8PU(p, 1664, 104, Z8, Z2) \
+Q8PU(p, 1728, 108, Z9, Z2) \
+Q8PU(p, 1792, 48, Z8, Z3) \
+Q8PU(p, 1856, 52, Z9, Z3) \
+Q8PU(p, 1920, 56, Z8, Z3) \
+Q8PU(p, 1984, 60, Z9, Z3) \
+Q8PU(p, 2048, 112, Z8, Z3) \
+Q8PU(p, 2112, 116, Z9, Z3) \
+Q8PU(p, 2176, 120, Z8, Z3) \
+Q8PU(p, 2240, 124, Z9, Z3) \
+VCVTPH2PS 0(p), Z16 \
+VMULPS.BCST 0(DX), Z16, Z16 \
+VCVTDQ2PS Z0, Z0 \
+VMULPS Z16, Z0, Z0 \
+VADDPS Z0, acc, acc \
+VCVTPH2PS 32(p), Z16 \
+VMULPS.BCST 4(DX), Z16, Z16 \
+VCVTDQ2PS Z1, Z1 \
+VMULPS Z16, Z1, Z1 \
+VADDPS Z1, acc, acc \
+VCVTPH2PS 64(p), Z16 \
+VMULPS.BCST 8(DX), Z16, Z16 \
+VCVTDQ2PS Z2, Z2 \
+VMULPS Z16, Z2, Z2 \
+VADDPS Z2, acc, acc \
+VCVTPH2PS 96(p), Z16 \
+VMULPS.BCST 12(DX), Z16, Z16 \
+VCVTDQ2PS Z3, Z3 \
+VMULPS Z16, Z3, Z3 \
+VADDPS Z3, acc, acc
+
+#define Q8PH1(p, acc) \
+	VPBROADCASTD 16(BX), Z4 \
+VPSLLD $7, Z4, Z4 \
+VPBROADCASTD 20(BX), Z5 \
+VPSLLD $7, Z5, Z5 \
+VPBROADCASTD 24(BX), Z6 \
+VPSLLD $7, Z6, Z6 \
+VPBROADCASTD 28(BX), Z7 \
+VPSLLD $7, Z7, Z7 \
+Q8PU(p, 2304, 128, Z8, Z4) \
+Q8PU(p, 2368, 132, Z9, Z4) \
+Q8PU(p, 2432, 136, Z8, Z4) \
+Q8PU(p, 2496, 140, Z9, Z4) \
+Q8PU(p, 2560, 192, Z8, Z4) \
+Q8PU(p, 2624, 196, Z9, Z4) \
+Q8PU(p, 2688, 200, Z8, Z4) \
+Q8PU(p, 2752, 204, Z9, Z4) \
+Q8PU(p, 2816, 144, Z8, Z5) \
+Q8PU(p, 2880, 148, Z9, Z5) \
+Q8PU(p, 2944, 152, Z8, Z5) \
+Q8PU(p, 3008, 156, Z9, Z5) \
+Q8PU(p, 3072, 208, Z8, Z5) \
+Q8PU(p, 3136, 212, Z9, Z5) \
+Q8PU(p, 3200, 216, Z8, Z5) \
+Q8PU(p, 3264, 220, Z9, Z5) \
+Q8PU(p, 3328, 160, Z8, Z6) \
+Q8PU(p, 3392, 164, Z9, Z6) \
+Q8PU(p, 3456, 168, Z8, Z6) \
+Q8PU(p, 3520, 172, Z9, Z6) \
+Q8PU(p, 3584, 224, Z8, Z6) \
+Q8PU(p, 3648, 228, Z9, Z6) \
+Q8PU(p, 3712, 232, Z8, Z6) \
+Q8PU(p, 3776, 236, Z9, Z6) \
+Q8PU(p, 3840, 176, Z8, Z7) \
+Q8PU(p, 3904, 180, Z9, Z7) \
+Q8PU(p, 3968, 184, Z8, Z7) \
+Q8PU(p, 4032, 188, Z9, Z7) \
+Q8PU(p, 4096, 240, Z8, Z7) \
+Q8PU(p, 4160, 244, Z9, Z7) \
+Q8PU(p, 4224, 248, Z8, Z7) \
+Q8PU(p, 4288, 252, Z9, Z7) \
+VCVTPH2PS 128(p), Z16 \
+VMULPS.BCST 16(DX), Z16, Z16 \
+VCVTDQ2PS Z4, Z4 \
+VMULPS Z16, Z4, Z4 \
+VADDPS Z4, acc, acc \
+VCVTPH2PS 160(p), Z16 \
+VMULPS.BCST 20(DX), Z16, Z16 \
+VCVTDQ2PS Z5, Z5 \
+VMULPS Z16, Z5, Z5 \
+VADDPS Z5, acc, acc \
+VCVTPH2PS 192(p), Z16 \
+VMULPS.BCST 24(DX), Z16, Z16 \
+VCVTDQ2PS Z6, Z6 \
+VMULPS Z16, Z6, Z6 \
+VADDPS Z6, acc, acc \
+VCVTPH2PS 224(p), Z16 \
+VMULPS.BCST 28(DX), Z16, Z16 \
+VCVTDQ2PS Z7, Z7 \
+VMULPS Z16, Z7, Z7 \
+VADDPS Z7, acc, acc
+
 // KPARGS loads the arguments shared by the kernels and the constants.
 #define KPARGS \
 	MOVQ q+0(FP), SI; \
@@ -477,10 +608,14 @@ TEXT ·kdotQ8P4(SB), NOSPLIT, $0-64
 	KPARGS
 	KP4PTRS
 kp84loop:
-	Q8PSB(DI, Z20)
-	Q8PSB(R13, Z22)
-	Q8PSB(R14, Z24)
-	Q8PSB(R15, Z26)
+	Q8PH0(DI, Z20)
+	Q8PH0(R13, Z22)
+	Q8PH0(R14, Z24)
+	Q8PH0(R15, Z26)
+	Q8PH1(DI, Z20)
+	Q8PH1(R13, Z22)
+	Q8PH1(R14, Z24)
+	Q8PH1(R15, Z26)
 	ADDQ $4352, DI
 	ADDQ $4352, R13
 	ADDQ $4352, R14

@@ -17,6 +17,10 @@ func genKPDot(b *bytes.Buffer) {
 	b.WriteString(kpMacro(q6kpBody()))
 	b.WriteString(kpDotMid8)
 	b.WriteString(kpMacro(q8kpBody()))
+	b.WriteString(kpDotMid8Half)
+	b.WriteString(kpMacro(q8kpBlocks(0, 4)))
+	b.WriteString("\n\n#define Q8PH1(p, acc) \\\n")
+	b.WriteString(kpMacro(q8kpBlocks(4, 8)))
 	b.WriteString(kpDotTail)
 }
 
@@ -25,24 +29,31 @@ func genKPDot(b *bytes.Buffer) {
 // flipped to unsigned, times the activations where q4Pos puts them, into
 // Z(j), which starts from 128 times the block's negated activation sum;
 // then per block the conversion and f16(d)·dx.
-func q8kpBody() []string {
+func q8kpBody() []string { return q8kpBlocks(0, 8) }
+
+// q8kpBlocks is q8kpBody's blocks lo..hi-1 alone (the scale lines'
+// prefetches with block 0), added to acc in the same order, so that a
+// super-block run in parts gives the whole one's bits.
+func q8kpBlocks(lo, hi int) []string {
 	var l []string
 	f := func(format string, args ...any) { l = append(l, fmt.Sprintf(format, args...)) }
-	for i := range 4 {
-		f("PREFETCHT0 KPF8+%d(p)", 64*i)
+	if lo == 0 {
+		for i := range 4 {
+			f("PREFETCHT0 KPF8+%d(p)", 64*i)
+		}
 	}
-	for j := range 8 {
+	for j := lo; j < hi; j++ {
 		f("VPBROADCASTD %d(BX), Z%d", 4*j, j)
 		f("VPSLLD $7, Z%d, Z%d", j, j)
 	}
-	for j := range 8 {
+	for j := lo; j < hi; j++ {
 		for k := range 8 {
 			pos := 4 * k
 			act := 128*(j/4) + 64*(pos/16) + 16*(j%4) + pos%16
 			f("Q8PU(p, %d, %d, Z%d, Z%d)", 256+64*(8*j+k), act, 8+k%2, j)
 		}
 	}
-	for j := range 8 {
+	for j := lo; j < hi; j++ {
 		f("VCVTPH2PS %d(p), Z16", 32*j)
 		f("VMULPS.BCST %d(DX), Z16, Z16", 4*j)
 		f("VCVTDQ2PS Z%d, Z%d", j, j)
@@ -233,6 +244,14 @@ const kpDotMid8 = `
 #define Q8PSB(p, acc) \
 `
 
+const kpDotMid8Half = `
+
+// Q8PH0 and Q8PH1 are Q8PSB's blocks 0–3 and 4–7: kdotQ8P4 runs the four
+// streams' first halves, then their second halves, so that no stream waits
+// a whole super-block (68 lines) for the next of its lines.
+#define Q8PH0(p, acc) \
+`
+
 const kpDotTail = `
 
 // KPARGS loads the arguments shared by the kernels and the constants.
@@ -349,10 +368,14 @@ TEXT ·kdotQ8P4(SB), NOSPLIT, $0-64
 	KPARGS
 	KP4PTRS
 kp84loop:
-	Q8PSB(DI, Z20)
-	Q8PSB(R13, Z22)
-	Q8PSB(R14, Z24)
-	Q8PSB(R15, Z26)
+	Q8PH0(DI, Z20)
+	Q8PH0(R13, Z22)
+	Q8PH0(R14, Z24)
+	Q8PH0(R15, Z26)
+	Q8PH1(DI, Z20)
+	Q8PH1(R13, Z22)
+	Q8PH1(R14, Z24)
+	Q8PH1(R15, Z26)
 	ADDQ $4352, DI
 	ADDQ $4352, R13
 	ADDQ $4352, R14
