@@ -90,9 +90,9 @@ func bf16mvTail(m, n, k0, k int, x []float32, ldx int, b []uint16, ldb int, c []
 const bf16SplitBytes = 1 << 20
 
 // bf16ChunksPerThread is how many chunks per thread a split decoding
-// matvec (bf16 or quantised) is cut into. (A variable so that benchmarks
-// can vary it.)
-var bf16ChunksPerThread = 4
+// matvec (bf16 or quantised) is cut into (1 and 2 measured slower: issue
+// 19's twelfth round).
+const bf16ChunksPerThread = 4
 
 // bf16QuadBytes is the matrix size below which amd64's AVX-512 m = 1
 // kernel groups rows of B by four. The grouping saves three of every four

@@ -27,8 +27,8 @@ var decodePhases = []struct {
 
 // BenchmarkDecodeLayers runs the 1B block's decoding products (m = 1) over
 // enough copies of the block's weights that none comes from cache, as a
-// token's layers run them, through [Products], on 1 and 2 threads, with
-// the split cut into 1, 2 or 4 chunks per thread (bf16ChunksPerThread).
+// token's layers run them, through [Products], on 1 and 2 threads: Q8_0
+// packed ("q8_0") and as stored ("q8_0s", the one-row int8 kernel), bf16.
 // Beside each product set ("mv") the same bytes are read by the read
 // probe's four-stream reader (1 KiB prefetch) through the same split
 // ("probe"), so that each phase's GB/s can be read against what the
@@ -36,68 +36,57 @@ var decodePhases = []struct {
 // variants alternate per pass over the layers; each reports wall GB/s per
 // phase and for the whole pass.
 func BenchmarkDecodeLayers(b *testing.B) {
-	for _, typ := range []string{"q8_0", "bf16"} {
-		layers := decodeLayersFor(b, typ)
-		for _, th := range []int{1, 2} {
-			b.Run(fmt.Sprintf("%s/t%d", typ, th), func(b *testing.B) {
-				defer SetThreads(th)()
-				saved := bf16ChunksPerThread
-				defer func() { bf16ChunksPerThread = saved }()
-				cpts := []int{4}
-				if th > 1 {
-					cpts = []int{1, 2, 4}
-				}
-				type variant struct {
-					name  string
-					cpt   int
-					probe bool
-				}
-				var vs []variant
-				for _, c := range cpts {
-					vs = append(vs, variant{fmt.Sprintf("mv-c%d", c), c, false}, variant{fmt.Sprintf("probe-c%d", c), c, true})
-				}
-				spent := make([][]time.Duration, len(vs))
-				for i := range spent {
-					spent[i] = make([]time.Duration, len(decodePhases))
-				}
-				x := testutil.Uniform(testutil.RNG(5), 8192)
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
-					for vi, v := range vs {
-						bf16ChunksPerThread = v.cpt
-						for _, l := range layers {
-							for pi, ps := range l {
-								t0 := time.Now()
-								if v.probe {
-									probeProducts(th, ps)
-								} else {
-									k := decodePhases[pi].shape[0][1]
-									Products(1, x[:k], k, k, ps)
-								}
-								spent[vi][pi] += time.Since(t0)
+	for _, typ := range []string{"q8_0", "q8_0s", "bf16"} {
+		b.Run(typ, func(b *testing.B) { decodeLayers(b, decodeLayersFor(b, typ)) })
+	}
+}
+
+// decodeLayers is BenchmarkDecodeLayers on one type's layers.
+func decodeLayers(b *testing.B, layers [][][]Product) {
+	for _, th := range []int{1, 2} {
+		b.Run(fmt.Sprintf("t%d", th), func(b *testing.B) {
+			defer SetThreads(th)()
+			vs := []string{"mv", "probe"}
+			spent := make([][]time.Duration, len(vs))
+			for i := range spent {
+				spent[i] = make([]time.Duration, len(decodePhases))
+			}
+			x := testutil.Uniform(testutil.RNG(5), 8192)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				for vi, v := range vs {
+					for _, l := range layers {
+						for pi, ps := range l {
+							t0 := time.Now()
+							if v == "probe" {
+								probeProducts(th, ps)
+							} else {
+								k := decodePhases[pi].shape[0][1]
+								Products(1, x[:k], k, k, ps)
 							}
+							spent[vi][pi] += time.Since(t0)
 						}
 					}
 				}
-				for vi, v := range vs {
-					var all time.Duration
-					var allBytes float64
-					for pi, p := range decodePhases {
-						by := float64(len(layers)) * float64(b.N) * phaseBytes(layers[0][pi])
-						b.ReportMetric(by/spent[vi][pi].Seconds()/1e9, v.name+"-"+p.name+"-GB/s")
-						all += spent[vi][pi]
-						allBytes += by
-					}
-					b.ReportMetric(allBytes/all.Seconds()/1e9, v.name+"-all-GB/s")
+			}
+			for vi, v := range vs {
+				var all time.Duration
+				var allBytes float64
+				for pi, p := range decodePhases {
+					by := float64(len(layers)) * float64(b.N) * phaseBytes(layers[0][pi])
+					b.ReportMetric(by/spent[vi][pi].Seconds()/1e9, v+"-"+p.name+"-GB/s")
+					all += spent[vi][pi]
+					allBytes += by
 				}
-			})
-		}
+				b.ReportMetric(allBytes/all.Seconds()/1e9, v+"-all-GB/s")
+			}
+		})
 	}
 }
 
 // decodeLayersFor builds ~360 MB of the 1B block's weights of type typ
-// ("q8_0", packed, or "bf16"): per layer, per phase, the products with
-// their outputs.
+// ("q8_0", packed; "q8_0s", as stored; or "bf16"): per layer, per phase,
+// the products with their outputs.
 func decodeLayersFor(b *testing.B, typ string) [][][]Product {
 	r := testutil.RNG(4)
 	// One layer's matrices quantised (or rounded) once; the other layers
@@ -114,7 +103,7 @@ func decodeLayersFor(b *testing.B, typ string) [][][]Product {
 				F32ToBF16Slice(pr.BF16, testutil.Normal(r, n*k, 0.05))
 			} else {
 				w := randomQMatrix(b, r, Q8_0, n, k)
-				if !w.Repack() {
+				if typ == "q8_0" && !w.Repack() {
 					b.Skip("no packed Q8_0 kernel on " + cur.level.String())
 				}
 				pr.Q = w
