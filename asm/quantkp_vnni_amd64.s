@@ -227,6 +227,63 @@ VCVTDQ2PS Z4, Z4 \
 VMULPS Z16, Z4, Z4 \
 VADDPS Z4, acc, acc
 
+// Q6KPH0 and Q6KPH1 are Q6KPSB's passes 0–1 and 2–3, the integer sum in
+// between kept in part: kdotQ6KP4 runs the four streams' first halves,
+// then their second halves, so that no stream waits a whole super-block
+// (52 lines) for the next of its lines.
+#define Q6KPH0(p, part) \
+	PREFETCHT0 KPF6+0(p) \
+PREFETCHT0 KPF6+64(p) \
+PREFETCHT0 KPF6+128(p) \
+PREFETCHT0 KPF6+192(p) \
+PREFETCHT0 KPF6+256(p) \
+VPXORD Z4, Z4, Z4 \
+VPBROADCASTD 0(BX), Z0 \
+VPBROADCASTD 8(BX), Z1 \
+VPBROADCASTD 16(BX), Z2 \
+VPBROADCASTD 24(BX), Z3 \
+Q6KPJ(p, 288, 352, 416, 0, 32, 64, 96) \
+Q6KPJ(p, 480, 544, 608, 4, 36, 68, 100) \
+Q6KPJ(p, 672, 736, 800, 8, 40, 72, 104) \
+Q6KPJ(p, 864, 928, 992, 12, 44, 76, 108) \
+Q6KPSCALE(p, 32, 64, 96, 128) \
+VPBROADCASTD 4(BX), Z0 \
+VPBROADCASTD 12(BX), Z1 \
+VPBROADCASTD 20(BX), Z2 \
+VPBROADCASTD 28(BX), Z3 \
+Q6KPJ(p, 1056, 1120, 1184, 16, 48, 80, 112) \
+Q6KPJ(p, 1248, 1312, 1376, 20, 52, 84, 116) \
+Q6KPJ(p, 1440, 1504, 1568, 24, 56, 88, 120) \
+Q6KPJ(p, 1632, 1696, 1760, 28, 60, 92, 124) \
+Q6KPSCALE(p, 48, 80, 112, 144) \
+VMOVDQA64 Z4, part
+
+#define Q6KPH1(p, part, acc) \
+	VMOVDQA64 part, Z4 \
+VPBROADCASTD 32(BX), Z0 \
+VPBROADCASTD 40(BX), Z1 \
+VPBROADCASTD 48(BX), Z2 \
+VPBROADCASTD 56(BX), Z3 \
+Q6KPJ(p, 1824, 1888, 1952, 128, 160, 192, 224) \
+Q6KPJ(p, 2016, 2080, 2144, 132, 164, 196, 228) \
+Q6KPJ(p, 2208, 2272, 2336, 136, 168, 200, 232) \
+Q6KPJ(p, 2400, 2464, 2528, 140, 172, 204, 236) \
+Q6KPSCALE(p, 160, 192, 224, 256) \
+VPBROADCASTD 36(BX), Z0 \
+VPBROADCASTD 44(BX), Z1 \
+VPBROADCASTD 52(BX), Z2 \
+VPBROADCASTD 60(BX), Z3 \
+Q6KPJ(p, 2592, 2656, 2720, 144, 176, 208, 240) \
+Q6KPJ(p, 2784, 2848, 2912, 148, 180, 212, 244) \
+Q6KPJ(p, 2976, 3040, 3104, 152, 184, 216, 248) \
+Q6KPJ(p, 3168, 3232, 3296, 156, 188, 220, 252) \
+Q6KPSCALE(p, 176, 208, 240, 272) \
+VCVTPH2PS (p), Z16 \
+VMULPS.BCST (DX), Z16, Z16 \
+VCVTDQ2PS Z4, Z4 \
+VMULPS Z16, Z4, Z4 \
+VADDPS Z4, acc, acc
+
 // Q8PU adds one unit of 64 bytes at off(p) (4 weights of each row, signed,
 // flipped to unsigned by the XOR with 0x80 bytes) times the activations at
 // x(SI) into block accumulator acc, through the register tmp.
@@ -657,10 +714,14 @@ TEXT ·kdotQ6KP4(SB), NOSPLIT, $0-64
 	KPARGS
 	KP4PTRS
 kp64loop:
-	Q6KPSB(DI, Z20)
-	Q6KPSB(R13, Z22)
-	Q6KPSB(R14, Z24)
-	Q6KPSB(R15, Z26)
+	Q6KPH0(DI, Z21)
+	Q6KPH0(R13, Z23)
+	Q6KPH0(R14, Z25)
+	Q6KPH0(R15, Z27)
+	Q6KPH1(DI, Z21, Z20)
+	Q6KPH1(R13, Z23, Z22)
+	Q6KPH1(R14, Z25, Z24)
+	Q6KPH1(R15, Z27, Z26)
 	ADDQ $3360, DI
 	ADDQ $3360, R13
 	ADDQ $3360, R14

@@ -15,6 +15,10 @@ func genKPDot(b *bytes.Buffer) {
 	b.WriteString(kpMacro(q4kpBody()))
 	b.WriteString(kpDotMid)
 	b.WriteString(kpMacro(q6kpBody()))
+	b.WriteString(kpDotMid6Half)
+	b.WriteString(kpMacro(append(q6kpPasses(0, 2), "VMOVDQA64 Z4, part")))
+	b.WriteString("\n\n#define Q6KPH1(p, part, acc) \\\n")
+	b.WriteString(kpMacro(append([]string{"VMOVDQA64 part, Z4"}, q6kpPasses(2, 4)...)))
 	b.WriteString(kpDotMid8)
 	b.WriteString(kpMacro(q8kpBody()))
 	b.WriteString(kpDotMid8Half)
@@ -108,14 +112,21 @@ func q4kpBody() []string {
 // from off6): qh unit j = 4J+jj holds the high bits of chunks base,
 // base+8, base+16, base+24 (base = j, or j+24 in the second half), whose
 // low bits are in ql units qa (chunks base, base+16) and qa+8.
-func q6kpBody() []string {
+func q6kpBody() []string { return q6kpPasses(0, 4) }
+
+// q6kpPasses is q6kpBody's passes J0..J1-1 alone: the prefetches of the
+// scale lines and the zeroed Z4 with pass 0, the float step with pass 3;
+// between parts Z4 holds the integer sum so far.
+func q6kpPasses(J0, J1 int) []string {
 	var l []string
 	f := func(format string, args ...any) { l = append(l, fmt.Sprintf(format, args...)) }
-	for i := range 5 {
-		f("PREFETCHT0 KPF6+%d(p)", 64*i)
+	if J0 == 0 {
+		for i := range 5 {
+			f("PREFETCHT0 KPF6+%d(p)", 64*i)
+		}
+		l = append(l, "VPXORD Z4, Z4, Z4")
 	}
-	l = append(l, "VPXORD Z4, Z4, Z4")
-	for J := range 4 {
+	for J := J0; J < J1; J++ {
 		gb := J%2 + 8*(J/2)
 		for a := range 4 {
 			f("VPBROADCASTD %d(BX), Z%d", 4*(gb+2*a), a)
@@ -132,6 +143,9 @@ func q6kpBody() []string {
 			f("Q6KPJ(p, %d, %d, %d, %d, %d, %d, %d)", 288+64*3*j, 288+64*(3*j+1), 288+64*(3*j+2), 4*base, 4*(base+8), 4*(base+16), 4*(base+24))
 		}
 		f("Q6KPSCALE(p, %d, %d, %d, %d)", 32+16*gb, 32+16*(gb+2), 32+16*(gb+4), 32+16*(gb+6))
+	}
+	if J1 < 4 {
+		return l
 	}
 	return append(l, "VCVTPH2PS (p), Z16", "VMULPS.BCST (DX), Z16, Z16", "VCVTDQ2PS Z4, Z4", "VMULPS Z16, Z4, Z4", "VADDPS Z4, acc, acc")
 }
@@ -227,6 +241,15 @@ const kpDotMid = `
 // acc: four passes, each over four groups (J: groups J%2 + 8(J/2) + 0, 2,
 // 4, 6), the group accumulators starting from off6 (BX).
 #define Q6KPSB(p, acc) \
+`
+
+const kpDotMid6Half = `
+
+// Q6KPH0 and Q6KPH1 are Q6KPSB's passes 0–1 and 2–3, the integer sum in
+// between kept in part: kdotQ6KP4 runs the four streams' first halves,
+// then their second halves, so that no stream waits a whole super-block
+// (52 lines) for the next of its lines.
+#define Q6KPH0(p, part) \
 `
 
 const kpDotMid8 = `
@@ -417,10 +440,14 @@ TEXT ·kdotQ6KP4(SB), NOSPLIT, $0-64
 	KPARGS
 	KP4PTRS
 kp64loop:
-	Q6KPSB(DI, Z20)
-	Q6KPSB(R13, Z22)
-	Q6KPSB(R14, Z24)
-	Q6KPSB(R15, Z26)
+	Q6KPH0(DI, Z21)
+	Q6KPH0(R13, Z23)
+	Q6KPH0(R14, Z25)
+	Q6KPH0(R15, Z27)
+	Q6KPH1(DI, Z21, Z20)
+	Q6KPH1(R13, Z23, Z22)
+	Q6KPH1(R14, Z25, Z24)
+	Q6KPH1(R15, Z27, Z26)
 	ADDQ $3360, DI
 	ADDQ $3360, R13
 	ADDQ $3360, R14
