@@ -77,22 +77,33 @@ func (s *Stages) tokens(set string) (*llink.Tokens, error) {
 	if t, ok := s.tok[set]; ok {
 		return t, nil
 	}
-	texts, err := s.foreign(set)
-	if err != nil {
-		return nil, err
-	}
-	r := *s.p.m.Enc
-	r.Pool = s.p.c.Slots.EncoderPool
 	var t *llink.Tokens
-	err = s.p.timed("tokens_"+set, func() (err error) {
+	err := s.readTokens(set, func(r *llink.Reader, texts []string) (err error) {
 		t, err = r.Tokens(texts)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("train: token states of %s: %w", set, err)
+		return nil, err
 	}
 	s.tok[set] = t
 	return t, nil
+}
+
+// readTokens runs read on a cache set's foreign texts with the run's
+// encoder reader (its pooling set as the slots read it), timed as
+// "tokens_"+set; the token paths of [Stages.tokens] and
+// [Stages.tokenStore] differ only in what read keeps.
+func (s *Stages) readTokens(set string, read func(r *llink.Reader, texts []string) error) error {
+	texts, err := s.foreign(set)
+	if err != nil {
+		return err
+	}
+	r := *s.p.m.Enc
+	r.Pool = s.p.c.Slots.EncoderPool
+	if err := s.p.timed("tokens_"+set, func() error { return read(&r, texts) }); err != nil {
+		return fmt.Errorf("train: token states of %s: %w", set, err)
+	}
+	return nil
 }
 
 // foreign returns the foreign texts of a cache set ("train-tasks",
@@ -131,19 +142,13 @@ func (s *Stages) tokenStore(set string) (*TokenStore, error) {
 	if t, ok := s.store[set]; ok {
 		return t, nil
 	}
-	texts, err := s.foreign(set)
-	if err != nil {
-		return nil, err
-	}
-	r := *s.p.m.Enc
-	r.Pool = s.p.c.Slots.EncoderPool
 	var t *TokenStore
-	err = s.p.timed("tokens_"+set, func() (err error) {
-		t, err = LoadOrBuildTokens(&r, texts, s.p.c.CacheDir)
+	err := s.readTokens(set, func(r *llink.Reader, texts []string) (err error) {
+		t, err = LoadOrBuildTokens(r, texts, s.p.c.CacheDir)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("train: token states of %s: %w", set, err)
+		return nil, err
 	}
 	s.p.logf("token states %-11s %5d texts, %d tokens (%.1fs)", set, t.Len(), t.Tokens(), s.p.timing("tokens_"+set))
 	s.store[set] = t
