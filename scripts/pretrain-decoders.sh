@@ -6,7 +6,9 @@
 #                 (models/tiny/decoder-copy is p5; p4 and p5 were trained
 #                 with THREADS 1)
 # Every phase resumes from its checkpoint when the script is run again.
-# Usage: bash scripts/pretrain-decoders.sh OUT [THREADS]
+# DECODER_SIZE sizes d1 (e.g. "-layers 8"); the later phases continue
+# its shape.
+# Usage: [DECODER_SIZE=FLAGS] bash scripts/pretrain-decoders.sh OUT [THREADS]
 set -euo pipefail
 out=${1:?usage: pretrain-decoders.sh OUT [THREADS]}
 threads=${2:-2}
@@ -29,7 +31,8 @@ phase() {
 	"$bin" pretrain decoder -quiet -threads "$threads" -out "$dir" "${resume[@]}" "$@"
 }
 
-phase "$out/d1"
+read -r -a size <<<"${DECODER_SIZE:-}"
+phase "$out/d1" "${size[@]}"
 phase "$out/d2" -init "$out/d1" -steps 1500 -lr 1e-3
 phase "$out/d3" -init "$out/d2" -steps 1500 -lr 1e-3 -boost yes_no=3
 phase "$out/p1" -init "$out/d3" -steps 800 -lr 1e-3 -boost yes_no=3 -pseudo-names 0.5

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/llink-go/llink/data"
+	"github.com/llink-go/llink/models/llama"
 	"github.com/llink-go/llink/train"
 	"github.com/llink-go/llink/train/pretrain"
 )
@@ -41,6 +42,8 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	choiceFlag(fs, &alphabet, "pseudo-alphabet", "decoder: the pseudo-names of -pseudo-names: simple = two syllables of a small alphabet, full = names like real ones (training names' halves joined, and the whole written inventory)", string(train.SimplePseudo), string(train.SimplePseudo), string(train.FullPseudo))
 	distractors := fs.Bool("rename-distractors", false, "decoder: with -pseudo-names, also rename the person a renamed yes/no question asks about when the passage does not name them, so an unknown name is not a cue for \"yes\"")
 	initFrom := fs.String("init", "", "continue from the weights and tokenizer of this `folder` (an earlier run's -out), with a fresh schedule")
+	var size decoderSize
+	size.register(fs)
 	var to textOptions
 	to.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -54,6 +57,12 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	}
 	if which == "encoder" && (*pseudo != 0 || *boost != "" || flagSet(fs, "pseudo-alphabet") || *distractors) {
 		return usageErrorf("pretrain encoder: -pseudo-names, -pseudo-alphabet, -rename-distractors and -boost are the decoder's")
+	}
+	if which == "encoder" && size.any(fs) {
+		return usageErrorf("pretrain encoder: -layers, -hidden, -heads, -kv-heads and -ffn are the decoder's")
+	}
+	if *initFrom != "" && size.any(fs) {
+		return usageErrorf("pretrain %s: -layers, -hidden, -heads, -kv-heads and -ffn size a new model; -init continues %s's", which, *initFrom)
 	}
 	if *distractors && *pseudo == 0 {
 		return usageErrorf("pretrain decoder: -rename-distractors needs -pseudo-names")
@@ -93,6 +102,9 @@ func runPretrain(args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if which == "decoder" {
 		c := pretrain.DefaultDecoder()
 		c.Seed, c.InitFrom, c.PseudoNames, c.RenameDistractors = *seed, *initFrom, *pseudo, *distractors
+		if err := size.apply(&c); err != nil {
+			return err
+		}
 		if alphabet != string(train.SimplePseudo) {
 			c.PseudoAlphabet = alphabet
 		}
@@ -297,4 +309,53 @@ func vcsRevision(dir string) string {
 		}
 	}
 	return ""
+}
+
+// decoderSize is `llink pretrain decoder`'s model size: a new model's
+// shape from the flags (0 keeps the default's), or, with -init, the shape
+// of the folder it continues.
+type decoderSize struct {
+	layers, hidden, heads, kvHeads, ffn int
+}
+
+func (z *decoderSize) register(fs *flag.FlagSet) {
+	fs.IntVar(&z.layers, "layers", 0, "decoder: transformer blocks of a new model (0: the default, 4)")
+	fs.IntVar(&z.hidden, "hidden", 0, "decoder: hidden width of a new model (0: the default, 256); a multiple of -heads")
+	fs.IntVar(&z.heads, "heads", 0, "decoder: attention heads of a new model (0: the default, 8)")
+	fs.IntVar(&z.kvHeads, "kv-heads", 0, "decoder: key/value heads of a new model (0: the default, 4); divides -heads")
+	fs.IntVar(&z.ffn, "ffn", 0, "decoder: feed-forward width of a new model (0: the default, 688)")
+}
+
+// any reports whether a size flag was given.
+func (z *decoderSize) any(fs *flag.FlagSet) bool {
+	return slices.ContainsFunc([]string{"layers", "hidden", "heads", "kv-heads", "ffn"}, func(n string) bool { return flagSet(fs, n) })
+}
+
+// apply sets c's shape: -init's folder's, else the flags' over the
+// default's, checked.
+func (z *decoderSize) apply(c *pretrain.DecoderConfig) error {
+	if c.InitFrom != "" {
+		m, err := llama.ReadConfig(c.InitFrom)
+		if err != nil {
+			return fmt.Errorf("pretrain decoder: -init: %w", err)
+		}
+		c.Layers, c.Hidden, c.Heads, c.KVHeads, c.FFN = m.Layers, m.Hidden, m.Heads, m.KVHeads, m.Intermediate
+		return nil
+	}
+	for _, f := range []struct {
+		name string
+		v    int
+		dst  *int
+	}{{"layers", z.layers, &c.Layers}, {"hidden", z.hidden, &c.Hidden}, {"heads", z.heads, &c.Heads}, {"kv-heads", z.kvHeads, &c.KVHeads}, {"ffn", z.ffn, &c.FFN}} {
+		if err := checkInt("pretrain decoder", f.name, f.v, 0, 1<<16); err != nil {
+			return err
+		}
+		if f.v > 0 {
+			*f.dst = f.v
+		}
+	}
+	if c.Hidden%c.Heads != 0 || c.Heads%c.KVHeads != 0 || (c.Hidden/c.Heads)%2 != 0 {
+		return usageErrorf("pretrain decoder: -hidden %d, -heads %d, -kv-heads %d: the hidden width must split into heads of an even size and the key/value heads must divide the heads", c.Hidden, c.Heads, c.KVHeads)
+	}
+	return nil
 }

@@ -99,6 +99,11 @@ func TestPretrainEncoderFlags(t *testing.T) {
 		{[]string{"decoder", "-rename-distractors"}, "pretrain decoder: -rename-distractors needs -pseudo-names"},
 		{[]string{"decoder", "-pseudo-alphabet", "dev"}, "want simple or full"},
 		{[]string{"decoder", "-pseudo-names", "2"}, "pretrain decoder: -pseudo-names 2: want a finite number in [0, 1]"},
+		{[]string{"encoder", "-layers", "8"}, "pretrain encoder: -layers, -hidden, -heads, -kv-heads and -ffn are the decoder's"},
+		{[]string{"decoder", "-init", "somewhere", "-hidden", "128"}, "pretrain decoder: -layers, -hidden, -heads, -kv-heads and -ffn size a new model; -init continues somewhere's"},
+		{[]string{"decoder", "-layers", "-1"}, "pretrain decoder: -layers -1: want 0..65536"},
+		{[]string{"decoder", "-hidden", "250"}, "pretrain decoder: -hidden 250, -heads 8, -kv-heads 4: the hidden width must split into heads of an even size"},
+		{[]string{"decoder", "-heads", "6"}, "pretrain decoder: -hidden 256, -heads 6, -kv-heads 4"},
 	} {
 		args := append(append([]string{"pretrain"}, tc.args...), "-out", out)
 		_, stderr, err, code := runCLI(t, args...)
@@ -108,6 +113,31 @@ func TestPretrainEncoderFlags(t *testing.T) {
 	}
 	if folderExists(out) {
 		t.Fatal("a refused run created -out")
+	}
+}
+
+// TestDecoderSize: a new decoder's shape is the flags' over the
+// default's; a continued one's is the -init folder's, whatever the default.
+func TestDecoderSize(t *testing.T) {
+	c := pretrain.DefaultDecoder()
+	if err := (&decoderSize{layers: 8, hidden: 384, heads: 12, kvHeads: 4}).apply(&c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Layers != 8 || c.Hidden != 384 || c.Heads != 12 || c.KVHeads != 4 || c.FFN != pretrain.DefaultDecoder().FFN {
+		t.Fatalf("flags' shape: %+v", c)
+	}
+	from := filepath.Join("..", "..", "models", "tiny", "decoder")
+	c = pretrain.DefaultDecoder()
+	c.Layers, c.FFN, c.InitFrom = 2, 100, from
+	if err := (&decoderSize{}).apply(&c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Layers != 4 || c.Hidden != 256 || c.Heads != 8 || c.KVHeads != 4 || c.FFN != 688 {
+		t.Fatalf("-init's shape: %+v", c)
+	}
+	c.InitFrom = t.TempDir()
+	if err := (&decoderSize{}).apply(&c); err == nil || !strings.Contains(err.Error(), "pretrain decoder: -init:") {
+		t.Fatalf("an -init folder without a config: %v", err)
 	}
 }
 
