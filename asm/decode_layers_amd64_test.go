@@ -28,8 +28,8 @@ var decodePhases = []struct {
 // BenchmarkDecodeLayers runs the 1B block's decoding products (m = 1) over
 // enough copies of the block's weights that none comes from cache, as a
 // token's layers run them, through [Products], on 1 and 2 threads: Q8_0
-// packed ("q8_0") and as stored ("q8_0s", the one-row int8 kernel), Q6_K
-// packed, bf16.
+// packed ("q8_0") and as stored ("q8_0s", the one-row int8 kernel), Q4_K
+// and Q6_K packed, bf16.
 // Beside each product set ("mv") the same bytes are read by the read
 // probe's four-stream reader (1 KiB prefetch) through the same split
 // ("probe"), so that each phase's GB/s can be read against what the
@@ -37,7 +37,7 @@ var decodePhases = []struct {
 // variants alternate per pass over the layers; each reports wall GB/s per
 // phase and for the whole pass.
 func BenchmarkDecodeLayers(b *testing.B) {
-	for _, typ := range []string{"q8_0", "q8_0s", "q6_k", "bf16"} {
+	for _, typ := range []string{"q8_0", "q8_0s", "q4_k", "q6_k", "bf16"} {
 		b.Run(typ, func(b *testing.B) { decodeLayers(b, decodeLayersFor(b, typ)) })
 	}
 }
@@ -86,7 +86,7 @@ func decodeLayers(b *testing.B, layers [][][]Product) {
 }
 
 // decodeLayersFor builds ~360 MB of the 1B block's weights of type typ
-// ("q8_0", packed; "q8_0s", as stored; "q6_k", packed; or "bf16"): per
+// ("q8_0", packed; "q8_0s", as stored; "q4_k" or "q6_k", packed; or "bf16"): per
 // layer, per phase, the products with their outputs.
 func decodeLayersFor(b *testing.B, typ string) [][][]Product {
 	r := testutil.RNG(4)
@@ -104,7 +104,10 @@ func decodeLayersFor(b *testing.B, typ string) [][][]Product {
 				F32ToBF16Slice(pr.BF16, testutil.Normal(r, n*k, 0.05))
 			} else {
 				qt := Q8_0
-				if typ == "q6_k" {
+				switch typ {
+				case "q4_k":
+					qt = Q4_K
+				case "q6_k":
 					qt = Q6_K
 				}
 				w := randomQMatrix(b, r, qt, n, k)
