@@ -18,7 +18,8 @@
 //
 //	SI  q (int8)    DX  dx (float32)    BX  sums: bsum (Q4_K, int16), off6 (Q6_K, int32) or negSum (Q8_0, int32)
 //	DI (R13, R14, R15)  the streams' current packed super-blocks    CX  super-blocks left
-//	Z31  0x0f bytes    Z30  0x30 bytes
+//	Z31  0x0f bytes    Z30  0x30 bytes    Z29  0x80 bytes (Q8_0)
+//	Z18, Z19, Z28, Z29  kdotQ4KP4's four streams' integer sums between the halves
 
 // KPF4, KPF6 and KPF8 are how far ahead the Q4_K, Q6_K and Q8_0 kernels prefetch
 // every cache line of each stream (a whole 1B Q4_K_M token, one thread,
@@ -39,10 +40,14 @@
 	VPDPBUSD.BCST lo(SI), Z8, al; \
 	VPDPBUSD.BCST hi(SI), Z9, ah
 
-// Q4KPSB adds the packed Q4_K super-block at p to the float accumulators
-// acc (the scaled sums) and macc (the min terms), reading the activations
-// at SI, DX, BX without advancing them.
-#define Q4KPSB(p, acc, macc) \
+// Q4KPH0 and Q4KPH1 add the packed Q4_K super-block at p to the float
+// accumulators macc (the min terms; Q4KPH0) and acc (the scaled sums;
+// Q4KPH1), reading the activations at SI, DX, BX without advancing them:
+// Q4KPH0 the lines up to 1343 (groups 0–3), Q4KPH1 the rest (groups 4–7),
+// the integer sum in between kept in part. kdotQ4KP4 runs the four
+// streams' first halves, then their second halves, so that no stream
+// waits a whole super-block (37 lines) for the next of its lines.
+#define Q4KPH0(p, part, macc) \
 	PREFETCHT0 KPF4+0(p) \
 PREFETCHT0 KPF4+64(p) \
 PREFETCHT0 KPF4+128(p) \
@@ -52,42 +57,22 @@ VPXORD Z0, Z0, Z0 \
 VPXORD Z1, Z1, Z1 \
 VPXORD Z2, Z2, Z2 \
 VPXORD Z3, Z3, Z3 \
-VPXORD Z4, Z4, Z4 \
-VPXORD Z5, Z5, Z5 \
-VPXORD Z6, Z6, Z6 \
-VPXORD Z7, Z7, Z7 \
 Q4KPU(p, 320, 0, 64, Z0, Z1) \
 Q4KPU(p, 832, 32, 96, Z2, Z3) \
-Q4KPU(p, 1344, 128, 192, Z4, Z5) \
-Q4KPU(p, 1856, 160, 224, Z6, Z7) \
 Q4KPU(p, 384, 4, 68, Z0, Z1) \
 Q4KPU(p, 896, 36, 100, Z2, Z3) \
-Q4KPU(p, 1408, 132, 196, Z4, Z5) \
-Q4KPU(p, 1920, 164, 228, Z6, Z7) \
 Q4KPU(p, 448, 8, 72, Z0, Z1) \
 Q4KPU(p, 960, 40, 104, Z2, Z3) \
-Q4KPU(p, 1472, 136, 200, Z4, Z5) \
-Q4KPU(p, 1984, 168, 232, Z6, Z7) \
 Q4KPU(p, 512, 12, 76, Z0, Z1) \
 Q4KPU(p, 1024, 44, 108, Z2, Z3) \
-Q4KPU(p, 1536, 140, 204, Z4, Z5) \
-Q4KPU(p, 2048, 172, 236, Z6, Z7) \
 Q4KPU(p, 576, 16, 80, Z0, Z1) \
 Q4KPU(p, 1088, 48, 112, Z2, Z3) \
-Q4KPU(p, 1600, 144, 208, Z4, Z5) \
-Q4KPU(p, 2112, 176, 240, Z6, Z7) \
 Q4KPU(p, 640, 20, 84, Z0, Z1) \
 Q4KPU(p, 1152, 52, 116, Z2, Z3) \
-Q4KPU(p, 1664, 148, 212, Z4, Z5) \
-Q4KPU(p, 2176, 180, 244, Z6, Z7) \
 Q4KPU(p, 704, 24, 88, Z0, Z1) \
 Q4KPU(p, 1216, 56, 120, Z2, Z3) \
-Q4KPU(p, 1728, 152, 216, Z4, Z5) \
-Q4KPU(p, 2240, 184, 248, Z6, Z7) \
 Q4KPU(p, 768, 28, 92, Z0, Z1) \
 Q4KPU(p, 1280, 60, 124, Z2, Z3) \
-Q4KPU(p, 1792, 156, 220, Z4, Z5) \
-Q4KPU(p, 2304, 188, 252, Z6, Z7) \
 VPMOVZXBD 64(p), Z8 \
 VPMULLD Z8, Z0, Z0 \
 VPMOVZXBD 80(p), Z9 \
@@ -96,21 +81,9 @@ VPMOVZXBD 96(p), Z10 \
 VPMULLD Z10, Z2, Z2 \
 VPMOVZXBD 112(p), Z11 \
 VPMULLD Z11, Z3, Z3 \
-VPMOVZXBD 128(p), Z12 \
-VPMULLD Z12, Z4, Z4 \
-VPMOVZXBD 144(p), Z13 \
-VPMULLD Z13, Z5, Z5 \
-VPMOVZXBD 160(p), Z14 \
-VPMULLD Z14, Z6, Z6 \
-VPMOVZXBD 176(p), Z15 \
-VPMULLD Z15, Z7, Z7 \
 VPADDD Z1, Z0, Z0 \
 VPADDD Z3, Z2, Z2 \
-VPADDD Z5, Z4, Z4 \
-VPADDD Z7, Z6, Z6 \
-VPADDD Z2, Z0, Z0 \
-VPADDD Z6, Z4, Z4 \
-VPADDD Z4, Z0, Z0 \
+VPADDD Z2, Z0, part \
 VPXORD Z11, Z11, Z11 \
 VPMOVZXBW 192(p), Z12 \
 VPDPWSSD.BCST 0(BX), Z12, Z11 \
@@ -120,16 +93,50 @@ VPMOVZXBW 256(p), Z14 \
 VPDPWSSD.BCST 8(BX), Z14, Z11 \
 VPMOVZXBW 288(p), Z15 \
 VPDPWSSD.BCST 12(BX), Z15, Z11 \
-VCVTPH2PS (p), Z16 \
-VMULPS.BCST (DX), Z16, Z16 \
-VCVTDQ2PS Z0, Z0 \
-VMULPS Z16, Z0, Z0 \
-VADDPS Z0, acc, acc \
 VCVTPH2PS 32(p), Z17 \
 VMULPS.BCST (DX), Z17, Z17 \
 VCVTDQ2PS Z11, Z11 \
 VMULPS Z17, Z11, Z11 \
 VADDPS Z11, macc, macc
+
+#define Q4KPH1(p, part, acc) \
+	VPXORD Z4, Z4, Z4 \
+VPXORD Z5, Z5, Z5 \
+VPXORD Z6, Z6, Z6 \
+VPXORD Z7, Z7, Z7 \
+Q4KPU(p, 1344, 128, 192, Z4, Z5) \
+Q4KPU(p, 1856, 160, 224, Z6, Z7) \
+Q4KPU(p, 1408, 132, 196, Z4, Z5) \
+Q4KPU(p, 1920, 164, 228, Z6, Z7) \
+Q4KPU(p, 1472, 136, 200, Z4, Z5) \
+Q4KPU(p, 1984, 168, 232, Z6, Z7) \
+Q4KPU(p, 1536, 140, 204, Z4, Z5) \
+Q4KPU(p, 2048, 172, 236, Z6, Z7) \
+Q4KPU(p, 1600, 144, 208, Z4, Z5) \
+Q4KPU(p, 2112, 176, 240, Z6, Z7) \
+Q4KPU(p, 1664, 148, 212, Z4, Z5) \
+Q4KPU(p, 2176, 180, 244, Z6, Z7) \
+Q4KPU(p, 1728, 152, 216, Z4, Z5) \
+Q4KPU(p, 2240, 184, 248, Z6, Z7) \
+Q4KPU(p, 1792, 156, 220, Z4, Z5) \
+Q4KPU(p, 2304, 188, 252, Z6, Z7) \
+VPMOVZXBD 128(p), Z12 \
+VPMULLD Z12, Z4, Z4 \
+VPMOVZXBD 144(p), Z13 \
+VPMULLD Z13, Z5, Z5 \
+VPMOVZXBD 160(p), Z14 \
+VPMULLD Z14, Z6, Z6 \
+VPMOVZXBD 176(p), Z15 \
+VPMULLD Z15, Z7, Z7 \
+VPADDD Z5, Z4, Z4 \
+VPADDD Z7, Z6, Z6 \
+VPADDD Z6, Z4, Z4 \
+VPADDD Z4, part, Z0 \
+VCVTPH2PS (p), Z16 \
+VMULPS.BCST (DX), Z16, Z16 \
+VCVTDQ2PS Z0, Z0 \
+VMULPS Z16, Z0, Z0 \
+VADDPS Z0, acc, acc
 
 // Q6KPJ adds four units of the weights: ql's units at qa(p) and qb(p)
 // (low nibbles: chunks base and base+8 of 4 weights; high: base+16 and
@@ -596,7 +603,8 @@ TEXT ·kdotQ4KP(SB), NOSPLIT, $0-48
 	KPARGS
 	MOVQ nb+32(FP), CX
 kp4loop:
-	Q4KPSB(DI, Z20, Z21)
+	Q4KPH0(DI, Z18, Z21)
+	Q4KPH1(DI, Z18, Z20)
 	ADDQ $2368, DI
 	KPNEXT($32)
 	DECQ CX
@@ -616,10 +624,14 @@ TEXT ·kdotQ4KP4(SB), NOSPLIT, $0-64
 	KPARGS
 	KP4PTRS
 kp44loop:
-	Q4KPSB(DI, Z20, Z21)
-	Q4KPSB(R13, Z22, Z23)
-	Q4KPSB(R14, Z24, Z25)
-	Q4KPSB(R15, Z26, Z27)
+	Q4KPH0(DI, Z18, Z21)
+	Q4KPH0(R13, Z19, Z23)
+	Q4KPH0(R14, Z28, Z25)
+	Q4KPH0(R15, Z29, Z27)
+	Q4KPH1(DI, Z18, Z20)
+	Q4KPH1(R13, Z19, Z22)
+	Q4KPH1(R14, Z28, Z24)
+	Q4KPH1(R15, Z29, Z26)
 	ADDQ $2368, DI
 	ADDQ $2368, R13
 	ADDQ $2368, R14

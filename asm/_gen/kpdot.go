@@ -8,11 +8,13 @@ import (
 
 // genKPDot writes the int8 kernels on the packed Q4_K and Q6_K layout
 // (asm/quantkp.go): hand-written macros, with the super-block bodies
-// (Q4KPSB, Q6KPSB: which unit goes with which activations and group
-// accumulator) spelt out here.
+// (Q4KPH0 and Q4KPH1, Q6KPSB and its halves, Q8PSB and its halves: which
+// unit goes with which activations and group accumulator) spelt out here.
 func genKPDot(b *bytes.Buffer) {
 	b.WriteString(kpDotHead)
-	b.WriteString(kpMacro(q4kpBody()))
+	b.WriteString(kpMacro(q4kpHalf(0)))
+	b.WriteString("\n\n#define Q4KPH1(p, part, acc) \\\n")
+	b.WriteString(kpMacro(q4kpHalf(1)))
 	b.WriteString(kpDotMid)
 	b.WriteString(kpMacro(q6kpBody()))
 	b.WriteString(kpDotMid6Half)
@@ -74,37 +76,50 @@ func kpMacro(lines []string) string { return "\t" + strings.Join(lines, " \\\n")
 // activations (asm's kOrder4: groups 0, 2, 1, 3, 4, 6, 5, 7).
 var kPos4 = [8]int{0, 2, 1, 3, 4, 6, 5, 7}
 
-// q4kpBody is one packed Q4_K super-block at p: unit 8c+k4 (offset 320 +
-// 64(8c+k4)) holds weights 4k4..4k4+3 of groups 2c (low nibbles) and 2c+1
-// (high), multiplied with those groups' activations into Z(2c) and
-// Z(2c+1); then the scales (byte 64 + 16g + r), the mins' pairs
-// (192 + 32j) and the float steps.
-func q4kpBody() []string {
+// q4kpHalf is half h of a packed Q4_K super-block at p: unit 8c+k4
+// (offset 320 + 64(8c+k4)) holds weights 4k4..4k4+3 of groups 2c (low
+// nibbles) and 2c+1 (high), multiplied with those groups' activations into
+// Z(2c) and Z(2c+1); half 0 takes c = 0, 1 (the lines from 0 to 1343) and
+// half 1 c = 2, 3 (1344 to 2367). Each half multiplies its four group sums
+// by the rows' scales (byte 64 + 16g + r) and adds them: half 0 into
+// part, half 1 onto part into Z0, so that the integer sum is the whole
+// super-block's, added in the same tree, ((g0+g1)+(g2+g3)) +
+// ((g4+g5)+(g6+g7)). Half 0 also adds the mins' term (the pairs at 192 +
+// 32j) to macc, half 1 the scaled sum to acc: the two float accumulators
+// get one addition each per super-block, as before the split.
+func q4kpHalf(h int) []string {
 	var l []string
 	f := func(format string, args ...any) { l = append(l, fmt.Sprintf(format, args...)) }
-	for i := range 5 {
-		f("PREFETCHT0 KPF4+%d(p)", 64*i)
+	if h == 0 {
+		for i := range 5 {
+			f("PREFETCHT0 KPF4+%d(p)", 64*i)
+		}
 	}
-	for i := range 8 {
+	for i := 4 * h; i < 4*h+4; i++ {
 		f("VPXORD Z%d, Z%d, Z%d", i, i, i)
 	}
 	for k4 := range 8 {
-		for c := range 4 {
+		for c := 2 * h; c < 2*h+2; c++ {
 			f("Q4KPU(p, %d, %d, %d, Z%d, Z%d)", 320+512*c+64*k4, 32*kPos4[2*c]+4*k4, 32*kPos4[2*c+1]+4*k4, 2*c, 2*c+1)
 		}
 	}
-	for g := range 8 {
+	g0 := 4 * h
+	for g := g0; g < g0+4; g++ {
 		f("VPMOVZXBD %d(p), Z%d", 64+16*g, 8+g)
 		f("VPMULLD Z%d, Z%d, Z%d", 8+g, g, g)
 	}
-	l = append(l, "VPADDD Z1, Z0, Z0", "VPADDD Z3, Z2, Z2", "VPADDD Z5, Z4, Z4", "VPADDD Z7, Z6, Z6",
-		"VPADDD Z2, Z0, Z0", "VPADDD Z6, Z4, Z4", "VPADDD Z4, Z0, Z0", "VPXORD Z11, Z11, Z11")
-	for j := range 4 {
-		f("VPMOVZXBW %d(p), Z%d", 192+32*j, 12+j)
-		f("VPDPWSSD.BCST %d(BX), Z%d, Z11", 4*j, 12+j)
+	f("VPADDD Z%d, Z%d, Z%d", g0+1, g0, g0)
+	f("VPADDD Z%d, Z%d, Z%d", g0+3, g0+2, g0+2)
+	if h == 0 {
+		l = append(l, "VPADDD Z2, Z0, part", "VPXORD Z11, Z11, Z11")
+		for j := range 4 {
+			f("VPMOVZXBW %d(p), Z%d", 192+32*j, 12+j)
+			f("VPDPWSSD.BCST %d(BX), Z%d, Z11", 4*j, 12+j)
+		}
+		return append(l, "VCVTPH2PS 32(p), Z17", "VMULPS.BCST (DX), Z17, Z17", "VCVTDQ2PS Z11, Z11", "VMULPS Z17, Z11, Z11", "VADDPS Z11, macc, macc")
 	}
-	return append(l, "VCVTPH2PS (p), Z16", "VMULPS.BCST (DX), Z16, Z16", "VCVTDQ2PS Z0, Z0", "VMULPS Z16, Z0, Z0", "VADDPS Z0, acc, acc",
-		"VCVTPH2PS 32(p), Z17", "VMULPS.BCST (DX), Z17, Z17", "VCVTDQ2PS Z11, Z11", "VMULPS Z17, Z11, Z11", "VADDPS Z11, macc, macc")
+	return append(l, "VPADDD Z6, Z4, Z4", "VPADDD Z4, part, Z0",
+		"VCVTPH2PS (p), Z16", "VMULPS.BCST (DX), Z16, Z16", "VCVTDQ2PS Z0, Z0", "VMULPS Z16, Z0, Z0", "VADDPS Z0, acc, acc")
 }
 
 // q6kpBody is one packed Q6_K super-block at p, in four passes J of four
@@ -164,7 +179,8 @@ const kpDotHead = `// The int8 kernels on the packed Q4_K, Q6_K and Q8_0 layout 
 //
 //	SI  q (int8)    DX  dx (float32)    BX  sums: bsum (Q4_K, int16), off6 (Q6_K, int32) or negSum (Q8_0, int32)
 //	DI (R13, R14, R15)  the streams' current packed super-blocks    CX  super-blocks left
-//	Z31  0x0f bytes    Z30  0x30 bytes
+//	Z31  0x0f bytes    Z30  0x30 bytes    Z29  0x80 bytes (Q8_0)
+//	Z18, Z19, Z28, Z29  kdotQ4KP4's four streams' integer sums between the halves
 
 // KPF4, KPF6 and KPF8 are how far ahead the Q4_K, Q6_K and Q8_0 kernels prefetch
 // every cache line of each stream (a whole 1B Q4_K_M token, one thread,
@@ -185,10 +201,14 @@ const kpDotHead = `// The int8 kernels on the packed Q4_K, Q6_K and Q8_0 layout 
 	VPDPBUSD.BCST lo(SI), Z8, al; \
 	VPDPBUSD.BCST hi(SI), Z9, ah
 
-// Q4KPSB adds the packed Q4_K super-block at p to the float accumulators
-// acc (the scaled sums) and macc (the min terms), reading the activations
-// at SI, DX, BX without advancing them.
-#define Q4KPSB(p, acc, macc) \
+// Q4KPH0 and Q4KPH1 add the packed Q4_K super-block at p to the float
+// accumulators macc (the min terms; Q4KPH0) and acc (the scaled sums;
+// Q4KPH1), reading the activations at SI, DX, BX without advancing them:
+// Q4KPH0 the lines up to 1343 (groups 0–3), Q4KPH1 the rest (groups 4–7),
+// the integer sum in between kept in part. kdotQ4KP4 runs the four
+// streams' first halves, then their second halves, so that no stream
+// waits a whole super-block (37 lines) for the next of its lines.
+#define Q4KPH0(p, part, macc) \
 `
 
 const kpDotMid = `
@@ -322,7 +342,8 @@ TEXT ·kdotQ4KP(SB), NOSPLIT, $0-48
 	KPARGS
 	MOVQ nb+32(FP), CX
 kp4loop:
-	Q4KPSB(DI, Z20, Z21)
+	Q4KPH0(DI, Z18, Z21)
+	Q4KPH1(DI, Z18, Z20)
 	ADDQ $2368, DI
 	KPNEXT($32)
 	DECQ CX
@@ -342,10 +363,14 @@ TEXT ·kdotQ4KP4(SB), NOSPLIT, $0-64
 	KPARGS
 	KP4PTRS
 kp44loop:
-	Q4KPSB(DI, Z20, Z21)
-	Q4KPSB(R13, Z22, Z23)
-	Q4KPSB(R14, Z24, Z25)
-	Q4KPSB(R15, Z26, Z27)
+	Q4KPH0(DI, Z18, Z21)
+	Q4KPH0(R13, Z19, Z23)
+	Q4KPH0(R14, Z28, Z25)
+	Q4KPH0(R15, Z29, Z27)
+	Q4KPH1(DI, Z18, Z20)
+	Q4KPH1(R13, Z19, Z22)
+	Q4KPH1(R14, Z28, Z24)
+	Q4KPH1(R15, Z29, Z26)
 	ADDQ $2368, DI
 	ADDQ $2368, R13
 	ADDQ $2368, R14
