@@ -21,6 +21,7 @@
 #                                                    # (Q4_K/Q6_K/Q8_0 as the file stores them) each round
 #   BASE=/tmp/llink-main bash bench/llamacpp.sh q8_0  # another llink binary (e.g. main's) each
 #                                                    # round too: an A/B in the same rounds
+#                                                    # (both with -bw; BASE first in even rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHAPE=${SHAPE:-1b} ROUNDS=${ROUNDS:-5} THREADS=${THREADS:-"1 2"} P=${P:-128} N=${N:-32}
@@ -57,6 +58,14 @@ for typ in $TYPES; do
 	fi
 	[ -f "$f" ] || .cache/llink bench -shape "$SHAPE" -dtype "$typ" -write "$f" >&2
 done
+# base FILE THREADS TYPE ROUND runs the BASE binary as llink runs, -bw
+# included (the probe just before the tests, in the same process): run
+# right after llink and without -bw, BASE's prompts read 4-5% faster than
+# llink's on the same code (issue 19's fourteenth round).
+base() {
+	"$BASE" bench -m "$1" -t "$2" -p "$P" -n "$N" -r 1 -bw -csv |
+		awk -F, -v typ="$3" -v r="$4" 'NR > 1 { print typ, $3, $4, "llinkBase", $5, r }' >>"$rows"
+}
 # Rounds outermost, so that a run cut short still has every type and thread
 # count in each finished round.
 for round in $(seq "$ROUNDS"); do
@@ -67,12 +76,16 @@ for round in $(seq "$ROUNDS"); do
 			"$LC/build/bin/llama-bench" -m "$f" -t "$t" -p "$P" -n "$N" -r 1 -o csv 2>/dev/null |
 				awk -F, -v typ="$typ" -v t="$t" 'NR == 1 { for (i = 1; i <= NF; i++) { gsub(/"/, "", $i); c[$i] = i }; next }
 					{ gsub(/"/, ""); test = ($c["n_gen"] == 0) ? "pp" $c["n_prompt"] : "tg" $c["n_gen"]; print typ, t, test, "llama.cpp", $c["avg_ts"], r }' r="$round" >>"$rows"
+			# BASE, when set, runs before llink in even rounds and after it
+			# in odd ones, so neither binary always follows the other.
+			if [ -n "${BASE:-}" ] && [ $((round % 2)) = 0 ]; then
+				base "$f" "$t" "$typ" "$round"
+			fi
 			.cache/llink bench -m "$f" -t "$t" -p "$P" -n "$N" -r 1 -bw -csv |
 				awk -F, -v typ="$typ" -v r="$round" 'NR > 1 { print typ, $3, $4, "llink", $5, r; print typ, $3, $4, "llinkCPU", $9, r
 					if ($7 > 0) { print typ, $3, $4, "llinkGBs", $7, r; print typ, $3, $4, "bwGBs", $8, r } }' >>"$rows"
-			if [ -n "${BASE:-}" ]; then
-				"$BASE" bench -m "$f" -t "$t" -p "$P" -n "$N" -r 1 -csv |
-					awk -F, -v typ="$typ" -v r="$round" 'NR > 1 { print typ, $3, $4, "llinkBase", $5, r }' >>"$rows"
+			if [ -n "${BASE:-}" ] && [ $((round % 2)) = 1 ]; then
+				base "$f" "$t" "$typ" "$round"
 			fi
 			if [ -n "${STORED:-}" ] && { [ "$typ" = q4_k_m ] || [ "$typ" = q8_0 ]; }; then
 				.cache/llink bench -m "$f" -t "$t" -p "$P" -n "$N" -r 1 -stored -csv |
