@@ -518,6 +518,39 @@ func BenchmarkKDotP(b *testing.B) {
 	}
 }
 
+// BenchmarkKDotPKernel is the packed four-group kernel alone (kdotP4 on
+// the four groups of a 64×8192 matrix, in L2, the activations quantised
+// once, one thread, GB of weights per thread CPU-second): its instruction
+// throughput, without BenchmarkKDotPL2's quantisation of the activations
+// per call (a third of that benchmark's time at this size), to set
+// against the read probe's rate.
+func BenchmarkKDotPKernel(b *testing.B) {
+	const n, k = 64, 8192
+	r := testutil.RNG(2)
+	for _, qt := range kpTypes {
+		b.Run(qt.String(), func(b *testing.B) {
+			w := randomQMatrix(b, r, qt, n, k)
+			if !w.Repack() {
+				b.Skipf("no packed %s kernel on %s", qt, cur.level)
+			}
+			var a qActs
+			quantizeActs(qt, &a, testutil.Uniform(r, k))
+			c := make([]float32, n)
+			nb := k / 256
+			kp4 := cur.kdotP4[qt]
+			b.SetBytes(int64(len(w.Blocks)))
+			clk := startCPU()
+			for i := 0; i < b.N; i++ {
+				kp4(&a, w.Blocks, nb*kpBytes(qt), nb, c, kpRows)
+			}
+			if t, ok := threadCPU(); ok && t > clk.t0 {
+				b.ReportMetric(float64(len(w.Blocks))*float64(b.N)/(t-clk.t0).Seconds()/1e9, "GB/cpu-s")
+			}
+			runtime.UnlockOSThread()
+		})
+	}
+}
+
 // BenchmarkKDotPL2 is BenchmarkKDotL2 (64×8192, in L2, one thread, GB of
 // weights per thread CPU-second) on the stored layout's kernels and the
 // packed ones, alternating: the kernels' instruction throughput apart from
